@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace safeshare::audit {
+
+enum class Action {
+  kPublished,       // accepted and stored; detail lists the recipients
+  kDuplicate,       // a retried publish; answered with the first notification
+  kPublishRefused,  // refused by validation or policy; detail says why
+  kWithheld,        // an agency of the partnership no rule lets receive it
+  kSubscribed,      // a durable subscription was opened
+  kDelivered,       // handed to a recipient's subscription stream
+  kAcknowledged,    // the recipient confirmed receipt
+};
+
+std::string_view ActionName(Action action);
+bool ParseAction(std::string_view name, Action& out);
+
+// One row of the audit log: metadata and a content hash, never content.
+struct Entry {
+  int64_t id = 0;          // position in the log, assigned by the store
+  int64_t at_micros = 0;   // UTC microseconds since the Unix epoch
+  std::string actor;       // agency whose action it was
+  Action action = Action::kPublished;
+  std::string notification_id;
+  std::string case_ref;
+  std::string recipient;  // agency receiving, withheld from, or acknowledging
+  std::string subscription;
+  std::string rule;
+  std::string lawful_basis;
+  std::string purpose;
+  std::string detail;        // reasons and counts; no personal data
+  std::string content_hash;  // hex SHA-256 of the stored notification
+  std::string prev_hash;     // entry_hash of the entry before (hex)
+  std::string entry_hash;    // hex SHA-256 over prev_hash and every field
+};
+
+// Hex SHA-256 of `bytes`.
+std::string ContentHash(std::string_view bytes);
+
+}  // namespace safeshare::audit

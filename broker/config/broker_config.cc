@@ -1,0 +1,137 @@
+#include "broker/config/broker_config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "broker/config/yaml_reader.h"
+#include "broker/core/vocabulary.h"
+
+namespace safeshare::config {
+namespace {
+
+template <size_t N>
+std::string Choices(const std::array<std::string_view, N>& names) {
+  std::string out;
+  for (auto name : names) out += (out.empty() ? "" : ", ") + std::string(name);
+  return out;
+}
+
+template <size_t N>
+std::string OneOf(const YamlReader& node, const std::array<std::string_view, N>& names) {
+  auto value = node.String();
+  if (!IsOneOf(names, value)) node.Fail("unknown value '" + value + "'; expected one of " + Choices(names));
+  return value;
+}
+
+std::filesystem::path PathFrom(const YamlReader& node, const std::filesystem::path& base) {
+  std::filesystem::path p = node.String();
+  return p.is_absolute() ? p : (base / p).lexically_normal();
+}
+
+TlsConfig ReadTls(const YamlReader& tls, const std::filesystem::path& base) {
+  tls.RejectUnknownKeys({"certificate", "private_key", "client_ca"});
+  return TlsConfig{PathFrom(tls.Required("certificate"), base),
+                   PathFrom(tls.Required("private_key"), base),
+                   PathFrom(tls.Required("client_ca"), base)};
+}
+
+std::vector<Agency> ReadAgencies(const YamlReader& list) {
+  std::vector<Agency> agencies;
+  std::set<std::string> ids, uris;
+  for (const auto& item : list.Sequence()) {
+    item.RejectUnknownKeys({"id", "role", "certificate_uri"});
+    Agency agency{AgencyId(item.Required("id").String()), OneOf(item.Required("role"), kAgencyRoles),
+                  item.Required("certificate_uri").String()};
+    if (!ids.insert(agency.id.value()).second) item.Required("id").Fail("duplicate agency id");
+    if (!uris.insert(agency.certificate_uri).second) {
+      item.Required("certificate_uri").Fail("two agencies share this certificate URI");
+    }
+    agencies.push_back(std::move(agency));
+  }
+  if (agencies.empty()) list.Fail("at least one agency is required");
+  return agencies;
+}
+
+std::vector<std::string> Roles(const YamlReader& node) {
+  std::vector<std::string> roles;
+  for (const auto& item : node.Sequence()) roles.push_back(OneOf(item, kAgencyRoles));
+  if (roles.empty()) node.Fail("list must not be empty");
+  return roles;
+}
+
+std::vector<SharingRule> ReadSharing(const YamlReader& list) {
+  std::vector<SharingRule> rules;
+  std::set<std::string> ids;
+  for (const auto& item : list.Sequence()) {
+    item.RejectUnknownKeys({"rule", "type", "publishers", "recipients", "lawful_basis"});
+    SharingRule rule{item.Required("rule").String(), OneOf(item.Required("type"), kNotificationTypes),
+                     Roles(item.Required("publishers")), Roles(item.Required("recipients")),
+                     OneOf(item.Required("lawful_basis"), kLawfulBases)};
+    if (!ids.insert(rule.id).second) item.Required("rule").Fail("duplicate rule id");
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+void ReadLogging(const YamlReader& logging, BrokerConfig& config) {
+  logging.RejectUnknownKeys({"format", "level"});
+  if (logging.Has("format")) {
+    const auto format = logging.Required("format");
+    const auto value = format.String();
+    if (value != "text" && value != "json") format.Fail("expected 'text' or 'json'");
+    config.log_format = value == "json" ? LogFormat::kJson : LogFormat::kText;
+  }
+  if (logging.Has("level")) {
+    const auto level = logging.Required("level");
+    config.log_level = level.String();
+    if (spdlog::level::from_str(config.log_level) == spdlog::level::off && config.log_level != "off") {
+      level.Fail("expected trace, debug, info, warn, error or off");
+    }
+  }
+}
+
+BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
+  root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "agencies", "sharing"});
+  BrokerConfig config;
+  if (root.Has("listen")) config.listen = root.Required("listen").String();
+  config.tls = ReadTls(root.Required("tls"), base);
+  const auto store = root.Required("store");
+  store.RejectUnknownKeys({"path"});
+  config.store_path = PathFrom(store.Required("path"), base);
+  if (root.Has("logging")) ReadLogging(root.Required("logging"), config);
+  if (root.Has("limits")) {
+    const auto limits = root.Required("limits");
+    limits.RejectUnknownKeys({"max_message_bytes"});
+    config.max_message_bytes = limits.Required("max_message_bytes").Size();
+  }
+  config.agencies = ReadAgencies(root.Required("agencies"));
+  config.sharing = root.Has("sharing") ? ReadSharing(root.Required("sharing")) : std::vector<SharingRule>{};
+  return config;
+}
+
+}  // namespace
+
+absl::StatusOr<BrokerConfig> ParseBrokerConfig(const std::string& yaml,
+                                               const std::filesystem::path& file) {
+  try {
+    YamlReader root(YAML::Load(yaml), "", file);
+    return Read(root, file.parent_path());
+  } catch (const ConfigError& e) {
+    return absl::InvalidArgumentError(e.what());
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(file.string() + ":" + std::to_string(e.mark.line + 1) +
+                                      ": not valid YAML: " + e.msg);
+  }
+}
+
+absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return absl::NotFoundError("cannot read config file " + file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseBrokerConfig(text.str(), file);
+}
+
+}  // namespace safeshare::config

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include <spdlog/logger.h>
+
+namespace safeshare {
+
+enum class LogFormat { kText, kJson };
+
+// Sets the sink format and level for every module logger, existing and future.
+// Call once at start-up, before other threads log.
+void ConfigureLogging(LogFormat format, spdlog::level::level_enum level);
+
+// The named logger of one module ("store", "rpc", ...). Thread-safe; loggers
+// live for the whole process. Never log payload content, personal identifiers
+// or keys: agency, case reference and notification id only.
+std::shared_ptr<spdlog::logger> ModuleLogger(std::string_view module);
+
+}  // namespace safeshare

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "broker/config/broker_config.h"
+
+namespace safeshare::identity {
+
+// The agency behind a verified connection.
+struct Caller {
+  AgencyId agency;
+  std::string role;
+};
+
+// Maps the SAN URIs of a client certificate, already verified by TLS against
+// the partnership CA, to a configured agency. Immutable after construction,
+// so safe to share between threads.
+class AgencyDirectory {
+ public:
+  explicit AgencyDirectory(const std::vector<config::Agency>& agencies);
+
+  // UNAUTHENTICATED when no URI names a configured agency, or when the
+  // certificate names more than one (ambiguous identity is refused).
+  absl::StatusOr<Caller> Identify(const std::vector<std::string>& peer_uris) const;
+
+ private:
+  std::unordered_map<std::string, Caller> by_uri_;
+};
+
+}  // namespace safeshare::identity

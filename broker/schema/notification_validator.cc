@@ -1,0 +1,110 @@
+#include "broker/schema/notification_validator.h"
+
+#include <set>
+
+#include "broker/schema/field_check.h"
+#include "broker/schema/payload_rules.h"
+
+namespace safeshare::schema {
+namespace {
+
+constexpr std::string_view kEnvelope = "notification";
+
+absl::Status CheckReference(std::string_view path, const std::string& value) {
+  SAFESHARE_RETURN_IF_ERROR(RequireText(path, value, 64));
+  for (char c : value) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '/' || c == '.';
+    if (!ok) return FieldError(path, "use only letters, digits and - _ / .");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckIdentifiers(const std::string& path,
+                              const google::protobuf::RepeatedPtrField<v1::PersonIdentifier>& ids) {
+  for (int i = 0; i < ids.size(); ++i) {
+    const auto at = Indexed(path, i);
+    SAFESHARE_RETURN_IF_ERROR(RequireEnum(at + ".scheme", ids[i].scheme()));
+    SAFESHARE_RETURN_IF_ERROR(RequireText(at + ".value", ids[i].value(), 64));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckChildren(const v1::Notification& n) {
+  const std::string path = "notification.children_considered";
+  if (n.children_considered().empty()) {
+    return FieldError(path, "at least one child is required; list every child of the household");
+  }
+  std::set<std::string> refs;
+  for (int i = 0; i < n.children_considered_size(); ++i) {
+    const auto& child = n.children_considered(i);
+    const auto at = Indexed(path, i);
+    SAFESHARE_RETURN_IF_ERROR(CheckReference(at + ".child_ref", child.child_ref()));
+    if (!refs.insert(child.child_ref()).second) return FieldError(at + ".child_ref", "duplicate child_ref");
+    SAFESHARE_RETURN_IF_ERROR(RequireText(at + ".display_name", child.display_name(), 200));
+    if (child.has_date_of_birth()) {
+      SAFESHARE_RETURN_IF_ERROR(RequireDate(at + ".date_of_birth", true, child.date_of_birth()));
+    }
+    SAFESHARE_RETURN_IF_ERROR(CheckIdentifiers(at + ".identifiers", child.identifiers()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPersons(const v1::Notification& n) {
+  const std::string path = "notification.persons_of_concern";
+  std::set<std::string> refs;
+  for (int i = 0; i < n.persons_of_concern_size(); ++i) {
+    const auto& person = n.persons_of_concern(i);
+    const auto at = Indexed(path, i);
+    SAFESHARE_RETURN_IF_ERROR(CheckReference(at + ".person_ref", person.person_ref()));
+    if (!refs.insert(person.person_ref()).second) return FieldError(at + ".person_ref", "duplicate person_ref");
+    SAFESHARE_RETURN_IF_ERROR(RequireEnum(at + ".role", person.role()));
+    SAFESHARE_RETURN_IF_ERROR(CheckIdentifiers(at + ".identifiers", person.identifiers()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckEnvelope(const v1::Notification& n) {
+  if (!n.notification_id().empty()) {
+    return FieldError("notification.notification_id", "assigned by the broker; leave it empty");
+  }
+  if (!n.publisher().empty()) {
+    return FieldError("notification.publisher", "set by the broker from your certificate; leave it empty");
+  }
+  SAFESHARE_RETURN_IF_ERROR(RequireText("notification.idempotency_key", n.idempotency_key(), 128));
+  SAFESHARE_RETURN_IF_ERROR(CheckReference("notification.case_ref", n.case_ref()));
+  SAFESHARE_RETURN_IF_ERROR(CheckChildren(n));
+  SAFESHARE_RETURN_IF_ERROR(CheckPersons(n));
+  SAFESHARE_RETURN_IF_ERROR(RequireEnum("notification.purpose", n.purpose()));
+  SAFESHARE_RETURN_IF_ERROR(RequireEnum("notification.lawful_basis", n.lawful_basis()));
+  SAFESHARE_RETURN_IF_ERROR(RequireEnum("notification.classification", n.classification()));
+  return RequireTime("notification.created_at", n.has_created_at(), n.created_at());
+}
+
+}  // namespace
+
+std::string_view TypeOf(const v1::Notification& notification) {
+  const auto* oneof = v1::Notification::descriptor()->FindOneofByName("payload");
+  const auto* field = notification.GetReflection()->GetOneofFieldDescriptor(notification, oneof);
+  return field == nullptr ? std::string_view() : std::string_view(field->name());
+}
+
+absl::Status ValidateForPublish(const v1::Notification& n) {
+  SAFESHARE_RETURN_IF_ERROR(CheckEnvelope(n));
+  switch (n.payload_case()) {
+    case v1::Notification::kStrategyMinutes:
+      return CheckStrategyMinutes(n);
+    case v1::Notification::kAbeInterviewRecord:
+      return CheckAbeInterviewRecord(n);
+    case v1::Notification::kInvestigationOutcome:
+      return CheckInvestigationOutcome(n);
+    case v1::Notification::kProbationRiskUpdate:
+      return CheckProbationRiskUpdate(n);
+    case v1::Notification::PAYLOAD_NOT_SET:
+      break;
+  }
+  return FieldError(kEnvelope, "no payload; set one of strategy_minutes, abe_interview_record, "
+                               "investigation_outcome, probation_risk_update");
+}
+
+}  // namespace safeshare::schema

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "safeshare/v1/broker.pb.h"
+
+namespace safeshare::schema {
+
+// The notification type: the name of the `payload` oneof field that is set
+// (one of kNotificationTypes), or "" when no payload is set.
+std::string_view TypeOf(const v1::Notification& notification);
+
+// Checks a notification as published: envelope, vocabulary and the rules of
+// its typed payload. Returns INVALID_ARGUMENT whose message starts with the
+// field path ("notification.investigation_outcome.rationale: ...") and says
+// what to do. Pure function; thread-safe.
+absl::Status ValidateForPublish(const v1::Notification& notification);
+
+}  // namespace safeshare::schema

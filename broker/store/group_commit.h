@@ -1,0 +1,60 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "broker/store/writer.h"
+
+namespace safeshare::store {
+
+// One unit of work for the writer. `apply` runs inside a shared transaction on
+// the writer thread and must fail before writing anything or succeed; `done`
+// runs on the writer thread once the transaction is durable (with OK) or has
+// failed (with the error). `done` must not block.
+struct WriteOp {
+  std::function<absl::Status(Writer&)> apply;
+  std::function<void(absl::Status)> done;
+};
+
+// Group commit, after LevelDB's DBImpl::Write: callers queue operations; one
+// writer thread takes everything queued (up to a bound), applies it in one
+// transaction, syncs once, then completes each operation. Callers never wait
+// on the disk themselves.
+class GroupCommit {
+ public:
+  // Called after each durable commit with the agencies that have new
+  // deliveries. Runs on the writer thread; must not block.
+  using CommitListener = std::function<void(const std::set<AgencyId>&)>;
+
+  GroupCommit(std::unique_ptr<Writer> writer, CommitListener listener);
+  ~GroupCommit();  // completes queued operations, then stops the thread
+
+  // Thread-safe. After a fatal store error every op fails with UNAVAILABLE.
+  void Submit(WriteOp op);
+
+ private:
+  void Run();
+  std::vector<WriteOp> TakeBatch();
+  void Execute(std::vector<WriteOp>& batch);
+
+  static constexpr size_t kMaxBatch = 512;
+
+  std::unique_ptr<Writer> writer_;  // only touched by thread_
+  CommitListener listener_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<WriteOp> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status fatal_;  // only touched by thread_
+  std::thread thread_;
+};
+
+}  // namespace safeshare::store

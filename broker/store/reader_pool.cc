@@ -1,0 +1,109 @@
+#include "broker/store/reader_pool.h"
+
+#include "broker/store/sqlite_store.h"
+
+namespace safeshare::store {
+
+struct ReaderPool::Reader {
+  std::unique_ptr<Connection> db;
+  Statement deliveries;
+  Statement audit;
+};
+
+// Returns the reader to the pool when it goes out of scope.
+class ReaderPool::Lease {
+ public:
+  Lease(ReaderPool& pool, std::unique_ptr<Reader> reader) : pool_(pool), reader_(std::move(reader)) {}
+  ~Lease() { pool_.Release(std::move(reader_)); }
+  Reader* operator->() { return reader_.get(); }
+
+ private:
+  ReaderPool& pool_;
+  std::unique_ptr<Reader> reader_;
+};
+
+absl::StatusOr<std::unique_ptr<ReaderPool>> ReaderPool::Open(std::filesystem::path path) {
+  std::unique_ptr<ReaderPool> pool(new ReaderPool(std::move(path)));
+  auto first = pool->Acquire();  // fail early if the database cannot be read
+  if (!first.ok()) return first.status();
+  pool->Release(std::move(*first));
+  return pool;
+}
+
+ReaderPool::ReaderPool(std::filesystem::path path) : path_(std::move(path)) {}
+ReaderPool::~ReaderPool() = default;
+
+absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      auto reader = std::move(idle_.back());
+      idle_.pop_back();
+      return reader;
+    }
+  }
+  auto db = Connection::Open(path_, /*read_only=*/true);
+  if (!db.ok()) return db.status();
+  auto deliveries = (*db)->Prepare(
+      "SELECT d.seq, n.id, n.case_ref, d.rule, d.lawful_basis, n.purpose, n.content_hash, n.body"
+      " FROM deliveries d JOIN notifications n ON n.seq=d.seq"
+      " WHERE d.recipient=?1 AND d.seq>?2 ORDER BY d.seq LIMIT ?3");
+  if (!deliveries.ok()) return deliveries.status();
+  auto audit = (*db)->Prepare(
+      "SELECT id,at,actor,action,notification_id,case_ref,recipient,subscription,rule,lawful_basis,"
+      "purpose,detail,content_hash,prev_hash,entry_hash FROM audit WHERE id>?1 ORDER BY id LIMIT ?2");
+  if (!audit.ok()) return audit.status();
+  return std::unique_ptr<Reader>(new Reader{std::move(*db), std::move(*deliveries), std::move(*audit)});
+}
+
+void ReaderPool::Release(std::unique_ptr<Reader> reader) {
+  std::lock_guard lock(mu_);
+  idle_.push_back(std::move(reader));
+}
+
+absl::StatusOr<std::vector<StoredDelivery>> ReaderPool::Deliveries(const AgencyId& agency,
+                                                                   Sequence after, size_t limit) {
+  auto acquired = Acquire();
+  if (!acquired.ok()) return acquired.status();
+  Lease reader(*this, std::move(*acquired));
+  auto& s = reader->deliveries;
+  s.Bind(1, agency.value()).Bind(2, static_cast<int64_t>(after.value())).Bind(3, static_cast<int64_t>(limit));
+  std::vector<StoredDelivery> out;
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok() || !*row) {
+      s.Reset();
+      if (!row.ok()) return row.status();
+      return out;
+    }
+    out.push_back(StoredDelivery{Sequence(static_cast<uint64_t>(s.Int(0))), NotificationId(s.Text(1)),
+                                 CaseRef(s.Text(2)), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
+                                 s.Text(7)});
+  }
+}
+
+absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, size_t limit) {
+  auto acquired = Acquire();
+  if (!acquired.ok()) return acquired.status();
+  Lease reader(*this, std::move(*acquired));
+  auto& s = reader->audit;
+  s.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
+  std::vector<audit::Entry> out;
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok() || !*row) {
+      s.Reset();
+      if (!row.ok()) return row.status();
+      return out;
+    }
+    audit::Entry e{.id = s.Int(0), .at_micros = s.Int(1), .actor = s.Text(2)};
+    audit::ParseAction(s.View(3), e.action);
+    e.notification_id = s.Text(4), e.case_ref = s.Text(5), e.recipient = s.Text(6);
+    e.subscription = s.Text(7), e.rule = s.Text(8), e.lawful_basis = s.Text(9);
+    e.purpose = s.Text(10), e.detail = s.Text(11), e.content_hash = s.Text(12);
+    e.prev_hash = s.Text(13), e.entry_hash = s.Text(14);
+    out.push_back(std::move(e));
+  }
+}
+
+}  // namespace safeshare::store

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "broker/audit/audit_entry.h"
+#include "broker/store/records.h"
+#include "broker/store/sqlite_db.h"
+
+namespace safeshare::store {
+
+// Read-only connections with their prepared statements, lent to one thread at
+// a time. WAL lets them read committed data while the writer writes.
+class ReaderPool {
+ public:
+  static absl::StatusOr<std::unique_ptr<ReaderPool>> Open(std::filesystem::path path);
+  ~ReaderPool();
+
+  absl::StatusOr<std::vector<StoredDelivery>> Deliveries(const AgencyId& agency, Sequence after,
+                                                         size_t limit);
+  absl::StatusOr<std::vector<audit::Entry>> Audit(int64_t after_id, size_t limit);
+
+ private:
+  struct Reader;
+  class Lease;
+  explicit ReaderPool(std::filesystem::path path);
+  absl::StatusOr<std::unique_ptr<Reader>> Acquire();
+  void Release(std::unique_ptr<Reader> reader);
+
+  std::filesystem::path path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Reader>> idle_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace safeshare::store

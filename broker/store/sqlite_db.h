@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace safeshare::store {
+
+// A prepared statement. Bind*() indexes start at 1. Reset() after each use;
+// the owning connection must outlive it. Not thread-safe.
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  ~Statement();
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& BindBlob(int index, std::string_view bytes);
+  Statement& BindNull(int index);
+
+  // Steps once: true when a row is available, false when done.
+  absl::StatusOr<bool> Step();
+  // Steps to completion (for statements returning no rows) and resets.
+  absl::Status Run();
+  void Reset();
+
+  int64_t Int(int column) const;
+  std::string Text(int column) const;
+  std::string_view View(int column) const;  // valid until the next Step/Reset
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// One SQLite connection. Not thread-safe: each thread uses its own.
+class Connection {
+ public:
+  // Opens (creating if absent) with WAL and synchronous=FULL, so a committed
+  // transaction has been fdatasync'ed before Exec("COMMIT") returns.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::filesystem::path& path,
+                                                         bool read_only);
+  ~Connection();
+
+  absl::Status Exec(const std::string& sql);
+  absl::StatusOr<Statement> Prepare(std::string_view sql);
+  sqlite3* raw() const { return db_; }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+// Maps an SQLite result code to a Status: SQLITE_FULL becomes
+// RESOURCE_EXHAUSTED, busy/locked UNAVAILABLE, I/O errors DATA_LOSS-free
+// UNAVAILABLE with the database's message, everything else INTERNAL.
+absl::Status SqliteError(sqlite3* db, int code, std::string_view what);
+
+}  // namespace safeshare::store

@@ -1,0 +1,112 @@
+#include "broker/store/sqlite_store.h"
+
+#include "broker/store/reader_pool.h"
+
+namespace safeshare::store {
+namespace {
+
+// Adapts a typed operation to the writer: the result is kept until the
+// transaction is durable, then handed to `done`.
+template <typename T>
+WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, SqliteStore::Done<T> done) {
+  auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not applied"));
+  return WriteOp{
+      [apply = std::move(apply), result](Writer& w) {
+        *result = apply(w);
+        return result->status();
+      },
+      [done = std::move(done), result](absl::Status status) {
+        if (status.ok()) {
+          done(std::move(*result));
+        } else {
+          done(status);
+        }
+      }};
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path) {
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return absl::UnavailableError("cannot create store directory " +
+                                    path.parent_path().string() + ": " + ec.message());
+    }
+  }
+  auto writer = Writer::Open(path);  // creates the schema before readers open
+  if (!writer.ok()) return writer.status();
+  auto readers = ReaderPool::Open(path);
+  if (!readers.ok()) return readers.status();
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*readers), std::move(*writer)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer)
+    : readers_(std::move(readers)),
+      commits_(std::move(writer), [this](const std::set<AgencyId>& woken) { OnCommit(woken); }) {}
+
+SqliteStore::~SqliteStore() = default;
+
+void SqliteStore::SetCommitListener(CommitListener listener) {
+  std::lock_guard lock(listener_mu_);
+  listener_ = std::move(listener);
+}
+
+void SqliteStore::OnCommit(const std::set<AgencyId>& woken) {
+  std::lock_guard lock(listener_mu_);
+  if (listener_) listener_(woken);
+}
+
+void SqliteStore::Publish(NewNotification n, Done<PublishResult> done) {
+  commits_.Submit(TypedOp<PublishResult>(
+      [n = std::move(n)](Writer& w) { return w.Publish(n); }, std::move(done)));
+}
+
+void SqliteStore::RecordRefusal(Refusal refusal, std::function<void(absl::Status)> done) {
+  commits_.Submit(WriteOp{[refusal = std::move(refusal)](Writer& w) { return w.Refuse(refusal); },
+                          std::move(done)});
+}
+
+void SqliteStore::OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) {
+  commits_.Submit(TypedOp<Sequence>(
+      [agency = std::move(agency), name = std::move(name)](Writer& w) {
+        return w.OpenSubscription(agency, name);
+      },
+      std::move(done)));
+}
+
+void SqliteStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
+                              Done<AckResult> done) {
+  commits_.Submit(TypedOp<AckResult>(
+      [agency = std::move(agency), name = std::move(name), through](Writer& w) {
+        return w.Acknowledge(agency, name, through);
+      },
+      std::move(done)));
+}
+
+void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events) {
+  commits_.Submit(WriteOp{[events = std::move(events)](Writer& w) {
+                            for (const auto& e : events) {
+                              if (auto st = w.Delivered(e); !st.ok()) return st;
+                            }
+                            return absl::OkStatus();
+                          },
+                          [](absl::Status) {}});
+}
+
+}  // namespace safeshare::store
+
+namespace safeshare::store {
+
+absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ReadDeliveries(const AgencyId& agency,
+                                                                        Sequence after,
+                                                                        size_t limit) const {
+  return readers_->Deliveries(agency, after, limit);
+}
+
+absl::StatusOr<std::vector<audit::Entry>> SqliteStore::ReadAudit(int64_t after_id, size_t limit) const {
+  return readers_->Audit(after_id, limit);
+}
+
+}  // namespace safeshare::store

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Generates the development PKI of the safeshare partnership: a dev CA, the
+# broker's server certificate, one client certificate per agency, and the bad
+# material the security tests need (rogue CA, rogue-signed police, expired
+# police, an agency the broker does not know).
+#
+# Usage: certs/gen-dev-pki.sh [OUT_DIR]      (default: certs/out next to this script)
+#
+# Idempotent: an existing CA is never regenerated; only missing leaf
+# certificates are (re)made. Keys are EC P-256, signatures SHA-256, key files
+# mode 600. Everything here is for development and tests only: never commit
+# OUT_DIR (it is git-ignored) and never use these keys outside a dev machine.
+set -euo pipefail
+
+readonly AGENCIES=(police cfs probation health education ig)
+readonly TRUST_DOMAIN="safeshare.test"
+readonly ORG="SafeShare Dev Partnership"
+readonly CA_DAYS=3650
+readonly LEAF_DAYS=825
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly OUT="${1:-${script_dir}/out}"
+
+die() { echo "gen-dev-pki: $*" >&2; exit 1; }
+
+command -v openssl >/dev/null || die "openssl not found in PATH"
+
+# Every file a complete dev PKI has, as base names without extension.
+all_names() {
+  echo ca broker "${AGENCIES[@]}" rogue-ca rogue-police expired-police unknown
+}
+
+pki_complete() {
+  local name ext
+  for name in $(all_names); do
+    for ext in crt key; do
+      [[ -f "${OUT}/${name}.${ext}" ]] || return 1
+    done
+  done
+}
+
+pair_missing() { [[ ! -f "${OUT}/$1.crt" || ! -f "${OUT}/$1.key" ]]; }
+
+if [[ -f "${OUT}/ca.crt" ]] && pki_complete; then
+  echo "dev PKI already present in ${OUT}"
+  exit 0
+fi
+
+mkdir -p "${OUT}"
+work="$(mktemp -d)"
+trap 'rm -rf "${work}"' EXIT
+generated=()
+
+# quiet CMD...: runs an openssl command, showing its chatter only on failure.
+quiet() {
+  "$@" 2>"${work}/stderr" || { cat "${work}/stderr" >&2; die "failed: $*"; }
+}
+
+new_key() {
+  (umask 077 && quiet openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "${OUT}/$1.key")
+  chmod 600 "${OUT}/$1.key"
+}
+
+random_serial() { echo "0x$(openssl rand -hex 16)"; }
+
+# make_ca NAME CN: a self-signed CA, only when NAME.crt does not exist yet.
+make_ca() {
+  local name="$1" cn="$2"
+  [[ -f "${OUT}/${name}.crt" ]] && return 0
+  cat >"${work}/${name}.cnf" <<EOF
+[req]
+distinguished_name = dn
+[dn]
+[v3_ca]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+EOF
+  new_key "${name}"
+  openssl req -x509 -new -key "${OUT}/${name}.key" -sha256 -days "${CA_DAYS}" \
+    -subj "/O=${ORG}/CN=${cn}" -set_serial "$(random_serial)" \
+    -config "${work}/${name}.cnf" -extensions v3_ca -out "${OUT}/${name}.crt"
+  generated+=("${name}")
+}
+
+# leaf_ext KIND SAN: extension section for a serverAuth or clientAuth leaf.
+leaf_ext() {
+  cat <<EOF
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = $1
+subjectAltName = $2
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+}
+
+# make_leaf NAME CN CA KIND SAN: a key and a certificate signed by CA.
+make_leaf() {
+  local name="$1" cn="$2" ca="$3" kind="$4" san="$5"
+  [[ -f "${OUT}/${ca}.key" ]] ||
+    die "${OUT}/${ca}.key is missing, cannot sign ${name}; delete ${OUT}/${ca}.crt to start over"
+  leaf_ext "${kind}" "${san}" >"${work}/${name}.ext"
+  new_key "${name}"
+  openssl req -new -key "${OUT}/${name}.key" -subj "/O=${ORG}/CN=${cn}" \
+    -out "${work}/${name}.csr"
+  quiet openssl x509 -req -in "${work}/${name}.csr" -CA "${OUT}/${ca}.crt" \
+    -CAkey "${OUT}/${ca}.key" -set_serial "$(random_serial)" -sha256 \
+    -days "${LEAF_DAYS}" -extfile "${work}/${name}.ext" -extensions leaf \
+    -out "${OUT}/${name}.crt"
+  generated+=("${name}")
+}
+
+# make_expired_leaf NAME CN CA SAN: like make_leaf, but valid only in 2020.
+# OpenSSL 3.0's `x509 -req` cannot set validity dates, so use a throwaway
+# `openssl ca` setup, whose -startdate/-enddate can.
+make_expired_leaf() {
+  local name="$1" cn="$2" ca="$3" san="$4" db="${work}/ca-db"
+  mkdir -p "${db}/new"
+  : >"${db}/index.txt"
+  openssl rand -hex 16 >"${db}/serial"
+  cat >"${db}/ca.cnf" <<EOF
+[ca]
+default_ca = expired
+[expired]
+database = ${db}/index.txt
+serial = ${db}/serial
+new_certs_dir = ${db}/new
+default_md = sha256
+policy = any
+unique_subject = no
+[any]
+organizationName = optional
+commonName = supplied
+$(leaf_ext clientAuth "${san}")
+EOF
+  new_key "${name}"
+  openssl req -new -key "${OUT}/${name}.key" -subj "/O=${ORG}/CN=${cn}" \
+    -out "${work}/${name}.csr"
+  quiet openssl ca -batch -notext -preserveDN -config "${db}/ca.cnf" -extensions leaf \
+    -cert "${OUT}/${ca}.crt" -keyfile "${OUT}/${ca}.key" \
+    -startdate 20200101000000Z -enddate 20210101000000Z \
+    -in "${work}/${name}.csr" -out "${OUT}/${name}.crt"
+  generated+=("${name}")
+}
+
+agency_san() { echo "URI:spiffe://${TRUST_DOMAIN}/agency/$1"; }
+
+# Leaves are remade when missing or when their CA was just (re)made.
+needs() { pair_missing "$1" || [[ " ${generated[*]} " == *" $2 "* ]]; }
+
+main() {
+  make_ca ca "SafeShare Dev Partnership CA"
+  if needs broker ca; then
+    make_leaf broker broker ca serverAuth "DNS:localhost, IP:127.0.0.1, IP:::1"
+  fi
+  local agency
+  for agency in "${AGENCIES[@]}"; do
+    if needs "${agency}" ca; then
+      make_leaf "${agency}" "${agency}" ca clientAuth "$(agency_san "${agency}")"
+    fi
+  done
+  if needs expired-police ca; then
+    make_expired_leaf expired-police police ca "$(agency_san police)"
+  fi
+  if needs unknown ca; then
+    make_leaf unknown unknown ca clientAuth "$(agency_san unknown)"
+  fi
+  make_ca rogue-ca "SafeShare Rogue CA (test only)"
+  if needs rogue-police rogue-ca; then
+    make_leaf rogue-police police rogue-ca clientAuth "$(agency_san police)"
+  fi
+  echo "dev PKI in ${OUT}: generated ${#generated[@]} certificate(s)${generated[*]:+: ${generated[*]}}"
+}
+
+main

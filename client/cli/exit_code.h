@@ -1,0 +1,34 @@
+#ifndef SAFESHARE_CLIENT_CLI_EXIT_CODE_H_
+#define SAFESHARE_CLIENT_CLI_EXIT_CODE_H_
+
+#include <iostream>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace safeshare::cli {
+
+// Exit codes of the safeshare command. Scripts rely on them: 1 means the
+// broker (or the network to it) said no, 2 means fix the command line or files.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitBrokerError = 1,
+  kExitUsage = 2,  // bad flags, unreadable or invalid files, missing PKI
+};
+
+// Prints `message` as one line to stderr and returns `code`.
+inline int Fail(ExitCode code, absl::string_view message) {
+  std::cerr << message << '\n';
+  return code;
+}
+
+// Prints "WHAT: CODE: message" for an error from the broker; returns 1.
+inline int FailBroker(absl::string_view what, const absl::Status& status) {
+  std::cerr << what << ": " << absl::StatusCodeToString(status.code()) << ": " << status.message()
+            << '\n';
+  return kExitBrokerError;
+}
+
+}  // namespace safeshare::cli
+
+#endif  // SAFESHARE_CLIENT_CLI_EXIT_CODE_H_

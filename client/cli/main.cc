@@ -1,0 +1,46 @@
+// safeshare: command-line client of the safeshare broker. See client/README.md.
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "ack_command.h"
+#include "connection_flags.h"
+#include "exit_code.h"
+#include "publish_command.h"
+#include "subscribe_command.h"
+
+namespace {
+
+// CLI11's default failure message spans two lines; keep errors to one.
+std::string OneLineFailure(const CLI::App* /*app*/, const CLI::Error& error) {
+  return std::string(error.what()) + " (run with --help for usage)\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace safeshare::cli;
+  CLI::App app{"safeshare: share safeguarding notifications through the partnership broker"};
+  app.fallthrough();  // accept global flags after the subcommand too
+  app.require_subcommand(1);
+  app.failure_message(OneLineFailure);
+
+  ConnectionFlags connection;
+  AddConnectionFlags(app, connection);
+  PublishFlags publish;
+  CLI::App* publish_command = AddPublishCommand(app, publish);
+  SubscribeFlags subscribe;
+  CLI::App* subscribe_command = AddSubscribeCommand(app, subscribe);
+  AckFlags ack;
+  CLI::App* ack_command = AddAckCommand(app, ack);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? kExitOk : kExitUsage;  // --help exits 0
+  }
+  if (publish_command->parsed()) return RunPublish(connection, publish);
+  if (subscribe_command->parsed()) return RunSubscribe(connection, subscribe);
+  if (ack_command->parsed()) return RunAck(connection, ack);
+  return kExitUsage;  // unreachable: exactly one subcommand is required
+}

@@ -1,0 +1,27 @@
+#include "publish_command.h"
+
+#include <iostream>
+
+#include "exit_code.h"
+#include "safeshare/client/notification_json.h"
+
+namespace safeshare::cli {
+
+CLI::App* AddPublishCommand(CLI::App& app, PublishFlags& flags) {
+  CLI::App* command = app.add_subcommand("publish", "publish one notification from a JSON file");
+  command->add_option("--file", flags.file, "notification JSON (see config/examples/)")->required();
+  return command;
+}
+
+int RunPublish(const ConnectionFlags& connection, const PublishFlags& flags) {
+  absl::StatusOr<v1::Notification> notification = client::ReadNotificationFile(flags.file);
+  if (!notification.ok()) return Fail(kExitUsage, notification.status().message());
+  std::optional<client::Client> client = ConnectOrReport(connection);
+  if (!client.has_value()) return kExitUsage;
+  absl::StatusOr<v1::PublishResponse> response = client->Publish(*std::move(notification));
+  if (!response.ok()) return FailBroker("publish refused", response.status());
+  std::cout << client::ToJsonLine(*response) << std::endl;
+  return kExitOk;
+}
+
+}  // namespace safeshare::cli

@@ -1,0 +1,92 @@
+#ifndef SAFESHARE_CLIENT_CLIENT_H_
+#define SAFESHARE_CLIENT_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <grpcpp/channel.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "safeshare/v1/broker.grpc.pb.h"
+
+namespace safeshare::client {
+
+// Where the broker is and which certificate the calling agency presents. The
+// broker identifies the agency only from `cert` (its SPIFFE URI SAN).
+struct ClientOptions {
+  std::string broker = "localhost:50051";     // host:port; host must match a broker cert SAN
+  std::string cert;                           // PEM client certificate chain
+  std::string key;                            // PEM private key of `cert`
+  std::string ca;                             // PEM partnership CA that signed the broker cert
+  std::chrono::milliseconds deadline{10000};  // per unary call attempt
+};
+
+// Options pointing at the dev PKI made by certs/gen-dev-pki.sh:
+// `<pki_dir>/<agency>.crt|key` and `<pki_dir>/ca.crt`, relative to the working
+// directory unless `pki_dir` is absolute. Test material works too, e.g.
+// agency "expired-police" or "rogue-police".
+ClientOptions DevPkiOptions(absl::string_view agency, absl::string_view pki_dir = "certs/out");
+
+struct SubscribeOptions {
+  uint64_t max_deliveries = 0;  // stop after this many deliveries; 0 = unlimited
+  bool acknowledge = true;      // acknowledge each delivery the callback accepted
+};
+
+// Called once per delivery, in sequence order. Returning an error stops the
+// subscription without acknowledging that delivery (it is redelivered later).
+using DeliveryHandler = std::function<absl::Status(const v1::Delivery&)>;
+
+// A connection to the broker over mutual TLS.
+//
+// Thread-safety: methods may be called from several threads at once (the
+// gRPC channel and stub are thread-safe); Subscribe blocks its caller.
+// Movable, not copyable.
+//
+// Retries: only calls that are safe to repeat are retried, on UNAVAILABLE,
+// up to 3 times with 100/200/400 ms backoff: Publish (the broker deduplicates
+// by idempotency key, and the key is fixed before the first attempt) and
+// Acknowledge (cumulative, so repeating it changes nothing).
+class Client {
+ public:
+  // Reads the three PEM files and creates the channel. Does not contact the
+  // broker: an unreachable broker or a refused certificate shows up as
+  // UNAVAILABLE on the first call. Errors name the file that could not be read.
+  static absl::StatusOr<Client> Connect(const ClientOptions& options);
+
+  // Publishes `notification`. If its idempotency_key is empty a random UUID v4
+  // is generated once and reused by every retry. notification_id and
+  // publisher are set by the broker; leave them empty.
+  absl::StatusOr<v1::PublishResponse> Publish(v1::Notification notification);
+
+  // Streams deliveries of the durable `subscription` (created on first use,
+  // resuming after its last acknowledged sequence) to `on_delivery`. After the
+  // handler returns OK, acknowledges the delivery (if options.acknowledge).
+  // Returns OK when max_deliveries were handled or the broker ended the stream;
+  // the handler's error if it returned one; otherwise the stream's error.
+  // Blocks the calling thread; the stream itself has no deadline.
+  absl::Status Subscribe(const std::string& subscription, DeliveryHandler on_delivery,
+                         SubscribeOptions options = {});
+
+  // Acknowledges every delivery on `subscription` up to and including
+  // `sequence`.
+  absl::StatusOr<v1::AcknowledgeResponse> Acknowledge(const std::string& subscription,
+                                                      uint64_t sequence);
+
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
+
+  ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Broker::Stub> stub_;
+};
+
+}  // namespace safeshare::client
+
+#endif  // SAFESHARE_CLIENT_CLIENT_H_

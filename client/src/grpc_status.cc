@@ -1,0 +1,29 @@
+#include "grpc_status.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace safeshare::client {
+
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view broker) {
+  if (status.ok()) return absl::OkStatus();
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  std::string message = status.error_message();
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      message = absl::StrCat("cannot reach broker at ", broker,
+                             ": is it running? is the CA right, and is this agency's "
+                             "certificate valid (issued by the partnership CA, not expired)? (",
+                             message, ")");
+      break;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      message = absl::StrCat("broker at ", broker, " did not answer in time (", message, ")");
+      break;
+    default:
+      break;
+  }
+  return absl::Status(code, message);
+}
+
+}  // namespace safeshare::client
