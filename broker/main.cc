@@ -1,1 +1,90 @@
-int main() { return 0; }
+// safeshare-broker: wires the modules together. Nothing else sees them all.
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "broker/config/broker_config.h"
+#include "broker/core/logging.h"
+#include "broker/identity/agency_directory.h"
+#include "broker/ops/termination_signal.h"
+#include "broker/policy/sharing_policy.h"
+#include "broker/routing/router.h"
+#include "broker/rpc/server.h"
+#include "broker/service/broker_service.h"
+#include "broker/store/sqlite_store.h"
+
+namespace {
+
+using safeshare::ModuleLogger;
+
+absl::StatusOr<std::string> ReadPem(const std::filesystem::path& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read " + std::string(what) + " " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::StatusOr<safeshare::rpc::ServerOptions> ServerOptionsFrom(
+    const safeshare::config::BrokerConfig& config) {
+  auto cert = ReadPem(config.tls.certificate, "tls.certificate");
+  auto key = ReadPem(config.tls.private_key, "tls.private_key");
+  auto ca = ReadPem(config.tls.client_ca, "tls.client_ca");
+  for (const auto* pem : {&cert, &key, &ca}) {
+    if (!pem->ok()) return pem->status();
+  }
+  return safeshare::rpc::ServerOptions{config.listen, *cert, *key, *ca, config.max_message_bytes};
+}
+
+int Fail(const absl::Status& status) {
+  ModuleLogger("main")->critical("{}", std::string(status.message()));
+  return 1;
+}
+
+int Serve(const safeshare::config::BrokerConfig& config, const std::string& port_file) {
+  namespace ss = safeshare;
+  auto options = ServerOptionsFrom(config);
+  if (!options.ok()) return Fail(options.status());
+  auto store = ss::store::SqliteStore::Open(config.store_path);
+  if (!store.ok()) return Fail(store.status());
+  const ss::policy::SharingPolicy policy(config.agencies, config.sharing);
+  const ss::routing::Router router(policy);
+  const ss::identity::AgencyDirectory directory(config.agencies);
+  ss::service::BrokerService service(policy, router, **store);
+  ss::rpc::BrokerRpc rpc(service, directory);
+  auto running = ss::rpc::StartServer(*options, rpc);
+  if (!running.ok()) return Fail(running.status());
+  const auto log = ModuleLogger("main");
+  log->info("listening on port {} with mutual TLS; store {}", running->port, config.store_path.string());
+  if (!port_file.empty()) std::ofstream(port_file) << running->port << "\n";
+  const int signal = ss::ops::WaitForTerminationSignal();
+  log->info("signal {} received; shutting down", signal);
+  running->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  rpc.Drain();
+  log->info("stopped cleanly");
+  return 0;  // the store completes queued writes as it closes
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"safeshare-broker: secure notification broker for a safeguarding partnership"};
+  std::string config_path, listen, store_path, port_file;
+  app.add_option("--config", config_path, "broker configuration (YAML)")->required();
+  app.add_option("--listen", listen, "override config 'listen' (host:port; port 0 picks one)");
+  app.add_option("--store", store_path, "override config 'store.path'");
+  app.add_option("--port-file", port_file, "write the port actually listened on to this file");
+  CLI11_PARSE(app, argc, argv);
+
+  auto config = safeshare::config::LoadBrokerConfig(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "safeshare-broker: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (!listen.empty()) config->listen = listen;
+  if (!store_path.empty()) config->store_path = store_path;
+  safeshare::ConfigureLogging(config->log_format, spdlog::level::from_str(config->log_level));
+  return Serve(*config, port_file);
+}

@@ -12,11 +12,7 @@ constexpr std::string_view kEnvelope = "notification";
 
 absl::Status CheckReference(std::string_view path, const std::string& value) {
   SAFESHARE_RETURN_IF_ERROR(RequireText(path, value, 64));
-  for (char c : value) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '/' || c == '.';
-    if (!ok) return FieldError(path, "use only letters, digits and - _ / .");
-  }
+  if (!IsReference(value)) return FieldError(path, "use only letters, digits and - _ / .");
   return absl::OkStatus();
 }
 
@@ -82,6 +78,16 @@ absl::Status CheckEnvelope(const v1::Notification& n) {
 }
 
 }  // namespace
+
+bool IsReference(std::string_view value) {
+  if (value.empty() || value.size() > 64) return false;
+  for (char c : value) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '/' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 std::string_view TypeOf(const v1::Notification& notification) {
   const auto* oneof = v1::Notification::descriptor()->FindOneofByName("payload");

@@ -17,4 +17,8 @@ std::string_view TypeOf(const v1::Notification& notification);
 // what to do. Pure function; thread-safe.
 absl::Status ValidateForPublish(const v1::Notification& notification);
 
+// True when `value` is a well-formed reference (case, child, person,
+// subscription): 1-64 characters of letters, digits and - _ / .
+bool IsReference(std::string_view value);
+
 }  // namespace safeshare::schema

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "broker/identity/agency_directory.h"
+#include "broker/service/broker_service.h"
+#include "safeshare/v1/broker.grpc.pb.h"
+
+namespace safeshare::rpc {
+
+// The gRPC adapter of the Broker service: each handler (one file per RPC)
+// identifies the caller, converts proto to a service call and back, and maps
+// errors once. Callback API: no thread per call or stream. Subscription
+// streams read the store on `feeds_`, never on the store's writer thread.
+class BrokerRpc final : public v1::Broker::CallbackService {
+ public:
+  BrokerRpc(service::BrokerService& service, const identity::AgencyDirectory& directory);
+  ~BrokerRpc() override;
+
+  grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
+                                    const v1::PublishRequest* request,
+                                    v1::PublishResponse* response) override;
+  grpc::ServerWriteReactor<v1::Delivery>* Subscribe(grpc::CallbackServerContext* context,
+                                                    const v1::SubscribeRequest* request) override;
+  grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* context,
+                                        const v1::AcknowledgeRequest* request,
+                                        v1::AcknowledgeResponse* response) override;
+
+  // Waits for queued stream work; call after the gRPC server has shut down.
+  void Drain();
+
+ private:
+  service::BrokerService& service_;
+  const identity::AgencyDirectory& directory_;
+  boost::asio::thread_pool feeds_{2};
+};
+
+}  // namespace safeshare::rpc

@@ -1,0 +1,96 @@
+#include "broker/service/broker_service.h"
+
+#include "broker/audit/audit_entry.h"
+#include "broker/core/logging.h"
+#include "broker/core/uuid.h"
+#include "broker/schema/notification_validator.h"
+
+namespace safeshare::service {
+namespace {
+
+const std::shared_ptr<spdlog::logger>& Log() {
+  static const auto log = ModuleLogger("service");
+  return log;
+}
+
+absl::Status CheckSubscriptionName(const std::string& name) {
+  if (schema::IsReference(name)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "subscription: give a name of 1-64 letters, digits and - _ / . (for example 'case-alerts')");
+}
+
+}  // namespace
+
+BrokerService::BrokerService(const policy::SharingPolicy& policy, const routing::Router& router,
+                             store::SqliteStore& store)
+    : policy_(policy), router_(router), store_(store) {
+  store_.SetCommitListener([this](const std::set<AgencyId>& agencies) { hub_.Wake(agencies); });
+}
+
+void BrokerService::Publish(const identity::Caller& caller, v1::Notification n,
+                            Done<store::PublishResult> done) {
+  const auto type = schema::TypeOf(n);
+  if (auto valid = schema::ValidateForPublish(n); !valid.ok()) {
+    return Refuse(caller, n, std::move(valid), std::move(done));
+  }
+  if (auto allowed = policy_.MayPublish(caller.role, type); !allowed.ok()) {
+    return Refuse(caller, n, std::move(allowed), std::move(done));
+  }
+  auto record = Prepare(caller, n);
+  Log()->debug("publish {} {} case {} by {}", record.type, record.id.value(), record.case_ref.value(),
+               caller.agency.value());
+  store_.Publish(std::move(record), std::move(done));
+}
+
+store::NewNotification BrokerService::Prepare(const identity::Caller& caller,
+                                              v1::Notification& n) const {
+  const auto type = std::string(schema::TypeOf(n));
+  n.set_notification_id(NewUuidV7());
+  n.set_publisher(caller.agency.value());
+  const auto& decision = router_.Decide(caller.agency, type);
+  store::NewNotification record{NotificationId(n.notification_id()), caller.agency,
+                                n.idempotency_key(), CaseRef(n.case_ref()), type,
+                                v1::Purpose_Name(n.purpose())};
+  n.SerializeToString(&record.body);
+  record.content_hash = audit::ContentHash(record.body);
+  for (const auto& route : decision.routes) {
+    record.recipients.push_back(store::Recipient{route.recipient, route.rule, route.lawful_basis});
+  }
+  record.withheld = decision.withheld;
+  return record;
+}
+
+void BrokerService::Refuse(const identity::Caller& caller, const v1::Notification& n,
+                           absl::Status why, Done<store::PublishResult> done) {
+  Log()->warn("publish refused for {}: {}", caller.agency.value(), why.ToString());
+  const auto type = schema::TypeOf(n);
+  store::Refusal refusal{caller.agency, schema::IsReference(n.case_ref()) ? n.case_ref() : "",
+                         type.empty() ? "(no payload)" : std::string(type), std::string(why.message())};
+  store_.RecordRefusal(std::move(refusal), [why = std::move(why), done = std::move(done)](absl::Status audited) {
+    // The refusal is answered even if it could not be audited, but then as
+    // the store's error, so the publisher retries rather than gives up.
+    done(audited.ok() ? why : audited);
+  });
+}
+
+void BrokerService::Subscribe(const identity::Caller& caller, const std::string& subscription,
+                              Done<std::unique_ptr<SubscriptionFeed>> done) {
+  if (auto valid = CheckSubscriptionName(subscription); !valid.ok()) return done(valid);
+  store_.OpenSubscription(
+      caller.agency, SubscriptionName(subscription),
+      [this, agency = caller.agency, subscription, done = std::move(done)](absl::StatusOr<Sequence> at) {
+        if (!at.ok()) return done(at.status());
+        Log()->info("{} opened subscription {} after sequence {}", agency.value(), subscription,
+                    at->value());
+        done(std::make_unique<SubscriptionFeed>(store_, agency, SubscriptionName(subscription), *at));
+      });
+}
+
+void BrokerService::Acknowledge(const identity::Caller& caller, const std::string& subscription,
+                                uint64_t sequence, Done<store::AckResult> done) {
+  if (auto valid = CheckSubscriptionName(subscription); !valid.ok()) return done(valid);
+  if (sequence == 0) return done(absl::InvalidArgumentError("sequence: give the sequence of a delivery you received"));
+  store_.Acknowledge(caller.agency, SubscriptionName(subscription), Sequence(sequence), std::move(done));
+}
+
+}  // namespace safeshare::service

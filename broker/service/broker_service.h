@@ -1,0 +1,55 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "broker/identity/agency_directory.h"
+#include "broker/policy/sharing_policy.h"
+#include "broker/routing/router.h"
+#include "broker/service/delivery_hub.h"
+#include "broker/service/subscription_feed.h"
+#include "broker/store/sqlite_store.h"
+#include "safeshare/v1/broker.pb.h"
+
+namespace safeshare::service {
+
+// The broker's use cases, with no gRPC in sight: publish, open a
+// subscription, acknowledge. Every callback runs once, on the store's writer
+// thread, after what it reports is durable; callbacks must not block.
+// Thread-safe; the referenced objects must outlive it.
+class BrokerService {
+ public:
+  template <typename T>
+  using Done = std::function<void(absl::StatusOr<T>)>;
+
+  BrokerService(const policy::SharingPolicy& policy, const routing::Router& router,
+                store::SqliteStore& store);
+
+  // Validate, authorize, route, persist with audit, then answer. A refused
+  // publish is audited before the refusal is answered.
+  void Publish(const identity::Caller& caller, v1::Notification notification,
+               Done<store::PublishResult> done);
+
+  // Opens (creating on first use) the caller's durable subscription and
+  // returns a feed positioned after its last acknowledged delivery.
+  void Subscribe(const identity::Caller& caller, const std::string& subscription,
+                 Done<std::unique_ptr<SubscriptionFeed>> done);
+
+  void Acknowledge(const identity::Caller& caller, const std::string& subscription, uint64_t sequence,
+                   Done<store::AckResult> done);
+
+  DeliveryHub& hub() { return hub_; }
+
+ private:
+  void Refuse(const identity::Caller& caller, const v1::Notification& n, absl::Status why,
+              Done<store::PublishResult> done);
+  store::NewNotification Prepare(const identity::Caller& caller, v1::Notification& n) const;
+
+  const policy::SharingPolicy& policy_;
+  const routing::Router& router_;
+  store::SqliteStore& store_;
+  DeliveryHub hub_;
+};
+
+}  // namespace safeshare::service
