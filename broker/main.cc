@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "broker/audit/audit_report.h"
+#include "broker/audit/chain.h"
 #include "broker/config/broker_config.h"
 #include "broker/core/logging.h"
 #include "broker/identity/agency_directory.h"
@@ -13,6 +15,7 @@
 #include "broker/routing/router.h"
 #include "broker/rpc/server.h"
 #include "broker/service/broker_service.h"
+#include "broker/store/audit_log_reader.h"
 #include "broker/store/sqlite_store.h"
 
 namespace {
@@ -67,6 +70,25 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   return 0;  // the store completes queued writes as it closes
 }
 
+// Prints the audit trail and verifies its hash chain. Exit 0 when intact.
+int PrintAudit(const std::filesystem::path& store_path) {
+  auto entries = safeshare::store::ReadAuditLog(store_path);
+  if (!entries.ok()) {
+    std::fprintf(stderr, "safeshare-broker audit: %s\n", entries.status().ToString().c_str());
+    return 1;
+  }
+  std::fputs(safeshare::audit::FormatTable(*entries).c_str(), stdout);
+  const auto verified = safeshare::audit::VerifyChain(*entries);
+  if (!verified.ok()) {
+    std::fprintf(stdout, "audit chain BROKEN: %s\n", std::string(verified.message()).c_str());
+    return 1;
+  }
+  std::fprintf(stdout, "audit chain intact: %zu entries, head %s\n", entries->size(),
+               entries->empty() ? std::string(safeshare::audit::kGenesisHash).c_str()
+                                : entries->back().entry_hash.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,6 +98,7 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "override config 'listen' (host:port; port 0 picks one)");
   app.add_option("--store", store_path, "override config 'store.path'");
   app.add_option("--port-file", port_file, "write the port actually listened on to this file");
+  auto* audit = app.add_subcommand("audit", "print the audit trail of the store and verify its hash chain");
   CLI11_PARSE(app, argc, argv);
 
   auto config = safeshare::config::LoadBrokerConfig(config_path);
@@ -85,6 +108,7 @@ int main(int argc, char** argv) {
   }
   if (!listen.empty()) config->listen = listen;
   if (!store_path.empty()) config->store_path = store_path;
+  if (audit->parsed()) return PrintAudit(config->store_path);
   safeshare::ConfigureLogging(config->log_format, spdlog::level::from_str(config->log_level));
   return Serve(*config, port_file);
 }

@@ -50,7 +50,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Delivery>,
   void OnDone() override {
     OnStrand([self = shared_from_this()] {
       if (self->token_ != 0) self->service_.hub().Remove(self->token_);
-      self->feed_.reset();  // writes the remaining delivery audit entries
+      self->feed_.reset();
       self->self_.reset();
     });
   }
@@ -86,15 +86,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Delivery>,
       if (buffer_.empty()) return;
     }
     writing_ = true;
+    feed_->Dispatched(buffer_.front());
     StartWrite(&buffer_.front().delivery);
   }
 
   void Written(bool ok) {
     writing_ = false;
-    if (ok) {
-      feed_->Sent(buffer_.front());
-      buffer_.pop_front();
-    }
+    if (ok) buffer_.pop_front();
     if (pending_finish_) return Finish(*pending_finish_);
     if (!ok) return FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "stream broken"));
     Pump();

@@ -9,10 +9,7 @@ SubscriptionFeed::SubscriptionFeed(store::SqliteStore& store, AgencyId agency, S
                                    Sequence after)
     : store_(store), agency_(std::move(agency)), name_(std::move(name)), polled_through_(after) {}
 
-SubscriptionFeed::~SubscriptionFeed() { FlushAudit(); }
-
 absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
-  FlushAudit();
   auto stored = store_.ReadDeliveries(agency_, polled_through_, max);
   if (!stored.ok()) return stored.status();
   std::vector<FeedItem> out(stored->size());
@@ -37,12 +34,9 @@ absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
   return out;
 }
 
-void SubscriptionFeed::Sent(FeedItem& item) { sent_.push_back(std::move(item.event)); }
-
-void SubscriptionFeed::FlushAudit() {
-  if (sent_.empty()) return;
-  store_.RecordDelivered(std::move(sent_));
-  sent_.clear();
+void SubscriptionFeed::Dispatched(FeedItem& item) {
+  store_.RecordDelivered({std::move(item.event)});
 }
+
 
 }  // namespace safeshare::service

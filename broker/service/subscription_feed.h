@@ -16,28 +16,24 @@ struct FeedItem {
 };
 
 // What one open subscription stream has yet to send. Poll() reads the next
-// deliveries in commit order after the last one it returned; Sent() records
-// that one reached the stream, and its audit entry is written on the next
-// Poll() or when the feed is destroyed, batched with the others. Not
+// deliveries in commit order after the last one it returned; Dispatched()
+// audits one as delivered just before it is written to the stream, so its
+// "delivered" entry always precedes the recipient's acknowledgement. Not
 // thread-safe: one stream uses it from one strand.
 class SubscriptionFeed {
  public:
   SubscriptionFeed(store::SqliteStore& store, AgencyId agency, SubscriptionName name, Sequence after);
-  ~SubscriptionFeed();
 
   absl::StatusOr<std::vector<FeedItem>> Poll(size_t max);
-  void Sent(FeedItem& item);
+  void Dispatched(FeedItem& item);
 
   const AgencyId& agency() const { return agency_; }
 
  private:
-  void FlushAudit();
-
   store::SqliteStore& store_;
   AgencyId agency_;
   SubscriptionName name_;
   Sequence polled_through_;
-  std::vector<store::DeliveredEvent> sent_;
 };
 
 }  // namespace safeshare::service

@@ -1,0 +1,43 @@
+#include "broker/audit/audit_report.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace safeshare::audit {
+namespace {
+
+std::string Row(const std::string& time, std::string_view action, const std::string& actor,
+                const std::string& recipient, const std::string& case_ref, const std::string& rule,
+                const std::string& basis, const std::string& notification, const std::string& detail) {
+  char line[512];
+  std::snprintf(line, sizeof line, "%-24s %-15s %-10s %-10s %-15s %-30s %-25s %-13s %s\n", time.c_str(),
+                std::string(action).c_str(), actor.c_str(), recipient.c_str(), case_ref.c_str(),
+                rule.c_str(), basis.c_str(), notification.c_str(), detail.c_str());
+  return line;
+}
+
+}  // namespace
+
+std::string FormatTime(int64_t micros) {
+  const std::time_t seconds = static_cast<std::time_t>(micros / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>((micros / 1000) % 1000));
+  return text;
+}
+
+std::string FormatTable(const std::vector<Entry>& entries) {
+  std::string out = Row("time (UTC)", "action", "actor", "recipient", "case", "rule", "lawful basis",
+                        "notification", "detail");
+  for (const auto& e : entries) {
+    // The first 13 characters of a UUIDv7 identify it within a trail.
+    out += Row(FormatTime(e.at_micros), ActionName(e.action), e.actor, e.recipient, e.case_ref, e.rule,
+               e.lawful_basis, e.notification_id.substr(0, 13), e.detail);
+  }
+  return out;
+}
+
+}  // namespace safeshare::audit
