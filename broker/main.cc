@@ -60,7 +60,8 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   auto running = ss::rpc::StartServer(*options, rpc);
   if (!running.ok()) return Fail(running.status());
   const auto log = ModuleLogger("main");
-  log->info("listening on port {} with mutual TLS; store {}", running->port, config.store_path.string());
+  log->info("listening on port {} with mutual TLS; store {}", running->port,
+            config.store_path.string());
   if (!port_file.empty()) std::ofstream(port_file) << running->port << "\n";
   const int signal = ss::ops::WaitForTerminationSignal();
   log->info("signal {} received; shutting down", signal);
@@ -98,7 +99,8 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "override config 'listen' (host:port; port 0 picks one)");
   app.add_option("--store", store_path, "override config 'store.path'");
   app.add_option("--port-file", port_file, "write the port actually listened on to this file");
-  auto* audit = app.add_subcommand("audit", "print the audit trail of the store and verify its hash chain");
+  auto* audit =
+      app.add_subcommand("audit", "print the audit trail of the store and verify its hash chain");
   CLI11_PARSE(app, argc, argv);
 
   auto config = safeshare::config::LoadBrokerConfig(config_path);

@@ -21,9 +21,9 @@ bool ParseAction(std::string_view name, Action& out);
 
 // One row of the audit log: metadata and a content hash, never content.
 struct Entry {
-  int64_t id = 0;          // position in the log, assigned by the store
-  int64_t at_micros = 0;   // UTC microseconds since the Unix epoch
-  std::string actor;       // agency whose action it was
+  int64_t id = 0;         // position in the log, assigned by the store
+  int64_t at_micros = 0;  // UTC microseconds since the Unix epoch
+  std::string actor;      // agency whose action it was
   Action action = Action::kPublished;
   std::string notification_id;
   std::string case_ref;

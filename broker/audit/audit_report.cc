@@ -1,6 +1,8 @@
 #include "broker/audit/audit_report.h"
 
 #include <cstdio>
+
+#include <fmt/format.h>
 #include <ctime>
 
 namespace safeshare::audit {
@@ -8,12 +10,11 @@ namespace {
 
 std::string Row(const std::string& time, std::string_view action, const std::string& actor,
                 const std::string& recipient, const std::string& case_ref, const std::string& rule,
-                const std::string& basis, const std::string& notification, const std::string& detail) {
-  char line[512];
-  std::snprintf(line, sizeof line, "%-24s %-15s %-10s %-10s %-15s %-30s %-25s %-13s %s\n", time.c_str(),
-                std::string(action).c_str(), actor.c_str(), recipient.c_str(), case_ref.c_str(),
-                rule.c_str(), basis.c_str(), notification.c_str(), detail.c_str());
-  return line;
+                const std::string& basis, const std::string& notification,
+                const std::string& detail) {
+  // Columns pad to a width but never truncate: a long value widens its row.
+  return fmt::format("{:<24} {:<15} {:<10} {:<10} {:<15} {:<30} {:<25} {:<13} {}\n", time, action,
+                     actor, recipient, case_ref, rule, basis, notification, detail);
 }
 
 }  // namespace
@@ -30,12 +31,12 @@ std::string FormatTime(int64_t micros) {
 }
 
 std::string FormatTable(const std::vector<Entry>& entries) {
-  std::string out = Row("time (UTC)", "action", "actor", "recipient", "case", "rule", "lawful basis",
-                        "notification", "detail");
+  std::string out = Row("time (UTC)", "action", "actor", "recipient", "case", "rule",
+                        "lawful basis", "notification", "detail");
   for (const auto& e : entries) {
     // The first 13 characters of a UUIDv7 identify it within a trail.
-    out += Row(FormatTime(e.at_micros), ActionName(e.action), e.actor, e.recipient, e.case_ref, e.rule,
-               e.lawful_basis, e.notification_id.substr(0, 13), e.detail);
+    out += Row(FormatTime(e.at_micros), ActionName(e.action), e.actor, e.recipient, e.case_ref,
+               e.rule, e.lawful_basis, e.notification_id.substr(0, 13), e.detail);
   }
   return out;
 }

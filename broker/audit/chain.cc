@@ -21,12 +21,12 @@ std::string EntryHash(std::string_view prev_hash, const Entry& e) {
   Put(buf, prev_hash);
   Put(buf, std::to_string(e.id));
   Put(buf, std::to_string(e.at_micros));
-  for (std::string_view field : {std::string_view(e.actor), ActionName(e.action),
-                                 std::string_view(e.notification_id), std::string_view(e.case_ref),
-                                 std::string_view(e.recipient), std::string_view(e.subscription),
-                                 std::string_view(e.rule), std::string_view(e.lawful_basis),
-                                 std::string_view(e.purpose), std::string_view(e.detail),
-                                 std::string_view(e.content_hash)}) {
+  for (std::string_view field :
+       {std::string_view(e.actor), ActionName(e.action), std::string_view(e.notification_id),
+        std::string_view(e.case_ref), std::string_view(e.recipient),
+        std::string_view(e.subscription), std::string_view(e.rule),
+        std::string_view(e.lawful_basis), std::string_view(e.purpose), std::string_view(e.detail),
+        std::string_view(e.content_hash)}) {
     Put(buf, field);
   }
   return ContentHash(buf);
@@ -43,8 +43,9 @@ absl::Status VerifyChain(const std::vector<Entry>& entries, std::string_view exp
   for (const auto& e : entries) {
     const auto at = "audit entry " + std::to_string(e.id);
     if (e.prev_hash != prev) {
-      return absl::DataLossError(at + " does not follow the entry before it: an entry was removed, "
-                                      "inserted or reordered");
+      return absl::DataLossError(at +
+                                 " does not follow the entry before it: an entry was removed, "
+                                 "inserted or reordered");
     }
     if (EntryHash(prev, e) != e.entry_hash) {
       return absl::DataLossError(at + " was altered after it was written (hash mismatch)");

@@ -21,7 +21,8 @@ std::string Choices(const std::array<std::string_view, N>& names) {
 template <size_t N>
 std::string OneOf(const YamlReader& node, const std::array<std::string_view, N>& names) {
   auto value = node.String();
-  if (!IsOneOf(names, value)) node.Fail("unknown value '" + value + "'; expected one of " + Choices(names));
+  if (!IsOneOf(names, value))
+    node.Fail("unknown value '" + value + "'; expected one of " + Choices(names));
   return value;
 }
 
@@ -42,7 +43,8 @@ std::vector<Agency> ReadAgencies(const YamlReader& list) {
   std::set<std::string> ids, uris;
   for (const auto& item : list.Sequence()) {
     item.RejectUnknownKeys({"id", "role", "certificate_uri"});
-    Agency agency{AgencyId(item.Required("id").String()), OneOf(item.Required("role"), kAgencyRoles),
+    Agency agency{AgencyId(item.Required("id").String()),
+                  OneOf(item.Required("role"), kAgencyRoles),
                   item.Required("certificate_uri").String()};
     if (!ids.insert(agency.id.value()).second) item.Required("id").Fail("duplicate agency id");
     if (!uris.insert(agency.certificate_uri).second) {
@@ -66,7 +68,8 @@ std::vector<SharingRule> ReadSharing(const YamlReader& list) {
   std::set<std::string> ids;
   for (const auto& item : list.Sequence()) {
     item.RejectUnknownKeys({"rule", "type", "publishers", "recipients", "lawful_basis"});
-    SharingRule rule{item.Required("rule").String(), OneOf(item.Required("type"), kNotificationTypes),
+    SharingRule rule{item.Required("rule").String(),
+                     OneOf(item.Required("type"), kNotificationTypes),
                      Roles(item.Required("publishers")), Roles(item.Required("recipients")),
                      OneOf(item.Required("lawful_basis"), kLawfulBases)};
     if (!ids.insert(rule.id).second) item.Required("rule").Fail("duplicate rule id");
@@ -86,7 +89,8 @@ void ReadLogging(const YamlReader& logging, BrokerConfig& config) {
   if (logging.Has("level")) {
     const auto level = logging.Required("level");
     config.log_level = level.String();
-    if (spdlog::level::from_str(config.log_level) == spdlog::level::off && config.log_level != "off") {
+    if (spdlog::level::from_str(config.log_level) == spdlog::level::off &&
+        config.log_level != "off") {
       level.Fail("expected trace, debug, info, warn, error or off");
     }
   }
@@ -107,7 +111,8 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
     config.max_message_bytes = limits.Required("max_message_bytes").Size();
   }
   config.agencies = ReadAgencies(root.Required("agencies"));
-  config.sharing = root.Has("sharing") ? ReadSharing(root.Required("sharing")) : std::vector<SharingRule>{};
+  config.sharing =
+      root.Has("sharing") ? ReadSharing(root.Required("sharing")) : std::vector<SharingRule>{};
   return config;
 }
 

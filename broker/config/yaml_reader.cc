@@ -54,11 +54,14 @@ size_t YamlReader::Size() const {
   if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     Fail("expected a positive whole number, got '" + text + "'");
   }
+  size_t value = 0;
   try {
-    return std::stoull(text);
+    value = std::stoull(text);
   } catch (const std::out_of_range&) {
     Fail("number is too large");
   }
+  if (value == 0) Fail("must be greater than 0");
+  return value;
 }
 
 void YamlReader::RejectUnknownKeys(const std::vector<std::string>& known) const {

@@ -12,7 +12,8 @@ inline constexpr std::array<std::string_view, 4> kNotificationTypes = {
 
 // Agency roles a sharing rule can name.
 inline constexpr std::array<std::string_view, 6> kAgencyRoles = {
-    "police", "childrens_social_care", "probation", "health", "education", "information_governance"};
+    "police",    "childrens_social_care", "probation", "health",
+    "education", "information_governance"};
 
 // Lawful bases a sharing rule can cite (see domain.md, "Lawful basis").
 inline constexpr std::array<std::string_view, 3> kLawfulBases = {

@@ -35,7 +35,7 @@ class SharingPolicy {
 
   std::vector<config::Agency> agencies_;
   std::vector<config::SharingRule> rules_;
-  std::map<Key, const config::SharingRule*, std::less<>> by_key_;
+  std::map<Key, size_t, std::less<>> by_key_;  // index into rules_, so copies stay valid
 };
 
 }  // namespace safeshare::policy

@@ -18,7 +18,8 @@ grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* contex
   auto* reactor = context->DefaultReactor();
   auto caller = IdentifyPeer(*context, directory_);
   if (!caller.ok()) {
-    ModuleLogger("rpc")->warn("publish from {} refused: {}", context->peer(), caller.status().ToString());
+    ModuleLogger("rpc")->warn("publish from {} refused: {}", context->peer(),
+                              caller.status().ToString());
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
@@ -27,7 +28,8 @@ grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* contex
                      if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
                      response->set_notification_id(result->id.value());
                      response->set_sequence(result->sequence.value());
-                     for (const auto& agency : result->routed_to) response->add_routed_to(agency.value());
+                     for (const auto& agency : result->routed_to)
+                       response->add_routed_to(agency.value());
                      response->set_duplicate(result->duplicate);
                      reactor->Finish(grpc::Status::OK);
                    });

@@ -127,7 +127,8 @@ grpc::ServerWriteReactor<v1::Delivery>* BrokerRpc::Subscribe(grpc::CallbackServe
   auto reactor = std::make_shared<SubscribeReactor>(service_, feeds_);
   auto caller = IdentifyPeer(*context, directory_);
   if (!caller.ok()) {
-    ModuleLogger("rpc")->warn("subscribe from {} refused: {}", context->peer(), caller.status().ToString());
+    ModuleLogger("rpc")->warn("subscribe from {} refused: {}", context->peer(),
+                              caller.status().ToString());
     reactor->Reject(ToGrpcStatus(caller.status()));
   } else {
     reactor->Start(*caller, request->subscription());

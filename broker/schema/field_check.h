@@ -29,11 +29,13 @@ inline absl::Status RequireText(std::string_view path, const std::string& value,
 
 template <typename Enum>
 absl::Status RequireEnum(std::string_view path, Enum value) {
-  if (static_cast<int>(value) == 0) return FieldError(path, "required; choose a value other than UNSPECIFIED");
+  if (static_cast<int>(value) == 0)
+    return FieldError(path, "required; choose a value other than UNSPECIFIED");
   return absl::OkStatus();
 }
 
-inline absl::Status RequireTime(std::string_view path, bool has, const google::protobuf::Timestamp& t) {
+inline absl::Status RequireTime(std::string_view path, bool has,
+                                const google::protobuf::Timestamp& t) {
   if (!has) return FieldError(path, "required; give an RFC 3339 time");
   if (t.seconds() <= 0 || t.nanos() < 0 || t.nanos() > 999'999'999) {
     return FieldError(path, "not a valid time");
@@ -41,10 +43,16 @@ inline absl::Status RequireTime(std::string_view path, bool has, const google::p
   return absl::OkStatus();
 }
 
+inline int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
 inline absl::Status RequireDate(std::string_view path, bool has, const v1::Date& d) {
   if (!has) return FieldError(path, "required; give year, month and day");
   if (d.year() < 1900 || d.year() > 2200 || d.month() < 1 || d.month() > 12 || d.day() < 1 ||
-      d.day() > 31) {
+      d.day() > DaysInMonth(d.year(), d.month())) {
     return FieldError(path, "not a valid calendar date");
   }
   return absl::OkStatus();

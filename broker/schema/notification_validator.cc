@@ -36,7 +36,8 @@ absl::Status CheckChildren(const v1::Notification& n) {
     const auto& child = n.children_considered(i);
     const auto at = Indexed(path, i);
     SAFESHARE_RETURN_IF_ERROR(CheckReference(at + ".child_ref", child.child_ref()));
-    if (!refs.insert(child.child_ref()).second) return FieldError(at + ".child_ref", "duplicate child_ref");
+    if (!refs.insert(child.child_ref()).second)
+      return FieldError(at + ".child_ref", "duplicate child_ref");
     SAFESHARE_RETURN_IF_ERROR(RequireText(at + ".display_name", child.display_name(), 200));
     if (child.has_date_of_birth()) {
       SAFESHARE_RETURN_IF_ERROR(RequireDate(at + ".date_of_birth", true, child.date_of_birth()));
@@ -53,7 +54,8 @@ absl::Status CheckPersons(const v1::Notification& n) {
     const auto& person = n.persons_of_concern(i);
     const auto at = Indexed(path, i);
     SAFESHARE_RETURN_IF_ERROR(CheckReference(at + ".person_ref", person.person_ref()));
-    if (!refs.insert(person.person_ref()).second) return FieldError(at + ".person_ref", "duplicate person_ref");
+    if (!refs.insert(person.person_ref()).second)
+      return FieldError(at + ".person_ref", "duplicate person_ref");
     SAFESHARE_RETURN_IF_ERROR(RequireEnum(at + ".role", person.role()));
     SAFESHARE_RETURN_IF_ERROR(CheckIdentifiers(at + ".identifiers", person.identifiers()));
   }
@@ -65,7 +67,8 @@ absl::Status CheckEnvelope(const v1::Notification& n) {
     return FieldError("notification.notification_id", "assigned by the broker; leave it empty");
   }
   if (!n.publisher().empty()) {
-    return FieldError("notification.publisher", "set by the broker from your certificate; leave it empty");
+    return FieldError("notification.publisher",
+                      "set by the broker from your certificate; leave it empty");
   }
   SAFESHARE_RETURN_IF_ERROR(RequireText("notification.idempotency_key", n.idempotency_key(), 128));
   SAFESHARE_RETURN_IF_ERROR(CheckReference("notification.case_ref", n.case_ref()));
@@ -109,8 +112,9 @@ absl::Status ValidateForPublish(const v1::Notification& n) {
     case v1::Notification::PAYLOAD_NOT_SET:
       break;
   }
-  return FieldError(kEnvelope, "no payload; set one of strategy_minutes, abe_interview_record, "
-                               "investigation_outcome, probation_risk_update");
+  return FieldError(kEnvelope,
+                    "no payload; set one of strategy_minutes, abe_interview_record, "
+                    "investigation_outcome, probation_risk_update");
 }
 
 }  // namespace safeshare::schema

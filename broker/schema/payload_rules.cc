@@ -17,10 +17,12 @@ bool HasPerson(const v1::Notification& n, const std::string& ref) {
                      [&](const v1::PersonOfConcern& p) { return p.person_ref() == ref; });
 }
 
-absl::Status CheckChildRef(const v1::Notification& n, const std::string& path, const std::string& ref) {
+absl::Status CheckChildRef(const v1::Notification& n, const std::string& path,
+                           const std::string& ref) {
   SAFESHARE_RETURN_IF_ERROR(RequireText(path, ref, 64));
   if (!HasChild(n, ref)) {
-    return FieldError(path, "'" + ref + "' is not in notification.children_considered; add the child there");
+    return FieldError(
+        path, "'" + ref + "' is not in notification.children_considered; add the child there");
   }
   return absl::OkStatus();
 }
@@ -33,8 +35,9 @@ absl::Status CheckDecisions(const v1::StrategyMinutes& m, const std::string& pat
     SAFESHARE_RETURN_IF_ERROR(RequireText(at + ".summary", m.decisions(i).summary()));
     if (m.decisions(i).rationale().empty()) {
       const bool no_s47 = m.decisions(i).kind() == v1::DECISION_KIND_NO_SECTION_47_ENQUIRY;
-      return FieldError(at + ".rationale", no_s47 ? "required; record why no section 47 enquiry is made"
-                                                  : "required; record the reason for the decision");
+      return FieldError(at + ".rationale",
+                        no_s47 ? "required; record why no section 47 enquiry is made"
+                               : "required; record the reason for the decision");
     }
   }
   return absl::OkStatus();
@@ -46,15 +49,18 @@ absl::Status CheckActions(const v1::StrategyMinutes& m, const std::string& path)
     const auto& action = m.actions(i);
     SAFESHARE_RETURN_IF_ERROR(RequireText(at + ".description", action.description()));
     SAFESHARE_RETURN_IF_ERROR(RequireEnum(at + ".owner_agency", action.owner_agency()));
-    SAFESHARE_RETURN_IF_ERROR(RequireDate(at + ".due_date", action.has_due_date(), action.due_date()));
+    SAFESHARE_RETURN_IF_ERROR(
+        RequireDate(at + ".due_date", action.has_due_date(), action.due_date()));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckAttendance(const v1::StrategyMinutes& m, const std::string& path) {
-  if (m.attendees().empty()) return FieldError(path + ".attendees", "at least one attendee is required");
+  if (m.attendees().empty())
+    return FieldError(path + ".attendees", "at least one attendee is required");
   for (int i = 0; i < m.attendees_size(); ++i) {
-    SAFESHARE_RETURN_IF_ERROR(RequireEnum(Indexed(path + ".attendees", i) + ".agency", m.attendees(i).agency()));
+    SAFESHARE_RETURN_IF_ERROR(
+        RequireEnum(Indexed(path + ".attendees", i) + ".agency", m.attendees(i).agency()));
   }
   if (!m.health_represented() && m.health_absence_reason().empty()) {
     return FieldError(path + ".health_absence_reason",
@@ -76,13 +82,15 @@ absl::Status CheckStrategyMinutes(const v1::Notification& n) {
   const auto& m = n.strategy_minutes();
   SAFESHARE_RETURN_IF_ERROR(RequireEnum(path + ".format", m.format()));
   if (m.format() == v1::STRATEGY_FORMAT_DISCUSSION && m.format_rationale().empty()) {
-    return FieldError(path + ".format_rationale",
-                      "required for a strategy discussion; record why no strategy meeting was held");
+    return FieldError(
+        path + ".format_rationale",
+        "required for a strategy discussion; record why no strategy meeting was held");
   }
   SAFESHARE_RETURN_IF_ERROR(RequireTime(path + ".held_at", m.has_held_at(), m.held_at()));
   SAFESHARE_RETURN_IF_ERROR(CheckAttendance(m, path));
   if (m.children_considered().empty()) {
-    return FieldError(path + ".children_considered", "at least one child is required; list every child considered");
+    return FieldError(path + ".children_considered",
+                      "at least one child is required; list every child considered");
   }
   for (int i = 0; i < m.children_considered_size(); ++i) {
     SAFESHARE_RETURN_IF_ERROR(
@@ -101,7 +109,8 @@ absl::Status CheckAbeInterviewRecord(const v1::Notification& n) {
   const std::string path = "notification.abe_interview_record";
   const auto& r = n.abe_interview_record();
   SAFESHARE_RETURN_IF_ERROR(CheckChildRef(n, path + ".child_ref", r.child_ref()));
-  SAFESHARE_RETURN_IF_ERROR(RequireTime(path + ".interviewed_at", r.has_interviewed_at(), r.interviewed_at()));
+  SAFESHARE_RETURN_IF_ERROR(
+      RequireTime(path + ".interviewed_at", r.has_interviewed_at(), r.interviewed_at()));
   if (!r.jointly_planned() && r.joint_planning_notes().empty()) {
     return FieldError(path + ".joint_planning_notes",
                       "required when jointly_planned is false; record why the interview was not "
@@ -121,12 +130,13 @@ absl::Status CheckInvestigationOutcome(const v1::Notification& n) {
   SAFESHARE_RETURN_IF_ERROR(RequireEnum(path + ".status", o.status()));
   SAFESHARE_RETURN_IF_ERROR(RequireTime(path + ".decided_at", o.has_decided_at(), o.decided_at()));
   for (int i = 0; i < o.disruption_measures_size(); ++i) {
-    SAFESHARE_RETURN_IF_ERROR(
-        RequireEnum(Indexed(path + ".disruption_measures", i) + ".kind", o.disruption_measures(i).kind()));
+    SAFESHARE_RETURN_IF_ERROR(RequireEnum(Indexed(path + ".disruption_measures", i) + ".kind",
+                                          o.disruption_measures(i).kind()));
   }
   if (IsClosing(o.status())) {
     if (o.rationale().empty()) {
-      return FieldError(path + ".rationale", "required when the investigation closes; record why it closed");
+      return FieldError(path + ".rationale",
+                        "required when the investigation closes; record why it closed");
     }
     if (!o.follow_up_discussion_required()) {
       return FieldError(path + ".follow_up_discussion_required",
@@ -146,13 +156,16 @@ absl::Status CheckProbationRiskUpdate(const v1::Notification& n) {
   const auto& u = n.probation_risk_update();
   SAFESHARE_RETURN_IF_ERROR(RequireText(path + ".person_ref", u.person_ref(), 64));
   if (!HasPerson(n, u.person_ref())) {
-    return FieldError(path + ".person_ref", "'" + u.person_ref() +
-                                                "' is not in notification.persons_of_concern; add the person there");
+    return FieldError(
+        path + ".person_ref",
+        "'" + u.person_ref() + "' is not in notification.persons_of_concern; add the person there");
   }
-  const bool has_key_id = std::any_of(u.identifiers().begin(), u.identifiers().end(), [](const auto& id) {
-    return (id.scheme() == v1::IDENTIFIER_SCHEME_NDELIUS_CRN || id.scheme() == v1::IDENTIFIER_SCHEME_PNC_NUMBER) &&
-           !id.value().empty();
-  });
+  const bool has_key_id =
+      std::any_of(u.identifiers().begin(), u.identifiers().end(), [](const auto& id) {
+        return (id.scheme() == v1::IDENTIFIER_SCHEME_NDELIUS_CRN ||
+                id.scheme() == v1::IDENTIFIER_SCHEME_PNC_NUMBER) &&
+               !id.value().empty();
+      });
   if (!has_key_id) {
     return FieldError(path + ".identifiers", "give the person's nDelius CRN or PNC number");
   }
@@ -161,7 +174,8 @@ absl::Status CheckProbationRiskUpdate(const v1::Notification& n) {
   SAFESHARE_RETURN_IF_ERROR(RequireEnum(path + ".mappa_level", u.mappa_level()));
   for (int i = 0; i < u.contact_restrictions_size(); ++i) {
     SAFESHARE_RETURN_IF_ERROR(
-        RequireText(Indexed(path + ".contact_restrictions", i) + ".description", u.contact_restrictions(i).description()));
+        RequireText(Indexed(path + ".contact_restrictions", i) + ".description",
+                    u.contact_restrictions(i).description()));
   }
   return RequireTime(path + ".assessed_at", u.has_assessed_at(), u.assessed_at());
 }

@@ -37,8 +37,8 @@ void BrokerService::Publish(const identity::Caller& caller, v1::Notification n,
     return Refuse(caller, n, std::move(allowed), std::move(done));
   }
   auto record = Prepare(caller, n);
-  Log()->debug("publish {} {} case {} by {}", record.type, record.id.value(), record.case_ref.value(),
-               caller.agency.value());
+  Log()->debug("publish {} {} case {} by {}", record.type, record.id.value(),
+               record.case_ref.value(), caller.agency.value());
   store_.Publish(std::move(record), std::move(done));
 }
 
@@ -48,8 +48,11 @@ store::NewNotification BrokerService::Prepare(const identity::Caller& caller,
   n.set_notification_id(NewUuidV7());
   n.set_publisher(caller.agency.value());
   const auto& decision = router_.Decide(caller.agency, type);
-  store::NewNotification record{NotificationId(n.notification_id()), caller.agency,
-                                n.idempotency_key(), CaseRef(n.case_ref()), type,
+  store::NewNotification record{NotificationId(n.notification_id()),
+                                caller.agency,
+                                n.idempotency_key(),
+                                CaseRef(n.case_ref()),
+                                type,
                                 v1::Purpose_Name(n.purpose())};
   n.SerializeToString(&record.body);
   record.content_hash = audit::ContentHash(record.body);
@@ -65,32 +68,38 @@ void BrokerService::Refuse(const identity::Caller& caller, const v1::Notificatio
   Log()->warn("publish refused for {}: {}", caller.agency.value(), why.ToString());
   const auto type = schema::TypeOf(n);
   store::Refusal refusal{caller.agency, schema::IsReference(n.case_ref()) ? n.case_ref() : "",
-                         type.empty() ? "(no payload)" : std::string(type), std::string(why.message())};
-  store_.RecordRefusal(std::move(refusal), [why = std::move(why), done = std::move(done)](absl::Status audited) {
-    // The refusal is answered even if it could not be audited, but then as
-    // the store's error, so the publisher retries rather than gives up.
-    done(audited.ok() ? why : audited);
-  });
+                         type.empty() ? "(no payload)" : std::string(type),
+                         std::string(why.message())};
+  store_.RecordRefusal(std::move(refusal),
+                       [why = std::move(why), done = std::move(done)](absl::Status audited) {
+                         // The refusal is answered even if it could not be audited, but then as
+                         // the store's error, so the publisher retries rather than gives up.
+                         done(audited.ok() ? why : audited);
+                       });
 }
 
 void BrokerService::Subscribe(const identity::Caller& caller, const std::string& subscription,
                               Done<std::unique_ptr<SubscriptionFeed>> done) {
   if (auto valid = CheckSubscriptionName(subscription); !valid.ok()) return done(valid);
-  store_.OpenSubscription(
-      caller.agency, SubscriptionName(subscription),
-      [this, agency = caller.agency, subscription, done = std::move(done)](absl::StatusOr<Sequence> at) {
-        if (!at.ok()) return done(at.status());
-        Log()->info("{} opened subscription {} after sequence {}", agency.value(), subscription,
-                    at->value());
-        done(std::make_unique<SubscriptionFeed>(store_, agency, SubscriptionName(subscription), *at));
-      });
+  store_.OpenSubscription(caller.agency, SubscriptionName(subscription),
+                          [this, agency = caller.agency, subscription,
+                           done = std::move(done)](absl::StatusOr<Sequence> at) {
+                            if (!at.ok()) return done(at.status());
+                            Log()->info("{} opened subscription {} after sequence {}",
+                                        agency.value(), subscription, at->value());
+                            done(std::make_unique<SubscriptionFeed>(
+                                store_, agency, SubscriptionName(subscription), *at));
+                          });
 }
 
 void BrokerService::Acknowledge(const identity::Caller& caller, const std::string& subscription,
                                 uint64_t sequence, Done<store::AckResult> done) {
   if (auto valid = CheckSubscriptionName(subscription); !valid.ok()) return done(valid);
-  if (sequence == 0) return done(absl::InvalidArgumentError("sequence: give the sequence of a delivery you received"));
-  store_.Acknowledge(caller.agency, SubscriptionName(subscription), Sequence(sequence), std::move(done));
+  if (sequence == 0)
+    return done(
+        absl::InvalidArgumentError("sequence: give the sequence of a delivery you received"));
+  store_.Acknowledge(caller.agency, SubscriptionName(subscription), Sequence(sequence),
+                     std::move(done));
 }
 
 }  // namespace safeshare::service

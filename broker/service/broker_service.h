@@ -36,8 +36,8 @@ class BrokerService {
   void Subscribe(const identity::Caller& caller, const std::string& subscription,
                  Done<std::unique_ptr<SubscriptionFeed>> done);
 
-  void Acknowledge(const identity::Caller& caller, const std::string& subscription, uint64_t sequence,
-                   Done<store::AckResult> done);
+  void Acknowledge(const identity::Caller& caller, const std::string& subscription,
+                   uint64_t sequence, Done<store::AckResult> done);
 
   DeliveryHub& hub() { return hub_; }
 

@@ -5,8 +5,8 @@
 
 namespace safeshare::service {
 
-SubscriptionFeed::SubscriptionFeed(store::SqliteStore& store, AgencyId agency, SubscriptionName name,
-                                   Sequence after)
+SubscriptionFeed::SubscriptionFeed(store::SqliteStore& store, AgencyId agency,
+                                   SubscriptionName name, Sequence after)
     : store_(store), agency_(std::move(agency)), name_(std::move(name)), polled_through_(after) {}
 
 absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
@@ -26,9 +26,9 @@ absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
       d.set_lawful_basis(basis);
     }
     d.set_purpose(d.notification().purpose());
-    out[i].event = store::DeliveredEvent{agency_,          name_,        s.sequence,
-                                         s.id,             s.case_ref,   std::move(s.rule),
-                                         s.lawful_basis,   s.purpose,    std::move(s.content_hash)};
+    out[i].event = store::DeliveredEvent{agency_,        name_,      s.sequence,
+                                         s.id,           s.case_ref, std::move(s.rule),
+                                         s.lawful_basis, s.purpose,  std::move(s.content_hash)};
     polled_through_ = s.sequence;
   }
   return out;
@@ -37,6 +37,5 @@ absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
 void SubscriptionFeed::Dispatched(FeedItem& item) {
   store_.RecordDelivered({std::move(item.event)});
 }
-
 
 }  // namespace safeshare::service

@@ -22,7 +22,8 @@ struct FeedItem {
 // thread-safe: one stream uses it from one strand.
 class SubscriptionFeed {
  public:
-  SubscriptionFeed(store::SqliteStore& store, AgencyId agency, SubscriptionName name, Sequence after);
+  SubscriptionFeed(store::SqliteStore& store, AgencyId agency, SubscriptionName name,
+                   Sequence after);
 
   absl::StatusOr<std::vector<FeedItem>> Poll(size_t max);
   void Dispatched(FeedItem& item);

@@ -14,7 +14,8 @@ absl::StatusOr<std::vector<audit::Entry>> ReadAuditLog(const std::filesystem::pa
   while (true) {
     auto page = (*pool)->Audit(all.empty() ? 0 : all.back().id, kPage);
     if (!page.ok()) return page.status();
-    all.insert(all.end(), std::make_move_iterator(page->begin()), std::make_move_iterator(page->end()));
+    all.insert(all.end(), std::make_move_iterator(page->begin()),
+               std::make_move_iterator(page->end()));
     if (page->size() < kPage) return all;
   }
 }

@@ -78,7 +78,8 @@ void GroupCommit::Execute(std::vector<WriteOp>& batch) {
   if (status.ok()) status = writer_->Commit();
   if (!status.ok()) {
     writer_->Rollback();
-    log->error("write batch of {} failed, nothing in it was stored: {}", batch.size(), status.ToString());
+    log->error("write batch of {} failed, nothing in it was stored: {}", batch.size(),
+               status.ToString());
     if (IsFatal(status)) {
       fatal_ = absl::UnavailableError("the store failed (" + std::string(status.message()) +
                                       "); the broker refuses writes until an operator restarts it");

@@ -13,7 +13,8 @@ struct ReaderPool::Reader {
 // Returns the reader to the pool when it goes out of scope.
 class ReaderPool::Lease {
  public:
-  Lease(ReaderPool& pool, std::unique_ptr<Reader> reader) : pool_(pool), reader_(std::move(reader)) {}
+  Lease(ReaderPool& pool, std::unique_ptr<Reader> reader)
+      : pool_(pool), reader_(std::move(reader)) {}
   ~Lease() { pool_.Release(std::move(reader_)); }
   Reader* operator->() { return reader_.get(); }
 
@@ -51,9 +52,11 @@ absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
   if (!deliveries.ok()) return deliveries.status();
   auto audit = (*db)->Prepare(
       "SELECT id,at,actor,action,notification_id,case_ref,recipient,subscription,rule,lawful_basis,"
-      "purpose,detail,content_hash,prev_hash,entry_hash FROM audit WHERE id>?1 ORDER BY id LIMIT ?2");
+      "purpose,detail,content_hash,prev_hash,entry_hash FROM audit WHERE id>?1 ORDER BY id LIMIT "
+      "?2");
   if (!audit.ok()) return audit.status();
-  return std::unique_ptr<Reader>(new Reader{std::move(*db), std::move(*deliveries), std::move(*audit)});
+  return std::unique_ptr<Reader>(
+      new Reader{std::move(*db), std::move(*deliveries), std::move(*audit)});
 }
 
 void ReaderPool::Release(std::unique_ptr<Reader> reader) {
@@ -67,7 +70,9 @@ absl::StatusOr<std::vector<StoredDelivery>> ReaderPool::Deliveries(const AgencyI
   if (!acquired.ok()) return acquired.status();
   Lease reader(*this, std::move(*acquired));
   auto& s = reader->deliveries;
-  s.Bind(1, agency.value()).Bind(2, static_cast<int64_t>(after.value())).Bind(3, static_cast<int64_t>(limit));
+  s.Bind(1, agency.value())
+      .Bind(2, static_cast<int64_t>(after.value()))
+      .Bind(3, static_cast<int64_t>(limit));
   std::vector<StoredDelivery> out;
   while (true) {
     auto row = s.Step();
@@ -76,9 +81,9 @@ absl::StatusOr<std::vector<StoredDelivery>> ReaderPool::Deliveries(const AgencyI
       if (!row.ok()) return row.status();
       return out;
     }
-    out.push_back(StoredDelivery{Sequence(static_cast<uint64_t>(s.Int(0))), NotificationId(s.Text(1)),
-                                 CaseRef(s.Text(2)), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
-                                 s.Text(7)});
+    out.push_back(StoredDelivery{Sequence(static_cast<uint64_t>(s.Int(0))),
+                                 NotificationId(s.Text(1)), CaseRef(s.Text(2)), s.Text(3),
+                                 s.Text(4), s.Text(5), s.Text(6), s.Text(7)});
   }
 }
 

@@ -79,14 +79,16 @@ std::string_view Statement::View(int column) const {
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path& path,
                                                              bool read_only) {
   sqlite3* db = nullptr;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   std::unique_ptr<Connection> conn(new Connection(db));
   if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot open store " + path.string());
   sqlite3_busy_timeout(db, 5000);
   if (!read_only) {
-    if (auto st = conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !st.ok()) return st;
+    if (auto st = conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !st.ok())
+      return st;
   }
   return conn;
 }

@@ -48,7 +48,7 @@ class Connection {
   // Opens (creating if absent) with WAL and synchronous=FULL, so a committed
   // transaction has been fdatasync'ed before Exec("COMMIT") returns.
   static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::filesystem::path& path,
-                                                         bool read_only);
+                                                          bool read_only);
   ~Connection();
 
   absl::Status Exec(const std::string& sql);

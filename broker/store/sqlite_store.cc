@@ -10,18 +10,17 @@ namespace {
 template <typename T>
 WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, SqliteStore::Done<T> done) {
   auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not applied"));
-  return WriteOp{
-      [apply = std::move(apply), result](Writer& w) {
-        *result = apply(w);
-        return result->status();
-      },
-      [done = std::move(done), result](absl::Status status) {
-        if (status.ok()) {
-          done(std::move(*result));
-        } else {
-          done(status);
-        }
-      }};
+  return WriteOp{[apply = std::move(apply), result](Writer& w) {
+                   *result = apply(w);
+                   return result->status();
+                 },
+                 [done = std::move(done), result](absl::Status status) {
+                   if (status.ok()) {
+                     done(std::move(*result));
+                   } else {
+                     done(status);
+                   }
+                 }};
 }
 
 }  // namespace
@@ -31,8 +30,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesy
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec) {
-      return absl::UnavailableError("cannot create store directory " +
-                                    path.parent_path().string() + ": " + ec.message());
+      return absl::UnavailableError("cannot create store directory " + path.parent_path().string() +
+                                    ": " + ec.message());
     }
   }
   auto writer = Writer::Open(path);  // creates the schema before readers open
@@ -59,8 +58,8 @@ void SqliteStore::OnCommit(const std::set<AgencyId>& woken) {
 }
 
 void SqliteStore::Publish(NewNotification n, Done<PublishResult> done) {
-  commits_.Submit(TypedOp<PublishResult>(
-      [n = std::move(n)](Writer& w) { return w.Publish(n); }, std::move(done)));
+  commits_.Submit(TypedOp<PublishResult>([n = std::move(n)](Writer& w) { return w.Publish(n); },
+                                         std::move(done)));
 }
 
 void SqliteStore::RecordRefusal(Refusal refusal, std::function<void(absl::Status)> done) {
@@ -69,20 +68,17 @@ void SqliteStore::RecordRefusal(Refusal refusal, std::function<void(absl::Status
 }
 
 void SqliteStore::OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) {
-  commits_.Submit(TypedOp<Sequence>(
-      [agency = std::move(agency), name = std::move(name)](Writer& w) {
-        return w.OpenSubscription(agency, name);
-      },
-      std::move(done)));
+  commits_.Submit(TypedOp<Sequence>([agency = std::move(agency), name = std::move(name)](
+                                        Writer& w) { return w.OpenSubscription(agency, name); },
+                                    std::move(done)));
 }
 
 void SqliteStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
                               Done<AckResult> done) {
-  commits_.Submit(TypedOp<AckResult>(
-      [agency = std::move(agency), name = std::move(name), through](Writer& w) {
-        return w.Acknowledge(agency, name, through);
-      },
-      std::move(done)));
+  commits_.Submit(
+      TypedOp<AckResult>([agency = std::move(agency), name = std::move(name),
+                          through](Writer& w) { return w.Acknowledge(agency, name, through); },
+                         std::move(done)));
 }
 
 void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events) {
@@ -105,7 +101,8 @@ absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ReadDeliveries(const Ag
   return readers_->Deliveries(agency, after, limit);
 }
 
-absl::StatusOr<std::vector<audit::Entry>> SqliteStore::ReadAudit(int64_t after_id, size_t limit) const {
+absl::StatusOr<std::vector<audit::Entry>> SqliteStore::ReadAudit(int64_t after_id,
+                                                                 size_t limit) const {
   return readers_->Audit(after_id, limit);
 }
 

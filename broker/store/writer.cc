@@ -91,15 +91,19 @@ absl::StatusOr<PublishResult> Writer::Duplicate(const NewNotification& n) {
     s.Reset();
     return row.ok() ? absl::NotFoundError("new") : row.status();
   }
-  PublishResult result{NotificationId(s.Text(0)), Sequence(static_cast<uint64_t>(s.Int(1))), {}, true};
+  PublishResult result{
+      NotificationId(s.Text(0)), Sequence(static_cast<uint64_t>(s.Int(1))), {}, true};
   for (const auto& agency : absl::StrSplit(s.Text(2), ',', absl::SkipEmpty())) {
     result.routed_to.emplace_back(std::string(agency));
   }
   const auto case_ref = s.Text(3), content_hash = s.Text(4);
   s.Reset();
-  audit::Entry e{.actor = n.publisher.value(), .action = audit::Action::kDuplicate,
-                 .notification_id = result.id.value(), .case_ref = case_ref,
-                 .purpose = n.purpose, .detail = "retry of an earlier publish; stored once",
+  audit::Entry e{.actor = n.publisher.value(),
+                 .action = audit::Action::kDuplicate,
+                 .notification_id = result.id.value(),
+                 .case_ref = case_ref,
+                 .purpose = n.purpose,
+                 .detail = "retry of an earlier publish; stored once",
                  .content_hash = content_hash};
   SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
   return result;
@@ -124,49 +128,67 @@ absl::Status Writer::InsertNotification(const NewNotification& n, Sequence seq) 
   for (const auto& r : n.recipients) routed.push_back(r.agency.value());
   const auto routed_to = absl::StrJoin(routed, ",");
   auto& s = stmts_->insert_notification;
-  s.Bind(1, seq_value).Bind(2, n.id.value()).Bind(3, n.publisher.value()).Bind(4, n.idempotency_key);
+  s.Bind(1, seq_value)
+      .Bind(2, n.id.value())
+      .Bind(3, n.publisher.value())
+      .Bind(4, n.idempotency_key);
   s.Bind(5, n.case_ref.value()).Bind(6, n.type).Bind(7, n.purpose).BindBlob(8, n.body);
   s.Bind(9, n.content_hash).Bind(10, routed_to).Bind(11, now_);
   SAFESHARE_RETURN_IF_ERROR(s.Run());
   for (const auto& r : n.recipients) {
     auto& d = stmts_->insert_delivery;
-    SAFESHARE_RETURN_IF_ERROR(
-        d.Bind(1, r.agency.value()).Bind(2, seq_value).Bind(3, r.rule).Bind(4, r.lawful_basis).Run());
+    SAFESHARE_RETURN_IF_ERROR(d.Bind(1, r.agency.value())
+                                  .Bind(2, seq_value)
+                                  .Bind(3, r.rule)
+                                  .Bind(4, r.lawful_basis)
+                                  .Run());
   }
-  audit::Entry base{.actor = n.publisher.value(), .notification_id = n.id.value(),
-                    .case_ref = n.case_ref.value(), .purpose = n.purpose,
+  audit::Entry base{.actor = n.publisher.value(),
+                    .notification_id = n.id.value(),
+                    .case_ref = n.case_ref.value(),
+                    .purpose = n.purpose,
                     .content_hash = n.content_hash};
   audit::Entry published = base;
   published.action = audit::Action::kPublished;
-  published.detail = n.type + " sequence " + std::to_string(seq_value) + " routed to [" + routed_to + "]";
+  published.detail =
+      n.type + " sequence " + std::to_string(seq_value) + " routed to [" + routed_to + "]";
   SAFESHARE_RETURN_IF_ERROR(Append(std::move(published)));
   for (const auto& agency : n.withheld) {
     audit::Entry withheld = base;
     withheld.action = audit::Action::kWithheld;
     withheld.recipient = agency.value();
-    withheld.detail = "no sharing rule lets this agency receive " + n.type + " from " + n.publisher.value();
+    withheld.detail =
+        "no sharing rule lets this agency receive " + n.type + " from " + n.publisher.value();
     SAFESHARE_RETURN_IF_ERROR(Append(std::move(withheld)));
   }
   return absl::OkStatus();
 }
 
 absl::Status Writer::Refuse(const Refusal& r) {
-  return Append(audit::Entry{.actor = r.publisher.value(), .action = audit::Action::kPublishRefused,
-                             .case_ref = r.case_ref, .detail = r.type + ": " + r.reason});
+  return Append(audit::Entry{.actor = r.publisher.value(),
+                             .action = audit::Action::kPublishRefused,
+                             .case_ref = r.case_ref,
+                             .detail = r.type + ": " + r.reason});
 }
 
-absl::StatusOr<Sequence> Writer::OpenSubscription(const AgencyId& agency, const SubscriptionName& name) {
-  SAFESHARE_RETURN_IF_ERROR(
-      stmts_->upsert_subscription.Bind(1, agency.value()).Bind(2, name.value()).Bind(3, now_).Run());
+absl::StatusOr<Sequence> Writer::OpenSubscription(const AgencyId& agency,
+                                                  const SubscriptionName& name) {
+  SAFESHARE_RETURN_IF_ERROR(stmts_->upsert_subscription.Bind(1, agency.value())
+                                .Bind(2, name.value())
+                                .Bind(3, now_)
+                                .Run());
   auto& s = stmts_->get_cursor;
   s.Bind(1, agency.value()).Bind(2, name.value());
   auto row = s.Step();
   const int64_t cursor = row.ok() && *row ? s.Int(0) : 0;
   s.Reset();
   if (!row.ok()) return row.status();
-  SAFESHARE_RETURN_IF_ERROR(Append(audit::Entry{
-      .actor = agency.value(), .action = audit::Action::kSubscribed, .recipient = agency.value(),
-      .subscription = name.value(), .detail = "resumes after sequence " + std::to_string(cursor)}));
+  SAFESHARE_RETURN_IF_ERROR(
+      Append(audit::Entry{.actor = agency.value(),
+                          .action = audit::Action::kSubscribed,
+                          .recipient = agency.value(),
+                          .subscription = name.value(),
+                          .detail = "resumes after sequence " + std::to_string(cursor)}));
   return Sequence(static_cast<uint64_t>(cursor));
 }
 
@@ -194,7 +216,8 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
   if (target > last_seq) {
     return absl::InvalidArgumentError("sequence: " + std::to_string(target) +
                                       " has not been delivered to your agency (latest is " +
-                                      std::to_string(last_seq) + "); acknowledge a sequence you received");
+                                      std::to_string(last_seq) +
+                                      "); acknowledge a sequence you received");
   }
   const int64_t before = next_audit_id_;
   SAFESHARE_RETURN_IF_ERROR(AuditAcknowledged(agency, name, cursor, target));
@@ -215,11 +238,17 @@ absl::Status Writer::AuditAcknowledged(const AgencyId& agency, const Subscriptio
       return row.status();
     }
     if (!*row) break;
-    entries.push_back(audit::Entry{
-        .actor = agency.value(), .action = audit::Action::kAcknowledged, .notification_id = s.Text(1),
-        .case_ref = s.Text(2), .recipient = agency.value(), .subscription = name.value(),
-        .rule = s.Text(3), .lawful_basis = s.Text(4), .purpose = s.Text(5),
-        .detail = "sequence " + std::to_string(s.Int(0)), .content_hash = s.Text(6)});
+    entries.push_back(audit::Entry{.actor = agency.value(),
+                                   .action = audit::Action::kAcknowledged,
+                                   .notification_id = s.Text(1),
+                                   .case_ref = s.Text(2),
+                                   .recipient = agency.value(),
+                                   .subscription = name.value(),
+                                   .rule = s.Text(3),
+                                   .lawful_basis = s.Text(4),
+                                   .purpose = s.Text(5),
+                                   .detail = "sequence " + std::to_string(s.Int(0)),
+                                   .content_hash = s.Text(6)});
   }
   s.Reset();
   for (auto& e : entries) SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
@@ -227,10 +256,15 @@ absl::Status Writer::AuditAcknowledged(const AgencyId& agency, const Subscriptio
 }
 
 absl::Status Writer::Delivered(const DeliveredEvent& d) {
-  return Append(audit::Entry{.actor = d.recipient.value(), .action = audit::Action::kDelivered,
-                             .notification_id = d.id.value(), .case_ref = d.case_ref.value(),
-                             .recipient = d.recipient.value(), .subscription = d.subscription.value(),
-                             .rule = d.rule, .lawful_basis = d.lawful_basis, .purpose = d.purpose,
+  return Append(audit::Entry{.actor = d.recipient.value(),
+                             .action = audit::Action::kDelivered,
+                             .notification_id = d.id.value(),
+                             .case_ref = d.case_ref.value(),
+                             .recipient = d.recipient.value(),
+                             .subscription = d.subscription.value(),
+                             .rule = d.rule,
+                             .lawful_basis = d.lawful_basis,
+                             .purpose = d.purpose,
                              .detail = "sequence " + std::to_string(d.sequence.value()),
                              .content_hash = d.content_hash});
 }

@@ -4,6 +4,7 @@
 
 #include "exit_code.h"
 #include "safeshare/client/notification_json.h"
+#include "unsigned_flag.h"
 
 namespace safeshare::cli {
 
@@ -11,16 +12,22 @@ CLI::App* AddAckCommand(CLI::App& app, AckFlags& flags) {
   CLI::App* command =
       app.add_subcommand("ack", "acknowledge deliveries up to and including a sequence");
   command->add_option("--name", flags.name, "subscription name")->required();
-  command->add_option("--sequence", flags.sequence, "last sequence to acknowledge")->required();
+  command->add_option("--sequence", flags.sequence, "last sequence to acknowledge")
+      ->required()
+      ->check(UnsignedInteger());
   return command;
 }
 
 int RunAck(const ConnectionFlags& connection, const AckFlags& flags) {
   std::optional<client::Client> client = ConnectOrReport(connection);
-  if (!client.has_value()) return kExitUsage;
+  if (!client.has_value()) {
+    return kExitUsage;
+  }
   absl::StatusOr<v1::AcknowledgeResponse> response =
       client->Acknowledge(flags.name, flags.sequence);
-  if (!response.ok()) return FailBroker("ack failed", response.status());
+  if (!response.ok()) {
+    return FailBroker("ack failed", response.status());
+  }
   std::cout << client::ToJsonLine(*response) << std::endl;
   return kExitOk;
 }

@@ -32,15 +32,23 @@ void AddConnectionFlags(CLI::App& app, ConnectionFlags& flags) {
 client::ClientOptions ToClientOptions(const ConnectionFlags& flags) {
   client::ClientOptions options = client::DevPkiOptions(flags.agency);
   options.broker = flags.broker;
-  if (!flags.cert.empty()) options.cert = flags.cert;
-  if (!flags.key.empty()) options.key = flags.key;
-  if (!flags.ca.empty()) options.ca = flags.ca;
+  if (!flags.cert.empty()) {
+    options.cert = flags.cert;
+  }
+  if (!flags.key.empty()) {
+    options.key = flags.key;
+  }
+  if (!flags.ca.empty()) {
+    options.ca = flags.ca;
+  }
   return options;
 }
 
 std::optional<client::Client> ConnectOrReport(const ConnectionFlags& flags) {
   absl::StatusOr<client::Client> client = client::Client::Connect(ToClientOptions(flags));
-  if (client.ok()) return *std::move(client);
+  if (client.ok()) {
+    return *std::move(client);
+  }
   std::string hint;
   const bool dev_pki = flags.cert.empty() || flags.key.empty() || flags.ca.empty();
   if (client.status().code() == absl::StatusCode::kNotFound && dev_pki) {

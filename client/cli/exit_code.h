@@ -13,7 +13,8 @@ namespace safeshare::cli {
 enum ExitCode : int {
   kExitOk = 0,
   kExitBrokerError = 1,
-  kExitUsage = 2,  // bad flags, unreadable or invalid files, missing PKI
+  kExitUsage = 2,     // bad flags, unreadable or invalid files, missing PKI
+  kExitInternal = 3,  // a bug: an unexpected exception reached main
 };
 
 // Prints `message` as one line to stderr and returns `code`.

@@ -1,6 +1,10 @@
 // safeshare: command-line client of the safeshare broker. See client/README.md.
+#include <cstdlib>
+#include <exception>
+#include <iostream>
 #include <string>
 
+#include <grpc/support/log.h>
 #include <CLI/CLI.hpp>
 
 #include "ack_command.h"
@@ -16,9 +20,16 @@ std::string OneLineFailure(const CLI::App* /*app*/, const CLI::Error& error) {
   return std::string(error.what()) + " (run with --help for usage)\n";
 }
 
-}  // namespace
+// gRPC core logs a refused TLS handshake as "E1122 ..." records on stderr.
+// The same reason reaches the user in the call's status, so keep errors to
+// one line unless GRPC_VERBOSITY asks for gRPC's own logs.
+void QuietGrpcLogs() {
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) {
+    gpr_set_log_function([](gpr_log_func_args*) {});
+  }
+}
 
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   using namespace safeshare::cli;
   CLI::App app{"safeshare: share safeguarding notifications through the partnership broker"};
   app.fallthrough();  // accept global flags after the subcommand too
@@ -39,8 +50,26 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? kExitOk : kExitUsage;  // --help exits 0
   }
-  if (publish_command->parsed()) return RunPublish(connection, publish);
-  if (subscribe_command->parsed()) return RunSubscribe(connection, subscribe);
-  if (ack_command->parsed()) return RunAck(connection, ack);
+  if (publish_command->parsed()) {
+    return RunPublish(connection, publish);
+  }
+  if (subscribe_command->parsed()) {
+    return RunSubscribe(connection, subscribe);
+  }
+  if (ack_command->parsed()) {
+    return RunAck(connection, ack);
+  }
   return kExitUsage;  // unreachable: exactly one subcommand is required
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QuietGrpcLogs();
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& error) {  // CLI11 or the standard library; not expected
+    std::cerr << "safeshare: internal error: " << error.what() << '\n';
+    return safeshare::cli::kExitInternal;
+  }
 }

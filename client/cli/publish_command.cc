@@ -15,11 +15,17 @@ CLI::App* AddPublishCommand(CLI::App& app, PublishFlags& flags) {
 
 int RunPublish(const ConnectionFlags& connection, const PublishFlags& flags) {
   absl::StatusOr<v1::Notification> notification = client::ReadNotificationFile(flags.file);
-  if (!notification.ok()) return Fail(kExitUsage, notification.status().message());
+  if (!notification.ok()) {
+    return Fail(kExitUsage, notification.status().message());
+  }
   std::optional<client::Client> client = ConnectOrReport(connection);
-  if (!client.has_value()) return kExitUsage;
+  if (!client.has_value()) {
+    return kExitUsage;
+  }
   absl::StatusOr<v1::PublishResponse> response = client->Publish(*std::move(notification));
-  if (!response.ok()) return FailBroker("publish refused", response.status());
+  if (!response.ok()) {
+    return FailBroker("publish refused", response.status());
+  }
   std::cout << client::ToJsonLine(*response) << std::endl;
   return kExitOk;
 }

@@ -8,11 +8,10 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "file_contents.h"
 #include "grpc_status.h"
 #include "safeshare/client/idempotency_key.h"
+#include "tls_credentials.h"
 
 namespace safeshare::client {
 namespace {
@@ -20,33 +19,6 @@ namespace {
 // Pause before each retry of an idempotent call that failed with UNAVAILABLE.
 constexpr std::array<std::chrono::milliseconds, 3> kRetryBackoff = {
     std::chrono::milliseconds(100), std::chrono::milliseconds(200), std::chrono::milliseconds(400)};
-
-// Reads a PEM file; `what` names it in errors ("client certificate").
-absl::StatusOr<std::string> ReadPem(absl::string_view what, const std::string& path) {
-  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat("no ", what, " file given"));
-  absl::StatusOr<std::string> pem = ReadFileContents(path);
-  if (!pem.ok()) {
-    return absl::Status(pem.status().code(), absl::StrCat(what, ": ", pem.status().message()));
-  }
-  if (!absl::StrContains(*pem, "-----BEGIN ")) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " ", path, " is not a PEM file"));
-  }
-  return pem;
-}
-
-absl::StatusOr<grpc::SslCredentialsOptions> ReadCredentials(const ClientOptions& options) {
-  grpc::SslCredentialsOptions ssl;
-  absl::StatusOr<std::string> ca = ReadPem("CA certificate", options.ca);
-  if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert = ReadPem("client certificate", options.cert);
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPem("client key", options.key);
-  if (!key.ok()) return key.status();
-  ssl.pem_root_certs = *std::move(ca);
-  ssl.pem_cert_chain = *std::move(cert);
-  ssl.pem_private_key = *std::move(key);
-  return ssl;
-}
 
 // Runs `call` with a fresh context and deadline per attempt, retrying on
 // UNAVAILABLE. REQUIRES: the call is idempotent.
@@ -74,12 +46,16 @@ ClientOptions DevPkiOptions(absl::string_view agency, absl::string_view pki_dir)
 }
 
 absl::StatusOr<Client> Client::Connect(const ClientOptions& options) {
-  if (options.broker.empty()) return absl::InvalidArgumentError("no broker address given");
+  if (options.broker.empty()) {
+    return absl::InvalidArgumentError("no broker address given");
+  }
   if (options.deadline <= std::chrono::milliseconds::zero()) {
     return absl::InvalidArgumentError("the call deadline must be positive");
   }
-  absl::StatusOr<grpc::SslCredentialsOptions> ssl = ReadCredentials(options);
-  if (!ssl.ok()) return ssl.status();
+  absl::StatusOr<grpc::SslCredentialsOptions> ssl = ReadTlsCredentials(options);
+  if (!ssl.ok()) {
+    return ssl.status();
+  }
   // No target-name override: the broker certificate carries DNS:localhost,
   // IP:127.0.0.1 and IP:::1, and gRPC checks the host of `broker` against them.
   std::shared_ptr<grpc::Channel> channel =
@@ -95,7 +71,9 @@ Client::Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
 absl::StatusOr<v1::PublishResponse> Client::Publish(v1::Notification notification) {
   if (notification.idempotency_key().empty()) {
     absl::StatusOr<std::string> key = NewIdempotencyKey();
-    if (!key.ok()) return key.status();
+    if (!key.ok()) {
+      return key.status();
+    }
     notification.set_idempotency_key(*std::move(key));
   }
   v1::PublishRequest request;
@@ -104,7 +82,9 @@ absl::StatusOr<v1::PublishResponse> Client::Publish(v1::Notification notificatio
   grpc::Status status = CallWithRetry(options_.deadline, [&](grpc::ClientContext* context) {
     return stub_->Publish(context, request, &response);
   });
-  if (!status.ok()) return FromGrpcStatus(status, options_.broker);
+  if (!status.ok()) {
+    return FromGrpcStatus(status, options_.broker);
+  }
   return response;
 }
 
@@ -117,15 +97,20 @@ absl::StatusOr<v1::AcknowledgeResponse> Client::Acknowledge(const std::string& s
   grpc::Status status = CallWithRetry(options_.deadline, [&](grpc::ClientContext* context) {
     return stub_->Acknowledge(context, request, &response);
   });
-  if (!status.ok()) return FromGrpcStatus(status, options_.broker);
+  if (!status.ok()) {
+    return FromGrpcStatus(status, options_.broker);
+  }
   return response;
 }
 
-absl::Status Client::Subscribe(const std::string& subscription, DeliveryHandler on_delivery,
+absl::Status Client::Subscribe(const std::string& subscription, const DeliveryHandler& on_delivery,
                                SubscribeOptions options) {
   v1::SubscribeRequest request;
   request.set_subscription(subscription);
-  grpc::ClientContext context;  // no deadline: a subscription lives until stopped
+  grpc::ClientContext context;
+  if (options.deadline > std::chrono::milliseconds::zero()) {
+    context.set_deadline(std::chrono::system_clock::now() + options.deadline);
+  }
   std::unique_ptr<grpc::ClientReader<v1::Delivery>> reader = stub_->Subscribe(&context, request);
   absl::Status stopped = absl::OkStatus();  // why we stopped early, if we did
   uint64_t handled = 0;

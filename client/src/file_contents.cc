@@ -27,7 +27,9 @@ absl::Status ReadError(const std::string& path, int error) {
 absl::StatusOr<std::string> ReadFileContents(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                        &std::fclose);
-  if (file == nullptr) return ReadError(path, errno);
+  if (file == nullptr) {
+    return ReadError(path, errno);
+  }
   std::string contents;
   char buffer[8192];
   size_t n = 0;
@@ -35,7 +37,9 @@ absl::StatusOr<std::string> ReadFileContents(const std::string& path) {
     contents.append(buffer, n);
   }
   // A directory opens fine on Linux and fails here with EISDIR.
-  if (std::ferror(file.get())) return ReadError(path, errno);
+  if (std::ferror(file.get())) {
+    return ReadError(path, errno);
+  }
   return contents;
 }
 

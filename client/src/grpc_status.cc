@@ -7,7 +7,9 @@
 namespace safeshare::client {
 
 absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view broker) {
-  if (status.ok()) return absl::OkStatus();
+  if (status.ok()) {
+    return absl::OkStatus();
+  }
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   std::string message = status.error_message();
   switch (status.error_code()) {
@@ -18,7 +20,8 @@ absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view broker
                              message, ")");
       break;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      message = absl::StrCat("broker at ", broker, " did not answer in time (", message, ")");
+      message =
+          absl::StrCat("call to broker at ", broker, " exceeded its deadline (", message, ")");
       break;
     default:
       break;

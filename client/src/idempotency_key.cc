@@ -18,7 +18,9 @@ absl::StatusOr<std::string> NewIdempotencyKey() {
   std::string text;
   text.reserve(36);
   for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) text.push_back('-');
+    if (i == 4 || i == 6 || i == 8 || i == 10) {
+      text.push_back('-');
+    }
     text.push_back(kHex[bytes[i] >> 4]);
     text.push_back(kHex[bytes[i] & 0x0f]);
   }

@@ -29,7 +29,9 @@ std::optional<SyntaxError> SplitSyntaxError(absl::string_view message) {
   // The snippet may itself span lines, so split at the first and last '\n'.
   const size_t first = message.find('\n');
   const size_t last = message.rfind('\n');
-  if (first == absl::string_view::npos || first == last) return std::nullopt;
+  if (first == absl::string_view::npos || first == last) {
+    return std::nullopt;
+  }
   const absl::string_view snippet = message.substr(first + 1, last - first - 1);
   const absl::string_view marker = message.substr(last + 1);
   const size_t caret = marker.size() - 1;
@@ -43,15 +45,21 @@ std::optional<SyntaxError> SplitSyntaxError(absl::string_view message) {
 // The byte offset of the error in `json`, if the snippet can be placed.
 std::optional<size_t> ErrorOffset(absl::string_view json, const SyntaxError& error) {
   // An empty snippet means the parser ran out of input.
-  if (error.snippet.empty()) return json.size();
+  if (error.snippet.empty()) {
+    return json.size();
+  }
   // Fewer than kSnippetContext bytes before the caret: the snippet was cut
   // at the start of the input.
   if (error.caret < kSnippetContext) {
-    if (!absl::StartsWith(json, error.snippet)) return std::nullopt;
+    if (!absl::StartsWith(json, error.snippet)) {
+      return std::nullopt;
+    }
     return error.caret;
   }
   const size_t at = json.find(error.snippet);
-  if (at == absl::string_view::npos) return std::nullopt;
+  if (at == absl::string_view::npos) {
+    return std::nullopt;
+  }
   return at + error.caret;
 }
 
@@ -65,9 +73,14 @@ std::string LineColumn(absl::string_view json, size_t offset) {
 
 std::string DescribeError(absl::string_view json, absl::string_view message) {
   std::optional<SyntaxError> error = SplitSyntaxError(message);
-  if (!error.has_value()) return std::string(message);
+  if (!error.has_value()) {
+    return std::string(message);
+  }
   std::optional<size_t> offset = ErrorOffset(json, *error);
   std::string position = offset.has_value() ? LineColumn(json, *offset) : "";
+  if (error->snippet.empty()) {
+    return absl::StrCat(position, error->detail);
+  }
   std::string near = error->snippet;
   std::replace(near.begin(), near.end(), '\n', ' ');
   return absl::StrCat(position, error->detail, " (near: ", near, ")");
@@ -92,7 +105,9 @@ absl::StatusOr<v1::Notification> ParseNotificationJson(absl::string_view json,
 
 absl::StatusOr<v1::Notification> ReadNotificationFile(const std::string& path) {
   absl::StatusOr<std::string> json = ReadFileContents(path);
-  if (!json.ok()) return json.status();
+  if (!json.ok()) {
+    return json.status();
+  }
   return ParseNotificationJson(*json, path);
 }
 
@@ -105,7 +120,9 @@ std::string ToJsonLine(const google::protobuf::Message& message) {
   // Printing a well-formed message only fails on invalid data such as an
   // out-of-range Timestamp; say so in the output rather than drop the line.
   const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (status.ok()) return json;
+  if (status.ok()) {
+    return json;
+  }
   google::protobuf::Struct error;
   (*error.mutable_fields())["error"].set_string_value(
       absl::StrCat("cannot print as JSON: ", status.message().ToString()));

@@ -35,6 +35,9 @@ ClientOptions DevPkiOptions(absl::string_view agency, absl::string_view pki_dir 
 struct SubscribeOptions {
   uint64_t max_deliveries = 0;  // stop after this many deliveries; 0 = unlimited
   bool acknowledge = true;      // acknowledge each delivery the callback accepted
+  // Bound on the whole stream; past it Subscribe returns DEADLINE_EXCEEDED.
+  // Zero (the default) means none: a subscription lives until stopped.
+  std::chrono::milliseconds deadline{0};
 };
 
 // Called once per delivery, in sequence order. Returning an error stops the
@@ -53,9 +56,10 @@ using DeliveryHandler = std::function<absl::Status(const v1::Delivery&)>;
 // Acknowledge (cumulative, so repeating it changes nothing).
 class Client {
  public:
-  // Reads the three PEM files and creates the channel. Does not contact the
-  // broker: an unreachable broker or a refused certificate shows up as
-  // UNAVAILABLE on the first call. Errors name the file that could not be read.
+  // Reads the three PEM files, checks they parse and that the key belongs to
+  // the certificate (errors name the file), and creates the channel. Does not
+  // contact the broker or check validity dates: an unreachable broker or a
+  // refused certificate shows up as UNAVAILABLE on the first call.
   static absl::StatusOr<Client> Connect(const ClientOptions& options);
 
   // Publishes `notification`. If its idempotency_key is empty a random UUID v4
@@ -68,8 +72,9 @@ class Client {
   // handler returns OK, acknowledges the delivery (if options.acknowledge).
   // Returns OK when max_deliveries were handled or the broker ended the stream;
   // the handler's error if it returned one; otherwise the stream's error.
-  // Blocks the calling thread; the stream itself has no deadline.
-  absl::Status Subscribe(const std::string& subscription, DeliveryHandler on_delivery,
+  // Blocks the calling thread; the stream has no deadline unless
+  // options.deadline is set.
+  absl::Status Subscribe(const std::string& subscription, const DeliveryHandler& on_delivery,
                          SubscribeOptions options = {});
 
   // Acknowledges every delivery on `subscription` up to and including

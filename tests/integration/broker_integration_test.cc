@@ -1,0 +1,164 @@
+// The first end-to-end slice against the real broker process: publish,
+// route, store, deliver, resume, deduplicate, validate.
+#include <sys/wait.h>
+
+#include "tests/integration/scenario.h"
+
+namespace safeshare::testing {
+namespace {
+
+class BrokerTest : public ::testing::Test {
+ protected:
+  BrokerProcess broker_;
+};
+
+TEST_F(BrokerTest, PolicePublishReachesChildrensSocialCare) {
+  auto police = Connect(broker_, "police");
+  auto published = police.Publish(Example("investigation_outcome", "it-outcome-1"));
+  ASSERT_TRUE(published.ok()) << published.status();
+  EXPECT_EQ(published->sequence(), 1u);
+  EXPECT_THAT(published->routed_to(), ::testing::UnorderedElementsAre("cfs", "probation"));
+
+  auto cfs = Connect(broker_, "cfs");
+  auto got = Receive(cfs, "cfs-inbox", 1);
+  ASSERT_EQ(got.size(), 1u);
+  const auto& n = got[0].notification();
+  EXPECT_EQ(n.notification_id(), published->notification_id());
+  EXPECT_EQ(n.publisher(), "police");  // from the certificate, not the message
+  EXPECT_EQ(n.investigation_outcome().status(),
+            v1::INVESTIGATION_STATUS_NO_FURTHER_POLICE_ACTION_AT_THIS_TIME);
+  EXPECT_EQ(got[0].rule(), "ISA-02-investigation-outcomes");
+  EXPECT_EQ(got[0].lawful_basis(), v1::LAWFUL_BASIS_PUBLIC_TASK_SAFEGUARDING);
+}
+
+TEST_F(BrokerTest, AgencyNotAllowedATypeGetsNothingAndTheRefusalIsAudited) {
+  auto police = Connect(broker_, "police");
+  ASSERT_TRUE(police.Publish(Example("investigation_outcome", "it-outcome-2")).ok());
+  auto cfs = Connect(broker_, "cfs");
+  auto minutes = cfs.Publish(Example("strategy_minutes", "it-minutes-2"));
+  ASSERT_TRUE(minutes.ok()) << minutes.status();
+
+  // Education's first delivery is the minutes: the outcome was never routed.
+  auto education = Connect(broker_, "education");
+  auto got = Receive(education, "edu-inbox", 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].notification().notification_id(), minutes->notification_id());
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM deliveries WHERE recipient='education'"), 1);
+  EXPECT_EQ(QueryStore(broker_,
+                       "SELECT count(*) FROM audit WHERE action='withheld' AND "
+                       "recipient='education' AND detail LIKE '%investigation_outcome%'"),
+            1);
+
+  // Probation may not publish an ABE record: refused, audited, not stored.
+  auto probation = Connect(broker_, "probation");
+  auto refused = probation.Publish(Example("abe_interview_record", "it-abe-probation"));
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied) << refused.status();
+  EXPECT_EQ(QueryStore(broker_,
+                       "SELECT count(*) FROM audit WHERE action='publish_refused' AND "
+                       "actor='probation' AND detail LIKE 'abe_interview_record:%'"),
+            1);
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM notifications WHERE publisher='probation'"),
+            0);
+}
+
+TEST_F(BrokerTest, ReconnectingSubscriberGetsWhatItMissedOnceEachInOrder) {
+  auto police = Connect(broker_, "police");
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(
+        police.Publish(Example("abe_interview_record", "it-abe-" + std::to_string(i))).ok());
+  }
+  auto cfs = Connect(broker_, "cfs");
+  auto first = Receive(cfs, "cfs-inbox", 2);  // acknowledges 1 and 2, then disconnects
+  for (int i = 6; i <= 7; ++i) {
+    ASSERT_TRUE(
+        police.Publish(Example("abe_interview_record", "it-abe-" + std::to_string(i))).ok());
+  }
+  auto rest = Receive(cfs, "cfs-inbox", 5);
+  std::vector<uint64_t> sequences;
+  for (const auto& d : first) sequences.push_back(d.sequence());
+  for (const auto& d : rest) sequences.push_back(d.sequence());
+  EXPECT_EQ(sequences, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(QueryStore(broker_,
+                       "SELECT acked_through FROM subscriptions WHERE agency='cfs' AND "
+                       "name='cfs-inbox'"),
+            7);
+}
+
+TEST_F(BrokerTest, UnacknowledgedDeliveriesAreRedeliveredAfterReconnect) {
+  auto police = Connect(broker_, "police");
+  ASSERT_TRUE(police.Publish(Example("abe_interview_record", "it-redeliver")).ok());
+  auto cfs = Connect(broker_, "cfs");
+  auto unacked = Receive(cfs, "cfs-inbox", 1, /*acknowledge=*/false);
+  auto again = Receive(cfs, "cfs-inbox", 1);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].sequence(), unacked.at(0).sequence());
+}
+
+TEST_F(BrokerTest, DuplicatePublishIsStoredOnce) {
+  auto police = Connect(broker_, "police");
+  const auto n = Example("investigation_outcome", "it-same-key");
+  auto first = police.Publish(n);
+  auto second = police.Publish(n);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(second->notification_id(), first->notification_id());
+  EXPECT_EQ(second->sequence(), first->sequence());
+  EXPECT_FALSE(first->duplicate());
+  EXPECT_TRUE(second->duplicate());
+  EXPECT_EQ(
+      QueryStore(broker_, "SELECT count(*) FROM notifications WHERE idempotency_key='it-same-key'"),
+      1);
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM deliveries"), 2);  // cfs and probation, once
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM audit WHERE action='duplicate'"), 1);
+}
+
+TEST_F(BrokerTest, MalformedNotificationIsRejectedNamingTheFieldAndBrokerKeepsServing) {
+  auto police = Connect(broker_, "police");
+  auto bad = Example("investigation_outcome", "it-bad");
+  bad.mutable_investigation_outcome()->clear_rationale();
+  auto refused = police.Publish(bad);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("notification.investigation_outcome.rationale"));
+
+  auto no_children = Example("strategy_minutes", "it-bad-2");
+  no_children.clear_children_considered();
+  auto cfs = Connect(broker_, "cfs");
+  auto refused2 = cfs.Publish(no_children);
+  ASSERT_EQ(refused2.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused2.status().message()),
+              ::testing::HasSubstr("notification.children_considered"));
+
+  auto good = police.Publish(Example("investigation_outcome", "it-good"));
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->sequence(), 1u);
+  EXPECT_TRUE(broker_.running());
+}
+
+TEST_F(BrokerTest, AnAgencyCannotAcknowledgeAnotherAgencysSubscription) {
+  auto police = Connect(broker_, "police");
+  ASSERT_TRUE(police.Publish(Example("investigation_outcome", "it-ack-own")).ok());
+  auto cfs = Connect(broker_, "cfs");
+  Receive(cfs, "shared-name", 1, /*acknowledge=*/false);
+  auto probation = Connect(broker_, "probation");
+  auto ack = probation.Acknowledge("shared-name", 1);
+  EXPECT_EQ(ack.status().code(), absl::StatusCode::kNotFound) << ack.status();
+  EXPECT_EQ(QueryStore(broker_, "SELECT acked_through FROM subscriptions WHERE agency='cfs'"), 0);
+}
+
+TEST_F(BrokerTest, SigtermStopsTheBrokerCleanlyAndNothingAcknowledgedIsLost) {
+  auto police = Connect(broker_, "police");
+  auto published = police.Publish(Example("abe_interview_record", "it-before-stop"));
+  ASSERT_TRUE(published.ok());
+  const int status = broker_.Terminate();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+
+  BrokerProcess restarted(broker_.dir());
+  auto cfs = Connect(restarted, "cfs");
+  auto got = Receive(cfs, "cfs-inbox", 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].notification().notification_id(), published->notification_id());
+}
+
+}  // namespace
+}  // namespace safeshare::testing

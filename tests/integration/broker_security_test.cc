@@ -1,0 +1,97 @@
+// Mutual TLS and identity against the real broker: only certificates from
+// the partnership CA, naming a configured agency, get in.
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/integration/scenario.h"
+
+namespace safeshare::testing {
+namespace {
+
+std::string Pem(const std::string& file) {
+  std::ifstream in(TestPki::Get().Path(file));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class SecurityTest : public ::testing::Test {
+ protected:
+  // A publish attempt as `agency` (dev-PKI material name).
+  absl::Status PublishAs(const std::string& agency) {
+    auto c = Connect(broker_, agency);
+    return c.Publish(Example("investigation_outcome", "sec-" + agency)).status();
+  }
+
+  void ExpectStillServing() {
+    auto police = Connect(broker_, "police");
+    auto ok = police.Publish(Example("investigation_outcome", "sec-still-serving"));
+    EXPECT_TRUE(ok.ok()) << ok.status();
+  }
+
+  BrokerProcess broker_;
+};
+
+TEST_F(SecurityTest, CertificateFromAnotherCaFailsTheHandshake) {
+  const auto status = PublishAs("rogue-police");
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM notifications"), 0);
+  ExpectStillServing();
+}
+
+TEST_F(SecurityTest, ExpiredCertificateFailsTheHandshake) {
+  const auto status = PublishAs("expired-police");
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM notifications"), 0);
+}
+
+TEST_F(SecurityTest, NoClientCertificateFailsTheHandshake) {
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = Pem("ca.crt");  // trusts the broker, presents nothing
+  auto channel =
+      grpc::CreateChannel("localhost:" + std::to_string(broker_.port()), grpc::SslCredentials(tls));
+  auto stub = v1::Broker::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::PublishRequest request;
+  *request.mutable_notification() = Example("investigation_outcome", "sec-anonymous");
+  v1::PublishResponse response;
+  const auto status = stub->Publish(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM notifications"), 0);
+  ExpectStillServing();
+}
+
+TEST_F(SecurityTest, ValidCertificateOfAnUnknownAgencyIsUnauthenticated) {
+  const auto status = PublishAs("unknown");
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated) << status;
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("does not name an agency"));
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM notifications"), 0);
+
+  auto unknown = Connect(broker_, "unknown");
+  std::vector<v1::Delivery> none;
+  const auto sub = unknown.Subscribe("x", [&](const v1::Delivery& d) {
+    none.push_back(d);
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(sub.code(), absl::StatusCode::kUnauthenticated) << sub;
+  EXPECT_TRUE(none.empty());
+}
+
+TEST_F(SecurityTest, PublisherIdentityComesFromTheCertificateNotTheMessage) {
+  auto cfs = Connect(broker_, "cfs");
+  auto forged = Example("investigation_outcome", "sec-forged");
+  forged.set_publisher("police");
+  auto refused = cfs.Publish(forged);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("notification.publisher"));
+  forged.clear_publisher();  // cfs may not publish police outcomes at all
+  EXPECT_EQ(cfs.Publish(forged).status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace safeshare::testing

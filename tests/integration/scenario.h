@@ -1,0 +1,66 @@
+#pragma once
+
+#include <sqlite3.h>
+
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "safeshare/client/client.h"
+#include "safeshare/client/notification_json.h"
+#include "tests/support/broker_process.h"
+#include "tests/support/test_pki.h"
+
+namespace safeshare::testing {
+
+// An example notification from config/examples/, with a fresh idempotency key.
+inline v1::Notification Example(const std::string& name, const std::string& key) {
+  auto n = client::ReadNotificationFile(SAFESHARE_SOURCE_DIR "/config/examples/" + name + ".json");
+  EXPECT_TRUE(n.ok()) << n.status();
+  n->set_idempotency_key(key);
+  return *n;
+}
+
+inline client::Client Connect(const BrokerProcess& broker, const std::string& agency) {
+  auto c = client::Client::Connect(TestPki::Get().For(agency, broker.port()));
+  EXPECT_TRUE(c.ok()) << c.status();
+  return std::move(*c);
+}
+
+// Receives exactly `count` deliveries (acknowledging each unless told not
+// to), failing the test if they do not arrive within 20 seconds.
+inline std::vector<v1::Delivery> Receive(client::Client& c, const std::string& subscription,
+                                         uint64_t count, bool acknowledge = true) {
+  std::vector<v1::Delivery> got;
+  client::SubscribeOptions options{
+      .max_deliveries = count, .acknowledge = acknowledge, .deadline = std::chrono::seconds(20)};
+  const auto status = c.Subscribe(
+      subscription,
+      [&](const v1::Delivery& d) {
+        got.push_back(d);
+        return absl::OkStatus();
+      },
+      options);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(got.size(), count);
+  return got;
+}
+
+// One integer from an SQL query against the broker's store (read-only).
+inline int64_t QueryStore(const BrokerProcess& broker, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(broker.store_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  int64_t value = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    value = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
+}  // namespace safeshare::testing

@@ -1,0 +1,110 @@
+#include "tests/support/broker_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/support/test_pki.h"
+
+extern char** environ;
+
+namespace safeshare::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void ReplaceAll(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+BrokerProcess::BrokerProcess(std::string dir, std::string config_yaml)
+    : dir_(dir.empty() ? MakeTempDir("safeshare-broker") : std::move(dir)) {
+  if (config_yaml.empty()) {
+    config_yaml = ReadFile(SAFESHARE_SOURCE_DIR "/config/broker.yaml");
+    ReplaceAll(config_yaml, "../certs/out/", "{PKI}/");
+    ReplaceAll(config_yaml, "../var/safeshare.db", "{STORE}");
+    ReplaceAll(config_yaml, "level: info", "level: debug");
+  }
+  WriteConfig(std::move(config_yaml));
+  Spawn();
+}
+
+BrokerProcess::~BrokerProcess() {
+  if (running()) Terminate();
+}
+
+void BrokerProcess::WriteConfig(std::string config) const {
+  ReplaceAll(config, "{PKI}", TestPki::Get().dir());
+  ReplaceAll(config, "{STORE}", store_path());
+  std::ofstream(dir_ + "/broker.yaml") << config;
+}
+
+void BrokerProcess::Spawn() {
+  const std::string port_file = dir_ + "/port";
+  ::unlink(port_file.c_str());
+  const std::string config = dir_ + "/broker.yaml", log = dir_ + "/broker.log";
+  std::vector<std::string> args = {SAFESHARE_BROKER_BINARY, "--config",    config,   "--listen",
+                                   "127.0.0.1:0",           "--port-file", port_file};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
+  for (int i = 0; i < 300 && port_ == 0; ++i) {  // at most 30 s
+    std::ifstream in(port_file);
+    if (!(in >> port_)) port_ = 0;
+    if (port_ == 0) {
+      if (!running()) throw std::runtime_error("broker exited at start; see " + log);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  if (port_ == 0) throw std::runtime_error("broker did not report its port; see " + log);
+}
+
+bool BrokerProcess::running() const {
+  if (pid_ <= 0) return false;
+  return ::waitpid(pid_, nullptr, WNOHANG) == 0;
+}
+
+int BrokerProcess::Terminate() {
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 200; ++i) {  // at most 20 s, then kill
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return status;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  Kill();
+  return -1;
+}
+
+void BrokerProcess::Kill() {
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+}  // namespace safeshare::testing

@@ -1,0 +1,185 @@
+// Unit tests for broker/audit: content hashes and the hash chain that lets an
+// IG lead prove the log was not altered, truncated in the middle or reordered.
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "broker/audit/audit_entry.h"
+#include "broker/audit/audit_report.h"
+#include "broker/audit/chain.h"
+
+namespace safeshare::audit {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ContentHashTest, IsHexSha256) {
+  // FIPS 180-2 test vector.
+  EXPECT_EQ(ContentHash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(ContentHash(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(ActionNameTest, RoundTripsEveryAction) {
+  for (auto action :
+       {Action::kPublished, Action::kDuplicate, Action::kPublishRefused, Action::kWithheld,
+        Action::kSubscribed, Action::kDelivered, Action::kAcknowledged}) {
+    Action parsed = action == Action::kPublished ? Action::kAcknowledged : Action::kPublished;
+    ASSERT_TRUE(ParseAction(ActionName(action), parsed)) << ActionName(action);
+    EXPECT_EQ(parsed, action);
+  }
+  EXPECT_EQ(ActionName(Action::kPublishRefused), "publish_refused");
+  Action unused = Action::kPublished;
+  EXPECT_FALSE(ParseAction("deleted", unused));
+}
+
+// Five linked entries, ids 1..5, as the store writes them.
+std::vector<Entry> Chain() {
+  std::vector<Entry> entries;
+  std::string head(kGenesisHash);
+  for (int64_t id = 1; id <= 5; ++id) {
+    Entry e{.id = id,
+            .at_micros = 1'714'000'000'000'000 + id,
+            .actor = id % 2 ? "cfs" : "police",
+            .action = id == 1 ? Action::kPublished : Action::kDelivered,
+            .notification_id = "n-" + std::to_string(id),
+            .case_ref = "CASE-1",
+            .recipient = "police",
+            .rule = "ISA-03",
+            .lawful_basis = "legal_obligation",
+            .purpose = "PURPOSE_STRATEGY_DISCUSSION",
+            .detail = "sequence " + std::to_string(id),
+            .content_hash = ContentHash("body " + std::to_string(id))};
+    head = Link(head, e);
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+TEST(ChainTest, LinkSetsPrevAndEntryHashes) {
+  const auto entries = Chain();
+  EXPECT_EQ(entries[0].prev_hash, kGenesisHash);
+  for (size_t i = 1; i < entries.size(); ++i) {
+    EXPECT_EQ(entries[i].prev_hash, entries[i - 1].entry_hash);
+    EXPECT_EQ(entries[i].entry_hash, EntryHash(entries[i].prev_hash, entries[i]));
+    EXPECT_EQ(entries[i].entry_hash.size(), 64u);
+  }
+}
+
+TEST(ChainTest, IntactChainVerifies) { EXPECT_TRUE(VerifyChain(Chain()).ok()); }
+
+TEST(ChainTest, EmptyChainVerifies) { EXPECT_TRUE(VerifyChain({}).ok()); }
+
+TEST(ChainTest, SuffixVerifiesFromItsPredecessorsHash) {
+  const auto entries = Chain();
+  const std::vector<Entry> tail(entries.begin() + 2, entries.end());
+  EXPECT_TRUE(VerifyChain(tail, entries[1].entry_hash).ok());
+  EXPECT_EQ(VerifyChain(tail).code(), absl::StatusCode::kDataLoss);  // not from genesis
+}
+
+// Each field the hash covers: altering it in entry 3 must be detected there.
+TEST(ChainTest, AlteringAnyFieldOfEntryThreeIsDataLossNamingIt) {
+  const std::vector<std::pair<std::string, void (*)(Entry&)>> alterations = {
+      {"at_micros", [](Entry& e) { e.at_micros += 1; }},
+      {"actor", [](Entry& e) { e.actor = "health"; }},
+      {"action", [](Entry& e) { e.action = Action::kWithheld; }},
+      {"notification_id", [](Entry& e) { e.notification_id = "n-99"; }},
+      {"case_ref", [](Entry& e) { e.case_ref = "CASE-2"; }},
+      {"recipient", [](Entry& e) { e.recipient = "education"; }},
+      {"subscription", [](Entry& e) { e.subscription = "feed"; }},
+      {"rule", [](Entry& e) { e.rule = "ISA-01"; }},
+      {"lawful_basis", [](Entry& e) { e.lawful_basis = "law_enforcement"; }},
+      {"purpose", [](Entry& e) { e.purpose = "PURPOSE_RISK_MANAGEMENT"; }},
+      {"detail", [](Entry& e) { e.detail = "sequence 33"; }},
+      {"content_hash", [](Entry& e) { e.content_hash = ContentHash("other"); }},
+  };
+  for (const auto& [field, alter] : alterations) {
+    auto entries = Chain();
+    alter(entries[2]);
+    const auto status = VerifyChain(entries);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << field;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("audit entry 3 was altered")) << field;
+  }
+}
+
+TEST(ChainTest, RehashingAnAlteredEntryIsStillDetectedAtTheNextEntry) {
+  auto entries = Chain();
+  entries[2].detail = "sequence 33";
+  entries[2].entry_hash = EntryHash(entries[2].prev_hash, entries[2]);  // forger fixes entry 3
+  const auto status = VerifyChain(entries);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("audit entry 4 does not follow"));
+}
+
+TEST(ChainTest, RemovingAnEntryIsDataLoss) {
+  auto entries = Chain();
+  entries.erase(entries.begin() + 2);
+  const auto status = VerifyChain(entries);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("audit entry 4 does not follow"));
+}
+
+TEST(ChainTest, RemovingTheFirstEntryIsDataLoss) {
+  auto entries = Chain();
+  entries.erase(entries.begin());
+  EXPECT_EQ(VerifyChain(entries).code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(ChainTest, ReorderingEntriesIsDataLoss) {
+  auto entries = Chain();
+  std::swap(entries[2], entries[3]);
+  const auto status = VerifyChain(entries);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("audit entry 4 does not follow"));
+}
+
+TEST(ChainTest, RenumberingAnEntryIsDataLoss) {
+  auto entries = Chain();
+  entries[2].id = 30;
+  EXPECT_EQ(VerifyChain(entries).code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(EntryHashTest, FieldBoundariesMatter) {
+  // Length prefixes keep ("ab","c") and ("a","bc") apart.
+  Entry a{.actor = "ab", .notification_id = "c"};
+  Entry b{.actor = "a", .notification_id = "bc"};
+  EXPECT_NE(EntryHash(kGenesisHash, a), EntryHash(kGenesisHash, b));
+  EXPECT_NE(EntryHash(kGenesisHash, a), EntryHash(std::string(64, '1'), a));
+}
+
+TEST(AuditReportTest, FormatTimeIsUtcWithMilliseconds) {
+  EXPECT_EQ(FormatTime(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatTime(1'714'000'000'123'456), "2024-04-24T23:06:40.123Z");
+}
+
+TEST(AuditReportTest, FormatTableHasHeaderAndOneRowPerEntry) {
+  auto entries = Chain();
+  entries[0].notification_id = "0190f1e2-1234-7abc-8def-000000000001";
+  const auto table = FormatTable(entries);
+  EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), 6);
+  EXPECT_THAT(table, ::testing::StartsWith("time (UTC)"));
+  EXPECT_THAT(table, HasSubstr("0190f1e2-1234 "));  // ids shortened to 13 characters
+  EXPECT_THAT(table, ::testing::Not(HasSubstr("0190f1e2-1234-")));
+  EXPECT_THAT(table, HasSubstr("published"));
+  EXPECT_THAT(table, HasSubstr("sequence 5\n"));
+}
+
+// BUG (broker/audit/audit_report.cc:12-13, Row): each row is formatted into a
+// fixed char line[512] with snprintf, so a row longer than 511 characters
+// (a long refusal reason, or "routed to [...]" for many agencies) is cut
+// silently and loses its trailing newline: the next entry is printed on the
+// same line, and the IG lead's report misreads. Enable once rows are built
+// without a fixed buffer.
+TEST(AuditReportTest, LongDetailStaysOnItsOwnRowUncut) {
+  auto entries = Chain();
+  entries[0].detail = std::string(400, 'x');
+  const auto table = FormatTable(entries);
+  EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), 6);
+  EXPECT_THAT(table, HasSubstr(std::string(400, 'x') + "\n"));
+}
+
+}  // namespace
+}  // namespace safeshare::audit

@@ -1,0 +1,211 @@
+// Unit tests for broker/config: every error names file, line and key; paths
+// are resolved against the config file's directory; the dev config parses.
+#include <filesystem>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_replace.h"
+#include "broker/config/broker_config.h"
+
+namespace safeshare::config {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kFile[] = "/srv/safeshare/conf/broker.yaml";
+
+// A small valid configuration. Line numbers matter: tests that break a line
+// expect the error to name it.
+constexpr char kValid[] = R"(listen: 127.0.0.1:0
+tls:
+  certificate: certs/broker.crt
+  private_key: ../keys/broker.key
+  client_ca: /etc/safeshare/ca.crt
+store:
+  path: var/safeshare.db
+agencies:
+  - id: police
+    role: police
+    certificate_uri: spiffe://t/police
+  - id: cfs
+    role: childrens_social_care
+    certificate_uri: spiffe://t/cfs
+sharing:
+  - rule: R1
+    type: strategy_minutes
+    publishers: [childrens_social_care]
+    recipients: [police]
+    lawful_basis: legal_obligation
+)";
+
+// kValid with one piece of text replaced; fails the test if `from` is absent.
+std::string With(const std::string& from, const std::string& to) {
+  const std::string text = kValid;
+  EXPECT_THAT(text, HasSubstr(from)) << "test setup: text to replace is not in kValid";
+  return absl::StrReplaceAll(text, {{from, to}});
+}
+
+absl::Status ParseError(const std::string& yaml) {
+  auto parsed = ParseBrokerConfig(yaml, kFile);
+  EXPECT_FALSE(parsed.ok()) << "expected the configuration to be refused";
+  return parsed.status();
+}
+
+TEST(ParseBrokerConfigTest, SmallValidConfigParses) {
+  auto config = ParseBrokerConfig(kValid, kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "127.0.0.1:0");
+  ASSERT_EQ(config->agencies.size(), 2u);
+  EXPECT_EQ(config->agencies[1].id, AgencyId("cfs"));
+  EXPECT_EQ(config->agencies[1].role, "childrens_social_care");
+  EXPECT_EQ(config->agencies[1].certificate_uri, "spiffe://t/cfs");
+  ASSERT_EQ(config->sharing.size(), 1u);
+  EXPECT_EQ(config->sharing[0].id, "R1");
+  EXPECT_THAT(config->sharing[0].recipients, ElementsAre("police"));
+  // Optional sections keep their defaults.
+  EXPECT_EQ(config->log_format, LogFormat::kText);
+  EXPECT_EQ(config->log_level, "info");
+  EXPECT_EQ(config->max_message_bytes, size_t{1} << 20);
+}
+
+TEST(ParseBrokerConfigTest, UnknownRoleNamesFileLineAndKey) {
+  auto status = ParseError(With("role: childrens_social_care", "role: polic"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              StartsWith(std::string(kFile) + ":13: agencies[1].role: unknown value 'polic'"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("expected one of police, childrens_social_care"));
+}
+
+TEST(ParseBrokerConfigTest, MissingClientCaNamesTheKey) {
+  auto status = ParseError(With("  client_ca: /etc/safeshare/ca.crt\n", ""));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  // The line is that of the tls mapping the key is missing from.
+  EXPECT_EQ(status.message(), std::string(kFile) + ":3: tls.client_ca: required key is missing");
+}
+
+TEST(ParseBrokerConfigTest, UnknownTopLevelKeyIsRefused) {
+  auto status = ParseError(With("store:\n", "storage:\n  path: x\nstore:\n"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), std::string(kFile) + ":6: storage: unknown key (check the spelling)");
+}
+
+TEST(ParseBrokerConfigTest, UnknownNestedKeyIsRefused) {
+  auto status = ParseError(With("  private_key:", "  privat_key:"));
+  EXPECT_EQ(status.message(),
+            std::string(kFile) + ":4: tls.privat_key: unknown key (check the spelling)");
+}
+
+TEST(ParseBrokerConfigTest, DuplicateAgencyIdIsRefused) {
+  auto status = ParseError(With("- id: cfs", "- id: police"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), std::string(kFile) + ":12: agencies[1].id: duplicate agency id");
+}
+
+TEST(ParseBrokerConfigTest, SharedCertificateUriIsRefused) {
+  auto status = ParseError(With("spiffe://t/cfs", "spiffe://t/police"));
+  EXPECT_THAT(std::string(status.message()),
+              StartsWith(std::string(kFile) + ":14: agencies[1].certificate_uri: two agencies"));
+}
+
+TEST(ParseBrokerConfigTest, UnknownNotificationTypeInRuleIsRefused) {
+  auto status = ParseError(With("type: strategy_minutes", "type: minutes"));
+  EXPECT_THAT(std::string(status.message()),
+              StartsWith(std::string(kFile) + ":17: sharing[0].type: unknown value 'minutes'"));
+}
+
+TEST(ParseBrokerConfigTest, UnknownRecipientRoleNamesListIndex) {
+  auto status = ParseError(With("recipients: [police]", "recipients: [police, helth]"));
+  EXPECT_THAT(std::string(status.message()),
+              StartsWith(std::string(kFile) + ":19: sharing[0].recipients[1]: unknown value "
+                                              "'helth'"));
+}
+
+TEST(ParseBrokerConfigTest, InvalidYamlNamesLine) {
+  auto status = ParseError(With("  path: var/safeshare.db\n", "  path: [var/safeshare.db\n"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), StartsWith(std::string(kFile) + ":"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr(": not valid YAML: "));
+}
+
+TEST(ParseBrokerConfigTest, EmptyAgencyListIsRefused) {
+  const std::string text = kValid;
+  const auto agencies = text.find("agencies:");
+  const auto sharing = text.find("sharing:");
+  auto status = ParseError(text.substr(0, agencies) + "agencies: []\n" + text.substr(sharing));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("agencies: at least one agency is required"));
+}
+
+TEST(ParseBrokerConfigTest, NonNumericLimitIsRefused) {
+  auto status = ParseError(With("store:\n", "limits:\n  max_message_bytes: 1MB\nstore:\n"));
+  EXPECT_EQ(status.message(), std::string(kFile) +
+                                  ":7: limits.max_message_bytes: expected a positive whole "
+                                  "number, got '1MB'");
+}
+
+// BUG (broker/config/yaml_reader.cc:53-64, YamlReader::Size): documented as
+// "a positive integer" and its error says "positive whole number", but "0"
+// passes the all-digits check, so max_message_bytes: 0 is accepted and the
+// broker would refuse every message. Enable once Size() rejects 0.
+TEST(ParseBrokerConfigTest, ZeroMessageLimitIsRefused) {
+  auto status = ParseError(With("store:\n", "limits:\n  max_message_bytes: 0\nstore:\n"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("limits.max_message_bytes"));
+}
+
+TEST(ParseBrokerConfigTest, RelativePathsResolveAgainstConfigDirectory) {
+  auto config = ParseBrokerConfig(kValid, kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tls.certificate, std::filesystem::path("/srv/safeshare/conf/certs/broker.crt"));
+  EXPECT_EQ(config->tls.private_key, std::filesystem::path("/srv/safeshare/keys/broker.key"));
+  EXPECT_EQ(config->tls.client_ca, std::filesystem::path("/etc/safeshare/ca.crt"));  // absolute
+  EXPECT_EQ(config->store_path, std::filesystem::path("/srv/safeshare/conf/var/safeshare.db"));
+}
+
+TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
+  auto config = LoadBrokerConfig(SAFESHARE_DEV_CONFIG);
+  ASSERT_TRUE(config.ok()) << config.status();
+  const std::filesystem::path root = SAFESHARE_SOURCE_DIR;
+  EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->tls.certificate, (root / "certs/out/broker.crt").lexically_normal());
+  EXPECT_EQ(config->tls.private_key, (root / "certs/out/broker.key").lexically_normal());
+  EXPECT_EQ(config->tls.client_ca, (root / "certs/out/ca.crt").lexically_normal());
+  EXPECT_EQ(config->store_path, (root / "var/safeshare.db").lexically_normal());
+  EXPECT_EQ(config->log_format, LogFormat::kText);
+  EXPECT_EQ(config->log_level, "info");
+  EXPECT_EQ(config->max_message_bytes, 1048576u);
+
+  std::vector<std::string> ids, roles;
+  for (const auto& agency : config->agencies) {
+    ids.push_back(agency.id.value());
+    roles.push_back(agency.role);
+  }
+  EXPECT_THAT(ids, ElementsAre("police", "cfs", "probation", "health", "education", "ig"));
+  EXPECT_THAT(roles, ElementsAre("police", "childrens_social_care", "probation", "health",
+                                 "education", "information_governance"));
+  EXPECT_EQ(config->agencies[1].certificate_uri, "spiffe://safeshare.test/agency/cfs");
+
+  ASSERT_EQ(config->sharing.size(), 4u);
+  const auto& outcomes = config->sharing[1];
+  EXPECT_EQ(outcomes.id, "ISA-02-investigation-outcomes");
+  EXPECT_EQ(outcomes.type, "investigation_outcome");
+  EXPECT_THAT(outcomes.publishers, ElementsAre("police"));
+  EXPECT_THAT(outcomes.recipients, ElementsAre("childrens_social_care", "probation"));
+  EXPECT_EQ(outcomes.lawful_basis, "public_task_safeguarding");
+  EXPECT_EQ(config->sharing[2].lawful_basis, "legal_obligation");
+}
+
+TEST(LoadBrokerConfigTest, MissingFileIsNotFound) {
+  auto config = LoadBrokerConfig("/nonexistent/safeshare/broker.yaml");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("/nonexistent/safeshare/broker.yaml"));
+}
+
+}  // namespace
+}  // namespace safeshare::config

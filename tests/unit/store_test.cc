@@ -1,0 +1,394 @@
+// Unit tests for broker/store: a real SQLite file in a fresh temp directory
+// per test; every asynchronous completion is awaited through a future.
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "broker/audit/chain.h"
+#include "broker/store/audit_log_reader.h"
+#include "broker/store/sqlite_store.h"
+#include "tests/unit/completion.h"
+
+namespace safeshare::store {
+namespace {
+
+using ::safeshare::unit::Completion;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::vector<std::string> Values(const std::vector<AgencyId>& ids) {
+  std::vector<std::string> out;
+  for (const auto& id : ids) out.push_back(id.value());
+  return out;
+}
+
+// A notification as the service would hand it over. The body is opaque bytes
+// to the store (with a NUL, to show it is stored as a blob).
+NewNotification Note(const std::string& publisher, const std::string& key,
+                     const std::vector<std::string>& recipients,
+                     const std::vector<std::string>& withheld = {}) {
+  static std::atomic<int> next_id{1};
+  NewNotification n;
+  n.id = NotificationId("n-" + std::to_string(next_id++));
+  n.publisher = AgencyId(publisher);
+  n.idempotency_key = key;
+  n.case_ref = CaseRef("CASE-1");
+  n.type = "strategy_minutes";
+  n.purpose = "PURPOSE_STRATEGY_DISCUSSION";
+  n.body = std::string("body\0", 5) + n.id.value();
+  n.content_hash = audit::ContentHash(n.body);
+  for (const auto& r : recipients)
+    n.recipients.push_back({AgencyId(r), "ISA-03", "legal_obligation"});
+  for (const auto& w : withheld) n.withheld.emplace_back(w);
+  return n;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string dir = (std::filesystem::path(::testing::TempDir()) / "store-XXXXXX").string();
+    ASSERT_NE(mkdtemp(dir.data()), nullptr);
+    dir_ = dir;
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Destroys the store (completing queued writes) and opens the same file.
+  void Reopen() {
+    store_.reset();
+    auto opened = SqliteStore::Open(dir_ / "safeshare.db");
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store_ = std::move(*opened);
+  }
+
+  absl::StatusOr<PublishResult> Publish(NewNotification n) {
+    Completion<PublishResult> done;
+    store_->Publish(std::move(n), done.Callback());
+    return done.Get();
+  }
+  absl::StatusOr<Sequence> Open(const std::string& agency, const std::string& name) {
+    Completion<Sequence> done;
+    store_->OpenSubscription(AgencyId(agency), SubscriptionName(name), done.Callback());
+    return done.Get();
+  }
+  absl::StatusOr<AckResult> Ack(const std::string& agency, const std::string& name,
+                                uint64_t through) {
+    Completion<AckResult> done;
+    store_->Acknowledge(AgencyId(agency), SubscriptionName(name), Sequence(through),
+                        done.Callback());
+    return done.Get();
+  }
+  std::vector<audit::Entry> Audit() {
+    auto entries = store_->ReadAudit(0, 100'000);
+    EXPECT_TRUE(entries.ok()) << entries.status();
+    return entries.ok() ? *entries : std::vector<audit::Entry>{};
+  }
+  std::vector<uint64_t> DeliveredSequences(const std::string& agency, uint64_t after = 0) {
+    auto got = store_->ReadDeliveries(AgencyId(agency), Sequence(after), 100'000);
+    EXPECT_TRUE(got.ok()) << got.status();
+    std::vector<uint64_t> out;
+    for (const auto& d : got.ok() ? *got : std::vector<StoredDelivery>{}) {
+      out.push_back(d.sequence.value());
+    }
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(StoreTest, PublishAssignsSequencesInCommitOrder) {
+  for (uint64_t expected = 1; expected <= 3; ++expected) {
+    auto n = Note("cfs", "k" + std::to_string(expected), {"police", "health"});
+    const auto id = n.id;
+    auto result = Publish(std::move(n));
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->sequence, Sequence(expected));
+    EXPECT_EQ(result->id, id);
+    EXPECT_FALSE(result->duplicate);
+    EXPECT_THAT(Values(result->routed_to), ElementsAre("police", "health"));
+  }
+}
+
+TEST_F(StoreTest, ReadDeliveriesReturnsOneRecipientsNotificationsInOrder) {
+  const auto first = Note("cfs", "k1", {"police", "health"});
+  ASSERT_TRUE(Publish(first).ok());
+  ASSERT_TRUE(Publish(Note("cfs", "k2", {"health"})).ok());
+  const auto third = Note("cfs", "k3", {"police"});
+  ASSERT_TRUE(Publish(third).ok());
+
+  auto police = store_->ReadDeliveries(AgencyId("police"), Sequence(0), 10);
+  ASSERT_TRUE(police.ok()) << police.status();
+  ASSERT_EQ(police->size(), 2u);
+  const auto& d = (*police)[0];
+  EXPECT_EQ(d.sequence, Sequence(1));
+  EXPECT_EQ(d.id, first.id);
+  EXPECT_EQ(d.case_ref, CaseRef("CASE-1"));
+  EXPECT_EQ(d.rule, "ISA-03");
+  EXPECT_EQ(d.lawful_basis, "legal_obligation");
+  EXPECT_EQ(d.purpose, "PURPOSE_STRATEGY_DISCUSSION");
+  EXPECT_EQ(d.body, first.body);
+  EXPECT_EQ(d.content_hash, audit::ContentHash(first.body));
+  EXPECT_EQ((*police)[1].sequence, Sequence(3));
+  EXPECT_EQ((*police)[1].body, third.body);
+
+  EXPECT_THAT(DeliveredSequences("health"), ElementsAre(1, 2));
+  EXPECT_THAT(DeliveredSequences("health", 1), ElementsAre(2));
+  EXPECT_THAT(DeliveredSequences("cfs"), IsEmpty());  // never its own
+  auto limited = store_->ReadDeliveries(AgencyId("police"), Sequence(0), 1);
+  ASSERT_TRUE(limited.ok());
+  ASSERT_EQ(limited->size(), 1u);
+  EXPECT_EQ((*limited)[0].sequence, Sequence(1));
+}
+
+TEST_F(StoreTest, RetryWithSameKeyAnswersFirstNotificationAndStoresNothing) {
+  const auto first = Note("cfs", "k1", {"police"});
+  ASSERT_TRUE(Publish(first).ok());
+  auto retry = Publish(Note("cfs", "k1", {"police", "health"}));  // fresh id, other body
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->id, first.id);
+  EXPECT_EQ(retry->sequence, Sequence(1));
+  EXPECT_THAT(Values(retry->routed_to), ElementsAre("police"));
+
+  auto police = store_->ReadDeliveries(AgencyId("police"), Sequence(0), 10);
+  ASSERT_TRUE(police.ok());
+  ASSERT_EQ(police->size(), 1u);
+  EXPECT_EQ((*police)[0].body, first.body);
+  EXPECT_THAT(DeliveredSequences("health"), IsEmpty());
+  auto next = Publish(Note("cfs", "k2", {"police"}));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->sequence, Sequence(2));  // the retry used no sequence
+
+  const auto audit = Audit();
+  ASSERT_EQ(audit.size(), 3u);
+  EXPECT_EQ(audit[1].action, audit::Action::kDuplicate);
+  EXPECT_EQ(audit[1].notification_id, first.id.value());
+}
+
+TEST_F(StoreTest, SameKeyFromAnotherPublisherIsANewNotification) {
+  auto from_cfs = Publish(Note("cfs", "shared-key", {"police"}));
+  auto from_police = Publish(Note("police", "shared-key", {"cfs"}));
+  ASSERT_TRUE(from_cfs.ok() && from_police.ok());
+  EXPECT_FALSE(from_police->duplicate);
+  EXPECT_NE(from_police->id, from_cfs->id);
+  EXPECT_EQ(from_police->sequence, Sequence(2));
+  EXPECT_THAT(DeliveredSequences("cfs"), ElementsAre(2));
+}
+
+TEST_F(StoreTest, CommitListenerIsToldTheRecipientAgencies) {
+  std::promise<std::set<AgencyId>> woken;
+  std::once_flag once;
+  store_->SetCommitListener([&](const std::set<AgencyId>& agencies) {
+    std::call_once(once, [&] { woken.set_value(agencies); });
+  });
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police", "health"})).ok());
+  auto future = woken.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(future.get(), (std::set<AgencyId>{AgencyId("health"), AgencyId("police")}));
+  store_.reset();  // stop the writer before the listener's captures go out of scope
+}
+
+TEST_F(StoreTest, OpenSubscriptionStartsAtZeroThenResumesAfterAcknowledged) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
+  ASSERT_TRUE(Publish(Note("cfs", "k2", {"police"})).ok());
+  auto first = Open("police", "feed");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, Sequence(0));
+  ASSERT_TRUE(Ack("police", "feed", 2).ok());
+  auto again = Open("police", "feed");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, Sequence(2));
+  auto other = Open("police", "other-feed");  // positions are per subscription
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(*other, Sequence(0));
+}
+
+TEST_F(StoreTest, AcknowledgeIsCumulative) {
+  for (auto key : {"k1", "k2", "k3"}) ASSERT_TRUE(Publish(Note("cfs", key, {"police"})).ok());
+  ASSERT_TRUE(Open("police", "feed").ok());
+  auto two = Ack("police", "feed", 2);
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(two->acknowledged_through, Sequence(2));
+  EXPECT_EQ(two->newly_acknowledged, 2u);
+  auto repeat = Ack("police", "feed", 1);  // behind the position: nothing new
+  ASSERT_TRUE(repeat.ok());
+  EXPECT_EQ(repeat->acknowledged_through, Sequence(2));
+  EXPECT_EQ(repeat->newly_acknowledged, 0u);
+  auto three = Ack("police", "feed", 3);
+  ASSERT_TRUE(three.ok());
+  EXPECT_EQ(three->acknowledged_through, Sequence(3));
+  EXPECT_EQ(three->newly_acknowledged, 1u);
+}
+
+TEST_F(StoreTest, AcknowledgeBeyondLastDeliveryIsInvalid) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
+  ASSERT_TRUE(Publish(Note("cfs", "k2", {"health"})).ok());  // seq 2 is not police's
+  ASSERT_TRUE(Open("police", "feed").ok());
+  auto ack = Ack("police", "feed", 2);
+  EXPECT_EQ(ack.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(ack.status().message()), HasSubstr("latest is 1"));
+  auto position = Open("police", "feed");
+  ASSERT_TRUE(position.ok());
+  EXPECT_EQ(*position, Sequence(0));
+}
+
+TEST_F(StoreTest, AcknowledgeUnknownSubscriptionIsNotFound) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
+  EXPECT_EQ(Ack("police", "never-opened", 1).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(StoreTest, AgencyCannotAcknowledgeAnotherAgencysSubscription) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police", "health"})).ok());
+  ASSERT_TRUE(Open("police", "feed").ok());
+  auto ack = Ack("health", "feed", 1);  // health has sequence 1 too, but not this name
+  EXPECT_EQ(ack.status().code(), absl::StatusCode::kNotFound);
+  auto position = Open("police", "feed");
+  ASSERT_TRUE(position.ok());
+  EXPECT_EQ(*position, Sequence(0));
+  auto own = Ack("police", "feed", 1);
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->newly_acknowledged, 1u);
+}
+
+TEST_F(StoreTest, AuditRecordsEachActionAndTheChainVerifies) {
+  auto n = Note("cfs", "k1", {"police"}, {"education"});
+  const auto id = n.id.value(), hash = n.content_hash;
+  ASSERT_TRUE(Publish(std::move(n)).ok());
+  std::promise<absl::Status> refused;
+  store_->RecordRefusal(Refusal{AgencyId("police"), "CASE-9", "strategy_minutes", "not allowed"},
+                        [&](absl::Status s) { refused.set_value(s); });
+  ASSERT_TRUE(refused.get_future().get().ok());
+  ASSERT_TRUE(Open("police", "feed").ok());
+  store_->RecordDelivered({DeliveredEvent{
+      AgencyId("police"), SubscriptionName("feed"), Sequence(1), NotificationId(id),
+      CaseRef("CASE-1"), "ISA-03", "legal_obligation", "PURPOSE_STRATEGY_DISCUSSION", hash}});
+  ASSERT_TRUE(Ack("police", "feed", 1).ok());  // queued after, so written after
+
+  const auto audit = Audit();
+  ASSERT_EQ(audit.size(), 6u);
+  std::vector<std::string> actions;
+  for (const auto& e : audit) actions.emplace_back(audit::ActionName(e.action));
+  EXPECT_THAT(actions, ElementsAre("published", "withheld", "publish_refused", "subscribed",
+                                   "delivered", "acknowledged"));
+  EXPECT_EQ(audit[0].actor, "cfs");
+  EXPECT_EQ(audit[0].notification_id, id);
+  EXPECT_EQ(audit[0].content_hash, hash);
+  EXPECT_THAT(audit[0].detail, HasSubstr("routed to [police]"));
+  EXPECT_EQ(audit[1].recipient, "education");
+  EXPECT_EQ(audit[2].actor, "police");
+  EXPECT_EQ(audit[2].case_ref, "CASE-9");
+  EXPECT_THAT(audit[2].detail, HasSubstr("not allowed"));
+  EXPECT_EQ(audit[3].subscription, "feed");
+  for (const auto& e : {audit[4], audit[5]}) {
+    EXPECT_EQ(e.actor, "police");
+    EXPECT_EQ(e.recipient, "police");
+    EXPECT_EQ(e.rule, "ISA-03");
+    EXPECT_EQ(e.lawful_basis, "legal_obligation");
+    EXPECT_EQ(e.notification_id, id);
+    EXPECT_EQ(e.content_hash, hash);
+  }
+  for (size_t i = 0; i < audit.size(); ++i) EXPECT_EQ(audit[i].id, static_cast<int64_t>(i + 1));
+  EXPECT_TRUE(audit::VerifyChain(audit).ok()) << audit::VerifyChain(audit);
+
+  auto page = store_->ReadAudit(2, 2);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].id, 3);
+  EXPECT_TRUE(audit::VerifyChain(*page, audit[1].entry_hash).ok());
+}
+
+TEST_F(StoreTest, ReopeningKeepsEverythingAndContinuesSequenceAndChain) {
+  const auto first = Note("cfs", "k1", {"police"});
+  ASSERT_TRUE(Publish(first).ok());
+  ASSERT_TRUE(Publish(Note("cfs", "k2", {"police"})).ok());
+  ASSERT_TRUE(Open("police", "feed").ok());
+  ASSERT_TRUE(Ack("police", "feed", 1).ok());
+  const auto before = Audit();
+  ASSERT_FALSE(before.empty());
+
+  Reopen();
+  EXPECT_THAT(DeliveredSequences("police"), ElementsAre(1, 2));
+  auto position = Open("police", "feed");
+  ASSERT_TRUE(position.ok());
+  EXPECT_EQ(*position, Sequence(1));
+  auto next = Publish(Note("cfs", "k3", {"police"}));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->sequence, Sequence(3));
+  auto retry = Publish(Note("cfs", "k1", {"police"}));  // idempotency survives restart
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->id, first.id);
+
+  const auto after = Audit();
+  ASSERT_EQ(after.size(), before.size() + 3);  // subscribed, published, duplicate
+  EXPECT_EQ(after[before.size()].prev_hash, before.back().entry_hash);
+  EXPECT_TRUE(audit::VerifyChain(after).ok()) << audit::VerifyChain(after);
+}
+
+TEST_F(StoreTest, ReadAuditLogReadsTheWholeLogOfAStoreFile) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"}, {"health"})).ok());
+  ASSERT_TRUE(Open("police", "feed").ok());
+  auto log = ReadAuditLog(dir_ / "safeshare.db");  // while the store is open
+  ASSERT_TRUE(log.ok()) << log.status();
+  const auto expected = Audit();
+  ASSERT_EQ(log->size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ((*log)[i].entry_hash, expected[i].entry_hash);
+  }
+  EXPECT_EQ(ReadAuditLog(dir_ / "missing.db").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "missing.db"));  // read-only: creates nothing
+}
+
+TEST_F(StoreTest, ConcurrentPublishesAllCompleteWithDistinctSequences) {
+  constexpr int kThreads = 4, kPerThread = 200;
+  std::vector<std::vector<absl::StatusOr<PublishResult>>> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<Completion<PublishResult>> pending(kPerThread);
+      for (int i = 0; i < kPerThread; ++i) {
+        const auto key = "t" + std::to_string(t) + "-" + std::to_string(i);
+        store_->Publish(Note("agency-" + std::to_string(t), key, {"police"}),
+                        pending[i].Callback());
+      }
+      for (auto& p : pending) results[t].push_back(p.Get());
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  std::set<uint64_t> sequences;
+  for (const auto& per_thread : results) {
+    for (const auto& r : per_thread) {
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_FALSE(r->duplicate);
+      sequences.insert(r->sequence.value());
+    }
+  }
+  ASSERT_EQ(sequences.size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(*sequences.begin(), 1u);
+  EXPECT_EQ(*sequences.rbegin(), uint64_t{kThreads * kPerThread});
+  EXPECT_EQ(DeliveredSequences("police").size(), size_t{kThreads * kPerThread});
+  const auto audit = Audit();
+  EXPECT_EQ(audit.size(), size_t{kThreads * kPerThread});
+  EXPECT_TRUE(audit::VerifyChain(audit).ok());
+}
+
+}  // namespace
+}  // namespace safeshare::store
