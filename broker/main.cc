@@ -65,7 +65,10 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   if (!port_file.empty()) std::ofstream(port_file) << running->port << "\n";
   const int signal = ss::ops::WaitForTerminationSignal();
   log->info("signal {} received; shutting down", signal);
-  running->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  rpc.StopStreams();
+  // In-flight publishes answer within milliseconds; the deadline only bounds
+  // how long idle client connections may delay the exit.
+  running->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   rpc.Drain();
   log->info("stopped cleanly");
   return 0;  // the store completes queued writes as it closes

@@ -3,6 +3,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "broker/identity/agency_directory.h"
+#include "broker/rpc/stream_registry.h"
 #include "broker/service/broker_service.h"
 #include "safeshare/v1/broker.grpc.pb.h"
 
@@ -10,9 +11,12 @@ namespace safeshare::rpc {
 
 // The gRPC adapter of the Broker service: each handler (one file per RPC)
 // identifies the caller, converts proto to a service call and back, and maps
-// errors once. Callback API: no thread per call or stream. Subscription
-// streams read the store on `feeds_`, never on the store's writer thread.
-class BrokerRpc final : public v1::Broker::CallbackService {
+// errors once. Callback API: no thread per call or stream. Subscribe is a raw
+// method so deliveries are written as pre-built frames sharing the stored
+// notification bytes. Subscription streams poll on `feeds_`, never on the
+// store's writer thread.
+class BrokerRpc final
+    : public v1::Broker::WithRawCallbackMethod_Subscribe<v1::Broker::CallbackService> {
  public:
   BrokerRpc(service::BrokerService& service, const identity::AgencyDirectory& directory);
   ~BrokerRpc() override;
@@ -20,18 +24,22 @@ class BrokerRpc final : public v1::Broker::CallbackService {
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
                                     const v1::PublishRequest* request,
                                     v1::PublishResponse* response) override;
-  grpc::ServerWriteReactor<v1::Delivery>* Subscribe(grpc::CallbackServerContext* context,
-                                                    const v1::SubscribeRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request) override;
   grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* context,
                                         const v1::AcknowledgeRequest* request,
                                         v1::AcknowledgeResponse* response) override;
 
+  // Ends every open Subscribe stream (subscribers reconnect and resume); call
+  // before shutting the gRPC server down so it need not wait for them.
+  void StopStreams() { streams_.StopAll(); }
   // Waits for queued stream work; call after the gRPC server has shut down.
   void Drain();
 
  private:
   service::BrokerService& service_;
   const identity::AgencyDirectory& directory_;
+  StreamRegistry streams_;
   boost::asio::thread_pool feeds_{2};
 };
 

@@ -1,3 +1,5 @@
+#include <grpcpp/support/proto_buffer_reader.h>
+
 #include <deque>
 #include <memory>
 #include <optional>
@@ -7,32 +9,42 @@
 
 #include "broker/core/logging.h"
 #include "broker/rpc/broker_rpc.h"
+#include "broker/rpc/delivery_frame.h"
 #include "broker/rpc/peer_identity.h"
 #include "broker/rpc/status_mapping.h"
 
 namespace safeshare::rpc {
 namespace {
 
+using Feed = std::unique_ptr<service::SubscriptionFeed>;
+
 // One Subscribe stream. All state changes run on one strand of the feed pool,
 // so no locks are needed; gRPC reactions and store wake-ups only post to it.
-// The reactor owns itself (self_) from Start until gRPC's OnDone.
-class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Delivery>,
+// The reactor owns itself (self_) from Start/Reject until gRPC's OnDone.
+class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
                                public std::enable_shared_from_this<SubscribeReactor> {
  public:
-  SubscribeReactor(service::BrokerService& service, boost::asio::thread_pool& pool)
-      : service_(service), strand_(boost::asio::make_strand(pool)) {}
+  SubscribeReactor(service::BrokerService& service, StreamRegistry& streams,
+                   boost::asio::thread_pool& pool)
+      : service_(service), streams_(streams), strand_(boost::asio::make_strand(pool)) {}
 
   void Start(const identity::Caller& caller, const std::string& subscription) {
     self_ = shared_from_this();
     std::weak_ptr<SubscribeReactor> weak = self_;
-    service_.Subscribe(caller, subscription,
-                       [weak](absl::StatusOr<std::unique_ptr<service::SubscriptionFeed>> feed) {
-                         if (auto self = weak.lock()) {
-                           self->OnStrand([self, feed = std::move(feed)]() mutable {
-                             self->Opened(std::move(feed));
-                           });
-                         }
-                       });
+    stream_token_ = streams_.Add([weak] {
+      if (auto self = weak.lock()) {
+        self->OnStrand([self] {
+          self->FinishOnce({grpc::StatusCode::UNAVAILABLE,
+                            "the broker is shutting down; reconnect to resume after your last "
+                            "acknowledged delivery"});
+        });
+      }
+    });
+    service_.Subscribe(caller, subscription, [weak](absl::StatusOr<Feed> feed) {
+      if (auto self = weak.lock()) {
+        self->OnStrand([self, feed = std::move(feed)]() mutable { self->Opened(std::move(feed)); });
+      }
+    });
   }
 
   // Ends the call at once, e.g. for an unidentified caller.
@@ -49,50 +61,52 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Delivery>,
   }
   void OnDone() override {
     OnStrand([self = shared_from_this()] {
-      if (self->token_ != 0) self->service_.hub().Remove(self->token_);
+      if (self->hub_token_ != 0) self->service_.hub().Remove(self->hub_token_);
+      if (self->stream_token_ != 0) self->streams_.Remove(self->stream_token_);
       self->feed_.reset();
       self->self_.reset();
     });
   }
 
  private:
-  static constexpr size_t kBatch = 64;
+  static constexpr size_t kBatch = 128;
 
   template <typename F>
   void OnStrand(F&& work) {
     boost::asio::post(strand_, std::forward<F>(work));
   }
 
-  void Opened(absl::StatusOr<std::unique_ptr<service::SubscriptionFeed>> feed) {
+  void Opened(absl::StatusOr<Feed> feed) {
     if (!feed.ok()) return FinishOnce(ToGrpcStatus(feed.status()));
     if (finished_) return;
     feed_ = std::move(*feed);
     std::weak_ptr<SubscribeReactor> weak = shared_from_this();
-    token_ = service_.hub().Add(feed_->agency(), [weak] {
+    hub_token_ = service_.hub().Add(feed_->agency(), [weak] {
       if (auto self = weak.lock()) self->OnStrand([self] { self->Pump(); });
     });
     Pump();
   }
 
-  // Sends the next delivery if none is in flight, reading more from the
-  // store when the buffer is empty. Every commit for this agency and every
-  // completed write calls Pump, so nothing committed is left unsent.
+  // Sends the next delivery if none is in flight, polling for more when the
+  // buffer is empty. Every commit for this agency and every completed write
+  // calls Pump, so nothing committed is left unsent.
   void Pump() {
     if (finished_ || writing_ || feed_ == nullptr) return;
-    if (buffer_.empty()) {
+    if (pending_.empty()) {
       auto items = feed_->Poll(kBatch);
       if (!items.ok()) return FinishOnce(ToGrpcStatus(items.status()));
-      for (auto& item : *items) buffer_.push_back(std::move(item));
-      if (buffer_.empty()) return;
+      if (items->empty()) return;
+      feed_->Dispatched(*items);  // audited before the first write
+      for (const auto& item : *items) pending_.push_back(DeliveryFrame(item));
     }
     writing_ = true;
-    feed_->Dispatched(buffer_.front());
-    StartWrite(&buffer_.front().delivery);
+    frame_ = std::move(pending_.front());
+    pending_.pop_front();
+    StartWrite(&frame_);
   }
 
   void Written(bool ok) {
     writing_ = false;
-    if (ok) buffer_.pop_front();
     if (pending_finish_) return Finish(*pending_finish_);
     if (!ok) return FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "stream broken"));
     Pump();
@@ -110,11 +124,14 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Delivery>,
   }
 
   service::BrokerService& service_;
+  StreamRegistry& streams_;
   boost::asio::strand<boost::asio::thread_pool::executor_type> strand_;
   std::shared_ptr<SubscribeReactor> self_;
-  std::unique_ptr<service::SubscriptionFeed> feed_;
-  std::deque<service::FeedItem> buffer_;
-  uint64_t token_ = 0;
+  Feed feed_;
+  std::deque<grpc::ByteBuffer> pending_;
+  grpc::ByteBuffer frame_;  // the one being written
+  uint64_t hub_token_ = 0;
+  uint64_t stream_token_ = 0;
   bool writing_ = false;
   bool finished_ = false;
   std::optional<grpc::Status> pending_finish_;
@@ -122,16 +139,22 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Delivery>,
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::Delivery>* BrokerRpc::Subscribe(grpc::CallbackServerContext* context,
-                                                             const v1::SubscribeRequest* request) {
-  auto reactor = std::make_shared<SubscribeReactor>(service_, feeds_);
+grpc::ServerWriteReactor<grpc::ByteBuffer>* BrokerRpc::Subscribe(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  auto reactor = std::make_shared<SubscribeReactor>(service_, streams_, feeds_);
   auto caller = IdentifyPeer(*context, directory_);
+  v1::SubscribeRequest parsed;
+  grpc::ByteBuffer copy(*request);
   if (!caller.ok()) {
     ModuleLogger("rpc")->warn("subscribe from {} refused: {}", context->peer(),
                               caller.status().ToString());
     reactor->Reject(ToGrpcStatus(caller.status()));
+  } else if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::SubscribeRequest>(&copy,
+                                                                                      &parsed)
+                  .ok()) {
+    reactor->Reject({grpc::StatusCode::INVALID_ARGUMENT, "request: not a SubscribeRequest"});
   } else {
-    reactor->Start(*caller, request->subscription());
+    reactor->Start(*caller, parsed.subscription());
   }
   return reactor.get();
 }

@@ -1,5 +1,8 @@
 #include "broker/service/broker_service.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "broker/audit/audit_entry.h"
 #include "broker/core/logging.h"
 #include "broker/core/uuid.h"
@@ -13,6 +16,17 @@ const std::shared_ptr<spdlog::logger>& Log() {
   return log;
 }
 
+// Appends a string field to a serialized message. Parsing the result is the
+// same as setting the field on the message (for an unset singular field),
+// so the broker stamps id and publisher without copying the notification.
+void AppendStringField(int field, const std::string& value, std::string& serialized) {
+  google::protobuf::io::StringOutputStream raw(&serialized);
+  google::protobuf::io::CodedOutputStream out(&raw);
+  out.WriteTag(static_cast<uint32_t>(field << 3 | 2));  // wire type 2: length-delimited
+  out.WriteVarint32(static_cast<uint32_t>(value.size()));
+  out.WriteString(value);
+}
+
 absl::Status CheckSubscriptionName(const std::string& name) {
   if (schema::IsReference(name)) return absl::OkStatus();
   return absl::InvalidArgumentError(
@@ -22,12 +36,12 @@ absl::Status CheckSubscriptionName(const std::string& name) {
 }  // namespace
 
 BrokerService::BrokerService(const policy::SharingPolicy& policy, const routing::Router& router,
-                             store::SqliteStore& store)
-    : policy_(policy), router_(router), store_(store) {
+                             store::SqliteStore& store, size_t recent_log_bytes)
+    : policy_(policy), router_(router), store_(store), recent_(recent_log_bytes) {
   store_.SetCommitListener([this](const std::set<AgencyId>& agencies) { hub_.Wake(agencies); });
 }
 
-void BrokerService::Publish(const identity::Caller& caller, v1::Notification n,
+void BrokerService::Publish(const identity::Caller& caller, const v1::Notification& n,
                             Done<store::PublishResult> done) {
   const auto type = schema::TypeOf(n);
   if (auto valid = schema::ValidateForPublish(n); !valid.ok()) {
@@ -36,26 +50,42 @@ void BrokerService::Publish(const identity::Caller& caller, v1::Notification n,
   if (auto allowed = policy_.MayPublish(caller.role, type); !allowed.ok()) {
     return Refuse(caller, n, std::move(allowed), std::move(done));
   }
-  auto record = Prepare(caller, n);
+  auto record = Prepare(caller, n, type);
   Log()->debug("publish {} {} case {} by {}", record.type, record.id.value(),
                record.case_ref.value(), caller.agency.value());
-  store_.Publish(std::move(record), std::move(done));
+  auto logged = Logging(record, std::move(done));
+  store_.Publish(std::move(record), std::move(logged));
+}
+
+BrokerService::Done<store::PublishResult> BrokerService::Logging(
+    const store::NewNotification& record, Done<store::PublishResult> done) {
+  auto committed = std::make_shared<CommittedNotification>(
+      CommittedNotification{Sequence(), record.id, record.case_ref, record.purpose,
+                            record.content_hash, record.body, record.recipients});
+  // Runs on the writer thread in commit order, before the hub is woken.
+  return [this, committed = std::move(committed),
+          done = std::move(done)](absl::StatusOr<store::PublishResult> result) {
+    if (result.ok() && !result->duplicate) {
+      committed->sequence = result->sequence;
+      recent_.Append(committed);
+    }
+    done(std::move(result));
+  };
 }
 
 store::NewNotification BrokerService::Prepare(const identity::Caller& caller,
-                                              v1::Notification& n) const {
-  const auto type = std::string(schema::TypeOf(n));
-  n.set_notification_id(NewUuidV7());
-  n.set_publisher(caller.agency.value());
+                                              const v1::Notification& n,
+                                              std::string_view type) const {
+  store::NewNotification record{NotificationId(NewUuidV7()), caller.agency,
+                                n.idempotency_key(),         CaseRef(n.case_ref()),
+                                std::string(type),           v1::Purpose_Name(n.purpose())};
+  auto body = std::make_shared<std::string>();
+  n.SerializeToString(body.get());
+  AppendStringField(v1::Notification::kNotificationIdFieldNumber, record.id.value(), *body);
+  AppendStringField(v1::Notification::kPublisherFieldNumber, caller.agency.value(), *body);
+  record.content_hash = audit::ContentHash(*body);
+  record.body = std::move(body);
   const auto& decision = router_.Decide(caller.agency, type);
-  store::NewNotification record{NotificationId(n.notification_id()),
-                                caller.agency,
-                                n.idempotency_key(),
-                                CaseRef(n.case_ref()),
-                                type,
-                                v1::Purpose_Name(n.purpose())};
-  n.SerializeToString(&record.body);
-  record.content_hash = audit::ContentHash(record.body);
   for (const auto& route : decision.routes) {
     record.recipients.push_back(store::Recipient{route.recipient, route.rule, route.lawful_basis});
   }
@@ -88,7 +118,7 @@ void BrokerService::Subscribe(const identity::Caller& caller, const std::string&
                             Log()->info("{} opened subscription {} after sequence {}",
                                         agency.value(), subscription, at->value());
                             done(std::make_unique<SubscriptionFeed>(
-                                store_, agency, SubscriptionName(subscription), *at));
+                                store_, recent_, agency, SubscriptionName(subscription), *at));
                           });
 }
 

@@ -8,6 +8,7 @@
 #include "broker/policy/sharing_policy.h"
 #include "broker/routing/router.h"
 #include "broker/service/delivery_hub.h"
+#include "broker/service/recent_log.h"
 #include "broker/service/subscription_feed.h"
 #include "broker/store/sqlite_store.h"
 #include "safeshare/v1/broker.pb.h"
@@ -23,12 +24,13 @@ class BrokerService {
   template <typename T>
   using Done = std::function<void(absl::StatusOr<T>)>;
 
+  // `recent_log_bytes` bounds the in-memory tail used for fan-out.
   BrokerService(const policy::SharingPolicy& policy, const routing::Router& router,
-                store::SqliteStore& store);
+                store::SqliteStore& store, size_t recent_log_bytes = 64 << 20);
 
   // Validate, authorize, route, persist with audit, then answer. A refused
   // publish is audited before the refusal is answered.
-  void Publish(const identity::Caller& caller, v1::Notification notification,
+  void Publish(const identity::Caller& caller, const v1::Notification& notification,
                Done<store::PublishResult> done);
 
   // Opens (creating on first use) the caller's durable subscription and
@@ -44,12 +46,17 @@ class BrokerService {
  private:
   void Refuse(const identity::Caller& caller, const v1::Notification& n, absl::Status why,
               Done<store::PublishResult> done);
-  store::NewNotification Prepare(const identity::Caller& caller, v1::Notification& n) const;
+  store::NewNotification Prepare(const identity::Caller& caller, const v1::Notification& n,
+                                 std::string_view type) const;
+  // Makes `done` also put a newly stored notification on the recent log.
+  Done<store::PublishResult> Logging(const store::NewNotification& record,
+                                     Done<store::PublishResult> done);
 
   const policy::SharingPolicy& policy_;
   const routing::Router& router_;
   store::SqliteStore& store_;
   DeliveryHub hub_;
+  RecentLog recent_;
 };
 
 }  // namespace safeshare::service

@@ -1,41 +1,67 @@
 #include "broker/service/subscription_feed.h"
 
-#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 
 namespace safeshare::service {
 
-SubscriptionFeed::SubscriptionFeed(store::SqliteStore& store, AgencyId agency,
-                                   SubscriptionName name, Sequence after)
-    : store_(store), agency_(std::move(agency)), name_(std::move(name)), polled_through_(after) {}
+SubscriptionFeed::SubscriptionFeed(store::SqliteStore& store, const RecentLog& recent,
+                                   AgencyId agency, SubscriptionName name, Sequence after)
+    : store_(store),
+      recent_(recent),
+      agency_(std::move(agency)),
+      name_(std::move(name)),
+      polled_through_(after) {}
 
 absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
-  auto stored = store_.ReadDeliveries(agency_, polled_through_, max);
-  if (!stored.ok()) return stored.status();
-  std::vector<FeedItem> out(stored->size());
-  for (size_t i = 0; i < stored->size(); ++i) {
-    auto& s = (*stored)[i];
-    auto& d = out[i].delivery;
-    if (!d.mutable_notification()->ParseFromString(s.body)) {
-      return absl::DataLossError("stored notification " + s.id.value() + " cannot be read");
-    }
-    d.set_sequence(s.sequence.value());
-    d.set_rule(s.rule);
-    v1::LawfulBasis basis;
-    if (v1::LawfulBasis_Parse("LAWFUL_BASIS_" + absl::AsciiStrToUpper(s.lawful_basis), &basis)) {
-      d.set_lawful_basis(basis);
-    }
-    d.set_purpose(d.notification().purpose());
-    out[i].event = store::DeliveredEvent{agency_,        name_,      s.sequence,
-                                         s.id,           s.case_ref, std::move(s.rule),
-                                         s.lawful_basis, s.purpose,  std::move(s.content_hash)};
-    polled_through_ = s.sequence;
+  if (auto slice = recent_.Read(agency_, polled_through_, max)) {
+    polled_through_ = slice->scanned_through;
+    return FromLog(*slice);
   }
-  return out;
+  auto items = FromStore(max);
+  if (items.ok() && !items->empty()) polled_through_ = items->back().event.sequence;
+  return items;
 }
 
-void SubscriptionFeed::Dispatched(FeedItem& item) {
-  store_.RecordDelivered({std::move(item.event)});
+void SubscriptionFeed::Dispatched(std::vector<FeedItem>& items) {
+  if (items.empty()) return;
+  std::vector<store::DeliveredEvent> events;
+  events.reserve(items.size());
+  for (const auto& item : items) events.push_back(item.event);
+  store_.RecordDelivered(std::move(events));
+}
+
+std::vector<FeedItem> SubscriptionFeed::FromLog(const RecentLog::Slice& slice) const {
+  std::vector<FeedItem> items;
+  items.reserve(slice.matches.size());
+  for (const auto& [n, recipient] : slice.matches) {
+    items.push_back(Item(n->sequence, n->id, n->case_ref, recipient->rule, recipient->lawful_basis,
+                         n->purpose, n->content_hash, n->body));
+  }
+  return items;
+}
+
+absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::FromStore(size_t max) const {
+  auto stored = store_.ReadDeliveries(agency_, polled_through_, max);
+  if (!stored.ok()) return stored.status();
+  std::vector<FeedItem> items;
+  items.reserve(stored->size());
+  for (auto& s : *stored) {
+    items.push_back(Item(s.sequence, s.id, s.case_ref, s.rule, s.lawful_basis, s.purpose,
+                         s.content_hash, std::make_shared<const std::string>(std::move(s.body))));
+  }
+  return items;
+}
+
+FeedItem SubscriptionFeed::Item(Sequence sequence, NotificationId id, CaseRef case_ref,
+                                const std::string& rule, const std::string& lawful_basis,
+                                const std::string& purpose, const std::string& content_hash,
+                                std::shared_ptr<const std::string> body) const {
+  FeedItem item{store::DeliveredEvent{agency_, name_, sequence, std::move(id), std::move(case_ref),
+                                      rule, lawful_basis, purpose, content_hash},
+                v1::LAWFUL_BASIS_UNSPECIFIED, v1::PURPOSE_UNSPECIFIED, std::move(body)};
+  v1::LawfulBasis_Parse("LAWFUL_BASIS_" + absl::AsciiStrToUpper(lawful_basis), &item.lawful_basis);
+  v1::Purpose_Parse(purpose, &item.purpose);
+  return item;
 }
 
 }  // namespace safeshare::service

@@ -4,34 +4,48 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "broker/service/recent_log.h"
 #include "broker/store/sqlite_store.h"
 #include "safeshare/v1/broker.pb.h"
 
 namespace safeshare::service {
 
-// A delivery ready for the stream, with what its audit entry records.
+// A delivery ready for the stream: what its audit entry records, the
+// lawful basis and purpose as the contract names them, and the serialized
+// notification, shared by every recipient.
 struct FeedItem {
-  v1::Delivery delivery;
   store::DeliveredEvent event;
+  v1::LawfulBasis lawful_basis = v1::LAWFUL_BASIS_UNSPECIFIED;
+  v1::Purpose purpose = v1::PURPOSE_UNSPECIFIED;
+  std::shared_ptr<const std::string> body;
 };
 
-// What one open subscription stream has yet to send. Poll() reads the next
-// deliveries in commit order after the last one it returned; Dispatched()
-// audits one as delivered just before it is written to the stream, so its
-// "delivered" entry always precedes the recipient's acknowledgement. Not
+// What one open subscription stream has yet to send. Poll() returns the next
+// deliveries in commit order after the last one it returned, from the recent
+// log when it holds them and from the store otherwise. Dispatched() audits
+// items as delivered before they are written to the stream, so "delivered"
+// always precedes the recipient's acknowledgement in the log. Not
 // thread-safe: one stream uses it from one strand.
 class SubscriptionFeed {
  public:
-  SubscriptionFeed(store::SqliteStore& store, AgencyId agency, SubscriptionName name,
-                   Sequence after);
+  SubscriptionFeed(store::SqliteStore& store, const RecentLog& recent, AgencyId agency,
+                   SubscriptionName name, Sequence after);
 
   absl::StatusOr<std::vector<FeedItem>> Poll(size_t max);
-  void Dispatched(FeedItem& item);
+  void Dispatched(std::vector<FeedItem>& items);
 
   const AgencyId& agency() const { return agency_; }
+  const SubscriptionName& name() const { return name_; }
 
  private:
+  std::vector<FeedItem> FromLog(const RecentLog::Slice& slice) const;
+  absl::StatusOr<std::vector<FeedItem>> FromStore(size_t max) const;
+  FeedItem Item(Sequence sequence, NotificationId id, CaseRef case_ref, const std::string& rule,
+                const std::string& lawful_basis, const std::string& purpose,
+                const std::string& content_hash, std::shared_ptr<const std::string> body) const;
+
   store::SqliteStore& store_;
+  const RecentLog& recent_;
   AgencyId agency_;
   SubscriptionName name_;
   Sequence polled_through_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,10 @@ struct NewNotification {
   CaseRef case_ref;
   std::string type;
   std::string purpose;
-  std::string body;          // serialized safeshare.v1.Notification
-  std::string content_hash;  // hex SHA-256 of body
+  // Serialized safeshare.v1.Notification, shared with the fan-out so the
+  // payload is never copied per recipient.
+  std::shared_ptr<const std::string> body;
+  std::string content_hash;  // hex SHA-256 of *body
   std::vector<Recipient> recipients;
   std::vector<AgencyId> withheld;
 };

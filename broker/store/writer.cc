@@ -132,7 +132,7 @@ absl::Status Writer::InsertNotification(const NewNotification& n, Sequence seq) 
       .Bind(2, n.id.value())
       .Bind(3, n.publisher.value())
       .Bind(4, n.idempotency_key);
-  s.Bind(5, n.case_ref.value()).Bind(6, n.type).Bind(7, n.purpose).BindBlob(8, n.body);
+  s.Bind(5, n.case_ref.value()).Bind(6, n.type).Bind(7, n.purpose).BindBlob(8, *n.body);
   s.Bind(9, n.content_hash).Bind(10, routed_to).Bind(11, now_);
   SAFESHARE_RETURN_IF_ERROR(s.Run());
   for (const auto& r : n.recipients) {

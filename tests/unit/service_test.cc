@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <numeric>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -21,6 +23,13 @@
 
 namespace safeshare::service {
 namespace {
+
+// The notification a feed item carries, as a recipient would parse it.
+v1::Notification Parsed(const service::FeedItem& item) {
+  v1::Notification n;
+  EXPECT_TRUE(n.ParseFromString(*item.body));
+  return n;
+}
 
 using ::safeshare::unit::Completion;
 using ::testing::ElementsAre;
@@ -212,15 +221,15 @@ TEST_F(ServiceTest, FeedPollsTheRecipientsDeliveriesInOrder) {
   auto items = (*feed)->Poll(10);
   ASSERT_TRUE(items.ok()) << items.status();
   ASSERT_EQ(items->size(), 2u);
-  EXPECT_EQ((*items)[0].delivery.sequence(), 1u);
-  EXPECT_EQ((*items)[0].delivery.notification().notification_id(), one->id.value());
-  EXPECT_EQ((*items)[1].delivery.sequence(), 3u);
-  EXPECT_EQ((*items)[1].delivery.notification().notification_id(), three->id.value());
-  EXPECT_EQ((*items)[1].delivery.notification().idempotency_key(), "k3");
-  EXPECT_EQ((*items)[0].delivery.notification().publisher(), "cfs");
-  EXPECT_EQ((*items)[0].delivery.rule(), "ISA-03");
-  EXPECT_EQ((*items)[0].delivery.lawful_basis(), v1::LAWFUL_BASIS_LEGAL_OBLIGATION);
-  EXPECT_EQ((*items)[0].delivery.purpose(), v1::PURPOSE_STRATEGY_DISCUSSION);
+  EXPECT_EQ((*items)[0].event.sequence.value(), 1u);
+  EXPECT_EQ(Parsed((*items)[0]).notification_id(), one->id.value());
+  EXPECT_EQ((*items)[1].event.sequence.value(), 3u);
+  EXPECT_EQ(Parsed((*items)[1]).notification_id(), three->id.value());
+  EXPECT_EQ(Parsed((*items)[1]).idempotency_key(), "k3");
+  EXPECT_EQ(Parsed((*items)[0]).publisher(), "cfs");
+  EXPECT_EQ((*items)[0].event.rule, "ISA-03");
+  EXPECT_EQ((*items)[0].lawful_basis, v1::LAWFUL_BASIS_LEGAL_OBLIGATION);
+  EXPECT_EQ((*items)[0].purpose, v1::PURPOSE_STRATEGY_DISCUSSION);
   auto again = (*feed)->Poll(10);
   ASSERT_TRUE(again.ok());
   EXPECT_THAT(*again, IsEmpty());  // the feed moved past what it returned
@@ -230,7 +239,7 @@ TEST_F(ServiceTest, FeedPollsTheRecipientsDeliveriesInOrder) {
   auto first = (*limited)->Poll(1);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->size(), 1u);
-  EXPECT_EQ((*first)[0].delivery.sequence(), 1u);
+  EXPECT_EQ((*first)[0].event.sequence.value(), 1u);
 }
 
 TEST_F(ServiceTest, DispatchedDeliveriesAreAuditedBeforeTheAcknowledgement) {
@@ -242,7 +251,7 @@ TEST_F(ServiceTest, DispatchedDeliveriesAreAuditedBeforeTheAcknowledgement) {
   auto items = (*feed)->Poll(10);
   ASSERT_TRUE(items.ok());
   ASSERT_EQ(items->size(), 2u);
-  for (auto& item : *items) (*feed)->Dispatched(item);
+  (*feed)->Dispatched(*items);
   // No completion for Dispatched(); the acknowledgement is queued after it.
   ASSERT_TRUE(Ack(kPolice, "police-feed", 2).ok());
 
@@ -272,7 +281,8 @@ TEST_F(ServiceTest, OnlyDispatchedDeliveriesAreAudited) {
   auto items = (*feed)->Poll(10);
   ASSERT_TRUE(items.ok());
   ASSERT_EQ(items->size(), 2u);
-  (*feed)->Dispatched((*items)[0]);  // the stream broke before the second was written
+  std::vector<service::FeedItem> first_only{(*items)[0]};
+  (*feed)->Dispatched(first_only);  // the stream broke before the second was polled
   feed->reset();
   ASSERT_TRUE(Subscribe(kPolice, "police-feed").ok());  // queued after the audit write
   const auto delivered = Audit(audit::Action::kDelivered);
@@ -294,7 +304,32 @@ TEST_F(ServiceTest, ResubscribingResumesAfterTheAcknowledgedSequence) {
   auto items = (*feed)->Poll(10);
   ASSERT_TRUE(items.ok());
   ASSERT_EQ(items->size(), 1u);
-  EXPECT_EQ((*items)[0].delivery.sequence(), 2u);
+  EXPECT_EQ((*items)[0].event.sequence.value(), 2u);
+}
+
+TEST_F(ServiceTest, FeedFarBehindTheInMemoryTailReadsTheStoreAndMissesNothing) {
+  store_.reset();
+  service_.reset();
+  auto store = store::SqliteStore::Open(dir_ / "small-tail.db");
+  ASSERT_TRUE(store.ok());
+  store_ = std::move(*store);
+  service_ = std::make_unique<BrokerService>(policy_, router_, *store_, /*recent_log_bytes=*/4096);
+  for (int i = 1; i <= 20; ++i) ASSERT_TRUE(Publish(kCfs, Minutes("k" + std::to_string(i))).ok());
+
+  auto feed = Subscribe(kPolice, "police-feed");
+  ASSERT_TRUE(feed.ok());
+  std::vector<uint64_t> got;
+  for (int polls = 0; polls < 20 && got.size() < 20; ++polls) {
+    auto items = (*feed)->Poll(3);  // small batches: store first, then the tail
+    ASSERT_TRUE(items.ok()) << items.status();
+    for (const auto& item : *items) {
+      got.push_back(item.event.sequence.value());
+      EXPECT_EQ(Parsed(item).idempotency_key(), "k" + std::to_string(got.size()));
+    }
+  }
+  std::vector<uint64_t> expected(20);
+  std::iota(expected.begin(), expected.end(), 1);
+  EXPECT_EQ(got, expected);
 }
 
 TEST_F(ServiceTest, HubWakesOnlyListenersOfRecipientAgencies) {

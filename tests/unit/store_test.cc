@@ -48,8 +48,8 @@ NewNotification Note(const std::string& publisher, const std::string& key,
   n.case_ref = CaseRef("CASE-1");
   n.type = "strategy_minutes";
   n.purpose = "PURPOSE_STRATEGY_DISCUSSION";
-  n.body = std::string("body\0", 5) + n.id.value();
-  n.content_hash = audit::ContentHash(n.body);
+  n.body = std::make_shared<const std::string>(std::string("body\0", 5) + n.id.value());
+  n.content_hash = audit::ContentHash(*n.body);
   for (const auto& r : recipients)
     n.recipients.push_back({AgencyId(r), "ISA-03", "legal_obligation"});
   for (const auto& w : withheld) n.withheld.emplace_back(w);
@@ -143,10 +143,10 @@ TEST_F(StoreTest, ReadDeliveriesReturnsOneRecipientsNotificationsInOrder) {
   EXPECT_EQ(d.rule, "ISA-03");
   EXPECT_EQ(d.lawful_basis, "legal_obligation");
   EXPECT_EQ(d.purpose, "PURPOSE_STRATEGY_DISCUSSION");
-  EXPECT_EQ(d.body, first.body);
-  EXPECT_EQ(d.content_hash, audit::ContentHash(first.body));
+  EXPECT_EQ(d.body, *first.body);
+  EXPECT_EQ(d.content_hash, audit::ContentHash(*first.body));
   EXPECT_EQ((*police)[1].sequence, Sequence(3));
-  EXPECT_EQ((*police)[1].body, third.body);
+  EXPECT_EQ((*police)[1].body, *third.body);
 
   EXPECT_THAT(DeliveredSequences("health"), ElementsAre(1, 2));
   EXPECT_THAT(DeliveredSequences("health", 1), ElementsAre(2));
@@ -170,7 +170,7 @@ TEST_F(StoreTest, RetryWithSameKeyAnswersFirstNotificationAndStoresNothing) {
   auto police = store_->ReadDeliveries(AgencyId("police"), Sequence(0), 10);
   ASSERT_TRUE(police.ok());
   ASSERT_EQ(police->size(), 1u);
-  EXPECT_EQ((*police)[0].body, first.body);
+  EXPECT_EQ((*police)[0].body, *first.body);
   EXPECT_THAT(DeliveredSequences("health"), IsEmpty());
   auto next = Publish(Note("cfs", "k2", {"police"}));
   ASSERT_TRUE(next.ok());

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+
+#include "absl/base/thread_annotations.h"
+
+namespace safeshare::rpc {
+
+// The open Subscribe streams, so shutdown can end them promptly (a stream
+// never ends by itself) instead of waiting for the server's deadline.
+// Thread-safe.
+class StreamRegistry {
+ public:
+  using Stop = std::function<void()>;  // must only schedule work, not block
+
+  uint64_t Add(Stop stop) {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      stop();
+      return 0;
+    }
+    streams_.emplace(next_, std::move(stop));
+    return next_++;
+  }
+
+  void Remove(uint64_t token) {
+    std::lock_guard lock(mu_);
+    streams_.erase(token);
+  }
+
+  // Asks every open stream to finish; streams added later finish at once.
+  void StopAll() {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    for (auto& [token, stop] : streams_) stop();
+  }
+
+ private:
+  std::mutex mu_;
+  uint64_t next_ ABSL_GUARDED_BY(mu_) = 1;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<uint64_t, Stop> streams_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace safeshare::rpc

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "broker/store/records.h"
+
+namespace safeshare::service {
+
+// A notification as committed, kept in memory for fan-out.
+struct CommittedNotification {
+  Sequence sequence;
+  NotificationId id;
+  CaseRef case_ref;
+  std::string purpose;
+  std::string content_hash;
+  std::shared_ptr<const std::string> body;
+  std::vector<store::Recipient> recipients;
+};
+
+// The tail of the store's notification log in memory, so streams that keep
+// up are fed without reading the database (as a log-structured broker serves
+// consumers at the head from its page cache). Bounded by bytes; older entries
+// are evicted and readers behind the tail fall back to the store.
+// Thread-safe.
+class RecentLog {
+ public:
+  struct Match {
+    std::shared_ptr<const CommittedNotification> notification;
+    const store::Recipient* recipient;  // points into *notification
+  };
+  struct Slice {
+    std::vector<Match> matches;
+    Sequence scanned_through;  // every entry up to here was examined
+  };
+
+  explicit RecentLog(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // REQUIRES: called in commit order, with consecutive sequences.
+  void Append(std::shared_ptr<const CommittedNotification> notification);
+
+  // Up to `max` notifications for `agency` after `after`, or nullopt when
+  // the log does not hold everything after `after` (read the store).
+  std::optional<Slice> Read(const AgencyId& agency, Sequence after, size_t max) const;
+
+ private:
+  static size_t Cost(const CommittedNotification& n);
+
+  const size_t max_bytes_;
+  mutable std::mutex mu_;
+  std::deque<std::shared_ptr<const CommittedNotification>> entries_ ABSL_GUARDED_BY(mu_);
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace safeshare::service
