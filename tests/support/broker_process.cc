@@ -34,8 +34,10 @@ void ReplaceAll(std::string& text, const std::string& from, const std::string& t
 
 }  // namespace
 
-BrokerProcess::BrokerProcess(std::string dir, std::string config_yaml)
-    : dir_(dir.empty() ? MakeTempDir("safeshare-broker") : std::move(dir)) {
+BrokerProcess::BrokerProcess(BrokerOptions options)
+    : dir_(options.dir.empty() ? MakeTempDir("safeshare-broker") : std::move(options.dir)),
+      store_file_(std::move(options.store_file)) {
+  auto& config_yaml = options.config_yaml;
   if (config_yaml.empty()) {
     config_yaml = ReadFile(SAFESHARE_SOURCE_DIR "/config/broker.yaml");
     ReplaceAll(config_yaml, "../certs/out/", "{PKI}/");
@@ -43,7 +45,7 @@ BrokerProcess::BrokerProcess(std::string dir, std::string config_yaml)
     ReplaceAll(config_yaml, "level: info", "level: debug");
   }
   WriteConfig(std::move(config_yaml));
-  Spawn();
+  Spawn(options.launcher);
 }
 
 BrokerProcess::~BrokerProcess() {
@@ -56,19 +58,23 @@ void BrokerProcess::WriteConfig(std::string config) const {
   std::ofstream(dir_ + "/broker.yaml") << config;
 }
 
-void BrokerProcess::Spawn() {
+void BrokerProcess::Spawn(const std::vector<std::string>& launcher) {
   const std::string port_file = dir_ + "/port";
   ::unlink(port_file.c_str());
   const std::string config = dir_ + "/broker.yaml", log = dir_ + "/broker.log";
-  std::vector<std::string> args = {SAFESHARE_BROKER_BINARY, "--config",    config,   "--listen",
-                                   "127.0.0.1:0",           "--port-file", port_file};
+  std::vector<std::string> args = launcher;
+  for (const std::string& arg : {std::string(SAFESHARE_BROKER_BINARY), std::string("--config"),
+                                 config, std::string("--listen"), std::string("127.0.0.1:0"),
+                                 std::string("--port-file"), port_file}) {
+    args.push_back(arg);
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
   for (int i = 0; i < 300 && port_ == 0; ++i) {  // at most 30 s

@@ -3,26 +3,38 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace safeshare::testing {
 
 // The real safeshare-broker process on 127.0.0.1 and a free port, with a
 // config written into its own temporary directory (store included) that uses
 // the test PKI. Stops the process (SIGTERM, then SIGKILL) on destruction.
+struct BrokerOptions {
+  std::string dir;          // a fresh temporary directory when empty
+  std::string config_yaml;  // the repository's config/broker.yaml when empty
+  // A command the broker is started under, e.g. {"unshare", "-m", ...}; the
+  // broker's argv follows it.
+  std::vector<std::string> launcher;
+  std::string store_file = "store.db";  // relative to dir
+};
+
 class BrokerProcess {
  public:
+  explicit BrokerProcess(BrokerOptions options);
   // Starts in `dir` (a fresh temporary directory when empty) and waits until
   // the broker reports its port. The config is the repository's
   // config/broker.yaml unless `config_yaml` is given; in either, "{PKI}" and
   // "{STORE}" are replaced by the test PKI directory and the store path.
-  explicit BrokerProcess(std::string dir = "", std::string config_yaml = "");
+  explicit BrokerProcess(std::string dir = "", std::string config_yaml = "")
+      : BrokerProcess(BrokerOptions{std::move(dir), std::move(config_yaml)}) {}
   ~BrokerProcess();
   BrokerProcess(const BrokerProcess&) = delete;
   BrokerProcess& operator=(const BrokerProcess&) = delete;
 
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
-  std::string store_path() const { return dir_ + "/store.db"; }
+  std::string store_path() const { return dir_ + "/" + store_file_; }
   bool running() const;
   pid_t pid() const { return pid_; }
 
@@ -33,9 +45,10 @@ class BrokerProcess {
 
  private:
   void WriteConfig(std::string config) const;
-  void Spawn();
+  void Spawn(const std::vector<std::string>& launcher);
 
   std::string dir_;
+  std::string store_file_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

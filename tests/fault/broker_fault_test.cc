@@ -1,0 +1,186 @@
+// Nothing acknowledged is ever lost: proved by crashing the real broker
+// under load and by filling its disk, then reading everything back.
+#include <sys/stat.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tests/integration/scenario.h"
+
+namespace safeshare::testing {
+namespace {
+
+using Acked = std::map<std::string, std::string>;  // idempotency key -> notification id
+
+// Publishes ABE records from `threads` police connections until `stop`, at
+// most `limit` in all; records every acknowledged publish.
+class PublishLoad {
+ public:
+  PublishLoad(const BrokerProcess& broker, int threads, int limit) {
+    for (int t = 0; t < threads; ++t) {
+      workers_.emplace_back([this, &broker, t, limit] { Run(broker, t, limit); });
+    }
+  }
+  ~PublishLoad() { Stop(); }
+
+  void Stop() {
+    stop_ = true;
+    for (auto& w : workers_) {
+      if (w.joinable()) w.join();
+    }
+  }
+  size_t acked() {
+    std::lock_guard lock(mu_);
+    return acked_.size();
+  }
+  Acked Snapshot() {
+    std::lock_guard lock(mu_);
+    return acked_;
+  }
+
+ private:
+  void Run(const BrokerProcess& broker, int thread, int limit) {
+    auto police = Connect(broker, "police");
+    for (int i = 0; !stop_ && issued_++ < limit; ++i) {
+      const auto key = "load-" + std::to_string(thread) + "-" + std::to_string(i);
+      auto published = police.Publish(Example("abe_interview_record", key));
+      if (!published.ok()) return;  // the broker is gone
+      std::lock_guard lock(mu_);
+      acked_[key] = published->notification_id();
+    }
+  }
+
+  std::atomic<bool> stop_{false};
+  std::atomic<int> issued_{0};
+  std::mutex mu_;
+  Acked acked_;
+  std::vector<std::thread> workers_;
+};
+
+// Receives `expected` deliveries as `agency`, checking order and uniqueness.
+std::set<std::string> ReceiveAllIds(const BrokerProcess& broker, const std::string& agency,
+                                    int64_t expected) {
+  auto client = Connect(broker, agency);
+  auto got = Receive(client, "fault-check", static_cast<uint64_t>(expected));
+  std::set<std::string> ids;
+  uint64_t previous = 0;
+  for (const auto& d : got) {
+    EXPECT_GT(d.sequence(), previous) << "out of order or repeated";
+    previous = d.sequence();
+    ids.insert(d.notification().notification_id());
+  }
+  EXPECT_EQ(ids.size(), got.size());
+  return ids;
+}
+
+bool AuditChainIntact(const BrokerProcess& broker) {
+  const auto command = std::string(SAFESHARE_BROKER_BINARY) + " --config " + broker.dir() +
+                       "/broker.yaml --store " + broker.store_path() + " audit >/dev/null";
+  return std::system(command.c_str()) == 0;
+}
+
+void WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+TEST(FaultTest, KillDashNineUnderLoadLosesNothingAcknowledged) {
+  auto broker = std::make_unique<BrokerProcess>();
+  const auto dir = broker->dir();
+  PublishLoad load(*broker, /*threads=*/4, /*limit=*/5000);
+  WaitFor([&] { return load.acked() >= 300; }, std::chrono::seconds(60));
+  broker->Kill();  // SIGKILL while publishes are in flight
+  load.Stop();
+  const auto acked = load.Snapshot();
+  ASSERT_GE(acked.size(), 300u);
+
+  BrokerProcess restarted(dir);
+  const auto received =
+      ReceiveAllIds(restarted, "cfs",
+                    QueryStore(restarted, "SELECT count(*) FROM deliveries WHERE recipient='cfs'"));
+  for (const auto& [key, id] : acked) {
+    EXPECT_TRUE(received.count(id)) << "acknowledged " << key << " (" << id << ") was lost";
+  }
+  EXPECT_EQ(QueryStore(restarted, "SELECT count(*) FROM notifications"),
+            static_cast<int64_t>(received.size()));
+  EXPECT_TRUE(AuditChainIntact(restarted));
+
+  // A publisher retrying an acknowledged key after the crash gets the original.
+  auto police = Connect(restarted, "police");
+  const auto& [key, id] = *acked.begin();
+  auto retry = police.Publish(Example("abe_interview_record", key));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate());
+  EXPECT_EQ(retry->notification_id(), id);
+}
+
+class DiskFullTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("safeshare-diskfull");
+    std::filesystem::create_directory(dir_ + "/disk");
+    // The store lives on a 4 MiB tmpfs mounted in the broker's own mount
+    // namespace; the test reaches it through /proc/<pid>/root.
+    const std::string mount =
+        "mount -t tmpfs -o size=4m tmpfs " + dir_ + "/disk && exec \"$0\" \"$@\"";
+    broker_ = std::make_unique<BrokerProcess>(
+        BrokerOptions{dir_, "", {"unshare", "-m", "sh", "-c", mount}, "disk/store.db"});
+  }
+
+  std::string Filler() const {
+    return "/proc/" + std::to_string(broker_->pid()) + "/root" + dir_ + "/disk/filler";
+  }
+
+  std::string dir_;
+  std::unique_ptr<BrokerProcess> broker_;
+};
+
+TEST_F(DiskFullTest, RefusesCleanlyKeepsServingAndRecoversWhenSpaceReturns) {
+  auto police = Connect(*broker_, "police");
+  ASSERT_TRUE(police.Publish(Example("abe_interview_record", "before-full")).ok());
+  {  // leave the store almost no room
+    std::ofstream filler(Filler(), std::ios::binary);
+    const std::string chunk(64 * 1024, 'f');
+    for (int i = 0; i < 64 && filler.write(chunk.data(), chunk.size()); ++i) {
+    }
+  }
+  Acked acked{{"before-full", ""}};
+  absl::Status refused;
+  for (int i = 0; i < 2000 && refused.ok(); ++i) {
+    const auto key = "fill-" + std::to_string(i);
+    auto published = police.Publish(Example("abe_interview_record", key));
+    if (published.ok()) acked[key] = published->notification_id();
+    refused = published.status();
+  }
+  ASSERT_FALSE(refused.ok()) << "the disk never filled";
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("retry"));
+  ASSERT_TRUE(broker_->running());
+
+  ASSERT_EQ(::unlink(Filler().c_str()), 0);  // space returns
+  auto after = police.Publish(Example("abe_interview_record", "after-space"));
+  ASSERT_TRUE(after.ok()) << after.status();
+
+  // Everything acknowledged and nothing refused was stored (the store itself
+  // is only visible inside the broker's mount namespace).
+  const auto received = ReceiveAllIds(*broker_, "cfs", static_cast<int64_t>(acked.size() + 1));
+  for (const auto& [key, id] : acked) {
+    if (!id.empty()) {
+      EXPECT_TRUE(received.count(id)) << key << " was lost";
+    }
+  }
+  EXPECT_TRUE(received.count(after->notification_id()));
+  auto cfs = Connect(*broker_, "cfs");
+  EXPECT_EQ(cfs.Acknowledge("fault-check", received.size() + 1).status().code(),
+            absl::StatusCode::kInvalidArgument);  // there is no further delivery
+}
+
+}  // namespace
+}  // namespace safeshare::testing
