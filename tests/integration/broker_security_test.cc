@@ -1,9 +1,11 @@
 // Mutual TLS and identity against the real broker: only certificates from
 // the partnership CA, naming a configured agency, get in.
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "tests/integration/scenario.h"
@@ -33,6 +35,7 @@ class SecurityTest : public ::testing::Test {
   }
 
   BrokerProcess broker_;
+  grpc::Status grpc_status_;
 };
 
 TEST_F(SecurityTest, CertificateFromAnotherCaFailsTheHandshake) {
@@ -91,6 +94,60 @@ TEST_F(SecurityTest, PublisherIdentityComesFromTheCertificateNotTheMessage) {
               ::testing::HasSubstr("notification.publisher"));
   forged.clear_publisher();  // cfs may not publish police outcomes at all
   EXPECT_EQ(cfs.Publish(forged).status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+// grpc.health.v1.Health/Check and server reflection answer over mutual TLS
+// (hand-encoded messages: Debian ships no generated code for these protos).
+TEST_F(SecurityTest, HealthAndReflectionAnswerOverMutualTls) {
+  auto options = TestPki::Get().For("ig", broker_.port());
+  grpc::SslCredentialsOptions tls{Pem("ca.crt"), Pem("ig.key"), Pem("ig.crt")};
+  auto channel = grpc::CreateChannel(options.broker, grpc::SslCredentials(tls));
+  grpc::GenericStub stub(channel);
+
+  grpc::ClientContext health_context;
+  health_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Slice nothing(std::string{});  // HealthCheckRequest{service: ""}
+  grpc::ByteBuffer empty(&nothing, 1), reply;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&health_context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &empty,
+                 &reply, [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  const auto health = done.get_future().get();
+  ASSERT_TRUE(health.ok()) << health.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(reply.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
+
+  grpc::ClientContext reflection_context;
+  reflection_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(
+      &reflection_context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag = nullptr;
+  bool ok = false;
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  grpc::Slice list_services(std::string("\x3a\x00", 2));  // list_services: ""
+  grpc::ByteBuffer request(&list_services, 1);
+  call->Write(request, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  slices.clear();
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  bytes.clear();
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_THAT(bytes, ::testing::HasSubstr("safeshare.v1.Broker"));
+  EXPECT_THAT(bytes, ::testing::HasSubstr("grpc.health.v1.Health"));
+  reflection_context.TryCancel();
+  call->Finish(&grpc_status_, reinterpret_cast<void*>(4));
+  while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(4)) {
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
 }
 
 }  // namespace

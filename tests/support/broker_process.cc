@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,8 +13,6 @@
 #include <thread>
 
 #include "tests/support/test_pki.h"
-
-extern char** environ;
 
 namespace safeshare::testing {
 namespace {
@@ -71,12 +69,20 @@ void BrokerProcess::Spawn(const std::vector<std::string>& launcher) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  const int rc = posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
+  // PR_SET_PDEATHSIG fires when the forking thread exits: construct on a
+  // thread that outlives the broker (the test or bench main thread).
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("cannot fork to start " + args[0]);
+  if (pid_ == 0) {  // child: logs to the test dir, dies with the test process
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int null_fd = ::open("/dev/null", O_RDWR);
+    ::dup2(null_fd, 0);
+    ::dup2(null_fd, 1);
+    ::dup2(log_fd, 2);
+    ::execvp(argv[0], argv.data());
+    ::_exit(127);
+  }
   for (int i = 0; i < 300 && port_ == 0; ++i) {  // at most 30 s
     std::ifstream in(port_file);
     if (!(in >> port_)) port_ = 0;

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace safeshare::bench {
+
+// One agency of the bench partnership (the six of config/broker.yaml).
+struct BenchAgency {
+  std::string id;    // also the name of its certificate in the PKI directory
+  std::string role;  // broker config role
+};
+
+// One publishing agency and the type it publishes, with the recipients the
+// bench's sharing table routes that type to.
+struct Flow {
+  std::string publisher;                // agency id
+  std::string type;                     // payload oneof name
+  std::vector<std::string> recipients;  // agency ids, exactly `fanout` of them
+};
+
+const std::vector<BenchAgency>& BenchAgencies();
+
+// The three flows (police investigation_outcome, cfs strategy_minutes,
+// probation probation_risk_update), each routed to its first `fanout`
+// recipients. REQUIRES: 1 <= fanout <= 3.
+std::vector<Flow> BenchFlows(int fanout);
+
+// Every agency that receives some flow, without repeats, in a stable order.
+std::vector<std::string> RecipientsOf(const std::vector<Flow>& flows);
+
+// Broker YAML for BrokerProcess: the six agencies and one sharing rule per
+// flow, so each type reaches exactly its recipients. Uses the "{PKI}" and
+// "{STORE}" placeholders; logging as in production (JSON, info).
+std::string BrokerYaml(const std::vector<Flow>& flows);
+
+}  // namespace safeshare::bench
