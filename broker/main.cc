@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "absl/synchronization/mutex.h"
 #include "broker/audit/audit_report.h"
 #include "broker/audit/chain.h"
 #include "broker/config/broker_config.h"
@@ -114,6 +115,10 @@ int main(int argc, char** argv) {
   if (!listen.empty()) config->listen = listen;
   if (!store_path.empty()) config->store_path = store_path;
   if (audit->parsed()) return PrintAudit(config->store_path);
+  // Debian's Abseil is built with absl::Mutex deadlock detection on, which
+  // gRPC's locks then pay for on every acquisition; our own code does not
+  // use absl::Mutex.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   safeshare::ConfigureLogging(config->log_format, spdlog::level::from_str(config->log_level));
   return Serve(*config, port_file);
 }

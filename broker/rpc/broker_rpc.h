@@ -14,7 +14,7 @@ namespace safeshare::rpc {
 // errors once. Callback API: no thread per call or stream. Subscribe is a raw
 // method so deliveries are written as pre-built frames sharing the stored
 // notification bytes. Subscription streams poll on `feeds_`, never on the
-// store's writer thread.
+// store's completion thread.
 class BrokerRpc final
     : public v1::Broker::WithRawCallbackMethod_Subscribe<v1::Broker::CallbackService> {
  public:

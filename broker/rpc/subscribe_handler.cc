@@ -4,8 +4,11 @@
 #include <memory>
 #include <optional>
 
+#include <mutex>
+
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
+
+#include "absl/base/thread_annotations.h"
 
 #include "broker/core/logging.h"
 #include "broker/rpc/broker_rpc.h"
@@ -18,123 +21,174 @@ namespace {
 
 using Feed = std::unique_ptr<service::SubscriptionFeed>;
 
-// One Subscribe stream. All state changes run on one strand of the feed pool,
-// so no locks are needed; gRPC reactions and store wake-ups only post to it.
+// One Subscribe stream. State is guarded by mu_, and gRPC is never called
+// with mu_ held (a reaction may run inline). A completed write continues
+// inline from the in-memory tail; commit wake-ups and reads that must go to
+// the store run on the feed pool, never on gRPC's or the store's threads.
 // The reactor owns itself (self_) from Start/Reject until gRPC's OnDone.
 class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
                                public std::enable_shared_from_this<SubscribeReactor> {
  public:
   SubscribeReactor(service::BrokerService& service, StreamRegistry& streams,
                    boost::asio::thread_pool& pool)
-      : service_(service), streams_(streams), strand_(boost::asio::make_strand(pool)) {}
+      : service_(service), streams_(streams), pool_(pool) {}
 
   void Start(const identity::Caller& caller, const std::string& subscription) {
     self_ = shared_from_this();
     std::weak_ptr<SubscribeReactor> weak = self_;
     stream_token_ = streams_.Add([weak] {
       if (auto self = weak.lock()) {
-        self->OnStrand([self] {
-          self->FinishOnce({grpc::StatusCode::UNAVAILABLE,
-                            "the broker is shutting down; reconnect to resume after your last "
-                            "acknowledged delivery"});
-        });
+        self->RequestFinish({grpc::StatusCode::UNAVAILABLE,
+                             "the broker is shutting down; reconnect to resume after your last "
+                             "acknowledged delivery"});
       }
     });
     service_.Subscribe(caller, subscription, [weak](absl::StatusOr<Feed> feed) {
-      if (auto self = weak.lock()) {
-        self->OnStrand([self, feed = std::move(feed)]() mutable { self->Opened(std::move(feed)); });
-      }
+      if (auto self = weak.lock()) self->Opened(std::move(feed));
     });
   }
 
   // Ends the call at once, e.g. for an unidentified caller.
   void Reject(grpc::Status status) {
     self_ = shared_from_this();
-    OnStrand([self = self_, status = std::move(status)] { self->FinishOnce(status); });
+    RequestFinish(std::move(status));
   }
 
   void OnWriteDone(bool ok) override {
-    OnStrand([self = shared_from_this(), ok] { self->Written(ok); });
+    {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      if (!ok && !finished_) FinishLocked({grpc::StatusCode::UNAVAILABLE, "stream broken"});
+    }
+    Continue(/*may_read_store=*/false);
   }
-  void OnCancel() override {
-    OnStrand([self = shared_from_this()] { self->FinishOnce(grpc::Status::CANCELLED); });
-  }
+  void OnCancel() override { RequestFinish(grpc::Status::CANCELLED); }
   void OnDone() override {
-    OnStrand([self = shared_from_this()] {
-      if (self->hub_token_ != 0) self->service_.hub().Remove(self->hub_token_);
-      if (self->stream_token_ != 0) self->streams_.Remove(self->stream_token_);
-      self->feed_.reset();
-      self->self_.reset();
-    });
+    streams_.Remove(stream_token_);
+    std::shared_ptr<SubscribeReactor> last;
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+      if (hub_token_ != 0) service_.hub().Remove(hub_token_);
+      feed_.reset();
+      last = std::move(self_);
+    }
+    // `last` (or the last posted job) frees the reactor after the lock is released.
   }
 
  private:
   static constexpr size_t kBatch = 128;
-
-  template <typename F>
-  void OnStrand(F&& work) {
-    boost::asio::post(strand_, std::forward<F>(work));
-  }
+  enum class Next { kNothing, kWrite, kFinish, kReadStore };
 
   void Opened(absl::StatusOr<Feed> feed) {
-    if (!feed.ok()) return FinishOnce(ToGrpcStatus(feed.status()));
-    if (finished_) return;
-    feed_ = std::move(*feed);
-    std::weak_ptr<SubscribeReactor> weak = shared_from_this();
-    hub_token_ = service_.hub().Add(feed_->agency(), [weak] {
-      if (auto self = weak.lock()) self->OnStrand([self] { self->Pump(); });
-    });
-    Pump();
+    if (!feed.ok()) return RequestFinish(ToGrpcStatus(feed.status()));
+    {
+      std::lock_guard lock(mu_);
+      if (finished_ || done_) return;
+      std::weak_ptr<SubscribeReactor> weak = shared_from_this();
+      hub_token_ = service_.hub().Add((*feed)->agency(), [weak] {
+        if (auto self = weak.lock()) self->Post(/*may_read_store=*/false);
+      });
+      feed_ = std::move(*feed);
+    }
+    Post(/*may_read_store=*/true);
   }
 
-  // Sends the next delivery if none is in flight, polling for more when the
-  // buffer is empty. Every commit for this agency and every completed write
-  // calls Pump, so nothing committed is left unsent.
-  void Pump() {
-    if (finished_ || writing_ || feed_ == nullptr) return;
+  void Post(bool may_read_store) {
+    boost::asio::post(pool_, [self = shared_from_this(), may_read_store] {
+      self->Continue(may_read_store);
+    });
+  }
+
+  void RequestFinish(grpc::Status status) {
+    {
+      std::lock_guard lock(mu_);
+      if (finished_) return;
+      FinishLocked(std::move(status));
+    }
+    Continue(false);
+  }
+
+  // Finish may not overlap a write; one requested mid-write waits for it.
+  void FinishLocked(grpc::Status status) {
+    finished_ = true;
+    finish_status_ = std::move(status);
+  }
+
+  // Decides under the lock, then acts on gRPC without it.
+  void Continue(bool may_read_store) {
+    grpc::Status status;
+    Next next;
+    {
+      std::lock_guard lock(mu_);
+      next = Decide(may_read_store);
+      if (next == Next::kFinish) status = *finish_status_;
+    }
+    switch (next) {
+      case Next::kWrite:
+        return StartWrite(&frame_);
+      case Next::kFinish:
+        return Finish(status);
+      case Next::kReadStore:
+        return Post(/*may_read_store=*/true);
+      case Next::kNothing:
+        return;
+    }
+  }
+
+  Next Decide(bool may_read_store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || finish_sent_) return Next::kNothing;
+    if (finished_) {
+      finish_sent_ = true;
+      return Next::kFinish;
+    }
+    if (feed_ == nullptr) return Next::kNothing;
     if (pending_.empty()) {
-      auto items = feed_->Poll(kBatch);
-      if (!items.ok()) return FinishOnce(ToGrpcStatus(items.status()));
-      if (items->empty()) return;
-      feed_->Dispatched(*items);  // audited before the first write
-      for (const auto& item : *items) pending_.push_back(DeliveryFrame(item));
+      auto refill = Refill(may_read_store);
+      if (refill != Next::kWrite) return refill;
     }
     writing_ = true;
     frame_ = std::move(pending_.front());
     pending_.pop_front();
-    StartWrite(&frame_);
+    return Next::kWrite;
   }
 
-  void Written(bool ok) {
-    writing_ = false;
-    if (pending_finish_) return Finish(*pending_finish_);
-    if (!ok) return FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "stream broken"));
-    Pump();
-  }
-
-  // Finish may not overlap a write; a finish requested mid-write waits for it.
-  void FinishOnce(grpc::Status status) {
-    if (finished_) return;
-    finished_ = true;
-    if (writing_) {
-      pending_finish_ = std::move(status);
+  Next Refill(bool may_read_store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<service::FeedItem> items;
+    if (auto recent = feed_->PollRecent(kBatch)) {
+      items = std::move(*recent);
+    } else if (!may_read_store) {
+      return Next::kReadStore;
     } else {
-      Finish(std::move(status));
+      auto stored = feed_->Poll(kBatch);
+      if (!stored.ok()) {
+        FinishLocked(ToGrpcStatus(stored.status()));
+        finish_sent_ = true;
+        return Next::kFinish;
+      }
+      items = std::move(*stored);
     }
+    if (items.empty()) return Next::kNothing;
+    feed_->Dispatched(items);  // audited before the first write
+    for (const auto& item : items) pending_.push_back(DeliveryFrame(item));
+    return Next::kWrite;
   }
 
   service::BrokerService& service_;
   StreamRegistry& streams_;
-  boost::asio::strand<boost::asio::thread_pool::executor_type> strand_;
-  std::shared_ptr<SubscribeReactor> self_;
-  Feed feed_;
-  std::deque<grpc::ByteBuffer> pending_;
-  grpc::ByteBuffer frame_;  // the one being written
-  uint64_t hub_token_ = 0;
-  uint64_t stream_token_ = 0;
-  bool writing_ = false;
-  bool finished_ = false;
-  std::optional<grpc::Status> pending_finish_;
+  boost::asio::thread_pool& pool_;
+  uint64_t stream_token_ = 0;  // set before gRPC sees the reactor
+  std::mutex mu_;
+  uint64_t hub_token_ ABSL_GUARDED_BY(mu_) = 0;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<SubscribeReactor> self_ ABSL_GUARDED_BY(mu_);
+  Feed feed_ ABSL_GUARDED_BY(mu_);
+  std::deque<grpc::ByteBuffer> pending_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer frame_;  // the one being written; owned by gRPC meanwhile
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;      // finish requested
+  bool finish_sent_ ABSL_GUARDED_BY(mu_) = false;   // Finish called
+  std::optional<grpc::Status> finish_status_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -62,7 +62,7 @@ BrokerService::Done<store::PublishResult> BrokerService::Logging(
   auto committed = std::make_shared<CommittedNotification>(
       CommittedNotification{Sequence(), record.id, record.case_ref, record.purpose,
                             record.content_hash, record.body, record.recipients});
-  // Runs on the writer thread in commit order, before the hub is woken.
+  // Runs on the completion thread in commit order, before the hub is woken.
   return [this, committed = std::move(committed),
           done = std::move(done)](absl::StatusOr<store::PublishResult> result) {
     if (result.ok() && !result->duplicate) {

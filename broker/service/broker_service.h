@@ -16,8 +16,8 @@
 namespace safeshare::service {
 
 // The broker's use cases, with no gRPC in sight: publish, open a
-// subscription, acknowledge. Every callback runs once, on the store's writer
-// thread, after what it reports is durable; callbacks must not block.
+// subscription, acknowledge. Every callback runs once, on the store's
+// completion thread, after what it reports is durable; callbacks must not block.
 // Thread-safe; the referenced objects must outlive it.
 class BrokerService {
  public:

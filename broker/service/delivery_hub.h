@@ -12,7 +12,7 @@
 namespace safeshare::service {
 
 // Tells open subscription streams that their agency has new deliveries.
-// Listeners run on the store's writer thread and must only schedule work.
+// Listeners run on the store's completion thread and must only schedule work.
 // Thread-safe.
 class DeliveryHub {
  public:

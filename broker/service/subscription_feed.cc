@@ -12,11 +12,15 @@ SubscriptionFeed::SubscriptionFeed(store::SqliteStore& store, const RecentLog& r
       name_(std::move(name)),
       polled_through_(after) {}
 
+std::optional<std::vector<FeedItem>> SubscriptionFeed::PollRecent(size_t max) {
+  auto slice = recent_.Read(agency_, polled_through_, max);
+  if (!slice) return std::nullopt;
+  polled_through_ = slice->scanned_through;
+  return FromLog(*slice);
+}
+
 absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
-  if (auto slice = recent_.Read(agency_, polled_through_, max)) {
-    polled_through_ = slice->scanned_through;
-    return FromLog(*slice);
-  }
+  if (auto items = PollRecent(max)) return std::move(*items);
   auto items = FromStore(max);
   if (items.ok() && !items->empty()) polled_through_ = items->back().event.sequence;
   return items;

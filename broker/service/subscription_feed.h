@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -32,6 +33,8 @@ class SubscriptionFeed {
                    SubscriptionName name, Sequence after);
 
   absl::StatusOr<std::vector<FeedItem>> Poll(size_t max);
+  // As Poll, from memory only: nullopt when the store must be read (Poll).
+  std::optional<std::vector<FeedItem>> PollRecent(size_t max);
   void Dispatched(std::vector<FeedItem>& items);
 
   const AgencyId& agency() const { return agency_; }

@@ -23,7 +23,10 @@ bool IsFatal(const absl::Status& status) {
 }  // namespace
 
 GroupCommit::GroupCommit(std::unique_ptr<Writer> writer, CommitListener listener)
-    : writer_(std::move(writer)), listener_(std::move(listener)), thread_([this] { Run(); }) {}
+    : writer_(std::move(writer)),
+      listener_(std::move(listener)),
+      completer_([this] { Complete(); }),
+      thread_([this] { Run(); }) {}
 
 GroupCommit::~GroupCommit() {
   {
@@ -31,7 +34,8 @@ GroupCommit::~GroupCommit() {
     stopping_ = true;
   }
   wake_.notify_one();
-  thread_.join();
+  thread_.join();  // drains the queue; the completer then drains the outcomes
+  completer_.join();
 }
 
 void GroupCommit::Submit(WriteOp op) {
@@ -56,40 +60,69 @@ std::vector<WriteOp> GroupCommit::TakeBatch() {
 void GroupCommit::Run() {
   while (true) {
     auto batch = TakeBatch();
-    if (batch.empty()) return;  // stopping and drained
-    Execute(batch);
+    if (batch.empty()) break;  // stopping and drained
+    auto outcome = Execute(std::move(batch));
+    {
+      std::lock_guard lock(done_mu_);
+      outcomes_.push_back(std::move(outcome));
+    }
+    done_wake_.notify_one();
+  }
+  {
+    std::lock_guard lock(done_mu_);
+    writer_done_ = true;
+  }
+  done_wake_.notify_one();
+}
+
+void GroupCommit::Complete() {
+  while (true) {
+    std::deque<Outcome> ready;
+    {
+      std::unique_lock lock(done_mu_);
+      done_wake_.wait(lock, [this] { return writer_done_ || !outcomes_.empty(); });
+      if (outcomes_.empty()) return;  // writer finished and everything completed
+      ready.swap(outcomes_);
+    }
+    for (auto& outcome : ready) {
+      for (size_t i = 0; i < outcome.ops.size(); ++i) outcome.ops[i].done(outcome.results[i]);
+      if (!outcome.woken.empty() && listener_) listener_(outcome.woken);
+    }
   }
 }
 
-void GroupCommit::Execute(std::vector<WriteOp>& batch) {
+GroupCommit::Outcome GroupCommit::Execute(std::vector<WriteOp> batch) {
   static const auto log = ModuleLogger("store");
+  Outcome outcome{std::move(batch), {}, {}};
+  auto& ops = outcome.ops;
   if (!fatal_.ok()) {
-    for (auto& op : batch) op.done(fatal_);
-    return;
+    outcome.results.assign(ops.size(), fatal_);
+    return outcome;
   }
-  std::vector<absl::Status> results(batch.size());
+  outcome.results.resize(ops.size());
   absl::Status status = writer_->Begin(NowMicros());
-  for (size_t i = 0; status.ok() && i < batch.size(); ++i) {
-    results[i] = batch[i].apply(*writer_);
+  for (size_t i = 0; status.ok() && i < ops.size(); ++i) {
+    outcome.results[i] = ops[i].apply(*writer_);
     // A business refusal (not found, invalid) wrote nothing; anything else
     // means the transaction is in an unknown state.
-    if (IsFatal(results[i]) || absl::IsResourceExhausted(results[i])) status = results[i];
+    if (IsFatal(outcome.results[i]) || absl::IsResourceExhausted(outcome.results[i])) {
+      status = outcome.results[i];
+    }
   }
   if (status.ok()) status = writer_->Commit();
-  if (!status.ok()) {
-    writer_->Rollback();
-    log->error("write batch of {} failed, nothing in it was stored: {}", batch.size(),
-               status.ToString());
-    if (IsFatal(status)) {
-      fatal_ = absl::UnavailableError("the store failed (" + std::string(status.message()) +
-                                      "); the broker refuses writes until an operator restarts it");
-      log->critical("store is no longer trusted; refusing all writes until restart");
-    }
-    for (auto& op : batch) op.done(status);
-    return;
+  if (status.ok()) {
+    outcome.woken = writer_->woken();
+    return outcome;
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
-  if (!writer_->woken().empty() && listener_) listener_(writer_->woken());
+  writer_->Rollback();
+  log->error("write batch of {} failed, nothing in it was stored: {}", ops.size(), status.ToString());
+  if (IsFatal(status)) {
+    fatal_ = absl::UnavailableError("the store failed (" + std::string(status.message()) +
+                                    "); the broker refuses writes until an operator restarts it");
+    log->critical("store is no longer trusted; refusing all writes until restart");
+  }
+  outcome.results.assign(ops.size(), status);
+  return outcome;
 }
 
 }  // namespace safeshare::store

@@ -17,8 +17,8 @@ namespace safeshare::store {
 
 // One unit of work for the writer. `apply` runs inside a shared transaction on
 // the writer thread and must fail before writing anything or succeed; `done`
-// runs on the writer thread once the transaction is durable (with OK) or has
-// failed (with the error). `done` must not block.
+// runs on the completion thread once the transaction is durable (with OK) or
+// has failed (with the error). `done` must not block.
 struct WriteOp {
   std::function<absl::Status(Writer&)> apply;
   std::function<void(absl::Status)> done;
@@ -26,12 +26,15 @@ struct WriteOp {
 
 // Group commit, after LevelDB's DBImpl::Write: callers queue operations; one
 // writer thread takes everything queued (up to a bound), applies it in one
-// transaction, syncs once, then completes each operation. Callers never wait
-// on the disk themselves.
+// transaction and syncs once. A second thread then completes the batch's
+// operations in order, so answering callers (which may send on the network)
+// overlaps with the next batch's writing and syncing. Callers never wait on
+// the disk themselves.
 class GroupCommit {
  public:
-  // Called after each durable commit with the agencies that have new
-  // deliveries. Runs on the writer thread; must not block.
+  // Called after each durable commit, once that batch's operations are
+  // completed, with the agencies that have new deliveries. Runs on the
+  // completion thread; must not block.
   using CommitListener = std::function<void(const std::set<AgencyId>&)>;
 
   GroupCommit(std::unique_ptr<Writer> writer, CommitListener listener);
@@ -41,9 +44,17 @@ class GroupCommit {
   void Submit(WriteOp op);
 
  private:
+  // A written batch waiting to be completed.
+  struct Outcome {
+    std::vector<WriteOp> ops;
+    std::vector<absl::Status> results;  // per op; all the batch error on failure
+    std::set<AgencyId> woken;
+  };
+
   void Run();
   std::vector<WriteOp> TakeBatch();
-  void Execute(std::vector<WriteOp>& batch);
+  Outcome Execute(std::vector<WriteOp> batch);
+  void Complete();
 
   static constexpr size_t kMaxBatch = 512;
 
@@ -54,6 +65,11 @@ class GroupCommit {
   std::deque<WriteOp> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status fatal_;  // only touched by thread_
+  std::mutex done_mu_;
+  std::condition_variable done_wake_;
+  std::deque<Outcome> outcomes_ ABSL_GUARDED_BY(done_mu_);
+  bool writer_done_ ABSL_GUARDED_BY(done_mu_) = false;
+  std::thread completer_;
   std::thread thread_;
 };
 

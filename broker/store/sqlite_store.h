@@ -20,8 +20,8 @@ class ReaderPool;
 // The embedded durable store: notifications, deliveries, subscription
 // positions and the hash-chained audit log in one SQLite database (WAL,
 // synchronous=FULL). Writes are group-committed by one writer thread; every
-// completion callback runs on that thread after the data is on disk, and must
-// not block. Reads use a pool of read-only connections and may run on any
+// completion callback runs, in commit order, on the store's completion thread
+// after the data is on disk, and must not block. Reads use a pool of read-only connections and may run on any
 // thread. Thread-safe.
 class SqliteStore {
  public:
