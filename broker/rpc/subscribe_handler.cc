@@ -95,9 +95,16 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   void Post(bool may_read_store) {
-    boost::asio::post(pool_, [self = shared_from_this(), may_read_store] {
-      self->Continue(may_read_store);
-    });
+    boost::asio::post(
+        pool_, [self = shared_from_this(), may_read_store] { self->Continue(may_read_store); });
+  }
+
+  void Audited() {
+    {
+      std::lock_guard lock(mu_);
+      audit_in_flight_ = false;
+    }
+    Post(/*may_read_store=*/false);  // not on the store's completion thread
   }
 
   void RequestFinish(grpc::Status status) {
@@ -154,6 +161,9 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   Next Refill(bool may_read_store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    // At most one batch's audit in the writer's queue per stream: backpressure
+    // from the audit log to delivery (its completion calls Continue again).
+    if (audit_in_flight_) return Next::kNothing;
     std::vector<service::FeedItem> items;
     if (auto recent = feed_->PollRecent(kBatch)) {
       items = std::move(*recent);
@@ -169,7 +179,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       items = std::move(*stored);
     }
     if (items.empty()) return Next::kNothing;
-    feed_->Dispatched(items);  // audited before the first write
+    audit_in_flight_ = true;
+    std::weak_ptr<SubscribeReactor> weak = shared_from_this();
+    feed_->Dispatched(items, [weak] {  // queued before the first write
+      if (auto self = weak.lock()) self->Audited();
+    });
     for (const auto& item : items) pending_.push_back(DeliveryFrame(item));
     return Next::kWrite;
   }
@@ -186,8 +200,9 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   std::deque<grpc::ByteBuffer> pending_ ABSL_GUARDED_BY(mu_);
   grpc::ByteBuffer frame_;  // the one being written; owned by gRPC meanwhile
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;      // finish requested
-  bool finish_sent_ ABSL_GUARDED_BY(mu_) = false;   // Finish called
+  bool audit_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;     // finish requested
+  bool finish_sent_ ABSL_GUARDED_BY(mu_) = false;  // Finish called
   std::optional<grpc::Status> finish_status_ ABSL_GUARDED_BY(mu_);
 };
 

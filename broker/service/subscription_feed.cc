@@ -26,12 +26,16 @@ absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
   return items;
 }
 
-void SubscriptionFeed::Dispatched(std::vector<FeedItem>& items) {
-  if (items.empty()) return;
+void SubscriptionFeed::Dispatched(std::vector<FeedItem>& items, std::function<void()> audited) {
   std::vector<store::DeliveredEvent> events;
   events.reserve(items.size());
   for (const auto& item : items) events.push_back(item.event);
-  store_.RecordDelivered(std::move(events));
+  store_.RecordDelivered(std::move(events), [audited = std::move(audited)](absl::Status status) {
+    // A failed audit write is logged by the store; the delivery stands (it
+    // was sent) and the next batch waits for the next commit as usual.
+    (void)status;
+    audited();
+  });
 }
 
 std::vector<FeedItem> SubscriptionFeed::FromLog(const RecentLog::Slice& slice) const {

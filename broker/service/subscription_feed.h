@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -35,7 +36,11 @@ class SubscriptionFeed {
   absl::StatusOr<std::vector<FeedItem>> Poll(size_t max);
   // As Poll, from memory only: nullopt when the store must be read (Poll).
   std::optional<std::vector<FeedItem>> PollRecent(size_t max);
-  void Dispatched(std::vector<FeedItem>& items);
+  // Queues the "delivered" audit entries of `items`; `audited` runs (on the
+  // store's completion thread) once they are durable or have failed. A stream
+  // polls its next batch only after that, so streams never run ahead of the
+  // audit log and the writer's queue stays bounded.
+  void Dispatched(std::vector<FeedItem>& items, std::function<void()> audited);
 
   const AgencyId& agency() const { return agency_; }
   const SubscriptionName& name() const { return name_; }

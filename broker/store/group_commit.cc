@@ -115,7 +115,8 @@ GroupCommit::Outcome GroupCommit::Execute(std::vector<WriteOp> batch) {
     return outcome;
   }
   writer_->Rollback();
-  log->error("write batch of {} failed, nothing in it was stored: {}", ops.size(), status.ToString());
+  log->error("write batch of {} failed, nothing in it was stored: {}", ops.size(),
+             status.ToString());
   if (IsFatal(status)) {
     fatal_ = absl::UnavailableError("the store failed (" + std::string(status.message()) +
                                     "); the broker refuses writes until an operator restarts it");

@@ -81,14 +81,15 @@ void SqliteStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence t
                          std::move(done)));
 }
 
-void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events) {
+void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events,
+                                  std::function<void(absl::Status)> done) {
   commits_.Submit(WriteOp{[events = std::move(events)](Writer& w) {
                             for (const auto& e : events) {
                               if (auto st = w.Delivered(e); !st.ok()) return st;
                             }
                             return absl::OkStatus();
                           },
-                          [](absl::Status) {}});
+                          std::move(done)});
 }
 
 }  // namespace safeshare::store

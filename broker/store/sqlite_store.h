@@ -21,8 +21,8 @@ class ReaderPool;
 // positions and the hash-chained audit log in one SQLite database (WAL,
 // synchronous=FULL). Writes are group-committed by one writer thread; every
 // completion callback runs, in commit order, on the store's completion thread
-// after the data is on disk, and must not block. Reads use a pool of read-only connections and may run on any
-// thread. Thread-safe.
+// after the data is on disk, and must not block. Reads use a pool of read-only connections and may
+// run on any thread. Thread-safe.
 class SqliteStore {
  public:
   template <typename T>
@@ -47,8 +47,8 @@ class SqliteStore {
   // Cumulative acknowledgement through `through`, one audit entry per
   // newly acknowledged delivery.
   void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through, Done<AckResult> done);
-  // Audits deliveries handed to a stream; batched, no completion.
-  void RecordDelivered(std::vector<DeliveredEvent> events);
+  // Audits deliveries handed to a stream; `done` once durable (or failed).
+  void RecordDelivered(std::vector<DeliveredEvent> events, std::function<void(absl::Status)> done);
 
   // Up to `limit` deliveries for `agency` after `after`, in commit order.
   absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency, Sequence after,

@@ -276,10 +276,13 @@ TEST_F(StoreTest, AuditRecordsEachActionAndTheChainVerifies) {
                         [&](absl::Status s) { refused.set_value(s); });
   ASSERT_TRUE(refused.get_future().get().ok());
   ASSERT_TRUE(Open("police", "feed").ok());
-  store_->RecordDelivered({DeliveredEvent{
-      AgencyId("police"), SubscriptionName("feed"), Sequence(1), NotificationId(id),
-      CaseRef("CASE-1"), "ISA-03", "legal_obligation", "PURPOSE_STRATEGY_DISCUSSION", hash}});
+  std::promise<absl::Status> delivered;
+  store_->RecordDelivered({DeliveredEvent{AgencyId("police"), SubscriptionName("feed"), Sequence(1),
+                                          NotificationId(id), CaseRef("CASE-1"), "ISA-03",
+                                          "legal_obligation", "PURPOSE_STRATEGY_DISCUSSION", hash}},
+                          [&](absl::Status s) { delivered.set_value(s); });
   ASSERT_TRUE(Ack("police", "feed", 1).ok());  // queued after, so written after
+  ASSERT_TRUE(delivered.get_future().get().ok());
 
   const auto audit = Audit();
   ASSERT_EQ(audit.size(), 6u);
