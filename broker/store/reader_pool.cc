@@ -3,6 +3,24 @@
 #include "broker/store/sqlite_store.h"
 
 namespace safeshare::store {
+namespace {
+
+// Steps a bound statement to the end, converting each row; resets it after.
+template <typename T, typename F>
+absl::StatusOr<std::vector<T>> CollectRows(Statement& s, F convert) {
+  std::vector<T> out;
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok() || !*row) {
+      s.Reset();
+      if (!row.ok()) return row.status();
+      return out;
+    }
+    out.push_back(convert(s));
+  }
+}
+
+}  // namespace
 
 struct ReaderPool::Reader {
   std::unique_ptr<Connection> db;
@@ -73,18 +91,16 @@ absl::StatusOr<std::vector<StoredDelivery>> ReaderPool::Deliveries(const AgencyI
   s.Bind(1, agency.value())
       .Bind(2, static_cast<int64_t>(after.value()))
       .Bind(3, static_cast<int64_t>(limit));
-  std::vector<StoredDelivery> out;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok() || !*row) {
-      s.Reset();
-      if (!row.ok()) return row.status();
-      return out;
-    }
-    out.push_back(StoredDelivery{Sequence(static_cast<uint64_t>(s.Int(0))),
-                                 NotificationId(s.Text(1)), CaseRef(s.Text(2)), s.Text(3),
-                                 s.Text(4), s.Text(5), s.Text(6), s.Text(7)});
-  }
+  return CollectRows<StoredDelivery>(s, [](const Statement& r) {
+    return StoredDelivery{Sequence(static_cast<uint64_t>(r.Int(0))),
+                          NotificationId(r.Text(1)),
+                          CaseRef(r.Text(2)),
+                          r.Text(3),
+                          r.Text(4),
+                          r.Text(5),
+                          r.Text(6),
+                          r.Text(7)};
+  });
 }
 
 absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, size_t limit) {
@@ -93,22 +109,15 @@ absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, si
   Lease reader(*this, std::move(*acquired));
   auto& s = reader->audit;
   s.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
-  std::vector<audit::Entry> out;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok() || !*row) {
-      s.Reset();
-      if (!row.ok()) return row.status();
-      return out;
-    }
-    audit::Entry e{.id = s.Int(0), .at_micros = s.Int(1), .actor = s.Text(2)};
-    audit::ParseAction(s.View(3), e.action);
-    e.notification_id = s.Text(4), e.case_ref = s.Text(5), e.recipient = s.Text(6);
-    e.subscription = s.Text(7), e.rule = s.Text(8), e.lawful_basis = s.Text(9);
-    e.purpose = s.Text(10), e.detail = s.Text(11), e.content_hash = s.Text(12);
-    e.prev_hash = s.Text(13), e.entry_hash = s.Text(14);
-    out.push_back(std::move(e));
-  }
+  return CollectRows<audit::Entry>(s, [](const Statement& r) {
+    audit::Entry e{.id = r.Int(0), .at_micros = r.Int(1), .actor = r.Text(2)};
+    audit::ParseAction(r.View(3), e.action);
+    e.notification_id = r.Text(4), e.case_ref = r.Text(5), e.recipient = r.Text(6);
+    e.subscription = r.Text(7), e.rule = r.Text(8), e.lawful_basis = r.Text(9);
+    e.purpose = r.Text(10), e.detail = r.Text(11), e.content_hash = r.Text(12);
+    e.prev_hash = r.Text(13), e.entry_hash = r.Text(14);
+    return e;
+  });
 }
 
 }  // namespace safeshare::store
