@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 
@@ -17,13 +18,15 @@ class StreamRegistry {
   using Stop = std::function<void()>;  // must only schedule work, not block
 
   uint64_t Add(Stop stop) {
-    std::lock_guard lock(mu_);
-    if (stopping_) {
-      stop();
-      return 0;
+    {
+      std::lock_guard lock(mu_);
+      if (!stopping_) {
+        streams_.emplace(next_, std::move(stop));
+        return next_++;
+      }
     }
-    streams_.emplace(next_, std::move(stop));
-    return next_++;
+    stop();
+    return 0;
   }
 
   void Remove(uint64_t token) {
@@ -32,10 +35,15 @@ class StreamRegistry {
   }
 
   // Asks every open stream to finish; streams added later finish at once.
+  // The stops run without the lock: a stream may leave (Remove) meanwhile.
   void StopAll() {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-    for (auto& [token, stop] : streams_) stop();
+    std::vector<Stop> stops;
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      for (auto& [token, stop] : streams_) stops.push_back(stop);
+    }
+    for (auto& stop : stops) stop();
   }
 
  private:

@@ -2,6 +2,9 @@
 // route, store, deliver, resume, deduplicate, validate.
 #include <sys/wait.h>
 
+#include <future>
+#include <thread>
+
 #include "tests/integration/scenario.h"
 
 namespace safeshare::testing {
@@ -158,6 +161,26 @@ TEST_F(BrokerTest, SigtermStopsTheBrokerCleanlyAndNothingAcknowledgedIsLost) {
   auto got = Receive(cfs, "cfs-inbox", 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].notification().notification_id(), published->notification_id());
+}
+
+TEST_F(BrokerTest, ShutdownEndsOpenStreamsSoSubscribersKnowToReconnect) {
+  auto cfs = Connect(broker_, "cfs");
+  std::promise<absl::Status> ended;
+  std::thread subscriber([&] {
+    ended.set_value(cfs.Subscribe(
+        "cfs-inbox", [](const v1::Delivery&) { return absl::OkStatus(); },
+        client::SubscribeOptions{.deadline = std::chrono::seconds(30)}));
+  });
+  // Wait until the broker has opened the subscription (audited), then stop it.
+  for (int i = 0; i < 200 && QueryStore(broker_, "SELECT count(*) FROM subscriptions") < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  const int status = broker_.Terminate();
+  subscriber.join();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const auto stream = ended.get_future().get();
+  EXPECT_EQ(stream.code(), absl::StatusCode::kUnavailable) << stream;
+  EXPECT_THAT(std::string(stream.message()), ::testing::HasSubstr("shutting down"));
 }
 
 }  // namespace
