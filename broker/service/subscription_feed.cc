@@ -1,8 +1,21 @@
 #include "broker/service/subscription_feed.h"
 
-#include "absl/strings/ascii.h"
+#include "broker/core/vocabulary.h"
 
 namespace safeshare::service {
+namespace {
+
+// The contract's enum for a config lawful basis (one of kLawfulBases),
+// without building strings on the per-delivery path.
+v1::LawfulBasis LawfulBasisOf(std::string_view config_name) {
+  static_assert(kLawfulBases.size() == 3, "map every lawful basis of the vocabulary here");
+  if (config_name == "public_task_safeguarding") return v1::LAWFUL_BASIS_PUBLIC_TASK_SAFEGUARDING;
+  if (config_name == "legal_obligation") return v1::LAWFUL_BASIS_LEGAL_OBLIGATION;
+  if (config_name == "law_enforcement") return v1::LAWFUL_BASIS_LAW_ENFORCEMENT;
+  return v1::LAWFUL_BASIS_UNSPECIFIED;
+}
+
+}  // namespace
 
 SubscriptionFeed::SubscriptionFeed(store::SqliteStore& store, const RecentLog& recent,
                                    AgencyId agency, SubscriptionName name, Sequence after)
@@ -67,7 +80,7 @@ FeedItem SubscriptionFeed::Item(Sequence sequence, NotificationId id, CaseRef ca
   FeedItem item{store::DeliveredEvent{agency_, name_, sequence, std::move(id), std::move(case_ref),
                                       rule, lawful_basis, purpose, content_hash},
                 v1::LAWFUL_BASIS_UNSPECIFIED, v1::PURPOSE_UNSPECIFIED, std::move(body)};
-  v1::LawfulBasis_Parse("LAWFUL_BASIS_" + absl::AsciiStrToUpper(lawful_basis), &item.lawful_basis);
+  item.lawful_basis = LawfulBasisOf(lawful_basis);
   v1::Purpose_Parse(purpose, &item.purpose);
   return item;
 }

@@ -43,7 +43,6 @@ class SubscriptionFeed {
   void Dispatched(std::vector<FeedItem>& items, std::function<void()> audited);
 
   const AgencyId& agency() const { return agency_; }
-  const SubscriptionName& name() const { return name_; }
 
  private:
   std::vector<FeedItem> FromLog(const RecentLog::Slice& slice) const;
