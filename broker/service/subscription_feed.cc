@@ -55,8 +55,9 @@ std::vector<FeedItem> SubscriptionFeed::FromLog(const RecentLog::Slice& slice) c
   std::vector<FeedItem> items;
   items.reserve(slice.matches.size());
   for (const auto& [n, recipient] : slice.matches) {
-    items.push_back(Item(n->sequence, n->id, n->case_ref, recipient->rule, recipient->lawful_basis,
-                         n->purpose, n->content_hash, n->body));
+    items.push_back(Item({n->sequence, n->id, n->case_ref, recipient->rule, recipient->lawful_basis,
+                          n->purpose, n->content_hash},
+                         n->body));
   }
   return items;
 }
@@ -67,21 +68,18 @@ absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::FromStore(size_t max) co
   std::vector<FeedItem> items;
   items.reserve(stored->size());
   for (auto& s : *stored) {
-    items.push_back(Item(s.sequence, s.id, s.case_ref, s.rule, s.lawful_basis, s.purpose,
-                         s.content_hash, std::make_shared<const std::string>(std::move(s.body))));
+    auto body = std::make_shared<const std::string>(std::move(s.body));
+    items.push_back(Item(std::move(s), std::move(body)));  // keeps only the facts
   }
   return items;
 }
 
-FeedItem SubscriptionFeed::Item(Sequence sequence, NotificationId id, CaseRef case_ref,
-                                const std::string& rule, const std::string& lawful_basis,
-                                const std::string& purpose, const std::string& content_hash,
+FeedItem SubscriptionFeed::Item(store::DeliveryFacts facts,
                                 std::shared_ptr<const std::string> body) const {
-  FeedItem item{store::DeliveredEvent{agency_, name_, sequence, std::move(id), std::move(case_ref),
-                                      rule, lawful_basis, purpose, content_hash},
-                v1::LAWFUL_BASIS_UNSPECIFIED, v1::PURPOSE_UNSPECIFIED, std::move(body)};
-  item.lawful_basis = LawfulBasisOf(lawful_basis);
-  v1::Purpose_Parse(purpose, &item.purpose);
+  FeedItem item{store::DeliveredEvent{std::move(facts), agency_, name_}};
+  item.lawful_basis = LawfulBasisOf(item.event.lawful_basis);
+  v1::Purpose_Parse(item.event.purpose, &item.purpose);
+  item.body = std::move(body);
   return item;
 }
 

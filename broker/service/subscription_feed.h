@@ -47,9 +47,7 @@ class SubscriptionFeed {
  private:
   std::vector<FeedItem> FromLog(const RecentLog::Slice& slice) const;
   absl::StatusOr<std::vector<FeedItem>> FromStore(size_t max) const;
-  FeedItem Item(Sequence sequence, NotificationId id, CaseRef case_ref, const std::string& rule,
-                const std::string& lawful_basis, const std::string& purpose,
-                const std::string& content_hash, std::shared_ptr<const std::string> body) const;
+  FeedItem Item(store::DeliveryFacts facts, std::shared_ptr<const std::string> body) const;
 
   store::SqliteStore& store_;
   const RecentLog& recent_;

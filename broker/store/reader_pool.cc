@@ -92,13 +92,8 @@ absl::StatusOr<std::vector<StoredDelivery>> ReaderPool::Deliveries(const AgencyI
       .Bind(2, static_cast<int64_t>(after.value()))
       .Bind(3, static_cast<int64_t>(limit));
   return CollectRows<StoredDelivery>(s, [](const Statement& r) {
-    return StoredDelivery{Sequence(static_cast<uint64_t>(r.Int(0))),
-                          NotificationId(r.Text(1)),
-                          CaseRef(r.Text(2)),
-                          r.Text(3),
-                          r.Text(4),
-                          r.Text(5),
-                          r.Text(6),
+    return StoredDelivery{{Sequence(static_cast<uint64_t>(r.Int(0))), NotificationId(r.Text(1)),
+                           CaseRef(r.Text(2)), r.Text(3), r.Text(4), r.Text(5), r.Text(6)},
                           r.Text(7)};
   });
 }

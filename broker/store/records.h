@@ -47,8 +47,8 @@ struct Refusal {
   std::string reason;
 };
 
-// One notification as a recipient agency receives it.
-struct StoredDelivery {
+// What a recipient and the audit log know of one delivery, content aside.
+struct DeliveryFacts {
   Sequence sequence;
   NotificationId id;
   CaseRef case_ref;
@@ -56,20 +56,17 @@ struct StoredDelivery {
   std::string lawful_basis;
   std::string purpose;
   std::string content_hash;
+};
+
+// One notification as a recipient agency receives it.
+struct StoredDelivery : DeliveryFacts {
   std::string body;
 };
 
 // A delivery handed to a subscription stream, for the audit log.
-struct DeliveredEvent {
+struct DeliveredEvent : DeliveryFacts {
   AgencyId recipient;
   SubscriptionName subscription;
-  Sequence sequence;
-  NotificationId id;
-  CaseRef case_ref;
-  std::string rule;
-  std::string lawful_basis;
-  std::string purpose;
-  std::string content_hash;
 };
 
 struct AckResult {

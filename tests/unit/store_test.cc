@@ -277,10 +277,12 @@ TEST_F(StoreTest, AuditRecordsEachActionAndTheChainVerifies) {
   ASSERT_TRUE(refused.get_future().get().ok());
   ASSERT_TRUE(Open("police", "feed").ok());
   std::promise<absl::Status> delivered;
-  store_->RecordDelivered({DeliveredEvent{AgencyId("police"), SubscriptionName("feed"), Sequence(1),
-                                          NotificationId(id), CaseRef("CASE-1"), "ISA-03",
-                                          "legal_obligation", "PURPOSE_STRATEGY_DISCUSSION", hash}},
-                          [&](absl::Status s) { delivered.set_value(s); });
+  store_->RecordDelivered(
+      {DeliveredEvent{{Sequence(1), NotificationId(id), CaseRef("CASE-1"), "ISA-03",
+                       "legal_obligation", "PURPOSE_STRATEGY_DISCUSSION", hash},
+                      AgencyId("police"),
+                      SubscriptionName("feed")}},
+      [&](absl::Status s) { delivered.set_value(s); });
   ASSERT_TRUE(Ack("police", "feed", 1).ok());  // queued after, so written after
   ASSERT_TRUE(delivered.get_future().get().ok());
 
