@@ -184,7 +184,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     feed_->Dispatched(items, [weak] {  // queued before the first write
       if (auto self = weak.lock()) self->Audited();
     });
-    for (const auto& item : items) pending_.push_back(DeliveryFrame(item));
+    for (auto& frame : DeliveryFrames(items)) pending_.push_back(std::move(frame));
     return Next::kWrite;
   }
 

@@ -191,6 +191,10 @@ void BenchRun::Finish() {
     report_.deliveries_per_publish =
         static_cast<double>(tally_.expected()) / static_cast<double>(broker_publishes_);
   }
+  if (tally_.messages() > 0) {
+    report_.deliveries_per_message =
+        static_cast<double>(tally_.delivered()) / static_cast<double>(tally_.messages());
+  }
   report_.errors = errors_.count();
   report_.first_error = errors_.first();
   if (broker_ == nullptr) return;

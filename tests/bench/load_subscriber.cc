@@ -22,14 +22,15 @@ LoadSubscriber::LoadSubscriber(const std::shared_ptr<grpc::Channel>& channel, st
 
 void LoadSubscriber::Start() {
   stub_->async()->Subscribe(&context_, &request_, this);
-  StartRead(&delivery_);
+  StartRead(&message_);
   StartCall();
 }
 
 void LoadSubscriber::OnReadDone(bool ok) {
   if (!ok) return;  // the stream ended; OnDone follows
-  Received(delivery_);
-  StartRead(&delivery_);
+  shared_.tally->AddMessage();
+  for (const auto& delivery : message_.deliveries()) Received(delivery);
+  StartRead(&message_);
 }
 
 void LoadSubscriber::Received(const v1::Delivery& delivery) {

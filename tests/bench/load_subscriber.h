@@ -34,7 +34,7 @@ struct SubscribeShared {
 // 5 ms by SubscriberSet) sends one for whatever is left; at most one is in
 // flight, a due one follows when it completes.
 // Thread-safety: FlushAcks and Close may be called from any thread.
-class LoadSubscriber final : public grpc::ClientReadReactor<v1::Delivery> {
+class LoadSubscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
  public:
   static constexpr uint64_t kAckEvery = 64;
 
@@ -69,7 +69,7 @@ class LoadSubscriber final : public grpc::ClientReadReactor<v1::Delivery> {
   SubscribeShared& shared_;
   grpc::ClientContext context_;
   v1::SubscribeRequest request_;
-  v1::Delivery delivery_;  // written by gRPC, read in OnReadDone
+  v1::SubscribeResponse message_;  // written by gRPC, read in OnReadDone
   std::atomic<bool> closing_{false};
   std::atomic<bool> done_{false};
   std::atomic<uint64_t> duplicates_{0};

@@ -39,8 +39,11 @@ class DeliveryTally {
  public:
   void AddExpected(uint64_t n) { expected_.fetch_add(n, std::memory_order_relaxed); }
   void AddDelivered() { delivered_.fetch_add(1, std::memory_order_relaxed); }
+  // One Subscribe stream message (it may carry several deliveries).
+  void AddMessage() { messages_.fetch_add(1, std::memory_order_relaxed); }
   uint64_t expected() const { return expected_.load(std::memory_order_relaxed); }
   uint64_t delivered() const { return delivered_.load(std::memory_order_relaxed); }
+  uint64_t messages() const { return messages_.load(std::memory_order_relaxed); }
 
   // Waits (polling every 10 ms) until delivered >= expected, or `deadline`.
   // Returns the number still missing.
@@ -49,6 +52,7 @@ class DeliveryTally {
  private:
   std::atomic<uint64_t> expected_{0};
   std::atomic<uint64_t> delivered_{0};
+  std::atomic<uint64_t> messages_{0};
 };
 
 // The first error of the run (for the report) and how many there were.

@@ -129,6 +129,7 @@ void AddOutcome(JsonLine& j, const BenchReport& r) {
   j.Add("deliveries_received", r.deliveries_received);
   j.Add("deliveries_missing", r.deliveries_missing);
   j.Add("deliveries_per_publish", r.deliveries_per_publish);
+  j.Add("deliveries_per_message", r.deliveries_per_message);
   j.Add("duplicates", r.duplicates);
   j.Add("errors", r.errors);
   j.Add("first_error", r.first_error);

@@ -66,6 +66,7 @@ struct BenchReport {
   uint64_t deliveries_received = 0;
   uint64_t deliveries_missing = 0;
   std::optional<double> deliveries_per_publish;  // observed fan-out
+  std::optional<double> deliveries_per_message;  // how the broker packs stream messages
   uint64_t duplicates = 0;
   uint64_t errors = 0;  // every failure: publish, acknowledge, stream, set-up
   std::string first_error;

@@ -95,7 +95,8 @@ std::string Outcome(const BenchReport& r) {
       Line("deliveries expected, received, missing",
            std::to_string(r.deliveries_expected) + ", " + std::to_string(r.deliveries_received) +
                ", " + std::to_string(r.deliveries_missing)) +
-      Line("deliveries per publish", Optional("%.2f", r.deliveries_per_publish));
+      Line("deliveries per publish", Optional("%.2f", r.deliveries_per_publish)) +
+      Line("deliveries per stream message", Optional("%.2f", r.deliveries_per_message));
   if (r.duplicates > 0) out += Line("duplicate deliveries", std::to_string(r.duplicates));
   if (r.errors > 0) out += Line("errors", std::to_string(r.errors) + "; first: " + r.first_error);
   return out;

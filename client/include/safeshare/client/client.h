@@ -34,7 +34,9 @@ ClientOptions DevPkiOptions(absl::string_view agency, absl::string_view pki_dir 
 
 struct SubscribeOptions {
   uint64_t max_deliveries = 0;  // stop after this many deliveries; 0 = unlimited
-  bool acknowledge = true;      // acknowledge each delivery the callback accepted
+  // Acknowledge what the callback accepted: cumulatively, once per stream
+  // message (the broker packs what is ready into one message).
+  bool acknowledge = true;
   // Bound on the whole stream; past it Subscribe returns DEADLINE_EXCEEDED.
   // Zero (the default) means none: a subscription lives until stopped.
   std::chrono::milliseconds deadline{0};
