@@ -39,21 +39,32 @@ GroupCommit::~GroupCommit() {
 }
 
 void GroupCommit::Submit(WriteOp op) {
+  bool wake = true;
   {
     std::lock_guard lock(mu_);
+    if (queue_.empty()) oldest_queued_at_ = std::chrono::steady_clock::now();
+    if (!op.can_wait) ++urgent_queued_;
+    // An op that can wait need not wake a writer already lingering for it.
+    wake = !op.can_wait || queue_.empty();
     queue_.push_back(std::move(op));
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 std::vector<WriteOp> GroupCommit::TakeBatch() {
   std::unique_lock lock(mu_);
   wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  if (urgent_queued_ == 0) {  // linger: an urgent op will carry these
+    wake_.wait_until(lock, oldest_queued_at_ + kMaxLinger,
+                     [this] { return stopping_ || urgent_queued_ > 0; });
+  }
   std::vector<WriteOp> batch;
   while (!queue_.empty() && batch.size() < kMaxBatch) {
+    if (!queue_.front().can_wait) --urgent_queued_;
     batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
+  if (!queue_.empty()) oldest_queued_at_ = std::chrono::steady_clock::now();
   return batch;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -22,6 +23,11 @@ namespace safeshare::store {
 struct WriteOp {
   std::function<absl::Status(Writer&)> apply;
   std::function<void(absl::Status)> done;
+  // Whether the op may wait (at most GroupCommit::kMaxLinger) for one that
+  // may not, to share its commit and sync: audit of deliveries and
+  // acknowledgements ride with the next publish instead of costing a sync
+  // of their own, so a publish rarely queues behind them.
+  bool can_wait = false;
 };
 
 // Group commit, after LevelDB's DBImpl::Write: callers queue operations; one
@@ -29,7 +35,10 @@ struct WriteOp {
 // transaction and syncs once. A second thread then completes the batch's
 // operations in order, so answering callers (which may send on the network)
 // overlaps with the next batch's writing and syncing. Callers never wait on
-// the disk themselves.
+// the disk themselves. When only ops that can wait are queued, the writer
+// lingers (at most kMaxLinger after the oldest) for one that cannot, so at a
+// moderate rate the audit of deliveries and acknowledgements shares the
+// publishes' syncs instead of adding its own.
 class GroupCommit {
  public:
   // Called after each durable commit, once that batch's operations are
@@ -56,6 +65,10 @@ class GroupCommit {
   Outcome Execute(std::vector<WriteOp> batch);
   void Complete();
 
+ public:
+  static constexpr std::chrono::microseconds kMaxLinger{2000};
+
+ private:
   static constexpr size_t kMaxBatch = 512;
 
   std::unique_ptr<Writer> writer_;  // only touched by thread_
@@ -63,6 +76,10 @@ class GroupCommit {
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<WriteOp> queue_ ABSL_GUARDED_BY(mu_);
+  size_t urgent_queued_ ABSL_GUARDED_BY(mu_) = 0;  // ops in queue_ that may not wait
+  // When the oldest op in queue_ was queued (all queued ops can wait while
+  // urgent_queued_ is 0, so this is when the first of them must go).
+  std::chrono::steady_clock::time_point oldest_queued_at_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status fatal_;  // only touched by thread_
   std::mutex done_mu_;

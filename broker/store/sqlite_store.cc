@@ -8,7 +8,8 @@ namespace {
 // Adapts a typed operation to the writer: the result is kept until the
 // transaction is durable, then handed to `done`.
 template <typename T>
-WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, SqliteStore::Done<T> done) {
+WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, SqliteStore::Done<T> done,
+                bool can_wait = false) {
   auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not applied"));
   return WriteOp{[apply = std::move(apply), result](Writer& w) {
                    *result = apply(w);
@@ -20,7 +21,8 @@ WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, SqliteStore::Do
                    } else {
                      done(status);
                    }
-                 }};
+                 },
+                 can_wait};
 }
 
 }  // namespace
@@ -78,7 +80,7 @@ void SqliteStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence t
   commits_.Submit(
       TypedOp<AckResult>([agency = std::move(agency), name = std::move(name),
                           through](Writer& w) { return w.Acknowledge(agency, name, through); },
-                         std::move(done)));
+                         std::move(done), /*can_wait=*/true));
 }
 
 void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events,
@@ -89,7 +91,7 @@ void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events,
                             }
                             return absl::OkStatus();
                           },
-                          std::move(done)});
+                          std::move(done), /*can_wait=*/true});
 }
 
 }  // namespace safeshare::store

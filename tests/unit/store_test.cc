@@ -397,3 +397,57 @@ TEST_F(StoreTest, ConcurrentPublishesAllCompleteWithDistinctSequences) {
 
 }  // namespace
 }  // namespace safeshare::store
+
+namespace safeshare::store {
+namespace {
+
+// Acknowledgements and delivery audits may wait for a publish to share its
+// commit; with no publish coming they still complete on their own.
+TEST_F(StoreTest, OperationsThatCanWaitCompleteWithoutAPublish) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
+  ASSERT_TRUE(Open("police", "inbox").ok());
+  Completion<bool> delivered;
+  store_->RecordDelivered({DeliveredEvent{{Sequence(1), NotificationId("n"), CaseRef("CASE-1"),
+                                           "ISA-03", "legal_obligation", "p", "h"},
+                                          AgencyId("police"), SubscriptionName("inbox")}},
+                          [cb = delivered.Callback()](absl::Status s) {
+                            cb(s.ok() ? absl::StatusOr<bool>(true) : s);
+                          });
+  EXPECT_TRUE(delivered.Get().ok());
+  auto acked = Ack("police", "inbox", 1);
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  EXPECT_EQ(acked->acknowledged_through, Sequence(1));
+}
+
+// A publish queued behind waiting operations completes after them: the
+// writer keeps the queue's order, lingering or not.
+TEST_F(StoreTest, WaitingOperationsCompleteInQueueOrderWithTheNextPublish) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
+  ASSERT_TRUE(Open("police", "inbox").ok());
+  std::mutex mu;
+  std::vector<std::string> order;
+  Completion<AckResult> acked;
+  Completion<PublishResult> published;
+  store_->Acknowledge(AgencyId("police"), SubscriptionName("inbox"), Sequence(1),
+                      [&, cb = acked.Callback()](absl::StatusOr<AckResult> r) {
+                        {
+                          std::lock_guard lock(mu);
+                          order.push_back("ack");
+                        }
+                        cb(std::move(r));
+                      });
+  store_->Publish(Note("cfs", "k2", {"police"}),
+                  [&, cb = published.Callback()](absl::StatusOr<PublishResult> r) {
+                    {
+                      std::lock_guard lock(mu);
+                      order.push_back("publish");
+                    }
+                    cb(std::move(r));
+                  });
+  ASSERT_TRUE(acked.Get().ok());
+  ASSERT_TRUE(published.Get().ok());
+  EXPECT_THAT(order, ElementsAre("ack", "publish"));
+}
+
+}  // namespace
+}  // namespace safeshare::store
