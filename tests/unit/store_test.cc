@@ -407,12 +407,12 @@ TEST_F(StoreTest, OperationsThatCanWaitCompleteWithoutAPublish) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   ASSERT_TRUE(Open("police", "inbox").ok());
   Completion<bool> delivered;
-  store_->RecordDelivered({DeliveredEvent{{Sequence(1), NotificationId("n"), CaseRef("CASE-1"),
-                                           "ISA-03", "legal_obligation", "p", "h"},
-                                          AgencyId("police"), SubscriptionName("inbox")}},
-                          [cb = delivered.Callback()](absl::Status s) {
-                            cb(s.ok() ? absl::StatusOr<bool>(true) : s);
-                          });
+  store_->RecordDelivered(
+      {DeliveredEvent{{Sequence(1), NotificationId("n"), CaseRef("CASE-1"), "ISA-03",
+                       "legal_obligation", "p", "h"},
+                      AgencyId("police"),
+                      SubscriptionName("inbox")}},
+      [cb = delivered.Callback()](absl::Status s) { cb(s.ok() ? absl::StatusOr<bool>(true) : s); });
   EXPECT_TRUE(delivered.Get().ok());
   auto acked = Ack("police", "inbox", 1);
   ASSERT_TRUE(acked.ok()) << acked.status();
