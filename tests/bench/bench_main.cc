@@ -48,6 +48,10 @@ void AddRunFlags(CLI::App& app, BenchOptions& o, bool& smoke) {
   app.add_option("--broker-pid", o.broker_pid, "pid of that broker, to read its CPU and memory")
       ->needs(broker);
   broker->needs(app.get_option("--pki"));
+  app.add_option("--store-dir", o.store_dir,
+                 "own broker: keep its config, log and store here; a store already there is "
+                 "used as it is")
+      ->excludes(broker);
 }
 
 void ApplySmoke(BenchOptions& o) {

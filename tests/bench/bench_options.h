@@ -22,6 +22,10 @@ struct BenchOptions {
   std::string broker;  // host:port of a running broker; empty = start our own
   std::string pki;     // PKI directory for `broker` (and the ceiling's server cert)
   int broker_pid = 0;  // pid of the external broker, to read its CPU and memory
+  // Own broker only: the directory for its config, log and store, kept
+  // afterwards; a store already there is used as it is (e.g. a prefilled
+  // one, see prefill-store.sh). Empty: a fresh temporary directory.
+  std::string store_dir;
 };
 
 // The hidden mode in which safeshare-bench is the no-op server of the

@@ -99,7 +99,8 @@ absl::Status BenchRun::StartOwnBroker() {
   Progress("making the test PKI and starting safeshare-broker");
   try {
     pki_dir_ = testing::TestPki::Get().dir();
-    broker_ = std::make_unique<testing::BrokerProcess>("", BrokerYaml(flows_));
+    if (!options_.store_dir.empty()) std::filesystem::create_directories(options_.store_dir);
+    broker_ = std::make_unique<testing::BrokerProcess>(options_.store_dir, BrokerYaml(flows_));
   } catch (const std::exception& e) {
     return absl::UnavailableError(e.what());
   }
@@ -200,7 +201,7 @@ void BenchRun::Finish() {
   if (broker_ == nullptr) return;
   if (report_.ok()) {
     std::error_code ignored;  // keep the store and log of a failed run for inspection
-    std::filesystem::remove_all(broker_->dir(), ignored);
+    if (options_.store_dir.empty()) std::filesystem::remove_all(broker_->dir(), ignored);
     std::filesystem::remove_all(pki_dir_, ignored);
   } else {
     Progress("broker store and log kept in " + broker_->dir());
