@@ -2,8 +2,21 @@
 # The whole test suite: dependencies, build, every ctest label (unit,
 # integration, security, fault), then a short smoke run of the benchmark.
 # Usage: tests/run.sh [ctest args...]   e.g. tests/run.sh -L unit
+#
+# Test brokers, PKIs and stores live under build/test-tmp (TMPDIR), emptied
+# at the start of each run and removed when every test passed; after a
+# failure it holds each broker's config, log and store for inspection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/install-deps.sh
 bash tests/build.sh
-ctest --test-dir build --output-on-failure -j2 --timeout 300 "$@"
+export TMPDIR="$PWD/build/test-tmp"
+rm -rf "$TMPDIR"
+mkdir -p "$TMPDIR"
+if ctest --test-dir build --output-on-failure -j2 --timeout 300 "$@"; then
+  rm -rf "$TMPDIR"
+else
+  status=$?
+  echo "tests/run.sh: failed; brokers' files kept in $TMPDIR" >&2
+  exit "$status"
+fi
