@@ -87,6 +87,32 @@ TEST_F(BrokerTest, ReconnectingSubscriberGetsWhatItMissedOnceEachInOrder) {
             7);
 }
 
+// What is ready when the stream can take more goes in one message, in order.
+TEST_F(BrokerTest, BacklogArrivesPackedIntoOneStreamMessageInOrder) {
+  auto police = Connect(broker_, "police");
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(
+        police.Publish(Example("abe_interview_record", "it-pack-" + std::to_string(i))).ok());
+  }
+  auto stub = RawStub(broker_, "cfs");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  v1::SubscribeRequest request;
+  request.set_subscription("cfs-packed");
+  auto reader = stub->Subscribe(&context, request);
+  v1::SubscribeResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  std::vector<uint64_t> sequences;
+  for (const auto& d : message.deliveries()) {
+    sequences.push_back(d.sequence());
+    EXPECT_EQ(d.notification().publisher(), "police");
+    EXPECT_TRUE(d.notification().has_abe_interview_record());
+  }
+  EXPECT_EQ(sequences, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  context.TryCancel();
+  (void)reader->Finish();
+}
+
 TEST_F(BrokerTest, UnacknowledgedDeliveriesAreRedeliveredAfterReconnect) {
   auto police = Connect(broker_, "police");
   ASSERT_TRUE(police.Publish(Example("abe_interview_record", "it-redeliver")).ok());

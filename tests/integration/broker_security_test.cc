@@ -4,21 +4,12 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 
-#include <fstream>
 #include <future>
-#include <sstream>
 
 #include "tests/integration/scenario.h"
 
 namespace safeshare::testing {
 namespace {
-
-std::string Pem(const std::string& file) {
-  std::ifstream in(TestPki::Get().Path(file));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class SecurityTest : public ::testing::Test {
  protected:

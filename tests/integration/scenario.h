@@ -2,6 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +27,23 @@ inline v1::Notification Example(const std::string& name, const std::string& key)
   EXPECT_TRUE(n.ok()) << n.status();
   n->set_idempotency_key(key);
   return *n;
+}
+
+// The text of a file of the test PKI (e.g. "ca.crt", "cfs.key").
+inline std::string Pem(const std::string& file) {
+  std::ifstream in(TestPki::Get().Path(file));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A bare stub over mutual TLS as `agency`, for what the client library hides
+// (e.g. how deliveries are packed into stream messages).
+inline std::unique_ptr<v1::Broker::Stub> RawStub(const BrokerProcess& broker,
+                                                 const std::string& agency) {
+  grpc::SslCredentialsOptions tls{Pem("ca.crt"), Pem(agency + ".key"), Pem(agency + ".crt")};
+  return v1::Broker::NewStub(
+      grpc::CreateChannel("localhost:" + std::to_string(broker.port()), grpc::SslCredentials(tls)));
 }
 
 inline client::Client Connect(const BrokerProcess& broker, const std::string& agency) {
