@@ -42,11 +42,11 @@ void GroupCommit::Submit(WriteOp op) {
   bool wake = true;
   {
     std::lock_guard lock(mu_);
-    if (queue_.empty()) oldest_queued_at_ = std::chrono::steady_clock::now();
     if (!op.can_wait) ++urgent_queued_;
-    // An op that can wait need not wake a writer already lingering for it.
-    wake = !op.can_wait || queue_.empty();
-    queue_.push_back(std::move(op));
+    // An op that can wait need not wake a writer already lingering for it,
+    // unless it fills a batch.
+    wake = !op.can_wait || queue_.empty() || queue_.size() + 1 >= kMaxBatch;
+    queue_.push_back({std::move(op), std::chrono::steady_clock::now()});
   }
   if (wake) wake_.notify_one();
 }
@@ -54,17 +54,19 @@ void GroupCommit::Submit(WriteOp op) {
 std::vector<WriteOp> GroupCommit::TakeBatch() {
   std::unique_lock lock(mu_);
   wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-  if (urgent_queued_ == 0) {  // linger: an urgent op will carry these
-    wake_.wait_until(lock, oldest_queued_at_ + kMaxLinger,
-                     [this] { return stopping_ || urgent_queued_ > 0; });
+  // Only ops that can wait, and not a full batch of them: linger for an
+  // urgent op to carry them, at most kMaxLinger after the oldest was queued.
+  if (!queue_.empty() && urgent_queued_ == 0 && queue_.size() < kMaxBatch) {
+    wake_.wait_until(lock, queue_.front().at + kMaxLinger, [this] {
+      return stopping_ || urgent_queued_ > 0 || queue_.size() >= kMaxBatch;
+    });
   }
   std::vector<WriteOp> batch;
   while (!queue_.empty() && batch.size() < kMaxBatch) {
-    if (!queue_.front().can_wait) --urgent_queued_;
-    batch.push_back(std::move(queue_.front()));
+    if (!queue_.front().op.can_wait) --urgent_queued_;
+    batch.push_back(std::move(queue_.front().op));
     queue_.pop_front();
   }
-  if (!queue_.empty()) oldest_queued_at_ = std::chrono::steady_clock::now();
   return batch;
 }
 

@@ -75,11 +75,12 @@ class GroupCommit {
   CommitListener listener_;
   std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<WriteOp> queue_ ABSL_GUARDED_BY(mu_);
+  struct Queued {
+    WriteOp op;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
   size_t urgent_queued_ ABSL_GUARDED_BY(mu_) = 0;  // ops in queue_ that may not wait
-  // When the oldest op in queue_ was queued (all queued ops can wait while
-  // urgent_queued_ is 0, so this is when the first of them must go).
-  std::chrono::steady_clock::time_point oldest_queued_at_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status fatal_;  // only touched by thread_
   std::mutex done_mu_;
