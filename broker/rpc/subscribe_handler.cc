@@ -181,9 +181,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     if (items.empty()) return Next::kNothing;
     audit_in_flight_ = true;
     std::weak_ptr<SubscribeReactor> weak = shared_from_this();
-    feed_->Dispatched(items, [weak] {  // queued before the first write
-      if (auto self = weak.lock()) self->Audited();
-    });
+    // A full batch suggests a backlog: the next one waits for this audit.
+    feed_->Dispatched(
+        items,
+        [weak] {  // queued before the first write
+          if (auto self = weak.lock()) self->Audited();
+        },
+        /*more_ready=*/items.size() == kBatch);
     for (auto& frame : DeliveryFrames(items)) pending_.push_back(std::move(frame));
     return Next::kWrite;
   }

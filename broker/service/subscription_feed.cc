@@ -39,16 +39,20 @@ absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
   return items;
 }
 
-void SubscriptionFeed::Dispatched(std::vector<FeedItem>& items, std::function<void()> audited) {
+void SubscriptionFeed::Dispatched(std::vector<FeedItem>& items, std::function<void()> audited,
+                                  bool more_ready) {
   std::vector<store::DeliveredEvent> events;
   events.reserve(items.size());
   for (const auto& item : items) events.push_back(item.event);
-  store_.RecordDelivered(std::move(events), [audited = std::move(audited)](absl::Status status) {
-    // A failed audit write is logged by the store; the delivery stands (it
-    // was sent) and the next batch waits for the next commit as usual.
-    (void)status;
-    audited();
-  });
+  store_.RecordDelivered(
+      std::move(events),
+      [audited = std::move(audited)](absl::Status status) {
+        // A failed audit write is logged by the store; the delivery stands (it
+        // was sent) and the next batch waits for the next commit as usual.
+        (void)status;
+        audited();
+      },
+      /*can_wait=*/!more_ready);
 }
 
 std::vector<FeedItem> SubscriptionFeed::FromLog(const RecentLog::Slice& slice) const {

@@ -39,8 +39,10 @@ class SubscriptionFeed {
   // Queues the "delivered" audit entries of `items`; `audited` runs (on the
   // store's completion thread) once they are durable or have failed. A stream
   // polls its next batch only after that, so streams never run ahead of the
-  // audit log and the writer's queue stays bounded.
-  void Dispatched(std::vector<FeedItem>& items, std::function<void()> audited);
+  // audit log and the writer's queue stays bounded. `more_ready`: the stream
+  // has more to send and waits for `audited` (a backlog); otherwise the
+  // entries may ride with the next publish's commit.
+  void Dispatched(std::vector<FeedItem>& items, std::function<void()> audited, bool more_ready);
 
   const AgencyId& agency() const { return agency_; }
 

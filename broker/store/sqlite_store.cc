@@ -84,14 +84,14 @@ void SqliteStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence t
 }
 
 void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events,
-                                  std::function<void(absl::Status)> done) {
+                                  std::function<void(absl::Status)> done, bool can_wait) {
   commits_.Submit(WriteOp{[events = std::move(events)](Writer& w) {
                             for (const auto& e : events) {
                               if (auto st = w.Delivered(e); !st.ok()) return st;
                             }
                             return absl::OkStatus();
                           },
-                          std::move(done), /*can_wait=*/true});
+                          std::move(done), can_wait});
 }
 
 }  // namespace safeshare::store

@@ -48,7 +48,12 @@ class SqliteStore {
   // newly acknowledged delivery.
   void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through, Done<AckResult> done);
   // Audits deliveries handed to a stream; `done` once durable (or failed).
-  void RecordDelivered(std::vector<DeliveredEvent> events, std::function<void(absl::Status)> done);
+  // `can_wait`: nothing waits on `done` to make progress (the stream has
+  // sent everything ready), so the entries may ride with the next publish's
+  // commit (GroupCommit::kMaxLinger); a stream held back by this audit
+  // passes false.
+  void RecordDelivered(std::vector<DeliveredEvent> events, std::function<void(absl::Status)> done,
+                       bool can_wait);
 
   // Up to `limit` deliveries for `agency` after `after`, in commit order.
   absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency, Sequence after,

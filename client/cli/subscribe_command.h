@@ -21,7 +21,8 @@ struct SubscribeFlags {
 CLI::App* AddSubscribeCommand(CLI::App& app, SubscribeFlags& flags);
 
 // Prints each Delivery as one JSON line on stdout, flushed, and only then
-// acknowledges it, so a delivery is never acknowledged before it was written.
+// acknowledges (cumulatively, once per stream message), so a delivery is
+// never acknowledged before it was written.
 int RunSubscribe(const ConnectionFlags& connection, const SubscribeFlags& flags);
 
 }  // namespace safeshare::cli

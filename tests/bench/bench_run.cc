@@ -194,7 +194,7 @@ void BenchRun::Finish() {
   }
   if (tally_.messages() > 0) {
     report_.deliveries_per_message =
-        static_cast<double>(tally_.delivered()) / static_cast<double>(tally_.messages());
+        static_cast<double>(tally_.in_messages()) / static_cast<double>(tally_.messages());
   }
   report_.errors = errors_.count();
   report_.first_error = errors_.first();

@@ -28,7 +28,7 @@ void LoadSubscriber::Start() {
 
 void LoadSubscriber::OnReadDone(bool ok) {
   if (!ok) return;  // the stream ended; OnDone follows
-  shared_.tally->AddMessage();
+  shared_.tally->AddMessage(static_cast<uint64_t>(message_.deliveries_size()));
   for (const auto& delivery : message_.deliveries()) Received(delivery);
   StartRead(&message_);
 }

@@ -5,14 +5,16 @@
 #   prefill-store.sh DIR N
 #
 # DIR holds store.db from a finished `safeshare-bench --store-dir DIR` run
-# (the broker stopped). Its notifications are the templates: each new row
-# copies one of them (real payload bytes, type, routing) under a fresh
-# sequence, id and idempotency key, with the same deliveries and one
+# (the broker stopped). Its notifications are the templates (the first
+# 10,000 that the script did not make): each new row copies one of them (real
+# payload bytes, type, routing) under a fresh sequence, with an id and
+# idempotency key made from that sequence, the same deliveries and one
 # "published" audit entry, so the tables and indexes a publish touches hold N
 # rows. Every bench subscription is then marked acknowledged through the new
 # end, so the next run starts with no backlog. Rows go in chunks of a million
 # with a rollback journal (new pages need no journaling), then the store is
-# put back in WAL mode.
+# put back in WAL mode (also when the script fails). Running it again grows
+# the store further.
 #
 # For measurement only: the copied audit entries carry placeholder hashes,
 # so `safeshare-broker audit` reports the chain broken at the first of them.
@@ -37,6 +39,9 @@ have=$(sqlite3 "$db" "SELECT count(*) FROM notifications")
 missing=$((target > have ? target - have : 0))
 echo "prefill-store.sh: $db holds $have notifications; adding $missing"
 
+# The broker opens the store in WAL mode; leave it so whatever happens.
+trap 'sqlite3 "$db" "PRAGMA journal_mode=WAL;" >/dev/null' EXIT
+
 sql() {
   cat <<SQL
 .bail on
@@ -49,7 +54,7 @@ CREATE TEMP TABLE template(k INTEGER PRIMARY KEY, seq INTEGER, publisher, case_r
 INSERT INTO template(seq, publisher, case_ref, type, purpose, body, content_hash, routed_to,
                      stored_at)
   SELECT seq, publisher, case_ref, type, purpose, body, content_hash, routed_to, stored_at
-  FROM notifications ORDER BY seq;
+  FROM notifications WHERE idempotency_key NOT LIKE 'prefill-%' ORDER BY seq LIMIT 10000;
 CREATE INDEX temp.template_seq ON template(seq);
 CREATE TEMP TABLE template_delivery AS
   SELECT t.k, d.recipient, d.rule, d.lawful_basis
@@ -65,11 +70,11 @@ SQL
 BEGIN;
 CREATE TEMP TABLE batch AS
   WITH RECURSIVE i(n) AS (SELECT $done + 1 UNION ALL SELECT n + 1 FROM i WHERE n < $done + $n)
-  SELECT p.base + i.n AS seq, i.n AS copy, (i.n - 1) % p.templates + 1 AS k FROM i, plan p;
+  SELECT p.base + i.n AS seq, (i.n - 1) % p.templates + 1 AS k FROM i, plan p;
 INSERT INTO notifications(seq, id, publisher, idempotency_key, case_ref, type, purpose, body,
                           content_hash, routed_to, stored_at)
-  SELECT b.seq, printf('00000000-%04x-7000-8000-%012x', b.copy >> 48, b.copy), t.publisher,
-         'prefill-' || b.copy, t.case_ref, t.type, t.purpose, t.body, t.content_hash,
+  SELECT b.seq, printf('00000000-%04x-7000-8000-%012x', b.seq >> 48, b.seq), t.publisher,
+         'prefill-' || b.seq, t.case_ref, t.type, t.purpose, t.body, t.content_hash,
          t.routed_to, t.stored_at
   FROM batch b JOIN template t ON t.k = b.k ORDER BY b.seq;
 INSERT INTO deliveries(recipient, seq, rule, lawful_basis)
@@ -78,7 +83,7 @@ INSERT INTO deliveries(recipient, seq, rule, lawful_basis)
 INSERT INTO audit(at, actor, action, notification_id, case_ref, recipient, subscription, rule,
                   lawful_basis, purpose, detail, content_hash, prev_hash, entry_hash)
   SELECT t.stored_at, t.publisher, 'published',
-         printf('00000000-%04x-7000-8000-%012x', b.copy >> 48, b.copy), t.case_ref, '', '', '',
+         printf('00000000-%04x-7000-8000-%012x', b.seq >> 48, b.seq), t.case_ref, '', '', '',
          '', t.purpose, t.type || ' sequence ' || b.seq || ' routed to [' || t.routed_to
          || '] (prefill)', t.content_hash, 'prefill', 'prefill'
   FROM batch b JOIN template t ON t.k = b.k ORDER BY b.seq;

@@ -39,11 +39,15 @@ class DeliveryTally {
  public:
   void AddExpected(uint64_t n) { expected_.fetch_add(n, std::memory_order_relaxed); }
   void AddDelivered() { delivered_.fetch_add(1, std::memory_order_relaxed); }
-  // One Subscribe stream message (it may carry several deliveries).
-  void AddMessage() { messages_.fetch_add(1, std::memory_order_relaxed); }
+  // One Subscribe stream message carrying `deliveries` (of any run).
+  void AddMessage(uint64_t deliveries) {
+    messages_.fetch_add(1, std::memory_order_relaxed);
+    in_messages_.fetch_add(deliveries, std::memory_order_relaxed);
+  }
   uint64_t expected() const { return expected_.load(std::memory_order_relaxed); }
   uint64_t delivered() const { return delivered_.load(std::memory_order_relaxed); }
   uint64_t messages() const { return messages_.load(std::memory_order_relaxed); }
+  uint64_t in_messages() const { return in_messages_.load(std::memory_order_relaxed); }
 
   // Waits (polling every 10 ms) until delivered >= expected, or `deadline`.
   // Returns the number still missing.
@@ -53,6 +57,7 @@ class DeliveryTally {
   std::atomic<uint64_t> expected_{0};
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> messages_{0};
+  std::atomic<uint64_t> in_messages_{0};
 };
 
 // The first error of the run (for the report) and how many there were.

@@ -52,7 +52,7 @@ inline client::Client Connect(const BrokerProcess& broker, const std::string& ag
   return std::move(*c);
 }
 
-// Receives exactly `count` deliveries (acknowledging each unless told not
+// Receives exactly `count` deliveries (acknowledging them unless told not
 // to), failing the test if they do not arrive within 20 seconds.
 inline std::vector<v1::Delivery> Receive(client::Client& c, const std::string& subscription,
                                          uint64_t count, bool acknowledge = true) {

@@ -252,7 +252,8 @@ TEST_F(ServiceTest, DispatchedDeliveriesAreAuditedBeforeTheAcknowledgement) {
   ASSERT_TRUE(items.ok());
   ASSERT_EQ(items->size(), 2u);
   std::promise<void> audited;
-  (*feed)->Dispatched(*items, [&audited] { audited.set_value(); });
+  (*feed)->Dispatched(
+      *items, [&audited] { audited.set_value(); }, /*more_ready=*/false);
   ASSERT_EQ(audited.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
   ASSERT_TRUE(Ack(kPolice, "police-feed", 2).ok());
 
@@ -283,7 +284,9 @@ TEST_F(ServiceTest, OnlyDispatchedDeliveriesAreAudited) {
   ASSERT_TRUE(items.ok());
   ASSERT_EQ(items->size(), 2u);
   std::vector<service::FeedItem> first_only{(*items)[0]};
-  (*feed)->Dispatched(first_only, [] {});  // the stream broke before the second was polled
+  (*feed)->Dispatched(
+      first_only, [] {}, /*more_ready=*/true);  // the stream broke before the
+                                                // second was polled
   feed->reset();
   ASSERT_TRUE(Subscribe(kPolice, "police-feed").ok());  // queued after the audit write
   const auto delivered = Audit(audit::Action::kDelivered);

@@ -282,7 +282,7 @@ TEST_F(StoreTest, AuditRecordsEachActionAndTheChainVerifies) {
                        "legal_obligation", "PURPOSE_STRATEGY_DISCUSSION", hash},
                       AgencyId("police"),
                       SubscriptionName("feed")}},
-      [&](absl::Status s) { delivered.set_value(s); });
+      [&](absl::Status s) { delivered.set_value(s); }, /*can_wait=*/false);
   ASSERT_TRUE(Ack("police", "feed", 1).ok());  // queued after, so written after
   ASSERT_TRUE(delivered.get_future().get().ok());
 
@@ -395,12 +395,6 @@ TEST_F(StoreTest, ConcurrentPublishesAllCompleteWithDistinctSequences) {
   EXPECT_TRUE(audit::VerifyChain(audit).ok());
 }
 
-}  // namespace
-}  // namespace safeshare::store
-
-namespace safeshare::store {
-namespace {
-
 // Acknowledgements and delivery audits may wait for a publish to share its
 // commit; with no publish coming they still complete on their own.
 TEST_F(StoreTest, OperationsThatCanWaitCompleteWithoutAPublish) {
@@ -412,16 +406,17 @@ TEST_F(StoreTest, OperationsThatCanWaitCompleteWithoutAPublish) {
                        "legal_obligation", "p", "h"},
                       AgencyId("police"),
                       SubscriptionName("inbox")}},
-      [cb = delivered.Callback()](absl::Status s) { cb(s.ok() ? absl::StatusOr<bool>(true) : s); });
+      [cb = delivered.Callback()](absl::Status s) { cb(s.ok() ? absl::StatusOr<bool>(true) : s); },
+      /*can_wait=*/true);
   EXPECT_TRUE(delivered.Get().ok());
   auto acked = Ack("police", "inbox", 1);
   ASSERT_TRUE(acked.ok()) << acked.status();
   EXPECT_EQ(acked->acknowledged_through, Sequence(1));
 }
 
-// A publish queued behind waiting operations completes after them: the
+// A publish queued behind an operation that can wait completes after it: the
 // writer keeps the queue's order, lingering or not.
-TEST_F(StoreTest, WaitingOperationsCompleteInQueueOrderWithTheNextPublish) {
+TEST_F(StoreTest, OperationsThatCanWaitKeepTheirPlaceInTheQueue) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   ASSERT_TRUE(Open("police", "inbox").ok());
   std::mutex mu;
