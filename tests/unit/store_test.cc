@@ -414,6 +414,31 @@ TEST_F(StoreTest, OperationsThatCanWaitCompleteWithoutAPublish) {
   EXPECT_EQ(acked->acknowledged_through, Sequence(1));
 }
 
+// With nothing urgent queued, an operation that can wait is held for the
+// whole linger (a lower bound the writer guarantees, so this cannot flake):
+// it is waiting for a publish to share the sync, not committed on its own.
+TEST_F(StoreTest, OperationThatCanWaitLingersForAPublishBeforeCommittingAlone) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
+  ASSERT_TRUE(Open("police", "inbox").ok());
+  std::atomic<int64_t> done_at{0};
+  Completion<bool> delivered;
+  const auto queued_at = std::chrono::steady_clock::now();
+  store_->RecordDelivered(
+      {DeliveredEvent{{Sequence(1), NotificationId("n"), CaseRef("CASE-1"), "ISA-03",
+                       "legal_obligation", "p", "h"},
+                      AgencyId("police"),
+                      SubscriptionName("inbox")}},
+      [&done_at, cb = delivered.Callback()](absl::Status s) {
+        done_at = std::chrono::steady_clock::now().time_since_epoch().count();
+        cb(s.ok() ? absl::StatusOr<bool>(true) : s);
+      },
+      /*can_wait=*/true);
+  ASSERT_TRUE(delivered.Get().ok());
+  const std::chrono::steady_clock::duration waited(done_at.load() -
+                                                   queued_at.time_since_epoch().count());
+  EXPECT_GE(waited, GroupCommit::kMaxLinger);
+}
+
 // A publish queued behind an operation that can wait completes after it: the
 // writer keeps the queue's order, lingering or not.
 TEST_F(StoreTest, OperationsThatCanWaitKeepTheirPlaceInTheQueue) {
