@@ -70,10 +70,12 @@ SQL
 BEGIN;
 CREATE TEMP TABLE batch AS
   WITH RECURSIVE i(n) AS (SELECT $done + 1 UNION ALL SELECT n + 1 FROM i WHERE n < $done + $n)
-  SELECT p.base + i.n AS seq, (i.n - 1) % p.templates + 1 AS k FROM i, plan p;
+  SELECT p.base + i.n AS seq, (i.n - 1) % p.templates + 1 AS k,
+         printf('00000000-%04x-7000-8000-%012x', (p.base + i.n) >> 48, p.base + i.n) AS id
+  FROM i, plan p;
 INSERT INTO notifications(seq, id, publisher, idempotency_key, case_ref, type, purpose, body,
                           content_hash, routed_to, stored_at)
-  SELECT b.seq, printf('00000000-%04x-7000-8000-%012x', b.seq >> 48, b.seq), t.publisher,
+  SELECT b.seq, b.id, t.publisher,
          'prefill-' || b.seq, t.case_ref, t.type, t.purpose, t.body, t.content_hash,
          t.routed_to, t.stored_at
   FROM batch b JOIN template t ON t.k = b.k ORDER BY b.seq;
@@ -82,8 +84,7 @@ INSERT INTO deliveries(recipient, seq, rule, lawful_basis)
   FROM batch b JOIN template_delivery d ON d.k = b.k ORDER BY b.seq;
 INSERT INTO audit(at, actor, action, notification_id, case_ref, recipient, subscription, rule,
                   lawful_basis, purpose, detail, content_hash, prev_hash, entry_hash)
-  SELECT t.stored_at, t.publisher, 'published',
-         printf('00000000-%04x-7000-8000-%012x', b.seq >> 48, b.seq), t.case_ref, '', '', '',
+  SELECT t.stored_at, t.publisher, 'published', b.id, t.case_ref, '', '', '',
          '', t.purpose, t.type || ' sequence ' || b.seq || ' routed to [' || t.routed_to
          || '] (prefill)', t.content_hash, 'prefill', 'prefill'
   FROM batch b JOIN template t ON t.k = b.k ORDER BY b.seq;

@@ -12,6 +12,16 @@ namespace {
 
 class BrokerTest : public ::testing::Test {
  protected:
+  // Publishes ABE records keyed `<prefix>-<i>` for i in [first, last] as police
+  // (call under ASSERT_NO_FATAL_FAILURE).
+  static void PublishAbeRecords(client::Client& police, const std::string& prefix, int first,
+                                int last) {
+    for (int i = first; i <= last; ++i) {
+      ASSERT_TRUE(
+          police.Publish(Example("abe_interview_record", prefix + "-" + std::to_string(i))).ok());
+    }
+  }
+
   BrokerProcess broker_;
 };
 
@@ -66,16 +76,10 @@ TEST_F(BrokerTest, AgencyNotAllowedATypeGetsNothingAndTheRefusalIsAudited) {
 
 TEST_F(BrokerTest, ReconnectingSubscriberGetsWhatItMissedOnceEachInOrder) {
   auto police = Connect(broker_, "police");
-  for (int i = 1; i <= 5; ++i) {
-    ASSERT_TRUE(
-        police.Publish(Example("abe_interview_record", "it-abe-" + std::to_string(i))).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(PublishAbeRecords(police, "it-abe", 1, 5));
   auto cfs = Connect(broker_, "cfs");
   auto first = Receive(cfs, "cfs-inbox", 2);  // acknowledges 1 and 2, then disconnects
-  for (int i = 6; i <= 7; ++i) {
-    ASSERT_TRUE(
-        police.Publish(Example("abe_interview_record", "it-abe-" + std::to_string(i))).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(PublishAbeRecords(police, "it-abe", 6, 7));
   auto rest = Receive(cfs, "cfs-inbox", 5);
   std::vector<uint64_t> sequences;
   for (const auto& d : first) sequences.push_back(d.sequence());
@@ -90,10 +94,7 @@ TEST_F(BrokerTest, ReconnectingSubscriberGetsWhatItMissedOnceEachInOrder) {
 // What is ready when the stream can take more goes in one message, in order.
 TEST_F(BrokerTest, BacklogArrivesPackedIntoOneStreamMessageInOrder) {
   auto police = Connect(broker_, "police");
-  for (int i = 1; i <= 5; ++i) {
-    ASSERT_TRUE(
-        police.Publish(Example("abe_interview_record", "it-pack-" + std::to_string(i))).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(PublishAbeRecords(police, "it-pack", 1, 5));
   auto stub = RawStub(broker_, "cfs");
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
