@@ -13,7 +13,7 @@
 #include "broker/identity/agency_directory.h"
 #include "broker/ops/termination_signal.h"
 #include "broker/policy/sharing_policy.h"
-#include "broker/routing/router.h"
+#include "broker/routing/policy_snapshot.h"
 #include "broker/rpc/server.h"
 #include "broker/service/broker_service.h"
 #include "broker/store/audit_log_reader.h"
@@ -53,26 +53,32 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   if (!options.ok()) return Fail(options.status());
   auto store = ss::store::SqliteStore::Open(config.store_path);
   if (!store.ok()) return Fail(store.status());
-  const ss::policy::SharingPolicy policy(config.agencies, config.sharing);
-  const ss::routing::Router router(policy);
+  const ss::routing::PolicyHolder policy(ss::routing::MakePolicy(
+      ss::policy::SharingPolicy(config.agencies, config.sharing), "config"));
   const ss::identity::AgencyDirectory directory(config.agencies);
-  ss::service::BrokerService service(policy, router, **store);
+  ss::service::BrokerService service(policy, **store);
   ss::rpc::BrokerRpc rpc(service, directory);
   auto running = ss::rpc::StartServer(*options, rpc);
   if (!running.ok()) return Fail(running.status());
+  auto* health = running->server->GetHealthCheckService();
+  (*store)->SetFailureListener([health](const absl::Status&) { health->SetServingStatus(false); });
   const auto log = ModuleLogger("main");
   log->info("listening on port {} with mutual TLS; store {}", running->port,
             config.store_path.string());
   if (!port_file.empty()) std::ofstream(port_file) << running->port << "\n";
   const int signal = ss::ops::WaitForTerminationSignal();
   log->info("signal {} received; shutting down", signal);
+  // Order matters: refuse new work, end the streams, let accepted calls
+  // finish (their writes complete within milliseconds), then drain and
+  // close the store while everything its callbacks reference is alive.
+  health->SetServingStatus(false);
+  service.StopAccepting();
   rpc.StopStreams();
-  // In-flight publishes answer within milliseconds; the deadline only bounds
-  // how long idle client connections may delay the exit.
-  running->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  running->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   rpc.Drain();
+  (*store)->Close();
   log->info("stopped cleanly");
-  return 0;  // the store completes queued writes as it closes
+  return 0;
 }
 
 // Prints the audit trail and verifies its hash chain. Exit 0 when intact.

@@ -18,13 +18,17 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
       return {grpc::StatusCode::UNAUTHENTICATED, message};
     case absl::StatusCode::kFailedPrecondition:
       return {grpc::StatusCode::FAILED_PRECONDITION, message};
+    // The store words these for the client: disk full or overloaded (retry
+    // later), busy, shutting down, or failed (a retry cannot work until an
+    // operator restores it); never with internal detail.
     case absl::StatusCode::kResourceExhausted:
-      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
-              "the broker cannot store more right now; retry later with the same idempotency key"};
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, message};
     case absl::StatusCode::kUnavailable:
-      return {grpc::StatusCode::UNAVAILABLE,
-              "the broker cannot store this right now; nothing was stored; retry with the same "
-              "idempotency key"};
+      return {grpc::StatusCode::UNAVAILABLE, message};
+    case absl::StatusCode::kDataLoss:
+      return {grpc::StatusCode::DATA_LOSS,
+              "stored data failed its integrity check, so it is not served; the broker's "
+              "operator has been alerted and must restore the store from a backup"};
     case absl::StatusCode::kCancelled:
       return {grpc::StatusCode::CANCELLED, message};
     default:

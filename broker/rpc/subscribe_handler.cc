@@ -2,13 +2,10 @@
 
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 
-#include <mutex>
-
 #include <boost/asio/post.hpp>
-
-#include "absl/base/thread_annotations.h"
 
 #include "broker/core/logging.h"
 #include "broker/rpc/broker_rpc.h"
@@ -19,14 +16,14 @@
 namespace safeshare::rpc {
 namespace {
 
-using Feed = std::unique_ptr<service::SubscriptionFeed>;
-
-// One Subscribe stream. State is guarded by mu_, and gRPC is never called
-// with mu_ held (a reaction may run inline). A completed write continues
-// inline from the in-memory tail; commit wake-ups and reads that must go to
-// the store run on the feed pool, never on gRPC's or the store's threads.
-// The reactor owns itself (self_) from Start/Reject until gRPC's OnDone.
+// One Subscribe stream: the gRPC end of a service::DeliverySession, which
+// decides what is sent and when. This adapter only turns batches into
+// frames, writes them one at a time, and finishes the call, never while a
+// write is outstanding. gRPC is never called with mu_ held (a reaction may
+// run inline). The reactor owns itself (self_) from Start/Reject until
+// gRPC's OnDone.
 class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
+                               public service::DeliverySink,
                                public std::enable_shared_from_this<SubscribeReactor> {
  public:
   SubscribeReactor(service::BrokerService& service, StreamRegistry& streams,
@@ -38,14 +35,15 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     std::weak_ptr<SubscribeReactor> weak = self_;
     stream_token_ = streams_.Add([weak] {
       if (auto self = weak.lock()) {
-        self->RequestFinish({grpc::StatusCode::UNAVAILABLE,
-                             "the broker is shutting down; reconnect to resume after your last "
-                             "acknowledged delivery"});
+        self->End(absl::UnavailableError(
+            "the broker is shutting down; reconnect to resume after your last acknowledged "
+            "delivery"));
       }
     });
-    service_.Subscribe(caller, subscription, [weak](absl::StatusOr<Feed> feed) {
-      if (auto self = weak.lock()) self->Opened(std::move(feed));
-    });
+    service_.Subscribe(caller, subscription,
+                       [weak](absl::StatusOr<std::unique_ptr<service::SubscriptionFeed>> feed) {
+                         if (auto self = weak.lock()) self->Opened(std::move(feed));
+                       });
   }
 
   // Ends the call at once, e.g. for an unidentified caller.
@@ -54,57 +52,68 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     RequestFinish(std::move(status));
   }
 
+  // service::DeliverySink
+  void Send(std::vector<service::FeedItem> items) override {
+    {
+      std::lock_guard lock(mu_);
+      if (finished_) return;
+      for (auto& frame : DeliveryFrames(items)) pending_.push_back(std::move(frame));
+      frames_left_.push_back(pending_.size() + (writing_ ? 1 : 0));
+    }
+    Continue();
+  }
+  void End(absl::Status status) override { RequestFinish(ToGrpcStatus(status)); }
+
   void OnWriteDone(bool ok) override {
+    bool batch_written = false;
     {
       std::lock_guard lock(mu_);
       writing_ = false;
       if (!ok && !finished_) FinishLocked({grpc::StatusCode::UNAVAILABLE, "stream broken"});
+      batch_written = ok && FrameWritten();
     }
-    Continue(/*may_read_store=*/false);
+    if (batch_written) {
+      if (auto session = Session()) session->Sent();
+    }
+    Continue();
   }
   void OnCancel() override { RequestFinish(grpc::Status::CANCELLED); }
   void OnDone() override {
     streams_.Remove(stream_token_);
     std::shared_ptr<SubscribeReactor> last;
+    std::shared_ptr<service::DeliverySession> session;
     {
       std::lock_guard lock(mu_);
-      done_ = true;
-      if (hub_token_ != 0) service_.hub().Remove(hub_token_);
-      feed_.reset();
+      session = std::move(session_);
       last = std::move(self_);
     }
-    // `last` (or the last posted job) frees the reactor after the lock is released.
+    if (session) session->Stop();
+    // `last` (or the session's last job) frees the reactor after the lock is released.
   }
 
  private:
-  static constexpr size_t kBatch = 128;
-  enum class Next { kNothing, kWrite, kFinish, kReadStore };
-
-  void Opened(absl::StatusOr<Feed> feed) {
+  void Opened(absl::StatusOr<std::unique_ptr<service::SubscriptionFeed>> feed) {
     if (!feed.ok()) return RequestFinish(ToGrpcStatus(feed.status()));
-    {
-      std::lock_guard lock(mu_);
-      if (finished_ || done_) return;
-      std::weak_ptr<SubscribeReactor> weak = shared_from_this();
-      hub_token_ = service_.hub().Add((*feed)->agency(), [weak] {
-        if (auto self = weak.lock()) self->Post(/*may_read_store=*/false);
-      });
-      feed_ = std::move(*feed);
-    }
-    Post(/*may_read_store=*/true);
+    auto executor = [&pool = pool_](std::function<void()> job) {
+      boost::asio::post(pool, std::move(job));
+    };
+    auto session = service_.StartDelivery(std::move(*feed), executor, weak_from_this());
+    std::lock_guard lock(mu_);
+    if (finished_) return session->Stop();
+    session_ = std::move(session);
   }
 
-  void Post(bool may_read_store) {
-    boost::asio::post(
-        pool_, [self = shared_from_this(), may_read_store] { self->Continue(may_read_store); });
+  std::shared_ptr<service::DeliverySession> Session() {
+    std::lock_guard lock(mu_);
+    return session_;
   }
 
-  void Audited() {
-    {
-      std::lock_guard lock(mu_);
-      audit_in_flight_ = false;
-    }
-    Post(/*may_read_store=*/false);  // not on the store's completion thread
+  // Counts one written frame; true when it completed the oldest batch.
+  bool FrameWritten() {
+    for (auto& left : frames_left_) --left;
+    if (frames_left_.empty() || frames_left_.front() != 0) return false;
+    frames_left_.pop_front();
+    return true;
   }
 
   void RequestFinish(grpc::Status status) {
@@ -113,7 +122,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       if (finished_) return;
       FinishLocked(std::move(status));
     }
-    Continue(false);
+    Continue();
   }
 
   // Finish may not overlap a write; one requested mid-write waits for it.
@@ -123,73 +132,25 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   // Decides under the lock, then acts on gRPC without it.
-  void Continue(bool may_read_store) {
+  void Continue() {
+    enum { kNothing, kWrite, kFinish } next = kNothing;
     grpc::Status status;
-    Next next;
     {
       std::lock_guard lock(mu_);
-      next = Decide(may_read_store);
-      if (next == Next::kFinish) status = *finish_status_;
-    }
-    switch (next) {
-      case Next::kWrite:
-        return StartWrite(&frame_);
-      case Next::kFinish:
-        return Finish(status);
-      case Next::kReadStore:
-        return Post(/*may_read_store=*/true);
-      case Next::kNothing:
-        return;
-    }
-  }
-
-  Next Decide(bool may_read_store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (writing_ || finish_sent_) return Next::kNothing;
-    if (finished_) {
-      finish_sent_ = true;
-      return Next::kFinish;
-    }
-    if (feed_ == nullptr) return Next::kNothing;
-    if (pending_.empty()) {
-      auto refill = Refill(may_read_store);
-      if (refill != Next::kWrite) return refill;
-    }
-    writing_ = true;
-    frame_ = std::move(pending_.front());
-    pending_.pop_front();
-    return Next::kWrite;
-  }
-
-  Next Refill(bool may_read_store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    // At most one batch's audit in the writer's queue per stream: backpressure
-    // from the audit log to delivery (its completion calls Continue again).
-    if (audit_in_flight_) return Next::kNothing;
-    std::vector<service::FeedItem> items;
-    if (auto recent = feed_->PollRecent(kBatch)) {
-      items = std::move(*recent);
-    } else if (!may_read_store) {
-      return Next::kReadStore;
-    } else {
-      auto stored = feed_->Poll(kBatch);
-      if (!stored.ok()) {
-        FinishLocked(ToGrpcStatus(stored.status()));
+      if (writing_ || finish_sent_) return;
+      if (finished_) {
         finish_sent_ = true;
-        return Next::kFinish;
+        next = kFinish;
+        status = *finish_status_;
+      } else if (!pending_.empty()) {
+        writing_ = true;
+        frame_ = std::move(pending_.front());
+        pending_.pop_front();
+        next = kWrite;
       }
-      items = std::move(*stored);
     }
-    if (items.empty()) return Next::kNothing;
-    audit_in_flight_ = true;
-    std::weak_ptr<SubscribeReactor> weak = shared_from_this();
-    // A full batch suggests a backlog: the next one waits for this audit.
-    feed_->Dispatched(
-        items,
-        [weak] {  // queued before the first write
-          if (auto self = weak.lock()) self->Audited();
-        },
-        /*more_ready=*/items.size() == kBatch);
-    for (auto& frame : DeliveryFrames(items)) pending_.push_back(std::move(frame));
-    return Next::kWrite;
+    if (next == kWrite) StartWrite(&frame_);
+    if (next == kFinish) Finish(status);
   }
 
   service::BrokerService& service_;
@@ -197,17 +158,17 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   boost::asio::thread_pool& pool_;
   uint64_t stream_token_ = 0;  // set before gRPC sees the reactor
   std::mutex mu_;
-  uint64_t hub_token_ ABSL_GUARDED_BY(mu_) = 0;
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
-  std::shared_ptr<SubscribeReactor> self_ ABSL_GUARDED_BY(mu_);
-  Feed feed_ ABSL_GUARDED_BY(mu_);
-  std::deque<grpc::ByteBuffer> pending_ ABSL_GUARDED_BY(mu_);
+  // All guarded by mu_.
+  std::shared_ptr<SubscribeReactor> self_;
+  std::shared_ptr<service::DeliverySession> session_;
+  std::deque<grpc::ByteBuffer> pending_;
+  // Per batch sent, the frames to write before it is all written.
+  std::deque<size_t> frames_left_;
   grpc::ByteBuffer frame_;  // the one being written; owned by gRPC meanwhile
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool audit_in_flight_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;     // finish requested
-  bool finish_sent_ ABSL_GUARDED_BY(mu_) = false;  // Finish called
-  std::optional<grpc::Status> finish_status_ ABSL_GUARDED_BY(mu_);
+  bool writing_ = false;
+  bool finished_ = false;     // finish requested
+  bool finish_sent_ = false;  // Finish called
+  std::optional<grpc::Status> finish_status_;
 };
 
 }  // namespace

@@ -35,22 +35,24 @@ absl::Status CheckSubscriptionName(const std::string& name) {
 
 }  // namespace
 
-BrokerService::BrokerService(const policy::SharingPolicy& policy, const routing::Router& router,
-                             store::SqliteStore& store, size_t recent_log_bytes)
-    : policy_(policy), router_(router), store_(store), recent_(recent_log_bytes) {
+BrokerService::BrokerService(const routing::PolicyHolder& policy, store::Store& store,
+                             size_t recent_log_bytes)
+    : policy_(policy), store_(store), recent_(recent_log_bytes) {
   store_.SetCommitListener([this](const std::set<AgencyId>& agencies) { hub_.Wake(agencies); });
 }
 
 void BrokerService::Publish(const identity::Caller& caller, const v1::Notification& n,
                             Done<store::PublishResult> done) {
+  if (!accepting_) return done(store::errors::ShuttingDown());
   const auto type = schema::TypeOf(n);
   if (auto valid = schema::ValidateForPublish(n); !valid.ok()) {
     return Refuse(caller, n, std::move(valid), std::move(done));
   }
-  if (auto allowed = policy_.MayPublish(caller.role, type); !allowed.ok()) {
+  const auto policy = policy_.Current();
+  if (auto allowed = policy->policy.MayPublish(caller.role, type); !allowed.ok()) {
     return Refuse(caller, n, std::move(allowed), std::move(done));
   }
-  auto record = Prepare(caller, n, type);
+  auto record = Prepare(caller, n, type, *policy);
   Log()->debug("publish {} {} case {} by {}", record.type, record.id.value(),
                record.case_ref.value(), caller.agency.value());
   auto logged = Logging(record, std::move(done));
@@ -74,8 +76,8 @@ BrokerService::Done<store::PublishResult> BrokerService::Logging(
 }
 
 store::NewNotification BrokerService::Prepare(const identity::Caller& caller,
-                                              const v1::Notification& n,
-                                              std::string_view type) const {
+                                              const v1::Notification& n, std::string_view type,
+                                              const routing::PolicySnapshot& policy) const {
   store::NewNotification record{NotificationId(NewUuidV7()), caller.agency,
                                 n.idempotency_key(),         CaseRef(n.case_ref()),
                                 std::string(type),           v1::Purpose_Name(n.purpose())};
@@ -85,7 +87,7 @@ store::NewNotification BrokerService::Prepare(const identity::Caller& caller,
   AppendStringField(v1::Notification::kPublisherFieldNumber, caller.agency.value(), *body);
   record.content_hash = audit::ContentHash(*body);
   record.body = std::move(body);
-  const auto& decision = router_.Decide(caller.agency, type);
+  const auto& decision = policy.router.Decide(caller.agency, type);
   for (const auto& route : decision.routes) {
     record.recipients.push_back(store::Recipient{route.recipient, route.rule, route.lawful_basis});
   }
@@ -110,6 +112,7 @@ void BrokerService::Refuse(const identity::Caller& caller, const v1::Notificatio
 
 void BrokerService::Subscribe(const identity::Caller& caller, const std::string& subscription,
                               Done<std::unique_ptr<SubscriptionFeed>> done) {
+  if (!accepting_) return done(store::errors::ShuttingDown());
   if (auto valid = CheckSubscriptionName(subscription); !valid.ok()) return done(valid);
   store_.OpenSubscription(caller.agency, SubscriptionName(subscription),
                           [this, agency = caller.agency, subscription,
@@ -124,12 +127,19 @@ void BrokerService::Subscribe(const identity::Caller& caller, const std::string&
 
 void BrokerService::Acknowledge(const identity::Caller& caller, const std::string& subscription,
                                 uint64_t sequence, Done<store::AckResult> done) {
+  if (!accepting_) return done(store::errors::ShuttingDown());
   if (auto valid = CheckSubscriptionName(subscription); !valid.ok()) return done(valid);
   if (sequence == 0)
     return done(
         absl::InvalidArgumentError("sequence: give the sequence of a delivery you received"));
   store_.Acknowledge(caller.agency, SubscriptionName(subscription), Sequence(sequence),
                      std::move(done));
+}
+
+std::shared_ptr<DeliverySession> BrokerService::StartDelivery(
+    std::unique_ptr<SubscriptionFeed> feed, Executor executor, std::weak_ptr<DeliverySink> sink) {
+  return DeliverySession::Start(store_, hub_, std::move(feed), std::move(executor),
+                                std::move(sink));
 }
 
 }  // namespace safeshare::service

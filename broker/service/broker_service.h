@@ -3,14 +3,16 @@
 #include <functional>
 #include <memory>
 
+#include <atomic>
 #include "absl/status/statusor.h"
 #include "broker/identity/agency_directory.h"
-#include "broker/policy/sharing_policy.h"
-#include "broker/routing/router.h"
+
+#include "broker/routing/policy_snapshot.h"
 #include "broker/service/delivery_hub.h"
+#include "broker/service/delivery_session.h"
 #include "broker/service/recent_log.h"
 #include "broker/service/subscription_feed.h"
-#include "broker/store/sqlite_store.h"
+#include "broker/store/store.h"
 #include "safeshare/v1/broker.pb.h"
 
 namespace safeshare::service {
@@ -24,9 +26,10 @@ class BrokerService {
   template <typename T>
   using Done = std::function<void(absl::StatusOr<T>)>;
 
-  // `recent_log_bytes` bounds the in-memory tail used for fan-out.
-  BrokerService(const policy::SharingPolicy& policy, const routing::Router& router,
-                store::SqliteStore& store, size_t recent_log_bytes = 64 << 20);
+  // `recent_log_bytes` bounds the in-memory tail used for fan-out. Each
+  // publish is decided under the policy snapshot current when it arrives.
+  BrokerService(const routing::PolicyHolder& policy, store::Store& store,
+                size_t recent_log_bytes = 64 << 20);
 
   // Validate, authorize, route, persist with audit, then answer. A refused
   // publish is audited before the refusal is answered.
@@ -41,20 +44,30 @@ class BrokerService {
   void Acknowledge(const identity::Caller& caller, const std::string& subscription,
                    uint64_t sequence, Done<store::AckResult> done);
 
+  // Delivers what `feed` has to `sink`, fail closed (see DeliverySession).
+  std::shared_ptr<DeliverySession> StartDelivery(std::unique_ptr<SubscriptionFeed> feed,
+                                                 Executor executor,
+                                                 std::weak_ptr<DeliverySink> sink);
+
+  // From now on every call is answered UNAVAILABLE "shutting down" (nothing
+  // is stored); calls already accepted complete. For a clean shutdown.
+  void StopAccepting() { accepting_ = false; }
+
   DeliveryHub& hub() { return hub_; }
 
  private:
   void Refuse(const identity::Caller& caller, const v1::Notification& n, absl::Status why,
               Done<store::PublishResult> done);
   store::NewNotification Prepare(const identity::Caller& caller, const v1::Notification& n,
-                                 std::string_view type) const;
+                                 std::string_view type,
+                                 const routing::PolicySnapshot& policy) const;
   // Makes `done` also put a newly stored notification on the recent log.
   Done<store::PublishResult> Logging(const store::NewNotification& record,
                                      Done<store::PublishResult> done);
 
-  const policy::SharingPolicy& policy_;
-  const routing::Router& router_;
-  store::SqliteStore& store_;
+  const routing::PolicyHolder& policy_;
+  store::Store& store_;
+  std::atomic<bool> accepting_{true};
   DeliveryHub hub_;
   RecentLog recent_;
 };

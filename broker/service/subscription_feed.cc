@@ -17,8 +17,8 @@ v1::LawfulBasis LawfulBasisOf(std::string_view config_name) {
 
 }  // namespace
 
-SubscriptionFeed::SubscriptionFeed(store::SqliteStore& store, const RecentLog& recent,
-                                   AgencyId agency, SubscriptionName name, Sequence after)
+SubscriptionFeed::SubscriptionFeed(store::Store& store, const RecentLog& recent, AgencyId agency,
+                                   SubscriptionName name, Sequence after)
     : store_(store),
       recent_(recent),
       agency_(std::move(agency)),
@@ -37,22 +37,6 @@ absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
   auto items = FromStore(max);
   if (items.ok() && !items->empty()) polled_through_ = items->back().event.sequence;
   return items;
-}
-
-void SubscriptionFeed::Dispatched(std::vector<FeedItem>& items, std::function<void()> audited,
-                                  bool more_ready) {
-  std::vector<store::DeliveredEvent> events;
-  events.reserve(items.size());
-  for (const auto& item : items) events.push_back(item.event);
-  store_.RecordDelivered(
-      std::move(events),
-      [audited = std::move(audited)](absl::Status status) {
-        // A failed audit write is logged by the store; the delivery stands (it
-        // was sent) and the next batch waits for the next commit as usual.
-        (void)status;
-        audited();
-      },
-      /*can_wait=*/!more_ready);
 }
 
 std::vector<FeedItem> SubscriptionFeed::FromLog(const RecentLog::Slice& slice) const {

@@ -1,47 +1,85 @@
 #include "broker/store/group_commit.h"
 
-#include <chrono>
-
 #include "broker/core/logging.h"
+#include "broker/store/store.h"
 
 namespace safeshare::store {
 namespace {
 
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Errors after which the database file can no longer be trusted to hold what
-// we think it holds (a failed fsync may have dropped pages): stop writing.
-bool IsFatal(const absl::Status& status) {
-  return !status.ok() && !absl::IsResourceExhausted(status) && !absl::IsInvalidArgument(status) &&
-         !absl::IsNotFound(status);
+const std::shared_ptr<spdlog::logger>& Log() {
+  static const auto log = ModuleLogger("store");
+  return log;
 }
 
 }  // namespace
 
-GroupCommit::GroupCommit(std::unique_ptr<Writer> writer, CommitListener listener)
+Failure Classify(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAborted:  // a constraint violation (SqliteError)
+      return Failure::kOperation;
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kUnavailable:
+      return Failure::kBatch;
+    default:
+      return Failure::kFatal;
+  }
+}
+
+GroupCommit::GroupCommit(std::unique_ptr<Writer> writer, const Clock& clock, Options options,
+                         CommitListener listener, FatalListener on_fatal)
     : writer_(std::move(writer)),
+      clock_(clock),
+      options_(options),
       listener_(std::move(listener)),
+      on_fatal_(std::move(on_fatal)),
       completer_([this] { Complete(); }),
       thread_([this] { Run(); }) {}
 
 GroupCommit::~GroupCommit() {
+  Close();
+  {
+    std::lock_guard lock(done_mu_);
+    stop_completer_ = true;
+  }
+  done_wake_.notify_one();
+  completer_.join();
+}
+
+void GroupCommit::Close() {
   {
     std::lock_guard lock(mu_);
-    stopping_ = true;
+    closed_ = true;
   }
   wake_.notify_one();
-  thread_.join();  // drains the queue; the completer then drains the outcomes
-  completer_.join();
+  if (thread_.joinable()) thread_.join();  // applies what was queued
+  writer_.reset();                         // checkpoints and closes the database
+  std::unique_lock lock(done_mu_);
+  drained_.wait(lock, [this] { return outcomes_.empty() && !completing_; });
+}
+
+absl::Status GroupCommit::Fatal() const {
+  std::lock_guard lock(fatal_mu_);
+  return fatal_;
 }
 
 void GroupCommit::Submit(WriteOp op) {
   bool wake = true;
   {
     std::lock_guard lock(mu_);
+    if (closed_) {
+      return Reject(std::move(op), errors::ShuttingDown());
+    }
+    if (queue_.size() >= options_.max_queued) {
+      return Reject(std::move(op),
+                    absl::ResourceExhaustedError(
+                        "the broker is overloaded (" + std::to_string(queue_.size()) +
+                        " writes queued); nothing was stored; retry after a short pause with the "
+                        "same idempotency key"));
+    }
     if (!op.can_wait) ++urgent_queued_;
     // An op that can wait need not wake a writer already lingering for it,
     // unless it fills a batch.
@@ -51,14 +89,21 @@ void GroupCommit::Submit(WriteOp op) {
   if (wake) wake_.notify_one();
 }
 
+void GroupCommit::Reject(WriteOp op, absl::Status why) {
+  Outcome outcome;
+  outcome.ops.push_back(std::move(op));
+  outcome.results.push_back(std::move(why));
+  PushOutcome(std::move(outcome));
+}
+
 std::vector<WriteOp> GroupCommit::TakeBatch() {
   std::unique_lock lock(mu_);
-  wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  wake_.wait(lock, [this] { return closed_ || !queue_.empty(); });
   // Only ops that can wait, and not a full batch of them: linger for an
   // urgent op to carry them, at most kMaxLinger after the oldest was queued.
   if (!queue_.empty() && urgent_queued_ == 0 && queue_.size() < kMaxBatch) {
     wake_.wait_until(lock, queue_.front().at + kMaxLinger, [this] {
-      return stopping_ || urgent_queued_ > 0 || queue_.size() >= kMaxBatch;
+      return closed_ || urgent_queued_ > 0 || queue_.size() >= kMaxBatch;
     });
   }
   std::vector<WriteOp> batch;
@@ -73,17 +118,15 @@ std::vector<WriteOp> GroupCommit::TakeBatch() {
 void GroupCommit::Run() {
   while (true) {
     auto batch = TakeBatch();
-    if (batch.empty()) break;  // stopping and drained
-    auto outcome = Execute(std::move(batch));
-    {
-      std::lock_guard lock(done_mu_);
-      outcomes_.push_back(std::move(outcome));
-    }
-    done_wake_.notify_one();
+    if (batch.empty()) return;  // closed and drained
+    PushOutcome(Execute(std::move(batch)));
   }
+}
+
+void GroupCommit::PushOutcome(Outcome outcome) {
   {
     std::lock_guard lock(done_mu_);
-    writer_done_ = true;
+    outcomes_.push_back(std::move(outcome));
   }
   done_wake_.notify_one();
 }
@@ -93,9 +136,12 @@ void GroupCommit::Complete() {
     std::deque<Outcome> ready;
     {
       std::unique_lock lock(done_mu_);
-      done_wake_.wait(lock, [this] { return writer_done_ || !outcomes_.empty(); });
-      if (outcomes_.empty()) return;  // writer finished and everything completed
+      completing_ = false;
+      drained_.notify_all();
+      done_wake_.wait(lock, [this] { return stop_completer_ || !outcomes_.empty(); });
+      if (outcomes_.empty()) return;  // stopping and everything completed
       ready.swap(outcomes_);
+      completing_ = true;
     }
     for (auto& outcome : ready) {
       for (size_t i = 0; i < outcome.ops.size(); ++i) outcome.ops[i].done(outcome.results[i]);
@@ -104,39 +150,67 @@ void GroupCommit::Complete() {
   }
 }
 
-GroupCommit::Outcome GroupCommit::Execute(std::vector<WriteOp> batch) {
-  static const auto log = ModuleLogger("store");
-  Outcome outcome{std::move(batch), {}, {}};
-  auto& ops = outcome.ops;
-  if (!fatal_.ok()) {
-    outcome.results.assign(ops.size(), fatal_);
-    return outcome;
-  }
-  outcome.results.resize(ops.size());
-  absl::Status status = writer_->Begin(NowMicros());
-  for (size_t i = 0; status.ok() && i < ops.size(); ++i) {
-    outcome.results[i] = ops[i].apply(*writer_);
-    // A business refusal (not found, invalid) wrote nothing; anything else
-    // means the transaction is in an unknown state.
-    if (IsFatal(outcome.results[i]) || absl::IsResourceExhausted(outcome.results[i])) {
-      status = outcome.results[i];
+// Applies every op, each in its own savepoint. Returns the error that fails
+// the whole batch, or OK (ops refused on their own have their own result).
+absl::Status GroupCommit::ApplyAll(std::vector<WriteOp>& ops, std::vector<absl::Status>& results) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (auto st = writer_->Savepoint(); !st.ok()) return st;
+    results[i] = ops[i].apply(*writer_);
+    if (results[i].ok()) {
+      if (auto st = writer_->ReleaseSavepoint(); !st.ok()) return st;
+    } else if (Classify(results[i]) == Failure::kOperation) {
+      if (auto st = writer_->RollbackToSavepoint(); !st.ok()) return st;
+    } else {
+      return results[i];
     }
   }
-  if (status.ok()) status = writer_->Commit();
-  if (status.ok()) {
-    outcome.woken = writer_->woken();
+  return absl::OkStatus();
+}
+
+GroupCommit::Outcome GroupCommit::Execute(std::vector<WriteOp> batch) {
+  Outcome outcome{std::move(batch), {}, {}};
+  auto& ops = outcome.ops;
+  if (!Fatal().ok()) {
+    outcome.results.assign(ops.size(), errors::StoreFailed());
     return outcome;
   }
-  writer_->Rollback();
-  log->error("write batch of {} failed, nothing in it was stored: {}", ops.size(),
-             status.ToString());
-  if (IsFatal(status)) {
-    fatal_ = absl::UnavailableError("the store failed (" + std::string(status.message()) +
-                                    "); the broker refuses writes until an operator restarts it");
-    log->critical("store is no longer trusted; refusing all writes until restart");
+  absl::Status status;
+  for (int attempt = 1; attempt <= kBusyAttempts; ++attempt) {
+    outcome.results.assign(ops.size(), absl::OkStatus());
+    status = writer_->Begin(clock_.WallMicros());
+    if (status.ok()) status = ApplyAll(ops, outcome.results);
+    if (status.ok()) status = writer_->Commit();
+    if (status.ok()) {
+      outcome.woken = writer_->woken();
+      return outcome;
+    }
+    writer_->Rollback();
+    if (!absl::IsUnavailable(status)) break;  // only a busy database is worth retrying
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+  }
+  Log()->error("write batch of {} failed, nothing in it was stored: {}", ops.size(),
+               status.ToString());
+  if (Classify(status) == Failure::kFatal) {
+    BecomeFatal(status);
+    status = errors::StoreFailed();
+  } else {  // the client's words, without the database's
+    status = absl::IsResourceExhausted(status) ? errors::DiskFull() : errors::Busy();
   }
   outcome.results.assign(ops.size(), status);
   return outcome;
+}
+
+void GroupCommit::BecomeFatal(const absl::Status& cause) {
+  {
+    std::lock_guard lock(fatal_mu_);
+    if (!fatal_.ok()) return;
+    fatal_ = cause;
+  }
+  Log()->critical(
+      "the store is no longer trusted ({}); refusing all writes and reporting NOT_SERVING until "
+      "an operator restores the store and restarts the broker",
+      cause.ToString());
+  if (on_fatal_) on_fatal_(cause);
 }
 
 }  // namespace safeshare::store

@@ -10,83 +10,119 @@
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "broker/core/clock.h"
 #include "broker/store/writer.h"
 
 namespace safeshare::store {
 
-// One unit of work for the writer. `apply` runs inside a shared transaction on
-// the writer thread and must fail before writing anything or succeed; `done`
-// runs on the completion thread once the transaction is durable (with OK) or
-// has failed (with the error). `done` must not block.
+// One unit of work for the writer. `apply` runs inside a shared transaction
+// on the writer thread, inside its own savepoint; `done` runs on the
+// completion thread once the transaction is durable (with OK) or has failed
+// (with the error). `done` must not block.
 struct WriteOp {
   std::function<absl::Status(Writer&)> apply;
   std::function<void(absl::Status)> done;
   // Whether the op may wait (at most GroupCommit::kMaxLinger) for one that
-  // may not, to share its commit and sync: audit of deliveries and
-  // acknowledgements ride with the next publish instead of costing a sync
-  // of their own, so a publish rarely queues behind them.
+  // may not, to share its commit and sync.
   bool can_wait = false;
 };
+
+// How a failed operation or batch is treated.
+enum class Failure {
+  kOperation,  // refused on its own (NOT_FOUND, INVALID_ARGUMENT, constraint):
+               // rolled back to its savepoint, the rest of the batch commits
+  kBatch,      // transient (disk full, busy): the batch stored nothing
+  kFatal,      // the file can no longer be trusted (failed sync, corruption)
+};
+Failure Classify(const absl::Status& status);
 
 // Group commit, after LevelDB's DBImpl::Write: callers queue operations; one
 // writer thread takes everything queued (up to a bound), applies it in one
 // transaction and syncs once. A second thread then completes the batch's
-// operations in order, so answering callers (which may send on the network)
-// overlaps with the next batch's writing and syncing. Callers never wait on
-// the disk themselves. When only ops that can wait are queued, the writer
-// lingers (at most kMaxLinger after the oldest) for one that cannot, so at a
-// moderate rate the audit of deliveries and acknowledgements shares the
-// publishes' syncs instead of adding its own.
+// operations in order, so answering callers overlaps with the next batch's
+// writing and syncing. Callers never wait on the disk themselves. When only
+// ops that can wait are queued, the writer lingers (at most kMaxLinger after
+// the oldest) for one that cannot.
+//
+// Failures: an operation refused on its own fails alone; a busy database is
+// retried (kBusyAttempts) before the batch fails UNAVAILABLE; a full disk
+// fails the batch RESOURCE_EXHAUSTED; a fatal error fails the batch, calls
+// `on_fatal` once, and every later op fails UNAVAILABLE until restart.
 class GroupCommit {
  public:
-  // Called after each durable commit, once that batch's operations are
-  // completed, with the agencies that have new deliveries. Runs on the
-  // completion thread; must not block.
   using CommitListener = std::function<void(const std::set<AgencyId>&)>;
+  using FatalListener = std::function<void(const absl::Status&)>;
 
-  GroupCommit(std::unique_ptr<Writer> writer, CommitListener listener);
-  ~GroupCommit();  // completes queued operations, then stops the thread
+  struct Options {
+    // Ops queued beyond this are refused RESOURCE_EXHAUSTED at once, so a
+    // stalled disk cannot grow the queue (and memory) without bound.
+    size_t max_queued = 20'000;
+  };
 
-  // Thread-safe. After a fatal store error every op fails with UNAVAILABLE.
+  // `listener`: after each durable commit, once that batch's operations are
+  // completed, with the agencies that have new deliveries (completion
+  // thread). `on_fatal`: once, on the writer thread. Neither may block.
+  GroupCommit(std::unique_ptr<Writer> writer, const Clock& clock, Options options,
+              CommitListener listener, FatalListener on_fatal);
+  ~GroupCommit();  // Close(), then stops the completion thread
+
+  // Thread-safe. `op.done` never runs inline.
   void Submit(WriteOp op);
+  // Applies and completes everything queued, then closes the writer; later
+  // ops fail UNAVAILABLE. Idempotent; not from the completion thread.
+  void Close();
+  // The fatal error once there was one, else OK. Thread-safe.
+  absl::Status Fatal() const;
+  // Stops trusting the store (e.g. a read found damaged data): logs, calls
+  // `on_fatal` once, and refuses every later write. Thread-safe.
+  void BecomeFatal(const absl::Status& cause);
+
+  static constexpr std::chrono::microseconds kMaxLinger{2000};
+  static constexpr int kBusyAttempts = 3;
 
  private:
-  // A written batch waiting to be completed.
+  // A written batch (or refused ops) waiting to be completed.
   struct Outcome {
     std::vector<WriteOp> ops;
-    std::vector<absl::Status> results;  // per op; all the batch error on failure
+    std::vector<absl::Status> results;  // per op
     std::set<AgencyId> woken;
+  };
+  struct Queued {
+    WriteOp op;
+    std::chrono::steady_clock::time_point at;
   };
 
   void Run();
   std::vector<WriteOp> TakeBatch();
   Outcome Execute(std::vector<WriteOp> batch);
+  absl::Status ApplyAll(std::vector<WriteOp>& ops, std::vector<absl::Status>& results);
+  void Reject(WriteOp op, absl::Status why);
+  void PushOutcome(Outcome outcome);
   void Complete();
 
- public:
-  static constexpr std::chrono::microseconds kMaxLinger{2000};
-
- private:
   static constexpr size_t kMaxBatch = 512;
 
   std::unique_ptr<Writer> writer_;  // only touched by thread_
+  const Clock& clock_;
+  const Options options_;
   CommitListener listener_;
+  FatalListener on_fatal_;
+
   std::mutex mu_;
   std::condition_variable wake_;
-  struct Queued {
-    WriteOp op;
-    std::chrono::steady_clock::time_point at;
-  };
-  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
-  size_t urgent_queued_ ABSL_GUARDED_BY(mu_) = 0;  // ops in queue_ that may not wait
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status fatal_;  // only touched by thread_
+  std::deque<Queued> queue_;  // guarded by mu_
+  size_t urgent_queued_ = 0;  // guarded by mu_: ops in queue_ that may not wait
+  bool closed_ = false;       // guarded by mu_
+
+  mutable std::mutex fatal_mu_;
+  absl::Status fatal_;  // guarded by fatal_mu_
+
   std::mutex done_mu_;
-  std::condition_variable done_wake_;
-  std::deque<Outcome> outcomes_ ABSL_GUARDED_BY(done_mu_);
-  bool writer_done_ ABSL_GUARDED_BY(done_mu_) = false;
+  std::condition_variable done_wake_, drained_;
+  std::deque<Outcome> outcomes_;  // guarded by done_mu_
+  bool completing_ = false;       // guarded by done_mu_: a batch is being completed
+  bool stop_completer_ = false;   // guarded by done_mu_
   std::thread completer_;
   std::thread thread_;
 };

@@ -1,6 +1,9 @@
 #include "broker/store/reader_pool.h"
 
-#include "broker/store/sqlite_store.h"
+#include "broker/core/status_macros.h"
+
+#include "broker/store/delivery_query.h"
+#include "broker/store/store.h"
 
 namespace safeshare::store {
 namespace {
@@ -63,10 +66,7 @@ absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
   }
   auto db = Connection::Open(path_, /*read_only=*/true);
   if (!db.ok()) return db.status();
-  auto deliveries = (*db)->Prepare(
-      "SELECT d.seq, n.id, n.case_ref, d.rule, d.lawful_basis, n.purpose, n.content_hash, n.body"
-      " FROM deliveries d JOIN notifications n ON n.seq=d.seq"
-      " WHERE d.recipient=?1 AND d.seq>?2 ORDER BY d.seq LIMIT ?3");
+  auto deliveries = (*db)->Prepare(DeliveryQuery(", n.body", "ORDER BY d.seq LIMIT ?3"));
   if (!deliveries.ok()) return deliveries.status();
   auto audit = (*db)->Prepare(
       "SELECT id,at,actor,action,notification_id,case_ref,recipient,subscription,rule,lawful_basis,"
@@ -91,11 +91,12 @@ absl::StatusOr<std::vector<StoredDelivery>> ReaderPool::Deliveries(const AgencyI
   s.Bind(1, agency.value())
       .Bind(2, static_cast<int64_t>(after.value()))
       .Bind(3, static_cast<int64_t>(limit));
-  return CollectRows<StoredDelivery>(s, [](const Statement& r) {
-    return StoredDelivery{{Sequence(static_cast<uint64_t>(r.Int(0))), NotificationId(r.Text(1)),
-                           CaseRef(r.Text(2)), r.Text(3), r.Text(4), r.Text(5), r.Text(6)},
-                          r.Text(7)};
+  auto rows = CollectRows<StoredDelivery>(s, [](const Statement& r) {
+    return StoredDelivery{DeliveryFactsAt(r), r.Text(7)};
   });
+  if (!rows.ok()) return rows;
+  for (const auto& d : *rows) SAFESHARE_RETURN_IF_ERROR(CheckContentHash(d));
+  return rows;
 }
 
 absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, size_t limit) {

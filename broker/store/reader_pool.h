@@ -20,6 +20,7 @@ class ReaderPool {
   static absl::StatusOr<std::unique_ptr<ReaderPool>> Open(std::filesystem::path path);
   ~ReaderPool();
 
+  // Each body is checked against its content hash (DATA_LOSS on mismatch).
   absl::StatusOr<std::vector<StoredDelivery>> Deliveries(const AgencyId& agency, Sequence after,
                                                          size_t limit);
   absl::StatusOr<std::vector<audit::Entry>> Audit(int64_t after_id, size_t limit);

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "broker/core/logging.h"
 
 namespace safeshare::store {
 
@@ -15,10 +16,14 @@ absl::Status SqliteError(sqlite3* db, int code, std::string_view what) {
       return absl::ResourceExhaustedError(message + " (the store's disk is full)");
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-      return absl::UnavailableError(message);
-    default:
+      return absl::UnavailableError(message + " (the store is busy)");
+    case SQLITE_CONSTRAINT:
+      return absl::AbortedError(message);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      ModuleLogger("store")->critical("store corruption detected: {}", message);
+      return absl::DataLossError(message + " (the store is damaged)");
+    default:  // I/O errors (a failed fsync among them) and anything unexpected
       return absl::InternalError(message);
   }
 }
@@ -40,11 +45,6 @@ Statement& Statement::Bind(int index, std::string_view text) {
 
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
   sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
-  return *this;
-}
-
-Statement& Statement::BindNull(int index) {
-  sqlite3_bind_null(stmt_, index);
   return *this;
 }
 

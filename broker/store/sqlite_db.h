@@ -25,7 +25,6 @@ class Statement {
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::string_view text);
   Statement& BindBlob(int index, std::string_view bytes);
-  Statement& BindNull(int index);
 
   // Steps once: true when a row is available, false when done.
   absl::StatusOr<bool> Step();
@@ -60,9 +59,11 @@ class Connection {
   sqlite3* db_;
 };
 
-// Maps an SQLite result code to a Status: SQLITE_FULL becomes
-// RESOURCE_EXHAUSTED, busy/locked UNAVAILABLE, I/O errors DATA_LOSS-free
-// UNAVAILABLE with the database's message, everything else INTERNAL.
+// Maps an SQLite result code to a Status that GroupCommit's Classify
+// understands: SQLITE_FULL -> RESOURCE_EXHAUSTED and busy/locked ->
+// UNAVAILABLE (transient), a constraint -> ABORTED (that operation only),
+// corruption -> DATA_LOSS (logged as such) and I/O or anything else ->
+// INTERNAL (fatal).
 absl::Status SqliteError(sqlite3* db, int code, std::string_view what);
 
 }  // namespace safeshare::store

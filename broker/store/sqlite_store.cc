@@ -1,5 +1,6 @@
 #include "broker/store/sqlite_store.h"
 
+#include "broker/core/logging.h"
 #include "broker/store/reader_pool.h"
 
 namespace safeshare::store {
@@ -8,7 +9,7 @@ namespace {
 // Adapts a typed operation to the writer: the result is kept until the
 // transaction is durable, then handed to `done`.
 template <typename T>
-WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, SqliteStore::Done<T> done,
+WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, Store::Done<T> done,
                 bool can_wait = false) {
   auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not applied"));
   return WriteOp{[apply = std::move(apply), result](Writer& w) {
@@ -27,7 +28,8 @@ WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, SqliteStore::Do
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path) {
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path,
+                                                               Options options) {
   if (path.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
@@ -40,18 +42,28 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesy
   if (!writer.ok()) return writer.status();
   auto readers = ReaderPool::Open(path);
   if (!readers.ok()) return readers.status();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*readers), std::move(*writer)));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(*readers), std::move(*writer), options));
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer)
+SqliteStore::SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer,
+                         const Options& options)
     : readers_(std::move(readers)),
-      commits_(std::move(writer), [this](const std::set<AgencyId>& woken) { OnCommit(woken); }) {}
+      commits_(
+          std::move(writer), *options.clock, options.commit,
+          [this](const std::set<AgencyId>& woken) { OnCommit(woken); },
+          [this](const absl::Status& cause) { OnFatal(cause); }) {}
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() { Close(); }
 
 void SqliteStore::SetCommitListener(CommitListener listener) {
   std::lock_guard lock(listener_mu_);
   listener_ = std::move(listener);
+}
+
+void SqliteStore::SetFailureListener(FailureListener listener) {
+  std::lock_guard lock(listener_mu_);
+  failure_listener_ = std::move(listener);
 }
 
 void SqliteStore::OnCommit(const std::set<AgencyId>& woken) {
@@ -59,12 +71,17 @@ void SqliteStore::OnCommit(const std::set<AgencyId>& woken) {
   if (listener_) listener_(woken);
 }
 
+void SqliteStore::OnFatal(const absl::Status& cause) {
+  std::lock_guard lock(listener_mu_);
+  if (failure_listener_) failure_listener_(cause);
+}
+
 void SqliteStore::Publish(NewNotification n, Done<PublishResult> done) {
   commits_.Submit(TypedOp<PublishResult>([n = std::move(n)](Writer& w) { return w.Publish(n); },
                                          std::move(done)));
 }
 
-void SqliteStore::RecordRefusal(Refusal refusal, std::function<void(absl::Status)> done) {
+void SqliteStore::RecordRefusal(Refusal refusal, StatusDone done) {
   commits_.Submit(WriteOp{[refusal = std::move(refusal)](Writer& w) { return w.Refuse(refusal); },
                           std::move(done)});
 }
@@ -83,8 +100,8 @@ void SqliteStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence t
                          std::move(done), /*can_wait=*/true));
 }
 
-void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events,
-                                  std::function<void(absl::Status)> done, bool can_wait) {
+void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done,
+                                  bool can_wait) {
   commits_.Submit(WriteOp{[events = std::move(events)](Writer& w) {
                             for (const auto& e : events) {
                               if (auto st = w.Delivered(e); !st.ok()) return st;
@@ -94,19 +111,28 @@ void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events,
                           std::move(done), can_wait});
 }
 
-}  // namespace safeshare::store
-
-namespace safeshare::store {
+absl::Status SqliteStore::Checked(absl::Status read_status) const {
+  if (absl::IsDataLoss(read_status)) {
+    ModuleLogger("store")->critical("store damage detected while reading: {}",
+                                    std::string(read_status.message()));
+    commits_.BecomeFatal(read_status);
+  }
+  return read_status;
+}
 
 absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ReadDeliveries(const AgencyId& agency,
                                                                         Sequence after,
                                                                         size_t limit) const {
-  return readers_->Deliveries(agency, after, limit);
+  auto read = readers_->Deliveries(agency, after, limit);
+  if (!read.ok()) return Checked(read.status());
+  return read;
 }
 
 absl::StatusOr<std::vector<audit::Entry>> SqliteStore::ReadAudit(int64_t after_id,
                                                                  size_t limit) const {
-  return readers_->Audit(after_id, limit);
+  auto read = readers_->Audit(after_id, limit);
+  if (!read.ok()) return Checked(read.status());
+  return read;
 }
 
 }  // namespace safeshare::store

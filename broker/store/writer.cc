@@ -4,14 +4,17 @@
 #include "absl/strings/str_split.h"
 #include "broker/audit/chain.h"
 #include "broker/core/status_macros.h"
+#include "broker/store/audit_entries.h"
+#include "broker/store/delivery_query.h"
 #include "broker/store/schema_sql.h"
+#include "broker/store/store.h"
 
 namespace safeshare::store {
-
 struct Writer::Statements {
   Statement begin, commit, rollback;
   Statement find_key, insert_notification, insert_delivery, insert_audit;
   Statement upsert_subscription, get_cursor, set_cursor, last_delivery, acked_range;
+  Statement savepoint, release, rollback_to;
 };
 
 absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::filesystem::path& path) {
@@ -68,6 +71,21 @@ void Writer::Rollback() {
   woken_.clear();
 }
 
+absl::Status Writer::Savepoint() {
+  mark_ = {next_seq_, next_audit_id_, head_hash_};
+  return stmts_->savepoint.Run();
+}
+
+absl::Status Writer::ReleaseSavepoint() { return stmts_->release.Run(); }
+
+absl::Status Writer::RollbackToSavepoint() {
+  SAFESHARE_RETURN_IF_ERROR(stmts_->rollback_to.Run());
+  next_seq_ = mark_.next_seq;
+  next_audit_id_ = mark_.next_audit_id;
+  head_hash_ = mark_.head_hash;
+  return stmts_->release.Run();
+}
+
 absl::Status Writer::Append(audit::Entry e) {
   e.id = next_audit_id_;
   e.at_micros = now_;
@@ -98,14 +116,7 @@ absl::StatusOr<PublishResult> Writer::Duplicate(const NewNotification& n) {
   }
   const auto case_ref = s.Text(3), content_hash = s.Text(4);
   s.Reset();
-  audit::Entry e{.actor = n.publisher.value(),
-                 .action = audit::Action::kDuplicate,
-                 .notification_id = result.id.value(),
-                 .case_ref = case_ref,
-                 .purpose = n.purpose,
-                 .detail = "retry of an earlier publish; stored once",
-                 .content_hash = content_hash};
-  SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
+  SAFESHARE_RETURN_IF_ERROR(Append(entries::Duplicate(n, result, case_ref, content_hash)));
   return result;
 }
 
@@ -124,9 +135,9 @@ absl::StatusOr<PublishResult> Writer::Publish(const NewNotification& n) {
 
 absl::Status Writer::InsertNotification(const NewNotification& n, Sequence seq) {
   const auto seq_value = static_cast<int64_t>(seq.value());
-  std::vector<std::string> routed;
-  for (const auto& r : n.recipients) routed.push_back(r.agency.value());
-  const auto routed_to = absl::StrJoin(routed, ",");
+  const auto routed_to = absl::StrJoin(n.recipients, ",", [](std::string* out, const Recipient& r) {
+    out->append(r.agency.value());
+  });
   auto& s = stmts_->insert_notification;
   s.Bind(1, seq_value)
       .Bind(2, n.id.value())
@@ -143,33 +154,11 @@ absl::Status Writer::InsertNotification(const NewNotification& n, Sequence seq) 
                                   .Bind(4, r.lawful_basis)
                                   .Run());
   }
-  audit::Entry base{.actor = n.publisher.value(),
-                    .notification_id = n.id.value(),
-                    .case_ref = n.case_ref.value(),
-                    .purpose = n.purpose,
-                    .content_hash = n.content_hash};
-  audit::Entry published = base;
-  published.action = audit::Action::kPublished;
-  published.detail =
-      n.type + " sequence " + std::to_string(seq_value) + " routed to [" + routed_to + "]";
-  SAFESHARE_RETURN_IF_ERROR(Append(std::move(published)));
-  for (const auto& agency : n.withheld) {
-    audit::Entry withheld = base;
-    withheld.action = audit::Action::kWithheld;
-    withheld.recipient = agency.value();
-    withheld.detail =
-        "no sharing rule lets this agency receive " + n.type + " from " + n.publisher.value();
-    SAFESHARE_RETURN_IF_ERROR(Append(std::move(withheld)));
-  }
+  for (auto& e : entries::Published(n, seq)) SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
   return absl::OkStatus();
 }
 
-absl::Status Writer::Refuse(const Refusal& r) {
-  return Append(audit::Entry{.actor = r.publisher.value(),
-                             .action = audit::Action::kPublishRefused,
-                             .case_ref = r.case_ref,
-                             .detail = r.type + ": " + r.reason});
-}
+absl::Status Writer::Refuse(const Refusal& r) { return Append(entries::Refused(r)); }
 
 absl::StatusOr<Sequence> Writer::OpenSubscription(const AgencyId& agency,
                                                   const SubscriptionName& name) {
@@ -183,13 +172,9 @@ absl::StatusOr<Sequence> Writer::OpenSubscription(const AgencyId& agency,
   const int64_t cursor = row.ok() && *row ? s.Int(0) : 0;
   s.Reset();
   if (!row.ok()) return row.status();
-  SAFESHARE_RETURN_IF_ERROR(
-      Append(audit::Entry{.actor = agency.value(),
-                          .action = audit::Action::kSubscribed,
-                          .recipient = agency.value(),
-                          .subscription = name.value(),
-                          .detail = "resumes after sequence " + std::to_string(cursor)}));
-  return Sequence(static_cast<uint64_t>(cursor));
+  const Sequence after(static_cast<uint64_t>(cursor));
+  SAFESHARE_RETURN_IF_ERROR(Append(entries::Subscribed(agency, name, after)));
+  return after;
 }
 
 absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const SubscriptionName& name,
@@ -201,10 +186,7 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
   const int64_t cursor = exists ? s.Int(0) : 0;
   s.Reset();
   if (!row.ok()) return row.status();
-  if (!exists) {
-    return absl::NotFoundError("subscription '" + name.value() +
-                               "' does not exist for your agency; open it with Subscribe first");
-  }
+  if (!exists) return errors::UnknownSubscription(name);
   const auto target = static_cast<int64_t>(through.value());
   if (target <= cursor) return AckResult{Sequence(static_cast<uint64_t>(cursor)), 0};
   auto& last = stmts_->last_delivery;
@@ -213,12 +195,8 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
   const int64_t last_seq = last_row.ok() && *last_row ? last.Int(0) : 0;
   last.Reset();
   if (!last_row.ok()) return last_row.status();
-  if (target > last_seq) {
-    return absl::InvalidArgumentError("sequence: " + std::to_string(target) +
-                                      " has not been delivered to your agency (latest is " +
-                                      std::to_string(last_seq) +
-                                      "); acknowledge a sequence you received");
-  }
+  if (target > last_seq)
+    return errors::NotDelivered(through, Sequence(static_cast<uint64_t>(last_seq)));
   const int64_t before = next_audit_id_;
   SAFESHARE_RETURN_IF_ERROR(AuditAcknowledged(agency, name, cursor, target));
   SAFESHARE_RETURN_IF_ERROR(
@@ -230,7 +208,7 @@ absl::Status Writer::AuditAcknowledged(const AgencyId& agency, const Subscriptio
                                        int64_t after, int64_t through) {
   auto& s = stmts_->acked_range;
   s.Bind(1, agency.value()).Bind(2, after).Bind(3, through);
-  std::vector<audit::Entry> entries;
+  std::vector<audit::Entry> acked;
   while (true) {
     auto row = s.Step();
     if (!row.ok()) {
@@ -238,38 +216,17 @@ absl::Status Writer::AuditAcknowledged(const AgencyId& agency, const Subscriptio
       return row.status();
     }
     if (!*row) break;
-    entries.push_back(audit::Entry{.actor = agency.value(),
-                                   .action = audit::Action::kAcknowledged,
-                                   .notification_id = s.Text(1),
-                                   .case_ref = s.Text(2),
-                                   .recipient = agency.value(),
-                                   .subscription = name.value(),
-                                   .rule = s.Text(3),
-                                   .lawful_basis = s.Text(4),
-                                   .purpose = s.Text(5),
-                                   .detail = "sequence " + std::to_string(s.Int(0)),
-                                   .content_hash = s.Text(6)});
+    acked.push_back(entries::Acknowledged(agency, name, DeliveryFactsAt(s)));
   }
   s.Reset();
-  for (auto& e : entries) SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
+  for (auto& e : acked) SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
   return absl::OkStatus();
 }
 
-absl::Status Writer::Delivered(const DeliveredEvent& d) {
-  return Append(audit::Entry{.actor = d.recipient.value(),
-                             .action = audit::Action::kDelivered,
-                             .notification_id = d.id.value(),
-                             .case_ref = d.case_ref.value(),
-                             .recipient = d.recipient.value(),
-                             .subscription = d.subscription.value(),
-                             .rule = d.rule,
-                             .lawful_basis = d.lawful_basis,
-                             .purpose = d.purpose,
-                             .detail = "sequence " + std::to_string(d.sequence.value()),
-                             .content_hash = d.content_hash});
-}
+absl::Status Writer::Delivered(const DeliveredEvent& d) { return Append(entries::Delivered(d)); }
 
 absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Connection& db) {
+  const std::string acked_range = DeliveryQuery("", "AND d.seq<=?3 ORDER BY d.seq");
   const char* sql[] = {
       "BEGIN IMMEDIATE",
       "COMMIT",
@@ -287,9 +244,10 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "SELECT acked_through FROM subscriptions WHERE agency=?1 AND name=?2",
       "UPDATE subscriptions SET acked_through=?3 WHERE agency=?1 AND name=?2",
       "SELECT coalesce(max(seq),0) FROM deliveries WHERE recipient=?1",
-      "SELECT d.seq, n.id, n.case_ref, d.rule, d.lawful_basis, n.purpose, n.content_hash"
-      " FROM deliveries d JOIN notifications n ON n.seq=d.seq"
-      " WHERE d.recipient=?1 AND d.seq>?2 AND d.seq<=?3 ORDER BY d.seq",
+      acked_range.c_str(),
+      "SAVEPOINT op",
+      "RELEASE op",
+      "ROLLBACK TO op",
   };
   std::vector<Statement> prepared;
   for (const char* text : sql) {
@@ -298,8 +256,9 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
     prepared.push_back(std::move(*stmt));
   }
   auto it = std::make_move_iterator(prepared.begin());
-  return std::unique_ptr<Writer::Statements>(new Writer::Statements{
-      *it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++});
+  return std::unique_ptr<Writer::Statements>(
+      new Writer::Statements{*it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++,
+                             *it++, *it++, *it++, *it++, *it++});
 }
 
 }  // namespace safeshare::store

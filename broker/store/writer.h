@@ -23,6 +23,12 @@ class Writer {
   absl::Status Begin(int64_t now_micros);
   absl::Status Commit();
   void Rollback();
+  // Inside a transaction, around each operation: an operation refused on its
+  // own (NOT_FOUND, INVALID_ARGUMENT, a constraint) is rolled back to its
+  // savepoint without failing the rest of the batch.
+  absl::Status Savepoint();
+  absl::Status ReleaseSavepoint();
+  absl::Status RollbackToSavepoint();
 
   absl::StatusOr<PublishResult> Publish(const NewNotification& n);
   absl::Status Refuse(const Refusal& refusal);
@@ -52,6 +58,10 @@ class Writer {
   int64_t committed_seq_ = 0, next_seq_ = 1;
   int64_t committed_audit_id_ = 0, next_audit_id_ = 1;
   std::string committed_hash_, head_hash_;
+  struct Mark {
+    int64_t next_seq = 0, next_audit_id = 0;
+    std::string head_hash;
+  } mark_;  // the heads at the last Savepoint()
   std::set<AgencyId> woken_;
 };
 

@@ -1,6 +1,6 @@
 // Unit tests for broker/service: the publish, subscribe and acknowledge use
-// cases over a real SqliteStore in a temp directory and a small in-test
-// sharing table. No gRPC: the service layer is tested without a network.
+// cases over the in-memory FakeStore and a small in-test sharing table. No
+// gRPC, no disk: the service layer is tested without a network.
 #include <stdlib.h>
 
 #include <atomic>
@@ -18,6 +18,7 @@
 
 #include "broker/audit/chain.h"
 #include "broker/service/broker_service.h"
+#include "broker/store/fake_store.h"
 #include "tests/unit/completion.h"
 #include "tests/unit/sample_notifications.h"
 
@@ -69,19 +70,16 @@ v1::Notification Minutes(const std::string& key) {
 
 class ServiceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string dir = (std::filesystem::path(::testing::TempDir()) / "service-XXXXXX").string();
-    ASSERT_NE(mkdtemp(dir.data()), nullptr);
-    dir_ = dir;
-    auto store = store::SqliteStore::Open(dir_ / "safeshare.db");
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    service_ = std::make_unique<BrokerService>(policy_, router_, *store_);
-  }
+  void SetUp() override { Recreate(64 << 20); }
   void TearDown() override {
-    store_.reset();  // drains writes while the service's commit listener is alive
+    store_->Close();  // completes writes while the service's commit listener is alive
     service_.reset();
-    std::filesystem::remove_all(dir_);
+  }
+  void Recreate(size_t recent_log_bytes) {
+    if (store_) store_->Close();
+    service_.reset();
+    store_ = std::make_unique<store::FakeStore>();
+    service_ = std::make_unique<BrokerService>(policy_, *store_, recent_log_bytes);
   }
 
   absl::StatusOr<store::PublishResult> Publish(const identity::Caller& caller, v1::Notification n) {
@@ -115,10 +113,9 @@ class ServiceTest : public ::testing::Test {
     return out;
   }
 
-  policy::SharingPolicy policy_{Agencies(), Rules()};
-  routing::Router router_{policy_};
-  std::filesystem::path dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  routing::PolicyHolder policy_{
+      routing::MakePolicy(policy::SharingPolicy(Agencies(), Rules()), "test")};
+  std::unique_ptr<store::FakeStore> store_;
   std::unique_ptr<BrokerService> service_;
 };
 
@@ -242,58 +239,6 @@ TEST_F(ServiceTest, FeedPollsTheRecipientsDeliveriesInOrder) {
   EXPECT_EQ((*first)[0].event.sequence.value(), 1u);
 }
 
-TEST_F(ServiceTest, DispatchedDeliveriesAreAuditedBeforeTheAcknowledgement) {
-  auto one = Publish(kCfs, Minutes("k1"));
-  auto two = Publish(kCfs, Minutes("k2"));
-  ASSERT_TRUE(one.ok() && two.ok());
-  auto feed = Subscribe(kPolice, "police-feed");
-  ASSERT_TRUE(feed.ok());
-  auto items = (*feed)->Poll(10);
-  ASSERT_TRUE(items.ok());
-  ASSERT_EQ(items->size(), 2u);
-  std::promise<void> audited;
-  (*feed)->Dispatched(
-      *items, [&audited] { audited.set_value(); }, /*more_ready=*/false);
-  ASSERT_EQ(audited.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
-  ASSERT_TRUE(Ack(kPolice, "police-feed", 2).ok());
-
-  const auto delivered = Audit(audit::Action::kDelivered);
-  const auto acknowledged = Audit(audit::Action::kAcknowledged);
-  ASSERT_EQ(delivered.size(), 2u);
-  ASSERT_EQ(acknowledged.size(), 2u);
-  EXPECT_EQ(delivered[0].notification_id, one->id.value());
-  EXPECT_EQ(delivered[1].notification_id, two->id.value());
-  EXPECT_EQ(delivered[1].detail, "sequence 2");
-  for (const auto& e : delivered) {
-    EXPECT_EQ(e.actor, "police");
-    EXPECT_EQ(e.recipient, "police");
-    EXPECT_EQ(e.subscription, "police-feed");
-    EXPECT_EQ(e.rule, "ISA-03");
-    EXPECT_EQ(e.lawful_basis, "legal_obligation");
-    EXPECT_EQ(e.case_ref, "CASE-2024/001");
-    EXPECT_LT(e.id, acknowledged[0].id);
-  }
-}
-
-TEST_F(ServiceTest, OnlyDispatchedDeliveriesAreAudited) {
-  ASSERT_TRUE(Publish(kCfs, Minutes("k1")).ok());
-  ASSERT_TRUE(Publish(kCfs, Minutes("k2")).ok());
-  auto feed = Subscribe(kPolice, "police-feed");
-  ASSERT_TRUE(feed.ok());
-  auto items = (*feed)->Poll(10);
-  ASSERT_TRUE(items.ok());
-  ASSERT_EQ(items->size(), 2u);
-  std::vector<service::FeedItem> first_only{(*items)[0]};
-  (*feed)->Dispatched(
-      first_only, [] {}, /*more_ready=*/true);  // the stream broke before the
-                                                // second was polled
-  feed->reset();
-  ASSERT_TRUE(Subscribe(kPolice, "police-feed").ok());  // queued after the audit write
-  const auto delivered = Audit(audit::Action::kDelivered);
-  ASSERT_EQ(delivered.size(), 1u);
-  EXPECT_EQ(delivered[0].detail, "sequence 1");
-}
-
 TEST_F(ServiceTest, ResubscribingResumesAfterTheAcknowledgedSequence) {
   ASSERT_TRUE(Publish(kCfs, Minutes("k1")).ok());
   ASSERT_TRUE(Publish(kCfs, Minutes("k2")).ok());
@@ -312,12 +257,7 @@ TEST_F(ServiceTest, ResubscribingResumesAfterTheAcknowledgedSequence) {
 }
 
 TEST_F(ServiceTest, FeedFarBehindTheInMemoryTailReadsTheStoreAndMissesNothing) {
-  store_.reset();
-  service_.reset();
-  auto store = store::SqliteStore::Open(dir_ / "small-tail.db");
-  ASSERT_TRUE(store.ok());
-  store_ = std::move(*store);
-  service_ = std::make_unique<BrokerService>(policy_, router_, *store_, /*recent_log_bytes=*/4096);
+  Recreate(/*recent_log_bytes=*/4096);
   for (int i = 1; i <= 20; ++i) ASSERT_TRUE(Publish(kCfs, Minutes("k" + std::to_string(i))).ok());
 
   auto feed = Subscribe(kPolice, "police-feed");
@@ -355,6 +295,59 @@ TEST_F(ServiceTest, HubWakesOnlyListenersOfRecipientAgencies) {
   ASSERT_TRUE(Publish(kCfs, Minutes("k2")).ok());
   ASSERT_TRUE(Subscribe(kCfs, "barrier").ok());
   EXPECT_EQ(police_calls.load(), 1);  // removed listeners are not called
+}
+
+}  // namespace
+}  // namespace safeshare::service
+
+namespace safeshare::service {
+namespace {
+
+TEST_F(ServiceTest, AfterStopAcceptingEveryCallIsUnavailableAndNothingIsStored) {
+  service_->StopAccepting();
+  auto published = Publish(kCfs, Minutes("k1"));
+  EXPECT_EQ(published.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(published.status().message()), HasSubstr("shutting down"));
+  EXPECT_EQ(Subscribe(kPolice, "feed").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Ack(kPolice, "feed", 1).status().code(), absl::StatusCode::kUnavailable);
+  auto all = store_->ReadAudit(0, 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_THAT(*all, IsEmpty());
+}
+
+TEST_F(ServiceTest, AReplacedPolicyDecidesTheNextPublish) {
+  ASSERT_TRUE(Publish(kCfs, Minutes("k1")).ok());
+  // The new version lets cfs share minutes with education only.
+  std::vector<config::SharingRule> rules{
+      {"ISA-09", "strategy_minutes", {"childrens_social_care"}, {"education"}, "legal_obligation"}};
+  policy_.Replace(routing::MakePolicy(policy::SharingPolicy(Agencies(), rules), "v2"));
+  auto second = Publish(kCfs, Minutes("k2"));
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->routed_to.size(), 1u);
+  EXPECT_EQ(second->routed_to[0], AgencyId("education"));
+}
+
+TEST_F(ServiceTest, AFailedStoreAnswersUnavailableWithoutPromisingARetry) {
+  ASSERT_TRUE(Publish(kCfs, Minutes("k1")).ok());
+  store_->FailNextSync();
+  auto failed = Publish(kCfs, Minutes("k2"));
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  auto later = Publish(kCfs, Minutes("k3"));
+  EXPECT_EQ(later.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(later.status().message()), HasSubstr("will fail until then"));
+  EXPECT_FALSE(store_->Failure().ok());
+}
+
+TEST_F(ServiceTest, ADiskFullPublishIsResourceExhaustedAndTheNextOneSucceeds) {
+  store_->FillDisk(true);
+  auto full = Publish(kCfs, Minutes("k1"));
+  EXPECT_EQ(full.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(full.status().message()), HasSubstr("same idempotency key"));
+  store_->FillDisk(false);
+  auto retried = Publish(kCfs, Minutes("k1"));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_FALSE(retried->duplicate);
+  EXPECT_TRUE(store_->Failure().ok());
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
-// Unit tests for broker/store: a real SQLite file in a fresh temp directory
-// per test; every asynchronous completion is awaited through a future.
+// Unit tests for broker/store. The contract tests (TEST_P, StoreContract)
+// run against both stores: SqliteStore on a real file in a fresh temp
+// directory, and the in-memory FakeStore; SQLite-only behaviour (reopening,
+// group commit, error classification) is TEST_F(SqliteStoreTest). Every
+// asynchronous completion is awaited through a future.
 #include <stdlib.h>
 
 #include <atomic>
@@ -18,6 +21,8 @@
 
 #include "broker/audit/chain.h"
 #include "broker/store/audit_log_reader.h"
+#include "broker/store/fake_store.h"
+#include "broker/store/sqlite_db.h"
 #include "broker/store/sqlite_store.h"
 #include "tests/unit/completion.h"
 
@@ -56,25 +61,42 @@ NewNotification Note(const std::string& publisher, const std::string& key,
   return n;
 }
 
-class StoreTest : public ::testing::Test {
+class StoreTestBase : public ::testing::Test {
  protected:
+  virtual bool Fake() const { return false; }
   void SetUp() override {
     std::string dir = (std::filesystem::path(::testing::TempDir()) / "store-XXXXXX").string();
     ASSERT_NE(mkdtemp(dir.data()), nullptr);
     dir_ = dir;
-    Reopen();
+    if (Fake()) {
+      fake_ = new FakeStore();
+      store_.reset(fake_);
+    } else {
+      Reopen();
+    }
   }
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
 
-  // Destroys the store (completing queued writes) and opens the same file.
+  // Destroys the SQLite store (completing queued writes) and opens the file.
   void Reopen() {
     store_.reset();
     auto opened = SqliteStore::Open(dir_ / "safeshare.db");
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);
+  }
+
+  // Damages the stored body of `seq` behind the store's back.
+  void CorruptBody(Sequence seq) {
+    if (fake_ != nullptr) return fake_->CorruptBody(seq);
+    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->Exec("UPDATE notifications SET body = body || x'00' WHERE seq = " +
+                           std::to_string(seq.value()))
+                    .ok());
   }
 
   absl::StatusOr<PublishResult> Publish(NewNotification n) {
@@ -123,10 +145,22 @@ class StoreTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
+  FakeStore* fake_ = nullptr;  // store_, when it is the fake
 };
 
-TEST_F(StoreTest, PublishAssignsSequencesInCommitOrder) {
+// SQLite-only behaviour.
+class SqliteStoreTest : public StoreTestBase {};
+
+// The contract every Store keeps, run against each implementation.
+class StoreContract : public StoreTestBase, public ::testing::WithParamInterface<std::string> {
+ protected:
+  bool Fake() const override { return GetParam() == "fake"; }
+};
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("sqlite", "fake"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(StoreContract, PublishAssignsSequencesInCommitOrder) {
   for (uint64_t expected = 1; expected <= 3; ++expected) {
     auto n = Note("cfs", "k" + std::to_string(expected), {"police", "health"});
     const auto id = n.id;
@@ -139,7 +173,7 @@ TEST_F(StoreTest, PublishAssignsSequencesInCommitOrder) {
   }
 }
 
-TEST_F(StoreTest, ReadDeliveriesReturnsOneRecipientsNotificationsInOrder) {
+TEST_P(StoreContract, ReadDeliveriesReturnsOneRecipientsNotificationsInOrder) {
   const auto first = Note("cfs", "k1", {"police", "health"});
   ASSERT_TRUE(Publish(first).ok());
   ASSERT_TRUE(Publish(Note("cfs", "k2", {"health"})).ok());
@@ -170,7 +204,7 @@ TEST_F(StoreTest, ReadDeliveriesReturnsOneRecipientsNotificationsInOrder) {
   EXPECT_EQ((*limited)[0].sequence, Sequence(1));
 }
 
-TEST_F(StoreTest, RetryWithSameKeyAnswersFirstNotificationAndStoresNothing) {
+TEST_P(StoreContract, RetryWithSameKeyAnswersFirstNotificationAndStoresNothing) {
   const auto first = Note("cfs", "k1", {"police"});
   ASSERT_TRUE(Publish(first).ok());
   auto retry = Publish(Note("cfs", "k1", {"police", "health"}));  // fresh id, other body
@@ -195,7 +229,7 @@ TEST_F(StoreTest, RetryWithSameKeyAnswersFirstNotificationAndStoresNothing) {
   EXPECT_EQ(audit[1].notification_id, first.id.value());
 }
 
-TEST_F(StoreTest, SameKeyFromAnotherPublisherIsANewNotification) {
+TEST_P(StoreContract, SameKeyFromAnotherPublisherIsANewNotification) {
   auto from_cfs = Publish(Note("cfs", "shared-key", {"police"}));
   auto from_police = Publish(Note("police", "shared-key", {"cfs"}));
   ASSERT_TRUE(from_cfs.ok() && from_police.ok());
@@ -205,7 +239,7 @@ TEST_F(StoreTest, SameKeyFromAnotherPublisherIsANewNotification) {
   EXPECT_THAT(DeliveredSequences("cfs"), ElementsAre(2));
 }
 
-TEST_F(StoreTest, CommitListenerIsToldTheRecipientAgencies) {
+TEST_P(StoreContract, CommitListenerIsToldTheRecipientAgencies) {
   std::promise<std::set<AgencyId>> woken;
   std::once_flag once;
   store_->SetCommitListener([&](const std::set<AgencyId>& agencies) {
@@ -218,7 +252,7 @@ TEST_F(StoreTest, CommitListenerIsToldTheRecipientAgencies) {
   store_.reset();  // stop the writer before the listener's captures go out of scope
 }
 
-TEST_F(StoreTest, OpenSubscriptionStartsAtZeroThenResumesAfterAcknowledged) {
+TEST_P(StoreContract, OpenSubscriptionStartsAtZeroThenResumesAfterAcknowledged) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   ASSERT_TRUE(Publish(Note("cfs", "k2", {"police"})).ok());
   auto first = Open("police", "feed");
@@ -233,7 +267,7 @@ TEST_F(StoreTest, OpenSubscriptionStartsAtZeroThenResumesAfterAcknowledged) {
   EXPECT_EQ(*other, Sequence(0));
 }
 
-TEST_F(StoreTest, AcknowledgeIsCumulative) {
+TEST_P(StoreContract, AcknowledgeIsCumulative) {
   for (auto key : {"k1", "k2", "k3"}) ASSERT_TRUE(Publish(Note("cfs", key, {"police"})).ok());
   ASSERT_TRUE(Open("police", "feed").ok());
   auto two = Ack("police", "feed", 2);
@@ -250,7 +284,7 @@ TEST_F(StoreTest, AcknowledgeIsCumulative) {
   EXPECT_EQ(three->newly_acknowledged, 1u);
 }
 
-TEST_F(StoreTest, AcknowledgeBeyondLastDeliveryIsInvalid) {
+TEST_P(StoreContract, AcknowledgeBeyondLastDeliveryIsInvalid) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   ASSERT_TRUE(Publish(Note("cfs", "k2", {"health"})).ok());  // seq 2 is not police's
   ASSERT_TRUE(Open("police", "feed").ok());
@@ -262,12 +296,12 @@ TEST_F(StoreTest, AcknowledgeBeyondLastDeliveryIsInvalid) {
   EXPECT_EQ(*position, Sequence(0));
 }
 
-TEST_F(StoreTest, AcknowledgeUnknownSubscriptionIsNotFound) {
+TEST_P(StoreContract, AcknowledgeUnknownSubscriptionIsNotFound) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   EXPECT_EQ(Ack("police", "never-opened", 1).status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(StoreTest, AgencyCannotAcknowledgeAnotherAgencysSubscription) {
+TEST_P(StoreContract, AgencyCannotAcknowledgeAnotherAgencysSubscription) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police", "health"})).ok());
   ASSERT_TRUE(Open("police", "feed").ok());
   auto ack = Ack("health", "feed", 1);  // health has sequence 1 too, but not this name
@@ -280,7 +314,7 @@ TEST_F(StoreTest, AgencyCannotAcknowledgeAnotherAgencysSubscription) {
   EXPECT_EQ(own->newly_acknowledged, 1u);
 }
 
-TEST_F(StoreTest, AuditRecordsEachActionAndTheChainVerifies) {
+TEST_P(StoreContract, AuditRecordsEachActionAndTheChainVerifies) {
   auto n = Note("cfs", "k1", {"police"}, {"education"});
   const auto id = n.id.value(), hash = n.content_hash;
   ASSERT_TRUE(Publish(std::move(n)).ok());
@@ -332,7 +366,7 @@ TEST_F(StoreTest, AuditRecordsEachActionAndTheChainVerifies) {
   EXPECT_TRUE(audit::VerifyChain(*page, audit[1].entry_hash).ok());
 }
 
-TEST_F(StoreTest, ReopeningKeepsEverythingAndContinuesSequenceAndChain) {
+TEST_F(SqliteStoreTest, ReopeningKeepsEverythingAndContinuesSequenceAndChain) {
   const auto first = Note("cfs", "k1", {"police"});
   ASSERT_TRUE(Publish(first).ok());
   ASSERT_TRUE(Publish(Note("cfs", "k2", {"police"})).ok());
@@ -360,7 +394,7 @@ TEST_F(StoreTest, ReopeningKeepsEverythingAndContinuesSequenceAndChain) {
   EXPECT_TRUE(audit::VerifyChain(after).ok()) << audit::VerifyChain(after);
 }
 
-TEST_F(StoreTest, ReadAuditLogReadsTheWholeLogOfAStoreFile) {
+TEST_F(SqliteStoreTest, ReadAuditLogReadsTheWholeLogOfAStoreFile) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"}, {"health"})).ok());
   ASSERT_TRUE(Open("police", "feed").ok());
   auto log = ReadAuditLog(dir_ / "safeshare.db");  // while the store is open
@@ -374,7 +408,7 @@ TEST_F(StoreTest, ReadAuditLogReadsTheWholeLogOfAStoreFile) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "missing.db"));  // read-only: creates nothing
 }
 
-TEST_F(StoreTest, ConcurrentPublishesAllCompleteWithDistinctSequences) {
+TEST_P(StoreContract, ConcurrentPublishesAllCompleteWithDistinctSequences) {
   constexpr int kThreads = 4, kPerThread = 200;
   std::vector<std::vector<absl::StatusOr<PublishResult>>> results(kThreads);
   std::vector<std::thread> threads;
@@ -410,7 +444,7 @@ TEST_F(StoreTest, ConcurrentPublishesAllCompleteWithDistinctSequences) {
 
 // Acknowledgements and delivery audits may wait for a publish to share its
 // commit; with no publish coming they still complete on their own.
-TEST_F(StoreTest, OperationsThatCanWaitCompleteWithoutAPublish) {
+TEST_F(SqliteStoreTest, OperationsThatCanWaitCompleteWithoutAPublish) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   ASSERT_TRUE(Open("police", "inbox").ok());
   EXPECT_TRUE(AuditDelivery(/*can_wait=*/true).ok());
@@ -422,7 +456,7 @@ TEST_F(StoreTest, OperationsThatCanWaitCompleteWithoutAPublish) {
 // With nothing urgent queued, an operation that can wait is held for the
 // whole linger (a lower bound the writer guarantees, so this cannot flake):
 // it is waiting for a publish to share the sync, not committed on its own.
-TEST_F(StoreTest, OperationThatCanWaitLingersForAPublishBeforeCommittingAlone) {
+TEST_F(SqliteStoreTest, OperationThatCanWaitLingersForAPublishBeforeCommittingAlone) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   ASSERT_TRUE(Open("police", "inbox").ok());
   const auto queued_at = std::chrono::steady_clock::now();
@@ -432,7 +466,7 @@ TEST_F(StoreTest, OperationThatCanWaitLingersForAPublishBeforeCommittingAlone) {
 
 // A publish queued behind an operation that can wait completes after it: the
 // writer keeps the queue's order, lingering or not.
-TEST_F(StoreTest, OperationsThatCanWaitKeepTheirPlaceInTheQueue) {
+TEST_F(SqliteStoreTest, OperationsThatCanWaitKeepTheirPlaceInTheQueue) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   ASSERT_TRUE(Open("police", "inbox").ok());
   std::mutex mu;
@@ -458,6 +492,120 @@ TEST_F(StoreTest, OperationsThatCanWaitKeepTheirPlaceInTheQueue) {
   ASSERT_TRUE(acked.Get().ok());
   ASSERT_TRUE(published.Get().ok());
   EXPECT_THAT(order, ElementsAre("ack", "publish"));
+}
+
+TEST_P(StoreContract, ADamagedBodyIsNeverServedAndMarksTheStoreFailed) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
+  ASSERT_TRUE(Publish(Note("cfs", "k2", {"police"})).ok());
+  CorruptBody(Sequence(2));
+  std::promise<absl::Status> failed;
+  store_->SetFailureListener([&](const absl::Status& s) { failed.set_value(s); });
+  auto read = store_->ReadDeliveries(AgencyId("police"), Sequence(0), 10);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(read.status().message()), HasSubstr("sequence 2"));
+  EXPECT_EQ(failed.get_future().get().code(), absl::StatusCode::kDataLoss);
+  auto publish = Publish(Note("cfs", "k3", {"police"}));  // a failed store takes no writes
+  EXPECT_EQ(publish.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(publish.status().message()), HasSubstr("operator"));
+}
+
+TEST_P(StoreContract, DoneNeverRunsInlineInTheCallThatQueuedIt) {
+  std::promise<std::thread::id> ran_on;
+  store_->Publish(Note("cfs", "k1", {"police"}), [&](absl::StatusOr<PublishResult>) {
+    ran_on.set_value(std::this_thread::get_id());
+  });
+  EXPECT_NE(ran_on.get_future().get(), std::this_thread::get_id());
+}
+
+TEST_P(StoreContract, AfterCloseQueuedWritesAreDoneAndNewOnesAreUnavailable) {
+  Completion<PublishResult> queued;
+  store_->Publish(Note("cfs", "k1", {"police"}), queued.Callback());
+  store_->Close();
+  EXPECT_TRUE(queued.Get().ok());
+  auto late = Publish(Note("cfs", "k2", {"police"}));
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(late.status().message()), HasSubstr("shutting down"));
+}
+
+// An operation refused on its own (an unknown subscription here) fails
+// alone: the writes sharing its transaction are committed.
+TEST_P(StoreContract, ARefusedOperationDoesNotFailTheOthersInItsBatch) {
+  Completion<AckResult> refused;
+  Completion<PublishResult> published;
+  store_->Acknowledge(AgencyId("police"), SubscriptionName("nope"), Sequence(1),
+                      refused.Callback());
+  store_->Publish(Note("cfs", "k1", {"police"}), published.Callback());
+  EXPECT_EQ(refused.Get().status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(published.Get().ok());
+  EXPECT_THAT(DeliveredSequences("police"), ElementsAre(1));
+  EXPECT_TRUE(store_->Failure().ok());
+}
+
+// A constraint violation (a notification id used twice) fails only that
+// publish; the store stays trusted and takes the next write.
+TEST_F(SqliteStoreTest, AConstraintViolationFailsOnlyItsOperation) {
+  auto first = Note("cfs", "k1", {"police"});
+  auto clash = Note("cfs", "k2", {"police"});
+  clash.id = first.id;
+  Completion<PublishResult> a, b;
+  store_->Publish(first, a.Callback());
+  store_->Publish(clash, b.Callback());
+  ASSERT_TRUE(a.Get().ok());
+  EXPECT_EQ(b.Get().status().code(), absl::StatusCode::kAborted);
+  EXPECT_TRUE(store_->Failure().ok());
+  auto next = Publish(Note("cfs", "k3", {"police"}));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->sequence, Sequence(2));
+  EXPECT_TRUE(audit::VerifyChain(Audit()).ok());
+}
+
+// Another connection holding the write lock makes the store busy for a
+// while: the publish waits and succeeds, and the store stays trusted.
+TEST_F(SqliteStoreTest, ABusyDatabaseIsRetriedNotFatal) {
+  auto other = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Exec("BEGIN IMMEDIATE").ok());
+  Completion<PublishResult> published;
+  store_->Publish(Note("cfs", "k1", {"police"}), published.Callback());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE((*other)->Exec("COMMIT").ok());
+  auto result = published.Get();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(store_->Failure().ok());
+}
+
+// The writer's queue is bounded: beyond it, an op is refused at once with
+// RESOURCE_EXHAUSTED saying what to do, instead of growing memory.
+TEST_F(SqliteStoreTest, WritesBeyondTheQueueBoundAreRefusedResourceExhausted) {
+  store_.reset();
+  auto writer = Writer::Open(dir_ / "bounded.db");
+  ASSERT_TRUE(writer.ok());
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  GroupCommit commits(std::move(*writer), SystemClock(), {.max_queued = 2}, nullptr, nullptr);
+  std::promise<void> started;
+  std::vector<Completion<bool>> done(4);
+  auto op = [&](size_t i, bool block) {
+    return WriteOp{
+        [&, block](Writer&) {
+          if (block) {
+            started.set_value();
+            released.wait();
+          }
+          return absl::OkStatus();
+        },
+        [cb = done[i].Callback()](absl::Status s) { cb(s.ok() ? absl::StatusOr<bool>(true) : s); }};
+  };
+  commits.Submit(op(0, /*block=*/true));  // the writer is now stuck in it
+  started.get_future().wait();
+  commits.Submit(op(1, false));
+  commits.Submit(op(2, false));
+  commits.Submit(op(3, false));  // the third queued: over the bound
+  auto refused = done[3].Get();
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("retry after a short pause"));
+  release.set_value();
+  for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(done[i].Get().ok()) << i;
 }
 
 }  // namespace

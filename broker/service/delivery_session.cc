@@ -1,0 +1,145 @@
+#include "broker/service/delivery_session.h"
+
+#include "broker/core/logging.h"
+
+namespace safeshare::service {
+namespace {
+
+absl::Status AuditFailed(const absl::Status& why) {
+  return absl::UnavailableError(
+      "the broker cannot record this delivery in its audit log (" +
+      std::string(absl::StatusCodeToString(why.code())) +
+      "), so it sends nothing it cannot record; reconnect later to resume after your last "
+      "acknowledged delivery");
+}
+
+}  // namespace
+
+std::shared_ptr<DeliverySession> DeliverySession::Start(store::Store& store, DeliveryHub& hub,
+                                                        std::unique_ptr<SubscriptionFeed> feed,
+                                                        Executor executor,
+                                                        std::weak_ptr<DeliverySink> sink) {
+  auto session = std::make_shared<DeliverySession>(store, hub, std::move(feed), std::move(executor),
+                                                   std::move(sink));
+  std::weak_ptr<DeliverySession> weak = session;
+  const auto token = hub.Add(session->feed_->agency(), [weak] {
+    if (auto self = weak.lock()) self->Post(/*may_read_store=*/false);
+  });
+  {
+    std::lock_guard lock(session->mu_);
+    session->hub_token_ = token;
+  }
+  session->Post(/*may_read_store=*/true);
+  return session;
+}
+
+DeliverySession::DeliverySession(store::Store& store, DeliveryHub& hub,
+                                 std::unique_ptr<SubscriptionFeed> feed, Executor executor,
+                                 std::weak_ptr<DeliverySink> sink)
+    : store_(store),
+      hub_(hub),
+      executor_(std::move(executor)),
+      sink_(std::move(sink)),
+      feed_(std::move(feed)) {}
+
+DeliverySession::~DeliverySession() { Stop(); }
+
+void DeliverySession::Stop() {
+  uint64_t token = 0;
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    token = std::exchange(hub_token_, 0);
+  }
+  if (token != 0) hub_.Remove(token);
+}
+
+void DeliverySession::Sent() {
+  {
+    std::lock_guard lock(mu_);
+    sending_ = false;
+  }
+  Pump(/*may_read_store=*/false);
+}
+
+void DeliverySession::Post(bool may_read_store) {
+  executor_([self = shared_from_this(), may_read_store] { self->Pump(may_read_store); });
+}
+
+void DeliverySession::Pump(bool may_read_store) {
+  Actions actions;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    if (!sending_ && ready_) {
+      actions.send = std::move(ready_);
+      ready_.reset();
+      sending_ = true;
+    }
+    if (!auditing_ && !ready_) Poll(may_read_store, actions);
+  }
+  Act(std::move(actions));
+}
+
+void DeliverySession::Poll(bool may_read_store, Actions& actions) {
+  std::vector<FeedItem> items;
+  if (auto recent = feed_->PollRecent(kBatch)) {
+    items = std::move(*recent);
+  } else if (!may_read_store) {
+    actions.read_store = true;
+    return;
+  } else if (auto stored = feed_->Poll(kBatch); stored.ok()) {
+    items = std::move(*stored);
+  } else {
+    stopped_ = true;
+    actions.end = stored.status();
+    return;
+  }
+  if (items.empty()) return;
+  actions.audit.reserve(items.size());
+  for (const auto& item : items) actions.audit.push_back(item.event);
+  auditing_ = std::move(items);
+}
+
+void DeliverySession::Act(Actions actions) {
+  if (!actions.audit.empty()) {
+    std::weak_ptr<DeliverySession> weak = shared_from_this();
+    store_.RecordDelivered(
+        std::move(actions.audit),
+        [weak](absl::Status status) {
+          if (auto self = weak.lock()) self->Audited(std::move(status));
+        },
+        /*can_wait=*/false);
+  }
+  if (actions.read_store) Post(/*may_read_store=*/true);
+  auto sink = sink_.lock();
+  if (sink == nullptr) return Stop();
+  if (actions.send) sink->Send(std::move(*actions.send));
+  if (actions.end) sink->End(std::move(*actions.end));
+}
+
+// On the store's completion thread: decide only, and continue elsewhere.
+void DeliverySession::Audited(absl::Status status) {
+  std::optional<absl::Status> end;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    if (status.ok()) {
+      ready_ = std::move(auditing_);
+    } else {
+      ModuleLogger("service")->warn(
+          "{} subscription {}: stream ended, its deliveries could not be audited: {}",
+          feed_->agency().value(), feed_->name().value(), status.ToString());
+      stopped_ = true;
+      end = AuditFailed(status);
+    }
+    auditing_.reset();
+  }
+  if (end) {
+    if (auto sink = sink_.lock()) sink->End(std::move(*end));
+    return Stop();
+  }
+  Post(/*may_read_store=*/false);
+}
+
+}  // namespace safeshare::service

@@ -1,0 +1,261 @@
+#include "broker/store/fake_store.h"
+
+#include "broker/audit/chain.h"
+#include "broker/store/audit_entries.h"
+
+namespace safeshare::store {
+
+FakeStore::FakeStore(const Clock& clock)
+    : clock_(clock), head_(audit::kGenesisHash), thread_([this] { Run(); }) {}
+
+FakeStore::~FakeStore() { Close(); }
+
+void FakeStore::FailNextSync() {
+  std::lock_guard lock(mu_);
+  fail_sync_ = true;
+}
+
+void FakeStore::FillDisk(bool full) {
+  std::lock_guard lock(mu_);
+  disk_full_ = full;
+}
+
+void FakeStore::CorruptBody(Sequence seq) {
+  std::lock_guard lock(mu_);
+  notifications_.at(seq.value() - 1).body.append("!");
+}
+
+void FakeStore::HoldCommits(bool held) {
+  {
+    std::lock_guard lock(mu_);
+    held_ = held;
+  }
+  wake_.notify_all();
+}
+
+size_t FakeStore::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void FakeStore::SetCommitListener(CommitListener listener) {
+  std::lock_guard lock(mu_);
+  listener_ = std::move(listener);
+}
+
+void FakeStore::SetFailureListener(FailureListener listener) {
+  std::lock_guard lock(mu_);
+  failure_listener_ = std::move(listener);
+}
+
+absl::Status FakeStore::Failure() const {
+  std::lock_guard lock(mu_);
+  return fatal_;
+}
+
+void FakeStore::Close() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    closed_ = true;
+    held_ = false;
+  }
+  wake_.notify_all();
+  thread_.join();
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+}
+
+void FakeStore::Submit(Apply apply, StatusDone done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!closed_) {
+      queue_.push_back({std::move(apply), std::move(done)});
+      wake_.notify_all();
+      return;
+    }
+  }
+  // Closed: answer from a thread of its own, never inline.
+  std::thread([done = std::move(done)] { done(errors::ShuttingDown()); }).detach();
+}
+
+template <typename T>
+void FakeStore::SubmitTyped(std::function<absl::StatusOr<T>(std::set<AgencyId>&)> apply,
+                            Done<T> done) {
+  auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not applied"));
+  Submit(
+      [apply = std::move(apply), result](std::set<AgencyId>& woken) {
+        *result = apply(woken);
+        return result->status();
+      },
+      [done = std::move(done), result](absl::Status status) {
+        if (status.ok()) return done(std::move(*result));
+        done(status);
+      });
+}
+
+void FakeStore::Run() {
+  while (true) {
+    Queued op;
+    std::set<AgencyId> woken;
+    absl::Status result;
+    CommitListener listener;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock,
+                 [this] { return (!queue_.empty() && !held_) || (closed_ && queue_.empty()); });
+      if (queue_.empty()) return;  // closed and drained
+      op = std::move(queue_.front());
+      queue_.pop_front();
+      result = Commit(op.apply, woken);
+      listener = listener_;
+    }
+    op.done(result);
+    if (!woken.empty() && listener) listener(woken);
+  }
+}
+
+absl::Status FakeStore::Commit(Apply& apply, std::set<AgencyId>& woken) {
+  if (!fatal_.ok()) return errors::StoreFailed();
+  if (disk_full_) return errors::DiskFull();
+  if (fail_sync_) {
+    fail_sync_ = false;
+    fatal_ = absl::InternalError("fake: fdatasync failed");
+    if (failure_listener_) failure_listener_(fatal_);
+    return errors::StoreFailed();
+  }
+  return apply(woken);
+}
+
+void FakeStore::Append(audit::Entry e) {
+  e.id = static_cast<int64_t>(audit_.size()) + 1;
+  e.at_micros = clock_.WallMicros();
+  head_ = audit::Link(head_, e);
+  audit_.push_back(std::move(e));
+}
+
+void FakeStore::Publish(NewNotification n, Done<PublishResult> done) {
+  SubmitTyped<PublishResult>(
+      [this, n = std::move(n)](std::set<AgencyId>& woken) { return DoPublish(n, woken); },
+      std::move(done));
+}
+
+absl::StatusOr<PublishResult> FakeStore::DoPublish(const NewNotification& n,
+                                                   std::set<AgencyId>& woken) {
+  if (auto it = keys_.find({n.publisher, n.idempotency_key}); it != keys_.end()) {
+    const auto& first = notifications_[it->second];
+    PublishResult result{first.n.id, Sequence(it->second + 1), {}, true};
+    for (const auto& r : first.n.recipients) result.routed_to.push_back(r.agency);
+    Append(entries::Duplicate(n, result, first.n.case_ref.value(), first.n.content_hash));
+    return result;
+  }
+  const Sequence seq(notifications_.size() + 1);
+  notifications_.push_back({n, *n.body});
+  keys_[{n.publisher, n.idempotency_key}] = notifications_.size() - 1;
+  for (auto& e : entries::Published(n, seq)) Append(std::move(e));
+  PublishResult result{n.id, seq, {}, false};
+  for (const auto& r : n.recipients) {
+    result.routed_to.push_back(r.agency);
+    woken.insert(r.agency);
+  }
+  return result;
+}
+
+void FakeStore::RecordRefusal(Refusal refusal, StatusDone done) {
+  Submit(
+      [this, refusal = std::move(refusal)](std::set<AgencyId>&) {
+        Append(entries::Refused(refusal));
+        return absl::OkStatus();
+      },
+      std::move(done));
+}
+
+void FakeStore::OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) {
+  SubmitTyped<Sequence>(
+      [this, agency = std::move(agency), name = std::move(name)](std::set<AgencyId>&) {
+        const Sequence after = acked_.try_emplace({agency, name}, Sequence(0)).first->second;
+        Append(entries::Subscribed(agency, name, after));
+        return absl::StatusOr<Sequence>(after);
+      },
+      std::move(done));
+}
+
+void FakeStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
+                            Done<AckResult> done) {
+  SubmitTyped<AckResult>([this, agency = std::move(agency), name = std::move(name), through](
+                             std::set<AgencyId>&) { return DoAcknowledge(agency, name, through); },
+                         std::move(done));
+}
+
+absl::StatusOr<AckResult> FakeStore::DoAcknowledge(const AgencyId& agency,
+                                                   const SubscriptionName& name, Sequence through) {
+  auto it = acked_.find({agency, name});
+  if (it == acked_.end()) return errors::UnknownSubscription(name);
+  if (through <= it->second) return AckResult{it->second, 0};
+  const auto all = FactsOf(agency, Sequence(0), Sequence(UINT64_MAX), SIZE_MAX);
+  const Sequence latest = all.empty() ? Sequence(0) : all.back().sequence;
+  if (through > latest) return errors::NotDelivered(through, latest);
+  uint32_t newly = 0;
+  for (const auto& f : FactsOf(agency, it->second, through, SIZE_MAX)) {
+    Append(entries::Acknowledged(agency, name, f));
+    ++newly;
+  }
+  it->second = through;
+  return AckResult{through, newly};
+}
+
+void FakeStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool) {
+  Submit(
+      [this, events = std::move(events)](std::set<AgencyId>&) {
+        for (const auto& e : events) Append(entries::Delivered(e));
+        return absl::OkStatus();
+      },
+      std::move(done));
+}
+
+std::vector<DeliveryFacts> FakeStore::FactsOf(const AgencyId& agency, Sequence after,
+                                              Sequence through, size_t limit) const {
+  std::vector<DeliveryFacts> out;
+  for (size_t i = after.value(); i < notifications_.size() && out.size() < limit; ++i) {
+    const Sequence seq(i + 1);
+    if (seq > through) break;
+    const auto& n = notifications_[i].n;
+    for (const auto& r : n.recipients) {
+      if (r.agency != agency) continue;
+      out.push_back({seq, n.id, n.case_ref, r.rule, r.lawful_basis, n.purpose, n.content_hash});
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<StoredDelivery>> FakeStore::ReadDeliveries(const AgencyId& agency,
+                                                                      Sequence after,
+                                                                      size_t limit) const {
+  std::vector<StoredDelivery> out;
+  std::unique_lock lock(mu_);
+  for (auto& facts : FactsOf(agency, after, Sequence(UINT64_MAX), limit)) {
+    const auto& body = notifications_[facts.sequence.value() - 1].body;
+    StoredDelivery d{std::move(facts), body};
+    if (auto st = CheckContentHash(d); !st.ok()) {
+      if (fatal_.ok()) {
+        fatal_ = st;
+        if (failure_listener_) failure_listener_(fatal_);
+      }
+      return st;
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<audit::Entry>> FakeStore::ReadAudit(int64_t after_id,
+                                                               size_t limit) const {
+  std::lock_guard lock(mu_);
+  std::vector<audit::Entry> out;
+  for (size_t i = static_cast<size_t>(after_id); i < audit_.size() && out.size() < limit; ++i) {
+    out.push_back(audit_[i]);
+  }
+  return out;
+}
+
+}  // namespace safeshare::store

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <functional>
+#include <set>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "broker/audit/audit_entry.h"
+#include "broker/store/records.h"
+
+namespace safeshare::store {
+
+// The durable log behind the broker: notifications, per-recipient
+// deliveries, subscription positions, idempotency keys and the hash-chained
+// audit log. Implementations: SqliteStore (embedded, the default) and
+// FakeStore (in memory, with injectable faults, for unit tests). The same
+// contract tests (tests/unit/store_contract_test.cc) run against both.
+//
+// Contract:
+// - Writes are asynchronous. Each `done` runs exactly once, never inline in
+//   the call that queued it, on the store's completion thread, in commit
+//   order, after what it reports is durable (OK) or has failed (error). A
+//   `done` must not block.
+// - Sequences and audit ids are assigned in commit order under one
+//   store-wide append lock, so a reader never sees sequence N+1 before N.
+// - Errors: RESOURCE_EXHAUSTED (disk full, or too many writes queued; the
+//   operation stored nothing, retry later), UNAVAILABLE (busy, or the store
+//   has failed: see Failure()), INVALID_ARGUMENT / NOT_FOUND /
+//   ALREADY_EXISTS (the operation was refused and stored nothing), DATA_LOSS
+//   (a read found damaged data; it is never served).
+// - After a fatal error (a failed sync, corruption) the store refuses every
+//   write with UNAVAILABLE until restarted, and calls the failure listener
+//   once.
+// Thread-safe.
+class Store {
+ public:
+  template <typename T>
+  using Done = std::function<void(absl::StatusOr<T>)>;
+  using StatusDone = std::function<void(absl::Status)>;
+  // After each commit, with the agencies that have new deliveries. Runs on
+  // the completion thread after that commit's `done`s; must not block.
+  using CommitListener = std::function<void(const std::set<AgencyId>&)>;
+  // Once, when the store stops trusting itself (fatal error). Must not block.
+  using FailureListener = std::function<void(const absl::Status&)>;
+
+  virtual ~Store() = default;
+
+  // Register before the first write; each replaces the previous listener.
+  virtual void SetCommitListener(CommitListener listener) = 0;
+  virtual void SetFailureListener(FailureListener listener) = 0;
+
+  // Stores the notification, its deliveries and audit entries atomically,
+  // or, when (publisher, idempotency_key) was seen before with the same
+  // request_hash, answers with the first notification and audits the retry.
+  virtual void Publish(NewNotification n, Done<PublishResult> done) = 0;
+  // Audits a refused publish; `done` once the entry is durable.
+  virtual void RecordRefusal(Refusal refusal, StatusDone done) = 0;
+  // Creates the subscription if new; answers its acknowledged position.
+  virtual void OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) = 0;
+  // Cumulative acknowledgement through `through`, one audit entry per newly
+  // acknowledged delivery.
+  virtual void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
+                           Done<AckResult> done) = 0;
+  // Audits deliveries about to be handed to a subscription stream. The
+  // stream sends them only after `done` reports OK. `can_wait`: the entries
+  // may wait (briefly, see GroupCommit) to share a commit with other writes.
+  virtual void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done,
+                               bool can_wait) = 0;
+
+  // Up to `limit` deliveries for `agency` after `after`, in commit order.
+  // Each body is checked against its content hash; a mismatch is DATA_LOSS
+  // and marks the store failed.
+  virtual absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency,
+                                                                     Sequence after,
+                                                                     size_t limit) const = 0;
+  // Audit entries with id > after_id, in order, at most `limit`.
+  virtual absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
+                                                              size_t limit) const = 0;
+
+  // OK while the store accepts writes; the fatal error once it does not.
+  virtual absl::Status Failure() const = 0;
+
+  // Completes every queued write (running its `done`) and stops accepting
+  // new ones (they fail with UNAVAILABLE). Call while everything the `done`s
+  // and listeners reference is still alive. Idempotent.
+  virtual void Close() = 0;
+};
+
+// DATA_LOSS (naming the notification and sequence, never content) unless
+// the delivery's body hashes to its stored content hash. Every store checks
+// what it reads with this before serving it.
+absl::Status CheckContentHash(const StoredDelivery& delivery);
+
+// The refusals every store gives in the same words.
+namespace errors {
+absl::Status UnknownSubscription(const SubscriptionName& name);
+absl::Status NotDelivered(Sequence through, Sequence latest);
+// Once the store has failed: not "retry", which cannot work until an
+// operator has restored the store.
+absl::Status StoreFailed();
+absl::Status ShuttingDown();
+absl::Status DiskFull();
+absl::Status Busy();
+}  // namespace errors
+
+}  // namespace safeshare::store
