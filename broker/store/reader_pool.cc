@@ -1,7 +1,5 @@
 #include "broker/store/reader_pool.h"
 
-#include "broker/store/sqlite_store.h"
-
 namespace safeshare::store {
 namespace {
 
