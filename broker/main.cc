@@ -39,7 +39,12 @@ absl::StatusOr<safeshare::rpc::ServerOptions> ServerOptionsFrom(
   for (const auto* pem : {&cert, &key, &ca}) {
     if (!pem->ok()) return pem->status();
   }
-  return safeshare::rpc::ServerOptions{config.listen, *cert, *key, *ca, config.max_message_bytes};
+  const auto& c = config.connections;
+  const safeshare::rpc::PingPolicy pings{c.client_ping_min_interval,
+                                         static_cast<int>(c.client_ping_strikes), c.keepalive_time,
+                                         c.keepalive_timeout};
+  return safeshare::rpc::ServerOptions{config.listen, *cert, *key, *ca, config.max_message_bytes,
+                                       pings};
 }
 
 int Fail(const absl::Status& status) {
@@ -66,6 +71,8 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   if (!port_file.empty()) std::ofstream(port_file) << running->port << "\n";
   const int signal = ss::ops::WaitForTerminationSignal();
   log->info("signal {} received; shutting down", signal);
+  // Health first, so balancers and probes stop sending calls while we drain.
+  ss::rpc::SetServing(*running->server, false);
   rpc.StopStreams();
   // In-flight publishes answer within milliseconds; the deadline only bounds
   // how long idle client connections may delay the exit.
