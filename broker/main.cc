@@ -39,7 +39,12 @@ absl::StatusOr<safeshare::rpc::ServerOptions> ServerOptionsFrom(
   for (const auto* pem : {&cert, &key, &ca}) {
     if (!pem->ok()) return pem->status();
   }
-  return safeshare::rpc::ServerOptions{config.listen, *cert, *key, *ca, config.max_message_bytes};
+  const auto& c = config.connections;
+  const safeshare::rpc::PingPolicy pings{c.client_ping_min_interval,
+                                         static_cast<int>(c.client_ping_strikes), c.keepalive_time,
+                                         c.keepalive_timeout};
+  return safeshare::rpc::ServerOptions{config.listen, *cert, *key, *ca, config.max_message_bytes,
+                                       pings};
 }
 
 int Fail(const absl::Status& status) {
@@ -60,18 +65,20 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   ss::rpc::BrokerRpc rpc(service, directory);
   auto running = ss::rpc::StartServer(*options, rpc);
   if (!running.ok()) return Fail(running.status());
-  auto* health = running->server->GetHealthCheckService();
-  (*store)->SetFailureListener([health](const absl::Status&) { health->SetServingStatus(false); });
+  // A store that can no longer be trusted takes the broker out of service.
+  (*store)->SetFailureListener(
+      [server = running->server.get()](const absl::Status&) { ss::rpc::SetServing(*server, false); });
   const auto log = ModuleLogger("main");
   log->info("listening on port {} with mutual TLS; store {}", running->port,
             config.store_path.string());
   if (!port_file.empty()) std::ofstream(port_file) << running->port << "\n";
   const int signal = ss::ops::WaitForTerminationSignal();
   log->info("signal {} received; shutting down", signal);
-  // Order matters: refuse new work, end the streams, let accepted calls
-  // finish (their writes complete within milliseconds), then drain and
-  // close the store while everything its callbacks reference is alive.
-  health->SetServingStatus(false);
+  // Order matters: health first, so balancers and probes stop sending
+  // calls; refuse new work, end the streams, let accepted calls finish
+  // (their writes complete within milliseconds), then drain and close the
+  // store while everything its callbacks reference is alive.
+  ss::rpc::SetServing(*running->server, false);
   service.StopAccepting();
   rpc.StopStreams();
   running->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -1,6 +1,7 @@
 #include "broker/config/broker_config.h"
 
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -96,8 +97,37 @@ void ReadLogging(const YamlReader& logging, BrokerConfig& config) {
   }
 }
 
+// gRPC takes these as int channel arguments.
+size_t UpToIntMax(const YamlReader& node) {
+  const size_t value = node.Size();
+  if (value > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    node.Fail("must be at most " + std::to_string(std::numeric_limits<int>::max()));
+  }
+  return value;
+}
+
+std::chrono::milliseconds Milliseconds(const YamlReader& node) {
+  return std::chrono::milliseconds(UpToIntMax(node));
+}
+
+ConnectionsConfig ReadConnections(const YamlReader& node) {
+  node.RejectUnknownKeys({"client_ping_min_interval_ms", "client_ping_strikes", "keepalive_time_ms",
+                          "keepalive_timeout_ms"});
+  ConnectionsConfig c;
+  if (node.Has("client_ping_min_interval_ms"))
+    c.client_ping_min_interval = Milliseconds(node.Required("client_ping_min_interval_ms"));
+  if (node.Has("client_ping_strikes"))
+    c.client_ping_strikes = UpToIntMax(node.Required("client_ping_strikes"));
+  if (node.Has("keepalive_time_ms"))
+    c.keepalive_time = Milliseconds(node.Required("keepalive_time_ms"));
+  if (node.Has("keepalive_timeout_ms"))
+    c.keepalive_timeout = Milliseconds(node.Required("keepalive_timeout_ms"));
+  return c;
+}
+
 BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
-  root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "agencies", "sharing"});
+  root.RejectUnknownKeys(
+      {"listen", "tls", "store", "logging", "limits", "connections", "agencies", "sharing"});
   BrokerConfig config;
   if (root.Has("listen")) config.listen = root.Required("listen").String();
   config.tls = ReadTls(root.Required("tls"), base);
@@ -110,6 +140,7 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
     limits.RejectUnknownKeys({"max_message_bytes"});
     config.max_message_bytes = limits.Required("max_message_bytes").Size();
   }
+  if (root.Has("connections")) config.connections = ReadConnections(root.Required("connections"));
   config.agencies = ReadAgencies(root.Required("agencies"));
   config.sharing =
       root.Has("sharing") ? ReadSharing(root.Required("sharing")) : std::vector<SharingRule>{};

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -34,6 +35,20 @@ struct SharingRule {
   std::string lawful_basis;  // one of kLawfulBases
 };
 
+// The HTTP/2 ping policy (`connections:`). Clients may keep a quiet
+// connection alive with pings no more often than `client_ping_min_interval`;
+// a client that pings faster gets `client_ping_strikes` pings of grace, then
+// is sent GOAWAY. The broker pings a connection that has been quiet for
+// `keepalive_time` and closes it (ending its streams) when the
+// acknowledgement takes longer than `keepalive_timeout`, so a dead peer does
+// not hold a subscription.
+struct ConnectionsConfig {
+  std::chrono::milliseconds client_ping_min_interval{5000};
+  size_t client_ping_strikes = 2;
+  std::chrono::milliseconds keepalive_time{30000};
+  std::chrono::milliseconds keepalive_timeout{10000};
+};
+
 struct BrokerConfig {
   std::string listen = "127.0.0.1:50051";
   TlsConfig tls;
@@ -41,6 +56,7 @@ struct BrokerConfig {
   LogFormat log_format = LogFormat::kText;
   std::string log_level = "info";
   size_t max_message_bytes = 1 << 20;
+  ConnectionsConfig connections;
   std::vector<Agency> agencies;
   std::vector<SharingRule> sharing;
 };

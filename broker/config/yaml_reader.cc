@@ -24,8 +24,6 @@ YamlReader YamlReader::Required(const std::string& key) const {
   return YamlReader(node_[key], ChildPath(key), file_);
 }
 
-YamlReader YamlReader::Optional(const std::string& key) const { return Required(key); }
-
 std::vector<YamlReader> YamlReader::Sequence() const {
   if (!node_.IsSequence()) Fail("expected a list");
   std::vector<YamlReader> items;
@@ -40,13 +38,6 @@ std::string YamlReader::String() const {
   auto value = node_.as<std::string>();
   if (value.empty()) Fail("must not be empty");
   return value;
-}
-
-std::vector<std::string> YamlReader::StringList() const {
-  std::vector<std::string> values;
-  for (const auto& item : Sequence()) values.push_back(item.String());
-  if (values.empty()) Fail("list must not be empty");
-  return values;
 }
 
 size_t YamlReader::Size() const {

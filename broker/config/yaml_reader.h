@@ -25,11 +25,9 @@ class YamlReader {
   // Child accessors. Required() fails when the key is missing.
   YamlReader Required(const std::string& key) const;
   bool Has(const std::string& key) const;
-  YamlReader Optional(const std::string& key) const;  // REQUIRES: Has(key)
-  std::vector<YamlReader> Sequence() const;           // a YAML sequence
+  std::vector<YamlReader> Sequence() const;  // a YAML sequence
 
   std::string String() const;
-  std::vector<std::string> StringList() const;
   size_t Size() const;  // a positive integer
   void RejectUnknownKeys(const std::vector<std::string>& known) const;
 

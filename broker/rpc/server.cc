@@ -17,7 +17,25 @@ std::shared_ptr<grpc::ServerCredentials> MutualTls(const ServerOptions& options)
   return grpc::SslServerCredentials(ssl);
 }
 
+void ApplyPingPolicy(const PingPolicy& policy, grpc::ServerBuilder& builder) {
+  const auto ms = [](std::chrono::milliseconds d) { return static_cast<int>(d.count()); };
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             ms(policy.client_min_interval));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, policy.client_strikes);
+  // Without calls in flight too: a client between calls may keep its
+  // connection warm, and the broker's own pings also probe quiet connections.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ms(policy.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ms(policy.keepalive_timeout));
+}
+
 }  // namespace
+
+void SetServing(grpc::Server& server, bool serving) {
+  auto* health = server.GetHealthCheckService();
+  if (health == nullptr) return;  // not built with the default service
+  for (const char* name : {"", kHealthServiceName}) health->SetServingStatus(name, serving);
+}
 
 absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRpc& broker) {
   grpc::EnableDefaultHealthCheckService(true);
@@ -26,12 +44,14 @@ absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRp
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, MutualTls(options), &running.port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
+  ApplyPingPolicy(options.ping_policy, builder);
   builder.RegisterService(&broker);
   running.server = builder.BuildAndStart();
   if (running.server == nullptr || running.port == 0) {
     return absl::UnavailableError("cannot listen on " + options.listen +
                                   " (address in use, or certificate/key invalid?)");
   }
+  SetServing(*running.server, true);
   return running;
 }
 

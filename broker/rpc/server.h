@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -11,12 +12,28 @@
 
 namespace safeshare::rpc {
 
+// The HTTP/2 ping policy, as gRPC server channel arguments. Keepalive pings
+// are accepted with or without calls in flight; see config::ConnectionsConfig.
+struct PingPolicy {
+  // Pings received closer together than this, with no data sent in between,
+  // are strikes (GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS).
+  std::chrono::milliseconds client_min_interval{5000};
+  // Strikes tolerated before GOAWAY ENHANCE_YOUR_CALM; must be > 0, since 0
+  // would let a client ping without limit.
+  int client_strikes = 2;
+  // The broker's own pings on a quiet connection, and how long it waits for
+  // the acknowledgement before closing the connection.
+  std::chrono::milliseconds keepalive_time{30000};
+  std::chrono::milliseconds keepalive_timeout{10000};
+};
+
 struct ServerOptions {
   std::string listen;           // host:port; port 0 picks a free port
   std::string certificate_pem;  // broker certificate chain
   std::string private_key_pem;
   std::string client_ca_pem;  // partnership CA; clients must present a cert it signed
   size_t max_message_bytes = 1 << 20;
+  PingPolicy ping_policy;
 };
 
 struct RunningServer {
@@ -24,9 +41,20 @@ struct RunningServer {
   int port = 0;
 };
 
+// The name grpc.health.v1.Health answers for besides the server as a whole
+// ("").
+inline constexpr char kHealthServiceName[] = "safeshare.v1.Broker";
+
 // Starts the gRPC server: mutual TLS only (TLS 1.2+, client certificate
-// required and verified against the partnership CA), the Broker service,
-// grpc.health.v1.Health and server reflection.
+// required and verified against the partnership CA), the ping policy, the
+// Broker service, grpc.health.v1.Health (SERVING for "" and
+// kHealthServiceName) and server reflection.
 absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRpc& broker);
+
+// Sets the health of "" and kHealthServiceName to SERVING or NOT_SERVING, so
+// load balancers stop sending new calls before a shutdown drains, or while
+// the broker cannot serve. REQUIRES: `server` was built with the default
+// health check service enabled (as StartServer does).
+void SetServing(grpc::Server& server, bool serving);
 
 }  // namespace safeshare::rpc

@@ -4,9 +4,8 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 
-#include <future>
-
 #include "tests/integration/scenario.h"
+#include "tests/support/health_check.h"
 
 namespace safeshare::testing {
 namespace {
@@ -87,28 +86,20 @@ TEST_F(SecurityTest, PublisherIdentityComesFromTheCertificateNotTheMessage) {
   EXPECT_EQ(cfs.Publish(forged).status().code(), absl::StatusCode::kPermissionDenied);
 }
 
-// grpc.health.v1.Health/Check and server reflection answer over mutual TLS
-// (hand-encoded messages: Debian ships no generated code for these protos).
+// grpc.health.v1.Health/Check (for the server and for the Broker service)
+// and server reflection answer over mutual TLS (hand-encoded messages: Debian
+// ships no generated code for these protos).
 TEST_F(SecurityTest, HealthAndReflectionAnswerOverMutualTls) {
   auto options = TestPki::Get().For("ig", broker_.port());
   grpc::SslCredentialsOptions tls{Pem("ca.crt"), Pem("ig.key"), Pem("ig.crt")};
   auto channel = grpc::CreateChannel(options.broker, grpc::SslCredentials(tls));
   grpc::GenericStub stub(channel);
 
-  grpc::ClientContext health_context;
-  health_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::Slice nothing(std::string{});  // HealthCheckRequest{service: ""}
-  grpc::ByteBuffer empty(&nothing, 1), reply;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&health_context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &empty,
-                 &reply, [&done](grpc::Status status) { done.set_value(std::move(status)); });
-  const auto health = done.get_future().get();
-  ASSERT_TRUE(health.ok()) << health.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(reply.Dump(&slices).ok());
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
+  for (const std::string service : {"", "safeshare.v1.Broker"}) {
+    const auto health = CheckHealth(channel, service);
+    ASSERT_TRUE(health.status.ok()) << "'" << service << "': " << health.status.error_message();
+    EXPECT_EQ(health.serving_status, kServing) << "'" << service << "'";
+  }
 
   grpc::ClientContext reflection_context;
   reflection_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -126,10 +117,7 @@ TEST_F(SecurityTest, HealthAndReflectionAnswerOverMutualTls) {
   grpc::ByteBuffer response;
   call->Read(&response, reinterpret_cast<void*>(3));
   ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
-  slices.clear();
-  ASSERT_TRUE(response.Dump(&slices).ok());
-  bytes.clear();
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  const std::string bytes = BytesOf(response);
   EXPECT_THAT(bytes, ::testing::HasSubstr("safeshare.v1.Broker"));
   EXPECT_THAT(bytes, ::testing::HasSubstr("grpc.health.v1.Health"));
   reflection_context.TryCancel();

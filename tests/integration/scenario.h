@@ -37,13 +37,21 @@ inline std::string Pem(const std::string& file) {
   return text.str();
 }
 
+// A channel over mutual TLS as `agency`, with `args` (e.g. keepalive).
+inline std::shared_ptr<grpc::Channel> RawChannel(const BrokerProcess& broker,
+                                                 const std::string& agency,
+                                                 const grpc::ChannelArguments& args = {}) {
+  grpc::SslCredentialsOptions tls{Pem("ca.crt"), Pem(agency + ".key"), Pem(agency + ".crt")};
+  return grpc::CreateCustomChannel("localhost:" + std::to_string(broker.port()),
+                                   grpc::SslCredentials(tls), args);
+}
+
 // A bare stub over mutual TLS as `agency`, for what the client library hides
 // (e.g. how deliveries are packed into stream messages).
 inline std::unique_ptr<v1::Broker::Stub> RawStub(const BrokerProcess& broker,
-                                                 const std::string& agency) {
-  grpc::SslCredentialsOptions tls{Pem("ca.crt"), Pem(agency + ".key"), Pem(agency + ".crt")};
-  return v1::Broker::NewStub(
-      grpc::CreateChannel("localhost:" + std::to_string(broker.port()), grpc::SslCredentials(tls)));
+                                                 const std::string& agency,
+                                                 const grpc::ChannelArguments& args = {}) {
+  return v1::Broker::NewStub(RawChannel(broker, agency, args));
 }
 
 inline client::Client Connect(const BrokerProcess& broker, const std::string& agency) {

@@ -41,6 +41,12 @@ BrokerProcess::BrokerProcess(BrokerOptions options)
     ReplaceAll(config_yaml, "../certs/out/", "{PKI}/");
     ReplaceAll(config_yaml, "../var/safeshare.db", "{STORE}");
     ReplaceAll(config_yaml, "level: info", "level: debug");
+    for (const auto& [from, to] : options.config_edits) {
+      if (config_yaml.find(from) == std::string::npos) {
+        throw std::invalid_argument("config/broker.yaml has no '" + from + "' to replace");
+      }
+      ReplaceAll(config_yaml, from, to);
+    }
   }
   WriteConfig(std::move(config_yaml));
   Spawn(options.launcher);

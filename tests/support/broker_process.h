@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace safeshare::testing {
@@ -17,6 +18,9 @@ struct BrokerOptions {
   // broker's argv follows it.
   std::vector<std::string> launcher;
   std::string store_file = "store.db";  // relative to dir
+  // Text replacements (from, to) applied to the repository's config, e.g. to
+  // change one setting; only when config_yaml is empty.
+  std::vector<std::pair<std::string, std::string>> config_edits;
 };
 
 class BrokerProcess {

@@ -56,6 +56,14 @@ absl::Status ParseError(const std::string& yaml) {
   return parsed.status();
 }
 
+void ExpectPingPolicy(const ConnectionsConfig& c, int64_t min_interval_ms, size_t strikes,
+                      int64_t keepalive_ms, int64_t timeout_ms) {
+  EXPECT_EQ(c.client_ping_min_interval.count(), min_interval_ms);
+  EXPECT_EQ(c.client_ping_strikes, strikes);
+  EXPECT_EQ(c.keepalive_time.count(), keepalive_ms);
+  EXPECT_EQ(c.keepalive_timeout.count(), timeout_ms);
+}
+
 TEST(ParseBrokerConfigTest, SmallValidConfigParses) {
   auto config = ParseBrokerConfig(kValid, kFile);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -71,6 +79,40 @@ TEST(ParseBrokerConfigTest, SmallValidConfigParses) {
   EXPECT_EQ(config->log_format, LogFormat::kText);
   EXPECT_EQ(config->log_level, "info");
   EXPECT_EQ(config->max_message_bytes, size_t{1} << 20);
+  ExpectPingPolicy(config->connections, 5000, 2, 30000, 10000);
+}
+
+TEST(ParseBrokerConfigTest, ConnectionsSectionSetsThePingPolicy) {
+  auto config = ParseBrokerConfig(With("store:\n",
+                                       "connections:\n"
+                                       "  client_ping_min_interval_ms: 500\n"
+                                       "  client_ping_strikes: 3\n"
+                                       "  keepalive_time_ms: 1000\n"
+                                       "  keepalive_timeout_ms: 2000\n"
+                                       "store:\n"),
+                                  kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  ExpectPingPolicy(config->connections, 500, 3, 1000, 2000);
+}
+
+// 0 strikes would mean "unlimited" to gRPC: a client could ping without end.
+TEST(ParseBrokerConfigTest, ZeroPingStrikesIsRefused) {
+  auto status = ParseError(With("store:\n", "connections:\n  client_ping_strikes: 0\nstore:\n"));
+  EXPECT_EQ(status.message(),
+            std::string(kFile) + ":7: connections.client_ping_strikes: must be greater than 0");
+}
+
+TEST(ParseBrokerConfigTest, PingIntervalBeyondWhatGrpcTakesIsRefused) {
+  auto status =
+      ParseError(With("store:\n", "connections:\n  keepalive_time_ms: 2147483648\nstore:\n"));
+  EXPECT_EQ(status.message(),
+            std::string(kFile) + ":7: connections.keepalive_time_ms: must be at most 2147483647");
+}
+
+TEST(ParseBrokerConfigTest, UnknownConnectionsKeyIsRefused) {
+  auto status = ParseError(With("store:\n", "connections:\n  keepalive_ms: 1000\nstore:\n"));
+  EXPECT_EQ(status.message(),
+            std::string(kFile) + ":7: connections.keepalive_ms: unknown key (check the spelling)");
 }
 
 TEST(ParseBrokerConfigTest, UnknownRoleNamesFileLineAndKey) {
@@ -149,10 +191,7 @@ TEST(ParseBrokerConfigTest, NonNumericLimitIsRefused) {
                                   "number, got '1MB'");
 }
 
-// BUG (broker/config/yaml_reader.cc:53-64, YamlReader::Size): documented as
-// "a positive integer" and its error says "positive whole number", but "0"
-// passes the all-digits check, so max_message_bytes: 0 is accepted and the
-// broker would refuse every message. Enable once Size() rejects 0.
+// A limit of 0 would make the broker refuse every message.
 TEST(ParseBrokerConfigTest, ZeroMessageLimitIsRefused) {
   auto status = ParseError(With("store:\n", "limits:\n  max_message_bytes: 0\nstore:\n"));
   EXPECT_THAT(std::string(status.message()), HasSubstr("limits.max_message_bytes"));
@@ -179,6 +218,7 @@ TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
   EXPECT_EQ(config->log_format, LogFormat::kText);
   EXPECT_EQ(config->log_level, "info");
   EXPECT_EQ(config->max_message_bytes, 1048576u);
+  ExpectPingPolicy(config->connections, 5000, 2, 30000, 10000);
 
   std::vector<std::string> ids, roles;
   for (const auto& agency : config->agencies) {
