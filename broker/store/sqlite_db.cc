@@ -5,12 +5,19 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "broker/core/logging.h"
 
 namespace safeshare::store {
 
 absl::Status SqliteError(sqlite3* db, int code, std::string_view what) {
   std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
   switch (code & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      // The file is not what SQLite wrote: nothing read or written can be
+      // trusted. DATA_LOSS, which the writer treats as fatal.
+      ModuleLogger("store")->critical("store corruption detected: {}", message);
+      return absl::DataLossError("store corruption detected: " + message);
     case SQLITE_FULL:
       return absl::ResourceExhaustedError(message + " (the store's disk is full)");
     case SQLITE_BUSY:

@@ -61,8 +61,10 @@ class Connection {
 };
 
 // Maps an SQLite result code to a Status: SQLITE_FULL becomes
-// RESOURCE_EXHAUSTED, busy/locked UNAVAILABLE, I/O errors DATA_LOSS-free
-// UNAVAILABLE with the database's message, everything else INTERNAL.
+// RESOURCE_EXHAUSTED, busy/locked and I/O errors UNAVAILABLE with the
+// database's message, SQLITE_CORRUPT and SQLITE_NOTADB DATA_LOSS ("store
+// corruption detected: ...", also logged at critical level), everything else
+// INTERNAL.
 absl::Status SqliteError(sqlite3* db, int code, std::string_view what);
 
 }  // namespace safeshare::store

@@ -30,7 +30,7 @@ class SqliteStore {
   using CommitListener = GroupCommit::CommitListener;
 
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path);
-  ~SqliteStore();  // completes queued writes first
+  ~SqliteStore();  // completes queued writes, then checkpoints the WAL into the file
 
   // Registers the one listener told, after each commit, which agencies have
   // new deliveries. Call before the first write.

@@ -20,6 +20,10 @@ class Writer {
   static absl::StatusOr<std::unique_ptr<Writer>> Open(const std::filesystem::path& path);
   ~Writer();
 
+  // Opens a transaction whose entries are stamped `now_micros` (wall-clock
+  // UTC microseconds, as the caller's clock reads; GroupCommit passes the
+  // system clock). A time earlier than the last entry's is recorded as given
+  // and flagged (audit::Entry::clock_stepped_back_from).
   absl::Status Begin(int64_t now_micros);
   absl::Status Commit();
   void Rollback();
@@ -52,6 +56,8 @@ class Writer {
   int64_t committed_seq_ = 0, next_seq_ = 1;
   int64_t committed_audit_id_ = 0, next_audit_id_ = 1;
   std::string committed_hash_, head_hash_;
+  // The time of the last audit entry, to notice the wall clock stepping back.
+  int64_t committed_audit_at_ = 0, head_audit_at_ = 0;
   std::set<AgencyId> woken_;
 };
 
