@@ -21,9 +21,17 @@ bool ParseAction(std::string_view name, Action& out);
 
 // One row of the audit log: metadata and a content hash, never content.
 struct Entry {
-  int64_t id = 0;         // position in the log, assigned by the store
-  int64_t at_micros = 0;  // UTC microseconds since the Unix epoch
-  std::string actor;      // agency whose action it was
+  // Position in the log, assigned by the store: 1, 2, 3, ... with no gaps,
+  // in commit order. The order of events is the order of ids, whatever the
+  // wall clock said.
+  int64_t id = 0;
+  int64_t at_micros = 0;  // wall-clock UTC microseconds since the Unix epoch
+  // 0 normally. When the wall clock read earlier than the previous entry's
+  // time (an NTP step, a VM restore), at_micros still records the clock and
+  // this holds that previous entry's at_micros, so the step back is on the
+  // record rather than silent.
+  int64_t clock_stepped_back_from = 0;
+  std::string actor;  // agency whose action it was
   Action action = Action::kPublished;
   std::string notification_id;
   std::string case_ref;

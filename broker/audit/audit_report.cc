@@ -17,6 +17,13 @@ std::string Row(const std::string& time, std::string_view action, const std::str
                      actor, recipient, case_ref, rule, basis, notification, detail);
 }
 
+// The entry's detail, with a note when the clock stepped back before it.
+std::string Detail(const Entry& e) {
+  if (e.clock_stepped_back_from == 0) return e.detail;
+  return e.detail + " [clock stepped back: the entry before is stamped " +
+         FormatTime(e.clock_stepped_back_from) + "]";
+}
+
 }  // namespace
 
 std::string FormatTime(int64_t micros) {
@@ -36,7 +43,7 @@ std::string FormatTable(const std::vector<Entry>& entries) {
   for (const auto& e : entries) {
     // The first 13 characters of a UUIDv7 identify it within a trail.
     out += Row(FormatTime(e.at_micros), ActionName(e.action), e.actor, e.recipient, e.case_ref,
-               e.rule, e.lawful_basis, e.notification_id.substr(0, 13), e.detail);
+               e.rule, e.lawful_basis, e.notification_id.substr(0, 13), Detail(e));
   }
   return out;
 }

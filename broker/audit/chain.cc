@@ -1,35 +1,14 @@
 #include "broker/audit/chain.h"
 
-#include <cstring>
+#include "broker/audit/encoding.h"
 
 namespace safeshare::audit {
-namespace {
-
-void Put(std::string& out, std::string_view field) {
-  const auto size = static_cast<uint32_t>(field.size());
-  char prefix[4];
-  std::memcpy(prefix, &size, sizeof prefix);
-  out.append(prefix, sizeof prefix);
-  out.append(field);
-}
-
-}  // namespace
 
 std::string EntryHash(std::string_view prev_hash, const Entry& e) {
-  std::string buf;
-  buf.reserve(512);
-  Put(buf, prev_hash);
-  Put(buf, std::to_string(e.id));
-  Put(buf, std::to_string(e.at_micros));
-  for (std::string_view field :
-       {std::string_view(e.actor), ActionName(e.action), std::string_view(e.notification_id),
-        std::string_view(e.case_ref), std::string_view(e.recipient),
-        std::string_view(e.subscription), std::string_view(e.rule),
-        std::string_view(e.lawful_basis), std::string_view(e.purpose), std::string_view(e.detail),
-        std::string_view(e.content_hash)}) {
-    Put(buf, field);
-  }
-  return ContentHash(buf);
+  const auto prev = HashBytes(prev_hash);
+  // A malformed predecessor hash (only a tampered row has one) links nothing.
+  if (!prev) return std::string();
+  return ContentHash(*prev + Encode(e));
 }
 
 std::string Link(std::string_view head, Entry& entry) {
@@ -47,7 +26,8 @@ absl::Status VerifyChain(const std::vector<Entry>& entries, std::string_view exp
                                  " does not follow the entry before it: an entry was removed, "
                                  "inserted or reordered");
     }
-    if (EntryHash(prev, e) != e.entry_hash) {
+    const auto computed = EntryHash(prev, e);
+    if (computed.empty() || computed != e.entry_hash) {
       return absl::DataLossError(at + " was altered after it was written (hash mismatch)");
     }
     prev = e.entry_hash;

@@ -12,9 +12,10 @@ namespace safeshare::audit {
 inline constexpr std::string_view kGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-// entry_hash of `entry` given the hash before it: SHA-256 over a
-// length-prefixed encoding of prev_hash, id and every field, so changing,
-// inserting, removing or reordering any entry changes every later hash.
+// entry_hash of `entry` given the hash before it: the hex SHA-256 of the 32
+// bytes of prev_hash followed by Encode(entry), so changing, inserting,
+// removing or reordering any entry changes every later hash. Empty when
+// prev_hash is not a 64-character lowercase hex hash.
 std::string EntryHash(std::string_view prev_hash, const Entry& entry);
 
 // Sets entry.prev_hash and entry.entry_hash so `entry` follows `head`.

@@ -130,6 +130,8 @@ absl::Status FakeStore::Commit(Apply& apply, std::set<AgencyId>& woken) {
 void FakeStore::Append(audit::Entry e) {
   e.id = static_cast<int64_t>(audit_.size()) + 1;
   e.at_micros = clock_.WallMicros();
+  const int64_t previous = audit_.empty() ? 0 : audit_.back().at_micros;
+  e.clock_stepped_back_from = e.at_micros < previous ? previous : 0;
   head_ = audit::Link(head_, e);
   audit_.push_back(std::move(e));
 }

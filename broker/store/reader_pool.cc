@@ -1,7 +1,7 @@
 #include "broker/store/reader_pool.h"
 
 #include "broker/core/status_macros.h"
-
+#include "broker/store/audit_rows.h"
 #include "broker/store/delivery_query.h"
 #include "broker/store/store.h"
 
@@ -68,10 +68,8 @@ absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
   if (!db.ok()) return db.status();
   auto deliveries = (*db)->Prepare(DeliveryQuery(", n.body", "ORDER BY d.seq LIMIT ?3"));
   if (!deliveries.ok()) return deliveries.status();
-  auto audit = (*db)->Prepare(
-      "SELECT id,at,actor,action,notification_id,case_ref,recipient,subscription,rule,lawful_basis,"
-      "purpose,detail,content_hash,prev_hash,entry_hash FROM audit WHERE id>?1 ORDER BY id LIMIT "
-      "?2");
+  auto audit = (*db)->Prepare(std::string("SELECT ") + kAuditColumns +
+                              " FROM audit WHERE id>?1 ORDER BY id LIMIT ?2");
   if (!audit.ok()) return audit.status();
   return std::unique_ptr<Reader>(
       new Reader{std::move(*db), std::move(*deliveries), std::move(*audit)});
@@ -105,15 +103,7 @@ absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, si
   Lease reader(*this, std::move(*acquired));
   auto& s = reader->audit;
   s.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
-  return CollectRows<audit::Entry>(s, [](const Statement& r) {
-    audit::Entry e{.id = r.Int(0), .at_micros = r.Int(1), .actor = r.Text(2)};
-    audit::ParseAction(r.View(3), e.action);
-    e.notification_id = r.Text(4), e.case_ref = r.Text(5), e.recipient = r.Text(6);
-    e.subscription = r.Text(7), e.rule = r.Text(8), e.lawful_basis = r.Text(9);
-    e.purpose = r.Text(10), e.detail = r.Text(11), e.content_hash = r.Text(12);
-    e.prev_hash = r.Text(13), e.entry_hash = r.Text(14);
-    return e;
-  });
+  return CollectRows<audit::Entry>(s, AuditEntryFromRow);
 }
 
 }  // namespace safeshare::store

@@ -2,6 +2,15 @@
 
 namespace safeshare::store {
 
+// The layout this build reads and writes, kept in the file's
+// `PRAGMA user_version`. History:
+//   1: the first layout (files carry user_version 0: unversioned); audit
+//      hashes over a host-byte-order, decimal-string encoding.
+//   2: audit hashes over audit::Encode (encoding version 0x01); the audit
+//      table gains clock_stepped_back_from.
+// A store of any other version is refused at start-up (store_check.h).
+inline constexpr int kSchemaVersion = 2;
+
 // The store's tables. `deliveries` is keyed by (recipient, seq) so one index
 // range scan yields a subscription's backlog in commit order.
 inline constexpr const char* kSchemaSql = R"sql(
@@ -33,6 +42,7 @@ CREATE TABLE IF NOT EXISTS subscriptions(
 CREATE TABLE IF NOT EXISTS audit(
   id INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
+  clock_stepped_back_from INTEGER NOT NULL DEFAULT 0,
   actor TEXT NOT NULL,
   action TEXT NOT NULL,
   notification_id TEXT NOT NULL,

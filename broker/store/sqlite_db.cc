@@ -12,6 +12,12 @@ namespace safeshare::store {
 absl::Status SqliteError(sqlite3* db, int code, std::string_view what) {
   std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
   switch (code & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      // The file is not what SQLite wrote: nothing read or written can be
+      // trusted. DATA_LOSS, which the writer treats as fatal.
+      ModuleLogger("store")->critical("store corruption detected: {}", message);
+      return absl::DataLossError("store corruption detected: " + message);
     case SQLITE_FULL:
       return absl::ResourceExhaustedError(message + " (the store's disk is full)");
     case SQLITE_BUSY:
@@ -19,10 +25,6 @@ absl::Status SqliteError(sqlite3* db, int code, std::string_view what) {
       return absl::UnavailableError(message + " (the store is busy)");
     case SQLITE_CONSTRAINT:
       return absl::AbortedError(message);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      ModuleLogger("store")->critical("store corruption detected: {}", message);
-      return absl::DataLossError(message + " (the store is damaged)");
     default:  // I/O errors (a failed fsync among them) and anything unexpected
       return absl::InternalError(message);
   }

@@ -62,8 +62,9 @@ class Connection {
 // Maps an SQLite result code to a Status that GroupCommit's Classify
 // understands: SQLITE_FULL -> RESOURCE_EXHAUSTED and busy/locked ->
 // UNAVAILABLE (transient), a constraint -> ABORTED (that operation only),
-// corruption -> DATA_LOSS (logged as such) and I/O or anything else ->
-// INTERNAL (fatal).
+// SQLITE_CORRUPT and SQLITE_NOTADB -> DATA_LOSS ("store corruption
+// detected: ...", also logged at critical level) and I/O or anything else
+// -> INTERNAL (fatal).
 absl::Status SqliteError(sqlite3* db, int code, std::string_view what);
 
 }  // namespace safeshare::store

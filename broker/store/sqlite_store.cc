@@ -2,6 +2,7 @@
 
 #include "broker/core/logging.h"
 #include "broker/store/reader_pool.h"
+#include "broker/store/store_check.h"
 
 namespace safeshare::store {
 namespace {
@@ -26,6 +27,11 @@ WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, Store::Done<T> 
                  can_wait};
 }
 
+// Corruption found while opening means the file is damaged: say how to restore.
+absl::Status AtStartUp(const std::filesystem::path& path, const absl::Status& status) {
+  return absl::IsDataLoss(status) ? Damaged(path, std::string(status.message())) : status;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path,
@@ -38,10 +44,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesy
                                     ": " + ec.message());
     }
   }
-  auto writer = Writer::Open(path);  // creates the schema before readers open
-  if (!writer.ok()) return writer.status();
+  // Checks the file and creates the schema before readers open.
+  auto writer = Writer::Open(path);
+  if (!writer.ok()) return AtStartUp(path, writer.status());
   auto readers = ReaderPool::Open(path);
-  if (!readers.ok()) return readers.status();
+  if (!readers.ok()) return AtStartUp(path, readers.status());
   return std::unique_ptr<SqliteStore>(
       new SqliteStore(std::move(*readers), std::move(*writer), options));
 }

@@ -33,7 +33,8 @@ class SqliteStore final : public Store {
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path) {
     return Open(path, Options{});
   }
-  ~SqliteStore() override;  // Close()
+  // Close(): completes queued writes, then checkpoints the WAL into the file.
+  ~SqliteStore() override;
 
   void SetCommitListener(CommitListener listener) override;
   void SetFailureListener(FailureListener listener) override;

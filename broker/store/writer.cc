@@ -3,11 +3,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "broker/audit/chain.h"
+#include "broker/core/logging.h"
 #include "broker/core/status_macros.h"
 #include "broker/store/audit_entries.h"
 #include "broker/store/delivery_query.h"
 #include "broker/store/schema_sql.h"
 #include "broker/store/store.h"
+#include "broker/store/store_check.h"
 
 namespace safeshare::store {
 struct Writer::Statements {
@@ -20,7 +22,7 @@ struct Writer::Statements {
 absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::filesystem::path& path) {
   auto db = Connection::Open(path, /*read_only=*/false);
   if (!db.ok()) return db.status();
-  SAFESHARE_RETURN_IF_ERROR((*db)->Exec(kSchemaSql));
+  SAFESHARE_RETURN_IF_ERROR(CheckAndPrepareStore(**db, path));
   auto stmts = PrepareStatements(**db);
   if (!stmts.ok()) return stmts.status();
   std::unique_ptr<Writer> writer(new Writer(std::move(*db), std::move(*stmts)));
@@ -31,19 +33,32 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::filesystem::path
 Writer::Writer(std::unique_ptr<Connection> db, std::unique_ptr<Statements> stmts)
     : db_(std::move(db)), stmts_(std::move(stmts)) {}
 
-Writer::~Writer() = default;
+Writer::~Writer() {
+  // The read-only pool closes last and cannot checkpoint, so without this
+  // the committed data would stay in the -wal file after a clean stop.
+  auto checkpoint = db_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  auto row = checkpoint.ok() ? checkpoint->Step() : checkpoint.status();
+  if (!row.ok() || (*row && checkpoint->Int(0) != 0)) {
+    ModuleLogger("store")->warn(
+        "could not checkpoint the write-ahead log on close ({}); the data stays in the -wal file, "
+        "which must be kept with the store",
+        row.ok() ? "a reader was busy" : row.status().ToString());
+  }
+}
 
 absl::Status Writer::LoadHeads() {
   auto heads = db_->Prepare(
       "SELECT (SELECT coalesce(max(seq),0) FROM notifications),"
       " (SELECT coalesce(max(id),0) FROM audit),"
-      " coalesce((SELECT entry_hash FROM audit ORDER BY id DESC LIMIT 1), '')");
+      " coalesce((SELECT entry_hash FROM audit ORDER BY id DESC LIMIT 1), ''),"
+      " coalesce((SELECT at FROM audit ORDER BY id DESC LIMIT 1), 0)");
   if (!heads.ok()) return heads.status();
   auto row = heads->Step();
   if (!row.ok()) return row.status();
   committed_seq_ = heads->Int(0);
   committed_audit_id_ = heads->Int(1);
   committed_hash_ = heads->Text(2);
+  committed_audit_at_ = heads->Int(3);
   if (committed_hash_.empty()) committed_hash_ = std::string(audit::kGenesisHash);
   Rollback();
   return absl::OkStatus();
@@ -60,6 +75,7 @@ absl::Status Writer::Commit() {
   committed_seq_ = next_seq_ - 1;
   committed_audit_id_ = next_audit_id_ - 1;
   committed_hash_ = head_hash_;
+  committed_audit_at_ = head_audit_at_;
   return absl::OkStatus();
 }
 
@@ -68,11 +84,12 @@ void Writer::Rollback() {
   next_seq_ = committed_seq_ + 1;
   next_audit_id_ = committed_audit_id_ + 1;
   head_hash_ = committed_hash_;
+  head_audit_at_ = committed_audit_at_;
   woken_.clear();
 }
 
 absl::Status Writer::Savepoint() {
-  mark_ = {next_seq_, next_audit_id_, head_hash_};
+  mark_ = {next_seq_, next_audit_id_, head_audit_at_, head_hash_};
   return stmts_->savepoint.Run();
 }
 
@@ -82,6 +99,7 @@ absl::Status Writer::RollbackToSavepoint() {
   SAFESHARE_RETURN_IF_ERROR(stmts_->rollback_to.Run());
   next_seq_ = mark_.next_seq;
   next_audit_id_ = mark_.next_audit_id;
+  head_audit_at_ = mark_.audit_at;
   head_hash_ = mark_.head_hash;
   return stmts_->release.Run();
 }
@@ -89,15 +107,18 @@ absl::Status Writer::RollbackToSavepoint() {
 absl::Status Writer::Append(audit::Entry e) {
   e.id = next_audit_id_;
   e.at_micros = now_;
+  // The clock is recorded as it reads, never adjusted; a step back is noted.
+  e.clock_stepped_back_from = now_ < head_audit_at_ ? head_audit_at_ : 0;
   const auto head = audit::Link(head_hash_, e);
   auto& s = stmts_->insert_audit;
-  s.Bind(1, e.id).Bind(2, e.at_micros).Bind(3, e.actor).Bind(4, audit::ActionName(e.action));
-  s.Bind(5, e.notification_id).Bind(6, e.case_ref).Bind(7, e.recipient).Bind(8, e.subscription);
-  s.Bind(9, e.rule).Bind(10, e.lawful_basis).Bind(11, e.purpose).Bind(12, e.detail);
-  s.Bind(13, e.content_hash).Bind(14, e.prev_hash).Bind(15, e.entry_hash);
-  SAFESHARE_RETURN_IF_ERROR(s.Run());
+  s.Bind(1, e.id).Bind(2, e.at_micros).Bind(3, e.clock_stepped_back_from).Bind(4, e.actor);
+  s.Bind(5, audit::ActionName(e.action)).Bind(6, e.notification_id).Bind(7, e.case_ref);
+  s.Bind(8, e.recipient).Bind(9, e.subscription).Bind(10, e.rule).Bind(11, e.lawful_basis);
+  s.Bind(12, e.purpose).Bind(13, e.detail).Bind(14, e.content_hash).Bind(15, e.prev_hash);
+  SAFESHARE_RETURN_IF_ERROR(s.Bind(16, e.entry_hash).Run());
   ++next_audit_id_;
   head_hash_ = head;
+  head_audit_at_ = now_;
   return absl::OkStatus();
 }
 
@@ -236,9 +257,9 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "INSERT INTO notifications(seq,id,publisher,idempotency_key,case_ref,type,purpose,body,"
       "content_hash,routed_to,stored_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
       "INSERT INTO deliveries(recipient,seq,rule,lawful_basis) VALUES(?1,?2,?3,?4)",
-      "INSERT INTO audit(id,at,actor,action,notification_id,case_ref,recipient,subscription,rule,"
-      "lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash)"
-      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+      "INSERT INTO audit(id,at,clock_stepped_back_from,actor,action,notification_id,case_ref,"
+      "recipient,subscription,rule,lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash)"
+      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
       "INSERT INTO subscriptions(agency,name,acked_through,created_at) VALUES(?1,?2,0,?3)"
       " ON CONFLICT(agency,name) DO NOTHING",
       "SELECT acked_through FROM subscriptions WHERE agency=?1 AND name=?2",

@@ -20,6 +20,10 @@ class Writer {
   static absl::StatusOr<std::unique_ptr<Writer>> Open(const std::filesystem::path& path);
   ~Writer();
 
+  // Opens a transaction whose entries are stamped `now_micros` (wall-clock
+  // UTC microseconds, as the caller's clock reads; GroupCommit passes the
+  // system clock). A time earlier than the last entry's is recorded as given
+  // and flagged (audit::Entry::clock_stepped_back_from).
   absl::Status Begin(int64_t now_micros);
   absl::Status Commit();
   void Rollback();
@@ -58,8 +62,10 @@ class Writer {
   int64_t committed_seq_ = 0, next_seq_ = 1;
   int64_t committed_audit_id_ = 0, next_audit_id_ = 1;
   std::string committed_hash_, head_hash_;
+  // The time of the last audit entry, to notice the wall clock stepping back.
+  int64_t committed_audit_at_ = 0, head_audit_at_ = 0;
   struct Mark {
-    int64_t next_seq = 0, next_audit_id = 0;
+    int64_t next_seq = 0, next_audit_id = 0, audit_at = 0;
     std::string head_hash;
   } mark_;  // the heads at the last Savepoint()
   std::set<AgencyId> woken_;

@@ -79,9 +79,7 @@ std::set<std::string> ReceiveAllIds(const BrokerProcess& broker, const std::stri
 }
 
 bool AuditChainIntact(const BrokerProcess& broker) {
-  const auto command = std::string(SAFESHARE_BROKER_BINARY) + " --config " + broker.dir() +
-                       "/broker.yaml --store " + broker.store_path() + " audit >/dev/null";
-  return std::system(command.c_str()) == 0;
+  return RunBrokerCommand(broker, "--store " + broker.store_path() + " audit").exit_code == 0;
 }
 
 void WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
@@ -119,6 +117,41 @@ TEST(FaultTest, KillDashNineUnderLoadLosesNothingAcknowledged) {
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_TRUE(retry->duplicate());
   EXPECT_EQ(retry->notification_id(), id);
+}
+
+// Overwrites the start of the notifications table's root page of a stopped
+// broker's store with bytes no b-tree page has, as a failing disk would.
+void CorruptNotificationsPage(const BrokerProcess& broker) {
+  const auto page =
+      QueryStore(broker, "SELECT rootpage FROM sqlite_master WHERE name='notifications'");
+  const auto page_size = QueryStore(broker, "PRAGMA page_size");
+  ASSERT_GT(page, 1);
+  std::fstream file(broker.store_path(), std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp((page - 1) * page_size);
+  const std::string garbage(64, '\xa5');
+  file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  ASSERT_TRUE(file.good());
+}
+
+TEST(DamagedStoreTest, BrokerRefusesToStartOnADamagedStoreAndSaysHowToRestore) {
+  BrokerProcess broker;
+  {
+    auto police = Connect(broker, "police");
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(police.Publish(Example("abe_interview_record", "dmg-" + std::to_string(i))).ok());
+    }
+  }
+  const int stopped = broker.Terminate();  // a clean stop checkpoints into the .db file
+  ASSERT_TRUE(WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0);
+  ASSERT_NO_FATAL_FAILURE(CorruptNotificationsPage(broker));
+
+  const auto started = RunBrokerCommand(broker, "--listen 127.0.0.1:0");  // serve
+  EXPECT_NE(started.exit_code, 0);
+  EXPECT_THAT(started.output, ::testing::HasSubstr("critical"));
+  EXPECT_THAT(started.output,
+              ::testing::HasSubstr("store " + broker.store_path() + " is damaged: "));
+  EXPECT_THAT(started.output,
+              ::testing::HasSubstr("restore it from a backup (safeshare-broker backup)"));
 }
 
 class DiskFullTest : public ::testing::Test {

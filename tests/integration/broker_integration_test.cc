@@ -190,6 +190,34 @@ TEST_F(BrokerTest, SigtermStopsTheBrokerCleanlyAndNothingAcknowledgedIsLost) {
   EXPECT_EQ(got[0].notification().notification_id(), published->notification_id());
 }
 
+TEST_F(BrokerTest, BackupWhileRunningIsAConsistentCopyWhoseAuditVerifies) {
+  auto police = Connect(broker_, "police");
+  ASSERT_NO_FATAL_FAILURE(PublishAbeRecords(police, "it-backup", 1, 5));
+  const auto backup_file = broker_.dir() + "/backup.db";
+  const auto backup = RunBrokerCommand(broker_, "backup --to " + backup_file);
+  ASSERT_EQ(backup.exit_code, 0) << backup.output;
+  EXPECT_THAT(backup.output, ::testing::HasSubstr("integrity_check ok): 5 notifications"));
+  ASSERT_TRUE(broker_.running());
+  ASSERT_TRUE(police.Publish(Example("abe_interview_record", "it-after-backup")).ok());
+
+  const auto audit = RunBrokerCommand(broker_, "--store " + backup_file + " audit");
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_THAT(audit.output, ::testing::HasSubstr("audit chain intact"));
+  const auto head = backup.output.substr(backup.output.find("audit head ") + 11, 64);
+  EXPECT_THAT(audit.output, ::testing::HasSubstr("head " + head));
+  int published = 0;
+  for (size_t at = audit.output.find(" published "); at != std::string::npos;
+       at = audit.output.find(" published ", at + 1)) {
+    ++published;
+  }
+  EXPECT_EQ(published, 5);  // the publish after the backup is not in it
+
+  const auto again = RunBrokerCommand(broker_, "backup --to " + backup_file);
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_THAT(again.output, ::testing::HasSubstr("--force"));
+  EXPECT_EQ(RunBrokerCommand(broker_, "backup --force --to " + backup_file).exit_code, 0);
+}
+
 TEST_F(BrokerTest, ShutdownEndsOpenStreamsSoSubscribersKnowToReconnect) {
   auto cfs = Connect(broker_, "cfs");
   std::promise<absl::Status> ended;

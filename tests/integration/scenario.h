@@ -1,10 +1,12 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <sys/wait.h>
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -92,6 +94,25 @@ inline int64_t QueryStore(const BrokerProcess& broker, const std::string& sql) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return value;
+}
+
+// What a one-off run of the broker binary (a subcommand such as `audit` or
+// `backup`) printed and how it exited.
+struct CommandResult {
+  int exit_code = -1;  // -1 when it did not exit normally
+  std::string output;  // stdout and stderr
+};
+
+// Runs `safeshare-broker --config <broker's config> <args>` to completion.
+inline CommandResult RunBrokerCommand(const BrokerProcess& broker, const std::string& args) {
+  const std::string out = broker.dir() + "/command.out";
+  const std::string command = std::string(SAFESHARE_BROKER_BINARY) + " --config " + broker.dir() +
+                              "/broker.yaml " + args + " >" + out + " 2>&1";
+  const int status = std::system(command.c_str());
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
 }
 
 }  // namespace safeshare::testing

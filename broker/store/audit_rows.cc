@@ -1,0 +1,17 @@
+#include "broker/store/audit_rows.h"
+
+namespace safeshare::store {
+
+audit::Entry AuditEntryFromRow(const Statement& r) {
+  audit::Entry e{.id = r.Int(0), .at_micros = r.Int(1), .clock_stepped_back_from = r.Int(2)};
+  e.actor = r.Text(3);
+  // An unknown action name leaves the default, which then fails the hash.
+  audit::ParseAction(r.View(4), e.action);
+  e.notification_id = r.Text(5), e.case_ref = r.Text(6), e.recipient = r.Text(7);
+  e.subscription = r.Text(8), e.rule = r.Text(9), e.lawful_basis = r.Text(10);
+  e.purpose = r.Text(11), e.detail = r.Text(12), e.content_hash = r.Text(13);
+  e.prev_hash = r.Text(14), e.entry_hash = r.Text(15);
+  return e;
+}
+
+}  // namespace safeshare::store

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace safeshare::store {
+
+// What a backup holds, counted in the copy after it was checked.
+struct BackupReport {
+  int64_t notifications = 0;
+  int64_t audit_entries = 0;
+  std::string audit_head;  // entry_hash of the newest audit entry (genesis when none)
+};
+
+// Copies the store at `from` (which a broker may be writing) to `to` with
+// SQLite's online backup API, from one read snapshot, so the copy is a
+// consistent committed state; the broker's writer is not blocked (WAL lets it
+// commit while the snapshot is read). The copy is written beside `to`, set to
+// a self-contained rollback-journal file, checked with PRAGMA integrity_check
+// and its newest audit entries verified, synced, and only then renamed to
+// `to`. ALREADY_EXISTS when `to` exists and not `force`; NOT_FOUND when there
+// is no store at `from`; DATA_LOSS when the copy fails its check.
+absl::StatusOr<BackupReport> BackupStore(const std::filesystem::path& from,
+                                         const std::filesystem::path& to, bool force);
+
+}  // namespace safeshare::store

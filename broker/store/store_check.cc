@@ -1,0 +1,120 @@
+#include "broker/store/store_check.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "broker/audit/chain.h"
+#include "broker/core/status_macros.h"
+#include "broker/store/audit_rows.h"
+#include "broker/store/schema_sql.h"
+
+namespace safeshare::store {
+namespace {
+
+// One integer from a query returning one row.
+absl::StatusOr<int64_t> QueryInt(Connection& db, std::string_view sql) {
+  auto stmt = db.Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return *row ? stmt->Int(0) : 0;
+}
+
+// quick_check reports at most this many problems; one is enough to refuse.
+constexpr int kMaxReported = 5;
+
+absl::Status QuickCheck(Connection& db) {
+  auto stmt = db.Prepare("PRAGMA quick_check(" + std::to_string(kMaxReported) + ")");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<std::string> found;
+  for (int i = 0; i <= kMaxReported; ++i) {  // quick_check returns at most kMaxReported rows
+    auto row = stmt->Step();
+    if (!row.ok()) {  // SQLite may report damage it meets as an error instead
+      return absl::Status(row.status().code(),
+                          "PRAGMA quick_check stopped: " + std::string(row.status().message()));
+    }
+    if (!*row) break;
+    // One log line: SQLite separates some findings with newlines.
+    found.push_back(absl::StrReplaceAll(stmt->Text(0), {{"\n", " "}}));
+  }
+  if (found == std::vector<std::string>{"ok"}) return absl::OkStatus();
+  return absl::DataLossError("PRAGMA quick_check found: " + absl::StrJoin(found, "; "));
+}
+
+// Creates the schema in a new file, or checks the version of an existing one.
+absl::Status PrepareSchema(Connection& db, const std::filesystem::path& path) {
+  SAFESHARE_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  auto version = QueryInt(db, "PRAGMA user_version");
+  auto tables = QueryInt(db, "SELECT count(*) FROM sqlite_master");
+  if (!version.ok() || !tables.ok() || (*version == 0 && *tables == 0)) {
+    absl::Status created = !version.ok() ? version.status() : tables.status();
+    if (created.ok()) created = db.Exec(kSchemaSql);
+    if (created.ok()) {
+      created = db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+    }
+    if (created.ok()) return db.Exec("COMMIT");
+    (void)db.Exec("ROLLBACK");
+    return created;
+  }
+  SAFESHARE_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  const int64_t found = *version == 0 ? 1 : *version;  // version 1 files were unversioned
+  if (found == kSchemaVersion) return absl::OkStatus();
+  const std::string expected = std::to_string(kSchemaVersion);
+  const std::string where = "store " + path.string() + " has schema version " +
+                            std::to_string(found) + "; this build reads version " + expected;
+  if (found > kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        where + " only: it was written by a newer safeshare-broker; run that build (or newer)");
+  }
+  return absl::FailedPreconditionError(
+      where +
+      " only and cannot read or convert older stores: keep this file (its audit trail "
+      "verifies with the build that wrote it) and start this build on a new store path");
+}
+
+absl::Status CheckAuditHead(Connection& db) {
+  auto tail = db.Prepare(std::string("SELECT ") + kAuditColumns +
+                         " FROM audit ORDER BY id DESC LIMIT " + std::to_string(kAuditHeadEntries));
+  if (!tail.ok()) return tail.status();
+  std::vector<audit::Entry> entries;
+  for (int i = 0; i < kAuditHeadEntries; ++i) {
+    auto row = tail->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    entries.push_back(AuditEntryFromRow(*tail));
+  }
+  if (entries.empty()) return absl::OkStatus();
+  std::reverse(entries.begin(), entries.end());
+  for (size_t i = 1; i < entries.size(); ++i) {
+    if (entries[i].id != entries[i - 1].id + 1) {
+      return absl::DataLossError("audit entry " + std::to_string(entries[i - 1].id + 1) +
+                                 " is missing from the newest entries");
+    }
+  }
+  const auto& first = entries.front();
+  const auto verified = audit::VerifyChain(
+      entries, first.id == 1 ? std::string(audit::kGenesisHash) : first.prev_hash);
+  if (verified.ok()) return verified;
+  return absl::DataLossError("the newest audit entries do not verify: " +
+                             std::string(verified.message()));
+}
+
+}  // namespace
+
+absl::Status Damaged(const std::filesystem::path& path, std::string_view what) {
+  return absl::DataLossError(
+      "store " + path.string() + " is damaged: " + std::string(what) +
+      "; restore it from a backup (safeshare-broker backup): stop the broker, delete " +
+      path.string() + "-wal and -shm, copy the backup to " + path.string() + " and start again");
+}
+
+absl::Status CheckAndPrepareStore(Connection& db, const std::filesystem::path& path) {
+  SAFESHARE_RETURN_IF_ERROR(QuickCheck(db));
+  SAFESHARE_RETURN_IF_ERROR(PrepareSchema(db, path));
+  return CheckAuditHead(db);
+}
+
+}  // namespace safeshare::store
