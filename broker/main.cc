@@ -2,6 +2,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -23,6 +24,8 @@
 namespace {
 
 using safeshare::ModuleLogger;
+
+constexpr std::chrono::milliseconds kShutdownGrace{300};
 
 absl::StatusOr<std::string> ReadPem(const std::filesystem::path& path, const char* what) {
   std::ifstream in(path);
@@ -67,8 +70,9 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   auto running = ss::rpc::StartServer(*options, rpc);
   if (!running.ok()) return Fail(running.status());
   // A store that can no longer be trusted takes the broker out of service.
-  (*store)->SetFailureListener(
-      [server = running->server.get()](const absl::Status&) { ss::rpc::SetServing(*server, false); });
+  (*store)->SetFailureListener([server = running->server.get()](const absl::Status&) {
+    ss::rpc::SetServing(*server, false);
+  });
   const auto log = ModuleLogger("main");
   log->info("listening on port {} with mutual TLS; store {}", running->port,
             config.store_path.string());
@@ -82,6 +86,10 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   ss::rpc::SetServing(*running->server, false);
   service.StopAccepting();
   rpc.StopStreams();
+  // A grace period in which calls still arriving on open connections are
+  // answered UNAVAILABLE "shutting down" by the service (clients retry
+  // elsewhere or later), rather than cancelled by the server's shutdown.
+  std::this_thread::sleep_for(kShutdownGrace);
   running->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   rpc.Drain();
   (*store)->Close();

@@ -98,6 +98,18 @@ inline int64_t QueryStore(const BrokerProcess& broker, const std::string& sql) {
 
 // What a one-off run of the broker binary (a subcommand such as `audit` or
 // `backup`) printed and how it exited.
+// Runs one SQL statement that writes to the store at `path`, as an
+// operator or a failing disk would behind the broker's back.
+inline void WriteStore(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
 struct CommandResult {
   int exit_code = -1;  // -1 when it did not exit normally
   std::string output;  // stdout and stderr

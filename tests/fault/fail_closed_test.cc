@@ -1,0 +1,138 @@
+// Fail closed, against the real broker process: nothing reaches a
+// subscriber before its "delivered" record is durable (proved with kill -9),
+// damaged data is detected and not served (health goes NOT_SERVING), and a
+// shutdown answers publishes in flight OK or UNAVAILABLE, never CANCELLED.
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "tests/fault/fault_support.h"
+#include "tests/support/health_check.h"
+
+namespace safeshare::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// An acknowledgement with no "delivered" record before it, for the same
+// recipient and notification: what fail-closed delivery rules out.
+constexpr const char* kAcksWithoutDelivery =
+    "SELECT count(*) FROM audit a WHERE a.action='acknowledged' AND NOT EXISTS ("
+    " SELECT 1 FROM audit d WHERE d.action='delivered' AND d.recipient=a.recipient"
+    " AND d.notification_id=a.notification_id AND d.id<a.id)";
+
+TEST(FailClosedTest, EverythingASubscriberHeldBeforeACrashWasAuditedAsDelivered) {
+  auto broker = std::make_unique<BrokerProcess>();
+  const auto dir = broker->dir();
+  PublishLoad load(*broker, /*threads=*/2, /*limit=*/4000);
+  // A case system that receives now and acknowledges later (after a crash).
+  std::atomic<uint64_t> highest{0};
+  std::thread subscriber([&] {
+    auto cfs = Connect(*broker, "cfs");
+    (void)cfs.Subscribe("late-ack",
+                        [&](const v1::Delivery& d) {
+                          highest = std::max(highest.load(), d.sequence());
+                          return absl::OkStatus();
+                        },
+                        {.acknowledge = false, .deadline = std::chrono::seconds(60)});
+  });
+  WaitFor([&] { return highest >= 300; }, std::chrono::seconds(60));
+  broker->Kill();  // while deliveries stream and their records are written
+  load.Stop();
+  subscriber.join();
+  ASSERT_GE(highest.load(), 300u);
+
+  BrokerProcess restarted(dir);
+  auto cfs = Connect(restarted, "cfs");
+  auto acked = cfs.Acknowledge("late-ack", highest);
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  EXPECT_GE(QueryStore(restarted, "SELECT count(*) FROM audit WHERE action='acknowledged'"), 300);
+  EXPECT_EQ(QueryStore(restarted, kAcksWithoutDelivery), 0);
+  EXPECT_TRUE(AuditChainIntact(restarted));
+}
+
+TEST(FailClosedTest, ADamagedNotificationIsNotServedAndTheBrokerGoesNotServing) {
+  auto broker = std::make_unique<BrokerProcess>();
+  const auto dir = broker->dir();
+  {
+    auto police = Connect(*broker, "police");
+    for (int i = 1; i <= 3; ++i) {
+      ASSERT_TRUE(police.Publish(Example("abe_interview_record", "d-" + std::to_string(i))).ok());
+    }
+  }
+  ASSERT_EQ(broker->Terminate(), 0);
+  // A body altered behind the broker's back: the file itself stays valid.
+  WriteStore(broker->store_path(), "UPDATE notifications SET body = body || x'00' WHERE seq = 2");
+  broker.reset();
+
+  BrokerProcess restarted(dir);  // a fresh broker reads deliveries from the store
+  const auto channel = RawChannel(restarted, "police");
+  EXPECT_EQ(CheckHealth(channel, "safeshare.v1.Broker").serving_status, kServing);
+  auto cfs = Connect(restarted, "cfs");
+  std::vector<uint64_t> got;
+  const auto ended = cfs.Subscribe("damage", [&](const v1::Delivery& d) {
+    got.push_back(d.sequence());
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(ended.code(), absl::StatusCode::kDataLoss) << ended;
+  EXPECT_THAT(std::string(ended.message()), HasSubstr("integrity check"));
+  EXPECT_EQ(std::count(got.begin(), got.end(), 2u), 0) << "the damaged notification was served";
+  EXPECT_EQ(CheckHealth(channel, "safeshare.v1.Broker").serving_status, kNotServing);
+  EXPECT_EQ(CheckHealth(channel, "").serving_status, kNotServing);
+  auto police = Connect(restarted, "police");
+  auto refused = police.Publish(Example("abe_interview_record", "after-damage"));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("operator"));
+}
+
+// Raw stubs (no client retries) publish as fast as they can while the broker
+// is told to stop: every answer is OK or UNAVAILABLE, and every OK is stored.
+TEST(FailClosedTest, PublishesInFlightAtShutdownAreAnsweredOkOrUnavailable) {
+  auto broker = std::make_unique<BrokerProcess>();
+  const auto dir = broker->dir();
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0};
+  std::mutex mu;
+  std::map<grpc::StatusCode, int> codes;
+  std::vector<std::string> stored_ids;
+  std::vector<std::thread> publishers;
+  for (int t = 0; t < 4; ++t) {
+    publishers.emplace_back([&, t] {
+      auto stub = RawStub(*broker, "police");
+      for (int i = 0; i < 5000 && !stop; ++i) {
+        v1::PublishRequest request;
+        *request.mutable_notification() =
+            Example("abe_interview_record", "sd-" + std::to_string(t) + "-" + std::to_string(i));
+        v1::PublishResponse response;
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+        const auto status = stub->Publish(&context, request, &response);
+        std::lock_guard lock(mu);
+        ++codes[status.error_code()];
+        if (status.ok()) {
+          ++ok;
+          stored_ids.push_back(response.notification_id());
+        } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+          stop = true;  // the broker is going; its answer was the right one
+        }
+      }
+    });
+  }
+  WaitFor([&] { return ok >= 200; }, std::chrono::seconds(60));
+  const int exit = broker->Terminate();  // SIGTERM while publishes are in flight
+  for (auto& p : publishers) p.join();
+  EXPECT_TRUE(WIFEXITED(exit) && WEXITSTATUS(exit) == 0) << exit;
+  for (const auto& [code, count] : codes) {
+    EXPECT_TRUE(code == grpc::StatusCode::OK || code == grpc::StatusCode::UNAVAILABLE)
+        << count << " publishes answered with code " << code;
+  }
+  broker.reset();
+  BrokerProcess restarted(dir);
+  for (const auto& id : stored_ids) {
+    ASSERT_EQ(QueryStore(restarted, "SELECT count(*) FROM notifications WHERE id='" + id + "'"), 1)
+        << id << " was answered OK but not stored";
+  }
+}
+
+}  // namespace
+}  // namespace safeshare::testing

@@ -1,0 +1,90 @@
+#pragma once
+
+// Shared by the fault tests: a bounded publish load, receiving everything
+// back, and checks on the store a crashed or damaged broker leaves behind.
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tests/integration/scenario.h"
+
+namespace safeshare::testing {
+
+using Acked = std::map<std::string, std::string>;  // idempotency key -> notification id
+
+// Publishes ABE records from `threads` police connections until `stop`, at
+// most `limit` in all; records every acknowledged publish.
+class PublishLoad {
+ public:
+  PublishLoad(const BrokerProcess& broker, int threads, int limit) {
+    for (int t = 0; t < threads; ++t) {
+      workers_.emplace_back([this, &broker, t, limit] { Run(broker, t, limit); });
+    }
+  }
+  ~PublishLoad() { Stop(); }
+
+  void Stop() {
+    stop_ = true;
+    for (auto& w : workers_) {
+      if (w.joinable()) w.join();
+    }
+  }
+  size_t acked() {
+    std::lock_guard lock(mu_);
+    return acked_.size();
+  }
+  Acked Snapshot() {
+    std::lock_guard lock(mu_);
+    return acked_;
+  }
+
+ private:
+  void Run(const BrokerProcess& broker, int thread, int limit) {
+    auto police = Connect(broker, "police");
+    for (int i = 0; !stop_ && issued_++ < limit; ++i) {
+      const auto key = "load-" + std::to_string(thread) + "-" + std::to_string(i);
+      auto published = police.Publish(Example("abe_interview_record", key));
+      if (!published.ok()) return;  // the broker is gone
+      std::lock_guard lock(mu_);
+      acked_[key] = published->notification_id();
+    }
+  }
+
+  std::atomic<bool> stop_{false};
+  std::atomic<int> issued_{0};
+  std::mutex mu_;
+  Acked acked_;
+  std::vector<std::thread> workers_;
+};
+
+// Receives `expected` deliveries as `agency`, checking order and uniqueness.
+inline std::set<std::string> ReceiveAllIds(const BrokerProcess& broker, const std::string& agency,
+                                           int64_t expected) {
+  auto client = Connect(broker, agency);
+  auto got = Receive(client, "fault-check", static_cast<uint64_t>(expected));
+  std::set<std::string> ids;
+  uint64_t previous = 0;
+  for (const auto& d : got) {
+    EXPECT_GT(d.sequence(), previous) << "out of order or repeated";
+    previous = d.sequence();
+    ids.insert(d.notification().notification_id());
+  }
+  EXPECT_EQ(ids.size(), got.size());
+  return ids;
+}
+
+inline bool AuditChainIntact(const BrokerProcess& broker) {
+  return RunBrokerCommand(broker, "--store " + broker.store_path() + " audit").exit_code == 0;
+}
+
+inline void WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace safeshare::testing
