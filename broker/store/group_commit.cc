@@ -17,7 +17,7 @@ int64_t NowMicros() {
 // we think it holds (a failed fsync may have dropped pages): stop writing.
 bool IsFatal(const absl::Status& status) {
   return !status.ok() && !absl::IsResourceExhausted(status) && !absl::IsInvalidArgument(status) &&
-         !absl::IsNotFound(status);
+         !absl::IsNotFound(status) && !absl::IsAlreadyExists(status);
 }
 
 }  // namespace
@@ -116,8 +116,9 @@ GroupCommit::Outcome GroupCommit::Execute(std::vector<WriteOp> batch) {
   absl::Status status = writer_->Begin(NowMicros());
   for (size_t i = 0; status.ok() && i < ops.size(); ++i) {
     outcome.results[i] = ops[i].apply(*writer_);
-    // A business refusal (not found, invalid) wrote nothing; anything else
-    // means the transaction is in an unknown state.
+    // A business refusal (not found, invalid, a reused key) wrote nothing but
+    // its own audit entry, which commits; anything else means the transaction
+    // is in an unknown state.
     if (IsFatal(outcome.results[i]) || absl::IsResourceExhausted(outcome.results[i])) {
       status = outcome.results[i];
     }

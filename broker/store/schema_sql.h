@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS notifications(
   content_hash TEXT NOT NULL,
   routed_to TEXT NOT NULL,
   stored_at INTEGER NOT NULL,
+  request_hash TEXT NOT NULL DEFAULT '',
   UNIQUE(publisher, idempotency_key));
 CREATE TABLE IF NOT EXISTS deliveries(
   recipient TEXT NOT NULL,
@@ -47,5 +48,12 @@ CREATE TABLE IF NOT EXISTS audit(
   prev_hash TEXT NOT NULL,
   entry_hash TEXT NOT NULL);
 )sql";
+
+// Brings a store made by an earlier version up to kSchemaSql. Rows stored
+// before request_hash existed keep '' (their retries are not compared).
+inline constexpr const char* kRequestHashColumnQuery =
+    "SELECT count(*) FROM pragma_table_info('notifications') WHERE name='request_hash'";
+inline constexpr const char* kAddRequestHashSql =
+    "ALTER TABLE notifications ADD COLUMN request_hash TEXT NOT NULL DEFAULT ''";
 
 }  // namespace safeshare::store

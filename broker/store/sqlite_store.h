@@ -37,8 +37,10 @@ class SqliteStore {
   void SetCommitListener(CommitListener listener);
 
   // Stores the notification, its deliveries and audit entries atomically,
-  // or, when (publisher, idempotency_key) was seen before, answers with the
-  // first notification and audits the duplicate.
+  // or, when (publisher, idempotency_key) was seen before with the same
+  // request_hash, answers with the first notification and audits the
+  // duplicate; with a different request_hash, audits the refusal and answers
+  // ALREADY_EXISTS naming the first notification id.
   void Publish(NewNotification n, Done<PublishResult> done);
   // Audits a refused publish; `done` once the entry is durable.
   void RecordRefusal(Refusal refusal, std::function<void(absl::Status)> done);

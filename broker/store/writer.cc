@@ -7,6 +7,19 @@
 #include "broker/store/schema_sql.h"
 
 namespace safeshare::store {
+namespace {
+
+absl::Status AddRequestHashColumn(Connection& db) {
+  auto query = db.Prepare(kRequestHashColumnQuery);
+  if (!query.ok()) return query.status();
+  auto row = query->Step();
+  if (!row.ok()) return row.status();
+  const bool present = *row && query->Int(0) > 0;
+  query->Reset();
+  return present ? absl::OkStatus() : db.Exec(kAddRequestHashSql);
+}
+
+}  // namespace
 
 struct Writer::Statements {
   Statement begin, commit, rollback;
@@ -18,6 +31,7 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::filesystem::path
   auto db = Connection::Open(path, /*read_only=*/false);
   if (!db.ok()) return db.status();
   SAFESHARE_RETURN_IF_ERROR((*db)->Exec(kSchemaSql));
+  SAFESHARE_RETURN_IF_ERROR(AddRequestHashColumn(**db));
   auto stmts = PrepareStatements(**db);
   if (!stmts.ok()) return stmts.status();
   std::unique_ptr<Writer> writer(new Writer(std::move(*db), std::move(*stmts)));
@@ -96,8 +110,14 @@ absl::StatusOr<PublishResult> Writer::Duplicate(const NewNotification& n) {
   for (const auto& agency : absl::StrSplit(s.Text(2), ',', absl::SkipEmpty())) {
     result.routed_to.emplace_back(std::string(agency));
   }
-  const auto case_ref = s.Text(3), content_hash = s.Text(4);
+  const auto case_ref = s.Text(3), content_hash = s.Text(4), request_hash = s.Text(5);
   s.Reset();
+  if (!request_hash.empty() && request_hash != n.request_hash) {
+    SAFESHARE_RETURN_IF_ERROR(RefuseReusedKey(n, result.id.value(), case_ref));
+    return absl::AlreadyExistsError("notification.idempotency_key: already used for notification " +
+                                    result.id.value() +
+                                    " with different content; use a new key for new content");
+  }
   audit::Entry e{.actor = n.publisher.value(),
                  .action = audit::Action::kDuplicate,
                  .notification_id = result.id.value(),
@@ -107,6 +127,20 @@ absl::StatusOr<PublishResult> Writer::Duplicate(const NewNotification& n) {
                  .content_hash = content_hash};
   SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
   return result;
+}
+
+// A key reused for other content is refused, not stored; the refusal is
+// audited against the first notification, so the audit shows the conflict.
+absl::Status Writer::RefuseReusedKey(const NewNotification& n, const std::string& first_id,
+                                     const std::string& case_ref) {
+  return Append(audit::Entry{
+      .actor = n.publisher.value(),
+      .action = audit::Action::kPublishRefused,
+      .notification_id = first_id,
+      .case_ref = case_ref,
+      .purpose = n.purpose,
+      .detail = n.type + ": idempotency key already used for this notification with different "
+                         "content; the new content was not stored"});
 }
 
 absl::StatusOr<PublishResult> Writer::Publish(const NewNotification& n) {
@@ -133,7 +167,7 @@ absl::Status Writer::InsertNotification(const NewNotification& n, Sequence seq) 
       .Bind(3, n.publisher.value())
       .Bind(4, n.idempotency_key);
   s.Bind(5, n.case_ref.value()).Bind(6, n.type).Bind(7, n.purpose).BindBlob(8, *n.body);
-  s.Bind(9, n.content_hash).Bind(10, routed_to).Bind(11, now_);
+  s.Bind(9, n.content_hash).Bind(10, routed_to).Bind(11, now_).Bind(12, n.request_hash);
   SAFESHARE_RETURN_IF_ERROR(s.Run());
   for (const auto& r : n.recipients) {
     auto& d = stmts_->insert_delivery;
@@ -274,10 +308,11 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "BEGIN IMMEDIATE",
       "COMMIT",
       "ROLLBACK",
-      "SELECT id, seq, routed_to, case_ref, content_hash FROM notifications"
+      "SELECT id, seq, routed_to, case_ref, content_hash, request_hash FROM notifications"
       " WHERE publisher=?1 AND idempotency_key=?2",
       "INSERT INTO notifications(seq,id,publisher,idempotency_key,case_ref,type,purpose,body,"
-      "content_hash,routed_to,stored_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+      "content_hash,routed_to,stored_at,request_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+      "?12)",
       "INSERT INTO deliveries(recipient,seq,rule,lawful_basis) VALUES(?1,?2,?3,?4)",
       "INSERT INTO audit(id,at,actor,action,notification_id,case_ref,recipient,subscription,rule,"
       "lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash)"

@@ -41,6 +41,8 @@ class Writer {
   absl::Status LoadHeads();
   absl::Status Append(audit::Entry entry);
   absl::StatusOr<PublishResult> Duplicate(const NewNotification& n);
+  absl::Status RefuseReusedKey(const NewNotification& n, const std::string& first_id,
+                               const std::string& case_ref);
   absl::Status InsertNotification(const NewNotification& n, Sequence seq);
   absl::Status AuditAcknowledged(const AgencyId& agency, const SubscriptionName& name,
                                  int64_t after, int64_t through);

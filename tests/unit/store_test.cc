@@ -18,6 +18,7 @@
 
 #include "broker/audit/chain.h"
 #include "broker/store/audit_log_reader.h"
+#include "broker/store/sqlite_db.h"
 #include "broker/store/sqlite_store.h"
 #include "tests/unit/completion.h"
 
@@ -37,9 +38,11 @@ std::vector<std::string> Values(const std::vector<AgencyId>& ids) {
 
 // A notification as the service would hand it over. The body is opaque bytes
 // to the store (with a NUL, to show it is stored as a blob).
+// `content` stands for what the publisher sent: retries carry the same.
 NewNotification Note(const std::string& publisher, const std::string& key,
                      const std::vector<std::string>& recipients,
-                     const std::vector<std::string>& withheld = {}) {
+                     const std::vector<std::string>& withheld = {},
+                     const std::string& content = "as sent") {
   static std::atomic<int> next_id{1};
   NewNotification n;
   n.id = NotificationId("n-" + std::to_string(next_id++));
@@ -50,6 +53,7 @@ NewNotification Note(const std::string& publisher, const std::string& key,
   n.purpose = "PURPOSE_STRATEGY_DISCUSSION";
   n.body = std::make_shared<const std::string>(std::string("body\0", 5) + n.id.value());
   n.content_hash = audit::ContentHash(*n.body);
+  n.request_hash = audit::ContentHash(content);
   for (const auto& r : recipients)
     n.recipients.push_back({AgencyId(r), "ISA-03", "legal_obligation"});
   for (const auto& w : withheld) n.withheld.emplace_back(w);
@@ -67,6 +71,17 @@ class StoreTest : public ::testing::Test {
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
+  }
+
+  // After a first publish by cfs and a second attempt with its key: checks
+  // that a new key then gets sequence 2 (the attempt used none) and returns
+  // the attempt's audit entry, the second of three.
+  audit::Entry SecondAttemptAudit() {
+    auto next = Publish(Note("cfs", "k2", {"police"}));
+    EXPECT_TRUE(next.ok() && next->sequence == Sequence(2)) << next.status();
+    const auto audit = Audit();
+    EXPECT_EQ(audit.size(), 3u);
+    return audit.size() == 3 ? audit[1] : audit::Entry{};
   }
 
   // Destroys the store (completing queued writes) and opens the same file.
@@ -185,14 +200,55 @@ TEST_F(StoreTest, RetryWithSameKeyAnswersFirstNotificationAndStoresNothing) {
   ASSERT_EQ(police->size(), 1u);
   EXPECT_EQ((*police)[0].body, *first.body);
   EXPECT_THAT(DeliveredSequences("health"), IsEmpty());
-  auto next = Publish(Note("cfs", "k2", {"police"}));
-  ASSERT_TRUE(next.ok());
-  EXPECT_EQ(next->sequence, Sequence(2));  // the retry used no sequence
+  const auto answer = SecondAttemptAudit();
+  EXPECT_EQ(answer.action, audit::Action::kDuplicate);
+  EXPECT_EQ(answer.notification_id, first.id.value());
+}
 
-  const auto audit = Audit();
-  ASSERT_EQ(audit.size(), 3u);
-  EXPECT_EQ(audit[1].action, audit::Action::kDuplicate);
-  EXPECT_EQ(audit[1].notification_id, first.id.value());
+TEST_F(StoreTest, ReusedKeyWithOtherContentIsAlreadyExistsStoresNothingAndIsAudited) {
+  const auto first = Note("cfs", "k1", {"police"});
+  ASSERT_TRUE(Publish(first).ok());
+  auto reused = Publish(Note("cfs", "k1", {"police"}, {}, "other content"));
+  ASSERT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists) << reused.status();
+  EXPECT_THAT(std::string(reused.status().message()),
+              ::testing::HasSubstr("already used for notification " + first.id.value()));
+  EXPECT_THAT(DeliveredSequences("police"), ElementsAre(1));
+  const auto answer = SecondAttemptAudit();
+  EXPECT_EQ(answer.action, audit::Action::kPublishRefused);
+  EXPECT_EQ(answer.actor, "cfs");
+  EXPECT_EQ(answer.notification_id, first.id.value());
+  EXPECT_EQ(answer.case_ref, "CASE-1");
+}
+
+// A store made before request_hash existed gains the column; its rows'
+// retries are answered as duplicates, as they were.
+TEST_F(StoreTest, StoreFromBeforeRequestHashIsMigratedAndItsKeysStillDeduplicate) {
+  store_.reset();
+  for (const char* file : {"safeshare.db", "safeshare.db-wal", "safeshare.db-shm"}) {
+    std::filesystem::remove(dir_ / file);
+  }
+  {
+    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->Exec("CREATE TABLE notifications(seq INTEGER PRIMARY KEY, id TEXT NOT NULL"
+                           " UNIQUE, publisher TEXT NOT NULL, idempotency_key TEXT NOT NULL,"
+                           " case_ref TEXT NOT NULL, type TEXT NOT NULL, purpose TEXT NOT NULL,"
+                           " body BLOB NOT NULL, content_hash TEXT NOT NULL, routed_to TEXT NOT"
+                           " NULL, stored_at INTEGER NOT NULL, UNIQUE(publisher, idempotency_key));"
+                           "INSERT INTO notifications VALUES(1,'old-1','cfs','k1','CASE-1',"
+                           "'strategy_minutes','PURPOSE_STRATEGY_DISCUSSION','b','h','police',1);")
+                    .ok());
+  }
+  Reopen();
+  auto retry = Publish(Note("cfs", "k1", {"police"}, {}, "whatever was sent then"));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->id, NotificationId("old-1"));
+  auto next = Publish(Note("cfs", "k2", {"police"}));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(Publish(Note("cfs", "k2", {"police"}, {}, "changed")).status().code(),
+            absl::StatusCode::kAlreadyExists);
 }
 
 TEST_F(StoreTest, SameKeyFromAnotherPublisherIsANewNotification) {
