@@ -13,17 +13,20 @@ namespace safeshare::rpc {
 // identifies the caller, converts proto to a service call and back, and maps
 // errors once. Callback API: no thread per call or stream. Subscribe is a raw
 // method so deliveries are written as pre-built frames sharing the stored
-// notification bytes. Subscription streams poll on `feeds_`, never on the
-// store's completion thread.
+// notification bytes; Publish is raw so bytes that are not a PublishRequest
+// get a refusal that says so (and is audited) rather than gRPC's bare
+// UNIMPLEMENTED. Subscription streams poll on `feeds_`, never on the store's
+// completion thread.
 class BrokerRpc final
-    : public v1::Broker::WithRawCallbackMethod_Subscribe<v1::Broker::CallbackService> {
+    : public v1::Broker::WithRawCallbackMethod_Publish<
+          v1::Broker::WithRawCallbackMethod_Subscribe<v1::Broker::CallbackService>> {
  public:
   BrokerRpc(service::BrokerService& service, const identity::AgencyDirectory& directory);
   ~BrokerRpc() override;
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
-                                    const v1::PublishRequest* request,
-                                    v1::PublishResponse* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request) override;
   grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* context,

@@ -1,9 +1,39 @@
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/support/proto_buffer_writer.h>
+
 #include "broker/core/logging.h"
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/peer_identity.h"
 #include "broker/rpc/status_mapping.h"
 
 namespace safeshare::rpc {
+namespace {
+
+// Parses without copying the request's slices. False when the bytes are not
+// a PublishRequest: malformed, or with fields it does not define (random
+// bytes often parse as nothing but unknown fields).
+bool Parse(const grpc::ByteBuffer& request, v1::PublishRequest& parsed) {
+  grpc::ByteBuffer shared(request);  // shares the slices; the reader needs a mutable buffer
+  grpc::ProtoBufferReader reader(&shared);
+  return reader.status().ok() && parsed.ParseFromZeroCopyStream(&reader) &&
+         parsed.GetReflection()->GetUnknownFields(parsed).empty();
+}
+
+// Answers `result` on `reactor`, the response serialized into `response`.
+void Answer(grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* response,
+            const absl::StatusOr<store::PublishResult>& result) {
+  if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
+  v1::PublishResponse message;
+  message.set_notification_id(result->id.value());
+  message.set_sequence(result->sequence.value());
+  for (const auto& agency : result->routed_to) message.add_routed_to(agency.value());
+  message.set_duplicate(result->duplicate);
+  bool own_buffer = false;
+  reactor->Finish(
+      grpc::SerializationTraits<v1::PublishResponse>::Serialize(message, response, &own_buffer));
+}
+
+}  // namespace
 
 BrokerRpc::BrokerRpc(service::BrokerService& service, const identity::AgencyDirectory& directory)
     : service_(service), directory_(directory) {}
@@ -13,8 +43,8 @@ BrokerRpc::~BrokerRpc() { Drain(); }
 void BrokerRpc::Drain() { feeds_.join(); }
 
 grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* context,
-                                             const v1::PublishRequest* request,
-                                             v1::PublishResponse* response) {
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) {
   auto* reactor = context->DefaultReactor();
   auto caller = IdentifyPeer(*context, directory_);
   if (!caller.ok()) {
@@ -23,16 +53,16 @@ grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* contex
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  service_.Publish(*caller, request->notification(),
-                   [reactor, response](absl::StatusOr<store::PublishResult> result) {
-                     if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
-                     response->set_notification_id(result->id.value());
-                     response->set_sequence(result->sequence.value());
-                     for (const auto& agency : result->routed_to)
-                       response->add_routed_to(agency.value());
-                     response->set_duplicate(result->duplicate);
-                     reactor->Finish(grpc::Status::OK);
-                   });
+  auto done = [reactor, response](absl::StatusOr<store::PublishResult> result) {
+    Answer(reactor, response, result);
+  };
+  // The service reads the notification before it returns; nothing keeps it.
+  v1::PublishRequest parsed;
+  if (!Parse(*request, parsed)) {
+    service_.RefuseUndecodable(*caller, std::move(done));
+  } else {
+    service_.Publish(*caller, parsed.notification(), std::move(done));
+  }
   return reactor;
 }
 

@@ -16,6 +16,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
       return {grpc::StatusCode::PERMISSION_DENIED, message};
     case absl::StatusCode::kUnauthenticated:
       return {grpc::StatusCode::UNAUTHENTICATED, message};
+    case absl::StatusCode::kAlreadyExists:
+      return {grpc::StatusCode::ALREADY_EXISTS, message};
     case absl::StatusCode::kFailedPrecondition:
       return {grpc::StatusCode::FAILED_PRECONDITION, message};
     // The store words these for the client: disk full or overloaded (retry

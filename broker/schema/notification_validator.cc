@@ -1,6 +1,10 @@
 #include "broker/schema/notification_validator.h"
 
 #include <set>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/unknown_field_set.h>
 
 #include "broker/schema/field_check.h"
 #include "broker/schema/payload_rules.h"
@@ -9,6 +13,80 @@ namespace safeshare::schema {
 namespace {
 
 constexpr std::string_view kEnvelope = "notification";
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// Where a value sits in the notification ("notification.children_considered[0]
+// .identifiers[1].scheme"), as a chain on the stack: the text is built only
+// when a check fails, so walking a valid notification allocates no paths.
+struct PathNode {
+  const PathNode* parent;
+  std::string_view name;
+  int index;  // position in a repeated field, or -1
+
+  std::string Text() const {
+    std::string text = parent == nullptr ? "" : parent->Text() + ".";
+    text += name;
+    return index < 0 ? text : Indexed(text, index);
+  }
+};
+
+// The names of an enum's defined values other than the UNSPECIFIED zero.
+std::string DefinedValues(const google::protobuf::EnumDescriptor& type) {
+  std::string names;
+  for (int i = 0; i < type.value_count(); ++i) {
+    if (type.value(i)->number() == 0) continue;
+    names += (names.empty() ? "" : ", ") + type.value(i)->name();
+  }
+  return names;
+}
+
+// proto3 enums are open: a number the contract does not define is parsed and
+// kept as an int, so it has to be refused here.
+absl::Status CheckEnumNumber(const PathNode& at, const FieldDescriptor& field, int number) {
+  const auto& type = *field.enum_type();
+  if (type.FindValueByNumber(number) != nullptr) return absl::OkStatus();
+  return FieldError(at.Text(), std::to_string(number) + " is not a defined " + type.name() +
+                                   " value; use one of " + DefinedValues(type));
+}
+
+absl::Status CheckDefined(const Message& m, const PathNode& at);
+
+absl::Status CheckDefinedField(const Message& m, const FieldDescriptor& field,
+                               const PathNode& parent) {
+  const auto& r = *m.GetReflection();
+  const bool is_message = field.type() == FieldDescriptor::TYPE_MESSAGE;
+  if (!is_message && field.type() != FieldDescriptor::TYPE_ENUM) return absl::OkStatus();
+  if (!field.is_repeated()) {
+    const PathNode at{&parent, field.name(), -1};
+    return is_message ? CheckDefined(r.GetMessage(m, &field), at)
+                      : CheckEnumNumber(at, field, r.GetEnumValue(m, &field));
+  }
+  for (int i = 0; i < r.FieldSize(m, &field); ++i) {
+    const PathNode at{&parent, field.name(), i};
+    SAFESHARE_RETURN_IF_ERROR(
+        is_message ? CheckDefined(r.GetRepeatedMessage(m, &field, i), at)
+                   : CheckEnumNumber(at, field, r.GetRepeatedEnumValue(m, &field, i)));
+  }
+  return absl::OkStatus();
+}
+
+// Refuses fields the contract does not define (kept by the parser as unknown
+// fields, and otherwise stored and forwarded to recipients unchecked) and
+// enum numbers without a defined value, anywhere in `m`.
+absl::Status CheckDefined(const Message& m, const PathNode& at) {
+  const auto& r = *m.GetReflection();
+  if (const auto& unknown = r.GetUnknownFields(m); !unknown.empty()) {
+    return FieldError(at.Text(), "field number " + std::to_string(unknown.field(0).number()) +
+                                     " is not part of " + m.GetDescriptor()->full_name() +
+                                     "; send only the fields of the safeshare.v1 contract");
+  }
+  std::vector<const FieldDescriptor*> fields;
+  r.ListFields(m, &fields);
+  for (const auto* field : fields) SAFESHARE_RETURN_IF_ERROR(CheckDefinedField(m, *field, at));
+  return absl::OkStatus();
+}
 
 absl::Status CheckReference(std::string_view path, const std::string& value) {
   SAFESHARE_RETURN_IF_ERROR(RequireText(path, value, 64));
@@ -99,6 +177,7 @@ std::string_view TypeOf(const v1::Notification& notification) {
 }
 
 absl::Status ValidateForPublish(const v1::Notification& n) {
+  SAFESHARE_RETURN_IF_ERROR(CheckDefined(n, PathNode{nullptr, kEnvelope, -1}));
   SAFESHARE_RETURN_IF_ERROR(CheckEnvelope(n));
   switch (n.payload_case()) {
     case v1::Notification::kStrategyMinutes:

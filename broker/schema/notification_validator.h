@@ -11,10 +11,12 @@ namespace safeshare::schema {
 // (one of kNotificationTypes), or "" when no payload is set.
 std::string_view TypeOf(const v1::Notification& notification);
 
-// Checks a notification as published: envelope, vocabulary and the rules of
-// its typed payload. Returns INVALID_ARGUMENT whose message starts with the
+// Checks a notification as published: only fields and enum values the
+// contract defines (anywhere in it), then envelope, vocabulary and the rules
+// of its typed payload. Returns INVALID_ARGUMENT whose message starts with the
 // field path ("notification.investigation_outcome.rationale: ...") and says
-// what to do. Pure function; thread-safe.
+// what to do; it never repeats a value the publisher sent (numbers of enums
+// and fields aside). Pure function; thread-safe.
 absl::Status ValidateForPublish(const v1::Notification& notification);
 
 // True when `value` is a well-formed reference (case, child, person,

@@ -22,7 +22,7 @@ absl::Status CheckChildRef(const v1::Notification& n, const std::string& path,
   SAFESHARE_RETURN_IF_ERROR(RequireText(path, ref, 64));
   if (!HasChild(n, ref)) {
     return FieldError(
-        path, "'" + ref + "' is not in notification.children_considered; add the child there");
+        path, "names no child_ref of notification.children_considered; add the child there");
   }
   return absl::OkStatus();
 }
@@ -158,7 +158,7 @@ absl::Status CheckProbationRiskUpdate(const v1::Notification& n) {
   if (!HasPerson(n, u.person_ref())) {
     return FieldError(
         path + ".person_ref",
-        "'" + u.person_ref() + "' is not in notification.persons_of_concern; add the person there");
+        "names no person_ref of notification.persons_of_concern; add the person there");
   }
   const bool has_key_id =
       std::any_of(u.identifiers().begin(), u.identifiers().end(), [](const auto& id) {

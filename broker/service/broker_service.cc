@@ -27,6 +27,17 @@ void AppendStringField(int field, const std::string& value, std::string& seriali
   out.WriteString(value);
 }
 
+// The notification as the publisher sent it, in bytes that depend only on its
+// content (deterministic serialization), so a retry hashes the same.
+// Reserves `extra` bytes more for what is appended afterwards.
+void SerializeDeterministic(const v1::Notification& n, size_t extra, std::string& serialized) {
+  serialized.reserve(n.ByteSizeLong() + extra);  // also caches the sizes written below
+  google::protobuf::io::StringOutputStream raw(&serialized);
+  google::protobuf::io::CodedOutputStream out(&raw);
+  out.SetSerializationDeterministic(true);
+  n.SerializeWithCachedSizes(&out);
+}
+
 absl::Status CheckSubscriptionName(const std::string& name) {
   if (schema::IsReference(name)) return absl::OkStatus();
   return absl::InvalidArgumentError(
@@ -65,8 +76,11 @@ BrokerService::Done<store::PublishResult> BrokerService::Logging(
       CommittedNotification{Sequence(), record.id, record.case_ref, record.purpose,
                             record.content_hash, record.body, record.recipients});
   // Runs on the completion thread in commit order, before the hub is woken.
-  return [this, committed = std::move(committed),
+  return [this, committed = std::move(committed), publisher = record.publisher,
           done = std::move(done)](absl::StatusOr<store::PublishResult> result) {
+    if (absl::IsAlreadyExists(result.status())) {  // audited by the store
+      Log()->warn("publish refused for {}: {}", publisher.value(), result.status().ToString());
+    }
     if (result.ok() && !result->duplicate) {
       committed->sequence = result->sequence;
       recent_.Append(committed);
@@ -82,7 +96,8 @@ store::NewNotification BrokerService::Prepare(const identity::Caller& caller,
                                 n.idempotency_key(),         CaseRef(n.case_ref()),
                                 std::string(type),           v1::Purpose_Name(n.purpose())};
   auto body = std::make_shared<std::string>();
-  n.SerializeToString(body.get());
+  SerializeDeterministic(n, /*extra=*/96, *body);  // room for the stamps appended below
+  record.request_hash = audit::ContentHash(*body);
   AppendStringField(v1::Notification::kNotificationIdFieldNumber, record.id.value(), *body);
   AppendStringField(v1::Notification::kPublisherFieldNumber, caller.agency.value(), *body);
   record.content_hash = audit::ContentHash(*body);
@@ -97,11 +112,29 @@ store::NewNotification BrokerService::Prepare(const identity::Caller& caller,
 
 void BrokerService::Refuse(const identity::Caller& caller, const v1::Notification& n,
                            absl::Status why, Done<store::PublishResult> done) {
-  Log()->warn("publish refused for {}: {}", caller.agency.value(), why.ToString());
   const auto type = schema::TypeOf(n);
-  store::Refusal refusal{caller.agency, schema::IsReference(n.case_ref()) ? n.case_ref() : "",
-                         type.empty() ? "(no payload)" : std::string(type),
-                         std::string(why.message())};
+  AuditRefusal(store::Refusal{caller.agency, schema::IsReference(n.case_ref()) ? n.case_ref() : "",
+                              type.empty() ? "(no payload)" : std::string(type)},
+               std::move(why), std::move(done));
+}
+
+void BrokerService::RefuseUndecodable(const identity::Caller& caller,
+                                      Done<store::PublishResult> done) {
+  AuditRefusal(
+      store::Refusal{caller.agency, "", "(undecodable request)"},
+      absl::InvalidArgumentError(
+          "request: not a PublishRequest (the bytes do not decode as "
+          "safeshare.v1.PublishRequest, or carry fields it does not define); build it from "
+          "proto/safeshare/v1/broker.proto with a protobuf library"),
+      std::move(done));
+}
+
+// The reason is logged and audited as it is answered: field paths and rules,
+// never a value the publisher sent (schema and policy messages guarantee it).
+void BrokerService::AuditRefusal(store::Refusal refusal, absl::Status why,
+                                 Done<store::PublishResult> done) {
+  Log()->warn("publish refused for {}: {}", refusal.publisher.value(), why.ToString());
+  refusal.reason = std::string(why.message());
   store_.RecordRefusal(std::move(refusal),
                        [why = std::move(why), done = std::move(done)](absl::Status audited) {
                          // The refusal is answered even if it could not be audited, but then as

@@ -32,9 +32,15 @@ class BrokerService {
                 size_t recent_log_bytes = 64 << 20);
 
   // Validate, authorize, route, persist with audit, then answer. A refused
-  // publish is audited before the refusal is answered.
+  // publish is audited before the refusal is answered; so is a key reused
+  // for different content (ALREADY_EXISTS naming the first notification).
   void Publish(const identity::Caller& caller, const v1::Notification& notification,
                Done<store::PublishResult> done);
+
+  // Refuses a Publish whose request bytes are not a PublishRequest, with
+  // INVALID_ARGUMENT, audited like any refused publish (the caller's agency,
+  // nothing of the bytes).
+  void RefuseUndecodable(const identity::Caller& caller, Done<store::PublishResult> done);
 
   // Opens (creating on first use) the caller's durable subscription and
   // returns a feed positioned after its last acknowledged delivery.
@@ -58,6 +64,8 @@ class BrokerService {
  private:
   void Refuse(const identity::Caller& caller, const v1::Notification& n, absl::Status why,
               Done<store::PublishResult> done);
+  // Logs and audits `refusal` (its reason is `why`), then answers `why`.
+  void AuditRefusal(store::Refusal refusal, absl::Status why, Done<store::PublishResult> done);
   store::NewNotification Prepare(const identity::Caller& caller, const v1::Notification& n,
                                  std::string_view type,
                                  const routing::PolicySnapshot& policy) const;

@@ -47,6 +47,18 @@ audit::Entry Duplicate(const NewNotification& retry, const PublishResult& first,
                       .content_hash = content_hash};
 }
 
+audit::Entry ReusedKey(const NewNotification& attempt, const PublishResult& first,
+                       const std::string& case_ref) {
+  return audit::Entry{.actor = attempt.publisher.value(),
+                      .action = audit::Action::kPublishRefused,
+                      .notification_id = first.id.value(),
+                      .case_ref = case_ref,
+                      .purpose = attempt.purpose,
+                      .detail = attempt.type +
+                                ": idempotency key already used for this notification with "
+                                "different content; the new content was not stored"};
+}
+
 audit::Entry Refused(const Refusal& r) {
   return audit::Entry{.actor = r.publisher.value(),
                       .action = audit::Action::kPublishRefused,

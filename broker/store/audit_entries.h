@@ -16,6 +16,9 @@ std::vector<audit::Entry> Published(const NewNotification& n, Sequence seq);
 // A retried publish answered with the first notification.
 audit::Entry Duplicate(const NewNotification& retry, const PublishResult& first,
                        const std::string& case_ref, const std::string& content_hash);
+// A key reused for other content: refused, audited against the first.
+audit::Entry ReusedKey(const NewNotification& attempt, const PublishResult& first,
+                       const std::string& case_ref);
 audit::Entry Refused(const Refusal& refusal);
 audit::Entry Subscribed(const AgencyId& agency, const SubscriptionName& name, Sequence after);
 audit::Entry Delivered(const DeliveredEvent& event);

@@ -148,6 +148,10 @@ absl::StatusOr<PublishResult> FakeStore::DoPublish(const NewNotification& n,
     const auto& first = notifications_[it->second];
     PublishResult result{first.n.id, Sequence(it->second + 1), {}, true};
     for (const auto& r : first.n.recipients) result.routed_to.push_back(r.agency);
+    if (first.n.request_hash != n.request_hash) {
+      Append(entries::ReusedKey(n, result, first.n.case_ref.value()));
+      return errors::ReusedKey(first.n.id);
+    }
     Append(entries::Duplicate(n, result, first.n.case_ref.value(), first.n.content_hash));
     return result;
   }

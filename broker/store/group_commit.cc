@@ -17,10 +17,11 @@ Failure Classify(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kAlreadyExists:
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kAborted:  // a constraint violation (SqliteError)
       return Failure::kOperation;
+    case absl::StatusCode::kAlreadyExists:
+      return Failure::kAudited;
     case absl::StatusCode::kResourceExhausted:
     case absl::StatusCode::kUnavailable:
       return Failure::kBatch;
@@ -156,7 +157,7 @@ absl::Status GroupCommit::ApplyAll(std::vector<WriteOp>& ops, std::vector<absl::
   for (size_t i = 0; i < ops.size(); ++i) {
     if (auto st = writer_->Savepoint(); !st.ok()) return st;
     results[i] = ops[i].apply(*writer_);
-    if (results[i].ok()) {
+    if (results[i].ok() || Classify(results[i]) == Failure::kAudited) {
       if (auto st = writer_->ReleaseSavepoint(); !st.ok()) return st;
     } else if (Classify(results[i]) == Failure::kOperation) {
       if (auto st = writer_->RollbackToSavepoint(); !st.ok()) return st;

@@ -32,6 +32,8 @@ struct WriteOp {
 enum class Failure {
   kOperation,  // refused on its own (NOT_FOUND, INVALID_ARGUMENT, constraint):
                // rolled back to its savepoint, the rest of the batch commits
+  kAudited,    // refused, with the refusal audited (ALREADY_EXISTS, a reused
+               // idempotency key): its audit entry commits, nothing else
   kBatch,      // transient (disk full, busy): the batch stored nothing
   kFatal,      // the file can no longer be trusted (failed sync, corruption)
 };

@@ -28,6 +28,10 @@ struct NewNotification {
   // payload is never copied per recipient.
   std::shared_ptr<const std::string> body;
   std::string content_hash;  // hex SHA-256 of *body
+  // Hex SHA-256 of the notification as the publisher sent it (deterministic
+  // serialization, before the broker stamps id and publisher): a retry with
+  // the same key must carry the same content.
+  std::string request_hash;
   std::vector<Recipient> recipients;
   std::vector<AgencyId> withheld;
 };

@@ -7,7 +7,8 @@ namespace safeshare::store {
 //   1: the first layout (files carry user_version 0: unversioned); audit
 //      hashes over a host-byte-order, decimal-string encoding.
 //   2: audit hashes over audit::Encode (encoding version 0x01); the audit
-//      table gains clock_stepped_back_from.
+//      table gains clock_stepped_back_from; notifications gain request_hash
+//      (SHA-256 of the notification as the publisher sent it).
 // A store of any other version is refused at start-up (store_check.h).
 inline constexpr int kSchemaVersion = 2;
 
@@ -26,6 +27,7 @@ CREATE TABLE IF NOT EXISTS notifications(
   content_hash TEXT NOT NULL,
   routed_to TEXT NOT NULL,
   stored_at INTEGER NOT NULL,
+  request_hash TEXT NOT NULL,
   UNIQUE(publisher, idempotency_key));
 CREATE TABLE IF NOT EXISTS deliveries(
   recipient TEXT NOT NULL,

@@ -23,6 +23,12 @@ absl::Status NotDelivered(Sequence through, Sequence latest) {
                                     "); acknowledge a sequence you received");
 }
 
+absl::Status ReusedKey(const NotificationId& first) {
+  return absl::AlreadyExistsError("notification.idempotency_key: already used for notification " +
+                                  first.value() +
+                                  " with different content; use a new key for new content");
+}
+
 absl::Status StoreFailed() {
   return absl::UnavailableError(
       "the broker's store has failed and the broker refuses writes until an operator restores "

@@ -27,7 +27,8 @@ namespace safeshare::store {
 // - Errors: RESOURCE_EXHAUSTED (disk full, or too many writes queued; the
 //   operation stored nothing, retry later), UNAVAILABLE (busy, or the store
 //   has failed: see Failure()), INVALID_ARGUMENT / NOT_FOUND /
-//   ALREADY_EXISTS (the operation was refused and stored nothing), DATA_LOSS
+//   ALREADY_EXISTS (the operation was refused and stored nothing but the
+//   audit entry of its refusal), DATA_LOSS
 //   (a read found damaged data; it is never served).
 // - After a fatal error (a failed sync, corruption) the store refuses every
 //   write with UNAVAILABLE until restarted, and calls the failure listener
@@ -96,6 +97,7 @@ absl::Status CheckContentHash(const StoredDelivery& delivery);
 namespace errors {
 absl::Status UnknownSubscription(const SubscriptionName& name);
 absl::Status NotDelivered(Sequence through, Sequence latest);
+absl::Status ReusedKey(const NotificationId& first);
 // Once the store has failed: not "retry", which cannot work until an
 // operator has restored the store.
 absl::Status StoreFailed();

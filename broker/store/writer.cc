@@ -135,8 +135,12 @@ absl::StatusOr<PublishResult> Writer::Duplicate(const NewNotification& n) {
   for (const auto& agency : absl::StrSplit(s.Text(2), ',', absl::SkipEmpty())) {
     result.routed_to.emplace_back(std::string(agency));
   }
-  const auto case_ref = s.Text(3), content_hash = s.Text(4);
+  const auto case_ref = s.Text(3), content_hash = s.Text(4), request_hash = s.Text(5);
   s.Reset();
+  if (!request_hash.empty() && request_hash != n.request_hash) {
+    SAFESHARE_RETURN_IF_ERROR(Append(entries::ReusedKey(n, result, case_ref)));
+    return errors::ReusedKey(result.id);
+  }
   SAFESHARE_RETURN_IF_ERROR(Append(entries::Duplicate(n, result, case_ref, content_hash)));
   return result;
 }
@@ -165,7 +169,7 @@ absl::Status Writer::InsertNotification(const NewNotification& n, Sequence seq) 
       .Bind(3, n.publisher.value())
       .Bind(4, n.idempotency_key);
   s.Bind(5, n.case_ref.value()).Bind(6, n.type).Bind(7, n.purpose).BindBlob(8, *n.body);
-  s.Bind(9, n.content_hash).Bind(10, routed_to).Bind(11, now_);
+  s.Bind(9, n.content_hash).Bind(10, routed_to).Bind(11, now_).Bind(12, n.request_hash);
   SAFESHARE_RETURN_IF_ERROR(s.Run());
   for (const auto& r : n.recipients) {
     auto& d = stmts_->insert_delivery;
@@ -252,10 +256,11 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "BEGIN IMMEDIATE",
       "COMMIT",
       "ROLLBACK",
-      "SELECT id, seq, routed_to, case_ref, content_hash FROM notifications"
+      "SELECT id, seq, routed_to, case_ref, content_hash, request_hash FROM notifications"
       " WHERE publisher=?1 AND idempotency_key=?2",
       "INSERT INTO notifications(seq,id,publisher,idempotency_key,case_ref,type,purpose,body,"
-      "content_hash,routed_to,stored_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+      "content_hash,routed_to,stored_at,request_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+      "?12)",
       "INSERT INTO deliveries(recipient,seq,rule,lawful_basis) VALUES(?1,?2,?3,?4)",
       "INSERT INTO audit(id,at,clock_stepped_back_from,actor,action,notification_id,case_ref,"
       "recipient,subscription,rule,lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash)"

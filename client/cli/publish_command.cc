@@ -23,6 +23,12 @@ int RunPublish(const ConnectionFlags& connection, const PublishFlags& flags) {
     return kExitUsage;
   }
   absl::StatusOr<v1::PublishResponse> response = client->Publish(*std::move(notification));
+  if (absl::IsAlreadyExists(response.status())) {  // not retried: the content differs
+    return FailBroker("publish refused: the idempotency_key in " + flags.file +
+                          " was used before for other content; change it, or remove it to have "
+                          "a new one generated",
+                      response.status());
+  }
   if (!response.ok()) {
     return FailBroker("publish refused", response.status());
   }

@@ -17,13 +17,6 @@
 namespace safeshare::testing {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void ReplaceAll(std::string& text, const std::string& from, const std::string& to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
     text.replace(at, from.size(), to);
@@ -32,15 +25,27 @@ void ReplaceAll(std::string& text, const std::string& from, const std::string& t
 
 }  // namespace
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string RepositoryConfig() {
+  auto config_yaml = ReadFile(SAFESHARE_SOURCE_DIR "/config/broker.yaml");
+  ReplaceAll(config_yaml, "../certs/out/", "{PKI}/");
+  ReplaceAll(config_yaml, "../var/safeshare.db", "{STORE}");
+  ReplaceAll(config_yaml, "level: info", "level: debug");
+  return config_yaml;
+}
+
 BrokerProcess::BrokerProcess(BrokerOptions options)
     : dir_(options.dir.empty() ? MakeTempDir("safeshare-broker") : std::move(options.dir)),
       store_file_(std::move(options.store_file)) {
   auto& config_yaml = options.config_yaml;
   if (config_yaml.empty()) {
-    config_yaml = ReadFile(SAFESHARE_SOURCE_DIR "/config/broker.yaml");
-    ReplaceAll(config_yaml, "../certs/out/", "{PKI}/");
-    ReplaceAll(config_yaml, "../var/safeshare.db", "{STORE}");
-    ReplaceAll(config_yaml, "level: info", "level: debug");
+    config_yaml = RepositoryConfig();
     for (const auto& [from, to] : options.config_edits) {
       if (config_yaml.find(from) == std::string::npos) {
         throw std::invalid_argument("config/broker.yaml has no '" + from + "' to replace");

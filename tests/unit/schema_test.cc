@@ -2,6 +2,8 @@
 // passes, and each rule refuses with the exact field path in the message.
 #include <string>
 
+#include <google/protobuf/unknown_field_set.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -17,6 +19,7 @@ using samples::InvestigationOutcome;
 using samples::ProbationRiskUpdate;
 using samples::StrategyMinutes;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // Expects INVALID_ARGUMENT whose message starts with "<path>: ".
@@ -36,6 +39,66 @@ TEST(ValidateForPublishTest, ValidNotificationOfEachTypePasses) {
       << ValidateForPublish(InvestigationOutcome());
   EXPECT_TRUE(ValidateForPublish(ProbationRiskUpdate()).ok())
       << ValidateForPublish(ProbationRiskUpdate());
+}
+
+// --- only what the contract defines ------------------------------------------
+
+TEST(ContractTest, UnknownTopLevelFieldIsRefusedWithoutEchoingIt) {
+  auto n = StrategyMinutes();
+  n.GetReflection()->MutableUnknownFields(&n)->AddLengthDelimited(99, "Zebedee Quistgaard");
+  ExpectRefused(n, "notification", "field number 99 is not part of safeshare.v1.Notification");
+  EXPECT_THAT(std::string(ValidateForPublish(n).message()), Not(HasSubstr("Zebedee")));
+}
+
+TEST(ContractTest, UnknownFieldDeepInsideIsRefusedWithItsPath) {
+  auto n = StrategyMinutes();
+  auto* id = n.mutable_children_considered(0)->mutable_identifiers(0);
+  id->GetReflection()->MutableUnknownFields(id)->AddVarint(7, 1);
+  ExpectRefused(n, "notification.children_considered[0].identifiers[0]",
+                "field number 7 is not part of safeshare.v1.PersonIdentifier");
+}
+
+TEST(ContractTest, UnknownFieldInPayloadIsRefused) {
+  auto n = StrategyMinutes();
+  auto* decision = n.mutable_strategy_minutes()->mutable_decisions(0);
+  decision->GetReflection()->MutableUnknownFields(decision)->AddFixed32(12, 5);
+  ExpectRefused(n, "notification.strategy_minutes.decisions[0]", "field number 12");
+}
+
+TEST(ContractTest, UndefinedEnumNumberIsRefusedNamingTheEnumAndItsValues) {
+  auto n = StrategyMinutes();
+  auto* person = n.mutable_persons_of_concern(0);
+  person->add_identifiers()->set_scheme(v1::IDENTIFIER_SCHEME_PNC_NUMBER);
+  person->add_identifiers()->set_scheme(static_cast<v1::IdentifierScheme>(99));
+  person->mutable_identifiers(1)->set_value("Quistgaard-77");
+  ExpectRefused(n, "notification.persons_of_concern[0].identifiers[1].scheme",
+                "99 is not a defined IdentifierScheme value; use one of "
+                "IDENTIFIER_SCHEME_NDELIUS_CRN, IDENTIFIER_SCHEME_PNC_NUMBER");
+  EXPECT_THAT(std::string(ValidateForPublish(n).message()), Not(HasSubstr("Quistgaard")));
+}
+
+TEST(ContractTest, UndefinedPurposeIsRefusedRatherThanAuditedEmpty) {
+  auto n = StrategyMinutes();
+  n.set_purpose(static_cast<v1::Purpose>(99));
+  ExpectRefused(n, "notification.purpose", "99 is not a defined Purpose value");
+}
+
+TEST(ContractTest, UndefinedEnumInPayloadIsRefused) {
+  auto n = InvestigationOutcome();
+  n.mutable_investigation_outcome()->set_status(static_cast<v1::InvestigationStatus>(-3));
+  ExpectRefused(n, "notification.investigation_outcome.status",
+                "-3 is not a defined InvestigationStatus value");
+}
+
+TEST(ContractTest, UnknownFieldsSurviveParsingAndAreRefused) {
+  std::string bytes = StrategyMinutes().SerializeAsString();
+  bytes += std::string(
+      "\xba\x06\x03"
+      "abc",
+      6);  // field 103, length-delimited "abc"
+  v1::Notification parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  ExpectRefused(parsed, "notification", "field number 103");
 }
 
 // --- envelope ---------------------------------------------------------------
@@ -125,7 +188,8 @@ TEST(StrategyMinutesRuleTest, ChildConsideredMustBeInEnvelope) {
   auto n = StrategyMinutes();
   n.mutable_strategy_minutes()->set_children_considered(1, "C9");
   ExpectRefused(n, "notification.strategy_minutes.children_considered[1]",
-                "'C9' is not in notification.children_considered");
+                "names no child_ref of notification.children_considered");
+  EXPECT_THAT(std::string(ValidateForPublish(n).message()), Not(HasSubstr("C9")));
 }
 
 TEST(StrategyMinutesRuleTest, NoSection47DecisionNeedsRationale) {
@@ -222,7 +286,8 @@ TEST(ProbationRiskUpdateRuleTest, PersonRefMustBeAPersonOfConcern) {
   auto n = ProbationRiskUpdate();
   n.mutable_probation_risk_update()->set_person_ref("P7");
   ExpectRefused(n, "notification.probation_risk_update.person_ref",
-                "'P7' is not in notification.persons_of_concern");
+                "names no person_ref of notification.persons_of_concern");
+  EXPECT_THAT(std::string(ValidateForPublish(n).message()), Not(HasSubstr("P7")));
 }
 
 TEST(ProbationRiskUpdateRuleTest, CrnOrPncIdentifierIsRequired) {

@@ -13,6 +13,8 @@
 
 #include <numeric>
 
+#include <google/protobuf/unknown_field_set.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -37,6 +39,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 const identity::Caller kCfs{AgencyId("cfs"), "childrens_social_care"};
@@ -195,6 +198,73 @@ TEST_F(ServiceTest, RetryWithSameKeyAnswersTheFirstNotification) {
   EXPECT_TRUE(retry->duplicate);
   EXPECT_EQ(retry->id, first->id);
   EXPECT_EQ(retry->sequence, first->sequence);
+}
+
+TEST_F(ServiceTest, ReusedKeyWithDifferentContentIsAlreadyExistsAndAudited) {
+  auto first = Publish(kCfs, Minutes("k1"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto changed = Minutes("k1");
+  changed.mutable_strategy_minutes()->set_cp_medical_rationale("Changed after the meeting");
+  auto reused = Publish(kCfs, changed);
+  ASSERT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists) << reused.status();
+  EXPECT_EQ(reused.status().message(),
+            "notification.idempotency_key: already used for notification " + first->id.value() +
+                " with different content; use a new key for new content");
+
+  const auto refused = Audit(audit::Action::kPublishRefused);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].actor, "cfs");
+  EXPECT_EQ(refused[0].notification_id, first->id.value());
+  EXPECT_THAT(refused[0].detail, HasSubstr("different content"));
+  EXPECT_EQ(Audit(audit::Action::kPublished).size(), 1u);
+  EXPECT_THAT(Audit(audit::Action::kDuplicate), IsEmpty());
+  auto police = store_->ReadDeliveries(AgencyId("police"), Sequence(0), 10);
+  ASSERT_TRUE(police.ok());
+  ASSERT_EQ(police->size(), 1u);
+  EXPECT_NE((*police)[0].body.find(Minutes("k1").strategy_minutes().cp_medical_rationale()),
+            std::string::npos);
+  // The same content again is still a retry of the first.
+  auto retry = Publish(kCfs, Minutes("k1"));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate);
+}
+
+TEST_F(ServiceTest, UndecodableRequestIsRefusedAndAuditedWithTheCallersAgency) {
+  Completion<store::PublishResult> done;
+  service_->RefuseUndecodable(kPolice, done.Callback());
+  const auto result = done.Get();
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(result.status().message()),
+              StartsWith("request: not a PublishRequest ("));
+  const auto refused = Audit(audit::Action::kPublishRefused);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].actor, "police");
+  EXPECT_EQ(refused[0].case_ref, "");
+  EXPECT_THAT(refused[0].detail,
+              StartsWith("(undecodable request): request: not a PublishRequest"));
+}
+
+TEST_F(ServiceTest, UndefinedEnumNumberIsRefusedNotAuditedAsEmptyPurpose) {
+  auto n = Minutes("k1");
+  n.set_purpose(static_cast<v1::Purpose>(99));
+  auto result = Publish(kCfs, n);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(result.status().message()), StartsWith("notification.purpose: 99 "));
+  EXPECT_THAT(Audit(audit::Action::kPublished), IsEmpty());
+  EXPECT_EQ(Audit(audit::Action::kPublishRefused).size(), 1u);
+}
+
+TEST_F(ServiceTest, UnknownFieldIsRefusedAndNeverStored) {
+  auto n = Minutes("k1");
+  n.GetReflection()->MutableUnknownFields(&n)->AddLengthDelimited(77, "Zebedee Quistgaard");
+  auto result = Publish(kCfs, n);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  const auto refused = Audit(audit::Action::kPublishRefused);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_THAT(refused[0].detail, Not(HasSubstr("Zebedee")));
+  auto police = store_->ReadDeliveries(AgencyId("police"), Sequence(0), 10);
+  ASSERT_TRUE(police.ok());
+  EXPECT_THAT(*police, IsEmpty());
 }
 
 TEST_F(ServiceTest, SubscribeWithBadNameIsInvalidArgument) {

@@ -42,9 +42,11 @@ std::vector<std::string> Values(const std::vector<AgencyId>& ids) {
 
 // A notification as the service would hand it over. The body is opaque bytes
 // to the store (with a NUL, to show it is stored as a blob).
+// `content` stands for what the publisher sent: retries carry the same.
 NewNotification Note(const std::string& publisher, const std::string& key,
                      const std::vector<std::string>& recipients,
-                     const std::vector<std::string>& withheld = {}) {
+                     const std::vector<std::string>& withheld = {},
+                     const std::string& content = "as sent") {
   static std::atomic<int> next_id{1};
   NewNotification n;
   n.id = NotificationId("n-" + std::to_string(next_id++));
@@ -55,6 +57,7 @@ NewNotification Note(const std::string& publisher, const std::string& key,
   n.purpose = "PURPOSE_STRATEGY_DISCUSSION";
   n.body = std::make_shared<const std::string>(std::string("body\0", 5) + n.id.value());
   n.content_hash = audit::ContentHash(*n.body);
+  n.request_hash = audit::ContentHash(content);
   for (const auto& r : recipients)
     n.recipients.push_back({AgencyId(r), "ISA-03", "legal_obligation"});
   for (const auto& w : withheld) n.withheld.emplace_back(w);
@@ -78,6 +81,17 @@ class StoreTestBase : public ::testing::Test {
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
+  }
+
+  // After a first publish by cfs and a second attempt with its key: checks
+  // that a new key then gets sequence 2 (the attempt used none) and returns
+  // the attempt's audit entry, the second of three.
+  audit::Entry SecondAttemptAudit() {
+    auto next = Publish(Note("cfs", "k2", {"police"}));
+    EXPECT_TRUE(next.ok() && next->sequence == Sequence(2)) << next.status();
+    const auto audit = Audit();
+    EXPECT_EQ(audit.size(), 3u);
+    return audit.size() == 3 ? audit[1] : audit::Entry{};
   }
 
   // Destroys the SQLite store (completing queued writes) and opens the file.
@@ -219,14 +233,24 @@ TEST_P(StoreContract, RetryWithSameKeyAnswersFirstNotificationAndStoresNothing) 
   ASSERT_EQ(police->size(), 1u);
   EXPECT_EQ((*police)[0].body, *first.body);
   EXPECT_THAT(DeliveredSequences("health"), IsEmpty());
-  auto next = Publish(Note("cfs", "k2", {"police"}));
-  ASSERT_TRUE(next.ok());
-  EXPECT_EQ(next->sequence, Sequence(2));  // the retry used no sequence
+  const auto answer = SecondAttemptAudit();
+  EXPECT_EQ(answer.action, audit::Action::kDuplicate);
+  EXPECT_EQ(answer.notification_id, first.id.value());
+}
 
-  const auto audit = Audit();
-  ASSERT_EQ(audit.size(), 3u);
-  EXPECT_EQ(audit[1].action, audit::Action::kDuplicate);
-  EXPECT_EQ(audit[1].notification_id, first.id.value());
+TEST_P(StoreContract, ReusedKeyWithOtherContentIsAlreadyExistsStoresNothingAndIsAudited) {
+  const auto first = Note("cfs", "k1", {"police"});
+  ASSERT_TRUE(Publish(first).ok());
+  auto reused = Publish(Note("cfs", "k1", {"police"}, {}, "other content"));
+  ASSERT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists) << reused.status();
+  EXPECT_THAT(std::string(reused.status().message()),
+              ::testing::HasSubstr("already used for notification " + first.id.value()));
+  EXPECT_THAT(DeliveredSequences("police"), ElementsAre(1));
+  const auto answer = SecondAttemptAudit();
+  EXPECT_EQ(answer.action, audit::Action::kPublishRefused);
+  EXPECT_EQ(answer.actor, "cfs");
+  EXPECT_EQ(answer.notification_id, first.id.value());
+  EXPECT_EQ(answer.case_ref, "CASE-1");
 }
 
 TEST_P(StoreContract, SameKeyFromAnotherPublisherIsANewNotification) {
