@@ -47,8 +47,8 @@ absl::StatusOr<safeshare::rpc::ServerOptions> ServerOptionsFrom(
   const safeshare::rpc::PingPolicy pings{c.client_ping_min_interval,
                                          static_cast<int>(c.client_ping_strikes), c.keepalive_time,
                                          c.keepalive_timeout};
-  return safeshare::rpc::ServerOptions{config.listen, *cert, *key, *ca, config.max_message_bytes,
-                                       pings};
+  return safeshare::rpc::ServerOptions{
+      config.listen, *cert, *key, *ca, config.max_message_bytes, pings, config.memory_quota_bytes};
 }
 
 int Fail(const absl::Status& status) {
@@ -60,7 +60,8 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   namespace ss = safeshare;
   auto options = ServerOptionsFrom(config);
   if (!options.ok()) return Fail(options.status());
-  auto store = ss::store::SqliteStore::Open(config.store_path);
+  auto store = ss::store::SqliteStore::Open(config.store_path,
+                                            {.commit = {.max_queued = config.max_queued_writes}});
   if (!store.ok()) return Fail(store.status());
   const ss::routing::PolicyHolder policy(ss::routing::MakePolicy(
       ss::policy::SharingPolicy(config.agencies, config.sharing), "config"));

@@ -137,8 +137,13 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
   if (root.Has("logging")) ReadLogging(root.Required("logging"), config);
   if (root.Has("limits")) {
     const auto limits = root.Required("limits");
-    limits.RejectUnknownKeys({"max_message_bytes"});
-    config.max_message_bytes = limits.Required("max_message_bytes").Size();
+    limits.RejectUnknownKeys({"max_message_bytes", "memory_quota_bytes", "max_queued_writes"});
+    if (limits.Has("max_message_bytes"))
+      config.max_message_bytes = limits.Required("max_message_bytes").Size();
+    if (limits.Has("memory_quota_bytes"))
+      config.memory_quota_bytes = limits.Required("memory_quota_bytes").Size();
+    if (limits.Has("max_queued_writes"))
+      config.max_queued_writes = limits.Required("max_queued_writes").Size();
   }
   if (root.Has("connections")) config.connections = ReadConnections(root.Required("connections"));
   config.agencies = ReadAgencies(root.Required("agencies"));

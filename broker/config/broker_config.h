@@ -56,6 +56,13 @@ struct BrokerConfig {
   LogFormat log_format = LogFormat::kText;
   std::string log_level = "info";
   size_t max_message_bytes = 1 << 20;
+  // Memory gRPC may use for connections and calls (its ResourceQuota);
+  // beyond it new calls are refused RESOURCE_EXHAUSTED.
+  size_t memory_quota_bytes = size_t{512} << 20;
+  // Writes queued for the store beyond this are refused RESOURCE_EXHAUSTED
+  // at once ("retry after a short pause"), so a stalled disk cannot grow
+  // memory without bound.
+  size_t max_queued_writes = 20'000;
   ConnectionsConfig connections;
   std::vector<Agency> agencies;
   std::vector<SharingRule> sharing;

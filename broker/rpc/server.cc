@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
@@ -45,6 +46,9 @@ absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRp
   builder.AddListeningPort(options.listen, MutualTls(options), &running.port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
   ApplyPingPolicy(options.ping_policy, builder);
+  grpc::ResourceQuota quota("safeshare-broker");
+  quota.Resize(options.memory_quota_bytes);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(&broker);
   running.server = builder.BuildAndStart();
   if (running.server == nullptr || running.port == 0) {

@@ -34,6 +34,9 @@ struct ServerOptions {
   std::string client_ca_pem;  // partnership CA; clients must present a cert it signed
   size_t max_message_bytes = 1 << 20;
   PingPolicy ping_policy;
+  // gRPC's ResourceQuota: memory for connections and calls; beyond it new
+  // calls are refused RESOURCE_EXHAUSTED rather than the process growing.
+  size_t memory_quota_bytes = size_t{512} << 20;
 };
 
 struct RunningServer {

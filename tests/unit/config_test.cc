@@ -197,6 +197,12 @@ TEST(ParseBrokerConfigTest, ZeroMessageLimitIsRefused) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("limits.max_message_bytes"));
 }
 
+// No queue at all would refuse every write.
+TEST(ParseBrokerConfigTest, ZeroQueuedWritesIsRefused) {
+  auto status = ParseError(With("store:\n", "limits:\n  max_queued_writes: 0\nstore:\n"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr(":7: limits.max_queued_writes"));
+}
+
 TEST(ParseBrokerConfigTest, RelativePathsResolveAgainstConfigDirectory) {
   auto config = ParseBrokerConfig(kValid, kFile);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -218,6 +224,8 @@ TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
   EXPECT_EQ(config->log_format, LogFormat::kText);
   EXPECT_EQ(config->log_level, "info");
   EXPECT_EQ(config->max_message_bytes, 1048576u);
+  EXPECT_EQ(config->memory_quota_bytes, size_t{512} << 20);
+  EXPECT_EQ(config->max_queued_writes, 20000u);
   ExpectPingPolicy(config->connections, 5000, 2, 30000, 10000);
 
   std::vector<std::string> ids, roles;
