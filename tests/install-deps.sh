@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git openssl sqlite3 procps util-linux
+  build-essential cmake ninja-build ccache pkg-config git openssl sqlite3 procps util-linux strace
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libssl-dev libsqlite3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev libgoogle-perftools-dev

@@ -2,6 +2,8 @@
 // subscriber before its "delivered" record is durable (proved with kill -9),
 // damaged data is detected and not served (health goes NOT_SERVING), and a
 // shutdown answers publishes in flight OK or UNAVAILABLE, never CANCELLED.
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -14,6 +16,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// The first child of `pid` (a launcher's broker), or -1.
+pid_t ChildOf(pid_t pid) {
+  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
+                         "/children");
+  pid_t child = -1;
+  children >> child;
+  return child;
+}
+
 // An acknowledgement with no "delivered" record before it, for the same
 // recipient and notification: what fail-closed delivery rules out.
 constexpr const char* kAcksWithoutDelivery =
@@ -21,9 +32,17 @@ constexpr const char* kAcksWithoutDelivery =
     " SELECT 1 FROM audit d WHERE d.action='delivered' AND d.recipient=a.recipient"
     " AND d.notification_id=a.notification_id AND d.id<a.id)";
 
+// A slow disk (every fdatasync delayed 20 ms, injected by strace) widens the
+// time between a delivery being ready and its "delivered" record being
+// durable, which is when a crash would find a subscriber holding an
+// unaudited delivery if the broker sent before the record was durable.
 TEST(FailClosedTest, EverythingASubscriberHeldBeforeACrashWasAuditedAsDelivered) {
-  auto broker = std::make_unique<BrokerProcess>();
-  const auto dir = broker->dir();
+  const auto dir = MakeTempDir("safeshare-slowsync");
+  auto broker = std::make_unique<BrokerProcess>(
+      BrokerOptions{dir,
+                    "",
+                    {"strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=fdatasync,fsync", "-e",
+                     "inject=fdatasync,fsync:delay_exit=20000"}});
   PublishLoad load(*broker, /*threads=*/2, /*limit=*/4000);
   // A case system that receives now and acknowledges later (after a crash).
   std::atomic<uint64_t> highest{0};
@@ -37,8 +56,13 @@ TEST(FailClosedTest, EverythingASubscriberHeldBeforeACrashWasAuditedAsDelivered)
                         {.acknowledge = false, .deadline = std::chrono::seconds(60)});
   });
   WaitFor([&] { return highest >= 300; }, std::chrono::seconds(60));
-  broker->Kill();  // while deliveries stream and their records are written
+  // kill -9 the broker itself (strace's child), while deliveries stream.
+  const pid_t traced = ChildOf(broker->pid());
+  ASSERT_GT(traced, 0);
+  ::kill(traced, SIGKILL);
+  broker->Kill();  // and strace
   load.Stop();
+  broker.reset();
   subscriber.join();
   ASSERT_GE(highest.load(), 300u);
 
