@@ -15,7 +15,7 @@ inline constexpr std::array<std::string_view, 6> kAgencyRoles = {
     "police",    "childrens_social_care", "probation", "health",
     "education", "information_governance"};
 
-// Lawful bases a sharing rule can cite (see domain.md, "Lawful basis").
+// Lawful bases a sharing rule can cite (LawfulBasis in proto/safeshare/v1/common.proto).
 inline constexpr std::array<std::string_view, 3> kLawfulBases = {
     "public_task_safeguarding", "legal_obligation", "law_enforcement"};
 

@@ -6,7 +6,7 @@
 namespace safeshare::schema {
 
 // The rules of each typed payload, drawn from the practice reviews
-// (../../shared/domain.md). Each takes the whole notification because some
+// (listed in broker/schema/README.md). Each takes the whole notification because some
 // rules refer to the envelope (a child_ref must name a child considered).
 absl::Status CheckStrategyMinutes(const v1::Notification& n);
 absl::Status CheckAbeInterviewRecord(const v1::Notification& n);

@@ -15,7 +15,7 @@ namespace safeshare::store {
 // deliveries, subscription positions, idempotency keys and the hash-chained
 // audit log. Implementations: SqliteStore (embedded, the default) and
 // FakeStore (in memory, with injectable faults, for unit tests). The same
-// contract tests (tests/unit/store_contract_test.cc) run against both.
+// contract tests (StoreContract in tests/unit/store_test.cc) run against both.
 //
 // Contract:
 // - Writes are asynchronous. Each `done` runs exactly once, never inline in
@@ -53,7 +53,9 @@ class Store {
 
   // Stores the notification, its deliveries and audit entries atomically,
   // or, when (publisher, idempotency_key) was seen before with the same
-  // request_hash, answers with the first notification and audits the retry.
+  // request_hash, answers with the first notification and audits the retry;
+  // with another request_hash, audits the refusal and answers ALREADY_EXISTS
+  // naming the first notification.
   virtual void Publish(NewNotification n, Done<PublishResult> done) = 0;
   // Audits a refused publish; `done` once the entry is durable.
   virtual void RecordRefusal(Refusal refusal, StatusDone done) = 0;
