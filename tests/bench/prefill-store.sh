@@ -16,9 +16,10 @@
 # put back in WAL mode (also when the script fails). Running it again grows
 # the store further.
 #
-# For measurement only: the copied audit entries carry placeholder hashes,
-# so `safeshare-broker audit` reports the chain broken at the first of them.
-# Needs sqlite3 (tests/install-deps.sh installs it). About 3 KB of disk per
+# The copied audit entries are inserted with placeholder hashes, then
+# rechain-audit.py links them from the last real entry with real hashes, so
+# the grown store passes the broker's start-up check and `safeshare-broker
+# audit` verifies it. Needs sqlite3 and python3. About 3 KB of disk per
 # notification: 10 M need ~30 GB.
 set -euo pipefail
 
@@ -50,10 +51,11 @@ PRAGMA synchronous=OFF;
 PRAGMA cache_size=-262144;
 PRAGMA temp_store=MEMORY;
 CREATE TEMP TABLE template(k INTEGER PRIMARY KEY, seq INTEGER, publisher, case_ref, type,
-                           purpose, body, content_hash, routed_to, stored_at);
+                           purpose, body, content_hash, routed_to, stored_at, request_hash);
 INSERT INTO template(seq, publisher, case_ref, type, purpose, body, content_hash, routed_to,
-                     stored_at)
-  SELECT seq, publisher, case_ref, type, purpose, body, content_hash, routed_to, stored_at
+                     stored_at, request_hash)
+  SELECT seq, publisher, case_ref, type, purpose, body, content_hash, routed_to, stored_at,
+         request_hash
   FROM notifications WHERE idempotency_key NOT LIKE 'prefill-%' ORDER BY seq LIMIT 10000;
 CREATE INDEX temp.template_seq ON template(seq);
 CREATE TEMP TABLE template_delivery AS
@@ -74,10 +76,10 @@ CREATE TEMP TABLE batch AS
          printf('00000000-%04x-7000-8000-%012x', (p.base + i.n) >> 48, p.base + i.n) AS id
   FROM i, plan p;
 INSERT INTO notifications(seq, id, publisher, idempotency_key, case_ref, type, purpose, body,
-                          content_hash, routed_to, stored_at)
+                          content_hash, routed_to, stored_at, request_hash)
   SELECT b.seq, b.id, t.publisher,
          'prefill-' || b.seq, t.case_ref, t.type, t.purpose, t.body, t.content_hash,
-         t.routed_to, t.stored_at
+         t.routed_to, t.stored_at, t.request_hash
   FROM batch b JOIN template t ON t.k = b.k ORDER BY b.seq;
 INSERT INTO deliveries(recipient, seq, rule, lawful_basis)
   SELECT d.recipient, b.seq, d.rule, d.lawful_basis
@@ -102,3 +104,6 @@ SQL
 }
 
 sql | sqlite3 "$db"
+# The bulk rows' audit entries get real, linked hashes (the broker's start-up
+# check verifies the newest entries; `safeshare-broker audit` all of them).
+python3 "$(dirname "$0")/rechain-audit.py" "$db"
