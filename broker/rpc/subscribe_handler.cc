@@ -31,6 +31,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       : service_(service), streams_(streams), pool_(pool) {}
 
   void Start(const identity::Caller& caller, const std::string& subscription) {
+    agency_ = caller.agency.value();
+    subscription_ = subscription;
     self_ = shared_from_this();
     std::weak_ptr<SubscribeReactor> weak = self_;
     stream_token_ = streams_.Add([weak] {
@@ -82,12 +84,18 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     streams_.Remove(stream_token_);
     std::shared_ptr<SubscribeReactor> last;
     std::shared_ptr<service::DeliverySession> session;
+    grpc::StatusCode code = grpc::StatusCode::OK;
     {
       std::lock_guard lock(mu_);
       session = std::move(session_);
       last = std::move(self_);
+      if (finish_status_) code = finish_status_->error_code();
     }
     if (session) session->Stop();
+    if (!agency_.empty()) {  // a stream that was opened (not rejected)
+      ModuleLogger("rpc")->info("{} subscription {}: stream ended (gRPC code {})", agency_,
+                                subscription_, static_cast<int>(code));
+    }
     // `last` (or the session's last job) frees the reactor after the lock is released.
   }
 
@@ -156,7 +164,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   service::BrokerService& service_;
   StreamRegistry& streams_;
   boost::asio::thread_pool& pool_;
-  uint64_t stream_token_ = 0;  // set before gRPC sees the reactor
+  uint64_t stream_token_ = 0;          // set before gRPC sees the reactor
+  std::string agency_, subscription_;  // set by Start, for the log
   std::mutex mu_;
   // All guarded by mu_.
   std::shared_ptr<SubscribeReactor> self_;

@@ -3,6 +3,10 @@
 // is never cut, and one that pings faster still is. (A gRPC 1.51 client
 // sends at most one ping a second whatever its keepalive time, so the tests
 // scale the broker's policy rather than the client.)
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <future>
 #include <optional>
 #include <thread>
@@ -104,6 +108,50 @@ TEST(ConnectionsTest, AClientPingingFasterThanThePolicyIsCut) {
   ASSERT_TRUE(cfs.Ended(std::chrono::seconds(20)));
   const auto status = cfs.Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+}
+
+// Waits (at most 20 s) until the broker's log holds `text`.
+bool LogShows(const BrokerProcess& broker, const std::string& text) {
+  for (int i = 0; i < 200; ++i) {
+    if (ReadFile(broker.dir() + "/broker.log").find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// A subscriber whose process freezes (SIGSTOP: its kernel still ACKs TCP,
+// but nothing answers HTTP/2 pings) is dropped by the broker's keepalive,
+// so a dead peer does not hold its subscription open.
+TEST(ConnectionsTest, ADeadPeerIsDroppedByTheBrokersKeepalive) {
+  BrokerOptions options;
+  options.config_edits = {{"keepalive_time_ms: 30000", "keepalive_time_ms: 1000"},
+                          {"keepalive_timeout_ms: 10000", "keepalive_timeout_ms: 1000"}};
+  BrokerProcess broker(options);
+  const auto& pki = TestPki::Get();
+  const std::vector<std::string> args = {SAFESHARE_CLI_BINARY,
+                                         "--broker",
+                                         "localhost:" + std::to_string(broker.port()),
+                                         "--cert",
+                                         pki.Path("cfs.crt"),
+                                         "--key",
+                                         pki.Path("cfs.key"),
+                                         "--ca",
+                                         pki.Path("ca.crt"),
+                                         "subscribe",
+                                         "--name",
+                                         "dead-peer"};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t client = -1;
+  ASSERT_EQ(::posix_spawn(&client, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  const bool opened = LogShows(broker, "cfs opened subscription dead-peer");
+  ::kill(client, SIGSTOP);
+  const bool dropped = opened && LogShows(broker, "cfs subscription dead-peer: stream ended");
+  ::kill(client, SIGKILL);
+  ::waitpid(client, nullptr, 0);
+  EXPECT_TRUE(opened) << "the subscriber never connected";
+  EXPECT_TRUE(dropped) << "the frozen subscriber's stream was never ended";
 }
 
 }  // namespace
