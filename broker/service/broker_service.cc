@@ -126,7 +126,7 @@ void BrokerService::AuditRefusal(store::Refusal refusal, absl::Status why,
   Log()->warn("publish refused for {}: {}", refusal.publisher.value(), why.ToString());
   refusal.reason = std::string(why.message());
   store_.RecordRefusal(std::move(refusal),
-                       [why = std::move(why), done = std::move(done)](absl::Status audited) {
+                       [why = std::move(why), done = std::move(done)](const absl::Status& audited) {
                          // The refusal is answered even if it could not be audited, but then as
                          // the store's error, so the publisher retries rather than gives up.
                          done(audited.ok() ? why : audited);
