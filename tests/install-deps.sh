@@ -8,6 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libssl-dev libsqlite3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev libgoogle-perftools-dev
+  clang-tidy-14 python3
 )
 
 missing=()

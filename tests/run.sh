@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: dependencies, build, every ctest label (unit,
-# integration, security, fault), then a short smoke run of the benchmark.
+# The whole test suite: dependencies, build, clang-tidy with zero warnings
+# (tests/clang_tidy.py), every ctest label (unit, integration, security,
+# fault), then a short smoke run of the benchmark.
 # Usage: tests/run.sh [ctest args...]   e.g. tests/run.sh -L unit
 #
 # Test brokers, PKIs and stores live under build/test-tmp (TMPDIR), emptied
@@ -10,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/install-deps.sh
 bash tests/build.sh
+python3 tests/clang_tidy.py
 export TMPDIR="$PWD/build/test-tmp"
 rm -rf "$TMPDIR"
 mkdir -p "$TMPDIR"

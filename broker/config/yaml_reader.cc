@@ -5,8 +5,8 @@
 
 namespace safeshare::config {
 
-YamlReader::YamlReader(YAML::Node node, std::string path, std::filesystem::path file)
-    : node_(std::move(node)), path_(std::move(path)), file_(std::move(file)) {}
+YamlReader::YamlReader(const YAML::Node& node, std::string path, std::filesystem::path file)
+    : node_(node), path_(std::move(path)), file_(std::move(file)) {}
 
 std::string YamlReader::ChildPath(const std::string& key) const {
   return path_.empty() ? key : path_ + "." + key;

@@ -20,7 +20,7 @@ class ConfigError : public std::runtime_error {
 // so every error can name file, line and key.
 class YamlReader {
  public:
-  YamlReader(YAML::Node node, std::string path, std::filesystem::path file);
+  YamlReader(const YAML::Node& node, std::string path, std::filesystem::path file);
 
   // Child accessors. Required() fails when the key is missing.
   YamlReader Required(const std::string& key) const;

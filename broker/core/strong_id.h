@@ -17,6 +17,7 @@ class StrongId {
   explicit StrongId(T value) : value_(std::move(value)) {}
 
   const T& value() const { return value_; }
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   auto operator<=>(const StrongId&) const = default;
 
  private:

@@ -5,14 +5,14 @@
 
 #include <memory>
 
+#include "broker/service/wire_format.h"
+
 namespace safeshare::rpc {
 namespace {
 
 using Body = std::shared_ptr<const std::string>;
 using google::protobuf::io::CodedOutputStream;
 using google::protobuf::io::StringOutputStream;
-
-constexpr uint32_t LengthDelimitedTag(int field) { return static_cast<uint32_t>(field << 3 | 2); }
 
 // A slice over the shared notification bytes; the slice holds a reference
 // until gRPC has sent it.
@@ -31,22 +31,21 @@ grpc::Slice Header(const service::FeedItem& item) {
   meta.set_rule(item.event.rule);
   meta.set_lawful_basis(item.lawful_basis);
   meta.set_purpose(item.purpose);
-  const auto body_size = static_cast<uint32_t>(item.body->size());
+  const size_t body_size = item.body->size();
   const size_t delivery_size =
       meta.ByteSizeLong() +
-      CodedOutputStream::VarintSize32(LengthDelimitedTag(v1::Delivery::kNotificationFieldNumber)) +
-      CodedOutputStream::VarintSize32(body_size) + body_size;
+      service::LengthDelimitedHeaderSize(v1::Delivery::kNotificationFieldNumber, body_size) +
+      body_size;
   std::string header;
   {  // the streams trim `header` to what was written when they close
     StringOutputStream raw(&header);
     CodedOutputStream out(&raw);
-    out.WriteTag(LengthDelimitedTag(v1::SubscribeResponse::kDeliveriesFieldNumber));
-    out.WriteVarint32(static_cast<uint32_t>(delivery_size));
+    service::WriteLengthDelimitedHeader(v1::SubscribeResponse::kDeliveriesFieldNumber,
+                                        delivery_size, out);
     meta.SerializeWithCachedSizes(&out);
-    out.WriteTag(LengthDelimitedTag(v1::Delivery::kNotificationFieldNumber));
-    out.WriteVarint32(body_size);
+    service::WriteLengthDelimitedHeader(v1::Delivery::kNotificationFieldNumber, body_size, out);
   }
-  return grpc::Slice(std::move(header));
+  return grpc::Slice(header);  // copies: grpc::Slice takes no std::string&&
 }
 
 }  // namespace

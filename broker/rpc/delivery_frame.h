@@ -10,7 +10,7 @@ namespace safeshare::rpc {
 
 // Upper bound of one stream message's notification bytes; a single larger
 // delivery still goes alone.
-inline constexpr size_t kMaxFrameBytes = 512 * 1024;
+inline constexpr size_t kMaxFrameBytes = size_t{512} * 1024;
 
 // The wire form of the safeshare.v1.SubscribeResponse messages that carry
 // `items` in order, each at most kMaxFrameBytes of notifications (or a single

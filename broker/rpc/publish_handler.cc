@@ -53,7 +53,7 @@ grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* contex
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  auto done = [reactor, response](absl::StatusOr<store::PublishResult> result) {
+  auto done = [reactor, response](const absl::StatusOr<store::PublishResult>& result) {
     Answer(reactor, response, result);
   };
   // The service reads the notification before it returns; nothing keeps it.

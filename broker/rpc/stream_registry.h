@@ -3,10 +3,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace safeshare::rpc {
 
@@ -19,7 +19,7 @@ class StreamRegistry {
 
   uint64_t Add(Stop stop) {
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (!stopping_) {
         streams_.emplace(next_, std::move(stop));
         return next_++;
@@ -30,7 +30,7 @@ class StreamRegistry {
   }
 
   void Remove(uint64_t token) {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     streams_.erase(token);
   }
 
@@ -39,7 +39,7 @@ class StreamRegistry {
   void StopAll() {
     std::vector<Stop> stops;
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       stopping_ = true;
       for (auto& [token, stop] : streams_) stops.push_back(stop);
     }
@@ -47,7 +47,7 @@ class StreamRegistry {
   }
 
  private:
-  std::mutex mu_;
+  absl::Mutex mu_;
   uint64_t next_ ABSL_GUARDED_BY(mu_) = 1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::map<uint64_t, Stop> streams_ ABSL_GUARDED_BY(mu_);

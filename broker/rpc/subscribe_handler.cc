@@ -2,11 +2,11 @@
 
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include <boost/asio/post.hpp>
 
+#include "absl/synchronization/mutex.h"
 #include "broker/core/logging.h"
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/delivery_frame.h"
@@ -33,8 +33,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   void Start(const identity::Caller& caller, const std::string& subscription) {
     agency_ = caller.agency.value();
     subscription_ = subscription;
-    self_ = shared_from_this();
-    std::weak_ptr<SubscribeReactor> weak = self_;
+    OwnSelf();
+    std::weak_ptr<SubscribeReactor> weak = weak_from_this();
     stream_token_ = streams_.Add([weak] {
       if (auto self = weak.lock()) {
         self->End(absl::UnavailableError(
@@ -50,14 +50,14 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 
   // Ends the call at once, e.g. for an unidentified caller.
   void Reject(grpc::Status status) {
-    self_ = shared_from_this();
+    OwnSelf();
     RequestFinish(std::move(status));
   }
 
   // service::DeliverySink
   void Send(std::vector<service::FeedItem> items) override {
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (finished_) return;
       for (auto& frame : DeliveryFrames(items)) pending_.push_back(std::move(frame));
       frames_left_.push_back(pending_.size() + (writing_ ? 1 : 0));
@@ -69,7 +69,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   void OnWriteDone(bool ok) override {
     bool batch_written = false;
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       writing_ = false;
       if (!ok && !finished_) FinishLocked({grpc::StatusCode::UNAVAILABLE, "stream broken"});
       batch_written = ok && FrameWritten();
@@ -86,7 +86,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     std::shared_ptr<service::DeliverySession> session;
     grpc::StatusCode code = grpc::StatusCode::OK;
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       session = std::move(session_);
       last = std::move(self_);
       if (finish_status_) code = finish_status_->error_code();
@@ -100,24 +100,29 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
  private:
+  void OwnSelf() {
+    absl::MutexLock lock(&mu_);
+    self_ = shared_from_this();
+  }
+
   void Opened(absl::StatusOr<std::unique_ptr<service::SubscriptionFeed>> feed) {
     if (!feed.ok()) return RequestFinish(ToGrpcStatus(feed.status()));
     auto executor = [&pool = pool_](std::function<void()> job) {
       boost::asio::post(pool, std::move(job));
     };
     auto session = service_.StartDelivery(std::move(*feed), executor, weak_from_this());
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (finished_) return session->Stop();
     session_ = std::move(session);
   }
 
   std::shared_ptr<service::DeliverySession> Session() {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     return session_;
   }
 
   // Counts one written frame; true when it completed the oldest batch.
-  bool FrameWritten() {
+  bool FrameWritten() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (auto& left : frames_left_) --left;
     if (frames_left_.empty() || frames_left_.front() != 0) return false;
     frames_left_.pop_front();
@@ -126,7 +131,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 
   void RequestFinish(grpc::Status status) {
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (finished_) return;
       FinishLocked(std::move(status));
     }
@@ -134,7 +139,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   }
 
   // Finish may not overlap a write; one requested mid-write waits for it.
-  void FinishLocked(grpc::Status status) {
+  void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     finished_ = true;
     finish_status_ = std::move(status);
   }
@@ -144,7 +149,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     enum { kNothing, kWrite, kFinish } next = kNothing;
     grpc::Status status;
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (writing_ || finish_sent_) return;
       if (finished_) {
         finish_sent_ = true;
@@ -152,7 +157,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
         status = *finish_status_;
       } else if (!pending_.empty()) {
         writing_ = true;
-        frame_ = std::move(pending_.front());
+        frame_.Swap(&pending_.front());
         pending_.pop_front();
         next = kWrite;
       }
@@ -166,18 +171,18 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   boost::asio::thread_pool& pool_;
   uint64_t stream_token_ = 0;          // set before gRPC sees the reactor
   std::string agency_, subscription_;  // set by Start, for the log
-  std::mutex mu_;
-  // All guarded by mu_.
-  std::shared_ptr<SubscribeReactor> self_;
-  std::shared_ptr<service::DeliverySession> session_;
-  std::deque<grpc::ByteBuffer> pending_;
+  absl::Mutex mu_;
+  std::shared_ptr<SubscribeReactor> self_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<service::DeliverySession> session_ ABSL_GUARDED_BY(mu_);
+  std::deque<grpc::ByteBuffer> pending_ ABSL_GUARDED_BY(mu_);
   // Per batch sent, the frames to write before it is all written.
-  std::deque<size_t> frames_left_;
-  grpc::ByteBuffer frame_;  // the one being written; owned by gRPC meanwhile
-  bool writing_ = false;
-  bool finished_ = false;     // finish requested
-  bool finish_sent_ = false;  // Finish called
-  std::optional<grpc::Status> finish_status_;
+  std::deque<size_t> frames_left_ ABSL_GUARDED_BY(mu_);
+  // The one being written; owned by gRPC meanwhile.
+  grpc::ByteBuffer frame_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;     // finish requested
+  bool finish_sent_ ABSL_GUARDED_BY(mu_) = false;  // Finish called
+  std::optional<grpc::Status> finish_status_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

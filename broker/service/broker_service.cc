@@ -7,6 +7,7 @@
 #include "broker/core/logging.h"
 #include "broker/core/uuid.h"
 #include "broker/schema/notification_validator.h"
+#include "broker/service/wire_format.h"
 
 namespace safeshare::service {
 namespace {
@@ -14,17 +15,6 @@ namespace {
 const std::shared_ptr<spdlog::logger>& Log() {
   static const auto log = ModuleLogger("service");
   return log;
-}
-
-// Appends a string field to a serialized message. Parsing the result is the
-// same as setting the field on the message (for an unset singular field),
-// so the broker stamps id and publisher without copying the notification.
-void AppendStringField(int field, const std::string& value, std::string& serialized) {
-  google::protobuf::io::StringOutputStream raw(&serialized);
-  google::protobuf::io::CodedOutputStream out(&raw);
-  out.WriteTag(static_cast<uint32_t>(field << 3 | 2));  // wire type 2: length-delimited
-  out.WriteVarint32(static_cast<uint32_t>(value.size()));
-  out.WriteString(value);
 }
 
 // The notification as the publisher sent it, in bytes that depend only on its
@@ -136,7 +126,7 @@ void BrokerService::AuditRefusal(store::Refusal refusal, absl::Status why,
   Log()->warn("publish refused for {}: {}", refusal.publisher.value(), why.ToString());
   refusal.reason = std::string(why.message());
   store_.RecordRefusal(std::move(refusal),
-                       [why = std::move(why), done = std::move(done)](absl::Status audited) {
+                       [why = std::move(why), done = std::move(done)](const absl::Status& audited) {
                          // The refusal is answered even if it could not be audited, but then as
                          // the store's error, so the publisher retries rather than gives up.
                          done(audited.ok() ? why : audited);

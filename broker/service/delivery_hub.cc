@@ -3,14 +3,14 @@
 namespace safeshare::service {
 
 uint64_t DeliveryHub::Add(const AgencyId& agency, Listener listener) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   const uint64_t token = next_token_++;
   listeners_.emplace(agency, std::pair{token, std::move(listener)});
   return token;
 }
 
 void DeliveryHub::Remove(uint64_t token) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (auto it = listeners_.begin(); it != listeners_.end(); ++it) {
     if (it->second.first == token) {
       listeners_.erase(it);
@@ -20,7 +20,7 @@ void DeliveryHub::Remove(uint64_t token) {
 }
 
 void DeliveryHub::Wake(const std::set<AgencyId>& agencies) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (const auto& agency : agencies) {
     auto [begin, end] = listeners_.equal_range(agency);
     for (auto it = begin; it != end; ++it) it->second.second();

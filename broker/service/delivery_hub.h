@@ -3,10 +3,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "broker/core/strong_id.h"
 
 namespace safeshare::service {
@@ -24,7 +24,7 @@ class DeliveryHub {
   void Wake(const std::set<AgencyId>& agencies);
 
  private:
-  std::mutex mu_;
+  absl::Mutex mu_;
   uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
   std::multimap<AgencyId, std::pair<uint64_t, Listener>> listeners_ ABSL_GUARDED_BY(mu_);
 };

@@ -19,14 +19,15 @@ std::shared_ptr<DeliverySession> DeliverySession::Start(store::Store& store, Del
                                                         std::unique_ptr<SubscriptionFeed> feed,
                                                         Executor executor,
                                                         std::weak_ptr<DeliverySink> sink) {
+  const AgencyId agency = feed->agency();
   auto session = std::make_shared<DeliverySession>(store, hub, std::move(feed), std::move(executor),
                                                    std::move(sink));
   std::weak_ptr<DeliverySession> weak = session;
-  const auto token = hub.Add(session->feed_->agency(), [weak] {
+  const auto token = hub.Add(agency, [weak] {
     if (auto self = weak.lock()) self->Post(/*may_read_store=*/false);
   });
   {
-    std::lock_guard lock(session->mu_);
+    absl::MutexLock lock(&session->mu_);
     session->hub_token_ = token;
   }
   session->Post(/*may_read_store=*/true);
@@ -47,7 +48,7 @@ DeliverySession::~DeliverySession() { Stop(); }
 void DeliverySession::Stop() {
   uint64_t token = 0;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopped_ = true;
     token = std::exchange(hub_token_, 0);
   }
@@ -56,7 +57,7 @@ void DeliverySession::Stop() {
 
 void DeliverySession::Sent() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     sending_ = false;
   }
   Pump(/*may_read_store=*/false);
@@ -69,7 +70,7 @@ void DeliverySession::Post(bool may_read_store) {
 void DeliverySession::Pump(bool may_read_store) {
   Actions actions;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (stopped_) return;
     if (!sending_ && ready_) {
       actions.send = std::move(ready_);
@@ -106,8 +107,8 @@ void DeliverySession::Act(Actions actions) {
     std::weak_ptr<DeliverySession> weak = shared_from_this();
     store_.RecordDelivered(
         std::move(actions.audit),
-        [weak](absl::Status status) {
-          if (auto self = weak.lock()) self->Audited(std::move(status));
+        [weak](const absl::Status& status) {
+          if (auto self = weak.lock()) self->Audited(status);
         },
         /*can_wait=*/false);
   }
@@ -119,10 +120,10 @@ void DeliverySession::Act(Actions actions) {
 }
 
 // On the store's completion thread: decide only, and continue elsewhere.
-void DeliverySession::Audited(absl::Status status) {
+void DeliverySession::Audited(const absl::Status& status) {
   std::optional<absl::Status> end;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (stopped_) return;
     if (status.ok()) {
       ready_ = std::move(auditing_);

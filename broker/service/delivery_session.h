@@ -2,9 +2,11 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "absl/status/status.h"
 #include "broker/service/delivery_hub.h"
@@ -67,23 +69,24 @@ class DeliverySession : public std::enable_shared_from_this<DeliverySession> {
   };
 
   void Pump(bool may_read_store);
-  void Poll(bool may_read_store, Actions& actions);  // REQUIRES: mu_ held
+  void Poll(bool may_read_store, Actions& actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Act(Actions actions);
-  void Audited(absl::Status status);
+  void Audited(const absl::Status& status);
   void Post(bool may_read_store);
 
   store::Store& store_;
   DeliveryHub& hub_;
   const Executor executor_;
   const std::weak_ptr<DeliverySink> sink_;
-  std::mutex mu_;
-  // All guarded by mu_.
-  std::unique_ptr<SubscriptionFeed> feed_;
-  uint64_t hub_token_ = 0;
-  bool stopped_ = false;
-  bool sending_ = false;                           // the sink is writing a batch
-  std::optional<std::vector<FeedItem>> auditing_;  // waiting for its "delivered" record
-  std::optional<std::vector<FeedItem>> ready_;     // recorded, waiting for the sink
+  absl::Mutex mu_;
+  std::unique_ptr<SubscriptionFeed> feed_ ABSL_GUARDED_BY(mu_);
+  uint64_t hub_token_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  bool sending_ ABSL_GUARDED_BY(mu_) = false;  // the sink is writing a batch
+  // Waiting for its "delivered" record.
+  std::optional<std::vector<FeedItem>> auditing_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::vector<FeedItem>> ready_
+      ABSL_GUARDED_BY(mu_);  // recorded, waiting for the sink
 };
 
 }  // namespace safeshare::service

@@ -9,7 +9,7 @@ size_t RecentLog::Cost(const CommittedNotification& n) {
 }
 
 void RecentLog::Append(std::shared_ptr<const CommittedNotification> notification) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (!entries_.empty() &&
       entries_.back()->sequence.value() + 1 != notification->sequence.value()) {
     entries_.clear();  // a gap (should not happen): restart the tail here
@@ -25,7 +25,7 @@ void RecentLog::Append(std::shared_ptr<const CommittedNotification> notification
 
 std::optional<RecentLog::Slice> RecentLog::Read(const AgencyId& agency, Sequence after,
                                                 size_t max) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (entries_.empty() || entries_.front()->sequence.value() > after.value() + 1)
     return std::nullopt;
   const uint64_t first = entries_.front()->sequence.value();

@@ -3,12 +3,12 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "broker/store/records.h"
 
 namespace safeshare::service {
@@ -53,7 +53,7 @@ class RecentLog {
   static size_t Cost(const CommittedNotification& n);
 
   const size_t max_bytes_;
-  mutable std::mutex mu_;
+  mutable absl::Mutex mu_;
   std::deque<std::shared_ptr<const CommittedNotification>> entries_ ABSL_GUARDED_BY(mu_);
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -11,67 +11,64 @@ FakeStore::FakeStore(const Clock& clock)
 FakeStore::~FakeStore() { Close(); }
 
 void FakeStore::FailNextSync() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   fail_sync_ = true;
 }
 
 void FakeStore::FillDisk(bool full) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   disk_full_ = full;
 }
 
 void FakeStore::CorruptBody(Sequence seq) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   notifications_.at(seq.value() - 1).body.append("!");
 }
 
 void FakeStore::HoldCommits(bool held) {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     held_ = held;
   }
-  wake_.notify_all();
 }
 
 size_t FakeStore::queued() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return queue_.size();
 }
 
 void FakeStore::SetCommitListener(CommitListener listener) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   listener_ = std::move(listener);
 }
 
 void FakeStore::SetFailureListener(FailureListener listener) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   failure_listener_ = std::move(listener);
 }
 
 absl::Status FakeStore::Failure() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return fatal_;
 }
 
 void FakeStore::Close() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (stopped_) return;
     closed_ = true;
     held_ = false;
   }
-  wake_.notify_all();
   thread_.join();
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   stopped_ = true;
 }
 
 void FakeStore::Submit(Apply apply, StatusDone done) {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!closed_) {
       queue_.push_back({std::move(apply), std::move(done)});
-      wake_.notify_all();
       return;
     }
   }
@@ -101,9 +98,13 @@ void FakeStore::Run() {
     absl::Status result;
     CommitListener listener;
     {
-      std::unique_lock lock(mu_);
-      wake_.wait(lock,
-                 [this] { return (!queue_.empty() && !held_) || (closed_ && queue_.empty()); });
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](FakeStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            return (!self->queue_.empty() && !self->held_) ||
+                   (self->closed_ && self->queue_.empty());
+          },
+          this));
       if (queue_.empty()) return;  // closed and drained
       op = std::move(queue_.front());
       queue_.pop_front();
@@ -137,9 +138,9 @@ void FakeStore::Append(audit::Entry e) {
 }
 
 void FakeStore::Publish(NewNotification n, Done<PublishResult> done) {
-  SubmitTyped<PublishResult>(
-      [this, n = std::move(n)](std::set<AgencyId>& woken) { return DoPublish(n, woken); },
-      std::move(done));
+  SubmitTyped<PublishResult>([this, n = std::move(n)](std::set<AgencyId>& woken)
+                                 ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return DoPublish(n, woken); },
+                             std::move(done));
 }
 
 absl::StatusOr<PublishResult> FakeStore::DoPublish(const NewNotification& n,
@@ -169,7 +170,7 @@ absl::StatusOr<PublishResult> FakeStore::DoPublish(const NewNotification& n,
 
 void FakeStore::RecordRefusal(Refusal refusal, StatusDone done) {
   Submit(
-      [this, refusal = std::move(refusal)](std::set<AgencyId>&) {
+      [this, refusal = std::move(refusal)](std::set<AgencyId>&) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         Append(entries::Refused(refusal));
         return absl::OkStatus();
       },
@@ -178,19 +179,21 @@ void FakeStore::RecordRefusal(Refusal refusal, StatusDone done) {
 
 void FakeStore::OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) {
   SubmitTyped<Sequence>(
-      [this, agency = std::move(agency), name = std::move(name)](std::set<AgencyId>&) {
-        const Sequence after = acked_.try_emplace({agency, name}, Sequence(0)).first->second;
-        Append(entries::Subscribed(agency, name, after));
-        return absl::StatusOr<Sequence>(after);
-      },
+      [this, agency = std::move(agency), name = std::move(name)](std::set<AgencyId>&)
+          ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+            const Sequence after = acked_.try_emplace({agency, name}, Sequence(0)).first->second;
+            Append(entries::Subscribed(agency, name, after));
+            return absl::StatusOr<Sequence>(after);
+          },
       std::move(done));
 }
 
 void FakeStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
                             Done<AckResult> done) {
-  SubmitTyped<AckResult>([this, agency = std::move(agency), name = std::move(name), through](
-                             std::set<AgencyId>&) { return DoAcknowledge(agency, name, through); },
-                         std::move(done));
+  SubmitTyped<AckResult>(
+      [this, agency = std::move(agency), name = std::move(name), through](std::set<AgencyId>&)
+          ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return DoAcknowledge(agency, name, through); },
+      std::move(done));
 }
 
 absl::StatusOr<AckResult> FakeStore::DoAcknowledge(const AgencyId& agency,
@@ -212,7 +215,7 @@ absl::StatusOr<AckResult> FakeStore::DoAcknowledge(const AgencyId& agency,
 
 void FakeStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool) {
   Submit(
-      [this, events = std::move(events)](std::set<AgencyId>&) {
+      [this, events = std::move(events)](std::set<AgencyId>&) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         for (const auto& e : events) Append(entries::Delivered(e));
         return absl::OkStatus();
       },
@@ -238,7 +241,7 @@ absl::StatusOr<std::vector<StoredDelivery>> FakeStore::ReadDeliveries(const Agen
                                                                       Sequence after,
                                                                       size_t limit) const {
   std::vector<StoredDelivery> out;
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (auto& facts : FactsOf(agency, after, Sequence(UINT64_MAX), limit)) {
     const auto& body = notifications_[facts.sequence.value() - 1].body;
     StoredDelivery d{std::move(facts), body};
@@ -256,7 +259,7 @@ absl::StatusOr<std::vector<StoredDelivery>> FakeStore::ReadDeliveries(const Agen
 
 absl::StatusOr<std::vector<audit::Entry>> FakeStore::ReadAudit(int64_t after_id,
                                                                size_t limit) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<audit::Entry> out;
   for (size_t i = static_cast<size_t>(after_id); i < audit_.size() && out.size() < limit; ++i) {
     out.push_back(audit_[i]);

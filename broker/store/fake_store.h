@@ -1,15 +1,16 @@
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "broker/core/clock.h"
 #include "broker/store/store.h"
@@ -65,28 +66,33 @@ class FakeStore final : public Store {
   void SubmitTyped(std::function<absl::StatusOr<T>(std::set<AgencyId>&)> apply, Done<T> done);
   void Submit(Apply apply, StatusDone done);
   void Run();
-  absl::Status Commit(Apply& apply, std::set<AgencyId>& woken);  // REQUIRES: mu_ held
-  void Append(audit::Entry entry);                               // REQUIRES: mu_ held
-  absl::StatusOr<PublishResult> DoPublish(const NewNotification& n, std::set<AgencyId>& woken);
+  absl::Status Commit(Apply& apply, std::set<AgencyId>& woken) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Append(audit::Entry entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<PublishResult> DoPublish(const NewNotification& n, std::set<AgencyId>& woken)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<AckResult> DoAcknowledge(const AgencyId& agency, const SubscriptionName& name,
-                                          Sequence through);
+                                          Sequence through) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<DeliveryFacts> FactsOf(const AgencyId& agency, Sequence after, Sequence through,
-                                     size_t limit) const;  // REQUIRES: mu_ held
+                                     size_t limit) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Clock& clock_;
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  // All guarded by mu_.
-  std::deque<Queued> queue_;
-  bool closed_ = false, stopped_ = false, held_ = false, disk_full_ = false, fail_sync_ = false;
-  mutable absl::Status fatal_;                               // set by a read that finds damage, too
-  std::vector<Stored> notifications_;                        // index = sequence - 1
-  std::map<std::pair<AgencyId, std::string>, size_t> keys_;  // (publisher, key) -> index
-  std::map<std::pair<AgencyId, SubscriptionName>, Sequence> acked_;
-  std::vector<audit::Entry> audit_;
-  std::string head_;
-  CommitListener listener_;
-  FailureListener failure_listener_;
+  mutable absl::Mutex mu_;
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+  bool disk_full_ ABSL_GUARDED_BY(mu_) = false;
+  bool fail_sync_ ABSL_GUARDED_BY(mu_) = false;
+  // Set by a read that finds damage, too.
+  mutable absl::Status fatal_ ABSL_GUARDED_BY(mu_);
+  std::vector<Stored> notifications_ ABSL_GUARDED_BY(mu_);  // index = sequence - 1
+  // (publisher, key) -> index
+  std::map<std::pair<AgencyId, std::string>, size_t> keys_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<AgencyId, SubscriptionName>, Sequence> acked_ ABSL_GUARDED_BY(mu_);
+  std::vector<audit::Entry> audit_ ABSL_GUARDED_BY(mu_);
+  std::string head_ ABSL_GUARDED_BY(mu_);
+  CommitListener listener_ ABSL_GUARDED_BY(mu_);
+  FailureListener failure_listener_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

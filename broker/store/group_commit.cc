@@ -43,51 +43,46 @@ GroupCommit::GroupCommit(std::unique_ptr<Writer> writer, const Clock& clock, Opt
 GroupCommit::~GroupCommit() {
   Close();
   {
-    std::lock_guard lock(done_mu_);
+    absl::MutexLock lock(&done_mu_);
     stop_completer_ = true;
   }
-  done_wake_.notify_one();
   completer_.join();
 }
 
 void GroupCommit::Close() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     closed_ = true;
   }
-  wake_.notify_one();
   if (thread_.joinable()) thread_.join();  // applies what was queued
   writer_.reset();                         // checkpoints and closes the database
-  std::unique_lock lock(done_mu_);
-  drained_.wait(lock, [this] { return outcomes_.empty() && !completing_; });
+  absl::MutexLock lock(&done_mu_);
+  done_mu_.Await(absl::Condition(
+      +[](GroupCommit* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->done_mu_) {
+        return self->outcomes_.empty() && !self->completing_;
+      },
+      this));
 }
 
 absl::Status GroupCommit::Fatal() const {
-  std::lock_guard lock(fatal_mu_);
+  absl::MutexLock lock(&fatal_mu_);
   return fatal_;
 }
 
 void GroupCommit::Submit(WriteOp op) {
-  bool wake = true;
-  {
-    std::lock_guard lock(mu_);
-    if (closed_) {
-      return Reject(std::move(op), errors::ShuttingDown());
-    }
-    if (queue_.size() >= options_.max_queued) {
-      return Reject(std::move(op),
-                    absl::ResourceExhaustedError(
-                        "the broker is overloaded (" + std::to_string(queue_.size()) +
-                        " writes queued); nothing was stored; retry after a short pause with the "
-                        "same idempotency key"));
-    }
-    if (!op.can_wait) ++urgent_queued_;
-    // An op that can wait need not wake a writer already lingering for it,
-    // unless it fills a batch.
-    wake = !op.can_wait || queue_.empty() || queue_.size() + 1 >= kMaxBatch;
-    queue_.push_back({std::move(op), std::chrono::steady_clock::now()});
+  absl::MutexLock lock(&mu_);
+  if (closed_) {
+    return Reject(std::move(op), errors::ShuttingDown());
   }
-  if (wake) wake_.notify_one();
+  if (queue_.size() >= options_.max_queued) {
+    return Reject(std::move(op),
+                  absl::ResourceExhaustedError(
+                      "the broker is overloaded (" + std::to_string(queue_.size()) +
+                      " writes queued); nothing was stored; retry after a short pause with the "
+                      "same idempotency key"));
+  }
+  if (!op.can_wait) ++urgent_queued_;
+  queue_.push_back({std::move(op), std::chrono::steady_clock::now()});
 }
 
 void GroupCommit::Reject(WriteOp op, absl::Status why) {
@@ -98,14 +93,23 @@ void GroupCommit::Reject(WriteOp op, absl::Status why) {
 }
 
 std::vector<WriteOp> GroupCommit::TakeBatch() {
-  std::unique_lock lock(mu_);
-  wake_.wait(lock, [this] { return closed_ || !queue_.empty(); });
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](GroupCommit* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+        return self->closed_ || !self->queue_.empty();
+      },
+      this));
   // Only ops that can wait, and not a full batch of them: linger for an
   // urgent op to carry them, at most kMaxLinger after the oldest was queued.
   if (!queue_.empty() && urgent_queued_ == 0 && queue_.size() < kMaxBatch) {
-    wake_.wait_until(lock, queue_.front().at + kMaxLinger, [this] {
-      return closed_ || urgent_queued_ > 0 || queue_.size() >= kMaxBatch;
-    });
+    const auto linger = queue_.front().at + kMaxLinger - std::chrono::steady_clock::now();
+    mu_.AwaitWithTimeout(absl::Condition(
+                             +[](GroupCommit* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+                               return self->closed_ || self->urgent_queued_ > 0 ||
+                                      self->queue_.size() >= kMaxBatch;
+                             },
+                             this),
+                         absl::FromChrono(linger));
   }
   std::vector<WriteOp> batch;
   while (!queue_.empty() && batch.size() < kMaxBatch) {
@@ -126,20 +130,22 @@ void GroupCommit::Run() {
 
 void GroupCommit::PushOutcome(Outcome outcome) {
   {
-    std::lock_guard lock(done_mu_);
+    absl::MutexLock lock(&done_mu_);
     outcomes_.push_back(std::move(outcome));
   }
-  done_wake_.notify_one();
 }
 
 void GroupCommit::Complete() {
   while (true) {
     std::deque<Outcome> ready;
     {
-      std::unique_lock lock(done_mu_);
+      absl::MutexLock lock(&done_mu_);
       completing_ = false;
-      drained_.notify_all();
-      done_wake_.wait(lock, [this] { return stop_completer_ || !outcomes_.empty(); });
+      done_mu_.Await(absl::Condition(
+          +[](GroupCommit* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->done_mu_) {
+            return self->stop_completer_ || !self->outcomes_.empty();
+          },
+          this));
       if (outcomes_.empty()) return;  // stopping and everything completed
       ready.swap(outcomes_);
       completing_ = true;
@@ -203,7 +209,7 @@ GroupCommit::Outcome GroupCommit::Execute(std::vector<WriteOp> batch) {
 
 void GroupCommit::BecomeFatal(const absl::Status& cause) {
   {
-    std::lock_guard lock(fatal_mu_);
+    absl::MutexLock lock(&fatal_mu_);
     if (!fatal_.ok()) return;
     fatal_ = cause;
   }

@@ -1,14 +1,15 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "absl/status/status.h"
 #include "broker/core/clock.h"
@@ -111,20 +112,20 @@ class GroupCommit {
   CommitListener listener_;
   FatalListener on_fatal_;
 
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<Queued> queue_;  // guarded by mu_
-  size_t urgent_queued_ = 0;  // guarded by mu_: ops in queue_ that may not wait
-  bool closed_ = false;       // guarded by mu_
+  // Waits are absl::Mutex conditions (Await), which the unlocking thread
+  // evaluates: a queued op that can wait does not wake a lingering writer.
+  absl::Mutex mu_;
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  size_t urgent_queued_ ABSL_GUARDED_BY(mu_) = 0;  // ops in queue_ that may not wait
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 
-  mutable std::mutex fatal_mu_;
-  absl::Status fatal_;  // guarded by fatal_mu_
+  mutable absl::Mutex fatal_mu_;
+  absl::Status fatal_ ABSL_GUARDED_BY(fatal_mu_);
 
-  std::mutex done_mu_;
-  std::condition_variable done_wake_, drained_;
-  std::deque<Outcome> outcomes_;  // guarded by done_mu_
-  bool completing_ = false;       // guarded by done_mu_: a batch is being completed
-  bool stop_completer_ = false;   // guarded by done_mu_
+  absl::Mutex done_mu_;
+  std::deque<Outcome> outcomes_ ABSL_GUARDED_BY(done_mu_);
+  bool completing_ ABSL_GUARDED_BY(done_mu_) = false;  // a batch is being completed
+  bool stop_completer_ ABSL_GUARDED_BY(done_mu_) = false;
   std::thread completer_;
   std::thread thread_;
 };

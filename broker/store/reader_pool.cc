@@ -57,7 +57,7 @@ ReaderPool::~ReaderPool() = default;
 
 absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!idle_.empty()) {
       auto reader = std::move(idle_.back());
       idle_.pop_back();
@@ -76,7 +76,7 @@ absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
 }
 
 void ReaderPool::Release(std::unique_ptr<Reader> reader) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   idle_.push_back(std::move(reader));
 }
 

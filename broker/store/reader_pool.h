@@ -2,11 +2,11 @@
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/store/records.h"
 #include "broker/store/sqlite_db.h"
@@ -33,7 +33,7 @@ class ReaderPool {
   void Release(std::unique_ptr<Reader> reader);
 
   std::filesystem::path path_;
-  std::mutex mu_;
+  absl::Mutex mu_;
   std::vector<std::unique_ptr<Reader>> idle_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -64,22 +64,22 @@ SqliteStore::SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Wr
 SqliteStore::~SqliteStore() { Close(); }
 
 void SqliteStore::SetCommitListener(CommitListener listener) {
-  std::lock_guard lock(listener_mu_);
+  absl::MutexLock lock(&listener_mu_);
   listener_ = std::move(listener);
 }
 
 void SqliteStore::SetFailureListener(FailureListener listener) {
-  std::lock_guard lock(listener_mu_);
+  absl::MutexLock lock(&listener_mu_);
   failure_listener_ = std::move(listener);
 }
 
 void SqliteStore::OnCommit(const std::set<AgencyId>& woken) {
-  std::lock_guard lock(listener_mu_);
+  absl::MutexLock lock(&listener_mu_);
   if (listener_) listener_(woken);
 }
 
 void SqliteStore::OnFatal(const absl::Status& cause) {
-  std::lock_guard lock(listener_mu_);
+  absl::MutexLock lock(&listener_mu_);
   if (failure_listener_) failure_listener_(cause);
 }
 

@@ -3,9 +3,11 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "broker/core/clock.h"
 #include "broker/store/group_commit.h"
@@ -60,10 +62,10 @@ class SqliteStore final : public Store {
   absl::Status Checked(absl::Status read_status) const;
 
   std::unique_ptr<ReaderPool> readers_;
-  mutable std::mutex listener_mu_;
-  CommitListener listener_;           // guarded by listener_mu_
-  FailureListener failure_listener_;  // guarded by listener_mu_
-  mutable GroupCommit commits_;       // last: its threads stop before the rest is destroyed
+  mutable absl::Mutex listener_mu_;
+  CommitListener listener_ ABSL_GUARDED_BY(listener_mu_);
+  FailureListener failure_listener_ ABSL_GUARDED_BY(listener_mu_);
+  mutable GroupCommit commits_;  // last: its threads stop before the rest is destroyed
 };
 
 }  // namespace safeshare::store

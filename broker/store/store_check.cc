@@ -95,7 +95,7 @@ absl::Status CheckAuditHead(Connection& db) {
     }
   }
   const auto& first = entries.front();
-  const auto verified = audit::VerifyChain(
+  auto verified = audit::VerifyChain(
       entries, first.id == 1 ? std::string(audit::kGenesisHash) : first.prev_hash);
   if (verified.ok()) return verified;
   return absl::DataLossError("the newest audit entries do not verify: " +

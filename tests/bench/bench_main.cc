@@ -76,6 +76,7 @@ int RunBench(const BenchOptions& options) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): an exception here is a bug; terminate reports it
 int main(int argc, char** argv) {
   CLI::App app{"safeshare-bench: broker throughput and latency over mutual TLS"};
   BenchOptions options;

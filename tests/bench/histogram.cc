@@ -9,7 +9,7 @@ namespace safeshare::bench {
 size_t Histogram::IndexOf(uint64_t value) {
   constexpr uint64_t kExact = uint64_t{2} << kSubBits;  // 128: recorded exactly
   if (value < kExact) return static_cast<size_t>(value);
-  const int exponent = std::bit_width(value) - 1;  // >= kSubBits + 1
+  const int exponent = static_cast<int>(std::bit_width(value)) - 1;  // >= kSubBits + 1
   if (exponent > kMaxExponent) return kBuckets - 1;
   const int shift = exponent - kSubBits;
   const uint64_t mantissa = value >> shift;  // in [64, 128)
@@ -44,7 +44,8 @@ double Histogram::Percentile(double fraction) const {
   const uint64_t total = count();
   if (total == 0) return 0;
   // The smallest value with at least `fraction` of the samples at or below it.
-  const auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(fraction * total)));
+  const auto rank = std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::ceil(fraction * static_cast<double>(total))));
   uint64_t seen = 0;
   for (size_t i = 0; i < kBuckets; ++i) {
     seen += buckets_[i].load(std::memory_order_relaxed);

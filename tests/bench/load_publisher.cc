@@ -48,7 +48,7 @@ void LoadPublisher::Issue() {
   Call* raw = call.release();  // owned by the completion below
   stub_->async()->Publish(
       &raw->context, &raw->request, &raw->response,
-      [this, raw](grpc::Status status) { Completed(std::unique_ptr<Call>(raw), status); });
+      [this, raw](const grpc::Status& status) { Completed(std::unique_ptr<Call>(raw), status); });
 }
 
 void LoadPublisher::Completed(std::unique_ptr<Call> call, const grpc::Status& status) {

@@ -36,7 +36,7 @@ void LoadSubscriber::OnReadDone(bool ok) {
 void LoadSubscriber::Received(const v1::Delivery& delivery) {
   std::unique_ptr<AckCall> ack;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (delivery.sequence() <= received_through_) {  // redelivered: commit order is per stream
       duplicates_.fetch_add(1);
       return;
@@ -76,7 +76,7 @@ void LoadSubscriber::SendAck(std::unique_ptr<AckCall> call) {
   AckCall* raw = call.release();  // owned by the completion below
   stub_->async()->Acknowledge(
       &raw->context, &raw->request, &raw->response,
-      [this, raw](grpc::Status status) { AckDone(std::unique_ptr<AckCall>(raw), status); });
+      [this, raw](const grpc::Status& status) { AckDone(std::unique_ptr<AckCall>(raw), status); });
 }
 
 void LoadSubscriber::AckDone(std::unique_ptr<AckCall> call, const grpc::Status& status) {
@@ -87,7 +87,7 @@ void LoadSubscriber::AckDone(std::unique_ptr<AckCall> call, const grpc::Status& 
   }
   std::unique_ptr<AckCall> next;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     ack_in_flight_ = false;
     if (ack_due_) next = NextAckLocked();
   }
@@ -97,7 +97,7 @@ void LoadSubscriber::AckDone(std::unique_ptr<AckCall> call, const grpc::Status& 
 void LoadSubscriber::FlushAcks() {
   std::unique_ptr<AckCall> ack;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (received_through_ <= ack_sent_through_) return;
     ack_due_ = true;
     ack = NextAckLocked();
@@ -113,7 +113,7 @@ void LoadSubscriber::OnDone(const grpc::Status& status) {
 }
 
 bool LoadSubscriber::Settled() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return !ack_in_flight_ && ack_sent_through_ == received_through_;
 }
 
@@ -127,7 +127,7 @@ bool LoadSubscriber::Close(std::chrono::steady_clock::time_point deadline) {
   while (!done_.load() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return done_.load() && !ack_in_flight_;
 }
 

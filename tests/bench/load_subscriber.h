@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,6 +12,7 @@
 #include <grpcpp/client_context.h>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "safeshare/v1/broker.grpc.pb.h"
 #include "tests/bench/recorder.h"
 
@@ -74,7 +74,7 @@ class LoadSubscriber final : public grpc::ClientReadReactor<v1::SubscribeRespons
   std::atomic<bool> done_{false};
   std::atomic<uint64_t> duplicates_{0};
 
-  std::mutex mu_;
+  absl::Mutex mu_;
   uint64_t received_through_ ABSL_GUARDED_BY(mu_) = 0;  // highest sequence received
   uint64_t ack_sent_through_ ABSL_GUARDED_BY(mu_) = 0;  // highest sequence sent in an ack
   uint64_t unacked_ ABSL_GUARDED_BY(mu_) = 0;

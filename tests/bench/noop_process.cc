@@ -25,6 +25,7 @@ absl::StatusOr<std::unique_ptr<NoopServerProcess>> NoopServerProcess::Start(
   std::vector<std::string> args = {self,    "--noop-server", "--pki",
                                    pki_dir, "--port-file",   dir + "/port"};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   // Its stdout goes nowhere: the bench's own stdout ends with the JSON line.

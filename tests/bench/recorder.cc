@@ -18,12 +18,12 @@ uint64_t DeliveryTally::WaitComplete(std::chrono::steady_clock::time_point deadl
 
 void ErrorLog::Record(const std::string& what) {
   if (count_.fetch_add(1, std::memory_order_relaxed) > 0) return;
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   first_ = what;
 }
 
 std::string ErrorLog::first() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return first_;
 }
 

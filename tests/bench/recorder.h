@@ -3,10 +3,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "tests/bench/histogram.h"
 
 namespace safeshare::bench {
@@ -70,7 +70,7 @@ class ErrorLog {
 
  private:
   std::atomic<uint64_t> count_{0};
-  mutable std::mutex mu_;
+  mutable absl::Mutex mu_;
   std::string first_ ABSL_GUARDED_BY(mu_);
 };
 

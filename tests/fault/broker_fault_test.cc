@@ -106,8 +106,9 @@ TEST_F(DiskFullTest, RefusesCleanlyKeepsServingAndRecoversWhenSpaceReturns) {
   ASSERT_TRUE(police.Publish(Example("abe_interview_record", "before-full")).ok());
   {  // leave the store almost no room
     std::ofstream filler(Filler(), std::ios::binary);
-    const std::string chunk(64 * 1024, 'f');
-    for (int i = 0; i < 64 && filler.write(chunk.data(), chunk.size()); ++i) {
+    const std::string chunk(size_t{64} * 1024, 'f');
+    for (int i = 0;
+         i < 64 && filler.write(chunk.data(), static_cast<std::streamsize>(chunk.size())); ++i) {
     }
   }
   Acked acked{{"before-full", ""}};

@@ -119,8 +119,10 @@ TEST(FailClosedTest, PublishesInFlightAtShutdownAreAnsweredOkOrUnavailable) {
   std::mutex mu;
   std::map<grpc::StatusCode, int> codes;
   std::vector<std::string> stored_ids;
+  constexpr int kPublishers = 4;
   std::vector<std::thread> publishers;
-  for (int t = 0; t < 4; ++t) {
+  publishers.reserve(kPublishers);
+  for (int t = 0; t < kPublishers; ++t) {
     publishers.emplace_back([&, t] {
       auto stub = RawStub(*broker, "police");
       for (int i = 0; i < 5000 && !stop; ++i) {

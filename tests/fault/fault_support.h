@@ -5,9 +5,11 @@
 #include <atomic>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "tests/integration/scenario.h"
 
@@ -33,11 +35,11 @@ class PublishLoad {
     }
   }
   size_t acked() {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     return acked_.size();
   }
   Acked Snapshot() {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     return acked_;
   }
 
@@ -48,15 +50,15 @@ class PublishLoad {
       const auto key = "load-" + std::to_string(thread) + "-" + std::to_string(i);
       auto published = police.Publish(Example("abe_interview_record", key));
       if (!published.ok()) return;  // the broker is gone
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       acked_[key] = published->notification_id();
     }
   }
 
   std::atomic<bool> stop_{false};
   std::atomic<int> issued_{0};
-  std::mutex mu_;
-  Acked acked_;
+  absl::Mutex mu_;
+  Acked acked_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
 };
 

@@ -82,6 +82,7 @@ TEST_F(BrokerTest, ReconnectingSubscriberGetsWhatItMissedOnceEachInOrder) {
   ASSERT_NO_FATAL_FAILURE(PublishAbeRecords(police, "it-abe", 6, 7));
   auto rest = Receive(cfs, "cfs-inbox", 5);
   std::vector<uint64_t> sequences;
+  sequences.reserve(first.size() + rest.size());
   for (const auto& d : first) sequences.push_back(d.sequence());
   for (const auto& d : rest) sequences.push_back(d.sequence());
   EXPECT_EQ(sequences, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7}));

@@ -78,6 +78,7 @@ void BrokerProcess::Spawn(const std::vector<std::string>& launcher) {
     args.push_back(arg);
   }
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   // PR_SET_PDEATHSIG fires when the forking thread exits: construct on a

@@ -48,7 +48,8 @@ inline HealthAnswer CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
   if (!answer.status.ok()) return answer;
   const std::string bytes = BytesOf(reply);
   // HealthCheckResponse{status}: field 1, varint; empty means 0 (UNKNOWN).
-  if (bytes.size() == 2 && bytes[0] == '\x08') answer.serving_status = bytes[1];
+  if (bytes.size() == 2 && bytes[0] == '\x08')
+    answer.serving_status = static_cast<unsigned char>(bytes[1]);
   return answer;
 }
 

@@ -27,7 +27,7 @@ service::FeedItem Item(uint64_t sequence, size_t body_bytes) {
   return item;
 }
 
-v1::SubscribeResponse Parse(grpc::ByteBuffer frame) {
+v1::SubscribeResponse Parse(grpc::ByteBuffer& frame) {
   v1::SubscribeResponse parsed;
   EXPECT_TRUE(
       (grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::SubscribeResponse>(&frame, &parsed))
@@ -39,7 +39,7 @@ TEST(DeliveryFrameTest, FrameParsesAsTheContractsMessage) {
   const std::vector<service::FeedItem> items = {Item(3, 10), Item(4, 300), Item(9, 5000)};
   auto frames = DeliveryFrames(items);
   ASSERT_EQ(frames.size(), 1u);
-  const auto parsed = Parse(std::move(frames[0]));
+  const auto parsed = Parse(frames[0]);
   ASSERT_EQ(parsed.deliveries_size(), 3);
   for (int i = 0; i < 3; ++i) {
     const auto& d = parsed.deliveries(i);
@@ -59,7 +59,7 @@ TEST(DeliveryFrameTest, SplitsIntoBoundedMessagesInOrder) {
   uint64_t expected = 1;
   std::vector<int> sizes;
   for (auto& frame : DeliveryFrames(items)) {
-    const auto parsed = Parse(std::move(frame));
+    const auto parsed = Parse(frame);
     size_t bytes = 0;
     for (const auto& d : parsed.deliveries()) {
       EXPECT_EQ(d.sequence(), expected++);

@@ -89,7 +89,7 @@ class DeliverySessionTest : public ::testing::Test {
   // Opens police's subscription, runs `fault` (the store fails from then
   // on), then starts delivering to `sink`.
   std::shared_ptr<DeliverySession> Start(
-      std::shared_ptr<TestSink> sink, const std::function<void()>& fault = [] {}) {
+      const std::shared_ptr<TestSink>& sink, const std::function<void()>& fault = [] {}) {
     Completion<std::unique_ptr<SubscriptionFeed>> opened;
     service_->Subscribe(kPolice, "police-feed", opened.Callback());
     auto feed = opened.Get();

@@ -7,7 +7,7 @@
 namespace safeshare::service {
 namespace {
 
-std::shared_ptr<const CommittedNotification> Entry(uint64_t seq, std::vector<std::string> to,
+std::shared_ptr<const CommittedNotification> Entry(uint64_t seq, const std::vector<std::string>& to,
                                                    size_t body_bytes = 100) {
   auto n = std::make_shared<CommittedNotification>();
   n->sequence = Sequence(seq);
@@ -60,7 +60,7 @@ TEST(RecentLogTest, StopsAtMaxAndReportsHowFarItLooked) {
 }
 
 TEST(RecentLogTest, EvictsOldestBeyondItsBudgetAndThenSendsLaggardsToTheStore) {
-  RecentLog log(4 * 1024);  // room for a few 1 KiB entries
+  RecentLog log(size_t{4} * 1024);  // room for a few 1 KiB entries
   for (uint64_t s = 1; s <= 10; ++s) log.Append(Entry(s, {"cfs"}, 1024));
   EXPECT_FALSE(log.Read(AgencyId("cfs"), Sequence(0), 10).has_value());  // 1 was evicted
   auto tail = log.Read(AgencyId("cfs"), Sequence(9), 10);

@@ -161,8 +161,8 @@ TEST_F(PolicyTest, RouterRoutesNowhereForUnknownPublisherOrType) {
 // it today. Enable once copying rebuilds by_key_ or is deleted.
 TEST(PolicyCopyTest, CopyAnswersFromItsOwnRules) {
   const policy::SharingPolicy original(Agencies(), Rules());
-  const policy::SharingPolicy copy =
-      original;  // NOLINT(performance-unnecessary-copy-initialization)
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the copy is the subject
+  const policy::SharingPolicy copy = original;
   EXPECT_NE(copy.RecipientRule("strategy_minutes", "childrens_social_care", "health"),
             original.RecipientRule("strategy_minutes", "childrens_social_care", "health"));
 }

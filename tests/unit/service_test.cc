@@ -85,9 +85,10 @@ class ServiceTest : public ::testing::Test {
     service_ = std::make_unique<BrokerService>(policy_, *store_, recent_log_bytes);
   }
 
-  absl::StatusOr<store::PublishResult> Publish(const identity::Caller& caller, v1::Notification n) {
+  absl::StatusOr<store::PublishResult> Publish(const identity::Caller& caller,
+                                               const v1::Notification& n) {
     Completion<store::PublishResult> done;
-    service_->Publish(caller, std::move(n), done.Callback());
+    service_->Publish(caller, n, done.Callback());
     return done.Get();
   }
   absl::StatusOr<std::unique_ptr<SubscriptionFeed>> Subscribe(const identity::Caller& caller,

@@ -191,7 +191,7 @@ TEST_F(DurabilityTest, ClosingTheStoreCheckpointsSoTheDatabaseFileAloneHoldsEver
     ASSERT_TRUE(store.ok()) << store.status();
     std::promise<absl::Status> refused;
     (*store)->RecordRefusal({AgencyId("police"), "", "strategy_minutes", "not allowed"},
-                            [&](absl::Status s) { refused.set_value(s); });
+                            [&](const absl::Status& s) { refused.set_value(s); });
     ASSERT_TRUE(refused.get_future().get().ok());
     auto entries = (*store)->ReadAudit(0, 10);  // the readers have read: they hold the WAL open
     ASSERT_TRUE(entries.ok());

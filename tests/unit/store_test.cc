@@ -36,6 +36,7 @@ using ::testing::IsEmpty;
 
 std::vector<std::string> Values(const std::vector<AgencyId>& ids) {
   std::vector<std::string> out;
+  out.reserve(ids.size());
   for (const auto& id : ids) out.push_back(id.value());
   return out;
 }
@@ -139,7 +140,9 @@ class StoreTestBase : public ::testing::Test {
                          "legal_obligation", "p", "h"},
                         AgencyId("police"),
                         SubscriptionName("inbox")}},
-        [cb = audited.Callback()](absl::Status s) { cb(s.ok() ? absl::StatusOr<bool>(true) : s); },
+        [cb = audited.Callback()](const absl::Status& s) {
+          cb(s.ok() ? absl::StatusOr<bool>(true) : s);
+        },
         can_wait);
     return audited.Get().status();
   }
@@ -344,7 +347,7 @@ TEST_P(StoreContract, AuditRecordsEachActionAndTheChainVerifies) {
   ASSERT_TRUE(Publish(std::move(n)).ok());
   std::promise<absl::Status> refused;
   store_->RecordRefusal(Refusal{AgencyId("police"), "CASE-9", "strategy_minutes", "not allowed"},
-                        [&](absl::Status s) { refused.set_value(s); });
+                        [&](const absl::Status& s) { refused.set_value(s); });
   ASSERT_TRUE(refused.get_future().get().ok());
   ASSERT_TRUE(Open("police", "feed").ok());
   std::promise<absl::Status> delivered;
@@ -353,13 +356,14 @@ TEST_P(StoreContract, AuditRecordsEachActionAndTheChainVerifies) {
                        "legal_obligation", "PURPOSE_STRATEGY_DISCUSSION", hash},
                       AgencyId("police"),
                       SubscriptionName("feed")}},
-      [&](absl::Status s) { delivered.set_value(s); }, /*can_wait=*/false);
+      [&](const absl::Status& s) { delivered.set_value(s); }, /*can_wait=*/false);
   ASSERT_TRUE(Ack("police", "feed", 1).ok());  // queued after, so written after
   ASSERT_TRUE(delivered.get_future().get().ok());
 
   const auto audit = Audit();
   ASSERT_EQ(audit.size(), 6u);
   std::vector<std::string> actions;
+  actions.reserve(audit.size());
   for (const auto& e : audit) actions.emplace_back(audit::ActionName(e.action));
   EXPECT_THAT(actions, ElementsAre("published", "withheld", "publish_refused", "subscribed",
                                    "delivered", "acknowledged"));
@@ -436,6 +440,7 @@ TEST_P(StoreContract, ConcurrentPublishesAllCompleteWithDistinctSequences) {
   constexpr int kThreads = 4, kPerThread = 200;
   std::vector<std::vector<absl::StatusOr<PublishResult>>> results(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       std::vector<Completion<PublishResult>> pending(kPerThread);
@@ -457,12 +462,12 @@ TEST_P(StoreContract, ConcurrentPublishesAllCompleteWithDistinctSequences) {
       sequences.insert(r->sequence.value());
     }
   }
-  ASSERT_EQ(sequences.size(), size_t{kThreads * kPerThread});
+  ASSERT_EQ(sequences.size(), size_t{kThreads} * kPerThread);
   EXPECT_EQ(*sequences.begin(), 1u);
-  EXPECT_EQ(*sequences.rbegin(), uint64_t{kThreads * kPerThread});
-  EXPECT_EQ(DeliveredSequences("police").size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(*sequences.rbegin(), uint64_t{kThreads} * kPerThread);
+  EXPECT_EQ(DeliveredSequences("police").size(), size_t{kThreads} * kPerThread);
   const auto audit = Audit();
-  EXPECT_EQ(audit.size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(audit.size(), size_t{kThreads} * kPerThread);
   EXPECT_TRUE(audit::VerifyChain(audit).ok());
 }
 
@@ -535,7 +540,7 @@ TEST_P(StoreContract, ADamagedBodyIsNeverServedAndMarksTheStoreFailed) {
 
 TEST_P(StoreContract, DoneNeverRunsInlineInTheCallThatQueuedIt) {
   std::promise<std::thread::id> ran_on;
-  store_->Publish(Note("cfs", "k1", {"police"}), [&](absl::StatusOr<PublishResult>) {
+  store_->Publish(Note("cfs", "k1", {"police"}), [&](const absl::StatusOr<PublishResult>&) {
     ran_on.set_value(std::this_thread::get_id());
   });
   EXPECT_NE(ran_on.get_future().get(), std::this_thread::get_id());
@@ -610,15 +615,16 @@ TEST_F(SqliteStoreTest, WritesBeyondTheQueueBoundAreRefusedResourceExhausted) {
   std::promise<void> started;
   std::vector<Completion<bool>> done(4);
   auto op = [&](size_t i, bool block) {
-    return WriteOp{
-        [&, block](Writer&) {
-          if (block) {
-            started.set_value();
-            released.wait();
-          }
-          return absl::OkStatus();
-        },
-        [cb = done[i].Callback()](absl::Status s) { cb(s.ok() ? absl::StatusOr<bool>(true) : s); }};
+    return WriteOp{[&, block](Writer&) {
+                     if (block) {
+                       started.set_value();
+                       released.wait();
+                     }
+                     return absl::OkStatus();
+                   },
+                   [cb = done[i].Callback()](const absl::Status& s) {
+                     cb(s.ok() ? absl::StatusOr<bool>(true) : s);
+                   }};
   };
   commits.Submit(op(0, /*block=*/true));  // the writer is now stuck in it
   started.get_future().wait();
