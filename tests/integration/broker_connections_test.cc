@@ -141,6 +141,7 @@ TEST(ConnectionsTest, ADeadPeerIsDroppedByTheBrokersKeepalive) {
                                          "--name",
                                          "dead-peer"};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t client = -1;
