@@ -16,21 +16,28 @@
 namespace safeshare::client {
 namespace {
 
-// Pause before each retry of an idempotent call that failed with UNAVAILABLE.
+// Pause before each retry of an idempotent call that failed with UNAVAILABLE
+// or was cancelled by the broker (see Retryable).
 constexpr std::array<std::chrono::milliseconds, 3> kRetryBackoff = {
     std::chrono::milliseconds(100), std::chrono::milliseconds(200), std::chrono::milliseconds(400)};
 
-// Runs `call` with a fresh context and deadline per attempt, retrying on
-// UNAVAILABLE. REQUIRES: the call is idempotent.
+// UNAVAILABLE, or CANCELLED that this client did not ask for: a call that
+// reaches a broker at the moment it shuts down is cancelled by the server,
+// and nothing of it was stored.
+bool Retryable(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         status.error_code() == grpc::StatusCode::CANCELLED;
+}
+
+// Runs `call` with a fresh context and deadline per attempt, retrying what
+// is Retryable. REQUIRES: the call is idempotent and never cancelled by us.
 template <typename Call>
 grpc::Status CallWithRetry(std::chrono::milliseconds deadline, const Call& call) {
   for (size_t attempt = 0;; ++attempt) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + deadline);
     grpc::Status status = call(&context);
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE || attempt == kRetryBackoff.size()) {
-      return status;
-    }
+    if (!Retryable(status) || attempt == kRetryBackoff.size()) return status;
     std::this_thread::sleep_for(kRetryBackoff[attempt]);
   }
 }

@@ -160,5 +160,37 @@ TEST(FailClosedTest, PublishesInFlightAtShutdownAreAnsweredOkOrUnavailable) {
   }
 }
 
+// The same race through the client library, as an agency's system would
+// publish: whatever arrives while the broker stops, the publisher ends with
+// OK or UNAVAILABLE (the library retries a call the stopping server
+// cancelled), never a bare CANCELLED.
+TEST(FailClosedTest, TheClientLibraryNeverReportsCancelledAcrossAShutdown) {
+  auto broker = std::make_unique<BrokerProcess>();
+  std::atomic<int> ok{0};
+  std::mutex mu;
+  std::map<absl::StatusCode, int> codes;
+  std::vector<std::thread> publishers;
+  for (int t = 0; t < 4; ++t) {
+    publishers.emplace_back([&, t] {
+      auto police = Connect(*broker, "police");
+      for (int i = 0; i < 3000; ++i) {
+        auto published = police.Publish(
+            Example("abe_interview_record", "cl-" + std::to_string(t) + "-" + std::to_string(i)));
+        std::lock_guard lock(mu);
+        ++codes[published.status().code()];
+        if (!published.ok()) return;  // the broker has gone
+        ++ok;
+      }
+    });
+  }
+  WaitFor([&] { return ok >= 200; }, std::chrono::seconds(60));
+  broker->Terminate();
+  for (auto& p : publishers) p.join();
+  for (const auto& [code, count] : codes) {
+    EXPECT_TRUE(code == absl::StatusCode::kOk || code == absl::StatusCode::kUnavailable)
+        << count << " publishes ended with " << absl::StatusCodeToString(code);
+  }
+}
+
 }  // namespace
 }  // namespace safeshare::testing

@@ -52,8 +52,9 @@ using DeliveryHandler = std::function<absl::Status(const v1::Delivery&)>;
 // gRPC channel and stub are thread-safe); Subscribe blocks its caller.
 // Movable, not copyable.
 //
-// Retries: only calls that are safe to repeat are retried, on UNAVAILABLE,
-// up to 3 times with 100/200/400 ms backoff: Publish (the broker deduplicates
+// Retries: only calls that are safe to repeat are retried, on UNAVAILABLE
+// and on CANCELLED by the broker (a call arriving as it shuts down), up to
+// 3 times with 100/200/400 ms backoff: Publish (the broker deduplicates
 // by idempotency key, and the key is fixed before the first attempt) and
 // Acknowledge (cumulative, so repeating it changes nothing).
 class Client {
