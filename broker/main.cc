@@ -15,6 +15,7 @@
 #include "broker/ops/termination_signal.h"
 #include "broker/policy/sharing_policy.h"
 #include "broker/routing/policy_snapshot.h"
+#include "broker/rpc/grpc_logging.h"
 #include "broker/rpc/server.h"
 #include "broker/service/broker_service.h"
 #include "broker/store/audit_log_reader.h"
@@ -166,5 +167,6 @@ int main(int argc, char** argv) {
   // on every acquisition; the tests run with it on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   safeshare::ConfigureLogging(config->log_format, spdlog::level::from_str(config->log_level));
+  safeshare::rpc::RouteGrpcLogs();
   return Serve(*config, port_file);
 }

@@ -10,6 +10,11 @@
 
 #include <google/protobuf/unknown_field_set.h>
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <sstream>
+
 #include "tests/integration/scenario.h"
 
 namespace safeshare::testing {
@@ -126,6 +131,33 @@ TEST_F(PrivacyTest, NothingAPublisherSentReachesTheLogOrAnErrorMessage) {
     EXPECT_THAT(log, Not(HasSubstr(secret))) << "the log repeats what a publisher sent";
     for (const auto& message : messages_) EXPECT_THAT(message, Not(HasSubstr(secret)));
   }
+}
+
+// With logging.format json every line of the broker's log is one JSON
+// object, gRPC's own lines (a refused handshake here) included.
+TEST_F(PrivacyTest, EveryJsonLogLineIsOneJsonObjectGrpcLinesIncluded) {
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = Pem("ca.crt");  // presents no client certificate
+  auto stub = v1::Broker::NewStub(grpc::CreateChannel("localhost:" + std::to_string(broker_.port()),
+                                                      grpc::SslCredentials(tls)));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::PublishResponse response;
+  EXPECT_FALSE(stub->Publish(&context, v1::PublishRequest(), &response).ok());
+  ExpectPublish(Outcome("json-lines"), absl::StatusCode::kOk);
+  const int stopped = broker_.Terminate();  // flushes and closes the log
+  EXPECT_TRUE(WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0);
+
+  std::istringstream log(ReadFile(broker_.dir() + "/broker.log"));
+  int lines = 0, grpc_lines = 0;
+  for (std::string line; std::getline(log, line); ++lines) {
+    google::protobuf::Struct parsed;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &parsed).ok()) << line;
+    if (parsed.fields().count("module") && parsed.fields().at("module").string_value() == "grpc")
+      ++grpc_lines;
+  }
+  EXPECT_GT(lines, 3);
+  EXPECT_GT(grpc_lines, 0) << "the refused handshake was not logged through the broker's logger";
 }
 
 TEST_F(PrivacyTest, ReusedKeyWithOtherContentIsAlreadyExistsOnceNotRetriedAndAudited) {
