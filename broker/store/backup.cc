@@ -6,6 +6,7 @@
 
 #include "broker/audit/chain.h"
 #include "broker/core/status_macros.h"
+#include "broker/store/body_check.h"
 #include "broker/store/sqlite_db.h"
 #include "broker/store/store_check.h"
 
@@ -55,6 +56,11 @@ absl::StatusOr<BackupReport> CheckCopy(Connection& copy, const std::filesystem::
   check->Reset();
   // The copy carries the store's version: the same check the broker runs.
   SAFESHARE_RETURN_IF_ERROR(CheckAndPrepareStore(copy, path));
+  // integrity_check sees pages, not meaning: a body altered inside a valid
+  // page passes it and would be found only when read for delivery.
+  auto bodies = CheckBodies(copy);
+  if (!bodies.ok()) return bodies.status();
+  if (!bodies->ok()) return absl::DataLossError("the copy holds damage: " + bodies->Describe());
   auto notifications = Count(copy, "SELECT count(*) FROM notifications");
   auto entries = Count(copy, "SELECT count(*) FROM audit");
   auto head = copy.Prepare("SELECT entry_hash FROM audit ORDER BY id DESC LIMIT 1");
@@ -65,7 +71,8 @@ absl::StatusOr<BackupReport> CheckCopy(Connection& copy, const std::filesystem::
   auto head_row = head->Step();
   if (!head_row.ok()) return head_row.status();
   return BackupReport{*notifications, *entries,
-                      *head_row ? head->Text(0) : std::string(audit::kGenesisHash)};
+                      *head_row ? head->Text(0) : std::string(audit::kGenesisHash),
+                      bodies->checked};
 }
 
 absl::Status SyncPath(const std::filesystem::path& path, int flags) {
