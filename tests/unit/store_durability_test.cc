@@ -249,6 +249,7 @@ TEST_F(DurabilityTest, BackupRefusesACopyWithADamagedBodyNamingItsSequence) {
   EXPECT_THAT(report.status().message(),
               HasSubstr("1 of 3 notification bodies do not match their content hash (first: "
                         "sequence 2)"));
+  EXPECT_THAT(report.status().message(), HasSubstr("restore the store from an earlier backup"));
   EXPECT_THAT(report.status().message(), Not(HasSubstr("body ")));
   EXPECT_FALSE(std::filesystem::exists(to));
   EXPECT_FALSE(std::filesystem::exists(to.string() + ".partial"));
