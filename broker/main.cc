@@ -20,6 +20,7 @@
 #include "broker/service/broker_service.h"
 #include "broker/store/audit_log_reader.h"
 #include "broker/store/backup.h"
+#include "broker/store/body_check.h"
 #include "broker/store/sqlite_store.h"
 
 namespace {
@@ -99,7 +100,25 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   return 0;
 }
 
-// Prints the audit trail and verifies its hash chain. Exit 0 when intact.
+// Checks every notification body against its content hash and says so.
+// True when all match. Names sequences only, never content.
+bool PrintBodyCheck(const std::filesystem::path& store_path) {
+  auto bodies = safeshare::store::CheckStoreBodies(store_path);
+  if (!bodies.ok()) {
+    std::fprintf(stderr, "safeshare-broker audit: %s\n", bodies.status().ToString().c_str());
+    return false;
+  }
+  if (!bodies->ok()) {
+    std::fprintf(stdout, "%s\n", bodies->Describe().c_str());
+    return false;
+  }
+  std::fprintf(stdout, "notification bodies: %lld verified\n",
+               static_cast<long long>(bodies->checked));
+  return true;
+}
+
+// Prints the audit trail, verifies its hash chain and every notification
+// body. Exit 0 when both are intact.
 int PrintAudit(const std::filesystem::path& store_path) {
   auto entries = safeshare::store::ReadAuditLog(store_path);
   if (!entries.ok()) {
@@ -110,12 +129,13 @@ int PrintAudit(const std::filesystem::path& store_path) {
   const auto verified = safeshare::audit::VerifyChain(*entries);
   if (!verified.ok()) {
     std::fprintf(stdout, "audit chain BROKEN: %s\n", std::string(verified.message()).c_str());
-    return 1;
+  } else {
+    std::fprintf(stdout, "audit chain intact: %zu entries, head %s\n", entries->size(),
+                 entries->empty() ? std::string(safeshare::audit::kGenesisHash).c_str()
+                                  : entries->back().entry_hash.c_str());
   }
-  std::fprintf(stdout, "audit chain intact: %zu entries, head %s\n", entries->size(),
-               entries->empty() ? std::string(safeshare::audit::kGenesisHash).c_str()
-                                : entries->back().entry_hash.c_str());
-  return 0;
+  const bool bodies_ok = PrintBodyCheck(store_path);
+  return verified.ok() && bodies_ok ? 0 : 1;
 }
 
 // Writes a checked, consistent copy of the store (the broker may be running).
@@ -127,8 +147,9 @@ int Backup(const std::filesystem::path& store_path, const std::string& to, bool 
   }
   std::fprintf(stdout,
                "backup of %s written to %s and checked (integrity_check ok): %lld notifications, "
-               "%lld audit entries, audit head %s\n",
+               "%lld notification bodies verified, %lld audit entries, audit head %s\n",
                store_path.c_str(), to.c_str(), static_cast<long long>(report->notifications),
+               static_cast<long long>(report->bodies_verified),
                static_cast<long long>(report->audit_entries), report->audit_head.c_str());
   return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "broker/audit/chain.h"
 #include "broker/core/status_macros.h"
+#include "broker/store/body_check.h"
 #include "broker/store/sqlite_db.h"
 #include "broker/store/store_check.h"
 
@@ -42,6 +43,23 @@ absl::StatusOr<int64_t> Count(Connection& db, std::string_view sql) {
   return stmt->Int(0);
 }
 
+// Checks every notification body of the copy against its content hash;
+// returns how many were checked. integrity_check sees pages, not meaning: a
+// body altered inside a valid page passes it and would be found only when
+// read for delivery.
+absl::StatusOr<int64_t> CheckCopyBodies(Connection& copy) {
+  auto bodies = CheckBodies(copy);
+  if (!bodies.ok()) return bodies.status();
+  if (!bodies->ok()) {
+    // The copy is the store's pages as they are: the damage is in the store.
+    return absl::DataLossError(
+        "the store holds damaged data, so no backup was kept: " + bodies->Describe() +
+        "; restore the store from an earlier backup that "
+        "`safeshare-broker --store BACKUP audit` verifies");
+  }
+  return bodies->checked;
+}
+
 // Checks the finished copy and counts what it holds.
 absl::StatusOr<BackupReport> CheckCopy(Connection& copy, const std::filesystem::path& path) {
   auto check = copy.Prepare("PRAGMA integrity_check(5)");
@@ -55,6 +73,8 @@ absl::StatusOr<BackupReport> CheckCopy(Connection& copy, const std::filesystem::
   check->Reset();
   // The copy carries the store's version: the same check the broker runs.
   SAFESHARE_RETURN_IF_ERROR(CheckAndPrepareStore(copy, path));
+  auto bodies = CheckCopyBodies(copy);
+  if (!bodies.ok()) return bodies.status();
   auto notifications = Count(copy, "SELECT count(*) FROM notifications");
   auto entries = Count(copy, "SELECT count(*) FROM audit");
   auto head = copy.Prepare("SELECT entry_hash FROM audit ORDER BY id DESC LIMIT 1");
@@ -65,7 +85,7 @@ absl::StatusOr<BackupReport> CheckCopy(Connection& copy, const std::filesystem::
   auto head_row = head->Step();
   if (!head_row.ok()) return head_row.status();
   return BackupReport{*notifications, *entries,
-                      *head_row ? head->Text(0) : std::string(audit::kGenesisHash)};
+                      *head_row ? head->Text(0) : std::string(audit::kGenesisHash), *bodies};
 }
 
 absl::Status SyncPath(const std::filesystem::path& path, int flags) {

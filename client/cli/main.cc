@@ -10,6 +10,7 @@
 #include "ack_command.h"
 #include "connection_flags.h"
 #include "exit_code.h"
+#include "health_command.h"
 #include "publish_command.h"
 #include "subscribe_command.h"
 
@@ -44,6 +45,8 @@ int Run(int argc, char** argv) {
   CLI::App* subscribe_command = AddSubscribeCommand(app, subscribe);
   AckFlags ack;
   CLI::App* ack_command = AddAckCommand(app, ack);
+  HealthFlags health;
+  CLI::App* health_command = AddHealthCommand(app, health);
 
   try {
     app.parse(argc, argv);
@@ -58,6 +61,9 @@ int Run(int argc, char** argv) {
   }
   if (ack_command->parsed()) {
     return RunAck(connection, ack);
+  }
+  if (health_command->parsed()) {
+    return RunHealth(connection, health);
   }
   return kExitUsage;  // unreachable: exactly one subcommand is required
 }

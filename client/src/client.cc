@@ -110,6 +110,14 @@ absl::StatusOr<v1::AcknowledgeResponse> Client::Acknowledge(const std::string& s
   return response;
 }
 
+absl::StatusOr<ServingStatus> Client::Health(absl::string_view service) {
+  const HealthAnswer answer = CheckHealth(channel_, service, options_.deadline);
+  if (!answer.status.ok()) {
+    return FromGrpcStatus(answer.status, options_.broker);
+  }
+  return answer.serving;
+}
+
 absl::Status Client::Subscribe(const std::string& subscription, const DeliveryHandler& on_delivery,
                                SubscribeOptions options) {
   v1::SubscribeRequest request;

@@ -198,6 +198,7 @@ TEST_F(BrokerTest, BackupWhileRunningIsAConsistentCopyWhoseAuditVerifies) {
   const auto backup = RunBrokerCommand(broker_, "backup --to " + backup_file);
   ASSERT_EQ(backup.exit_code, 0) << backup.output;
   EXPECT_THAT(backup.output, ::testing::HasSubstr("integrity_check ok): 5 notifications"));
+  EXPECT_THAT(backup.output, ::testing::HasSubstr("5 notification bodies verified"));
   ASSERT_TRUE(broker_.running());
   ASSERT_TRUE(police.Publish(Example("abe_interview_record", "it-after-backup")).ok());
 
@@ -217,6 +218,47 @@ TEST_F(BrokerTest, BackupWhileRunningIsAConsistentCopyWhoseAuditVerifies) {
   EXPECT_NE(again.exit_code, 0);
   EXPECT_THAT(again.output, ::testing::HasSubstr("--force"));
   EXPECT_EQ(RunBrokerCommand(broker_, "backup --force --to " + backup_file).exit_code, 0);
+}
+
+// A body altered inside a valid page passes every page check; `audit`
+// (which an IG lead runs on a store file) still finds it, by sequence only.
+TEST_F(BrokerTest, AuditOfAStoppedStoreNamesADamagedBodyBySequence) {
+  auto police = Connect(broker_, "police");
+  ASSERT_NO_FATAL_FAILURE(PublishAbeRecords(police, "it-damage", 1, 3));
+  const auto intact = RunBrokerCommand(broker_, "--store " + broker_.store_path() + " audit");
+  EXPECT_EQ(intact.exit_code, 0) << intact.output;
+  EXPECT_THAT(intact.output, ::testing::HasSubstr("notification bodies: 3 verified"));
+
+  ASSERT_EQ(broker_.Terminate(), 0);
+  ASSERT_NO_FATAL_FAILURE(WriteStore(
+      broker_.store_path(), "UPDATE notifications SET body = body || x'00' WHERE seq = 2"));
+  const auto audit = RunBrokerCommand(broker_, "--store " + broker_.store_path() + " audit");
+  EXPECT_EQ(audit.exit_code, 1) << audit.output;
+  EXPECT_THAT(audit.output, ::testing::HasSubstr("audit chain intact"));
+  EXPECT_THAT(audit.output,
+              ::testing::HasSubstr("1 of 3 notification bodies do not match their content hash "
+                                   "(first: sequence 2)"));
+  const auto backup = RunBrokerCommand(broker_, "backup --to " + broker_.dir() + "/backup.db");
+  EXPECT_EQ(backup.exit_code, 1) << backup.output;
+  EXPECT_THAT(backup.output, ::testing::HasSubstr("(first: sequence 2)"));
+}
+
+// The documented probe: the real `safeshare health` command, over mutual TLS
+// with an agency's certificate, for the Broker service and the whole server.
+TEST_F(BrokerTest, HealthCommandSaysServingAndExitsZero) {
+  const auto& pki = TestPki::Get();
+  const std::string cli = std::string(SAFESHARE_CLI_BINARY) +
+                          " --broker localhost:" + std::to_string(broker_.port()) + " --cert " +
+                          pki.Path("ig.crt") + " --key " + pki.Path("ig.key") + " --ca " +
+                          pki.Path("ca.crt") + " health";
+  for (const std::string args : {"", " --service ''"}) {
+    const auto health = RunCommand(broker_, cli + args);
+    EXPECT_EQ(health.exit_code, 0) << args << ": " << health.output;
+    EXPECT_EQ(health.output, "SERVING\n") << args;
+  }
+  const auto unknown = RunCommand(broker_, cli + " --service no.such.Service");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_THAT(unknown.output, ::testing::HasSubstr("health check failed: NOT_FOUND"));
 }
 
 TEST_F(BrokerTest, ShutdownEndsOpenStreamsSoSubscribersKnowToReconnect) {

@@ -115,16 +115,21 @@ struct CommandResult {
   std::string output;  // stdout and stderr
 };
 
-// Runs `safeshare-broker --config <broker's config> <args>` to completion.
-inline CommandResult RunBrokerCommand(const BrokerProcess& broker, const std::string& args) {
+// Runs `command` (a shell command line) to completion, its output captured
+// through a file in the broker's directory.
+inline CommandResult RunCommand(const BrokerProcess& broker, const std::string& command) {
   const std::string out = broker.dir() + "/command.out";
-  const std::string command = std::string(SAFESHARE_BROKER_BINARY) + " --config " + broker.dir() +
-                              "/broker.yaml " + args + " >" + out + " 2>&1";
-  const int status = std::system(command.c_str());
+  const int status = std::system((command + " >" + out + " 2>&1").c_str());
   std::ifstream in(out);
   std::stringstream text;
   text << in.rdbuf();
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
+}
+
+// Runs `safeshare-broker --config <broker's config> <args>` to completion.
+inline CommandResult RunBrokerCommand(const BrokerProcess& broker, const std::string& args) {
+  return RunCommand(broker, std::string(SAFESHARE_BROKER_BINARY) + " --config " + broker.dir() +
+                                "/broker.yaml " + args);
 }
 
 }  // namespace safeshare::testing

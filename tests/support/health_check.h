@@ -1,18 +1,19 @@
 #pragma once
 
 #include <grpcpp/channel.h>
-#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include <chrono>
-#include <future>
 #include <string>
 #include <vector>
+
+#include "safeshare/client/health.h"
 
 namespace safeshare::testing {
 
 // grpc.health.v1.HealthCheckResponse.ServingStatus values.
-inline constexpr int kServing = 1;
-inline constexpr int kNotServing = 2;
+inline constexpr int kServing = static_cast<int>(client::ServingStatus::kServing);
+inline constexpr int kNotServing = static_cast<int>(client::ServingStatus::kNotServing);
 
 // The bytes of a received message, whatever slices carry them.
 inline std::string BytesOf(grpc::ByteBuffer& buffer) {
@@ -28,29 +29,13 @@ struct HealthAnswer {
   int serving_status = 0;  // 0 (UNKNOWN) when the call failed
 };
 
-// One grpc.health.v1.Health/Check call for `service`, hand-encoded (Debian
-// ships no generated code for the health protos). Bounded by a 10 s deadline.
+// One grpc.health.v1.Health/Check call for `service` through the client
+// library's encoding (client::CheckHealth), on any channel (in-process too).
+// Bounded by a 10 s deadline.
 inline HealthAnswer CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
                                 const std::string& service) {
-  // HealthCheckRequest{service}: field 1, length-delimited (short names only).
-  const std::string request =
-      service.empty() ? std::string{}
-                      : std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::Slice slice(request);
-  grpc::ByteBuffer sent(&slice, 1), reply;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &sent, &reply,
-                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
-  HealthAnswer answer{done.get_future().get()};
-  if (!answer.status.ok()) return answer;
-  const std::string bytes = BytesOf(reply);
-  // HealthCheckResponse{status}: field 1, varint; empty means 0 (UNKNOWN).
-  if (bytes.size() == 2 && bytes[0] == '\x08')
-    answer.serving_status = static_cast<unsigned char>(bytes[1]);
-  return answer;
+  const auto answer = client::CheckHealth(channel, service, std::chrono::seconds(10));
+  return {answer.status, static_cast<int>(answer.serving)};
 }
 
 }  // namespace safeshare::testing

@@ -1,6 +1,7 @@
 // Unit tests for rpc::SetServing: the health service answers for the server
 // as a whole ("") and for safeshare.v1.Broker, and both switch together. An
-// in-process gRPC server and channel: no network.
+// in-process gRPC server and channel: no network. Also the client library's
+// encoding of the health messages.
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
@@ -48,6 +49,23 @@ TEST_F(SetServingTest, NotServingSwitchesBoth) {
   EXPECT_EQ(StatusOf(kHealthServiceName), kNotServing);
   SetServing(*server_, true);  // and back, e.g. when the store recovers
   EXPECT_EQ(StatusOf(kHealthServiceName), kServing);
+}
+
+// The client library's hand encoding of the two health messages: a name
+// longer than 127 bytes needs a two-byte length, and an answer that is not a
+// HealthCheckResponse is an error rather than a guess.
+TEST(HealthEncodingTest, LongServiceNamesAndUnexpectedAnswers) {
+  const std::string name(200, 'a');
+  EXPECT_EQ(client::EncodeHealthCheckRequest(name), std::string("\x0a\xc8\x01", 3) + name);
+  EXPECT_EQ(client::EncodeHealthCheckRequest(""), "");
+  EXPECT_EQ(client::DecodeHealthCheckResponse("").value(), client::ServingStatus::kUnknown);
+  EXPECT_EQ(client::DecodeHealthCheckResponse(std::string("\x08\x03", 2)).value(),
+            client::ServingStatus::kServiceUnknown);
+  EXPECT_EQ(client::DecodeHealthCheckResponse(std::string("\x08\x09", 2)).status().code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(client::DecodeHealthCheckResponse("\x12\x01x").status().code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(client::ServingStatusName(client::ServingStatus::kNotServing), "NOT_SERVING");
 }
 
 }  // namespace

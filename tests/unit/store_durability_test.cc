@@ -20,6 +20,7 @@
 #include "broker/core/logging.h"
 #include "broker/store/audit_log_reader.h"
 #include "broker/store/backup.h"
+#include "broker/store/body_check.h"
 #include "broker/store/reader_pool.h"
 #include "broker/store/schema_sql.h"
 #include "broker/store/sqlite_store.h"
@@ -30,6 +31,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int64_t kNoon = 1'714'000'000'000'000;  // an arbitrary wall-clock time
 
@@ -216,6 +218,7 @@ TEST_F(DurabilityTest, BackupOfAnOpenStoreIsConsistentCheckedAndNeverOverwrites)
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->notifications, 5);
   EXPECT_EQ(report->audit_entries, 5);
+  EXPECT_EQ(report->bodies_verified, 5);
   auto log = ReadAuditLog(to);
   ASSERT_TRUE(log.ok()) << log.status();
   ASSERT_EQ(log->size(), 5u);
@@ -232,6 +235,30 @@ TEST_F(DurabilityTest, BackupOfAnOpenStoreIsConsistentCheckedAndNeverOverwrites)
   EXPECT_EQ(forced->notifications, 6);
   EXPECT_EQ(BackupStore(dir_ / "none.db", dir_ / "b2.db", false).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// A body altered inside a valid page passes integrity_check; the backup
+// still refuses it, names its sequence (never its content) and leaves no file.
+TEST_F(DurabilityTest, BackupRefusesACopyWithADamagedBodyNamingItsSequence) {
+  ASSERT_NO_FATAL_FAILURE(MakeStore(3));
+  ASSERT_NO_FATAL_FAILURE(
+      Sql(path_, "UPDATE notifications SET body = body || x'00' WHERE seq = 2"));
+  const auto to = dir_ / "backup.db";
+  auto report = BackupStore(path_, to, /*force=*/false);
+  ASSERT_EQ(report.status().code(), absl::StatusCode::kDataLoss) << report.status();
+  EXPECT_THAT(report.status().message(),
+              HasSubstr("1 of 3 notification bodies do not match their content hash (first: "
+                        "sequence 2)"));
+  EXPECT_THAT(report.status().message(), HasSubstr("restore the store from an earlier backup"));
+  EXPECT_THAT(report.status().message(), Not(HasSubstr("body ")));
+  EXPECT_FALSE(std::filesystem::exists(to));
+  EXPECT_FALSE(std::filesystem::exists(to.string() + ".partial"));
+
+  auto bodies = CheckStoreBodies(path_);  // what `safeshare-broker audit` reports
+  ASSERT_TRUE(bodies.ok()) << bodies.status();
+  EXPECT_EQ(bodies->checked, 3);
+  EXPECT_EQ(bodies->failed, 1);
+  EXPECT_THAT(bodies->first_failed, ElementsAre(2));
 }
 
 TEST_F(DurabilityTest, AClockSteppingBackIsRecordedAsReadAndFlagged) {

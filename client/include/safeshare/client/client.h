@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "safeshare/client/health.h"
 #include "safeshare/v1/broker.grpc.pb.h"
 
 namespace safeshare::client {
@@ -84,6 +85,12 @@ class Client {
   // `sequence`.
   absl::StatusOr<v1::AcknowledgeResponse> Acknowledge(const std::string& subscription,
                                                       uint64_t sequence);
+
+  // Asks the broker's grpc.health.v1.Health/Check about `service` ("" for
+  // the server as a whole) over this connection's mutual-TLS channel, once
+  // (not retried: a probe reports what it sees). An error when the call
+  // fails, e.g. NOT_FOUND for a service the broker does not report on.
+  absl::StatusOr<ServingStatus> Health(absl::string_view service = kBrokerServiceName);
 
   const ClientOptions& options() const { return options_; }
 
