@@ -170,6 +170,7 @@ TEST(FailClosedTest, TheClientLibraryNeverReportsCancelledAcrossAShutdown) {
   std::mutex mu;
   std::map<absl::StatusCode, int> codes;
   std::vector<std::thread> publishers;
+  publishers.reserve(4);
   for (int t = 0; t < 4; ++t) {
     publishers.emplace_back([&, t] {
       auto police = Connect(*broker, "police");
