@@ -60,7 +60,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       absl::MutexLock lock(&mu_);
       if (finished_) return;
       for (auto& frame : DeliveryFrames(items)) pending_.push_back(std::move(frame));
-      frames_left_.push_back(pending_.size() + (writing_ ? 1 : 0));
+      batch_open_ = true;
     }
     Continue();
   }
@@ -72,7 +72,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       absl::MutexLock lock(&mu_);
       writing_ = false;
       if (!ok && !finished_) FinishLocked({grpc::StatusCode::UNAVAILABLE, "stream broken"});
-      batch_written = ok && FrameWritten();
+      // The session sends one batch at a time: its last frame is written
+      // when nothing is pending.
+      batch_written = ok && batch_open_ && pending_.empty();
+      if (batch_written) batch_open_ = false;
     }
     if (batch_written) {
       if (auto session = Session()) session->Sent();
@@ -121,14 +124,6 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     return session_;
   }
 
-  // Counts one written frame; true when it completed the oldest batch.
-  bool FrameWritten() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    for (auto& left : frames_left_) --left;
-    if (frames_left_.empty() || frames_left_.front() != 0) return false;
-    frames_left_.pop_front();
-    return true;
-  }
-
   void RequestFinish(grpc::Status status) {
     {
       absl::MutexLock lock(&mu_);
@@ -175,8 +170,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   std::shared_ptr<SubscribeReactor> self_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<service::DeliverySession> session_ ABSL_GUARDED_BY(mu_);
   std::deque<grpc::ByteBuffer> pending_ ABSL_GUARDED_BY(mu_);
-  // Per batch sent, the frames to write before it is all written.
-  std::deque<size_t> frames_left_ ABSL_GUARDED_BY(mu_);
+  bool batch_open_ ABSL_GUARDED_BY(mu_) = false;  // a Send not yet all written
   // The one being written; owned by gRPC meanwhile.
   grpc::ByteBuffer frame_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;

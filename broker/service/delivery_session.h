@@ -20,7 +20,8 @@ namespace safeshare::service {
 class DeliverySink {
  public:
   virtual ~DeliverySink() = default;
-  // Write `items` in order, then call DeliverySession::Sent().
+  // Write `items` in order, then call DeliverySession::Sent(). The session
+  // sends the next batch only after that, so one batch is open at a time.
   virtual void Send(std::vector<FeedItem> items) = 0;
   // End the stream with `status`; the session sends nothing more.
   virtual void End(absl::Status status) = 0;

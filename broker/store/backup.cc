@@ -35,14 +35,6 @@ absl::Status CopyPages(Connection& src, Connection& dst) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> Count(Connection& db, std::string_view sql) {
-  auto stmt = db.Prepare(sql);
-  if (!stmt.ok()) return stmt.status();
-  auto row = stmt->Step();
-  if (!row.ok()) return row.status();
-  return stmt->Int(0);
-}
-
 // Checks every notification body of the copy against its content hash;
 // returns how many were checked. integrity_check sees pages, not meaning: a
 // body altered inside a valid page passes it and would be found only when
@@ -62,21 +54,13 @@ absl::StatusOr<int64_t> CheckCopyBodies(Connection& copy) {
 
 // Checks the finished copy and counts what it holds.
 absl::StatusOr<BackupReport> CheckCopy(Connection& copy, const std::filesystem::path& path) {
-  auto check = copy.Prepare("PRAGMA integrity_check(5)");
-  if (!check.ok()) return check.status();
-  auto row = check->Step();
-  if (!row.ok()) return row.status();
-  if (!*row || check->Text(0) != "ok") {
-    return absl::DataLossError("the copy failed PRAGMA integrity_check: " +
-                               (*row ? check->Text(0) : std::string("no result")));
-  }
-  check->Reset();
-  // The copy carries the store's version: the same check the broker runs.
-  SAFESHARE_RETURN_IF_ERROR(CheckAndPrepareStore(copy, path));
+  // The check the broker runs at start-up, with the full integrity_check:
+  // the copy carries the store's version and its newest audit entries.
+  SAFESHARE_RETURN_IF_ERROR(CheckAndPrepareStore(copy, path, PageCheck::kIntegrity));
   auto bodies = CheckCopyBodies(copy);
   if (!bodies.ok()) return bodies.status();
-  auto notifications = Count(copy, "SELECT count(*) FROM notifications");
-  auto entries = Count(copy, "SELECT count(*) FROM audit");
+  auto notifications = copy.QueryInt("SELECT count(*) FROM notifications");
+  auto entries = copy.QueryInt("SELECT count(*) FROM audit");
   auto head = copy.Prepare("SELECT entry_hash FROM audit ORDER BY id DESC LIMIT 1");
   if (!notifications.ok() || !entries.ok() || !head.ok()) {
     return !notifications.ok() ? notifications.status()

@@ -37,16 +37,6 @@ size_t FakeStore::queued() const {
   return queue_.size();
 }
 
-void FakeStore::SetCommitListener(CommitListener listener) {
-  absl::MutexLock lock(&mu_);
-  listener_ = std::move(listener);
-}
-
-void FakeStore::SetFailureListener(FailureListener listener) {
-  absl::MutexLock lock(&mu_);
-  failure_listener_ = std::move(listener);
-}
-
 absl::Status FakeStore::Failure() const {
   absl::MutexLock lock(&mu_);
   return fatal_;
@@ -96,7 +86,6 @@ void FakeStore::Run() {
     Queued op;
     std::set<AgencyId> woken;
     absl::Status result;
-    CommitListener listener;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -109,10 +98,9 @@ void FakeStore::Run() {
       op = std::move(queue_.front());
       queue_.pop_front();
       result = Commit(op.apply, woken);
-      listener = listener_;
     }
     op.done(result);
-    if (!woken.empty() && listener) listener(woken);
+    if (!woken.empty()) NotifyCommit(woken);
   }
 }
 
@@ -122,7 +110,7 @@ absl::Status FakeStore::Commit(Apply& apply, std::set<AgencyId>& woken) {
   if (fail_sync_) {
     fail_sync_ = false;
     fatal_ = absl::InternalError("fake: fdatasync failed");
-    if (failure_listener_) failure_listener_(fatal_);
+    NotifyFailure(fatal_);
     return errors::StoreFailed();
   }
   return apply(woken);
@@ -248,7 +236,7 @@ absl::StatusOr<std::vector<StoredDelivery>> FakeStore::ReadDeliveries(const Agen
     if (auto st = CheckContentHash(d); !st.ok()) {
       if (fatal_.ok()) {
         fatal_ = st;
-        if (failure_listener_) failure_listener_(fatal_);
+        NotifyFailure(fatal_);
       }
       return st;
     }

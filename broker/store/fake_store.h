@@ -34,8 +34,6 @@ class FakeStore final : public Store {
   void HoldCommits(bool held);     // commits wait while held (a slow disk)
   size_t queued() const;           // operations not yet applied
 
-  void SetCommitListener(CommitListener listener) override;
-  void SetFailureListener(FailureListener listener) override;
   void Publish(NewNotification n, Done<PublishResult> done) override;
   void RecordRefusal(Refusal refusal, StatusDone done) override;
   void OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) override;
@@ -91,8 +89,6 @@ class FakeStore final : public Store {
   std::map<std::pair<AgencyId, SubscriptionName>, Sequence> acked_ ABSL_GUARDED_BY(mu_);
   std::vector<audit::Entry> audit_ ABSL_GUARDED_BY(mu_);
   std::string head_ ABSL_GUARDED_BY(mu_);
-  CommitListener listener_ ABSL_GUARDED_BY(mu_);
-  FailureListener failure_listener_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -75,11 +75,7 @@ void GroupCommit::Submit(WriteOp op) {
     return Reject(std::move(op), errors::ShuttingDown());
   }
   if (queue_.size() >= options_.max_queued) {
-    return Reject(std::move(op),
-                  absl::ResourceExhaustedError(
-                      "the broker is overloaded (" + std::to_string(queue_.size()) +
-                      " writes queued); nothing was stored; retry after a short pause with the "
-                      "same idempotency key"));
+    return Reject(std::move(op), errors::Overloaded(queue_.size()));
   }
   if (!op.can_wait) ++urgent_queued_;
   queue_.push_back({std::move(op), std::chrono::steady_clock::now()});

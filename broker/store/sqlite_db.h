@@ -52,6 +52,8 @@ class Connection {
 
   absl::Status Exec(const std::string& sql);
   absl::StatusOr<Statement> Prepare(std::string_view sql);
+  // The integer in the first column of the first row of `sql` (0 if none).
+  absl::StatusOr<int64_t> QueryInt(std::string_view sql);
   sqlite3* raw() const { return db_; }
 
  private:

@@ -58,30 +58,10 @@ SqliteStore::SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Wr
     : readers_(std::move(readers)),
       commits_(
           std::move(writer), *options.clock, options.commit,
-          [this](const std::set<AgencyId>& woken) { OnCommit(woken); },
-          [this](const absl::Status& cause) { OnFatal(cause); }) {}
+          [this](const std::set<AgencyId>& woken) { NotifyCommit(woken); },
+          [this](const absl::Status& cause) { NotifyFailure(cause); }) {}
 
 SqliteStore::~SqliteStore() { Close(); }
-
-void SqliteStore::SetCommitListener(CommitListener listener) {
-  absl::MutexLock lock(&listener_mu_);
-  listener_ = std::move(listener);
-}
-
-void SqliteStore::SetFailureListener(FailureListener listener) {
-  absl::MutexLock lock(&listener_mu_);
-  failure_listener_ = std::move(listener);
-}
-
-void SqliteStore::OnCommit(const std::set<AgencyId>& woken) {
-  absl::MutexLock lock(&listener_mu_);
-  if (listener_) listener_(woken);
-}
-
-void SqliteStore::OnFatal(const absl::Status& cause) {
-  absl::MutexLock lock(&listener_mu_);
-  if (failure_listener_) failure_listener_(cause);
-}
 
 void SqliteStore::Publish(NewNotification n, Done<PublishResult> done) {
   commits_.Submit(TypedOp<PublishResult>([n = std::move(n)](Writer& w) { return w.Publish(n); },

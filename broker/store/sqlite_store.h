@@ -38,8 +38,6 @@ class SqliteStore final : public Store {
   // Close(): completes queued writes, then checkpoints the WAL into the file.
   ~SqliteStore() override;
 
-  void SetCommitListener(CommitListener listener) override;
-  void SetFailureListener(FailureListener listener) override;
   void Publish(NewNotification n, Done<PublishResult> done) override;
   void RecordRefusal(Refusal refusal, StatusDone done) override;
   void OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) override;
@@ -56,15 +54,10 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer,
               const Options& options);
-  void OnCommit(const std::set<AgencyId>& woken);
-  void OnFatal(const absl::Status& cause);
   // Marks the store failed when a read found damaged data.
   absl::Status Checked(absl::Status read_status) const;
 
   std::unique_ptr<ReaderPool> readers_;
-  mutable absl::Mutex listener_mu_;
-  CommitListener listener_ ABSL_GUARDED_BY(listener_mu_);
-  FailureListener failure_listener_ ABSL_GUARDED_BY(listener_mu_);
   mutable GroupCommit commits_;  // last: its threads stop before the rest is destroyed
 };
 

@@ -2,6 +2,26 @@
 
 namespace safeshare::store {
 
+void Store::SetCommitListener(CommitListener listener) {
+  absl::MutexLock lock(&listeners_mu_);
+  commit_listener_ = std::move(listener);
+}
+
+void Store::SetFailureListener(FailureListener listener) {
+  absl::MutexLock lock(&listeners_mu_);
+  failure_listener_ = std::move(listener);
+}
+
+void Store::NotifyCommit(const std::set<AgencyId>& woken) const {
+  absl::MutexLock lock(&listeners_mu_);
+  if (commit_listener_) commit_listener_(woken);
+}
+
+void Store::NotifyFailure(const absl::Status& cause) const {
+  absl::MutexLock lock(&listeners_mu_);
+  if (failure_listener_) failure_listener_(cause);
+}
+
 absl::Status CheckContentHash(const StoredDelivery& d) {
   if (audit::ContentHash(d.body) == d.content_hash) return absl::OkStatus();
   return absl::DataLossError("notification " + d.id.value() + " at sequence " +
@@ -44,6 +64,13 @@ absl::Status ShuttingDown() {
 absl::Status DiskFull() {
   return absl::ResourceExhaustedError(
       "the broker's disk is full; nothing was stored; retry later with the same idempotency key");
+}
+
+absl::Status Overloaded(size_t queued) {
+  return absl::ResourceExhaustedError(
+      "the broker is overloaded (" + std::to_string(queued) +
+      " writes queued); nothing was stored; retry after a short pause with the same idempotency "
+      "key");
 }
 
 absl::Status Busy() {

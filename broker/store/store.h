@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/store/records.h"
 
@@ -33,7 +34,7 @@ namespace safeshare::store {
 // - After a fatal error (a failed sync, corruption) the store refuses every
 //   write with UNAVAILABLE until restarted, and calls the failure listener
 //   once.
-// Thread-safe.
+// The listeners are kept here, for every implementation. Thread-safe.
 class Store {
  public:
   template <typename T>
@@ -48,8 +49,8 @@ class Store {
   virtual ~Store() = default;
 
   // Register before the first write; each replaces the previous listener.
-  virtual void SetCommitListener(CommitListener listener) = 0;
-  virtual void SetFailureListener(FailureListener listener) = 0;
+  void SetCommitListener(CommitListener listener);
+  void SetFailureListener(FailureListener listener);
 
   // Stores the notification, its deliveries and audit entries atomically,
   // or, when (publisher, idempotency_key) was seen before with the same
@@ -88,6 +89,16 @@ class Store {
   // new ones (they fail with UNAVAILABLE). Call while everything the `done`s
   // and listeners reference is still alive. Idempotent.
   virtual void Close() = 0;
+
+ protected:
+  // For implementations: tell the registered listener, if any.
+  void NotifyCommit(const std::set<AgencyId>& woken) const;
+  void NotifyFailure(const absl::Status& cause) const;
+
+ private:
+  mutable absl::Mutex listeners_mu_;
+  CommitListener commit_listener_ ABSL_GUARDED_BY(listeners_mu_);
+  FailureListener failure_listener_ ABSL_GUARDED_BY(listeners_mu_);
 };
 
 // DATA_LOSS (naming the notification and sequence, never content) unless
@@ -105,6 +116,7 @@ absl::Status ReusedKey(const NotificationId& first);
 absl::Status StoreFailed();
 absl::Status ShuttingDown();
 absl::Status DiskFull();
+absl::Status Overloaded(size_t queued);
 absl::Status Busy();
 }  // namespace errors
 

@@ -14,41 +14,33 @@
 namespace safeshare::store {
 namespace {
 
-// One integer from a query returning one row.
-absl::StatusOr<int64_t> QueryInt(Connection& db, std::string_view sql) {
-  auto stmt = db.Prepare(sql);
-  if (!stmt.ok()) return stmt.status();
-  auto row = stmt->Step();
-  if (!row.ok()) return row.status();
-  return *row ? stmt->Int(0) : 0;
-}
-
-// quick_check reports at most this many problems; one is enough to refuse.
+// The check reports at most this many problems; one is enough to refuse.
 constexpr int kMaxReported = 5;
 
-absl::Status QuickCheck(Connection& db) {
-  auto stmt = db.Prepare("PRAGMA quick_check(" + std::to_string(kMaxReported) + ")");
+absl::Status CheckPages(Connection& db, PageCheck depth) {
+  const std::string pragma = depth == PageCheck::kQuick ? "quick_check" : "integrity_check";
+  auto stmt = db.Prepare("PRAGMA " + pragma + "(" + std::to_string(kMaxReported) + ")");
   if (!stmt.ok()) return stmt.status();
   std::vector<std::string> found;
-  for (int i = 0; i <= kMaxReported; ++i) {  // quick_check returns at most kMaxReported rows
+  for (int i = 0; i <= kMaxReported; ++i) {  // the check returns at most kMaxReported rows
     auto row = stmt->Step();
     if (!row.ok()) {  // SQLite may report damage it meets as an error instead
       return absl::Status(row.status().code(),
-                          "PRAGMA quick_check stopped: " + std::string(row.status().message()));
+                          "PRAGMA " + pragma + " stopped: " + std::string(row.status().message()));
     }
     if (!*row) break;
     // One log line: SQLite separates some findings with newlines.
     found.push_back(absl::StrReplaceAll(stmt->Text(0), {{"\n", " "}}));
   }
   if (found == std::vector<std::string>{"ok"}) return absl::OkStatus();
-  return absl::DataLossError("PRAGMA quick_check found: " + absl::StrJoin(found, "; "));
+  return absl::DataLossError("PRAGMA " + pragma + " found: " + absl::StrJoin(found, "; "));
 }
 
 // Creates the schema in a new file, or checks the version of an existing one.
 absl::Status PrepareSchema(Connection& db, const std::filesystem::path& path) {
   SAFESHARE_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  auto version = QueryInt(db, "PRAGMA user_version");
-  auto tables = QueryInt(db, "SELECT count(*) FROM sqlite_master");
+  auto version = db.QueryInt("PRAGMA user_version");
+  auto tables = db.QueryInt("SELECT count(*) FROM sqlite_master");
   if (!version.ok() || !tables.ok() || (*version == 0 && *tables == 0)) {
     absl::Status created = !version.ok() ? version.status() : tables.status();
     if (created.ok()) created = db.Exec(kSchemaSql);
@@ -111,8 +103,9 @@ absl::Status Damaged(const std::filesystem::path& path, std::string_view what) {
       path.string() + "-wal and -shm, copy the backup to " + path.string() + " and start again");
 }
 
-absl::Status CheckAndPrepareStore(Connection& db, const std::filesystem::path& path) {
-  SAFESHARE_RETURN_IF_ERROR(QuickCheck(db));
+absl::Status CheckAndPrepareStore(Connection& db, const std::filesystem::path& path,
+                                  PageCheck depth) {
+  SAFESHARE_RETURN_IF_ERROR(CheckPages(db, depth));
   SAFESHARE_RETURN_IF_ERROR(PrepareSchema(db, path));
   return CheckAuditHead(db);
 }

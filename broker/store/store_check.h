@@ -14,7 +14,11 @@ namespace safeshare::store {
 // FAILED_PRECONDITION naming the version found and the one expected) and the
 // last kAuditHeadEntries audit entries (consecutive ids, linked, each hash
 // recomputing). Damage is DATA_LOSS with the message Damaged() makes.
-absl::Status CheckAndPrepareStore(Connection& db, const std::filesystem::path& path);
+// `depth` kIntegrity runs `PRAGMA integrity_check` instead (also checks
+// that every index matches its table; slower), as a backup does.
+enum class PageCheck { kQuick, kIntegrity };
+absl::Status CheckAndPrepareStore(Connection& db, const std::filesystem::path& path,
+                                  PageCheck depth = PageCheck::kQuick);
 
 // How many of the newest audit entries the start-up check verifies.
 inline constexpr int kAuditHeadEntries = 64;
