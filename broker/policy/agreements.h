@@ -1,0 +1,181 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "broker/config/broker_config.h"
+#include "broker/core/strong_id.h"
+#include "safeshare/v1/broker.pb.h"
+
+// The partnership's information-sharing agreements, one YAML file each under
+// the directory the broker config names (`agreements:`), and their
+// evaluation against one notification. See broker/policy/README.md for the
+// file format.
+namespace safeshare::policy {
+
+// When a share rule applies to a recipient agency.
+enum class Condition {
+  kAlways,          // `always`
+  kEngaged,         // `engaged`: the recipient is engaged with the notification's case
+  kPersonInterest,  // `person_interest`: it holds an interest in a person named anywhere in it
+  kLinkedCase,      // `linked_case`: it is engaged with another case (open or closed) on which
+                    // a person named in the notification has been named before
+};
+std::string_view ConditionName(Condition c);
+
+enum class Effect { kAllow, kDeny };
+
+// A protobuf field path from safeshare.v1.Notification, e.g.
+// "strategy_minutes.decisions.rationale". A path through a repeated message
+// field applies to every element. Validated against the descriptors at load.
+struct FieldPath {
+  std::string text;
+  std::vector<const google::protobuf::FieldDescriptor*> fields;  // root to leaf
+};
+
+struct ShareRule {
+  std::string id;  // unique across the whole agreement set
+  Effect effect = Effect::kAllow;
+  std::vector<std::string> types;       // kNotificationTypes
+  std::vector<std::string> recipients;  // agency roles (kAgencyRoles)
+  Condition condition = Condition::kAlways;
+  std::string purpose;             // v1::Purpose value name without prefix, lower case
+  std::vector<FieldPath> withheld;  // sorted by text; empty for deny rules
+  int line = 0;                     // where the rule starts in its file
+};
+
+struct Agreement {
+  std::string id;
+  std::string title;
+  std::string version;
+  std::vector<std::string> parties;  // agency roles
+  std::string lawful_basis;          // kLawfulBases
+  std::string review_date;           // YYYY-MM-DD
+  std::map<std::string, std::vector<std::string>> publish;  // role -> notification types
+  std::vector<std::string> manage_cases;        // roles that may record engagement, close/reopen
+  std::vector<std::string> register_interests;  // roles that may register person interests
+  std::vector<ShareRule> rules;
+  std::filesystem::path file;
+};
+
+// A loaded, validated set: immutable, shared by every publish decided under it.
+struct AgreementSet {
+  std::vector<Agreement> agreements;  // in file-name order
+  // "<id>@<version>,..." + " sha256:<first 16 hex of the hash of every file's
+  // name and bytes>": names the policy in the audit log and in reload lines.
+  std::string version;
+  std::vector<std::string> warnings;  // e.g. a past review date, naming file and line
+};
+
+// Loads every *.yaml / *.yml file of `dir`. Errors read "FILE:LINE: KEY:
+// problem" (the first one found); `today` (YYYY-MM-DD) decides which review
+// dates are past.
+absl::StatusOr<AgreementSet> LoadAgreements(const std::filesystem::path& dir,
+                                            std::string_view today);
+
+// What the broker knows of the case and the people named in a notification
+// when it decides. Agencies by id.
+struct CaseFacts {
+  bool case_closed = false;
+  std::set<AgencyId> engaged;          // with the notification's case (history kept when closed)
+  std::set<AgencyId> person_interest;  // hold an interest in a person named in it
+  // Agencies engaged with other cases on which a person named in the
+  // notification was named before, with those cases.
+  std::map<AgencyId, std::set<CaseRef>> linked_cases;
+};
+
+// A publisher's request to disclose to one agency outside every agreement.
+struct UrgentDisclosure {
+  AgencyId recipient;
+  std::string reason;
+};
+
+// The decision for one agency of the partnership, with the reasoning.
+struct AgencyDecision {
+  AgencyId agency;
+  std::string role;
+  bool allowed = false;
+  bool urgent = false;  // allowed only as an urgent disclosure (no rule)
+  // When allowed under a rule:
+  std::string agreement;  // id
+  std::string agreement_version;
+  std::string rule;
+  const ShareRule* deciding_rule = nullptr;  // points into the Policy; null unless a rule decided
+  std::string purpose;
+  std::string lawful_basis;
+  std::vector<std::string> withheld;  // field path texts, sorted
+  std::vector<CaseRef> linked_cases;  // for kLinkedCase: the cases that made it apply
+  // Always: one sentence why (the deciding rule, or why nothing applied),
+  // naming rules, roles and conditions, never content.
+  std::string reason;
+  // Every rule that named this type and role, and whether its condition held.
+  std::vector<std::string> trace;
+};
+
+struct Evaluation {
+  std::vector<AgencyDecision> agencies;  // every agency but the publisher, in config order
+  // OK without an urgent disclosure. With one: INVALID_ARGUMENT (unknown
+  // recipient, the publisher itself, empty or over-long reason),
+  // PERMISSION_DENIED (the publisher's role is barred, or an explicit deny
+  // rule covers the recipient: deny wins here too), FAILED_PRECONDITION (a
+  // rule already allows the recipient: publish without the disclosure).
+  // Messages name the field (urgent_disclosure.recipient / .reason) and the
+  // rule, never the reason text.
+  absl::Status urgent_status;
+};
+
+// The agreements with everything a decision needs, precomputed. Immutable;
+// thread-safe.
+class Policy {
+ public:
+  Policy(AgreementSet set, std::vector<config::Agency> agencies,
+         std::vector<std::string> urgent_barred_roles);
+
+  // OK when an agreement lets `role` publish `type`; else PERMISSION_DENIED
+  // naming the role and type and saying who to ask.
+  absl::Status MayPublish(std::string_view role, std::string_view type) const;
+  // OK when an agreement lets `role` record case engagement / person
+  // interests; else PERMISSION_DENIED.
+  absl::Status MayManageCases(std::string_view role) const;
+  absl::Status MayRegisterInterests(std::string_view role) const;
+  // OK unless the broker config bars `role` from urgent disclosures.
+  absl::Status MayDiscloseUrgently(std::string_view role) const;
+
+  // Decides every agency but the publisher. Deny by default; a deny rule
+  // whose condition holds wins over every allow. Among allowing rules the
+  // one withholding fewest fields decides (ties: file order, then rule
+  // order). `urgent`, when given and valid (see Evaluation::urgent_status),
+  // allows its recipient, denied by default, with nothing withheld and
+  // urgent = true.
+  Evaluation Evaluate(const config::Agency& publisher, std::string_view type,
+                      const CaseFacts& facts, const UrgentDisclosure* urgent = nullptr) const;
+
+  const AgreementSet& set() const { return set_; }
+  const std::string& version() const { return set_.version; }
+  const std::vector<config::Agency>& agencies() const { return agencies_; }
+  const config::Agency* FindAgency(const AgencyId& id) const;
+
+ private:
+  AgreementSet set_;
+  std::vector<config::Agency> agencies_;
+  std::vector<std::string> urgent_barred_roles_;
+};
+
+// `full` with every field of `withheld` cleared, by reflection (through
+// repeated fields, every element). Not per-type code.
+void Withhold(const std::vector<FieldPath>& withheld, v1::Notification& full);
+
+// Every PersonIdentifier anywhere in the notification (children, persons of
+// concern, payloads), by reflection: (scheme value name, value), de-duplicated.
+std::vector<std::pair<std::string, std::string>> NamedIdentifiers(const v1::Notification& n);
+
+}  // namespace safeshare::policy
