@@ -1,5 +1,6 @@
 // safeshare-broker: wires the modules together. Nothing else sees them all.
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -13,11 +14,14 @@
 #include "broker/core/logging.h"
 #include "broker/identity/agency_directory.h"
 #include "broker/ops/termination_signal.h"
-#include "broker/policy/sharing_policy.h"
+#include "broker/core/person_key.h"
+#include "broker/policy/agreements.h"
+#include "broker/routing/case_directory.h"
 #include "broker/routing/policy_snapshot.h"
 #include "broker/rpc/grpc_logging.h"
 #include "broker/rpc/server.h"
 #include "broker/service/broker_service.h"
+#include "broker/service/governance_service.h"
 #include "broker/store/audit_log_reader.h"
 #include "broker/store/backup.h"
 #include "broker/store/body_check.h"
@@ -58,29 +62,67 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
+// Today's date, UTC, as agreements write review dates (YYYY-MM-DD).
+std::string Today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
+  return text;
+}
+
+// Builds the policy from an agreements directory, for start-up and reloads.
+safeshare::service::GovernanceService::PolicyLoader AgreementLoader(
+    const safeshare::config::BrokerConfig& config) {
+  return [&config](const std::filesystem::path& dir)
+             -> absl::StatusOr<std::shared_ptr<const safeshare::policy::Policy>> {
+    auto set = safeshare::policy::LoadAgreements(dir, Today());
+    if (!set.ok()) return set.status();
+    return std::make_shared<const safeshare::policy::Policy>(std::move(*set), config.agencies,
+                                                            config.urgent_barred_roles);
+  };
+}
+
 int Serve(const safeshare::config::BrokerConfig& config, const std::string& port_file) {
   namespace ss = safeshare;
+  const auto log = ModuleLogger("main");
   auto options = ServerOptionsFrom(config);
   if (!options.ok()) return Fail(options.status());
+  auto person_key = ss::PersonKey::Load(config.person_hash_key);
+  if (!person_key.ok()) return Fail(person_key.status());
+  const auto load_policy = AgreementLoader(config);
+  auto initial = load_policy(config.agreements_dir);
+  if (!initial.ok()) return Fail(initial.status());
+  for (const auto& warning : (*initial)->set().warnings) log->warn("{}", warning);
+  ss::routing::PolicyHolder policy(std::move(*initial));
   auto store = ss::store::SqliteStore::Open(config.store_path,
                                             {.commit = {.max_queued = config.max_queued_writes}});
   if (!store.ok()) return Fail(store.status());
-  const ss::routing::PolicyHolder policy(ss::routing::MakePolicy(
-      ss::policy::SharingPolicy(config.agencies, config.sharing), "config"));
+  ss::routing::CaseDirectory cases;
+  if (auto restored = ss::service::RestoreCaseDirectory(**store, cases); !restored.ok()) {
+    return Fail(restored);
+  }
   const ss::identity::AgencyDirectory directory(config.agencies);
-  ss::service::BrokerService service(policy, **store);
+  const ss::service::Partnership partnership{policy, cases, *person_key};
+  ss::service::BrokerService service(partnership, **store);
+  ss::service::GovernanceService governance(policy, partnership, **store, config.agreements_dir,
+                                            load_policy);
   ss::rpc::BrokerRpc rpc(service, directory);
-  auto running = ss::rpc::StartServer(*options, rpc);
+  ss::rpc::GovernanceRpc governance_rpc(governance, directory);
+  auto running = ss::rpc::StartServer(*options, rpc, governance_rpc);
   if (!running.ok()) return Fail(running.status());
   // A store that can no longer be trusted takes the broker out of service.
   (*store)->SetFailureListener([server = running->server.get()](const absl::Status&) {
     ss::rpc::SetServing(*server, false);
   });
-  const auto log = ModuleLogger("main");
-  log->info("listening on port {} with mutual TLS; store {}", running->port,
-            config.store_path.string());
+  log->info("listening on port {} with mutual TLS; store {}; agreements {}", running->port,
+            config.store_path.string(), policy.Current()->version());
   if (!port_file.empty()) std::ofstream(port_file) << running->port << "\n";
-  const int signal = ss::ops::WaitForTerminationSignal();
+  // SIGHUP reloads the agreements; the outcome is logged and audited.
+  const int signal = ss::ops::WaitForTerminationSignal([&governance] {
+    governance.Reload(ss::AgencyId("broker"), [](const auto&) {});
+  });
   log->info("signal {} received; shutting down", signal);
   // Order matters: health first, so balancers and probes stop sending
   // calls; refuse new work, end the streams, let accepted calls finish
@@ -95,6 +137,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   std::this_thread::sleep_for(kShutdownGrace);
   running->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   rpc.Drain();
+  governance_rpc.Drain();
   (*store)->Close();
   log->info("stopped cleanly");
   return 0;

@@ -32,6 +32,15 @@ class BrokerRpc final
   grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* context,
                                         const v1::AcknowledgeRequest* request,
                                         v1::AcknowledgeResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateCase(grpc::CallbackServerContext* context,
+                                       const v1::UpdateCaseRequest* request,
+                                       v1::CaseState* response) override;
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context,
+                                    const v1::GetCaseRequest* request,
+                                    v1::CaseState* response) override;
+  grpc::ServerUnaryReactor* RegisterInterest(grpc::CallbackServerContext* context,
+                                             const v1::InterestRequest* request,
+                                             v1::InterestResponse* response) override;
 
   // Ends every open Subscribe stream (subscribers reconnect and resume); call
   // before shutting the gRPC server down so it need not wait for them.

@@ -31,6 +31,9 @@ grpc::Slice Header(const service::FeedItem& item) {
   meta.set_rule(item.event.rule);
   meta.set_lawful_basis(item.lawful_basis);
   meta.set_purpose(item.purpose);
+  meta.set_agreement(item.event.agreement);
+  for (const auto& c : item.event.linked_cases) meta.add_linked_cases(c.value());
+  meta.set_urgent_disclosure(item.event.urgent);
   const size_t body_size = item.body->size();
   const size_t delivery_size =
       meta.ByteSizeLong() +

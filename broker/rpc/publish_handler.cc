@@ -21,13 +21,26 @@ bool Parse(const grpc::ByteBuffer& request, v1::PublishRequest& parsed) {
 
 // Answers `result` on `reactor`, the response serialized into `response`.
 void Answer(grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* response,
-            const absl::StatusOr<store::PublishResult>& result) {
+            const absl::StatusOr<service::PublishAnswer>& result) {
   if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
   v1::PublishResponse message;
   message.set_notification_id(result->id.value());
   message.set_sequence(result->sequence.value());
   for (const auto& agency : result->routed_to) message.add_routed_to(agency.value());
   message.set_duplicate(result->duplicate);
+  for (const auto& d : result->outcomes) {
+    auto* outcome = message.add_outcomes();
+    outcome->set_agency(d.agency.value());
+    outcome->set_allowed(d.allowed);
+    if (d.deciding_rule != nullptr) {
+      outcome->set_agreement(d.agreement + " v" + d.agreement_version);
+      outcome->set_rule(d.rule);
+    }
+    for (const auto& field : d.withheld) outcome->add_withheld_fields(field);
+    outcome->set_reason(d.reason);
+    outcome->set_urgent_disclosure(d.urgent);
+  }
+  message.set_policy_version(result->policy_version);
   bool own_buffer = false;
   reactor->Finish(
       grpc::SerializationTraits<v1::PublishResponse>::Serialize(message, response, &own_buffer));
@@ -53,7 +66,7 @@ grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* contex
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  auto done = [reactor, response](const absl::StatusOr<store::PublishResult>& result) {
+  auto done = [reactor, response](const absl::StatusOr<service::PublishAnswer>& result) {
     Answer(reactor, response, result);
   };
   // The service reads the notification before it returns; nothing keeps it.
@@ -61,7 +74,12 @@ grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* contex
   if (!Parse(*request, parsed)) {
     service_.RefuseUndecodable(*caller, std::move(done));
   } else {
-    service_.Publish(*caller, parsed.notification(), std::move(done));
+    std::optional<policy::UrgentDisclosure> urgent;
+    if (parsed.has_urgent_disclosure()) {
+      urgent = policy::UrgentDisclosure{AgencyId(parsed.urgent_disclosure().recipient()),
+                                        parsed.urgent_disclosure().reason()};
+    }
+    service_.Publish(*caller, parsed.notification(), urgent, std::move(done));
   }
   return reactor;
 }

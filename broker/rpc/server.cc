@@ -38,7 +38,8 @@ void SetServing(grpc::Server& server, bool serving) {
   for (const char* name : {"", kHealthServiceName}) health->SetServingStatus(name, serving);
 }
 
-absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRpc& broker) {
+absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRpc& broker,
+                                          GovernanceRpc& governance) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   RunningServer running;
@@ -50,6 +51,7 @@ absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRp
   quota.Resize(options.memory_quota_bytes);
   builder.SetResourceQuota(quota);
   builder.RegisterService(&broker);
+  builder.RegisterService(&governance);
   running.server = builder.BuildAndStart();
   if (running.server == nullptr || running.port == 0) {
     return absl::UnavailableError("cannot listen on " + options.listen +

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/rpc/broker_rpc.h"
+#include "broker/rpc/governance_rpc.h"
 
 namespace safeshare::rpc {
 
@@ -50,9 +51,10 @@ inline constexpr char kHealthServiceName[] = "safeshare.v1.Broker";
 
 // Starts the gRPC server: mutual TLS only (TLS 1.2+, client certificate
 // required and verified against the partnership CA), the ping policy, the
-// Broker service, grpc.health.v1.Health (SERVING for "" and
+// Broker and Governance services, grpc.health.v1.Health (SERVING for "" and
 // kHealthServiceName) and server reflection.
-absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRpc& broker);
+absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRpc& broker,
+                                          GovernanceRpc& governance);
 
 // Sets the health of "" and kHealthServiceName to SERVING or NOT_SERVING, so
 // load balancers stop sending new calls before a shutdown drains, or while

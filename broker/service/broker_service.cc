@@ -1,13 +1,9 @@
 #include "broker/service/broker_service.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include "broker/audit/audit_entry.h"
 #include "broker/core/logging.h"
 #include "broker/core/uuid.h"
 #include "broker/schema/notification_validator.h"
-#include "broker/service/wire_format.h"
 
 namespace safeshare::service {
 namespace {
@@ -17,91 +13,85 @@ const std::shared_ptr<spdlog::logger>& Log() {
   return log;
 }
 
-// The notification as the publisher sent it, in bytes that depend only on its
-// content (deterministic serialization), so a retry hashes the same.
-// Reserves `extra` bytes more for what is appended afterwards.
-void SerializeDeterministic(const v1::Notification& n, size_t extra, std::string& serialized) {
-  serialized.reserve(n.ByteSizeLong() + extra);  // also caches the sizes written below
-  google::protobuf::io::StringOutputStream raw(&serialized);
-  google::protobuf::io::CodedOutputStream out(&raw);
-  out.SetSerializationDeterministic(true);
-  n.SerializeWithCachedSizes(&out);
-}
-
 absl::Status CheckSubscriptionName(const std::string& name) {
   if (schema::IsReference(name)) return absl::OkStatus();
   return absl::InvalidArgumentError(
       "subscription: give a name of 1-64 letters, digits and - _ / . (for example 'case-alerts')");
 }
 
+// The decisions of a publish as the answer carries them.
+PublishAnswer Answer(store::PublishResult stored, const Routing& routing) {
+  PublishAnswer answer{std::move(stored)};
+  if (!answer.duplicate) answer.outcomes = routing.evaluation.agencies;
+  answer.policy_version = routing.policy->version();
+  answer.policy = routing.policy;
+  return answer;
+}
+
 }  // namespace
 
-BrokerService::BrokerService(const routing::PolicyHolder& policy, store::Store& store,
+BrokerService::BrokerService(Partnership partnership, store::Store& store,
                              size_t recent_log_bytes)
-    : policy_(policy), store_(store), recent_(recent_log_bytes) {
+    : partnership_(partnership), store_(store), recent_(recent_log_bytes) {
   store_.SetCommitListener([this](const std::set<AgencyId>& agencies) { hub_.Wake(agencies); });
 }
 
 void BrokerService::Publish(const identity::Caller& caller, const v1::Notification& n,
-                            Done<store::PublishResult> done) {
+                            const std::optional<policy::UrgentDisclosure>& urgent,
+                            Done<PublishAnswer> done) {
   if (!accepting_) return done(store::errors::ShuttingDown());
   const auto type = schema::TypeOf(n);
   if (auto valid = schema::ValidateForPublish(n); !valid.ok()) {
     return Refuse(caller, n, std::move(valid), std::move(done));
   }
-  const auto policy = policy_.Current();
-  if (auto allowed = policy->policy.MayPublish(caller.role, type); !allowed.ok()) {
+  auto policy = partnership_.policy.Current();
+  if (auto allowed = policy->MayPublish(caller.role, type); !allowed.ok()) {
     return Refuse(caller, n, std::move(allowed), std::move(done));
   }
-  auto record = Prepare(caller, n, type, *policy);
+  auto routing = std::make_shared<const Routing>(Decide(std::move(policy), partnership_.cases,
+                                                        partnership_.person_key, caller, n,
+                                                        urgent ? &*urgent : nullptr));
+  if (!routing->evaluation.urgent_status.ok()) {
+    return Refuse(caller, n, routing->evaluation.urgent_status, std::move(done));
+  }
+  store::NewNotification record{NotificationId(NewUuidV7()), caller.agency,
+                                n.idempotency_key(),         CaseRef(n.case_ref()),
+                                std::string(type),           v1::Purpose_Name(n.purpose())};
+  record.body = StampedBody(n, record.id, record.publisher, &record.request_hash);
+  record.content_hash = audit::ContentHash(*record.body);
+  AddRecipients(*routing, n, urgent ? urgent->reason : "", record);
   Log()->debug("publish {} {} case {} by {}", record.type, record.id.value(),
                record.case_ref.value(), caller.agency.value());
-  auto logged = Logging(record, std::move(done));
-  store_.Publish(std::move(record), std::move(logged));
+  auto committing = Committing(record, std::move(routing), std::move(done));
+  store_.Publish(std::move(record), std::move(committing));
 }
 
-BrokerService::Done<store::PublishResult> BrokerService::Logging(
-    const store::NewNotification& record, Done<store::PublishResult> done) {
+BrokerService::Done<store::PublishResult> BrokerService::Committing(
+    const store::NewNotification& record, std::shared_ptr<const Routing> routing,
+    Done<PublishAnswer> done) {
   auto committed = std::make_shared<CommittedNotification>(
       CommittedNotification{Sequence(), record.id, record.case_ref, record.purpose,
-                            record.content_hash, record.body, record.recipients});
+                            record.content_hash, record.body, record.recipients, record.views});
   // Runs on the completion thread in commit order, before the hub is woken.
-  return [this, committed = std::move(committed), publisher = record.publisher,
+  return [this, committed = std::move(committed), routing = std::move(routing),
+          publisher = record.publisher,
           done = std::move(done)](absl::StatusOr<store::PublishResult> result) {
     if (absl::IsAlreadyExists(result.status())) {  // audited by the store
       Log()->warn("publish refused for {}: {}", publisher.value(), result.status().ToString());
     }
-    if (result.ok() && !result->duplicate) {
+    if (!result.ok()) return done(result.status());
+    if (!result->duplicate) {
       committed->sequence = result->sequence;
       recent_.Append(committed);
+      partnership_.cases.Link(routing->person_hashes, committed->case_ref);
+      partnership_.cases.Engage(committed->case_ref, routing->engage);
     }
-    done(std::move(result));
+    done(Answer(std::move(*result), *routing));
   };
 }
 
-store::NewNotification BrokerService::Prepare(const identity::Caller& caller,
-                                              const v1::Notification& n, std::string_view type,
-                                              const routing::PolicySnapshot& policy) const {
-  store::NewNotification record{NotificationId(NewUuidV7()), caller.agency,
-                                n.idempotency_key(),         CaseRef(n.case_ref()),
-                                std::string(type),           v1::Purpose_Name(n.purpose())};
-  auto body = std::make_shared<std::string>();
-  SerializeDeterministic(n, /*extra=*/96, *body);  // room for the stamps appended below
-  record.request_hash = audit::ContentHash(*body);
-  AppendStringField(v1::Notification::kNotificationIdFieldNumber, record.id.value(), *body);
-  AppendStringField(v1::Notification::kPublisherFieldNumber, caller.agency.value(), *body);
-  record.content_hash = audit::ContentHash(*body);
-  record.body = std::move(body);
-  const auto& decision = policy.router.Decide(caller.agency, type);
-  for (const auto& route : decision.routes) {
-    record.recipients.push_back(store::Recipient{route.recipient, route.rule, route.lawful_basis});
-  }
-  record.withheld = decision.withheld;
-  return record;
-}
-
 void BrokerService::Refuse(const identity::Caller& caller, const v1::Notification& n,
-                           absl::Status why, Done<store::PublishResult> done) {
+                           absl::Status why, Done<PublishAnswer> done) {
   const auto type = schema::TypeOf(n);
   AuditRefusal(store::Refusal{caller.agency, schema::IsReference(n.case_ref()) ? n.case_ref() : "",
                               type.empty() ? "(no payload)" : std::string(type)},
@@ -109,7 +99,7 @@ void BrokerService::Refuse(const identity::Caller& caller, const v1::Notificatio
 }
 
 void BrokerService::RefuseUndecodable(const identity::Caller& caller,
-                                      Done<store::PublishResult> done) {
+                                      Done<PublishAnswer> done) {
   AuditRefusal(
       store::Refusal{caller.agency, "", "(undecodable request)"},
       absl::InvalidArgumentError(
@@ -122,7 +112,7 @@ void BrokerService::RefuseUndecodable(const identity::Caller& caller,
 // The reason is logged and audited as it is answered: field paths and rules,
 // never a value the publisher sent (schema and policy messages guarantee it).
 void BrokerService::AuditRefusal(store::Refusal refusal, absl::Status why,
-                                 Done<store::PublishResult> done) {
+                                 Done<PublishAnswer> done) {
   Log()->warn("publish refused for {}: {}", refusal.publisher.value(), why.ToString());
   refusal.reason = std::string(why.message());
   store_.RecordRefusal(std::move(refusal),

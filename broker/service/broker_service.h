@@ -1,21 +1,41 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
-#include <atomic>
 #include "absl/status/statusor.h"
+#include "broker/core/person_key.h"
 #include "broker/identity/agency_directory.h"
-
+#include "broker/routing/case_directory.h"
 #include "broker/routing/policy_snapshot.h"
 #include "broker/service/delivery_hub.h"
 #include "broker/service/delivery_session.h"
+#include "broker/service/notification_routing.h"
 #include "broker/service/recent_log.h"
 #include "broker/service/subscription_feed.h"
 #include "broker/store/store.h"
 #include "safeshare/v1/broker.pb.h"
 
 namespace safeshare::service {
+
+// What decisions rest on: the agreements in force, what is known of cases
+// and persons, and the key that hashes person identifiers.
+struct Partnership {
+  const routing::PolicyHolder& policy;
+  routing::CaseDirectory& cases;
+  const PersonKey& person_key;
+};
+
+// The answer to a publish: what the store recorded, and the decision for
+// every other agency with its reason (empty for a duplicate, whose first
+// publish was answered with it).
+struct PublishAnswer : store::PublishResult {
+  std::vector<policy::AgencyDecision> outcomes;
+  std::string policy_version;
+  std::shared_ptr<const policy::Policy> policy;  // keeps the outcomes' rule pointers valid
+};
 
 // The broker's use cases, with no gRPC in sight: publish, open a
 // subscription, acknowledge. Every callback runs once, on the store's
@@ -28,19 +48,37 @@ class BrokerService {
 
   // `recent_log_bytes` bounds the in-memory tail used for fan-out. Each
   // publish is decided under the policy snapshot current when it arrives.
-  BrokerService(const routing::PolicyHolder& policy, store::Store& store,
-                size_t recent_log_bytes = 64 << 20);
+  BrokerService(Partnership partnership, store::Store& store, size_t recent_log_bytes = 64 << 20);
 
-  // Validate, authorize, route, persist with audit, then answer. A refused
-  // publish is audited before the refusal is answered; so is a key reused
-  // for different content (ALREADY_EXISTS naming the first notification).
+  // Validate, authorize, route under the agreements, persist with audit,
+  // then answer. A refused publish is audited before the refusal is
+  // answered; so is a key reused for different content (ALREADY_EXISTS
+  // naming the first notification). `urgent`: a disclosure outside every
+  // agreement (see v1::UrgentDisclosure).
   void Publish(const identity::Caller& caller, const v1::Notification& notification,
-               Done<store::PublishResult> done);
+               const std::optional<policy::UrgentDisclosure>& urgent, Done<PublishAnswer> done);
+  void Publish(const identity::Caller& caller, const v1::Notification& notification,
+               Done<PublishAnswer> done) {
+    Publish(caller, notification, std::nullopt, std::move(done));
+  }
 
   // Refuses a Publish whose request bytes are not a PublishRequest, with
   // INVALID_ARGUMENT, audited like any refused publish (the caller's agency,
   // nothing of the bytes).
-  void RefuseUndecodable(const identity::Caller& caller, Done<store::PublishResult> done);
+  void RefuseUndecodable(const identity::Caller& caller, Done<PublishAnswer> done);
+
+  // Records engagement with a case and opens or closes it, for roles an
+  // agreement lets manage cases (PERMISSION_DENIED otherwise). Agencies are
+  // ids of the partnership (INVALID_ARGUMENT naming an unknown one).
+  void UpdateCase(const identity::Caller& caller, store::CaseChange change,
+                  Done<store::CaseState> done);
+  absl::StatusOr<store::CaseState> GetCase(const identity::Caller& caller,
+                                           const std::string& case_ref) const;
+  // Registers or withdraws the caller's interest in persons by identifier
+  // (scheme value name, value); only keyed hashes reach the store.
+  void RegisterInterest(const identity::Caller& caller,
+                        const std::vector<std::pair<std::string, std::string>>& identifiers,
+                        bool withdraw, Done<uint32_t> done);
 
   // Opens (creating on first use) the caller's durable subscription and
   // returns a feed positioned after its last acknowledged delivery.
@@ -63,17 +101,16 @@ class BrokerService {
 
  private:
   void Refuse(const identity::Caller& caller, const v1::Notification& n, absl::Status why,
-              Done<store::PublishResult> done);
+              Done<PublishAnswer> done);
   // Logs and audits `refusal` (its reason is `why`), then answers `why`.
-  void AuditRefusal(store::Refusal refusal, absl::Status why, Done<store::PublishResult> done);
-  store::NewNotification Prepare(const identity::Caller& caller, const v1::Notification& n,
-                                 std::string_view type,
-                                 const routing::PolicySnapshot& policy) const;
-  // Makes `done` also put a newly stored notification on the recent log.
-  Done<store::PublishResult> Logging(const store::NewNotification& record,
-                                     Done<store::PublishResult> done);
+  void AuditRefusal(store::Refusal refusal, absl::Status why, Done<PublishAnswer> done);
+  // Makes `done` also put a newly stored notification on the recent log and
+  // its person links and engagements in the case directory.
+  Done<store::PublishResult> Committing(const store::NewNotification& record,
+                                        std::shared_ptr<const Routing> routing,
+                                        Done<PublishAnswer> done);
 
-  const routing::PolicyHolder& policy_;
+  Partnership partnership_;
   store::Store& store_;
   std::atomic<bool> accepting_{true};
   DeliveryHub hub_;

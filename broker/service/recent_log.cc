@@ -5,7 +5,9 @@
 namespace safeshare::service {
 
 size_t RecentLog::Cost(const CommittedNotification& n) {
-  return n.body->size() + 256 + 96 * n.recipients.size();
+  size_t bytes = n.body->size() + 256 + 96 * n.recipients.size();
+  for (const auto& view : n.views) bytes += view.body->size() + 96;
+  return bytes;
 }
 
 void RecentLog::Append(std::shared_ptr<const CommittedNotification> notification) {

@@ -22,6 +22,15 @@ struct CommittedNotification {
   std::string content_hash;
   std::shared_ptr<const std::string> body;
   std::vector<store::Recipient> recipients;
+  std::vector<store::View> views;  // recipient.view k >= 1 receives views[k-1]
+
+  // The body and content hash `recipient` receives.
+  const std::shared_ptr<const std::string>& BodyFor(const store::Recipient& r) const {
+    return r.view == 0 ? body : views[r.view - 1].body;
+  }
+  const std::string& HashFor(const store::Recipient& r) const {
+    return r.view == 0 ? content_hash : views[r.view - 1].content_hash;
+  }
 };
 
 // The tail of the store's notification log in memory, so streams that keep

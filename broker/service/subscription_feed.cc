@@ -43,9 +43,14 @@ std::vector<FeedItem> SubscriptionFeed::FromLog(const RecentLog::Slice& slice) c
   std::vector<FeedItem> items;
   items.reserve(slice.matches.size());
   for (const auto& [n, recipient] : slice.matches) {
-    items.push_back(Item({n->sequence, n->id, n->case_ref, recipient->rule, recipient->lawful_basis,
-                          n->purpose, n->content_hash},
-                         n->body));
+    store::DeliveryFacts facts{n->sequence,           n->id,
+                               n->case_ref,           recipient->rule,
+                               recipient->lawful_basis, recipient->purpose,
+                               n->HashFor(*recipient)};
+    facts.agreement = recipient->agreement;
+    facts.linked_cases = recipient->linked_cases;
+    facts.urgent = recipient->urgent;
+    items.push_back(Item(std::move(facts), n->BodyFor(*recipient)));
   }
   return items;
 }

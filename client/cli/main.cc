@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ack_command.h"
+#include "case_commands.h"
 #include "connection_flags.h"
 #include "exit_code.h"
 #include "health_command.h"
@@ -47,6 +48,10 @@ int Run(int argc, char** argv) {
   CLI::App* ack_command = AddAckCommand(app, ack);
   HealthFlags health;
   CLI::App* health_command = AddHealthCommand(app, health);
+  CaseFlags cases;
+  CLI::App* case_command = AddCaseCommands(app, cases);
+  InterestFlags interest;
+  CLI::App* interest_command = AddInterestCommand(app, interest);
 
   try {
     app.parse(argc, argv);
@@ -64,6 +69,12 @@ int Run(int argc, char** argv) {
   }
   if (health_command->parsed()) {
     return RunHealth(connection, health);
+  }
+  if (case_command->parsed()) {
+    return RunCase(connection, *case_command, cases);
+  }
+  if (interest_command->parsed()) {
+    return RunInterest(connection, interest);
   }
   return kExitUsage;  // unreachable: exactly one subcommand is required
 }

@@ -10,6 +10,14 @@ namespace safeshare::cli {
 CLI::App* AddPublishCommand(CLI::App& app, PublishFlags& flags) {
   CLI::App* command = app.add_subcommand("publish", "publish one notification from a JSON file");
   command->add_option("--file", flags.file, "notification JSON (see config/examples/)")->required();
+  auto* to = command->add_option(
+      "--urgent-to", flags.urgent_to,
+      "also disclose it to this agency, which no agreement covers, because a child is at risk of "
+      "significant harm (audited as an urgent disclosure and reviewed by IG)");
+  auto* reason = command->add_option("--urgent-reason", flags.urgent_reason,
+                                     "why the urgent disclosure cannot wait (no personal data)");
+  to->needs(reason);
+  reason->needs(to);
   return command;
 }
 
@@ -22,7 +30,15 @@ int RunPublish(const ConnectionFlags& connection, const PublishFlags& flags) {
   if (!client.has_value()) {
     return kExitUsage;
   }
-  absl::StatusOr<v1::PublishResponse> response = client->Publish(*std::move(notification));
+  absl::StatusOr<v1::PublishResponse> response;
+  if (flags.urgent_to.empty()) {
+    response = client->Publish(*std::move(notification));
+  } else {
+    v1::UrgentDisclosure urgent;
+    urgent.set_recipient(flags.urgent_to);
+    urgent.set_reason(flags.urgent_reason);
+    response = client->Publish(*std::move(notification), urgent);
+  }
   if (absl::IsAlreadyExists(response.status())) {  // not retried: the content differs
     return FailBroker("publish refused: the idempotency_key in " + flags.file +
                           " was used before for other content; change it, or remove it to have "

@@ -11,9 +11,12 @@ namespace safeshare::cli {
 
 struct PublishFlags {
   std::string file;  // notification as proto JSON
+  std::string urgent_to;      // agency id of an urgent disclosure outside every agreement
+  std::string urgent_reason;  // why it cannot wait
 };
 
-// Registers `publish --file FILE`; `flags` must outlive parsing.
+// Registers `publish --file FILE [--urgent-to AGENCY --urgent-reason TEXT]`;
+// `flags` must outlive parsing.
 CLI::App* AddPublishCommand(CLI::App& app, PublishFlags& flags);
 
 // Parses the file (before connecting, so bad JSON is reported without a

@@ -73,9 +73,22 @@ absl::StatusOr<Client> Client::Connect(const ClientOptions& options) {
 Client::Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)),
       channel_(std::move(channel)),
-      stub_(v1::Broker::NewStub(channel_)) {}
+      stub_(v1::Broker::NewStub(channel_)),
+      governance_(v1::Governance::NewStub(channel_)) {}
 
-absl::StatusOr<v1::PublishResponse> Client::Publish(v1::Notification notification) {
+template <typename Response, typename Call>
+absl::StatusOr<Response> Client::Unary(std::chrono::milliseconds deadline, const Call& call) {
+  Response response;
+  grpc::Status status = CallWithRetry(
+      deadline, [&](grpc::ClientContext* context) { return call(context, &response); });
+  if (!status.ok()) {
+    return FromGrpcStatus(status, options_.broker);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::PublishResponse> Client::PublishRequest(v1::PublishRequest request) {
+  v1::Notification& notification = *request.mutable_notification();
   if (notification.idempotency_key().empty()) {
     absl::StatusOr<std::string> key = NewIdempotencyKey();
     if (!key.ok()) {
@@ -83,16 +96,23 @@ absl::StatusOr<v1::PublishResponse> Client::Publish(v1::Notification notificatio
     }
     notification.set_idempotency_key(*std::move(key));
   }
+  return Unary<v1::PublishResponse>(options_.deadline, [&](auto* context, auto* response) {
+    return stub_->Publish(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::PublishResponse> Client::Publish(v1::Notification notification) {
   v1::PublishRequest request;
   *request.mutable_notification() = std::move(notification);
-  v1::PublishResponse response;
-  grpc::Status status = CallWithRetry(options_.deadline, [&](grpc::ClientContext* context) {
-    return stub_->Publish(context, request, &response);
-  });
-  if (!status.ok()) {
-    return FromGrpcStatus(status, options_.broker);
-  }
-  return response;
+  return PublishRequest(std::move(request));
+}
+
+absl::StatusOr<v1::PublishResponse> Client::Publish(v1::Notification notification,
+                                                    const v1::UrgentDisclosure& urgent) {
+  v1::PublishRequest request;
+  *request.mutable_notification() = std::move(notification);
+  *request.mutable_urgent_disclosure() = urgent;
+  return PublishRequest(std::move(request));
 }
 
 absl::StatusOr<v1::AcknowledgeResponse> Client::Acknowledge(const std::string& subscription,
@@ -100,14 +120,53 @@ absl::StatusOr<v1::AcknowledgeResponse> Client::Acknowledge(const std::string& s
   v1::AcknowledgeRequest request;
   request.set_subscription(subscription);
   request.set_sequence(sequence);
-  v1::AcknowledgeResponse response;
-  grpc::Status status = CallWithRetry(options_.deadline, [&](grpc::ClientContext* context) {
-    return stub_->Acknowledge(context, request, &response);
+  return Unary<v1::AcknowledgeResponse>(options_.deadline, [&](auto* context, auto* response) {
+    return stub_->Acknowledge(context, request, response);
   });
-  if (!status.ok()) {
-    return FromGrpcStatus(status, options_.broker);
-  }
-  return response;
+}
+
+absl::StatusOr<v1::CaseState> Client::UpdateCase(const v1::UpdateCaseRequest& request) {
+  return Unary<v1::CaseState>(options_.deadline, [&](auto* context, auto* response) {
+    return stub_->UpdateCase(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::CaseState> Client::GetCase(const std::string& case_ref) {
+  v1::GetCaseRequest request;
+  request.set_case_ref(case_ref);
+  return Unary<v1::CaseState>(options_.deadline, [&](auto* context, auto* response) {
+    return stub_->GetCase(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::InterestResponse> Client::RegisterInterest(const v1::InterestRequest& request) {
+  return Unary<v1::InterestResponse>(options_.deadline, [&](auto* context, auto* response) {
+    return stub_->RegisterInterest(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::ReloadPolicyResponse> Client::ReloadPolicy() {
+  const v1::ReloadPolicyRequest request;
+  return Unary<v1::ReloadPolicyResponse>(options_.deadline, [&](auto* context, auto* response) {
+    return governance_->ReloadPolicy(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::PolicyImpactResponse> Client::PolicyImpact(
+    const v1::PolicyImpactRequest& request) {
+  return Unary<v1::PolicyImpactResponse>(6 * options_.deadline,
+                                         [&](auto* context, auto* response) {
+                                           return governance_->PolicyImpact(context, request,
+                                                                            response);
+                                         });
+}
+
+absl::StatusOr<v1::ListUrgentDisclosuresResponse> Client::ListUrgentDisclosures(
+    const v1::ListUrgentDisclosuresRequest& request) {
+  return Unary<v1::ListUrgentDisclosuresResponse>(
+      options_.deadline, [&](auto* context, auto* response) {
+        return governance_->ListUrgentDisclosures(context, request, response);
+      });
 }
 
 absl::StatusOr<ServingStatus> Client::Health(absl::string_view service) {

@@ -19,19 +19,29 @@ std::string RoleList(const std::vector<std::string>& agencies) {
   return "[" + out + "]";
 }
 
-void WriteRules(std::ostringstream& yaml, const std::vector<Flow>& flows) {
-  yaml << "sharing:\n";
+}  // namespace
+
+std::string AgreementYaml(const std::vector<Flow>& flows) {
+  std::ostringstream yaml;
+  yaml << "# safeshare-bench: written by tests/bench/bench_config.cc\n"
+       << "id: BENCH\ntitle: Benchmark flows\nversion: \"1\"\n"
+       << "parties: [police, childrens_social_care, probation, health, education, "
+          "information_governance]\n"
+       << "lawful_basis: public_task_safeguarding\nreview_date: 2099-01-01\npublish:\n";
+  for (const auto& flow : flows) {
+    yaml << "  " << RoleOf(flow.publisher) << ": [" << flow.type << "]\n";
+  }
+  yaml << "rules:\n";
   int number = 1;
   for (const auto& flow : flows) {
-    yaml << "  - rule: BENCH-0" << number++ << "-" << flow.type << "\n"
-         << "    type: " << flow.type << "\n"
-         << "    publishers: [" << RoleOf(flow.publisher) << "]\n"
+    yaml << "  - id: BENCH-0" << number++ << "-" << flow.type << "\n"
+         << "    types: [" << flow.type << "]\n"
          << "    recipients: " << RoleList(flow.recipients) << "\n"
-         << "    lawful_basis: public_task_safeguarding\n";
+         << "    condition: always\n"
+         << "    purpose: child_protection_enquiry\n";
   }
+  return yaml.str();
 }
-
-}  // namespace
 
 const std::vector<BenchAgency>& BenchAgencies() {
   static const std::vector<BenchAgency> agencies = {
@@ -60,7 +70,7 @@ std::vector<std::string> RecipientsOf(const std::vector<Flow>& flows) {
   return out;
 }
 
-std::string BrokerYaml(const std::vector<Flow>& flows) {
+std::string BrokerYaml(const std::string& agreements_dir) {
   std::ostringstream yaml;
   yaml << "# safeshare-bench: written by tests/bench/bench_config.cc\n"
        << "listen: 127.0.0.1:0\n"
@@ -69,12 +79,13 @@ std::string BrokerYaml(const std::vector<Flow>& flows) {
        << "store:\n  path: {STORE}\n"
        << "logging:\n  format: json\n  level: info\n"
        << "limits:\n  max_message_bytes: 1048576\n"
+       << "agreements: " << agreements_dir << "\n"
+       << "person_hash_key: {PKI}/person-hash.key\n"
        << "agencies:\n";
   for (const auto& a : BenchAgencies()) {
     yaml << "  - id: " << a.id << "\n    role: " << a.role
          << "\n    certificate_uri: spiffe://safeshare.test/agency/" << a.id << "\n";
   }
-  WriteRules(yaml, flows);
   return yaml.str();
 }
 

@@ -29,9 +29,15 @@ std::vector<Flow> BenchFlows(int fanout);
 // Every agency that receives some flow, without repeats, in a stable order.
 std::vector<std::string> RecipientsOf(const std::vector<Flow>& flows);
 
-// Broker YAML for BrokerProcess: the six agencies and one sharing rule per
-// flow, so each type reaches exactly its recipients. Uses the "{PKI}" and
-// "{STORE}" placeholders; logging as in production (JSON, info).
-std::string BrokerYaml(const std::vector<Flow>& flows);
+// The bench's one agreement: each flow's publisher may publish its type,
+// and one `always` rule per flow shares it with exactly its recipients,
+// withholding nothing (so fan-out shares one stored copy, as in production
+// for recipients that see the same view).
+std::string AgreementYaml(const std::vector<Flow>& flows);
+
+// Broker YAML for BrokerProcess: the six agencies and the agreements in
+// `agreements_dir` (absolute). Uses the "{PKI}" and "{STORE}" placeholders;
+// logging as in production (JSON, info).
+std::string BrokerYaml(const std::string& agreements_dir);
 
 }  // namespace safeshare::bench

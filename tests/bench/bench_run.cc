@@ -1,5 +1,7 @@
 #include "tests/bench/bench_run.h"
 
+#include <fstream>
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -100,7 +102,13 @@ absl::Status BenchRun::StartOwnBroker() {
   try {
     pki_dir_ = testing::TestPki::Get().dir();
     if (!options_.store_dir.empty()) std::filesystem::create_directories(options_.store_dir);
-    broker_ = std::make_unique<testing::BrokerProcess>(options_.store_dir, BrokerYaml(flows_));
+    // The agreement lives beside the PKI, outside the broker's directory,
+    // which BrokerProcess creates.
+    const auto agreements = std::filesystem::path(pki_dir_) / "bench-agreements";
+    std::filesystem::create_directories(agreements);
+    std::ofstream(agreements / "bench.yaml") << AgreementYaml(flows_);
+    broker_ = std::make_unique<testing::BrokerProcess>(options_.store_dir,
+                                                       BrokerYaml(agreements.string()));
   } catch (const std::exception& e) {
     return absl::UnavailableError(e.what());
   }

@@ -36,6 +36,7 @@ std::string RepositoryConfig() {
   auto config_yaml = ReadFile(SAFESHARE_SOURCE_DIR "/config/broker.yaml");
   ReplaceAll(config_yaml, "../certs/out/", "{PKI}/");
   ReplaceAll(config_yaml, "../var/safeshare.db", "{STORE}");
+  ReplaceAll(config_yaml, "agreements: agreements", "agreements: {AGREEMENTS}");
   ReplaceAll(config_yaml, "level: info", "level: debug");
   return config_yaml;
 }
@@ -64,6 +65,7 @@ BrokerProcess::~BrokerProcess() {
 void BrokerProcess::WriteConfig(std::string config) const {
   ReplaceAll(config, "{PKI}", TestPki::Get().dir());
   ReplaceAll(config, "{STORE}", store_path());
+  ReplaceAll(config, "{AGREEMENTS}", SAFESHARE_SOURCE_DIR "/config/agreements");
   std::ofstream(dir_ + "/broker.yaml") << config;
 }
 

@@ -11,8 +11,10 @@ namespace safeshare::testing {
 // The whole text of a file ("" when it cannot be read).
 std::string ReadFile(const std::string& path);
 
-// The repository's config/broker.yaml as test brokers run it: "{PKI}" and
-// "{STORE}" for the certificates and store, logging at debug level.
+// The repository's config/broker.yaml as test brokers run it: "{PKI}",
+// "{STORE}" and "{AGREEMENTS}" for the certificates, store and agreements
+// directory (the repository's config/agreements unless a test edits it),
+// logging at debug level.
 std::string RepositoryConfig();
 
 // The real safeshare-broker process on 127.0.0.1 and a free port, with a

@@ -70,6 +70,10 @@ class Client {
   // is generated once and reused by every retry. notification_id and
   // publisher are set by the broker; leave them empty.
   absl::StatusOr<v1::PublishResponse> Publish(v1::Notification notification);
+  // As Publish, with an urgent disclosure to one agency outside every
+  // agreement (see v1::UrgentDisclosure).
+  absl::StatusOr<v1::PublishResponse> Publish(v1::Notification notification,
+                                              const v1::UrgentDisclosure& urgent);
 
   // Streams deliveries of the durable `subscription` (created on first use,
   // resuming after its last acknowledged sequence) to `on_delivery`. After the
@@ -92,14 +96,35 @@ class Client {
   // fails, e.g. NOT_FOUND for a service the broker does not report on.
   absl::StatusOr<ServingStatus> Health(absl::string_view service = kBrokerServiceName);
 
+  // Case engagement (roles an agreement lets manage cases) and person
+  // interests (roles an agreement lets register them). Retried like
+  // Acknowledge: repeating them changes nothing.
+  absl::StatusOr<v1::CaseState> UpdateCase(const v1::UpdateCaseRequest& request);
+  absl::StatusOr<v1::CaseState> GetCase(const std::string& case_ref);
+  absl::StatusOr<v1::InterestResponse> RegisterInterest(const v1::InterestRequest& request);
+
+  // The Governance service, for the information governance role.
+  absl::StatusOr<v1::ReloadPolicyResponse> ReloadPolicy();
+  // Replays stored history, so it may take longer than other calls: its
+  // deadline is six times options().deadline.
+  absl::StatusOr<v1::PolicyImpactResponse> PolicyImpact(const v1::PolicyImpactRequest& request);
+  absl::StatusOr<v1::ListUrgentDisclosuresResponse> ListUrgentDisclosures(
+      const v1::ListUrgentDisclosuresRequest& request);
+
   const ClientOptions& options() const { return options_; }
 
  private:
   Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
 
+  // One unary call, retried as CallWithRetry does; errors as absl::Status.
+  template <typename Response, typename Call>
+  absl::StatusOr<Response> Unary(std::chrono::milliseconds deadline, const Call& call);
+  absl::StatusOr<v1::PublishResponse> PublishRequest(v1::PublishRequest request);
+
   ClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Broker::Stub> stub_;
+  std::unique_ptr<v1::Governance::Stub> governance_;
 };
 
 }  // namespace safeshare::client

@@ -1,0 +1,67 @@
+#include "broker/routing/case_directory.h"
+
+namespace safeshare::routing {
+
+void CaseDirectory::SetCase(const CaseRef& case_ref, bool closed, std::set<AgencyId> engaged) {
+  absl::MutexLock lock(&mu_);
+  cases_[case_ref] = Case{closed, std::move(engaged)};
+}
+
+void CaseDirectory::Engage(const CaseRef& case_ref, const std::vector<AgencyId>& agencies) {
+  absl::MutexLock lock(&mu_);
+  auto& c = cases_[case_ref];
+  c.engaged.insert(agencies.begin(), agencies.end());
+}
+
+void CaseDirectory::Link(const std::vector<std::string>& person_hashes, const CaseRef& case_ref) {
+  absl::MutexLock lock(&mu_);
+  cases_.try_emplace(case_ref);
+  for (const auto& hash : person_hashes) person_cases_[hash].insert(case_ref);
+}
+
+void CaseDirectory::SetInterest(const AgencyId& agency,
+                                const std::vector<std::string>& person_hashes, bool withdraw) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& hash : person_hashes) {
+    if (!withdraw) {
+      interests_[hash].insert(agency);
+      continue;
+    }
+    auto it = interests_.find(hash);
+    if (it == interests_.end()) continue;
+    it->second.erase(agency);
+    if (it->second.empty()) interests_.erase(it);
+  }
+}
+
+void CaseDirectory::AddInterests(const std::string& person_hash,
+                                 const std::set<AgencyId>& agencies) {
+  absl::MutexLock lock(&mu_);
+  interests_[person_hash].insert(agencies.begin(), agencies.end());
+}
+
+policy::CaseFacts CaseDirectory::Facts(const CaseRef& case_ref,
+                                       const std::vector<std::string>& person_hashes) const {
+  policy::CaseFacts facts;
+  absl::MutexLock lock(&mu_);
+  if (auto it = cases_.find(case_ref); it != cases_.end()) {
+    facts.case_closed = it->second.closed;
+    facts.engaged = it->second.engaged;
+  }
+  for (const auto& hash : person_hashes) {
+    if (auto it = interests_.find(hash); it != interests_.end()) {
+      facts.person_interest.insert(it->second.begin(), it->second.end());
+    }
+    auto linked = person_cases_.find(hash);
+    if (linked == person_cases_.end()) continue;
+    for (const auto& other : linked->second) {
+      if (other == case_ref) continue;
+      auto c = cases_.find(other);
+      if (c == cases_.end()) continue;
+      for (const auto& agency : c->second.engaged) facts.linked_cases[agency].insert(other);
+    }
+  }
+  return facts;
+}
+
+}  // namespace safeshare::routing

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "broker/core/strong_id.h"
+#include "broker/policy/agreements.h"
+
+namespace safeshare::routing {
+
+// What routing knows of cases and people, in memory: which agencies are
+// engaged with each case, whether it is closed, which agencies hold an
+// interest in which person, and on which cases each person was named. Persons
+// are keyed hashes only (core's PersonKey), never identifiers.
+//
+// The store is the record; this is its mirror for deciding a publish without
+// reading the database. Loaded from the store at start-up and updated by the
+// service after each change commits, so it never holds what the store does not.
+// Thread-safe.
+class CaseDirectory {
+ public:
+  // Replaces one case's state: its current engagements and status.
+  void SetCase(const CaseRef& case_ref, bool closed, std::set<AgencyId> engaged);
+  // Adds engagements (a published strategy minutes' attendees).
+  void Engage(const CaseRef& case_ref, const std::vector<AgencyId>& agencies);
+  // Records that each person was named on `case_ref`.
+  void Link(const std::vector<std::string>& person_hashes, const CaseRef& case_ref);
+  void SetInterest(const AgencyId& agency, const std::vector<std::string>& person_hashes,
+                   bool withdraw);
+  void AddInterests(const std::string& person_hash, const std::set<AgencyId>& agencies);
+
+  // The facts a decision about a notification on `case_ref` naming
+  // `person_hashes` rests on. linked_cases holds, per agency, the other cases
+  // it is engaged with (open or closed) on which one of the persons was named.
+  policy::CaseFacts Facts(const CaseRef& case_ref,
+                          const std::vector<std::string>& person_hashes) const;
+
+ private:
+  struct Case {
+    bool closed = false;
+    std::set<AgencyId> engaged;
+  };
+
+  mutable absl::Mutex mu_;
+  std::map<CaseRef, Case> cases_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::set<AgencyId>> interests_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::set<CaseRef>> person_cases_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace safeshare::routing

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "broker/identity/agency_directory.h"
+#include "broker/service/governance_service.h"
+#include "safeshare/v1/broker.grpc.pb.h"
+
+namespace safeshare::rpc {
+
+// The gRPC adapter of the Governance service (IG role only; the service
+// refuses every other role). PolicyImpact reads the store at length, so it
+// runs on its own small pool, never on gRPC's threads.
+class GovernanceRpc final : public v1::Governance::CallbackService {
+ public:
+  GovernanceRpc(service::GovernanceService& service, const identity::AgencyDirectory& directory)
+      : service_(service), directory_(directory) {}
+  ~GovernanceRpc() override { Drain(); }
+
+  grpc::ServerUnaryReactor* ReloadPolicy(grpc::CallbackServerContext* context,
+                                         const v1::ReloadPolicyRequest* request,
+                                         v1::ReloadPolicyResponse* response) override;
+  grpc::ServerUnaryReactor* PolicyImpact(grpc::CallbackServerContext* context,
+                                         const v1::PolicyImpactRequest* request,
+                                         v1::PolicyImpactResponse* response) override;
+  grpc::ServerUnaryReactor* ListUrgentDisclosures(
+      grpc::CallbackServerContext* context, const v1::ListUrgentDisclosuresRequest* request,
+      v1::ListUrgentDisclosuresResponse* response) override;
+
+  // Waits for queued impact replays; call after the gRPC server has shut down.
+  void Drain() { work_.join(); }
+
+ private:
+  service::GovernanceService& service_;
+  const identity::AgencyDirectory& directory_;
+  boost::asio::thread_pool work_{1};
+};
+
+}  // namespace safeshare::rpc

@@ -1,0 +1,155 @@
+#include "broker/service/notification_routing.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "broker/audit/audit_entry.h"
+#include "broker/schema/notification_validator.h"
+#include "broker/service/wire_format.h"
+
+namespace safeshare::service {
+namespace {
+
+// The config's role name for a contract AgencyRole ("AGENCY_ROLE_HEALTH" ->
+// "health").
+std::string RoleName(v1::AgencyRole role) {
+  std::string name = v1::AgencyRole_Name(role);
+  constexpr std::string_view kPrefix = "AGENCY_ROLE_";
+  if (absl::StartsWith(name, kPrefix)) name.erase(0, kPrefix.size());
+  return absl::AsciiStrToLower(name);
+}
+
+// Strategy minutes engage the publisher, every attending agency and every
+// agency owning an action with the case (agencies by role).
+std::vector<AgencyId> EngagedBy(const policy::Policy& policy, const identity::Caller& caller,
+                                const v1::Notification& n) {
+  if (!n.has_strategy_minutes()) return {};
+  std::set<std::string> roles;
+  for (const auto& a : n.strategy_minutes().attendees()) roles.insert(RoleName(a.agency()));
+  for (const auto& a : n.strategy_minutes().actions()) roles.insert(RoleName(a.owner_agency()));
+  std::vector<AgencyId> engaged{caller.agency};
+  for (const auto& agency : policy.agencies()) {
+    if (agency.id != caller.agency && roles.count(agency.role) > 0) engaged.push_back(agency.id);
+  }
+  return engaged;
+}
+
+// The config's name of the lawful basis the publisher cited
+// ("LAWFUL_BASIS_LEGAL_OBLIGATION" -> "legal_obligation").
+std::string CitedLawfulBasis(const v1::Notification& n) {
+  std::string name = v1::LawfulBasis_Name(n.lawful_basis());
+  constexpr std::string_view kPrefix = "LAWFUL_BASIS_";
+  if (absl::StartsWith(name, kPrefix)) name.erase(0, kPrefix.size());
+  return absl::AsciiStrToLower(name);
+}
+
+}  // namespace
+
+std::shared_ptr<const std::string> StampedBody(const v1::Notification& n, const NotificationId& id,
+                                               const AgencyId& publisher,
+                                               std::string* request_hash) {
+  auto body = std::make_shared<std::string>();
+  body->reserve(n.ByteSizeLong() + 96);  // room for the stamps; also caches the sizes
+  {
+    google::protobuf::io::StringOutputStream raw(body.get());
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.SetSerializationDeterministic(true);
+    n.SerializeWithCachedSizes(&out);
+  }
+  if (request_hash != nullptr) *request_hash = audit::ContentHash(*body);
+  AppendStringField(v1::Notification::kNotificationIdFieldNumber, id.value(), *body);
+  AppendStringField(v1::Notification::kPublisherFieldNumber, publisher.value(), *body);
+  return body;
+}
+
+std::vector<std::string> PersonHashes(const v1::Notification& n, const PersonKey& key) {
+  std::vector<std::string> hashes;
+  for (const auto& [scheme, value] : policy::NamedIdentifiers(n)) {
+    hashes.push_back(key.Hash(scheme, value));
+  }
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  return hashes;
+}
+
+Routing Decide(std::shared_ptr<const policy::Policy> policy, const routing::CaseDirectory& cases,
+               const PersonKey& key, const identity::Caller& caller, const v1::Notification& n,
+               const policy::UrgentDisclosure* urgent) {
+  Routing routing{std::move(policy), {}, PersonHashes(n, key)};
+  // Minutes reach the agencies they engage: their attendees and action owners.
+  routing.engage = EngagedBy(*routing.policy, caller, n);
+  auto facts = cases.Facts(CaseRef(n.case_ref()), routing.person_hashes);
+  facts.engaged.insert(routing.engage.begin(), routing.engage.end());
+  const auto* publisher = routing.policy->FindAgency(caller.agency);
+  const config::Agency fallback{caller.agency, caller.role, ""};
+  routing.evaluation = routing.policy->Evaluate(publisher != nullptr ? *publisher : fallback,
+                                                schema::TypeOf(n), facts, urgent);
+  return routing;
+}
+
+std::set<AgencyId> CurrentlyEngaged(const store::CaseState& state) {
+  std::set<AgencyId> engaged;
+  for (const auto& e : state.engagements) {
+    if (e.until_micros == 0) engaged.insert(e.agency);
+  }
+  return engaged;
+}
+
+absl::Status RestoreCaseDirectory(const store::Store& store, routing::CaseDirectory& cases) {
+  auto state = store.ReadRoutingState();
+  if (!state.ok()) return state.status();
+  for (const auto& c : state->cases) cases.SetCase(c.case_ref, c.closed, CurrentlyEngaged(c));
+  for (const auto& [hash, agencies] : state->interests) cases.AddInterests(hash, agencies);
+  for (const auto& [hash, linked] : state->person_cases) {
+    for (const auto& case_ref : linked) cases.Link({hash}, case_ref);
+  }
+  return absl::OkStatus();
+}
+
+void AddRecipients(const Routing& routing, const v1::Notification& n,
+                   const std::string& urgent_reason, store::NewNotification& record) {
+  std::map<std::vector<std::string>, uint32_t> view_of;  // withheld fields -> view number
+  for (const auto& d : routing.evaluation.agencies) {
+    if (!d.allowed) {
+      record.denied.push_back(store::Denied{d.agency, d.reason});
+      continue;
+    }
+    store::Recipient r;
+    r.agency = d.agency;
+    r.withheld_fields = d.withheld;
+    if (d.urgent) {
+      r.rule = "urgent_disclosure";
+      r.lawful_basis = CitedLawfulBasis(n);
+      r.purpose = v1::Purpose_Name(n.purpose());
+      r.urgent = true;
+      r.urgent_reason = urgent_reason;
+    } else {
+      r.rule = d.rule;
+      r.lawful_basis = d.lawful_basis;
+      r.agreement = d.agreement + " v" + d.agreement_version;
+      r.purpose = d.purpose;
+      r.linked_cases = d.linked_cases;
+    }
+    if (!d.withheld.empty()) {
+      auto [it, added] = view_of.try_emplace(d.withheld, record.views.size() + 1);
+      if (added) {
+        v1::Notification copy = n;
+        policy::Withhold(d.deciding_rule->withheld, copy);
+        auto body = StampedBody(copy, record.id, record.publisher);
+        record.views.push_back(store::View{body, audit::ContentHash(*body)});
+      }
+      r.view = it->second;
+    }
+    record.recipients.push_back(std::move(r));
+  }
+  record.person_hashes = routing.person_hashes;
+  record.engage = routing.engage;
+  record.policy_version = routing.policy->version();
+}
+
+}  // namespace safeshare::service
