@@ -19,6 +19,7 @@
 #include "tests/unit/completion.h"
 #include "tests/unit/sample_notifications.h"
 #include "tests/unit/serial_executor.h"
+#include "tests/unit/test_partnership.h"
 
 namespace safeshare::service {
 namespace {
@@ -74,14 +75,15 @@ class DeliverySessionTest : public ::testing::Test {
   }
   void Recreate(size_t recent_log_bytes) {
     store_ = std::make_unique<store::FakeStore>();
-    service_ = std::make_unique<BrokerService>(policy_, *store_, recent_log_bytes);
+    service_ = std::make_unique<BrokerService>(Partnership{policy_, cases_, key_}, *store_,
+                                               recent_log_bytes);
   }
 
   void PublishMinutes(int count) {
     for (int i = 0; i < count; ++i) {
       auto n = samples::StrategyMinutes();
       n.set_idempotency_key("k" + std::to_string(next_key_++));
-      Completion<store::PublishResult> done;
+      Completion<PublishAnswer> done;
       service_->Publish(kCfs, n, done.Callback());
       ASSERT_TRUE(done.Get().ok());
     }
@@ -116,15 +118,27 @@ class DeliverySessionTest : public ::testing::Test {
     ASSERT_TRUE(done.Get().ok());
   }
 
-  routing::PolicyHolder policy_{routing::MakePolicy(
-      policy::SharingPolicy({{AgencyId("police"), "police", "spiffe://t/police"},
-                             {AgencyId("cfs"), "childrens_social_care", "spiffe://t/cfs"}},
-                            {{"ISA-03",
-                              "strategy_minutes",
-                              {"childrens_social_care"},
-                              {"police"},
-                              "legal_obligation"}}),
-      "test")};
+  routing::PolicyHolder policy_{unit::PolicyFrom(R"yaml(
+id: ISA-TEST
+title: Delivery session test
+version: 1
+parties: [police, childrens_social_care]
+lawful_basis: legal_obligation
+review_date: 2099-01-01
+publish:
+  childrens_social_care: [strategy_minutes]
+rules:
+  - id: ISA-03
+    types: [strategy_minutes]
+    recipients: [police]
+    condition: always
+    purpose: strategy_discussion
+)yaml",
+                                                 {{AgencyId("police"), "police", "spiffe://t/police"},
+                                                  {AgencyId("cfs"), "childrens_social_care",
+                                                   "spiffe://t/cfs"}})};
+  routing::CaseDirectory cases_;
+  const PersonKey key_ = unit::TestPersonKey();
   std::unique_ptr<store::FakeStore> store_;
   std::unique_ptr<BrokerService> service_;
   unit::SerialExecutor executor_;

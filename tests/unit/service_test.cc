@@ -23,6 +23,7 @@
 #include "broker/store/fake_store.h"
 #include "tests/unit/completion.h"
 #include "tests/unit/sample_notifications.h"
+#include "tests/unit/test_partnership.h"
 
 namespace safeshare::service {
 namespace {
@@ -52,18 +53,30 @@ std::vector<config::Agency> Agencies() {
           {AgencyId("education"), "education", "spiffe://t/education"}};
 }
 
-std::vector<config::SharingRule> Rules() {
-  return {{"ISA-01",
-           "abe_interview_record",
-           {"police"},
-           {"childrens_social_care"},
-           "public_task_safeguarding"},
-          {"ISA-03",
-           "strategy_minutes",
-           {"childrens_social_care"},
-           {"police", "health"},
-           "legal_obligation"}};
-}
+// Police share ABE records with children's social care; children's social
+// care shares minutes with police and health, whatever the case.
+constexpr char kAgreement[] = R"yaml(
+id: ISA-TEST
+title: Service test
+version: 1
+parties: [police, childrens_social_care, health, education]
+lawful_basis: legal_obligation
+review_date: 2099-01-01
+publish:
+  police: [abe_interview_record]
+  childrens_social_care: [strategy_minutes]
+rules:
+  - id: ISA-01
+    types: [abe_interview_record]
+    recipients: [childrens_social_care]
+    condition: always
+    purpose: child_protection_enquiry
+  - id: ISA-03
+    types: [strategy_minutes]
+    recipients: [police, health]
+    condition: always
+    purpose: strategy_discussion
+)yaml";
 
 v1::Notification Minutes(const std::string& key) {
   auto n = samples::StrategyMinutes();
@@ -82,12 +95,13 @@ class ServiceTest : public ::testing::Test {
     if (store_) store_->Close();
     service_.reset();
     store_ = std::make_unique<store::FakeStore>();
-    service_ = std::make_unique<BrokerService>(policy_, *store_, recent_log_bytes);
+    service_ = std::make_unique<BrokerService>(Partnership{policy_, cases_, key_}, *store_,
+                                               recent_log_bytes);
   }
 
-  absl::StatusOr<store::PublishResult> Publish(const identity::Caller& caller,
-                                               const v1::Notification& n) {
-    Completion<store::PublishResult> done;
+  absl::StatusOr<PublishAnswer> Publish(const identity::Caller& caller,
+                                        const v1::Notification& n) {
+    Completion<PublishAnswer> done;
     service_->Publish(caller, n, done.Callback());
     return done.Get();
   }
@@ -117,8 +131,9 @@ class ServiceTest : public ::testing::Test {
     return out;
   }
 
-  routing::PolicyHolder policy_{
-      routing::MakePolicy(policy::SharingPolicy(Agencies(), Rules()), "test")};
+  routing::PolicyHolder policy_{unit::PolicyFrom(kAgreement, Agencies())};
+  routing::CaseDirectory cases_;
+  const PersonKey key_ = unit::TestPersonKey();
   std::unique_ptr<store::FakeStore> store_;
   std::unique_ptr<BrokerService> service_;
 };
@@ -231,7 +246,7 @@ TEST_F(ServiceTest, ReusedKeyWithDifferentContentIsAlreadyExistsAndAudited) {
 }
 
 TEST_F(ServiceTest, UndecodableRequestIsRefusedAndAuditedWithTheCallersAgency) {
-  Completion<store::PublishResult> done;
+  Completion<PublishAnswer> done;
   service_->RefuseUndecodable(kPolice, done.Callback());
   const auto result = done.Get();
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
@@ -389,9 +404,9 @@ TEST_F(ServiceTest, AfterStopAcceptingEveryCallIsUnavailableAndNothingIsStored) 
 TEST_F(ServiceTest, AReplacedPolicyDecidesTheNextPublish) {
   ASSERT_TRUE(Publish(kCfs, Minutes("k1")).ok());
   // The new version lets cfs share minutes with education only.
-  std::vector<config::SharingRule> rules{
-      {"ISA-09", "strategy_minutes", {"childrens_social_care"}, {"education"}, "legal_obligation"}};
-  policy_.Replace(routing::MakePolicy(policy::SharingPolicy(Agencies(), rules), "v2"));
+  std::string v2 = kAgreement;
+  v2.replace(v2.find("recipients: [police, health]"), 28, "recipients: [education]");
+  policy_.Replace(unit::PolicyFrom(v2, Agencies()));
   auto second = Publish(kCfs, Minutes("k2"));
   ASSERT_TRUE(second.ok()) << second.status();
   ASSERT_EQ(second->routed_to.size(), 1u);
