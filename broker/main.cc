@@ -80,7 +80,7 @@ safeshare::service::GovernanceService::PolicyLoader AgreementLoader(
     auto set = safeshare::policy::LoadAgreements(dir, Today());
     if (!set.ok()) return set.status();
     return std::make_shared<const safeshare::policy::Policy>(std::move(*set), config.agencies,
-                                                            config.urgent_barred_roles);
+                                                            config.urgent_disclosure.barred_roles);
   };
 }
 
@@ -92,7 +92,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   auto person_key = ss::PersonKey::Load(config.person_hash_key);
   if (!person_key.ok()) return Fail(person_key.status());
   const auto load_policy = AgreementLoader(config);
-  auto initial = load_policy(config.agreements_dir);
+  auto initial = load_policy(config.agreements);
   if (!initial.ok()) return Fail(initial.status());
   for (const auto& warning : (*initial)->set().warnings) log->warn("{}", warning);
   ss::routing::PolicyHolder policy(std::move(*initial));
@@ -106,7 +106,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   const ss::identity::AgencyDirectory directory(config.agencies);
   const ss::service::Partnership partnership{policy, cases, *person_key};
   ss::service::BrokerService service(partnership, **store);
-  ss::service::GovernanceService governance(policy, partnership, **store, config.agreements_dir,
+  ss::service::GovernanceService governance(policy, partnership, **store, config.agreements,
                                             load_policy);
   ss::rpc::BrokerRpc rpc(service, directory);
   ss::rpc::GovernanceRpc governance_rpc(governance, directory);
