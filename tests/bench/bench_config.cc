@@ -69,6 +69,8 @@ std::string BrokerYaml(const std::vector<Flow>& flows) {
        << "store:\n  path: {STORE}\n"
        << "logging:\n  format: json\n  level: info\n"
        << "limits:\n  max_message_bytes: 1048576\n"
+       << "agreements: agreements\n"
+       << "person_hash_key: {PKI}/person-hash.key\n"
        << "agencies:\n";
   for (const auto& a : BenchAgencies()) {
     yaml << "  - id: " << a.id << "\n    role: " << a.role
