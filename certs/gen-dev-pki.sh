@@ -2,7 +2,8 @@
 # Generates the development PKI of the safeshare partnership: a dev CA, the
 # broker's server certificate, one client certificate per agency, and the bad
 # material the security tests need (rogue CA, rogue-signed police, expired
-# police, an agency the broker does not know).
+# police, an agency the broker does not know), and the person-hash key
+# (person-hash.key: 32 random bytes keying the HMAC of person identifiers).
 #
 # Usage: certs/gen-dev-pki.sh [OUT_DIR]      (default: certs/out next to this script)
 #
@@ -41,6 +42,19 @@ pki_complete() {
 
 pair_missing() { [[ ! -f "${OUT}/$1.crt" || ! -f "${OUT}/$1.key" ]]; }
 
+# The broker's person-hash key: 32 random bytes, mode 600 (the broker refuses
+# a key group or others may read). Made once; replacing it would make every
+# stored person interest unmatchable.
+make_person_hash_key() {
+  local file="${OUT}/person-hash.key"
+  [[ -f "${file}" ]] && return 0
+  mkdir -p "${OUT}"
+  (umask 077 && openssl rand -out "${file}" 32)
+  chmod 600 "${file}"
+  echo "person-hash key in ${file}"
+}
+
+make_person_hash_key
 if [[ -f "${OUT}/ca.crt" ]] && pki_complete; then
   echo "dev PKI already present in ${OUT}"
   exit 0

@@ -1,10 +1,8 @@
 #include "broker/audit/audit_entry.h"
 
 #include <array>
-#include <cstdlib>
-#include <memory>
 
-#include <openssl/evp.h>
+#include "broker/core/sha256.h"
 
 namespace safeshare::audit {
 namespace {
@@ -18,17 +16,6 @@ constexpr std::array<std::pair<Action, std::string_view>, 7> kNames = {{
     {Action::kDelivered, "delivered"},
     {Action::kAcknowledged, "acknowledged"},
 }};
-
-// SHA-256 fetched once: EVP_sha256() would make OpenSSL 3 look the
-// implementation up again on every digest.
-const EVP_MD* Sha256() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
-}
-
-struct ContextFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
 
 }  // namespace
 
@@ -50,24 +37,8 @@ bool ParseAction(std::string_view name, Action& out) {
 }
 
 std::string ContentHash(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  // One context per thread, reset by each init: no allocation per digest.
-  thread_local const std::unique_ptr<EVP_MD_CTX, ContextFree> ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), Sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
-    // Only out of memory gets here; an empty hash would break the chain
-    // silently, so stop instead.
-    std::abort();
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(size_t{2} * length, '0');
-  for (size_t i = 0; i < length; ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 0xf];
-  }
-  return hex;
+  // An empty hash would break the chain silently; Sha256Hex stops instead.
+  return Sha256Hex(bytes);
 }
 
 }  // namespace safeshare::audit

@@ -12,21 +12,6 @@
 namespace safeshare::config {
 namespace {
 
-template <size_t N>
-std::string Choices(const std::array<std::string_view, N>& names) {
-  std::string out;
-  for (auto name : names) out += (out.empty() ? "" : ", ") + std::string(name);
-  return out;
-}
-
-template <size_t N>
-std::string OneOf(const YamlReader& node, const std::array<std::string_view, N>& names) {
-  auto value = node.String();
-  if (!IsOneOf(names, value))
-    node.Fail("unknown value '" + value + "'; expected one of " + Choices(names));
-  return value;
-}
-
 std::filesystem::path PathFrom(const YamlReader& node, const std::filesystem::path& base) {
   std::filesystem::path p = node.String();
   return p.is_absolute() ? p : (base / p).lexically_normal();
@@ -45,7 +30,7 @@ std::vector<Agency> ReadAgencies(const YamlReader& list) {
   for (const auto& item : list.Sequence()) {
     item.RejectUnknownKeys({"id", "role", "certificate_uri"});
     Agency agency{AgencyId(item.Required("id").String()),
-                  OneOf(item.Required("role"), kAgencyRoles),
+                  item.Required("role").OneOf(kAgencyRoles),
                   item.Required("certificate_uri").String()};
     if (!ids.insert(agency.id.value()).second) item.Required("id").Fail("duplicate agency id");
     if (!uris.insert(agency.certificate_uri).second) {
@@ -57,26 +42,32 @@ std::vector<Agency> ReadAgencies(const YamlReader& list) {
   return agencies;
 }
 
-std::vector<std::string> Roles(const YamlReader& node) {
-  std::vector<std::string> roles;
-  for (const auto& item : node.Sequence()) roles.push_back(OneOf(item, kAgencyRoles));
-  if (roles.empty()) node.Fail("list must not be empty");
-  return roles;
-}
-
 std::vector<SharingRule> ReadSharing(const YamlReader& list) {
   std::vector<SharingRule> rules;
   std::set<std::string> ids;
   for (const auto& item : list.Sequence()) {
     item.RejectUnknownKeys({"rule", "type", "publishers", "recipients", "lawful_basis"});
     SharingRule rule{item.Required("rule").String(),
-                     OneOf(item.Required("type"), kNotificationTypes),
-                     Roles(item.Required("publishers")), Roles(item.Required("recipients")),
-                     OneOf(item.Required("lawful_basis"), kLawfulBases)};
+                     item.Required("type").OneOf(kNotificationTypes),
+                     item.Required("publishers").ListOf(kAgencyRoles),
+                     item.Required("recipients").ListOf(kAgencyRoles),
+                     item.Required("lawful_basis").OneOf(kLawfulBases)};
     if (!ids.insert(rule.id).second) item.Required("rule").Fail("duplicate rule id");
     rules.push_back(std::move(rule));
   }
   return rules;
+}
+
+UrgentDisclosureConfig ReadUrgentDisclosure(const YamlReader& node) {
+  node.RejectUnknownKeys({"barred_roles"});
+  UrgentDisclosureConfig urgent;
+  if (node.Has("barred_roles")) {
+    // May be empty ([]): no role is barred.
+    for (const auto& item : node.Required("barred_roles").Sequence()) {
+      urgent.barred_roles.push_back(item.OneOf(kAgencyRoles));
+    }
+  }
+  return urgent;
 }
 
 void ReadLogging(const YamlReader& logging, BrokerConfig& config) {
@@ -126,8 +117,8 @@ ConnectionsConfig ReadConnections(const YamlReader& node) {
 }
 
 BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
-  root.RejectUnknownKeys(
-      {"listen", "tls", "store", "logging", "limits", "connections", "agencies", "sharing"});
+  root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "connections", "agencies",
+                          "agreements", "person_hash_key", "urgent_disclosure", "sharing"});
   BrokerConfig config;
   if (root.Has("listen")) config.listen = root.Required("listen").String();
   config.tls = ReadTls(root.Required("tls"), base);
@@ -147,6 +138,11 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
   }
   if (root.Has("connections")) config.connections = ReadConnections(root.Required("connections"));
   config.agencies = ReadAgencies(root.Required("agencies"));
+  config.agreements = PathFrom(root.Required("agreements"), base);
+  config.person_hash_key = PathFrom(root.Required("person_hash_key"), base);
+  if (root.Has("urgent_disclosure")) {
+    config.urgent_disclosure = ReadUrgentDisclosure(root.Required("urgent_disclosure"));
+  }
   config.sharing =
       root.Has("sharing") ? ReadSharing(root.Required("sharing")) : std::vector<SharingRule>{};
   return config;
@@ -156,15 +152,11 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
 
 absl::StatusOr<BrokerConfig> ParseBrokerConfig(const std::string& yaml,
                                                const std::filesystem::path& file) {
-  try {
-    YamlReader root(YAML::Load(yaml), "", file);
-    return Read(root, file.parent_path());
-  } catch (const ConfigError& e) {
-    return absl::InvalidArgumentError(e.what());
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(file.string() + ":" + std::to_string(e.mark.line + 1) +
-                                      ": not valid YAML: " + e.msg);
-  }
+  BrokerConfig config;
+  const absl::Status status = ReadYamlDocument(
+      yaml, file, [&](const YamlReader& root) { config = Read(root, file.parent_path()); });
+  if (!status.ok()) return status;
+  return config;
 }
 
 absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::filesystem::path& file) {

@@ -49,6 +49,13 @@ struct ConnectionsConfig {
   std::chrono::milliseconds keepalive_timeout{10000};
 };
 
+// Urgent disclosures (`urgent_disclosure:`): a publisher may send one
+// notification to an agency no agreement covers, giving a reason, unless its
+// role is barred here.
+struct UrgentDisclosureConfig {
+  std::vector<std::string> barred_roles;  // kAgencyRoles; empty: no role is barred
+};
+
 struct BrokerConfig {
   std::string listen = "127.0.0.1:50051";
   TlsConfig tls;
@@ -65,6 +72,15 @@ struct BrokerConfig {
   size_t max_queued_writes = 20'000;
   ConnectionsConfig connections;
   std::vector<Agency> agencies;
+  // Directory of the information-sharing agreements (`agreements:`), one
+  // YAML file each; see broker/policy/README.md.
+  std::filesystem::path agreements;
+  // Key file for HMAC-SHA256 of person identifiers (`person_hash_key:`);
+  // read by PersonKey::Load, which checks its size and mode.
+  std::filesystem::path person_hash_key;
+  UrgentDisclosureConfig urgent_disclosure;
+  // The older sharing table (`sharing:`, optional); superseded by
+  // `agreements`.
   std::vector<SharingRule> sharing;
 };
 

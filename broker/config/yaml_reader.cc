@@ -33,11 +33,41 @@ std::vector<YamlReader> YamlReader::Sequence() const {
   return items;
 }
 
+std::vector<std::pair<YamlReader, YamlReader>> YamlReader::Mapping() const {
+  if (!node_.IsMap()) Fail("expected a mapping");
+  std::vector<std::pair<YamlReader, YamlReader>> entries;
+  for (const auto& entry : node_) {
+    const std::string path = ChildPath(YamlReader(entry.first, path_, file_).String());
+    entries.emplace_back(YamlReader(entry.first, path, file_),
+                         YamlReader(entry.second, path, file_));
+  }
+  return entries;
+}
+
+std::vector<std::string> YamlReader::Strings() const {
+  std::vector<std::string> values;
+  for (const auto& item : Sequence()) values.push_back(item.String());
+  return values;
+}
+
+int YamlReader::Line() const {
+  const auto mark = node_.Mark();
+  return mark.line >= 0 ? mark.line + 1 : 0;
+}
+
 std::string YamlReader::String() const {
   if (!node_.IsScalar()) Fail("expected a single value");
   auto value = node_.as<std::string>();
   if (value.empty()) Fail("must not be empty");
   return value;
+}
+
+std::string YamlReader::OneOf(const std::vector<std::string_view>& names) const {
+  auto value = String();
+  if (std::find(names.begin(), names.end(), value) != names.end()) return value;
+  std::string choices;
+  for (auto name : names) choices += (choices.empty() ? "" : ", ") + std::string(name);
+  Fail("unknown value '" + value + "'; expected one of " + choices);
 }
 
 size_t YamlReader::Size() const {
@@ -66,10 +96,22 @@ void YamlReader::RejectUnknownKeys(const std::vector<std::string>& known) const 
 }
 
 void YamlReader::Fail(const std::string& problem) const {
-  const auto mark = node_.Mark();
-  const std::string line = mark.line >= 0 ? std::to_string(mark.line + 1) : "?";
+  const std::string line = Line() > 0 ? std::to_string(Line()) : "?";
   throw ConfigError(file_.string() + ":" + line + ": " + (path_.empty() ? "(top)" : path_) + ": " +
                     problem);
+}
+
+absl::Status ReadYamlDocument(const std::string& text, const std::filesystem::path& file,
+                              const std::function<void(const YamlReader& root)>& read) {
+  try {
+    read(YamlReader(YAML::Load(text), "", file));
+    return absl::OkStatus();
+  } catch (const ConfigError& e) {
+    return absl::InvalidArgumentError(e.what());
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(file.string() + ":" + std::to_string(e.mark.line + 1) +
+                                      ": not valid YAML: " + e.msg);
+  }
 }
 
 }  // namespace safeshare::config

@@ -1,11 +1,16 @@
 #pragma once
 
+#include <array>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
+
+#include "absl/status/status.h"
 
 namespace safeshare::config {
 
@@ -26,13 +31,32 @@ class YamlReader {
   YamlReader Required(const std::string& key) const;
   bool Has(const std::string& key) const;
   std::vector<YamlReader> Sequence() const;  // a YAML sequence
+  // A YAML mapping's entries in file order: (key, value) readers, both with
+  // the path "parent.KEY"; the key reader fails at the key's line.
+  std::vector<std::pair<YamlReader, YamlReader>> Mapping() const;
 
   std::string String() const;
+  std::vector<std::string> Strings() const;  // a list of String()s; may be empty
+  // String() that must be one of `names`.
+  template <size_t N>
+  std::string OneOf(const std::array<std::string_view, N>& names) const {
+    return OneOf(std::vector<std::string_view>(names.begin(), names.end()));
+  }
+  std::string OneOf(const std::vector<std::string_view>& names) const;
+  // A non-empty list of OneOf(names).
+  template <size_t N>
+  std::vector<std::string> ListOf(const std::array<std::string_view, N>& names) const {
+    std::vector<std::string> values;
+    for (const auto& item : Sequence()) values.push_back(item.OneOf(names));
+    if (values.empty()) Fail("list must not be empty");
+    return values;
+  }
   size_t Size() const;  // a positive integer
   void RejectUnknownKeys(const std::vector<std::string>& known) const;
 
   [[noreturn]] void Fail(const std::string& problem) const;
   const std::string& path() const { return path_; }
+  int Line() const;  // 1-based line of the node in its file; 0 when unknown
 
  private:
   std::string ChildPath(const std::string& key) const;
@@ -41,5 +65,11 @@ class YamlReader {
   std::string path_;
   std::filesystem::path file_;
 };
+
+// Parses `text` as one YAML document named `file` and hands its root to
+// `read`. A ConfigError from `read`, or YAML that does not parse, becomes
+// INVALID_ARGUMENT "FILE:LINE: ...": nothing is thrown out of the call.
+absl::Status ReadYamlDocument(const std::string& text, const std::filesystem::path& file,
+                              const std::function<void(const YamlReader& root)>& read);
 
 }  // namespace safeshare::config

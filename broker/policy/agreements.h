@@ -1,11 +1,13 @@
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <google/protobuf/descriptor.h>
@@ -48,8 +50,12 @@ struct ShareRule {
   std::vector<std::string> types;       // kNotificationTypes
   std::vector<std::string> recipients;  // agency roles (kAgencyRoles)
   Condition condition = Condition::kAlways;
-  std::string purpose;             // v1::Purpose value name without prefix, lower case
-  std::vector<FieldPath> withheld;  // sorted by text; empty for deny rules
+  // The full v1::Purpose value name, e.g. "PURPOSE_STRATEGY_DISCUSSION"
+  // (written `strategy_discussion` in the file); empty for deny rules.
+  std::string purpose;
+  // Sorted by text; empty for deny rules. A path into a payload applies only
+  // to notifications of that type (a rule may name several types).
+  std::vector<FieldPath> withheld;
   int line = 0;                     // where the rule starts in its file
 };
 
@@ -93,6 +99,22 @@ struct CaseFacts {
   std::map<AgencyId, std::set<CaseRef>> linked_cases;
 };
 
+// The envelope fields a rule may not withhold: a recipient needs them to
+// file, acknowledge and deduplicate what it receives (notification_id,
+// idempotency_key, case_ref, publisher) and to handle it at the right
+// security marking (classification).
+inline constexpr std::array<std::string_view, 5> kKeptFields = {
+    "notification_id", "idempotency_key", "case_ref", "publisher", "classification"};
+
+// Parses and validates a withheld path against safeshare.v1.Notification;
+// on error, the problem (without file or line), e.g. "unknown field 'x' in
+// safeshare.v1.Decision".
+absl::StatusOr<FieldPath> ParseFieldPath(std::string_view text);
+
+// True when `path` can apply to a notification of `type`: it starts at an
+// envelope field or at the `type` payload.
+bool AppliesTo(const FieldPath& path, std::string_view type);
+
 // A publisher's request to disclose to one agency outside every agreement.
 struct UrgentDisclosure {
   AgencyId recipient;
@@ -105,14 +127,17 @@ struct AgencyDecision {
   std::string role;
   bool allowed = false;
   bool urgent = false;  // allowed only as an urgent disclosure (no rule)
-  // When allowed under a rule:
+  // When a rule decided (allowed, or denied by an explicit deny rule;
+  // purpose, lawful_basis and withheld only when allowed):
   std::string agreement;  // id
   std::string agreement_version;
   std::string rule;
   const ShareRule* deciding_rule = nullptr;  // points into the Policy; null unless a rule decided
   std::string purpose;
   std::string lawful_basis;
-  std::vector<std::string> withheld;  // field path texts, sorted
+  // Field path texts, sorted: the deciding rule's paths that apply to this
+  // notification type.
+  std::vector<std::string> withheld;
   std::vector<CaseRef> linked_cases;  // for kLinkedCase: the cases that made it apply
   // Always: one sentence why (the deciding rule, or why nothing applied),
   // naming rules, roles and conditions, never content.
@@ -164,10 +189,28 @@ class Policy {
   const std::vector<config::Agency>& agencies() const { return agencies_; }
   const config::Agency* FindAgency(const AgencyId& id) const;
 
+  // A rule with the agreement it belongs to (pointers into this Policy).
+  struct RuleRef {
+    const Agreement* agreement = nullptr;
+    const ShareRule* rule = nullptr;
+  };
+  // The rule with id `rule_id`, or nulls when there is none.
+  RuleRef FindRule(std::string_view rule_id) const;
+
  private:
+  // Rule positions: (agreement index, rule index), so copies stay valid.
+  using Position = std::pair<size_t, size_t>;
+
+  RuleRef At(Position p) const;
+  AgencyDecision Decide(const config::Agency& agency, std::string_view type,
+                        const CaseFacts& facts) const;
+
   AgreementSet set_;
   std::vector<config::Agency> agencies_;
   std::vector<std::string> urgent_barred_roles_;
+  // (type, recipient role) -> rules naming both, in file then rule order.
+  std::map<std::pair<std::string, std::string>, std::vector<Position>, std::less<>> by_type_role_;
+  std::map<std::string, Position, std::less<>> by_rule_id_;
 };
 
 // `full` with every field of `withheld` cleared, by reflection (through

@@ -41,6 +41,8 @@ sharing:
     publishers: [childrens_social_care]
     recipients: [police]
     lawful_basis: legal_obligation
+agreements: agreements
+person_hash_key: ../keys/person-hash.key
 )";
 
 // kValid with one piece of text replaced; fails the test if `from` is absent.
@@ -212,6 +214,45 @@ TEST(ParseBrokerConfigTest, RelativePathsResolveAgainstConfigDirectory) {
   EXPECT_EQ(config->store_path, std::filesystem::path("/srv/safeshare/conf/var/safeshare.db"));
 }
 
+TEST(ParseBrokerConfigTest, AgreementsAndPersonKeyResolveAgainstConfigDirectory) {
+  auto config = ParseBrokerConfig(kValid, kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->agreements, std::filesystem::path("/srv/safeshare/conf/agreements"));
+  EXPECT_EQ(config->person_hash_key, std::filesystem::path("/srv/safeshare/keys/person-hash.key"));
+  EXPECT_TRUE(config->urgent_disclosure.barred_roles.empty());  // optional; no role barred
+}
+
+TEST(ParseBrokerConfigTest, AgreementsAndPersonKeyAreRequired) {
+  EXPECT_EQ(ParseError(With("agreements: agreements\n", "")).message(),
+            std::string(kFile) + ":1: agreements: required key is missing");
+  EXPECT_EQ(ParseError(With("person_hash_key: ../keys/person-hash.key\n", "")).message(),
+            std::string(kFile) + ":1: person_hash_key: required key is missing");
+}
+
+TEST(ParseBrokerConfigTest, SharingTableIsOptional) {
+  const std::string text = kValid;
+  const auto sharing = text.find("sharing:"), agreements = text.find("agreements:");
+  auto config = ParseBrokerConfig(text.substr(0, sharing) + text.substr(agreements), kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->sharing.empty());
+}
+
+TEST(ParseBrokerConfigTest, UrgentDisclosureBarredRoles) {
+  auto config = ParseBrokerConfig(
+      std::string(kValid) + "urgent_disclosure:\n  barred_roles: [information_governance, education]\n",
+      kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->urgent_disclosure.barred_roles,
+              ElementsAre("information_governance", "education"));
+  EXPECT_EQ(ParseError(std::string(kValid) + "urgent_disclosure:\n  barred_roles: [ig]\n").message(),
+            std::string(kFile) +
+                ":24: urgent_disclosure.barred_roles[0]: unknown value 'ig'; expected one of "
+                "police, childrens_social_care, probation, health, education, "
+                "information_governance");
+  EXPECT_EQ(ParseError(std::string(kValid) + "urgent_disclosure:\n  barred: []\n").message(),
+            std::string(kFile) + ":24: urgent_disclosure.barred: unknown key (check the spelling)");
+}
+
 TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
   auto config = LoadBrokerConfig(SAFESHARE_DEV_CONFIG);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -221,6 +262,9 @@ TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
   EXPECT_EQ(config->tls.private_key, (root / "certs/out/broker.key").lexically_normal());
   EXPECT_EQ(config->tls.client_ca, (root / "certs/out/ca.crt").lexically_normal());
   EXPECT_EQ(config->store_path, (root / "var/safeshare.db").lexically_normal());
+  EXPECT_EQ(config->agreements, (root / "config/agreements").lexically_normal());
+  EXPECT_EQ(config->person_hash_key, (root / "certs/out/person-hash.key").lexically_normal());
+  EXPECT_THAT(config->urgent_disclosure.barred_roles, ElementsAre("information_governance"));
   EXPECT_EQ(config->log_format, LogFormat::kText);
   EXPECT_EQ(config->log_level, "info");
   EXPECT_EQ(config->max_message_bytes, 1048576u);

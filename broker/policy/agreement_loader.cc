@@ -1,0 +1,256 @@
+// LoadAgreements: the agreement files of a directory, read and validated in
+// file-name order, with the version string that names the set.
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "broker/config/yaml_reader.h"
+#include "broker/core/sha256.h"
+#include "broker/core/vocabulary.h"
+#include "broker/policy/agreements.h"
+
+namespace safeshare::policy {
+namespace {
+
+using config::YamlReader;
+namespace fs = std::filesystem;
+
+constexpr std::array<std::string_view, 4> kConditionNames = {"always", "engaged",
+                                                             "person_interest", "linked_case"};
+
+// Where each agreement and rule id was first defined ("FILE:LINE"), to name
+// both places when one is defined twice.
+struct SeenIds {
+  std::map<std::string, std::string, std::less<>> agreements;
+  std::map<std::string, std::string, std::less<>> rules;
+};
+
+std::string Where(const YamlReader& node, const fs::path& file) {
+  return file.string() + ":" + std::to_string(node.Line());
+}
+
+void RequireUnique(std::map<std::string, std::string, std::less<>>& seen, const std::string& id,
+                   const YamlReader& node, const fs::path& file, const std::string& what) {
+  const auto [it, inserted] = seen.emplace(id, Where(node, file));
+  if (!inserted) node.Fail("duplicate " + what + " id '" + id + "' (first at " + it->second + ")");
+}
+
+// YYYY-MM-DD naming a real day.
+bool IsDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (std::isdigit(static_cast<unsigned char>(text[i])) == 0) return false;
+  }
+  const auto number = [&](size_t from, size_t length) {
+    return std::stoi(std::string(text.substr(from, length)));
+  };
+  const int year = number(0, 4), month = number(5, 2), day = number(8, 2);
+  const absl::CivilDay civil(year, month, day);  // normalises 2025-02-30 to 2025-03-02
+  return civil.year() == year && civil.month() == month && civil.day() == day;
+}
+
+// A role that is a party to the agreement: an agreement binds only its parties.
+std::string PartyRole(const YamlReader& node, const std::vector<std::string>& parties) {
+  auto role = node.OneOf(kAgencyRoles);
+  if (std::find(parties.begin(), parties.end(), role) == parties.end()) {
+    node.Fail("role '" + role + "' is not a party to this agreement; add it to parties");
+  }
+  return role;
+}
+
+std::vector<std::string> PartyRoles(const YamlReader& list, const std::vector<std::string>& parties) {
+  std::vector<std::string> roles;
+  for (const auto& item : list.Sequence()) roles.push_back(PartyRole(item, parties));
+  if (roles.empty()) list.Fail("list must not be empty");
+  return roles;
+}
+
+Condition ReadCondition(const YamlReader& node) {
+  const auto name = node.OneOf(kConditionNames);
+  for (const auto c : {Condition::kAlways, Condition::kEngaged, Condition::kPersonInterest,
+                       Condition::kLinkedCase}) {
+    if (ConditionName(c) == name) return c;
+  }
+  node.Fail("unknown condition");  // unreachable: OneOf checked the name
+}
+
+// `strategy_discussion` -> "PURPOSE_STRATEGY_DISCUSSION".
+std::string ReadPurpose(const YamlReader& node) {
+  const auto name = node.String();
+  std::string full = "PURPOSE_";
+  bool lower = true;
+  for (const char c : name) {
+    lower = lower && (std::islower(static_cast<unsigned char>(c)) != 0 || c == '_');
+    full += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  v1::Purpose purpose = v1::PURPOSE_UNSPECIFIED;
+  if (!lower || !v1::Purpose_Parse(full, &purpose) || purpose == v1::PURPOSE_UNSPECIFIED) {
+    std::vector<std::string> choices;
+    const auto* values = v1::Purpose_descriptor();
+    for (int i = 1; i < values->value_count(); ++i) {
+      std::string choice = values->value(i)->name().substr(std::string_view("PURPOSE_").size());
+      std::transform(choice.begin(), choice.end(), choice.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      choices.push_back(std::move(choice));
+    }
+    node.Fail("unknown purpose '" + name + "'; expected one of " + absl::StrJoin(choices, ", "));
+  }
+  return full;
+}
+
+std::vector<FieldPath> ReadWithheld(const YamlReader& list, const std::vector<std::string>& types) {
+  std::vector<FieldPath> paths;
+  for (const auto& item : list.Sequence()) {
+    auto path = ParseFieldPath(item.String());
+    if (!path.ok()) item.Fail(std::string(path.status().message()));
+    if (std::none_of(types.begin(), types.end(),
+                     [&](const std::string& type) { return AppliesTo(*path, type); })) {
+      item.Fail("'" + path->text + "' is inside a payload this rule does not share (types: " +
+                absl::StrJoin(types, ", ") + ")");
+    }
+    if (std::any_of(paths.begin(), paths.end(),
+                    [&](const FieldPath& p) { return p.text == path->text; })) {
+      item.Fail("'" + path->text + "' is listed twice");
+    }
+    paths.push_back(*std::move(path));
+  }
+  std::sort(paths.begin(), paths.end(),
+            [](const FieldPath& a, const FieldPath& b) { return a.text < b.text; });
+  return paths;
+}
+
+void ReadRuleEffect(const YamlReader& item, ShareRule& rule) {
+  if (!item.Has("effect")) return;
+  rule.effect = item.Required("effect").OneOf(std::array<std::string_view, 2>{"allow", "deny"}) ==
+                        "deny"
+                    ? Effect::kDeny
+                    : Effect::kAllow;
+}
+
+ShareRule ReadRule(const YamlReader& item, const std::vector<std::string>& parties) {
+  item.RejectUnknownKeys(
+      {"id", "effect", "types", "recipients", "condition", "purpose", "withheld"});
+  ShareRule rule;
+  rule.line = item.Line();
+  rule.id = item.Required("id").String();
+  ReadRuleEffect(item, rule);
+  rule.types = item.Required("types").ListOf(kNotificationTypes);
+  rule.recipients = PartyRoles(item.Required("recipients"), parties);
+  rule.condition = ReadCondition(item.Required("condition"));
+  if (rule.effect == Effect::kDeny) {
+    if (item.Has("purpose")) item.Required("purpose").Fail("a deny rule shares nothing; remove it");
+    if (item.Has("withheld"))
+      item.Required("withheld").Fail("a deny rule shares nothing, so withholds nothing; remove it");
+    return rule;
+  }
+  rule.purpose = ReadPurpose(item.Required("purpose"));
+  if (item.Has("withheld")) rule.withheld = ReadWithheld(item.Required("withheld"), rule.types);
+  return rule;
+}
+
+void ReadRights(const YamlReader& root, Agreement& a) {
+  if (root.Has("publish")) {
+    for (const auto& [key, value] : root.Required("publish").Mapping()) {
+      a.publish[PartyRole(key, a.parties)] = value.ListOf(kNotificationTypes);
+    }
+  }
+  if (root.Has("manage_cases")) a.manage_cases = PartyRoles(root.Required("manage_cases"), a.parties);
+  if (root.Has("register_interests"))
+    a.register_interests = PartyRoles(root.Required("register_interests"), a.parties);
+}
+
+Agreement ReadAgreement(const YamlReader& root, const fs::path& file, SeenIds& seen,
+                        std::string_view today, std::vector<std::string>& warnings) {
+  root.RejectUnknownKeys({"id", "title", "version", "parties", "lawful_basis", "review_date",
+                          "publish", "manage_cases", "register_interests", "rules"});
+  Agreement a;
+  a.file = file;
+  a.id = root.Required("id").String();
+  RequireUnique(seen.agreements, a.id, root.Required("id"), file, "agreement");
+  a.title = root.Required("title").String();
+  a.version = root.Required("version").String();
+  a.parties = root.Required("parties").ListOf(kAgencyRoles);
+  a.lawful_basis = root.Required("lawful_basis").OneOf(kLawfulBases);
+  const auto review = root.Required("review_date");
+  a.review_date = review.String();
+  if (!IsDate(a.review_date)) review.Fail("expected a date YYYY-MM-DD, got '" + a.review_date + "'");
+  if (a.review_date < today) {
+    warnings.push_back(Where(review, file) + ": review_date: agreement " + a.id +
+                       " was due for review on " + a.review_date + " (today is " +
+                       std::string(today) + "); ask its parties to review and re-issue it");
+  }
+  ReadRights(root, a);
+  if (root.Has("rules")) {
+    for (const auto& item : root.Required("rules").Sequence()) {
+      a.rules.push_back(ReadRule(item, a.parties));
+      RequireUnique(seen.rules, a.rules.back().id, item.Required("id"), file, "rule");
+    }
+  }
+  return a;
+}
+
+absl::StatusOr<std::vector<fs::path>> AgreementFiles(const fs::path& dir) {
+  std::error_code error;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
+  }
+  if (error) {
+    return absl::NotFoundError(dir.string() + ": cannot read the agreements directory: " +
+                               error.message());
+  }
+  if (files.empty()) {
+    return absl::InvalidArgumentError(
+        dir.string() + ": no agreement files (*.yaml, *.yml); without agreements every "
+                       "notification would be refused");
+  }
+  std::sort(files.begin(), files.end(),
+            [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+  return files;
+}
+
+absl::StatusOr<std::string> ReadBytes(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return absl::NotFoundError(file.string() + ": cannot read it");
+  return bytes;
+}
+
+}  // namespace
+
+std::string_view ConditionName(Condition c) {
+  return kConditionNames[static_cast<size_t>(c)];
+}
+
+absl::StatusOr<AgreementSet> LoadAgreements(const fs::path& dir, std::string_view today) {
+  if (!IsDate(today)) return absl::InvalidArgumentError("today must be YYYY-MM-DD");
+  const auto files = AgreementFiles(dir);
+  if (!files.ok()) return files.status();
+  AgreementSet set;
+  SeenIds seen;
+  std::string hashed;  // per file: name, byte count, bytes
+  std::vector<std::string> names;
+  for (const auto& file : *files) {
+    const auto bytes = ReadBytes(file);
+    if (!bytes.ok()) return bytes.status();
+    const absl::Status status = config::ReadYamlDocument(*bytes, file, [&](const YamlReader& root) {
+      set.agreements.push_back(ReadAgreement(root, file, seen, today, set.warnings));
+    });
+    if (!status.ok()) return status;
+    hashed += file.filename().string() + "\n" + std::to_string(bytes->size()) + "\n" + *bytes;
+    names.push_back(set.agreements.back().id + "@" + set.agreements.back().version);
+  }
+  set.version = absl::StrJoin(names, ",") + " sha256:" + Sha256Hex(hashed).substr(0, 16);
+  return set;
+}
+
+}  // namespace safeshare::policy

@@ -1,0 +1,97 @@
+// Policy: the loaded agreements indexed for decisions, and the rights
+// (publish, manage cases, register interests, urgent disclosure) they grant.
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "broker/policy/agreements.h"
+
+namespace safeshare::policy {
+namespace {
+
+constexpr char kAsk[] = "; ask the partnership's information governance lead";
+
+bool Contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+}  // namespace
+
+Policy::Policy(AgreementSet set, std::vector<config::Agency> agencies,
+               std::vector<std::string> urgent_barred_roles)
+    : set_(std::move(set)),
+      agencies_(std::move(agencies)),
+      urgent_barred_roles_(std::move(urgent_barred_roles)) {
+  for (size_t a = 0; a < set_.agreements.size(); ++a) {
+    const auto& rules = set_.agreements[a].rules;
+    for (size_t r = 0; r < rules.size(); ++r) {
+      by_rule_id_.emplace(rules[r].id, Position{a, r});
+      for (const auto& type : rules[r].types) {
+        for (const auto& role : rules[r].recipients) {
+          by_type_role_[{type, role}].emplace_back(a, r);
+        }
+      }
+    }
+  }
+}
+
+absl::Status Policy::MayPublish(std::string_view role, std::string_view type) const {
+  for (const auto& agreement : set_.agreements) {
+    const auto it = agreement.publish.find(std::string(role));
+    if (it != agreement.publish.end() && Contains(it->second, type)) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError("role " + std::string(role) + " may not publish " +
+                                     std::string(type) +
+                                     ": no information-sharing agreement grants it that right" +
+                                     kAsk + " to add it to an agreement");
+}
+
+absl::Status Policy::MayManageCases(std::string_view role) const {
+  for (const auto& agreement : set_.agreements) {
+    if (Contains(agreement.manage_cases, role)) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      "role " + std::string(role) +
+      " may not record case engagement or close and reopen cases: no agreement lists it under "
+      "manage_cases" +
+      kAsk);
+}
+
+absl::Status Policy::MayRegisterInterests(std::string_view role) const {
+  for (const auto& agreement : set_.agreements) {
+    if (Contains(agreement.register_interests, role)) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      "role " + std::string(role) +
+      " may not register interests in persons: no agreement lists it under register_interests" +
+      kAsk);
+}
+
+absl::Status Policy::MayDiscloseUrgently(std::string_view role) const {
+  if (!Contains(urgent_barred_roles_, role)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      "role " + std::string(role) +
+      " may not make urgent disclosures: the broker configuration bars it "
+      "(urgent_disclosure.barred_roles)" +
+      kAsk);
+}
+
+const config::Agency* Policy::FindAgency(const AgencyId& id) const {
+  for (const auto& agency : agencies_) {
+    if (agency.id == id) return &agency;
+  }
+  return nullptr;
+}
+
+Policy::RuleRef Policy::At(Position p) const {
+  const auto& agreement = set_.agreements[p.first];
+  return RuleRef{&agreement, &agreement.rules[p.second]};
+}
+
+Policy::RuleRef Policy::FindRule(std::string_view rule_id) const {
+  const auto it = by_rule_id_.find(rule_id);
+  return it == by_rule_id_.end() ? RuleRef{} : At(it->second);
+}
+
+}  // namespace safeshare::policy
