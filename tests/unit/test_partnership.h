@@ -2,8 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,28 +10,19 @@
 
 #include "broker/core/person_key.h"
 #include "broker/policy/agreements.h"
-#include "broker/routing/case_directory.h"
-#include "broker/routing/policy_snapshot.h"
+#include "tests/unit/temp_dir.h"
 
+// What the service tests decide with: an agreement written in the test and a
+// person-hash key.
 namespace safeshare::unit {
-
-// A directory of its own under the test's temporary directory.
-inline std::filesystem::path FreshDirectory(const std::string& name) {
-  static int next = 0;
-  auto dir = std::filesystem::path(::testing::TempDir()) /
-             (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(next++));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 // A policy from one agreement file with `yaml` as its text, for `agencies`.
 inline std::shared_ptr<const policy::Policy> PolicyFrom(const std::string& yaml,
                                                         std::vector<config::Agency> agencies,
                                                         std::vector<std::string> barred = {}) {
-  const auto dir = FreshDirectory("agreements");
-  std::ofstream(dir / "agreement.yaml") << yaml;
-  auto set = policy::LoadAgreements(dir, "2026-01-01");
+  const testing::TempDir dir("agreements");
+  dir.Write("agreement.yaml", yaml);
+  auto set = policy::LoadAgreements(dir.path(), "2026-01-01");
   if (!set.ok()) {
     ADD_FAILURE() << set.status();
     return nullptr;
@@ -42,13 +31,13 @@ inline std::shared_ptr<const policy::Policy> PolicyFrom(const std::string& yaml,
                                                 std::move(barred));
 }
 
-// A person-hash key file (mode 0600) with fixed test bytes.
+// A person-hash key (from a mode 0600 file of fixed test bytes).
 inline PersonKey TestPersonKey() {
-  const auto file = FreshDirectory("key") / "person-hash.key";
-  std::ofstream(file) << std::string(32, 'k');
+  const testing::TempDir dir("key");
+  const auto file = dir.Write("person-hash.key", std::string(32, 'k'));
   ::chmod(file.c_str(), 0600);
   auto key = PersonKey::Load(file);
-  EXPECT_TRUE(key.ok()) << key.status();
+  if (!key.ok()) throw std::runtime_error(std::string(key.status().message()));
   return std::move(*key);
 }
 
