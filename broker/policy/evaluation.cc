@@ -54,6 +54,7 @@ ConditionText TextOf(Condition condition) {
 
 std::string HeldPhrase(Condition condition, const std::vector<CaseRef>& linked) {
   std::vector<std::string> refs;
+  refs.reserve(linked.size());
   for (const auto& ref : linked) refs.push_back(ref.value());
   return std::string(TextOf(condition).held) + absl::StrJoin(refs, ", ");
 }
@@ -93,6 +94,7 @@ std::string NothingHeld(std::string_view type, const config::Agency& agency,
            Admits(not_held[0].rule->condition) + "; " + agency.id.value() + " is not";
   }
   std::vector<std::string> each;
+  each.reserve(not_held.size());
   for (const auto& ref : not_held) each.push_back(ref.rule->id + ": " + Admits(ref.rule->condition));
   return "denied: no rule sharing " + std::string(type) + " with role " + agency.role +
          " holds for " + agency.id.value() + " (" + absl::StrJoin(each, "; ") + ")";

@@ -22,7 +22,7 @@ class PersonKeyTest : public ::testing::Test {
   // Writes `bytes` to a key file with `mode`; returns its path.
   std::filesystem::path KeyFile(const std::string& bytes, mode_t mode,
                                 const std::string& name = "person-hash.key") const {
-    const auto file = dir_.Write(name, bytes);
+    auto file = dir_.Write(name, bytes);
     ::chmod(file.c_str(), mode);
     return file;
   }
