@@ -11,6 +11,7 @@
 #include "connection_flags.h"
 #include "exit_code.h"
 #include "health_command.h"
+#include "policy_command.h"
 #include "publish_command.h"
 #include "subscribe_command.h"
 
@@ -47,6 +48,9 @@ int Run(int argc, char** argv) {
   CLI::App* ack_command = AddAckCommand(app, ack);
   HealthFlags health;
   CLI::App* health_command = AddHealthCommand(app, health);
+  PolicyCheckFlags policy_check;
+  PolicyExplainFlags policy_explain;
+  const PolicyCommands policy = AddPolicyCommands(app, policy_check, policy_explain);
 
   try {
     app.parse(argc, argv);
@@ -64,6 +68,12 @@ int Run(int argc, char** argv) {
   }
   if (health_command->parsed()) {
     return RunHealth(connection, health);
+  }
+  if (policy.check->parsed()) {
+    return RunPolicyCheck(policy_check);
+  }
+  if (policy.explain->parsed()) {
+    return RunPolicyExplain(policy_explain);
   }
   return kExitUsage;  // unreachable: exactly one subcommand is required
 }
