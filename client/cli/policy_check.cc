@@ -44,9 +44,7 @@ void PrintAgreement(const policy::Agreement& a) {
 
 }  // namespace
 
-std::string TodayUtc() {
-  return absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone());
-}
+std::string TodayUtc() { return absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone()); }
 
 PolicyCommands AddPolicyCommands(CLI::App& app, PolicyCheckFlags& check,
                                  PolicyExplainFlags& explain) {

@@ -19,7 +19,7 @@ struct PolicyExplainFlags {
   std::string agreements;
   std::string notification;
   std::string publisher;
-  std::string config;  // empty: broker.yaml in the agreements directory's parent
+  std::string config;                  // empty: broker.yaml in the agreements directory's parent
   std::vector<std::string> engaged;    // agency ids
   std::vector<std::string> interests;  // AGENCY:SCHEME:VALUE
   std::vector<std::string> linked;     // AGENCY:CASE

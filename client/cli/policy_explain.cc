@@ -41,7 +41,8 @@ absl::StatusOr<const config::Agency*> KnownAgency(const policy::Policy& policy,
 // "ndelius_crn" -> "IDENTIFIER_SCHEME_NDELIUS_CRN", if it names a scheme.
 absl::StatusOr<std::string> SchemeName(const std::string& scheme) {
   std::string full = "IDENTIFIER_SCHEME_";
-  for (const char c : scheme) full += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const char c : scheme)
+    full += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   v1::IdentifierScheme value = v1::IDENTIFIER_SCHEME_UNSPECIFIED;
   if (v1::IdentifierScheme_Parse(full, &value) && value != v1::IDENTIFIER_SCHEME_UNSPECIFIED) {
     return full;
@@ -70,8 +71,8 @@ absl::Status AddInterest(const policy::Policy& policy, const std::string& flag,
       return absl::OkStatus();
     }
   }
-  std::cerr << "note: the notification does not name the " << parts[1] << " of "
-            << parts[0] << "'s --interest, so that interest does not apply\n";
+  std::cerr << "note: the notification does not name the " << parts[1] << " of " << parts[0]
+            << "'s --interest, so that interest does not apply\n";
   return absl::OkStatus();
 }
 
@@ -120,7 +121,8 @@ absl::StatusOr<policy::Policy> LoadPolicy(const PolicyExplainFlags& flags) {
 absl::StatusOr<std::string> TypeOf(const v1::Notification& n, const std::string& file) {
   const auto* payload = v1::Notification::descriptor()->FindOneofByName("payload");
   const auto* field = n.GetReflection()->GetOneofFieldDescriptor(n, payload);
-  if (field == nullptr) return absl::InvalidArgumentError(file + ": the notification has no payload");
+  if (field == nullptr)
+    return absl::InvalidArgumentError(file + ": the notification has no payload");
   return field->name();
 }
 

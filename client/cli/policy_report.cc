@@ -25,7 +25,10 @@ std::vector<std::string> CaseTexts(const std::vector<CaseRef>& cases) {
 
 void PrintDecision(const policy::AgencyDecision& d, std::ostream& out) {
   out << d.agency.value() << " (" << d.role << "): "
-      << (d.urgent ? "ALLOWED (urgent disclosure)" : d.allowed ? "ALLOWED" : "DENIED") << '\n';
+      << (d.urgent    ? "ALLOWED (urgent disclosure)"
+          : d.allowed ? "ALLOWED"
+                      : "DENIED")
+      << '\n';
   if (!d.rule.empty()) {
     out << "  rule: " << d.rule << " of agreement " << d.agreement << " v" << d.agreement_version
         << '\n';
@@ -34,7 +37,8 @@ void PrintDecision(const policy::AgencyDecision& d, std::ostream& out) {
     out << "  purpose: " << d.purpose << "\n  lawful basis: " << d.lawful_basis
         << "\n  withheld: " << OrNone(d.withheld) << '\n';
   }
-  if (!d.linked_cases.empty()) out << "  linked cases: " << OrNone(CaseTexts(d.linked_cases)) << '\n';
+  if (!d.linked_cases.empty())
+    out << "  linked cases: " << OrNone(CaseTexts(d.linked_cases)) << '\n';
   out << "  reason: " << d.reason << "\n  trace:";
   if (d.trace.empty()) out << " (no rule names this type and role)";
   out << '\n';
@@ -85,7 +89,8 @@ void PrintText(const Explanation& e, std::ostream& out) {
   out << "policy: " << e.policy_version << '\n'
       << "notification: " << e.type << " from " << e.publisher->id.value() << " ("
       << e.publisher->role << "), case " << (e.case_closed ? "closed" : "open") << '\n'
-      << "publish: " << (e.may_publish.ok() ? "allowed" : "REFUSED: " + std::string(e.may_publish.message()))
+      << "publish: "
+      << (e.may_publish.ok() ? "allowed" : "REFUSED: " + std::string(e.may_publish.message()))
       << '\n';
   for (const auto& d : e.evaluation.agencies) PrintDecision(d, out);
 }

@@ -10,9 +10,9 @@
 #include <sstream>
 #include <string>
 
+#include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace safeshare::testing {
@@ -111,16 +111,16 @@ TEST(PolicyExplainCommandTest, InterestMatchesANormalisedIdentifierOnAClosedCase
                              "ISA-PRB-01 v1\n"));
   EXPECT_THAT(out, HasSubstr("  withheld: strategy_minutes.cp_medical_rationale\n"));
   // An identifier the notification does not name gives no interest.
-  const auto other = Explain("strategy_minutes",
-                             "--publisher cfs --interest probation:ndelius_crn:Y999999");
+  const auto other =
+      Explain("strategy_minutes", "--publisher cfs --interest probation:ndelius_crn:Y999999");
   EXPECT_THAT(other, HasSubstr("note: the notification does not name the ndelius_crn of "
                                "probation's --interest"));
   EXPECT_THAT(other, HasSubstr("probation (probation): DENIED"));
 }
 
 TEST(PolicyExplainCommandTest, JsonForLinkedCases) {
-  const auto out = Explain("probation_risk_update",
-                           "--publisher probation --linked cfs:CASE-2019/044 --json");
+  const auto out =
+      Explain("probation_risk_update", "--publisher probation --linked cfs:CASE-2019/044 --json");
   google::protobuf::Struct json;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(out, &json).ok()) << out;
   const auto& f = json.fields();
@@ -140,17 +140,17 @@ TEST(PolicyExplainCommandTest, JsonForLinkedCases) {
 }
 
 TEST(PolicyExplainCommandTest, BadFlagsExitTwoWithOneLine) {
-  const auto publisher = Safeshare("policy explain --agreements " + kAgreements +
-                                   " --notification " + kSource +
-                                   "/config/examples/strategy_minutes.json --publisher nobody");
+  const auto publisher =
+      Safeshare("policy explain --agreements " + kAgreements + " --notification " + kSource +
+                "/config/examples/strategy_minutes.json --publisher nobody");
   EXPECT_EQ(publisher.exit_code, 2);
   EXPECT_EQ(publisher.out,
             "--publisher: no agency 'nobody' in the broker config; expected one of police, cfs, "
             "probation, health, education, ig\n");
-  const auto scheme = Safeshare("policy explain --agreements " + kAgreements +
-                                " --notification " + kSource +
-                                "/config/examples/strategy_minutes.json --publisher cfs "
-                                "--interest probation:crn:X1");
+  const auto scheme =
+      Safeshare("policy explain --agreements " + kAgreements + " --notification " + kSource +
+                "/config/examples/strategy_minutes.json --publisher cfs "
+                "--interest probation:crn:X1");
   EXPECT_EQ(scheme.exit_code, 2);
   EXPECT_THAT(scheme.out, StartsWith("--interest: unknown scheme 'crn'"));
 }

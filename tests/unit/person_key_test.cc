@@ -83,7 +83,8 @@ TEST_F(PersonKeyTest, ShortOrMissingKeyIsRefusedWithoutItsContent) {
 
   auto missing = PersonKey::Load(dir_.path() / "absent.key");
   ASSERT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(missing.status().message()), HasSubstr((dir_.path() / "absent.key").string()));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr((dir_.path() / "absent.key").string()));
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("no such file"));
 }
 
