@@ -29,8 +29,7 @@ std::vector<Agency> ReadAgencies(const YamlReader& list) {
   std::set<std::string> ids, uris;
   for (const auto& item : list.Sequence()) {
     item.RejectUnknownKeys({"id", "role", "certificate_uri"});
-    Agency agency{AgencyId(item.Required("id").String()),
-                  item.Required("role").OneOf(kAgencyRoles),
+    Agency agency{AgencyId(item.Required("id").String()), item.Required("role").OneOf(kAgencyRoles),
                   item.Required("certificate_uri").String()};
     if (!ids.insert(agency.id.value()).second) item.Required("id").Fail("duplicate agency id");
     if (!uris.insert(agency.certificate_uri).second) {

@@ -34,9 +34,8 @@ absl::StatusOr<PersonKey> PersonKey::Load(const std::filesystem::path& file) {
   struct stat info {};
   if (::stat(name.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
     return absl::FailedPreconditionError(
-        "person_hash_key " + name +
-        ": no such file; create one with `openssl rand -out " + name + " 32 && chmod 600 " +
-        name + "` (certs/gen-dev-pki.sh does for development)");
+        "person_hash_key " + name + ": no such file; create one with `openssl rand -out " + name +
+        " 32 && chmod 600 " + name + "` (certs/gen-dev-pki.sh does for development)");
   }
   if ((info.st_mode & kGroupOrOthers) != 0) {
     return absl::FailedPreconditionError(
@@ -51,10 +50,10 @@ absl::StatusOr<PersonKey> PersonKey::Load(const std::filesystem::path& file) {
   if (key.size() < kMinKeyBytes) {
     const size_t size = key.size();
     OPENSSL_cleanse(key.data(), key.size());
-    return absl::FailedPreconditionError(
-        "person_hash_key " + name + ": " + std::to_string(size) + " bytes; at least " +
-        std::to_string(kMinKeyBytes) + " random bytes are required (`openssl rand -out " + name +
-        " 32`)");
+    return absl::FailedPreconditionError("person_hash_key " + name + ": " + std::to_string(size) +
+                                         " bytes; at least " + std::to_string(kMinKeyBytes) +
+                                         " random bytes are required (`openssl rand -out " + name +
+                                         " 32`)");
   }
   return PersonKey(std::move(key));
 }

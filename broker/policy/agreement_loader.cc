@@ -23,8 +23,8 @@ namespace {
 using config::YamlReader;
 namespace fs = std::filesystem;
 
-constexpr std::array<std::string_view, 4> kConditionNames = {"always", "engaged",
-                                                             "person_interest", "linked_case"};
+constexpr std::array<std::string_view, 4> kConditionNames = {"always", "engaged", "person_interest",
+                                                             "linked_case"};
 
 // Where each agreement and rule id was first defined ("FILE:LINE"), to name
 // both places when one is defined twice.
@@ -66,7 +66,8 @@ std::string PartyRole(const YamlReader& node, const std::vector<std::string>& pa
   return role;
 }
 
-std::vector<std::string> PartyRoles(const YamlReader& list, const std::vector<std::string>& parties) {
+std::vector<std::string> PartyRoles(const YamlReader& list,
+                                    const std::vector<std::string>& parties) {
   std::vector<std::string> roles;
   for (const auto& item : list.Sequence()) roles.push_back(PartyRole(item, parties));
   if (roles.empty()) list.Fail("list must not be empty");
@@ -129,10 +130,10 @@ std::vector<FieldPath> ReadWithheld(const YamlReader& list, const std::vector<st
 
 void ReadRuleEffect(const YamlReader& item, ShareRule& rule) {
   if (!item.Has("effect")) return;
-  rule.effect = item.Required("effect").OneOf(std::array<std::string_view, 2>{"allow", "deny"}) ==
-                        "deny"
-                    ? Effect::kDeny
-                    : Effect::kAllow;
+  rule.effect =
+      item.Required("effect").OneOf(std::array<std::string_view, 2>{"allow", "deny"}) == "deny"
+          ? Effect::kDeny
+          : Effect::kAllow;
 }
 
 ShareRule ReadRule(const YamlReader& item, const std::vector<std::string>& parties) {
@@ -162,7 +163,8 @@ void ReadRights(const YamlReader& root, Agreement& a) {
       a.publish[PartyRole(key, a.parties)] = value.ListOf(kNotificationTypes);
     }
   }
-  if (root.Has("manage_cases")) a.manage_cases = PartyRoles(root.Required("manage_cases"), a.parties);
+  if (root.Has("manage_cases"))
+    a.manage_cases = PartyRoles(root.Required("manage_cases"), a.parties);
   if (root.Has("register_interests"))
     a.register_interests = PartyRoles(root.Required("register_interests"), a.parties);
 }
@@ -181,7 +183,8 @@ Agreement ReadAgreement(const YamlReader& root, const fs::path& file, SeenIds& s
   a.lawful_basis = root.Required("lawful_basis").OneOf(kLawfulBases);
   const auto review = root.Required("review_date");
   a.review_date = review.String();
-  if (!IsDate(a.review_date)) review.Fail("expected a date YYYY-MM-DD, got '" + a.review_date + "'");
+  if (!IsDate(a.review_date))
+    review.Fail("expected a date YYYY-MM-DD, got '" + a.review_date + "'");
   if (a.review_date < today) {
     warnings.push_back(Where(review, file) + ": review_date: agreement " + a.id +
                        " was due for review on " + a.review_date + " (today is " +
@@ -205,13 +208,14 @@ absl::StatusOr<std::vector<fs::path>> AgreementFiles(const fs::path& dir) {
     if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
   }
   if (error) {
-    return absl::NotFoundError(dir.string() + ": cannot read the agreements directory: " +
-                               error.message());
+    return absl::NotFoundError(dir.string() +
+                               ": cannot read the agreements directory: " + error.message());
   }
   if (files.empty()) {
     return absl::InvalidArgumentError(
-        dir.string() + ": no agreement files (*.yaml, *.yml); without agreements every "
-                       "notification would be refused");
+        dir.string() +
+        ": no agreement files (*.yaml, *.yml); without agreements every "
+        "notification would be refused");
   }
   std::sort(files.begin(), files.end(),
             [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
@@ -227,9 +231,7 @@ absl::StatusOr<std::string> ReadBytes(const fs::path& file) {
 
 }  // namespace
 
-std::string_view ConditionName(Condition c) {
-  return kConditionNames[static_cast<size_t>(c)];
-}
+std::string_view ConditionName(Condition c) { return kConditionNames[static_cast<size_t>(c)]; }
 
 absl::StatusOr<AgreementSet> LoadAgreements(const fs::path& dir, std::string_view today) {
   if (!IsDate(today)) return absl::InvalidArgumentError("today must be YYYY-MM-DD");

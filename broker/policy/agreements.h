@@ -56,16 +56,16 @@ struct ShareRule {
   // Sorted by text; empty for deny rules. A path into a payload applies only
   // to notifications of that type (a rule may name several types).
   std::vector<FieldPath> withheld;
-  int line = 0;                     // where the rule starts in its file
+  int line = 0;  // where the rule starts in its file
 };
 
 struct Agreement {
   std::string id;
   std::string title;
   std::string version;
-  std::vector<std::string> parties;  // agency roles
-  std::string lawful_basis;          // kLawfulBases
-  std::string review_date;           // YYYY-MM-DD
+  std::vector<std::string> parties;                         // agency roles
+  std::string lawful_basis;                                 // kLawfulBases
+  std::string review_date;                                  // YYYY-MM-DD
   std::map<std::string, std::vector<std::string>> publish;  // role -> notification types
   std::vector<std::string> manage_cases;        // roles that may record engagement, close/reopen
   std::vector<std::string> register_interests;  // roles that may register person interests

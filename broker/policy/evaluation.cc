@@ -54,13 +54,12 @@ ConditionText TextOf(Condition condition) {
 
 std::string HeldPhrase(Condition condition, const std::vector<CaseRef>& linked) {
   std::vector<std::string> refs;
+  refs.reserve(linked.size());
   for (const auto& ref : linked) refs.push_back(ref.value());
   return std::string(TextOf(condition).held) + absl::StrJoin(refs, ", ");
 }
 
-std::string Admits(Condition condition) {
-  return std::string(TextOf(condition).admits);
-}
+std::string Admits(Condition condition) { return std::string(TextOf(condition).admits); }
 
 std::vector<std::string> ApplicableWithheld(const ShareRule& rule, std::string_view type) {
   std::vector<std::string> texts;
@@ -93,7 +92,9 @@ std::string NothingHeld(std::string_view type, const config::Agency& agency,
            Admits(not_held[0].rule->condition) + "; " + agency.id.value() + " is not";
   }
   std::vector<std::string> each;
-  for (const auto& ref : not_held) each.push_back(ref.rule->id + ": " + Admits(ref.rule->condition));
+  each.reserve(not_held.size());
+  for (const auto& ref : not_held)
+    each.push_back(ref.rule->id + ": " + Admits(ref.rule->condition));
   return "denied: no rule sharing " + std::string(type) + " with role " + agency.role +
          " holds for " + agency.id.value() + " (" + absl::StrJoin(each, "; ") + ")";
 }
@@ -114,8 +115,9 @@ absl::Status ApplyUrgent(const Policy& policy, const config::Agency& publisher,
     return absl::InvalidArgumentError(
         "urgent_disclosure.recipient: the publisher cannot disclose to itself");
   }
-  const auto it = std::find_if(evaluation.agencies.begin(), evaluation.agencies.end(),
-                               [&](const AgencyDecision& d) { return d.agency == urgent.recipient; });
+  const auto it =
+      std::find_if(evaluation.agencies.begin(), evaluation.agencies.end(),
+                   [&](const AgencyDecision& d) { return d.agency == urgent.recipient; });
   if (it == evaluation.agencies.end()) {
     return absl::InvalidArgumentError("urgent_disclosure.recipient: no agency '" +
                                       urgent.recipient.value() +

@@ -20,9 +20,7 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-std::string FieldName(const FieldDescriptor* field) {
-  return std::string(field->name());
-}
+std::string FieldName(const FieldDescriptor* field) { return std::string(field->name()); }
 
 // The problem with the path's first field, if any: envelope fields every
 // recipient needs, and a whole payload (nothing would be left to share).
@@ -30,7 +28,8 @@ absl::Status CheckRoot(const FieldDescriptor* root, size_t depth) {
   const std::string name = FieldName(root);
   if (IsOneOf(kKeptFields, name)) {
     return absl::InvalidArgumentError(
-        "'" + name + "' cannot be withheld: recipients need it to file, acknowledge and handle "
+        "'" + name +
+        "' cannot be withheld: recipients need it to file, acknowledge and handle "
         "the notification");
   }
   if (depth == 1 && IsOneOf(kNotificationTypes, name)) {
@@ -90,15 +89,16 @@ void Collect(const Message& message, std::set<Identifier>& seen, std::vector<Ide
 absl::StatusOr<FieldPath> ParseFieldPath(std::string_view text) {
   FieldPath path{std::string(text), {}};
   const Descriptor* type = v1::Notification::descriptor();
-  for (const absl::string_view part : absl::StrSplit(absl::string_view(text.data(), text.size()), '.')) {
+  for (const absl::string_view part :
+       absl::StrSplit(absl::string_view(text.data(), text.size()), '.')) {
     if (part.empty()) {
       return absl::InvalidArgumentError("'" + path.text +
                                         "' is not a field path (names joined by '.')");
     }
     if (type == nullptr) {
-      return absl::InvalidArgumentError(
-          "'" + FieldName(path.fields.back()) +
-          "' is not a message; a path cannot go through it to '" + std::string(part) + "'");
+      return absl::InvalidArgumentError("'" + FieldName(path.fields.back()) +
+                                        "' is not a message; a path cannot go through it to '" +
+                                        std::string(part) + "'");
     }
     const FieldDescriptor* field = type->FindFieldByName(std::string(part));
     if (field == nullptr) {

@@ -12,6 +12,7 @@
 #include "connection_flags.h"
 #include "exit_code.h"
 #include "health_command.h"
+#include "policy_command.h"
 #include "publish_command.h"
 #include "subscribe_command.h"
 
@@ -48,10 +49,16 @@ int Run(int argc, char** argv) {
   CLI::App* ack_command = AddAckCommand(app, ack);
   HealthFlags health;
   CLI::App* health_command = AddHealthCommand(app, health);
+<<<<<<< HEAD
   CaseFlags cases;
   CLI::App* case_command = AddCaseCommands(app, cases);
   InterestFlags interest;
   CLI::App* interest_command = AddInterestCommand(app, interest);
+=======
+  PolicyCheckFlags policy_check;
+  PolicyExplainFlags policy_explain;
+  const PolicyCommands policy = AddPolicyCommands(app, policy_check, policy_explain);
+>>>>>>> policy
 
   try {
     app.parse(argc, argv);
@@ -70,11 +77,19 @@ int Run(int argc, char** argv) {
   if (health_command->parsed()) {
     return RunHealth(connection, health);
   }
+<<<<<<< HEAD
   if (case_command->parsed()) {
     return RunCase(connection, *case_command, cases);
   }
   if (interest_command->parsed()) {
     return RunInterest(connection, interest);
+=======
+  if (policy.check->parsed()) {
+    return RunPolicyCheck(policy_check);
+  }
+  if (policy.explain->parsed()) {
+    return RunPolicyExplain(policy_explain);
+>>>>>>> policy
   }
   return kExitUsage;  // unreachable: exactly one subcommand is required
 }

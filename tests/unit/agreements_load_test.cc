@@ -135,9 +135,8 @@ TEST_F(LoadTest, BadFieldPathsAreRefused) {
             at + "unknown field 'reason' in safeshare.v1.Decision");
   EXPECT_EQ(path("strategy_minutes.format_rationale.text"),
             at + "'format_rationale' is not a message; a path cannot go through it to 'text'");
-  EXPECT_EQ(path("case_ref"), at +
-                                  "'case_ref' cannot be withheld: recipients need it to file, "
-                                  "acknowledge and handle the notification");
+  EXPECT_EQ(path("case_ref"), at + "'case_ref' cannot be withheld: recipients need it to file, "
+                                   "acknowledge and handle the notification");
   EXPECT_EQ(path("strategy_minutes"),
             at + "withholding the whole 'strategy_minutes' payload shares nothing; use a deny "
                  "rule instead");
@@ -160,15 +159,19 @@ TEST_F(LoadTest, DuplicateIdsAcrossFilesNameBothPlaces) {
 
 TEST_F(LoadTest, BadRolesAreRefused) {
   EXPECT_EQ(Error(With("recipients: [education]", "recipients: [eduction]")),
-            File() + ":12: rules[0].recipients[0]: unknown value 'eduction'; expected one of "
-                     "police, childrens_social_care, probation, health, education, "
-                     "information_governance");
+            File() +
+                ":12: rules[0].recipients[0]: unknown value 'eduction'; expected one of "
+                "police, childrens_social_care, probation, health, education, "
+                "information_governance");
   EXPECT_EQ(Error(With("recipients: [education]", "recipients: [police]")),
-            File() + ":12: rules[0].recipients[0]: role 'police' is not a party to this "
-                     "agreement; add it to parties");
-  EXPECT_EQ(Error(With("  childrens_social_care: [strategy_minutes]", "  police: [strategy_minutes]")),
-            File() + ":8: publish.police: role 'police' is not a party to this agreement; add "
-                     "it to parties");
+            File() +
+                ":12: rules[0].recipients[0]: role 'police' is not a party to this "
+                "agreement; add it to parties");
+  EXPECT_EQ(
+      Error(With("  childrens_social_care: [strategy_minutes]", "  police: [strategy_minutes]")),
+      File() +
+          ":8: publish.police: role 'police' is not a party to this agreement; add "
+          "it to parties");
 }
 
 TEST_F(LoadTest, BadDatesPurposesAndEffectsAreRefused) {
@@ -186,8 +189,9 @@ TEST_F(LoadTest, BadDatesPurposesAndEffectsAreRefused) {
   EXPECT_EQ(Error(With("    purpose: strategy_discussion\n", "")),
             File() + ":10: rules[0].purpose: required key is missing");
   EXPECT_EQ(Error(With("    condition: engaged", "    condition: sometimes")),
-            File() + ":13: rules[0].condition: unknown value 'sometimes'; expected one of "
-                     "always, engaged, person_interest, linked_case");
+            File() +
+                ":13: rules[0].condition: unknown value 'sometimes'; expected one of "
+                "always, engaged, person_interest, linked_case");
   EXPECT_EQ(Error(With("    types:", "    effect: maybe\n    types:")),
             File() + ":11: rules[0].effect: unknown value 'maybe'; expected one of allow, deny");
 }
@@ -196,8 +200,9 @@ TEST_F(LoadTest, DenyRulesNeitherNamePurposeNorWithholdFields) {
   const std::string deny = With("    types:", "    effect: deny\n    types:");
   EXPECT_EQ(Error(deny), File() + ":15: rules[0].purpose: a deny rule shares nothing; remove it");
   EXPECT_EQ(Error(absl::StrReplaceAll(deny, {{"    purpose: strategy_discussion\n", ""}})),
-            File() + ":16: rules[0].withheld: a deny rule shares nothing, so withholds nothing; "
-                     "remove it");
+            File() +
+                ":16: rules[0].withheld: a deny rule shares nothing, so withholds nothing; "
+                "remove it");
 }
 
 TEST_F(LoadTest, InvalidYamlNamesTheFileAndLine) {

@@ -239,16 +239,18 @@ TEST(ParseBrokerConfigTest, SharingTableIsOptional) {
 
 TEST(ParseBrokerConfigTest, UrgentDisclosureBarredRoles) {
   auto config = ParseBrokerConfig(
-      std::string(kValid) + "urgent_disclosure:\n  barred_roles: [information_governance, education]\n",
+      std::string(kValid) +
+          "urgent_disclosure:\n  barred_roles: [information_governance, education]\n",
       kFile);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_THAT(config->urgent_disclosure.barred_roles,
               ElementsAre("information_governance", "education"));
-  EXPECT_EQ(ParseError(std::string(kValid) + "urgent_disclosure:\n  barred_roles: [ig]\n").message(),
-            std::string(kFile) +
-                ":24: urgent_disclosure.barred_roles[0]: unknown value 'ig'; expected one of "
-                "police, childrens_social_care, probation, health, education, "
-                "information_governance");
+  EXPECT_EQ(
+      ParseError(std::string(kValid) + "urgent_disclosure:\n  barred_roles: [ig]\n").message(),
+      std::string(kFile) +
+          ":24: urgent_disclosure.barred_roles[0]: unknown value 'ig'; expected one of "
+          "police, childrens_social_care, probation, health, education, "
+          "information_governance");
   EXPECT_EQ(ParseError(std::string(kValid) + "urgent_disclosure:\n  barred: []\n").message(),
             std::string(kFile) + ":24: urgent_disclosure.barred: unknown key (check the spelling)");
 }

@@ -22,7 +22,7 @@ class PersonKeyTest : public ::testing::Test {
   // Writes `bytes` to a key file with `mode`; returns its path.
   std::filesystem::path KeyFile(const std::string& bytes, mode_t mode,
                                 const std::string& name = "person-hash.key") const {
-    const auto file = dir_.Write(name, bytes);
+    auto file = dir_.Write(name, bytes);
     ::chmod(file.c_str(), mode);
     return file;
   }
@@ -83,7 +83,8 @@ TEST_F(PersonKeyTest, ShortOrMissingKeyIsRefusedWithoutItsContent) {
 
   auto missing = PersonKey::Load(dir_.path() / "absent.key");
   ASSERT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(missing.status().message()), HasSubstr((dir_.path() / "absent.key").string()));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr((dir_.path() / "absent.key").string()));
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("no such file"));
 }
 

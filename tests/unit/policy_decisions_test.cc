@@ -14,12 +14,12 @@
 namespace safeshare::policy {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::Agency;
+using ::testing::ElementsAre;
 using testing::Example;
+using ::testing::HasSubstr;
 using testing::Ids;
+using ::testing::Not;
 
 const std::vector<config::Agency> kAgencies = {
     {AgencyId("cfs"), "childrens_social_care", "spiffe://t/cfs"},
@@ -64,8 +64,8 @@ AgencyDecision School(const ::safeshare::testing::TempDir& dir, const CaseFacts&
 
 TEST(DenyWinsTest, AHeldDenyRuleOverridesEveryAllow) {
   const ::safeshare::testing::TempDir dir("deny");
-  dir.Write("a.yaml", Agreement("ISA-A", Allow("A-R1", "always", {}) +
-                                              Allow("A-R2", "engaged", {})));
+  dir.Write("a.yaml",
+            Agreement("ISA-A", Allow("A-R1", "always", {}) + Allow("A-R2", "engaged", {})));
   dir.Write("b.yaml", Agreement("ISA-B", Deny("B-D1", "engaged")));
 
   const auto denied = School(dir, CaseFacts{.engaged = Ids({"school"})});
@@ -86,12 +86,11 @@ TEST(DenyWinsTest, AHeldDenyRuleOverridesEveryAllow) {
 
 TEST(FewestWithheldTest, TheAllowWithholdingFewestFieldsDecides) {
   const ::safeshare::testing::TempDir dir("fewest");
-  dir.Write("a.yaml",
-            Agreement("ISA-A", Allow("A-R1", "always",
-                                     {"strategy_minutes.decisions.rationale",
-                                      "strategy_minutes.actions"})));
-  dir.Write("b.yaml", Agreement("ISA-B", Allow("B-R1", "engaged",
-                                               {"strategy_minutes.decisions.rationale"})));
+  dir.Write("a.yaml", Agreement("ISA-A", Allow("A-R1", "always",
+                                               {"strategy_minutes.decisions.rationale",
+                                                "strategy_minutes.actions"})));
+  dir.Write("b.yaml",
+            Agreement("ISA-B", Allow("B-R1", "engaged", {"strategy_minutes.decisions.rationale"})));
   const auto engaged = School(dir, CaseFacts{.engaged = Ids({"school"})});
   EXPECT_EQ(engaged.rule, "B-R1");
   EXPECT_THAT(engaged.withheld, ElementsAre("strategy_minutes.decisions.rationale"));
@@ -104,7 +103,8 @@ TEST(FewestWithheldTest, TheAllowWithholdingFewestFieldsDecides) {
 TEST(FewestWithheldTest, TiesGoToTheEarlierFileThenTheEarlierRule) {
   const ::safeshare::testing::TempDir dir("ties");
   // File names, not agreement ids, give the order.
-  dir.Write("2-later.yaml", Agreement("ISA-A", Allow("A-R1", "always", {"strategy_minutes.actions"})));
+  dir.Write("2-later.yaml",
+            Agreement("ISA-A", Allow("A-R1", "always", {"strategy_minutes.actions"})));
   dir.Write("1-first.yml",
             Agreement("ISA-Z", Allow("Z-R1", "always", {"strategy_minutes.attendees"}) +
                                    Allow("Z-R2", "always", {"strategy_minutes.held_at"})));
@@ -161,7 +161,8 @@ TEST(UrgentDisclosureTest, RefusalsForAnAllowedRecipientADenyRuleOrABarredPublis
     const auto evaluation = Outcome(c.publisher, {AgencyId(c.recipient), kReason});
     EXPECT_EQ(evaluation.urgent_status.code(), c.code);
     EXPECT_EQ(evaluation.urgent_status.message(), c.message);
-    const auto plain = Example().Evaluate(Agency(c.publisher), "investigation_outcome", CaseFacts{});
+    const auto plain =
+        Example().Evaluate(Agency(c.publisher), "investigation_outcome", CaseFacts{});
     for (size_t i = 0; i < plain.agencies.size(); ++i) {
       EXPECT_EQ(evaluation.agencies[i].allowed, plain.agencies[i].allowed);
       EXPECT_EQ(evaluation.agencies[i].reason, plain.agencies[i].reason);

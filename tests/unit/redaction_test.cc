@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include <google/protobuf/util/message_differencer.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include "broker/policy/agreements.h"
@@ -15,9 +15,9 @@
 namespace safeshare::policy {
 namespace {
 
+using google::protobuf::util::MessageDifferencer;
 using ::testing::ElementsAre;
 using ::testing::Pair;
-using google::protobuf::util::MessageDifferencer;
 
 std::vector<FieldPath> Paths(const std::vector<std::string>& texts) {
   std::vector<FieldPath> paths;
@@ -86,7 +86,8 @@ TEST(WithholdTest, ClearingAOneofMemberClearsTheOneofOnlyWhenItIsSet) {
 
 TEST(WithholdTest, RepeatedMessagesInsideAPayload) {
   auto n = samples::InvestigationOutcome();
-  for (const auto kind : {v1::DISRUPTION_KIND_BAIL_CONDITIONS, v1::DISRUPTION_KIND_SEXUAL_RISK_ORDER}) {
+  for (const auto kind :
+       {v1::DISRUPTION_KIND_BAIL_CONDITIONS, v1::DISRUPTION_KIND_SEXUAL_RISK_ORDER}) {
     auto* measure = n.mutable_investigation_outcome()->add_disruption_measures();
     measure->set_kind(kind);
     measure->set_description("No contact with the children");
@@ -126,10 +127,9 @@ TEST(NamedIdentifiersTest, EveryIdentifierAnywhereOnceWithoutEmptyValues) {
   same_crn->set_scheme(v1::IDENTIFIER_SCHEME_NDELIUS_CRN);
   same_crn->set_value("X123456");
   p1->add_identifiers()->set_scheme(v1::IDENTIFIER_SCHEME_POLICE_LOCAL);  // empty value
-  EXPECT_THAT(NamedIdentifiers(n),
-              ElementsAre(Pair("IDENTIFIER_SCHEME_NHS_NUMBER", "9434765919"),
-                          Pair("IDENTIFIER_SCHEME_PNC_NUMBER", "2001/123456A"),
-                          Pair("IDENTIFIER_SCHEME_NDELIUS_CRN", "X123456")));
+  EXPECT_THAT(NamedIdentifiers(n), ElementsAre(Pair("IDENTIFIER_SCHEME_NHS_NUMBER", "9434765919"),
+                                               Pair("IDENTIFIER_SCHEME_PNC_NUMBER", "2001/123456A"),
+                                               Pair("IDENTIFIER_SCHEME_NDELIUS_CRN", "X123456")));
   EXPECT_TRUE(NamedIdentifiers(v1::Notification()).empty());
 }
 

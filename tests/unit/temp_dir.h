@@ -30,7 +30,7 @@ class TempDir {
 
   // Writes `bytes` to `name` in the directory; returns the file's path.
   std::filesystem::path Write(const std::string& name, const std::string& bytes) const {
-    const auto file = path_ / name;
+    auto file = path_ / name;
     std::ofstream(file, std::ios::binary) << bytes;
     return file;
   }
