@@ -9,7 +9,7 @@
 namespace safeshare::audit {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 7> kNames = {{
+constexpr std::array<std::pair<Action, std::string_view>, 12> kNames = {{
     {Action::kPublished, "published"},
     {Action::kDuplicate, "duplicate"},
     {Action::kPublishRefused, "publish_refused"},
@@ -17,6 +17,11 @@ constexpr std::array<std::pair<Action, std::string_view>, 7> kNames = {{
     {Action::kSubscribed, "subscribed"},
     {Action::kDelivered, "delivered"},
     {Action::kAcknowledged, "acknowledged"},
+    {Action::kRouted, "routed"},
+    {Action::kUrgentDisclosure, "urgent_disclosure"},
+    {Action::kCaseChanged, "case_changed"},
+    {Action::kInterestChanged, "interest_changed"},
+    {Action::kPolicyChanged, "policy_changed"},
 }};
 
 // SHA-256 fetched once: EVP_sha256() would make OpenSSL 3 look the
