@@ -96,7 +96,11 @@ store::NewNotification BrokerService::Prepare(const identity::Caller& caller,
   for (const auto& route : decision.routes) {
     record.recipients.push_back(store::Recipient{route.recipient, route.rule, route.lawful_basis});
   }
-  record.withheld = decision.withheld;
+  for (const auto& agency : decision.withheld) {
+    record.denied.push_back(store::Denied{agency, "no sharing rule lets this agency receive " +
+                                                      std::string(type) + " from " +
+                                                      caller.agency.value()});
+  }
   return record;
 }
 
