@@ -7,7 +7,7 @@
 namespace safeshare::audit {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 7> kNames = {{
+constexpr std::array<std::pair<Action, std::string_view>, 12> kNames = {{
     {Action::kPublished, "published"},
     {Action::kDuplicate, "duplicate"},
     {Action::kPublishRefused, "publish_refused"},
@@ -15,6 +15,11 @@ constexpr std::array<std::pair<Action, std::string_view>, 7> kNames = {{
     {Action::kSubscribed, "subscribed"},
     {Action::kDelivered, "delivered"},
     {Action::kAcknowledged, "acknowledged"},
+    {Action::kRouted, "routed"},
+    {Action::kUrgentDisclosure, "urgent_disclosure"},
+    {Action::kCaseChanged, "case_changed"},
+    {Action::kInterestChanged, "interest_changed"},
+    {Action::kPolicyChanged, "policy_changed"},
 }};
 
 }  // namespace

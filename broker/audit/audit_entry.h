@@ -7,13 +7,18 @@
 namespace safeshare::audit {
 
 enum class Action {
-  kPublished,       // accepted and stored; detail lists the recipients
-  kDuplicate,       // a retried publish; answered with the first notification
-  kPublishRefused,  // refused by validation or policy; detail says why
-  kWithheld,        // an agency of the partnership no rule lets receive it
-  kSubscribed,      // a durable subscription was opened
-  kDelivered,       // handed to a recipient's subscription stream
-  kAcknowledged,    // the recipient confirmed receipt
+  kPublished,         // accepted and stored; detail lists the recipients
+  kDuplicate,         // a retried publish; answered with the first notification
+  kPublishRefused,    // refused by validation or policy; detail says why
+  kWithheld,          // an agency of the partnership no rule lets receive it
+  kSubscribed,        // a durable subscription was opened
+  kDelivered,         // handed to a recipient's subscription stream
+  kAcknowledged,      // the recipient confirmed receipt
+  kRouted,            // one per recipient of a notification: rule, agreement, view hash
+  kUrgentDisclosure,  // a recipient outside every agreement, with the publisher's reason
+  kCaseChanged,       // a case opened, closed or reopened, or its engagements changed
+  kInterestChanged,   // an agency registered or withdrew interest in people (keyed hashes)
+  kPolicyChanged,     // a policy reload, applied or refused
 };
 
 std::string_view ActionName(Action action);
@@ -41,7 +46,7 @@ struct Entry {
   std::string lawful_basis;
   std::string purpose;
   std::string detail;        // reasons and counts; no personal data
-  std::string content_hash;  // hex SHA-256 of the stored notification
+  std::string content_hash;  // hex SHA-256 of the stored notification (or the recipient's view)
   std::string prev_hash;     // entry_hash of the entry before (hex)
   std::string entry_hash;    // hex SHA-256 over prev_hash and every field
 };

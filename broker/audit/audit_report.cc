@@ -13,7 +13,7 @@ std::string Row(const std::string& time, std::string_view action, const std::str
                 const std::string& basis, const std::string& notification,
                 const std::string& detail) {
   // Columns pad to a width but never truncate: a long value widens its row.
-  return fmt::format("{:<24} {:<15} {:<10} {:<10} {:<15} {:<30} {:<25} {:<13} {}\n", time, action,
+  return fmt::format("{:<24} {:<17} {:<10} {:<10} {:<15} {:<30} {:<25} {:<13} {}\n", time, action,
                      actor, recipient, case_ref, rule, basis, notification, detail);
 }
 

@@ -1,22 +1,29 @@
 #include "broker/store/audit_log_reader.h"
 
 #include "absl/status/status.h"
-#include "broker/store/reader_pool.h"
+#include "broker/store/audit_rows.h"
+#include "broker/store/sqlite_db.h"
 
 namespace safeshare::store {
 
+// Its own connection, not a ReaderPool: the audit table is the same in every
+// schema version this build knows, so an older backup can be audited too.
 absl::StatusOr<std::vector<audit::Entry>> ReadAuditLog(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) return absl::NotFoundError("no store at " + path.string());
-  auto pool = ReaderPool::Open(path);
-  if (!pool.ok()) return pool.status();
+  auto db = Connection::Open(path, /*read_only=*/true);
+  if (!db.ok()) return db.status();
+  auto page = (*db)->Prepare(std::string("SELECT ") + kAuditColumns +
+                             " FROM audit WHERE id>?1 ORDER BY id LIMIT ?2");
+  if (!page.ok()) return page.status();
   std::vector<audit::Entry> all;
-  constexpr size_t kPage = 10000;
+  constexpr int64_t kPage = 10000;
   while (true) {
-    auto page = (*pool)->Audit(all.empty() ? 0 : all.back().id, kPage);
-    if (!page.ok()) return page.status();
-    all.insert(all.end(), std::make_move_iterator(page->begin()),
-               std::make_move_iterator(page->end()));
-    if (page->size() < kPage) return all;
+    page->Bind(1, all.empty() ? 0 : all.back().id).Bind(2, kPage);
+    auto rows = CollectRows<audit::Entry>(*page, AuditEntryFromRow);
+    if (!rows.ok()) return rows.status();
+    all.insert(all.end(), std::make_move_iterator(rows->begin()),
+               std::make_move_iterator(rows->end()));
+    if (static_cast<int64_t>(rows->size()) < kPage) return all;
   }
 }
 

@@ -13,7 +13,7 @@ struct BackupReport {
   int64_t notifications = 0;
   int64_t audit_entries = 0;
   std::string audit_head;       // entry_hash of the newest audit entry (genesis when none)
-  int64_t bodies_verified = 0;  // notification bodies matching their content hash
+  int64_t bodies_verified = 0;  // notification bodies and views matching their content hash
 };
 
 // Copies the store at `from` (which a broker may be writing) to `to` with

@@ -11,8 +11,9 @@ namespace safeshare::store {
 
 class Connection;
 
-// The result of checking every notification body of a store against its
-// stored content hash. Names sequences only, never content.
+// The result of checking every notification body of a store, and every
+// redacted view of one, against its stored content hash. Names sequences
+// only (a damaged view names its notification's), never content.
 struct BodyCheckReport {
   int64_t checked = 0;
   int64_t failed = 0;
@@ -26,7 +27,8 @@ struct BodyCheckReport {
 };
 
 // Reads every notification (seq, body, content_hash) of `db` in one pass, in
-// sequence order, and recomputes each body's hash. An error only when the
+// sequence order, then every view likewise, and recomputes each body's hash;
+// `checked` counts both. An error only when the
 // rows cannot be read; a mismatch is reported, not an error.
 absl::StatusOr<BodyCheckReport> CheckBodies(Connection& db);
 

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "broker/store/records.h"
 #include "broker/store/sqlite_db.h"
@@ -9,11 +10,27 @@
 namespace safeshare::store {
 
 // The one query shape for a recipient's deliveries joined with their
-// notifications: "SELECT <facts>[, extra] FROM ... WHERE d.recipient=?1 AND
-// d.seq>?2 <tail>". Columns 0-6 are the DeliveryFacts (DeliveryFactsAt).
-std::string DeliveryQuery(std::string_view extra_columns, std::string_view tail);
+// notifications and the view each receives: "SELECT <facts>[, body] FROM
+// ... WHERE d.recipient=?1 AND d.seq>?2 <tail>". Columns 0 to
+// kDeliveryFactsColumns-1 are the DeliveryFacts (DeliveryFactsAt); the body,
+// when asked for, follows. The content hash and body are the view's (view
+// 0: the notification's own); a view that is missing reads as no body and
+// no hash, which the content-hash check refuses.
+std::string DeliveryQuery(bool with_body, std::string_view tail);
+inline constexpr int kDeliveryFactsColumns = 10;
 
-// The DeliveryFacts in columns 0-6 of the current row of a DeliveryQuery.
+// The DeliveryFacts in the first columns of the current row of a
+// DeliveryQuery.
 DeliveryFacts DeliveryFactsAt(const Statement& row);
+
+// The purpose a delivery is stored with: the recipient's, or the
+// notification's when the recipient names none.
+const std::string& PurposeOf(const NewNotification& n, const Recipient& r);
+
+// A deliveries row's lists (withheld field paths, linked cases) are stored
+// comma-joined; neither a field path nor a case reference has a comma.
+std::string JoinCases(const std::vector<CaseRef>& cases);
+std::vector<CaseRef> SplitCases(std::string_view joined);
+std::vector<std::string> SplitList(std::string_view joined);
 
 }  // namespace safeshare::store

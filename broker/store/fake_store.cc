@@ -2,6 +2,7 @@
 
 #include "broker/audit/chain.h"
 #include "broker/store/audit_entries.h"
+#include "broker/store/delivery_query.h"
 
 namespace safeshare::store {
 
@@ -23,6 +24,11 @@ void FakeStore::FillDisk(bool full) {
 void FakeStore::CorruptBody(Sequence seq) {
   absl::MutexLock lock(&mu_);
   notifications_.at(seq.value() - 1).body.append("!");
+}
+
+void FakeStore::CorruptView(Sequence seq, uint32_t view) {
+  absl::MutexLock lock(&mu_);
+  notifications_.at(seq.value() - 1).views.at(view - 1).append("!");
 }
 
 void FakeStore::HoldCommits(bool held) {
@@ -64,21 +70,6 @@ void FakeStore::Submit(Apply apply, StatusDone done) {
   }
   // Closed: answer from a thread of its own, never inline.
   std::thread([done = std::move(done)] { done(errors::ShuttingDown()); }).detach();
-}
-
-template <typename T>
-void FakeStore::SubmitTyped(std::function<absl::StatusOr<T>(std::set<AgencyId>&)> apply,
-                            Done<T> done) {
-  auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not applied"));
-  Submit(
-      [apply = std::move(apply), result](std::set<AgencyId>& woken) {
-        *result = apply(woken);
-        return result->status();
-      },
-      [done = std::move(done), result](absl::Status status) {
-        if (status.ok()) return done(std::move(*result));
-        done(status);
-      });
 }
 
 void FakeStore::Run() {
@@ -133,6 +124,7 @@ void FakeStore::Publish(NewNotification n, Done<PublishResult> done) {
 
 absl::StatusOr<PublishResult> FakeStore::DoPublish(const NewNotification& n,
                                                    std::set<AgencyId>& woken) {
+  if (auto st = CheckNewNotification(n); !st.ok()) return st;
   if (auto it = keys_.find({n.publisher, n.idempotency_key}); it != keys_.end()) {
     const auto& first = notifications_[it->second];
     PublishResult result{first.n.id, Sequence(it->second + 1), {}, true};
@@ -145,9 +137,17 @@ absl::StatusOr<PublishResult> FakeStore::DoPublish(const NewNotification& n,
     return result;
   }
   const Sequence seq(notifications_.size() + 1);
-  notifications_.push_back({n, *n.body});
+  Stored stored{n, *n.body, {}, clock_.WallMicros()};
+  for (const auto& view : n.views) stored.views.push_back(*view.body);
+  for (auto& r : stored.n.recipients) r.purpose = PurposeOf(n, r);  // as stored
+  notifications_.push_back(std::move(stored));
   keys_[{n.publisher, n.idempotency_key}] = notifications_.size() - 1;
+  for (const auto& hash : n.person_hashes) person_cases_[hash].insert(n.case_ref);
   for (auto& e : entries::Published(n, seq)) Append(std::move(e));
+  if (!n.engage.empty()) {
+    const CaseChange change{n.publisher, n.case_ref, n.engage, {}, CaseStatusChange::kNone};
+    (void)DoChangeCase(change, FromMinutes(n.id), n.id.value());  // cannot fail: no disengage
+  }
   PublishResult result{n.id, seq, {}, false};
   for (const auto& r : n.recipients) {
     result.routed_to.push_back(r.agency);
@@ -219,10 +219,26 @@ std::vector<DeliveryFacts> FakeStore::FactsOf(const AgencyId& agency, Sequence a
     const auto& n = notifications_[i].n;
     for (const auto& r : n.recipients) {
       if (r.agency != agency) continue;
-      out.push_back({seq, n.id, n.case_ref, r.rule, r.lawful_basis, n.purpose, n.content_hash});
+      out.push_back({seq, n.id, n.case_ref, r.rule, r.lawful_basis, r.purpose,
+                     *ViewOf(notifications_[i], r.view).second, r.agreement, r.linked_cases,
+                     r.urgent});
     }
   }
   return out;
+}
+
+std::pair<const std::string*, const std::string*> FakeStore::ViewOf(const Stored& stored,
+                                                                    uint32_t view) {
+  if (view == 0) return {&stored.body, &stored.n.content_hash};
+  return {&stored.views[view - 1], &stored.n.views[view - 1].content_hash};
+}
+
+absl::Status FakeStore::Damaged(absl::Status found) const {
+  if (!found.ok() && fatal_.ok()) {
+    fatal_ = found;
+    NotifyFailure(fatal_);
+  }
+  return found;
 }
 
 absl::StatusOr<std::vector<StoredDelivery>> FakeStore::ReadDeliveries(const AgencyId& agency,
@@ -231,15 +247,13 @@ absl::StatusOr<std::vector<StoredDelivery>> FakeStore::ReadDeliveries(const Agen
   std::vector<StoredDelivery> out;
   absl::MutexLock lock(&mu_);
   for (auto& facts : FactsOf(agency, after, Sequence(UINT64_MAX), limit)) {
-    const auto& body = notifications_[facts.sequence.value() - 1].body;
-    StoredDelivery d{std::move(facts), body};
-    if (auto st = CheckContentHash(d); !st.ok()) {
-      if (fatal_.ok()) {
-        fatal_ = st;
-        NotifyFailure(fatal_);
-      }
-      return st;
+    const auto& stored = notifications_[facts.sequence.value() - 1];
+    uint32_t view = 0;
+    for (const auto& r : stored.n.recipients) {
+      if (r.agency == agency) view = r.view;
     }
+    StoredDelivery d{std::move(facts), *ViewOf(stored, view).first};
+    if (auto st = CheckContentHash(d); !st.ok()) return Damaged(st);
     out.push_back(std::move(d));
   }
   return out;

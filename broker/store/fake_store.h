@@ -28,11 +28,12 @@ class FakeStore final : public Store {
   ~FakeStore() override;  // Close()
 
   // Faults; each applies to operations the fake starts afterwards.
-  void FailNextSync();             // the next commit's sync fails: fatal
-  void FillDisk(bool full);        // commits fail RESOURCE_EXHAUSTED while full
-  void CorruptBody(Sequence seq);  // that body no longer matches its hash
-  void HoldCommits(bool held);     // commits wait while held (a slow disk)
-  size_t queued() const;           // operations not yet applied
+  void FailNextSync();                            // the next commit's sync fails: fatal
+  void FillDisk(bool full);                       // commits fail RESOURCE_EXHAUSTED while full
+  void CorruptBody(Sequence seq);                 // that body no longer matches its hash
+  void CorruptView(Sequence seq, uint32_t view);  // that view (>= 1) no longer matches its hash
+  void HoldCommits(bool held);                    // commits wait while held (a slow disk)
+  size_t queued() const;                          // operations not yet applied
 
   void Publish(NewNotification n, Done<PublishResult> done) override;
   void RecordRefusal(Refusal refusal, StatusDone done) override;
@@ -40,6 +41,14 @@ class FakeStore final : public Store {
   void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
                    Done<AckResult> done) override;
   void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool can_wait) override;
+  void ChangeCase(CaseChange change, Done<CaseState> done) override;
+  void ChangeInterests(InterestChange change, Done<uint32_t> done) override;
+  void RecordPolicyChange(PolicyChange change, StatusDone done) override;
+  absl::StatusOr<RoutingState> ReadRoutingState() const override;
+  absl::StatusOr<CaseState> ReadCase(const CaseRef& case_ref) const override;
+  absl::StatusOr<std::vector<RoutedNotification>> ReadRouted(Sequence after, int64_t since_micros,
+                                                             size_t limit,
+                                                             bool urgent_only) const override;
   absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency, Sequence after,
                                                              size_t limit) const override;
   absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
@@ -50,7 +59,9 @@ class FakeStore final : public Store {
  private:
   struct Stored {
     NewNotification n;
-    std::string body;  // a copy, so CorruptBody can alter it
+    std::string body;                // a copy, so CorruptBody can alter it
+    std::vector<std::string> views;  // copies, so CorruptView can alter them
+    int64_t stored_at = 0;
   };
   // An operation: checks, then writes the state (under mu_) only when it
   // returns OK; may add agencies to wake.
@@ -70,6 +81,16 @@ class FakeStore final : public Store {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<AckResult> DoAcknowledge(const AgencyId& agency, const SubscriptionName& name,
                                           Sequence through) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The body a recipient receives and its hash (view 0: the full body).
+  static std::pair<const std::string*, const std::string*> ViewOf(const Stored& stored,
+                                                                  uint32_t view);
+  absl::StatusOr<CaseState> DoChangeCase(const CaseChange& change, const std::string& source,
+                                         const std::string& notification_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<uint32_t> DoChangeInterests(const InterestChange& change)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Marks the fake failed (once) when a read found damage; passes it on.
+  absl::Status Damaged(absl::Status found) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<DeliveryFacts> FactsOf(const AgencyId& agency, Sequence after, Sequence through,
                                      size_t limit) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -88,8 +109,27 @@ class FakeStore final : public Store {
   std::map<std::pair<AgencyId, std::string>, size_t> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<AgencyId, SubscriptionName>, Sequence> acked_ ABSL_GUARDED_BY(mu_);
   std::vector<audit::Entry> audit_ ABSL_GUARDED_BY(mu_);
+  std::map<CaseRef, CaseState> cases_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::set<AgencyId>> interests_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::set<CaseRef>> person_cases_ ABSL_GUARDED_BY(mu_);
   std::string head_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
+
+// Defined here: both fake_store.cc and fake_store_cases.cc submit typed ops.
+template <typename T>
+void FakeStore::SubmitTyped(std::function<absl::StatusOr<T>(std::set<AgencyId>&)> apply,
+                            Done<T> done) {
+  auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not applied"));
+  Submit(
+      [apply = std::move(apply), result](std::set<AgencyId>& woken) {
+        *result = apply(woken);
+        return result->status();
+      },
+      [done = std::move(done), result](absl::Status status) {
+        if (status.ok()) return done(std::move(*result));
+        done(status);
+      });
+}
 
 }  // namespace safeshare::store

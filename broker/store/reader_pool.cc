@@ -3,28 +3,10 @@
 #include "broker/core/status_macros.h"
 #include "broker/store/audit_rows.h"
 #include "broker/store/delivery_query.h"
+#include "broker/store/routing_state_query.h"
 #include "broker/store/store.h"
 
 namespace safeshare::store {
-namespace {
-
-// Steps a bound statement to the end, converting each row; resets it after.
-template <typename T, typename F>
-absl::StatusOr<std::vector<T>> CollectRows(Statement& s, F convert) {
-  std::vector<T> out;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok() || !*row) {
-      s.Reset();
-      if (!row.ok()) return row.status();
-      return out;
-    }
-    out.push_back(convert(s));
-  }
-}
-
-}  // namespace
-
 struct ReaderPool::Reader {
   std::unique_ptr<Connection> db;
   Statement deliveries;
@@ -37,7 +19,7 @@ class ReaderPool::Lease {
   Lease(ReaderPool& pool, std::unique_ptr<Reader> reader)
       : pool_(pool), reader_(std::move(reader)) {}
   ~Lease() { pool_.Release(std::move(reader_)); }
-  Reader* operator->() { return reader_.get(); }
+  Reader& get() { return *reader_; }
 
  private:
   ReaderPool& pool_;
@@ -66,7 +48,7 @@ absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
   }
   auto db = Connection::Open(path_, /*read_only=*/true);
   if (!db.ok()) return db.status();
-  auto deliveries = (*db)->Prepare(DeliveryQuery(", n.body", "ORDER BY d.seq LIMIT ?3"));
+  auto deliveries = (*db)->Prepare(DeliveryQuery(/*with_body=*/true, "ORDER BY d.seq LIMIT ?3"));
   if (!deliveries.ok()) return deliveries.status();
   auto audit = (*db)->Prepare(std::string("SELECT ") + kAuditColumns +
                               " FROM audit WHERE id>?1 ORDER BY id LIMIT ?2");
@@ -80,30 +62,62 @@ void ReaderPool::Release(std::unique_ptr<Reader> reader) {
   idle_.push_back(std::move(reader));
 }
 
-absl::StatusOr<std::vector<StoredDelivery>> ReaderPool::Deliveries(const AgencyId& agency,
-                                                                   Sequence after, size_t limit) {
+template <typename F>
+auto ReaderPool::WithReader(F read) -> decltype(read(std::declval<Reader&>())) {
   auto acquired = Acquire();
   if (!acquired.ok()) return acquired.status();
   Lease reader(*this, std::move(*acquired));
-  auto& s = reader->deliveries;
-  s.Bind(1, agency.value())
-      .Bind(2, static_cast<int64_t>(after.value()))
-      .Bind(3, static_cast<int64_t>(limit));
-  auto rows = CollectRows<StoredDelivery>(s, [](const Statement& r) {
-    return StoredDelivery{DeliveryFactsAt(r), r.Text(7)};
+  return read(reader.get());
+}
+
+template <typename F>
+auto ReaderPool::InReadTransaction(F read) -> decltype(read(std::declval<Connection&>())) {
+  return WithReader([&](Reader& reader) -> decltype(read(std::declval<Connection&>())) {
+    // One committed state for every query of the read.
+    SAFESHARE_RETURN_IF_ERROR(reader.db->Exec("BEGIN"));
+    auto result = read(*reader.db);
+    (void)reader.db->Exec("COMMIT");
+    return result;
   });
-  if (!rows.ok()) return rows;
-  for (const auto& d : *rows) SAFESHARE_RETURN_IF_ERROR(CheckContentHash(d));
-  return rows;
+}
+
+absl::StatusOr<std::vector<StoredDelivery>> ReaderPool::Deliveries(const AgencyId& agency,
+                                                                   Sequence after, size_t limit) {
+  return WithReader([&](Reader& reader) -> absl::StatusOr<std::vector<StoredDelivery>> {
+    auto& s = reader.deliveries;
+    s.Bind(1, agency.value())
+        .Bind(2, static_cast<int64_t>(after.value()))
+        .Bind(3, static_cast<int64_t>(limit));
+    auto rows = CollectRows<StoredDelivery>(s, [](const Statement& r) {
+      return StoredDelivery{DeliveryFactsAt(r), r.Text(kDeliveryFactsColumns)};
+    });
+    if (!rows.ok()) return rows;
+    for (const auto& d : *rows) SAFESHARE_RETURN_IF_ERROR(CheckContentHash(d));
+    return rows;
+  });
 }
 
 absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, size_t limit) {
-  auto acquired = Acquire();
-  if (!acquired.ok()) return acquired.status();
-  Lease reader(*this, std::move(*acquired));
-  auto& s = reader->audit;
-  s.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
-  return CollectRows<audit::Entry>(s, AuditEntryFromRow);
+  return WithReader([&](Reader& reader) {
+    auto& s = reader.audit;
+    s.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
+    return CollectRows<audit::Entry>(s, AuditEntryFromRow);
+  });
+}
+
+absl::StatusOr<CaseState> ReaderPool::Case(const CaseRef& case_ref) {
+  return InReadTransaction([&](Connection& db) { return QueryCase(db, case_ref); });
+}
+
+absl::StatusOr<RoutingState> ReaderPool::Routing() {
+  return InReadTransaction([](Connection& db) { return QueryRoutingState(db); });
+}
+
+absl::StatusOr<std::vector<RoutedNotification>> ReaderPool::Routed(Sequence after,
+                                                                   int64_t since_micros,
+                                                                   size_t limit, bool urgent_only) {
+  return InReadTransaction(
+      [&](Connection& db) { return QueryRouted(db, after, since_micros, limit, urgent_only); });
 }
 
 }  // namespace safeshare::store

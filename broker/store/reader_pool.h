@@ -24,6 +24,11 @@ class ReaderPool {
   absl::StatusOr<std::vector<StoredDelivery>> Deliveries(const AgencyId& agency, Sequence after,
                                                          size_t limit);
   absl::StatusOr<std::vector<audit::Entry>> Audit(int64_t after_id, size_t limit);
+  // See routing_state_query.h.
+  absl::StatusOr<CaseState> Case(const CaseRef& case_ref);
+  absl::StatusOr<RoutingState> Routing();
+  absl::StatusOr<std::vector<RoutedNotification>> Routed(Sequence after, int64_t since_micros,
+                                                         size_t limit, bool urgent_only);
 
  private:
   struct Reader;
@@ -31,6 +36,12 @@ class ReaderPool {
   explicit ReaderPool(std::filesystem::path path);
   absl::StatusOr<std::unique_ptr<Reader>> Acquire();
   void Release(std::unique_ptr<Reader> reader);
+  // Runs `read` with a reader lent for its duration.
+  template <typename F>
+  auto WithReader(F read) -> decltype(read(std::declval<Reader&>()));
+  // The same, inside one read transaction on the reader's connection.
+  template <typename F>
+  auto InReadTransaction(F read) -> decltype(read(std::declval<Connection&>()));
 
   std::filesystem::path path_;
   absl::Mutex mu_;

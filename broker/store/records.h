@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -9,11 +11,33 @@
 
 namespace safeshare::store {
 
+// One stored copy of the notification as some recipients see it (withheld
+// fields removed).
+struct View {
+  std::shared_ptr<const std::string> body;
+  std::string content_hash;  // hex SHA-256 of *body
+};
+
 // A recipient of a notification and the sharing rule that allows it.
 struct Recipient {
   AgencyId agency;
   std::string rule;
   std::string lawful_basis;
+  std::string agreement;  // "ID vVERSION" of the deciding agreement; "" for an urgent disclosure
+  // v1::Purpose enum name, e.g. "PURPOSE_STRATEGY_DISCUSSION"; empty: the
+  // notification's purpose (NewNotification::purpose) is stored.
+  std::string purpose;
+  uint32_t view = 0;  // 0: the full body (NewNotification::body); k >= 1: views[k-1]
+  std::vector<std::string> withheld_fields;  // field paths removed from its view (for the audit)
+  std::vector<CaseRef> linked_cases;  // other cases that made it a recipient (linked_case rule)
+  bool urgent = false;                // an urgent disclosure outside every agreement
+  std::string urgent_reason;          // the publisher's reason (urgent only)
+};
+
+// An agency of the partnership that does not receive the notification.
+struct Denied {
+  AgencyId agency;
+  std::string reason;  // names rules and roles, never content
 };
 
 // A validated, routed notification ready to be made durable.
@@ -33,7 +57,16 @@ struct NewNotification {
   // the same key must carry the same content.
   std::string request_hash;
   std::vector<Recipient> recipients;
-  std::vector<AgencyId> withheld;
+  // Redacted copies; Recipient::view k >= 1 is views[k-1].
+  std::vector<View> views;
+  std::vector<Denied> denied;  // one "withheld" audit entry each
+  std::string policy_version;  // the policy that routed it, for the audit
+  // Keyed hashes (never raw identifiers) of the people it names: each is
+  // linked to case_ref.
+  std::vector<std::string> person_hashes;
+  // Agencies to record as engaged with case_ref (strategy minutes attendees,
+  // action owners); the case is created if new.
+  std::vector<AgencyId> engage;
 };
 
 struct PublishResult {
@@ -52,6 +85,7 @@ struct Refusal {
 };
 
 // What a recipient and the audit log know of one delivery, content aside.
+// rule, lawful_basis and purpose are the delivery's own.
 struct DeliveryFacts {
   Sequence sequence;
   NotificationId id;
@@ -59,7 +93,10 @@ struct DeliveryFacts {
   std::string rule;
   std::string lawful_basis;
   std::string purpose;
-  std::string content_hash;
+  std::string content_hash;  // of the view this recipient receives
+  std::string agreement;     // "" for an urgent disclosure
+  std::vector<CaseRef> linked_cases;
+  bool urgent = false;
 };
 
 // One notification as a recipient agency receives it.
@@ -76,6 +113,68 @@ struct DeliveredEvent : DeliveryFacts {
 struct AckResult {
   Sequence acknowledged_through;
   uint32_t newly_acknowledged = 0;
+};
+
+enum class CaseStatusChange { kNone, kClose, kReopen };
+
+// A change to a case's engagement or status by `actor`.
+struct CaseChange {
+  AgencyId actor;
+  CaseRef case_ref;
+  std::vector<AgencyId> engage;
+  std::vector<AgencyId> disengage;
+  CaseStatusChange status = CaseStatusChange::kNone;
+};
+
+// One period of an agency's engagement with a case.
+struct Engagement {
+  AgencyId agency;
+  int64_t since_micros = 0;
+  int64_t until_micros = 0;  // 0: still engaged
+  std::string source;        // "recorded by AGENCY" or "strategy minutes NOTIFICATION_ID"
+};
+
+struct CaseState {
+  CaseRef case_ref;
+  bool closed = false;
+  std::vector<Engagement> engagements;  // current and ended, oldest first
+};
+
+// Registers (or withdraws) `agency`'s interest in people, by keyed hash.
+struct InterestChange {
+  AgencyId agency;
+  std::vector<std::string> person_hashes;
+  bool withdraw = false;
+};
+
+// A policy reload, applied or refused, for the audit.
+struct PolicyChange {
+  AgencyId actor;  // agency id, or "broker" for SIGHUP
+  std::string old_version;
+  std::string new_version;
+  bool applied = true;
+  std::string detail;  // why refused when !applied
+};
+
+// Everything routing needs, read at start-up.
+struct RoutingState {
+  std::vector<CaseState> cases;
+  std::map<std::string, std::set<AgencyId>> interests;    // person hash -> agencies
+  std::map<std::string, std::set<CaseRef>> person_cases;  // person hash -> cases it was named on
+};
+
+// A stored notification with its routing, for impact replay and review.
+struct RoutedNotification {
+  Sequence sequence;
+  NotificationId id;
+  AgencyId publisher;
+  CaseRef case_ref;
+  std::string type;
+  int64_t stored_at_micros = 0;
+  std::string body;  // full body
+  // In publish order: agency, rule, lawful_basis, agreement, purpose, view,
+  // withheld_fields, linked_cases, urgent, urgent_reason as stored.
+  std::vector<Recipient> recipients;
 };
 
 }  // namespace safeshare::store

@@ -9,12 +9,19 @@ namespace safeshare::store {
 //   2: audit hashes over audit::Encode (encoding version 0x01); the audit
 //      table gains clock_stepped_back_from; notifications gain request_hash
 //      (SHA-256 of the notification as the publisher sent it).
+//   3: information-sharing agreements: `views` (redacted copies), the
+//      deliveries' agreement, purpose, view, withheld fields, linked cases
+//      and urgent disclosure; `cases`, `engagements`, `person_interests` and
+//      `person_links`. A version 2 file is upgraded in place at start-up
+//      (kUpgradeToV3Sql, one transaction); no audit hash changes.
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
-// The store's tables. `deliveries` is keyed by (recipient, seq) so one index
-// range scan yields a subscription's backlog in commit order.
-inline constexpr const char* kSchemaSql = R"sql(
+// The tables of schema version 2. A new file gets these and then
+// kUpgradeToV3Sql, so a new store and an upgraded one have one layout.
+// `deliveries` is keyed by (recipient, seq) so one index range scan yields a
+// subscription's backlog in commit order.
+inline constexpr const char* kSchemaV2Sql = R"sql(
 CREATE TABLE IF NOT EXISTS notifications(
   seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -58,6 +65,51 @@ CREATE TABLE IF NOT EXISTS audit(
   content_hash TEXT NOT NULL,
   prev_hash TEXT NOT NULL,
   entry_hash TEXT NOT NULL);
+)sql";
+
+// Version 2 to 3. A delivery's purpose was its notification's; it is now
+// the delivery's own (an agreement may share for another purpose), so the
+// upgrade copies it over. `view` 0 is the notification's own body; views
+// hold the redacted copies, numbered from 1 per notification. Withdrawing an
+// interest deletes its row; an ended engagement keeps its row with `until`.
+// The partial index holds urgent disclosures only, for their review.
+inline constexpr const char* kUpgradeToV3Sql = R"sql(
+ALTER TABLE deliveries ADD COLUMN agreement TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN view INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN withheld TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN linked_cases TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN urgent_reason TEXT NOT NULL DEFAULT '';
+UPDATE deliveries SET purpose=(SELECT n.purpose FROM notifications n WHERE n.seq=deliveries.seq);
+CREATE INDEX deliveries_urgent ON deliveries(seq) WHERE urgent=1;
+CREATE TABLE views(
+  seq INTEGER NOT NULL,
+  view INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  content_hash TEXT NOT NULL,
+  PRIMARY KEY(seq, view));
+CREATE TABLE cases(
+  case_ref TEXT PRIMARY KEY,
+  closed INTEGER NOT NULL DEFAULT 0,
+  changed_at INTEGER NOT NULL);
+CREATE TABLE engagements(
+  case_ref TEXT NOT NULL,
+  agency TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  until INTEGER NOT NULL DEFAULT 0,
+  source TEXT NOT NULL);
+CREATE INDEX engagements_by_case ON engagements(case_ref, agency);
+CREATE TABLE person_interests(
+  person_hash TEXT NOT NULL,
+  agency TEXT NOT NULL,
+  registered_at INTEGER NOT NULL,
+  PRIMARY KEY(person_hash, agency)) WITHOUT ROWID;
+CREATE TABLE person_links(
+  person_hash TEXT NOT NULL,
+  case_ref TEXT NOT NULL,
+  first_seq INTEGER NOT NULL,
+  PRIMARY KEY(person_hash, case_ref)) WITHOUT ROWID;
 )sql";
 
 }  // namespace safeshare::store

@@ -113,6 +113,8 @@ absl::StatusOr<int64_t> Connection::QueryInt(std::string_view sql) {
   return *row ? stmt->Int(0) : 0;
 }
 
+int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
+
 absl::StatusOr<Statement> Connection::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -41,6 +42,22 @@ class Statement {
   sqlite3_stmt* stmt_;
 };
 
+// Steps a bound statement to the end, converting each row with `convert`
+// (Statement -> T); resets it after.
+template <typename T, typename F>
+absl::StatusOr<std::vector<T>> CollectRows(Statement& s, F convert) {
+  std::vector<T> out;
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok() || !*row) {
+      s.Reset();
+      if (!row.ok()) return row.status();
+      return out;
+    }
+    out.push_back(convert(s));
+  }
+}
+
 // One SQLite connection. Not thread-safe: each thread uses its own.
 class Connection {
  public:
@@ -54,6 +71,8 @@ class Connection {
   absl::StatusOr<Statement> Prepare(std::string_view sql);
   // The integer in the first column of the first row of `sql` (0 if none).
   absl::StatusOr<int64_t> QueryInt(std::string_view sql);
+  // Rows the last INSERT, UPDATE or DELETE changed (0 for an ignored one).
+  int64_t Changes() const;
   sqlite3* raw() const { return db_; }
 
  private:

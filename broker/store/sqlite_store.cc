@@ -98,28 +98,57 @@ void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone
                           std::move(done), can_wait});
 }
 
-absl::Status SqliteStore::Checked(absl::Status read_status) const {
-  if (absl::IsDataLoss(read_status)) {
+void SqliteStore::ChangeCase(CaseChange change, Done<CaseState> done) {
+  commits_.Submit(TypedOp<CaseState>(
+      [change = std::move(change)](Writer& w) { return w.ChangeCase(change); }, std::move(done)));
+}
+
+void SqliteStore::ChangeInterests(InterestChange change, Done<uint32_t> done) {
+  commits_.Submit(TypedOp<uint32_t>(
+      [change = std::move(change)](Writer& w) { return w.ChangeInterests(change); },
+      std::move(done)));
+}
+
+void SqliteStore::RecordPolicyChange(PolicyChange change, StatusDone done) {
+  commits_.Submit(
+      WriteOp{[change = std::move(change)](Writer& w) { return w.RecordPolicyChange(change); },
+              std::move(done)});
+}
+
+template <typename T>
+absl::StatusOr<T> SqliteStore::Checked(absl::StatusOr<T> read) const {
+  if (absl::IsDataLoss(read.status())) {
     ModuleLogger("store")->critical("store damage detected while reading: {}",
-                                    std::string(read_status.message()));
-    commits_.BecomeFatal(read_status);
+                                    std::string(read.status().message()));
+    commits_.BecomeFatal(read.status());
   }
-  return read_status;
+  return read;
+}
+
+absl::StatusOr<RoutingState> SqliteStore::ReadRoutingState() const {
+  return Checked(readers_->Routing());
+}
+
+absl::StatusOr<CaseState> SqliteStore::ReadCase(const CaseRef& case_ref) const {
+  return Checked(readers_->Case(case_ref));
+}
+
+absl::StatusOr<std::vector<RoutedNotification>> SqliteStore::ReadRouted(Sequence after,
+                                                                        int64_t since_micros,
+                                                                        size_t limit,
+                                                                        bool urgent_only) const {
+  return Checked(readers_->Routed(after, since_micros, limit, urgent_only));
 }
 
 absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ReadDeliveries(const AgencyId& agency,
                                                                         Sequence after,
                                                                         size_t limit) const {
-  auto read = readers_->Deliveries(agency, after, limit);
-  if (!read.ok()) return Checked(read.status());
-  return read;
+  return Checked(readers_->Deliveries(agency, after, limit));
 }
 
 absl::StatusOr<std::vector<audit::Entry>> SqliteStore::ReadAudit(int64_t after_id,
                                                                  size_t limit) const {
-  auto read = readers_->Audit(after_id, limit);
-  if (!read.ok()) return Checked(read.status());
-  return read;
+  return Checked(readers_->Audit(after_id, limit));
 }
 
 }  // namespace safeshare::store

@@ -44,6 +44,14 @@ class SqliteStore final : public Store {
   void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
                    Done<AckResult> done) override;
   void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool can_wait) override;
+  void ChangeCase(CaseChange change, Done<CaseState> done) override;
+  void ChangeInterests(InterestChange change, Done<uint32_t> done) override;
+  void RecordPolicyChange(PolicyChange change, StatusDone done) override;
+  absl::StatusOr<RoutingState> ReadRoutingState() const override;
+  absl::StatusOr<CaseState> ReadCase(const CaseRef& case_ref) const override;
+  absl::StatusOr<std::vector<RoutedNotification>> ReadRouted(Sequence after, int64_t since_micros,
+                                                             size_t limit,
+                                                             bool urgent_only) const override;
   absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency, Sequence after,
                                                              size_t limit) const override;
   absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
@@ -54,8 +62,9 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer,
               const Options& options);
-  // Marks the store failed when a read found damaged data.
-  absl::Status Checked(absl::Status read_status) const;
+  // Marks the store failed when a read found damaged data; passes the read on.
+  template <typename T>
+  absl::StatusOr<T> Checked(absl::StatusOr<T> read) const;
 
   std::unique_ptr<ReaderPool> readers_;
   mutable GroupCommit commits_;  // last: its threads stop before the rest is destroyed

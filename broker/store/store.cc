@@ -23,10 +23,38 @@ void Store::NotifyFailure(const absl::Status& cause) const {
 }
 
 absl::Status CheckContentHash(const StoredDelivery& d) {
-  if (audit::ContentHash(d.body) == d.content_hash) return absl::OkStatus();
-  return absl::DataLossError("notification " + d.id.value() + " at sequence " +
-                             std::to_string(d.sequence.value()) +
+  return CheckContentHash(d.id, d.sequence, d.body, d.content_hash);
+}
+
+absl::Status CheckContentHash(const NotificationId& id, Sequence seq, std::string_view body,
+                              std::string_view content_hash) {
+  if (audit::ContentHash(body) == content_hash) return absl::OkStatus();
+  return absl::DataLossError("notification " + id.value() + " at sequence " +
+                             std::to_string(seq.value()) +
                              " does not match its stored content hash: the store is damaged");
+}
+
+absl::Status CheckNewNotification(const NewNotification& n) {
+  for (size_t k = 0; k < n.views.size(); ++k) {
+    if (n.views[k].body == nullptr) {
+      return absl::InvalidArgumentError("view " + std::to_string(k + 1) + " has no body");
+    }
+  }
+  for (const auto& r : n.recipients) {
+    if (r.view > n.views.size()) {
+      return absl::InvalidArgumentError("recipient " + r.agency.value() + " receives view " +
+                                        std::to_string(r.view) + " but the notification has " +
+                                        std::to_string(n.views.size()) + " views");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckInterestChange(const InterestChange& change) {
+  for (const auto& hash : change.person_hashes) {
+    if (hash.empty()) return absl::InvalidArgumentError("person_hashes: an empty hash");
+  }
+  return absl::OkStatus();
 }
 
 namespace errors {

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -12,11 +13,12 @@
 
 namespace safeshare::store {
 
-// The durable log behind the broker: notifications, per-recipient
-// deliveries, subscription positions, idempotency keys and the hash-chained
-// audit log. Implementations: SqliteStore (embedded, the default) and
-// FakeStore (in memory, with injectable faults, for unit tests). The same
-// contract tests (StoreContract in tests/unit/store_test.cc) run against both.
+// The durable log behind the broker: notifications (with their redacted
+// views), per-recipient deliveries, subscription positions, idempotency
+// keys, the hash-chained audit log, and the routing state of the sharing
+// agreements (cases and engagements, person interests and links). Implementations: SqliteStore
+// (embedded, the default) and FakeStore (in memory, with injectable faults, for unit tests). The
+// same contract tests (StoreContract in tests/unit/store_test.cc) run against both.
 //
 // Contract:
 // - Writes are asynchronous. Each `done` runs exactly once, never inline in
@@ -52,11 +54,14 @@ class Store {
   void SetCommitListener(CommitListener listener);
   void SetFailureListener(FailureListener listener);
 
-  // Stores the notification, its deliveries and audit entries atomically,
-  // or, when (publisher, idempotency_key) was seen before with the same
-  // request_hash, answers with the first notification and audits the retry;
-  // with another request_hash, audits the refusal and answers ALREADY_EXISTS
-  // naming the first notification.
+  // Stores the notification, its views, its deliveries, its person links,
+  // the engagements it records (n.engage, on n.case_ref) and its audit
+  // entries atomically, or, when (publisher, idempotency_key) was seen
+  // before with the same request_hash, answers with the first notification
+  // and audits the retry (applying no links or engagements again); with
+  // another request_hash, audits the refusal and answers ALREADY_EXISTS
+  // naming the first notification. INVALID_ARGUMENT (nothing stored) when a
+  // recipient names a view the notification does not carry.
   virtual void Publish(NewNotification n, Done<PublishResult> done) = 0;
   // Audits a refused publish; `done` once the entry is durable.
   virtual void RecordRefusal(Refusal refusal, StatusDone done) = 0;
@@ -72,7 +77,41 @@ class Store {
   virtual void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done,
                                bool can_wait) = 0;
 
-  // Up to `limit` deliveries for `agency` after `after`, in commit order.
+  // Creates the case if new (open; creating it is a change); applies
+  // `engage` and `disengage` (engaging an engaged agency or disengaging one
+  // not engaged is a no-op) and close/reopen (closing a closed case or
+  // reopening an open one is a no-op); audits one `case_changed` entry
+  // describing what changed (agencies and status, no personal data), none
+  // when nothing did. Answers the case's state after the change.
+  // INVALID_ARGUMENT (nothing stored) when an agency is both engaged and
+  // disengaged.
+  virtual void ChangeCase(CaseChange change, Done<CaseState> done) = 0;
+  // Registers (or withdraws) `agency`'s interest in each person hash;
+  // answers how many registrations changed (a repeated or unknown one does
+  // not). Audits one `interest_changed` entry with that count and the hashes
+  // that changed (keyed hashes, never raw identifiers). INVALID_ARGUMENT
+  // (nothing stored) for an empty hash.
+  virtual void ChangeInterests(InterestChange change, Done<uint32_t> done) = 0;
+  // Audits a policy reload (`policy_changed`): old and new version, applied
+  // or refused and why.
+  virtual void RecordPolicyChange(PolicyChange change, StatusDone done) = 0;
+
+  // Everything routing needs: every case with its engagements, the
+  // registered interests and the person-to-case links. Read at start-up.
+  virtual absl::StatusOr<RoutingState> ReadRoutingState() const = 0;
+  // NOT_FOUND if the case is unknown.
+  virtual absl::StatusOr<CaseState> ReadCase(const CaseRef& case_ref) const = 0;
+  // Notifications with sequence > `after` and stored at or after
+  // `since_micros`, in sequence order, at most `limit`; `urgent_only`: only
+  // those with an urgent-disclosure recipient. Each full body is checked
+  // against its content hash as ReadDeliveries does.
+  virtual absl::StatusOr<std::vector<RoutedNotification>> ReadRouted(Sequence after,
+                                                                     int64_t since_micros,
+                                                                     size_t limit,
+                                                                     bool urgent_only) const = 0;
+
+  // Up to `limit` deliveries for `agency` after `after`, in commit order,
+  // each with the body and content hash of the view that agency receives.
   // Each body is checked against its content hash; a mismatch is DATA_LOSS
   // and marks the store failed.
   virtual absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency,
@@ -105,6 +144,14 @@ class Store {
 // the delivery's body hashes to its stored content hash. Every store checks
 // what it reads with this before serving it.
 absl::Status CheckContentHash(const StoredDelivery& delivery);
+absl::Status CheckContentHash(const NotificationId& id, Sequence seq, std::string_view body,
+                              std::string_view content_hash);
+
+// What every store refuses INVALID_ARGUMENT before writing anything: a
+// recipient naming a view the notification does not carry, a view without
+// a body; an empty person hash.
+absl::Status CheckNewNotification(const NewNotification& n);
+absl::Status CheckInterestChange(const InterestChange& change);
 
 // The refusals every store gives in the same words.
 namespace errors {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "broker/audit/chain.h"
+#include "broker/core/logging.h"
 #include "broker/core/status_macros.h"
 #include "broker/store/audit_rows.h"
 #include "broker/store/schema_sql.h"
@@ -36,24 +37,20 @@ absl::Status CheckPages(Connection& db, PageCheck depth) {
   return absl::DataLossError("PRAGMA " + pragma + " found: " + absl::StrJoin(found, "; "));
 }
 
-// Creates the schema in a new file, or checks the version of an existing one.
-absl::Status PrepareSchema(Connection& db, const std::filesystem::path& path) {
-  SAFESHARE_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  auto version = db.QueryInt("PRAGMA user_version");
-  auto tables = db.QueryInt("SELECT count(*) FROM sqlite_master");
-  if (!version.ok() || !tables.ok() || (*version == 0 && *tables == 0)) {
-    absl::Status created = !version.ok() ? version.status() : tables.status();
-    if (created.ok()) created = db.Exec(kSchemaSql);
-    if (created.ok()) {
-      created = db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
-    }
-    if (created.ok()) return db.Exec("COMMIT");
-    (void)db.Exec("ROLLBACK");
-    return created;
-  }
+// Inside the open transaction: gives a new file the schema, or upgrades a
+// version 2 file in place.
+absl::Status CreateOrUpgrade(Connection& db, int64_t version) {
+  if (version == 0) SAFESHARE_RETURN_IF_ERROR(db.Exec(kSchemaV2Sql));
+  SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV3Sql));
+  SAFESHARE_RETURN_IF_ERROR(db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
   SAFESHARE_RETURN_IF_ERROR(db.Exec("COMMIT"));
-  const int64_t found = *version == 0 ? 1 : *version;  // version 1 files were unversioned
-  if (found == kSchemaVersion) return absl::OkStatus();
+  if (version == 2) {
+    ModuleLogger("store")->info("store upgraded from schema version 2 to {}", kSchemaVersion);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RefuseVersion(const std::filesystem::path& path, int64_t found) {
   const std::string expected = std::to_string(kSchemaVersion);
   const std::string where = "store " + path.string() + " has schema version " +
                             std::to_string(found) + "; this build reads version " + expected;
@@ -65,6 +62,26 @@ absl::Status PrepareSchema(Connection& db, const std::filesystem::path& path) {
       where +
       " only and cannot read or convert older stores: keep this file (its audit trail "
       "verifies with the build that wrote it) and start this build on a new store path");
+}
+
+// Creates the schema in a new file, upgrades a version 2 file (in one
+// transaction: a failed upgrade leaves it version 2), or checks the version.
+absl::Status PrepareSchema(Connection& db, const std::filesystem::path& path) {
+  SAFESHARE_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  auto version = db.QueryInt("PRAGMA user_version");
+  auto tables = db.QueryInt("SELECT count(*) FROM sqlite_master");
+  absl::Status status = !version.ok() ? version.status() : tables.status();
+  if (status.ok() && ((*version == 0 && *tables == 0) || *version == 2)) {
+    status = CreateOrUpgrade(db, *version);
+    if (status.ok()) return status;
+  }
+  if (!status.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return status;
+  }
+  SAFESHARE_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  const int64_t found = *version == 0 ? 1 : *version;  // version 1 files were unversioned
+  return found == kSchemaVersion ? absl::OkStatus() : RefuseVersion(path, found);
 }
 
 absl::Status CheckAuditHead(Connection& db) {

@@ -1,5 +1,8 @@
 #include "broker/store/writer.h"
 
+#include <iterator>
+#include <utility>
+
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "broker/audit/chain.h"
@@ -10,14 +13,18 @@
 #include "broker/store/schema_sql.h"
 #include "broker/store/store.h"
 #include "broker/store/store_check.h"
+#include "broker/store/writer_statements.h"
 
 namespace safeshare::store {
-struct Writer::Statements {
-  Statement begin, commit, rollback;
-  Statement find_key, insert_notification, insert_delivery, insert_audit;
-  Statement upsert_subscription, get_cursor, set_cursor, last_delivery, acked_range;
-  Statement savepoint, release, rollback_to;
-};
+namespace {
+
+// The statements struct, its members initialised in order from `prepared`.
+template <typename T, size_t... I>
+std::unique_ptr<T> MakeStatements(std::vector<Statement>& prepared, std::index_sequence<I...>) {
+  return std::unique_ptr<T>(new T{std::move(prepared[I])...});
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::filesystem::path& path) {
   auto db = Connection::Open(path, /*read_only=*/false);
@@ -146,6 +153,7 @@ absl::StatusOr<PublishResult> Writer::Duplicate(const NewNotification& n) {
 }
 
 absl::StatusOr<PublishResult> Writer::Publish(const NewNotification& n) {
+  SAFESHARE_RETURN_IF_ERROR(CheckNewNotification(n));
   if (auto dup = Duplicate(n); dup.ok() || !absl::IsNotFound(dup.status())) return dup;
   const Sequence seq(static_cast<uint64_t>(next_seq_));
   SAFESHARE_RETURN_IF_ERROR(InsertNotification(n, seq));
@@ -171,15 +179,29 @@ absl::Status Writer::InsertNotification(const NewNotification& n, Sequence seq) 
   s.Bind(5, n.case_ref.value()).Bind(6, n.type).Bind(7, n.purpose).BindBlob(8, *n.body);
   s.Bind(9, n.content_hash).Bind(10, routed_to).Bind(11, now_).Bind(12, n.request_hash);
   SAFESHARE_RETURN_IF_ERROR(s.Run());
-  for (const auto& r : n.recipients) {
-    auto& d = stmts_->insert_delivery;
-    SAFESHARE_RETURN_IF_ERROR(d.Bind(1, r.agency.value())
-                                  .Bind(2, seq_value)
-                                  .Bind(3, r.rule)
-                                  .Bind(4, r.lawful_basis)
+  for (size_t k = 0; k < n.views.size(); ++k) {
+    SAFESHARE_RETURN_IF_ERROR(stmts_->insert_view.Bind(1, seq_value)
+                                  .Bind(2, static_cast<int64_t>(k + 1))
+                                  .BindBlob(3, *n.views[k].body)
+                                  .Bind(4, n.views[k].content_hash)
                                   .Run());
   }
+  SAFESHARE_RETURN_IF_ERROR(InsertDeliveries(n, seq_value));
+  SAFESHARE_RETURN_IF_ERROR(LinkPeople(n, seq_value));
   for (auto& e : entries::Published(n, seq)) SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
+  return EngageFromMinutes(n);
+}
+
+absl::Status Writer::InsertDeliveries(const NewNotification& n, int64_t seq) {
+  for (const auto& r : n.recipients) {
+    const auto withheld = absl::StrJoin(r.withheld_fields, ",");
+    const auto linked = JoinCases(r.linked_cases);
+    auto& d = stmts_->insert_delivery;
+    d.Bind(1, r.agency.value()).Bind(2, seq).Bind(3, r.rule).Bind(4, r.lawful_basis);
+    d.Bind(5, r.agreement).Bind(6, PurposeOf(n, r)).Bind(7, int64_t{r.view}).Bind(8, withheld);
+    d.Bind(9, linked).Bind(10, int64_t{r.urgent}).Bind(11, r.urgent_reason);
+    SAFESHARE_RETURN_IF_ERROR(d.Run());
+  }
   return absl::OkStatus();
 }
 
@@ -251,7 +273,8 @@ absl::Status Writer::AuditAcknowledged(const AgencyId& agency, const Subscriptio
 absl::Status Writer::Delivered(const DeliveredEvent& d) { return Append(entries::Delivered(d)); }
 
 absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Connection& db) {
-  const std::string acked_range = DeliveryQuery("", "AND d.seq<=?3 ORDER BY d.seq");
+  const std::string acked_range =
+      DeliveryQuery(/*with_body=*/false, "AND d.seq<=?3 ORDER BY d.seq");
   const char* sql[] = {
       "BEGIN IMMEDIATE",
       "COMMIT",
@@ -261,7 +284,8 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "INSERT INTO notifications(seq,id,publisher,idempotency_key,case_ref,type,purpose,body,"
       "content_hash,routed_to,stored_at,request_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
       "?12)",
-      "INSERT INTO deliveries(recipient,seq,rule,lawful_basis) VALUES(?1,?2,?3,?4)",
+      "INSERT INTO deliveries(recipient,seq,rule,lawful_basis,agreement,purpose,view,withheld,"
+      "linked_cases,urgent,urgent_reason) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
       "INSERT INTO audit(id,at,clock_stepped_back_from,actor,action,notification_id,case_ref,"
       "recipient,subscription,rule,lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash)"
       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
@@ -274,6 +298,16 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "SAVEPOINT op",
       "RELEASE op",
       "ROLLBACK TO op",
+      "INSERT INTO views(seq,view,body,content_hash) VALUES(?1,?2,?3,?4)",
+      "INSERT INTO person_links(person_hash,case_ref,first_seq) VALUES(?1,?2,?3)"
+      " ON CONFLICT(person_hash,case_ref) DO NOTHING",
+      "INSERT INTO cases(case_ref,closed,changed_at) VALUES(?1,?2,?3)"
+      " ON CONFLICT(case_ref) DO UPDATE SET closed=excluded.closed, changed_at=excluded.changed_at",
+      "INSERT INTO engagements(case_ref,agency,since,until,source) VALUES(?1,?2,?3,0,?4)",
+      "UPDATE engagements SET until=?3 WHERE case_ref=?1 AND agency=?2 AND until=0",
+      "INSERT INTO person_interests(person_hash,agency,registered_at) VALUES(?1,?2,?3)"
+      " ON CONFLICT(person_hash,agency) DO NOTHING",
+      "DELETE FROM person_interests WHERE person_hash=?1 AND agency=?2",
   };
   std::vector<Statement> prepared;
   for (const char* text : sql) {
@@ -281,10 +315,7 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
     if (!stmt.ok()) return stmt.status();
     prepared.push_back(std::move(*stmt));
   }
-  auto it = std::make_move_iterator(prepared.begin());
-  return std::unique_ptr<Writer::Statements>(
-      new Writer::Statements{*it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++, *it++,
-                             *it++, *it++, *it++, *it++, *it++});
+  return MakeStatements<Writer::Statements>(prepared, std::make_index_sequence<std::size(sql)>());
 }
 
 }  // namespace safeshare::store

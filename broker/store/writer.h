@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/audit/audit_entry.h"
+#include "broker/store/case_delta.h"
 #include "broker/store/records.h"
 #include "broker/store/sqlite_db.h"
 
@@ -40,6 +41,11 @@ class Writer {
   absl::StatusOr<AckResult> Acknowledge(const AgencyId& agency, const SubscriptionName& name,
                                         Sequence through);
   absl::Status Delivered(const DeliveredEvent& event);
+  // See Store::ChangeCase, ChangeInterests and RecordPolicyChange
+  // (writer_cases.cc).
+  absl::StatusOr<CaseState> ChangeCase(const CaseChange& change);
+  absl::StatusOr<uint32_t> ChangeInterests(const InterestChange& change);
+  absl::Status RecordPolicyChange(const PolicyChange& change);
 
   // Agencies with new deliveries in the current transaction.
   const std::set<AgencyId>& woken() const { return woken_; }
@@ -52,6 +58,17 @@ class Writer {
   absl::Status Append(audit::Entry entry);
   absl::StatusOr<PublishResult> Duplicate(const NewNotification& n);
   absl::Status InsertNotification(const NewNotification& n, Sequence seq);
+  absl::Status InsertDeliveries(const NewNotification& n, int64_t seq);
+  // What a publish records beside the notification: its person links and
+  // the engagements of n.engage.
+  absl::Status LinkPeople(const NewNotification& n, int64_t seq);
+  absl::Status EngageFromMinutes(const NewNotification& n);
+  // Plans `change` against the stored case, writes it and audits it
+  // (notification_id: the notification that recorded it, or "").
+  absl::StatusOr<CaseState> ApplyCaseChange(const CaseChange& change, const std::string& source,
+                                            const std::string& notification_id);
+  absl::Status WriteCaseDelta(const CaseRef& case_ref, const CaseDelta& delta,
+                              const std::string& source, CaseState& state);
   absl::Status AuditAcknowledged(const AgencyId& agency, const SubscriptionName& name,
                                  int64_t after, int64_t through);
 

@@ -25,14 +25,19 @@ TEST(ContentHashTest, IsHexSha256) {
 }
 
 TEST(ActionNameTest, RoundTripsEveryAction) {
-  for (auto action :
-       {Action::kPublished, Action::kDuplicate, Action::kPublishRefused, Action::kWithheld,
-        Action::kSubscribed, Action::kDelivered, Action::kAcknowledged}) {
+  for (auto action : {Action::kPublished, Action::kDuplicate, Action::kPublishRefused,
+                      Action::kWithheld, Action::kSubscribed, Action::kDelivered,
+                      Action::kAcknowledged, Action::kRouted, Action::kUrgentDisclosure,
+                      Action::kCaseChanged, Action::kInterestChanged, Action::kPolicyChanged}) {
     Action parsed = action == Action::kPublished ? Action::kAcknowledged : Action::kPublished;
     ASSERT_TRUE(ParseAction(ActionName(action), parsed)) << ActionName(action);
     EXPECT_EQ(parsed, action);
   }
   EXPECT_EQ(ActionName(Action::kPublishRefused), "publish_refused");
+  EXPECT_EQ(ActionName(Action::kUrgentDisclosure), "urgent_disclosure");
+  EXPECT_EQ(ActionName(Action::kCaseChanged), "case_changed");
+  EXPECT_EQ(ActionName(Action::kInterestChanged), "interest_changed");
+  EXPECT_EQ(ActionName(Action::kPolicyChanged), "policy_changed");
   Action unused = Action::kPublished;
   EXPECT_FALSE(ParseAction("deleted", unused));
 }

@@ -25,155 +25,15 @@
 #include "broker/store/sqlite_db.h"
 #include "broker/store/sqlite_store.h"
 #include "tests/unit/completion.h"
+#include "tests/unit/store_fixture.h"
 
 namespace safeshare::store {
 namespace {
 
-using ::safeshare::unit::Completion;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-std::vector<std::string> Values(const std::vector<AgencyId>& ids) {
-  std::vector<std::string> out;
-  out.reserve(ids.size());
-  for (const auto& id : ids) out.push_back(id.value());
-  return out;
-}
-
-// A notification as the service would hand it over. The body is opaque bytes
-// to the store (with a NUL, to show it is stored as a blob).
-// `content` stands for what the publisher sent: retries carry the same.
-NewNotification Note(const std::string& publisher, const std::string& key,
-                     const std::vector<std::string>& recipients,
-                     const std::vector<std::string>& withheld = {},
-                     const std::string& content = "as sent") {
-  static std::atomic<int> next_id{1};
-  NewNotification n;
-  n.id = NotificationId("n-" + std::to_string(next_id++));
-  n.publisher = AgencyId(publisher);
-  n.idempotency_key = key;
-  n.case_ref = CaseRef("CASE-1");
-  n.type = "strategy_minutes";
-  n.purpose = "PURPOSE_STRATEGY_DISCUSSION";
-  n.body = std::make_shared<const std::string>(std::string("body\0", 5) + n.id.value());
-  n.content_hash = audit::ContentHash(*n.body);
-  n.request_hash = audit::ContentHash(content);
-  for (const auto& r : recipients)
-    n.recipients.push_back({AgencyId(r), "ISA-03", "legal_obligation"});
-  for (const auto& w : withheld) n.withheld.emplace_back(w);
-  return n;
-}
-
-class StoreTestBase : public ::testing::Test {
- protected:
-  virtual bool Fake() const { return false; }
-  void SetUp() override {
-    std::string dir = (std::filesystem::path(::testing::TempDir()) / "store-XXXXXX").string();
-    ASSERT_NE(mkdtemp(dir.data()), nullptr);
-    dir_ = dir;
-    if (Fake()) {
-      fake_ = new FakeStore();
-      store_.reset(fake_);
-    } else {
-      Reopen();
-    }
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  // After a first publish by cfs and a second attempt with its key: checks
-  // that a new key then gets sequence 2 (the attempt used none) and returns
-  // the attempt's audit entry, the second of three.
-  audit::Entry SecondAttemptAudit() {
-    auto next = Publish(Note("cfs", "k2", {"police"}));
-    EXPECT_TRUE(next.ok() && next->sequence == Sequence(2)) << next.status();
-    const auto audit = Audit();
-    EXPECT_EQ(audit.size(), 3u);
-    return audit.size() == 3 ? audit[1] : audit::Entry{};
-  }
-
-  // Destroys the SQLite store (completing queued writes) and opens the file.
-  void Reopen() {
-    store_.reset();
-    auto opened = SqliteStore::Open(dir_ / "safeshare.db");
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    store_ = std::move(*opened);
-  }
-
-  // Damages the stored body of `seq` behind the store's back.
-  void CorruptBody(Sequence seq) {
-    if (fake_ != nullptr) return fake_->CorruptBody(seq);
-    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
-    ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)
-                    ->Exec("UPDATE notifications SET body = body || x'00' WHERE seq = " +
-                           std::to_string(seq.value()))
-                    .ok());
-  }
-
-  absl::StatusOr<PublishResult> Publish(NewNotification n) {
-    Completion<PublishResult> done;
-    store_->Publish(std::move(n), done.Callback());
-    return done.Get();
-  }
-  absl::StatusOr<Sequence> Open(const std::string& agency, const std::string& name) {
-    Completion<Sequence> done;
-    store_->OpenSubscription(AgencyId(agency), SubscriptionName(name), done.Callback());
-    return done.Get();
-  }
-  absl::StatusOr<AckResult> Ack(const std::string& agency, const std::string& name,
-                                uint64_t through) {
-    Completion<AckResult> done;
-    store_->Acknowledge(AgencyId(agency), SubscriptionName(name), Sequence(through),
-                        done.Callback());
-    return done.Get();
-  }
-  // Audits the delivery of sequence 1 to police's subscription "inbox" and
-  // waits until the entry is durable.
-  absl::Status AuditDelivery(bool can_wait) {
-    Completion<bool> audited;
-    store_->RecordDelivered(
-        {DeliveredEvent{{Sequence(1), NotificationId("n"), CaseRef("CASE-1"), "ISA-03",
-                         "legal_obligation", "p", "h"},
-                        AgencyId("police"),
-                        SubscriptionName("inbox")}},
-        [cb = audited.Callback()](const absl::Status& s) {
-          cb(s.ok() ? absl::StatusOr<bool>(true) : s);
-        },
-        can_wait);
-    return audited.Get().status();
-  }
-  std::vector<audit::Entry> Audit() {
-    auto entries = store_->ReadAudit(0, 100'000);
-    EXPECT_TRUE(entries.ok()) << entries.status();
-    return entries.ok() ? *entries : std::vector<audit::Entry>{};
-  }
-  std::vector<uint64_t> DeliveredSequences(const std::string& agency, uint64_t after = 0) {
-    auto got = store_->ReadDeliveries(AgencyId(agency), Sequence(after), 100'000);
-    EXPECT_TRUE(got.ok()) << got.status();
-    std::vector<uint64_t> out;
-    for (const auto& d : got.ok() ? *got : std::vector<StoredDelivery>{}) {
-      out.push_back(d.sequence.value());
-    }
-    return out;
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
-  FakeStore* fake_ = nullptr;  // store_, when it is the fake
-};
-
-// SQLite-only behaviour.
-class SqliteStoreTest : public StoreTestBase {};
-
-// The contract every Store keeps, run against each implementation.
-class StoreContract : public StoreTestBase, public ::testing::WithParamInterface<std::string> {
- protected:
-  bool Fake() const override { return GetParam() == "fake"; }
-};
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("sqlite", "fake"),
                          [](const auto& info) { return info.param; });
 
@@ -361,29 +221,32 @@ TEST_P(StoreContract, AuditRecordsEachActionAndTheChainVerifies) {
   ASSERT_TRUE(delivered.get_future().get().ok());
 
   const auto audit = Audit();
-  ASSERT_EQ(audit.size(), 6u);
+  ASSERT_EQ(audit.size(), 7u);
   std::vector<std::string> actions;
   actions.reserve(audit.size());
   for (const auto& e : audit) actions.emplace_back(audit::ActionName(e.action));
-  EXPECT_THAT(actions, ElementsAre("published", "withheld", "publish_refused", "subscribed",
-                                   "delivered", "acknowledged"));
+  EXPECT_THAT(actions, ElementsAre("published", "routed", "withheld", "publish_refused",
+                                   "subscribed", "delivered", "acknowledged"));
   EXPECT_EQ(audit[0].actor, "cfs");
   EXPECT_EQ(audit[0].notification_id, id);
   EXPECT_EQ(audit[0].content_hash, hash);
   EXPECT_THAT(audit[0].detail, HasSubstr("routed to [police]"));
-  EXPECT_EQ(audit[1].recipient, "education");
-  EXPECT_EQ(audit[2].actor, "police");
-  EXPECT_EQ(audit[2].case_ref, "CASE-9");
-  EXPECT_THAT(audit[2].detail, HasSubstr("not allowed"));
-  EXPECT_EQ(audit[3].subscription, "feed");
-  for (const auto& e : {audit[4], audit[5]}) {
-    EXPECT_EQ(e.actor, "police");
+  EXPECT_EQ(audit[2].recipient, "education");
+  EXPECT_THAT(audit[2].detail, HasSubstr("no sharing rule lets this agency receive"));
+  EXPECT_EQ(audit[3].actor, "police");
+  EXPECT_EQ(audit[3].case_ref, "CASE-9");
+  EXPECT_THAT(audit[3].detail, HasSubstr("not allowed"));
+  EXPECT_EQ(audit[4].subscription, "feed");
+  for (const auto& e : {audit[1], audit[5], audit[6]}) {
     EXPECT_EQ(e.recipient, "police");
     EXPECT_EQ(e.rule, "ISA-03");
     EXPECT_EQ(e.lawful_basis, "legal_obligation");
     EXPECT_EQ(e.notification_id, id);
     EXPECT_EQ(e.content_hash, hash);
   }
+  EXPECT_EQ(audit[1].actor, "cfs");  // routed by the publisher, delivered to police
+  EXPECT_EQ(audit[5].actor, "police");
+  EXPECT_EQ(audit[6].actor, "police");
   for (size_t i = 0; i < audit.size(); ++i) EXPECT_EQ(audit[i].id, static_cast<int64_t>(i + 1));
   EXPECT_TRUE(audit::VerifyChain(audit).ok()) << audit::VerifyChain(audit);
 
@@ -417,7 +280,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverythingAndContinuesSequenceAndChain) {
   EXPECT_EQ(retry->id, first.id);
 
   const auto after = Audit();
-  ASSERT_EQ(after.size(), before.size() + 3);  // subscribed, published, duplicate
+  ASSERT_EQ(after.size(), before.size() + 4);  // subscribed, published, routed, duplicate
   EXPECT_EQ(after[before.size()].prev_hash, before.back().entry_hash);
   EXPECT_TRUE(audit::VerifyChain(after).ok()) << audit::VerifyChain(after);
 }
@@ -467,7 +330,7 @@ TEST_P(StoreContract, ConcurrentPublishesAllCompleteWithDistinctSequences) {
   EXPECT_EQ(*sequences.rbegin(), uint64_t{kThreads} * kPerThread);
   EXPECT_EQ(DeliveredSequences("police").size(), size_t{kThreads} * kPerThread);
   const auto audit = Audit();
-  EXPECT_EQ(audit.size(), size_t{kThreads} * kPerThread);
+  EXPECT_EQ(audit.size(), size_t{2} * kThreads * kPerThread);  // published and routed each
   EXPECT_TRUE(audit::VerifyChain(audit).ok());
 }
 

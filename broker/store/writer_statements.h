@@ -1,0 +1,19 @@
+#pragma once
+
+#include "broker/store/sqlite_db.h"
+#include "broker/store/writer.h"
+
+namespace safeshare::store {
+
+// The writer's prepared statements (writer.cc and writer_cases.cc), in the
+// order of their SQL in Writer::PrepareStatements.
+struct Writer::Statements {
+  Statement begin, commit, rollback;
+  Statement find_key, insert_notification, insert_delivery, insert_audit;
+  Statement upsert_subscription, get_cursor, set_cursor, last_delivery, acked_range;
+  Statement savepoint, release, rollback_to;
+  Statement insert_view, insert_link, upsert_case, start_engagement, end_engagement;
+  Statement add_interest, drop_interest;
+};
+
+}  // namespace safeshare::store

@@ -1,0 +1,215 @@
+#pragma once
+
+// The store tests' fixture: StoreContract runs each test against both stores
+// (SqliteStore on a real file in a fresh temp directory, and the in-memory
+// FakeStore); SqliteStoreTest is SQLite only. Each test file instantiates
+// the suites it uses. Every asynchronous completion is awaited through a
+// future.
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "broker/audit/audit_entry.h"
+#include "broker/core/clock.h"
+#include "broker/store/fake_store.h"
+#include "broker/store/sqlite_db.h"
+#include "broker/store/sqlite_store.h"
+#include "tests/unit/completion.h"
+
+namespace safeshare::store {
+
+using ::safeshare::unit::Completion;
+
+inline std::vector<std::string> Values(const std::vector<AgencyId>& ids) {
+  std::vector<std::string> out;
+  out.reserve(ids.size());
+  for (const auto& id : ids) out.push_back(id.value());
+  return out;
+}
+
+// A notification as the service would hand it over. The body is opaque bytes
+// to the store (with a NUL, to show it is stored as a blob).
+// `content` stands for what the publisher sent: retries carry the same.
+inline NewNotification Note(const std::string& publisher, const std::string& key,
+                            const std::vector<std::string>& recipients,
+                            const std::vector<std::string>& withheld = {},
+                            const std::string& content = "as sent") {
+  static std::atomic<int> next_id{1};
+  NewNotification n;
+  n.id = NotificationId("n-" + std::to_string(next_id++));
+  n.publisher = AgencyId(publisher);
+  n.idempotency_key = key;
+  n.case_ref = CaseRef("CASE-1");
+  n.type = "strategy_minutes";
+  n.purpose = "PURPOSE_STRATEGY_DISCUSSION";
+  n.body = std::make_shared<const std::string>(std::string("body\0", 5) + n.id.value());
+  n.content_hash = audit::ContentHash(*n.body);
+  n.request_hash = audit::ContentHash(content);
+  for (const auto& r : recipients)
+    n.recipients.push_back({AgencyId(r), "ISA-03", "legal_obligation"});
+  for (const auto& w : withheld) {
+    n.denied.push_back({AgencyId(w), "no sharing rule lets this agency receive strategy_minutes"});
+  }
+  return n;
+}
+
+class StoreTestBase : public ::testing::Test {
+ protected:
+  virtual bool Fake() const { return false; }
+  void SetUp() override {
+    std::string dir = (std::filesystem::path(::testing::TempDir()) / "store-XXXXXX").string();
+    ASSERT_NE(mkdtemp(dir.data()), nullptr);
+    dir_ = dir;
+    if (Fake()) {
+      fake_ = new FakeStore(clock_);
+      store_.reset(fake_);
+    } else {
+      Reopen();
+    }
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // After a first publish by cfs to one recipient and a second attempt with
+  // its key: checks that a new key then gets sequence 2 (the attempt used
+  // none) and returns the attempt's audit entry, the third of five (each
+  // publish is "published" and "routed").
+  audit::Entry SecondAttemptAudit() {
+    auto next = Publish(Note("cfs", "k2", {"police"}));
+    EXPECT_TRUE(next.ok() && next->sequence == Sequence(2)) << next.status();
+    const auto audit = Audit();
+    EXPECT_EQ(audit.size(), 5u);
+    return audit.size() == 5 ? audit[2] : audit::Entry{};
+  }
+
+  // Destroys the SQLite store (completing queued writes) and opens the file.
+  void Reopen() {
+    store_.reset();
+    auto opened = SqliteStore::Open(dir_ / "safeshare.db", {.clock = &clock_});
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store_ = std::move(*opened);
+  }
+
+  // Damages the stored body of `seq` behind the store's back.
+  void CorruptBody(Sequence seq) {
+    if (fake_ != nullptr) return fake_->CorruptBody(seq);
+    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->Exec("UPDATE notifications SET body = body || x'00' WHERE seq = " +
+                           std::to_string(seq.value()))
+                    .ok());
+  }
+
+  absl::StatusOr<PublishResult> Publish(NewNotification n) {
+    Completion<PublishResult> done;
+    store_->Publish(std::move(n), done.Callback());
+    return done.Get();
+  }
+  absl::StatusOr<Sequence> Open(const std::string& agency, const std::string& name) {
+    Completion<Sequence> done;
+    store_->OpenSubscription(AgencyId(agency), SubscriptionName(name), done.Callback());
+    return done.Get();
+  }
+  absl::StatusOr<AckResult> Ack(const std::string& agency, const std::string& name,
+                                uint64_t through) {
+    Completion<AckResult> done;
+    store_->Acknowledge(AgencyId(agency), SubscriptionName(name), Sequence(through),
+                        done.Callback());
+    return done.Get();
+  }
+  // Audits the delivery of sequence 1 to police's subscription "inbox" and
+  // waits until the entry is durable.
+  absl::Status AuditDelivery(bool can_wait) {
+    Completion<bool> audited;
+    store_->RecordDelivered(
+        {DeliveredEvent{{Sequence(1), NotificationId("n"), CaseRef("CASE-1"), "ISA-03",
+                         "legal_obligation", "p", "h"},
+                        AgencyId("police"),
+                        SubscriptionName("inbox")}},
+        [cb = audited.Callback()](const absl::Status& s) {
+          cb(s.ok() ? absl::StatusOr<bool>(true) : s);
+        },
+        can_wait);
+    return audited.Get().status();
+  }
+  std::vector<audit::Entry> Audit() {
+    auto entries = store_->ReadAudit(0, 100'000);
+    EXPECT_TRUE(entries.ok()) << entries.status();
+    return entries.ok() ? *entries : std::vector<audit::Entry>{};
+  }
+  std::vector<uint64_t> DeliveredSequences(const std::string& agency, uint64_t after = 0) {
+    auto got = store_->ReadDeliveries(AgencyId(agency), Sequence(after), 100'000);
+    EXPECT_TRUE(got.ok()) << got.status();
+    std::vector<uint64_t> out;
+    for (const auto& d : got.ok() ? *got : std::vector<StoredDelivery>{}) {
+      out.push_back(d.sequence.value());
+    }
+    return out;
+  }
+
+  // Damages the stored body of view `view` (>= 1) of `seq`.
+  void CorruptView(Sequence seq, uint32_t view) {
+    if (fake_ != nullptr) return fake_->CorruptView(seq, view);
+    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->Exec("UPDATE views SET body = body || x'00' WHERE seq = " +
+                           std::to_string(seq.value()) + " AND view = " + std::to_string(view))
+                    .ok());
+  }
+
+  absl::StatusOr<CaseState> ChangeCase(CaseChange change) {
+    Completion<CaseState> done;
+    store_->ChangeCase(std::move(change), done.Callback());
+    return done.Get();
+  }
+  absl::StatusOr<uint32_t> ChangeInterests(const std::string& agency,
+                                           std::vector<std::string> hashes, bool withdraw = false) {
+    Completion<uint32_t> done;
+    store_->ChangeInterests(InterestChange{AgencyId(agency), std::move(hashes), withdraw},
+                            done.Callback());
+    return done.Get();
+  }
+  absl::Status RecordPolicyChange(PolicyChange change) {
+    Completion<bool> done;
+    store_->RecordPolicyChange(std::move(change), [cb = done.Callback()](const absl::Status& s) {
+      cb(s.ok() ? absl::StatusOr<bool>(true) : s);
+    });
+    return done.Get().status();
+  }
+  // The audit entries with `action`, in order.
+  std::vector<audit::Entry> AuditOf(audit::Action action) {
+    std::vector<audit::Entry> out;
+    for (auto& e : Audit()) {
+      if (e.action == action) out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  // The stores' wall clock (audit times, stored_at, engagement times); it
+  // moves only when a test moves it.
+  ManualClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  FakeStore* fake_ = nullptr;  // store_, when it is the fake
+};
+
+// SQLite-only behaviour.
+class SqliteStoreTest : public StoreTestBase {};
+
+// The contract every Store keeps, run against each implementation.
+class StoreContract : public StoreTestBase, public ::testing::WithParamInterface<std::string> {
+ protected:
+  bool Fake() const override { return GetParam() == "fake"; }
+};
+
+}  // namespace safeshare::store
