@@ -11,6 +11,7 @@
 #include "case_commands.h"
 #include "connection_flags.h"
 #include "exit_code.h"
+#include "governance_commands.h"
 #include "health_command.h"
 #include "policy_command.h"
 #include "publish_command.h"
@@ -49,16 +50,15 @@ int Run(int argc, char** argv) {
   CLI::App* ack_command = AddAckCommand(app, ack);
   HealthFlags health;
   CLI::App* health_command = AddHealthCommand(app, health);
-<<<<<<< HEAD
   CaseFlags cases;
   CLI::App* case_command = AddCaseCommands(app, cases);
   InterestFlags interest;
   CLI::App* interest_command = AddInterestCommand(app, interest);
-=======
   PolicyCheckFlags policy_check;
   PolicyExplainFlags policy_explain;
   const PolicyCommands policy = AddPolicyCommands(app, policy_check, policy_explain);
->>>>>>> policy
+  GovernanceFlags governance;
+  AddGovernanceCommands(*app.get_subcommand("policy"), governance);
 
   try {
     app.parse(argc, argv);
@@ -77,19 +77,21 @@ int Run(int argc, char** argv) {
   if (health_command->parsed()) {
     return RunHealth(connection, health);
   }
-<<<<<<< HEAD
   if (case_command->parsed()) {
     return RunCase(connection, *case_command, cases);
   }
   if (interest_command->parsed()) {
     return RunInterest(connection, interest);
-=======
+  }
   if (policy.check->parsed()) {
     return RunPolicyCheck(policy_check);
   }
   if (policy.explain->parsed()) {
     return RunPolicyExplain(policy_explain);
->>>>>>> policy
+  }
+  if (int exit_code = kExitUsage;
+      RunGovernance(connection, *app.get_subcommand("policy"), governance, exit_code)) {
+    return exit_code;
   }
   return kExitUsage;  // unreachable: exactly one subcommand is required
 }
