@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The main job: build, make the development PKI, start the broker on its
-# embedded store, run a multi-agency scenario, print the audit trail, stop.
+# embedded store with the example information-sharing agreements, run a
+# multi-agency scenario (case engagement, a person probation manages, a
+# redacted delivery, a denial, a person-linked delivery on a closed case, an
+# urgent disclosure), print the audit trail, stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/install-deps.sh
@@ -14,6 +17,27 @@ rm -f "$STORE" "$STORE-wal" "$STORE-shm"
 mkdir -p var
 
 step() { printf '\n== %s\n' "$*"; }
+# The fields of a JSON line that say who decided what, never the content.
+decisions() { grep -o '"\(agency\|allowed\|rule\|withheldFields\|urgentDisclosure\)":[^,}]*\(\]\)\?' | paste -sd' ' -; }
+# One delivery per line: its sequence, case, rule, agreement, and which of the
+# fields an agreement may withhold it carries.
+delivery() {
+  while IFS= read -r line; do
+    printf '%s | %s | rule %s | agreement %s' \
+      "$(grep -o '"sequence":"[0-9]*"' <<<"$line")" \
+      "$(grep -o '"caseRef":"[^"]*"' <<<"$line" | head -1)" \
+      "$(grep -o '"rule":"[^"]*"' <<<"$line" | cut -d'"' -f4)" \
+      "$(grep -o '"agreement":"[^"]*"' <<<"$line" | cut -d'"' -f4)"
+    grep -q '"linkedCases"' <<<"$line" && printf ' | linked cases %s' "$(grep -o '"linkedCases":\[[^]]*\]' <<<"$line")"
+    grep -q '"urgentDisclosure":true' <<<"$line" && printf ' | URGENT DISCLOSURE'
+    printf ' | identifiers %s, decision rationale %s\n' \
+      "$(grep -q '"identifiers"' <<<"$line" && echo present || echo absent)" \
+      "$(grep -q '"rationale"' <<<"$line" && echo present || echo absent)"
+  done
+}
+
+step "the agreements in force (checked offline, as an IG lead would before deploying)"
+"$CLI" policy check config/agreements
 
 step "starting the broker (mutual TLS on 127.0.0.1:50051, store $STORE)"
 "$BROKER" --config config/broker.yaml --store "$STORE" --port-file var/demo.port 2>var/demo-broker.log &
@@ -23,21 +47,52 @@ for _ in $(seq 100); do [ -s var/demo.port ] && break; sleep 0.1; done
 [ -s var/demo.port ] || { cat var/demo-broker.log; exit 1; }
 rm -f var/demo.port
 
-step "police publish an investigation outcome and an ABE interview record"
-"$CLI" --agency police publish --file config/examples/investigation_outcome.json
-"$CLI" --agency police publish --file config/examples/abe_interview_record.json
+step "probation registers an interest in a person it manages (stored as a keyed hash only)"
+"$CLI" --agency probation interest --id pnc_number:2019/0123456X
 
-step "children's social care publish strategy meeting minutes"
-"$CLI" --agency cfs publish --file config/examples/strategy_minutes.json
+step "children's social care records an earlier case of the same family, engages police, closes it"
+"$CLI" --agency cfs case update --case CASE-2024-0913 --engage police,cfs --close
 
-step "probation try to publish an ABE record: no sharing rule allows it"
+step "police publish an investigation outcome on the closed case: it names probation's person"
+sed 's/CASE-2026-0042/CASE-2024-0913/; s/demo-outcome-0001/demo-outcome-closed-case/' \
+  config/examples/investigation_outcome.json >var/outcome-closed-case.json
+"$CLI" --agency police publish --file var/outcome-closed-case.json | decisions
+
+step "police publish an ABE interview record on the new case"
+"$CLI" --agency police publish --file config/examples/abe_interview_record.json | decisions
+
+step "children's social care publish strategy minutes: police and health attended (engaged)"
+"$CLI" --agency cfs publish --file config/examples/strategy_minutes.json | decisions
+
+step "probation publish a risk update: it reaches the agencies of every case the person is linked to"
+"$CLI" --agency probation publish --file config/examples/probation_risk_update.json | decisions
+
+step "probation try to publish an ABE record: no agreement lets probation publish it"
 "$CLI" --agency probation publish --file config/examples/abe_interview_record.json || true
 
-step "children's social care receive what the sharing table allows (2 notifications)"
-"$CLI" --agency cfs subscribe --name cfs-case-system --max 2 | cut -c1-160
+step "police disclose an ABE record urgently to education, outside every agreement"
+sed 's/demo-abe-0001/demo-abe-urgent/' config/examples/abe_interview_record.json >var/abe-urgent.json
+"$CLI" --agency police publish --file var/abe-urgent.json --urgent-to education \
+  --urgent-reason "Suspect expected at the school gate this afternoon" | decisions
 
-step "probation receive what the sharing table allows (2 notifications)"
-"$CLI" --agency probation subscribe --name probation-offender-mgmt --max 2 | cut -c1-160
+step "children's social care receive (4 notifications)"
+"$CLI" --agency cfs subscribe --name cfs-case-system --max 4 | delivery
+
+step "probation receive: the outcome on the closed case and the minutes naming its person (2)"
+"$CLI" --agency probation subscribe --name probation-offender-mgmt --max 2 | delivery
+
+step "health receive the minutes without the identifiers and the decisions' rationale (1)"
+"$CLI" --agency health subscribe --name health-safeguarding --max 1 | delivery
+
+step "education receive only the urgent disclosure (1)"
+"$CLI" --agency education subscribe --name school-dsl --max 1 | delivery
+
+step "the IG lead reviews urgent disclosures"
+"$CLI" --agency ig policy disclosures
+
+step "why education did not receive the minutes, explained offline from the files"
+"$CLI" policy explain --agreements config/agreements --notification config/examples/strategy_minutes.json \
+  --publisher cfs --engaged police,health | grep -A3 '^education' || true
 
 step "stopping the broker (SIGTERM)"
 kill -TERM "$broker_pid"

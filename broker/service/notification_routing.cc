@@ -7,7 +7,6 @@
 #include <map>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/schema/notification_validator.h"
 #include "broker/service/wire_format.h"
@@ -15,13 +14,16 @@
 namespace safeshare::service {
 namespace {
 
-// The config's role name for a contract AgencyRole ("AGENCY_ROLE_HEALTH" ->
-// "health").
+// An enum value name as config writes it: without `prefix`, lower case
+// ("AGENCY_ROLE_HEALTH" -> "health").
+std::string ConfigName(std::string name, std::string_view prefix) {
+  if (name.compare(0, prefix.size(), prefix) == 0) name.erase(0, prefix.size());
+  absl::AsciiStrToLower(&name);
+  return name;
+}
+
 std::string RoleName(v1::AgencyRole role) {
-  std::string name = v1::AgencyRole_Name(role);
-  constexpr std::string_view kPrefix = "AGENCY_ROLE_";
-  if (absl::StartsWith(name, kPrefix)) name.erase(0, kPrefix.size());
-  return absl::AsciiStrToLower(name);
+  return ConfigName(v1::AgencyRole_Name(role), "AGENCY_ROLE_");
 }
 
 // Strategy minutes engage the publisher, every attending agency and every
@@ -42,10 +44,7 @@ std::vector<AgencyId> EngagedBy(const policy::Policy& policy, const identity::Ca
 // The config's name of the lawful basis the publisher cited
 // ("LAWFUL_BASIS_LEGAL_OBLIGATION" -> "legal_obligation").
 std::string CitedLawfulBasis(const v1::Notification& n) {
-  std::string name = v1::LawfulBasis_Name(n.lawful_basis());
-  constexpr std::string_view kPrefix = "LAWFUL_BASIS_";
-  if (absl::StartsWith(name, kPrefix)) name.erase(0, kPrefix.size());
-  return absl::AsciiStrToLower(name);
+  return ConfigName(v1::LawfulBasis_Name(n.lawful_basis()), "LAWFUL_BASIS_");
 }
 
 }  // namespace

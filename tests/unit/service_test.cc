@@ -169,7 +169,7 @@ TEST_F(ServiceTest, RoleNotAllowedIsPermissionDeniedAndAudited) {
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_EQ(refused[0].actor, "police");
   EXPECT_EQ(refused[0].case_ref, "CASE-2024/001");
-  EXPECT_THAT(refused[0].detail, HasSubstr("no sharing rule lets role 'police'"));
+  EXPECT_THAT(refused[0].detail, HasSubstr("role police may not publish strategy_minutes"));
   auto cfs = store_->ReadDeliveries(AgencyId("cfs"), Sequence(0), 10);
   ASSERT_TRUE(cfs.ok());
   EXPECT_THAT(*cfs, IsEmpty());
