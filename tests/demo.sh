@@ -17,24 +17,8 @@ rm -f "$STORE" "$STORE-wal" "$STORE-shm"
 mkdir -p var
 
 step() { printf '\n== %s\n' "$*"; }
-# The fields of a JSON line that say who decided what, never the content.
-decisions() { grep -o '"\(agency\|allowed\|rule\|withheldFields\|urgentDisclosure\)":[^,}]*\(\]\)\?' | paste -sd' ' -; }
-# One delivery per line: its sequence, case, rule, agreement, and which of the
-# fields an agreement may withhold it carries.
-delivery() {
-  while IFS= read -r line; do
-    printf '%s | %s | rule %s | agreement %s' \
-      "$(grep -o '"sequence":"[0-9]*"' <<<"$line")" \
-      "$(grep -o '"caseRef":"[^"]*"' <<<"$line" | head -1)" \
-      "$(grep -o '"rule":"[^"]*"' <<<"$line" | cut -d'"' -f4)" \
-      "$(grep -o '"agreement":"[^"]*"' <<<"$line" | cut -d'"' -f4)"
-    grep -q '"linkedCases"' <<<"$line" && printf ' | linked cases %s' "$(grep -o '"linkedCases":\[[^]]*\]' <<<"$line")"
-    grep -q '"urgentDisclosure":true' <<<"$line" && printf ' | URGENT DISCLOSURE'
-    printf ' | identifiers %s, decision rationale %s\n' \
-      "$(grep -q '"identifiers"' <<<"$line" && echo present || echo absent)" \
-      "$(grep -q '"rationale"' <<<"$line" && echo present || echo absent)"
-  done
-}
+decisions() { python3 tests/demo-view.py outcomes; }
+delivery() { python3 tests/demo-view.py deliveries; }
 
 step "the agreements in force (checked offline, as an IG lead would before deploying)"
 "$CLI" policy check config/agreements
@@ -64,8 +48,9 @@ step "police publish an ABE interview record on the new case"
 step "children's social care publish strategy minutes: police and health attended (engaged)"
 "$CLI" --agency cfs publish --file config/examples/strategy_minutes.json | decisions
 
-step "probation publish a risk update: it reaches the agencies of every case the person is linked to"
-"$CLI" --agency probation publish --file config/examples/probation_risk_update.json | decisions
+step "probation publish a risk update on its own case: it reaches the agencies of every case the person is linked to"
+sed 's/CASE-2026-0042/PRB-2026-0311/' config/examples/probation_risk_update.json >var/risk-update.json
+"$CLI" --agency probation publish --file var/risk-update.json | decisions
 
 step "probation try to publish an ABE record: no agreement lets probation publish it"
 "$CLI" --agency probation publish --file config/examples/abe_interview_record.json || true
@@ -78,8 +63,8 @@ sed 's/demo-abe-0001/demo-abe-urgent/' config/examples/abe_interview_record.json
 step "children's social care receive (4 notifications)"
 "$CLI" --agency cfs subscribe --name cfs-case-system --max 4 | delivery
 
-step "probation receive: the outcome on the closed case and the minutes naming its person (2)"
-"$CLI" --agency probation subscribe --name probation-offender-mgmt --max 2 | delivery
+step "probation receive everything naming its person (4), the first on the closed case"
+"$CLI" --agency probation subscribe --name probation-offender-mgmt --max 4 | delivery
 
 step "health receive the minutes without the identifiers and the decisions' rationale (1)"
 "$CLI" --agency health subscribe --name health-safeguarding --max 1 | delivery
