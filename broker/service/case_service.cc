@@ -43,7 +43,7 @@ void BrokerService::UpdateCase(const identity::Caller& caller, store::CaseChange
     Log()->warn("case update refused for {}: {}", caller.agency.value(), allowed.ToString());
     return done(allowed);
   }
-  for (auto check : {CheckCaseRef(change.case_ref.value()),
+  for (const auto& check : {CheckCaseRef(change.case_ref.value()),
                      CheckAgencies(*policy, change.engage, "engage"),
                      CheckAgencies(*policy, change.disengage, "disengage")}) {
     if (!check.ok()) return done(check);
