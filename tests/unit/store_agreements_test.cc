@@ -82,7 +82,7 @@ CaseChange Change(const std::string& actor, std::vector<std::string> engage,
   return change;
 }
 
-// "agency since-until source" per engagement, for readable expectations.
+// "AGENCY current|ended SOURCE" per engagement, for readable expectations.
 std::vector<std::string> Engagements(const CaseState& state) {
   std::vector<std::string> out;
   for (const auto& e : state.engagements) {
@@ -93,6 +93,7 @@ std::vector<std::string> Engagements(const CaseState& state) {
 
 std::vector<std::string> Cases(const std::set<CaseRef>& cases) {
   std::vector<std::string> out;
+  out.reserve(cases.size());
   for (const auto& c : cases) out.push_back(c.value());
   return out;
 }
@@ -165,6 +166,7 @@ TEST_P(AgreementsContract, PublishAuditsEachRecipientsRuleAgreementViewAndEachDe
   ASSERT_TRUE(Publish(n).ok());
   const auto audit = Audit();
   std::vector<std::string> actions;
+  actions.reserve(audit.size());
   for (const auto& e : audit) actions.emplace_back(audit::ActionName(e.action));
   EXPECT_THAT(actions,
               ElementsAre("published", "routed", "routed", "urgent_disclosure", "withheld"));
