@@ -41,22 +41,6 @@ std::vector<Agency> ReadAgencies(const YamlReader& list) {
   return agencies;
 }
 
-std::vector<SharingRule> ReadSharing(const YamlReader& list) {
-  std::vector<SharingRule> rules;
-  std::set<std::string> ids;
-  for (const auto& item : list.Sequence()) {
-    item.RejectUnknownKeys({"rule", "type", "publishers", "recipients", "lawful_basis"});
-    SharingRule rule{item.Required("rule").String(),
-                     item.Required("type").OneOf(kNotificationTypes),
-                     item.Required("publishers").ListOf(kAgencyRoles),
-                     item.Required("recipients").ListOf(kAgencyRoles),
-                     item.Required("lawful_basis").OneOf(kLawfulBases)};
-    if (!ids.insert(rule.id).second) item.Required("rule").Fail("duplicate rule id");
-    rules.push_back(std::move(rule));
-  }
-  return rules;
-}
-
 UrgentDisclosureConfig ReadUrgentDisclosure(const YamlReader& node) {
   node.RejectUnknownKeys({"barred_roles"});
   UrgentDisclosureConfig urgent;
@@ -142,8 +126,11 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
   if (root.Has("urgent_disclosure")) {
     config.urgent_disclosure = ReadUrgentDisclosure(root.Required("urgent_disclosure"));
   }
-  config.sharing =
-      root.Has("sharing") ? ReadSharing(root.Required("sharing")) : std::vector<SharingRule>{};
+  if (root.Has("sharing")) {
+    root.Required("sharing").Fail(
+        "the sharing table is replaced by information-sharing agreements: move its rules into "
+        "agreement files in the directory `agreements:` names (format: broker/policy/README.md)");
+  }
   return config;
 }
 

@@ -24,17 +24,6 @@ struct Agency {
   std::string certificate_uri;  // SAN URI in the agency's client certificate
 };
 
-// One row of the sharing table: agencies with a role in `publishers` may
-// publish `type`; it is delivered to every other agency whose role is in
-// `recipients`. Anything not listed is denied.
-struct SharingRule {
-  std::string id;    // the rule named in the audit log, e.g. "ISA-03"
-  std::string type;  // one of kNotificationTypes
-  std::vector<std::string> publishers;
-  std::vector<std::string> recipients;
-  std::string lawful_basis;  // one of kLawfulBases
-};
-
 // The HTTP/2 ping policy (`connections:`). Clients may keep a quiet
 // connection alive with pings no more often than `client_ping_min_interval`;
 // a client that pings faster gets `client_ping_strikes` pings of grace, then
@@ -79,9 +68,6 @@ struct BrokerConfig {
   // read by PersonKey::Load, which checks its size and mode.
   std::filesystem::path person_hash_key;
   UrgentDisclosureConfig urgent_disclosure;
-  // The older sharing table (`sharing:`, optional); superseded by
-  // `agreements`.
-  std::vector<SharingRule> sharing;
 };
 
 // Reads and validates a broker configuration. Relative paths are resolved

@@ -196,6 +196,22 @@ TEST(AgreementsTest, PersonIdentifiersAreKeptOnlyAsKeyedHashes) {
   EXPECT_EQ(ReadFile(broker.dir() + "/broker.log").find(kPnc), std::string::npos);
 }
 
+TEST(AgreementsStartUpTest, ABrokenAgreementFileStopsTheBrokerNamingFileLineAndKey) {
+  const auto base = std::filesystem::path(::testing::TempDir()) /
+                    ("broken-start-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(base);
+  std::filesystem::create_directories(base / "broker");
+  std::filesystem::copy(SAFESHARE_SOURCE_DIR "/config/agreements", base / "agreements");
+  std::ofstream(base / "agreements" / "50-broken.yaml")
+      << "id: BROKEN\ntitle: x\nversion: 1\nbogus_key: 1\n";
+  EXPECT_THROW(BrokerProcess(BrokerOptions{.dir = (base / "broker").string(),
+                                           .config_edits = {{"{AGREEMENTS}",
+                                                             (base / "agreements").string()}}}),
+               std::runtime_error);
+  EXPECT_THAT(ReadFile((base / "broker" / "broker.log").string()),
+              HasSubstr("50-broken.yaml:4: bogus_key: unknown key"));
+}
+
 // A copy of the example agreements the test may edit, and a broker using it.
 class ReloadTest : public ::testing::Test {
  protected:

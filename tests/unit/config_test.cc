@@ -35,12 +35,6 @@ agencies:
   - id: cfs
     role: childrens_social_care
     certificate_uri: spiffe://t/cfs
-sharing:
-  - rule: R1
-    type: strategy_minutes
-    publishers: [childrens_social_care]
-    recipients: [police]
-    lawful_basis: legal_obligation
 agreements: agreements
 person_hash_key: ../keys/person-hash.key
 )";
@@ -74,9 +68,6 @@ TEST(ParseBrokerConfigTest, SmallValidConfigParses) {
   EXPECT_EQ(config->agencies[1].id, AgencyId("cfs"));
   EXPECT_EQ(config->agencies[1].role, "childrens_social_care");
   EXPECT_EQ(config->agencies[1].certificate_uri, "spiffe://t/cfs");
-  ASSERT_EQ(config->sharing.size(), 1u);
-  EXPECT_EQ(config->sharing[0].id, "R1");
-  EXPECT_THAT(config->sharing[0].recipients, ElementsAre("police"));
   // Optional sections keep their defaults.
   EXPECT_EQ(config->log_format, LogFormat::kText);
   EXPECT_EQ(config->log_level, "info");
@@ -157,19 +148,6 @@ TEST(ParseBrokerConfigTest, SharedCertificateUriIsRefused) {
               StartsWith(std::string(kFile) + ":14: agencies[1].certificate_uri: two agencies"));
 }
 
-TEST(ParseBrokerConfigTest, UnknownNotificationTypeInRuleIsRefused) {
-  auto status = ParseError(With("type: strategy_minutes", "type: minutes"));
-  EXPECT_THAT(std::string(status.message()),
-              StartsWith(std::string(kFile) + ":17: sharing[0].type: unknown value 'minutes'"));
-}
-
-TEST(ParseBrokerConfigTest, UnknownRecipientRoleNamesListIndex) {
-  auto status = ParseError(With("recipients: [police]", "recipients: [police, helth]"));
-  EXPECT_THAT(std::string(status.message()),
-              StartsWith(std::string(kFile) + ":19: sharing[0].recipients[1]: unknown value "
-                                              "'helth'"));
-}
-
 TEST(ParseBrokerConfigTest, InvalidYamlNamesLine) {
   auto status = ParseError(With("  path: var/safeshare.db\n", "  path: [var/safeshare.db\n"));
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
@@ -180,8 +158,8 @@ TEST(ParseBrokerConfigTest, InvalidYamlNamesLine) {
 TEST(ParseBrokerConfigTest, EmptyAgencyListIsRefused) {
   const std::string text = kValid;
   const auto agencies = text.find("agencies:");
-  const auto sharing = text.find("sharing:");
-  auto status = ParseError(text.substr(0, agencies) + "agencies: []\n" + text.substr(sharing));
+  const auto agreements = text.find("agreements:");
+  auto status = ParseError(text.substr(0, agencies) + "agencies: []\n" + text.substr(agreements));
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("agencies: at least one agency is required"));
 }
@@ -229,12 +207,11 @@ TEST(ParseBrokerConfigTest, AgreementsAndPersonKeyAreRequired) {
             std::string(kFile) + ":1: person_hash_key: required key is missing");
 }
 
-TEST(ParseBrokerConfigTest, SharingTableIsOptional) {
-  const std::string text = kValid;
-  const auto sharing = text.find("sharing:"), agreements = text.find("agreements:");
-  auto config = ParseBrokerConfig(text.substr(0, sharing) + text.substr(agreements), kFile);
-  ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_TRUE(config->sharing.empty());
+TEST(ParseBrokerConfigTest, TheOldSharingTableIsRefusedPointingToAgreements) {
+  const auto status = ParseError(std::string(kValid) + "sharing: []\n");
+  EXPECT_THAT(std::string(status.message()),
+              StartsWith(std::string(kFile) + ":17: sharing: the sharing table is replaced by "
+                                              "information-sharing agreements"));
 }
 
 TEST(ParseBrokerConfigTest, UrgentDisclosureBarredRoles) {
@@ -248,11 +225,11 @@ TEST(ParseBrokerConfigTest, UrgentDisclosureBarredRoles) {
   EXPECT_EQ(
       ParseError(std::string(kValid) + "urgent_disclosure:\n  barred_roles: [ig]\n").message(),
       std::string(kFile) +
-          ":24: urgent_disclosure.barred_roles[0]: unknown value 'ig'; expected one of "
+          ":18: urgent_disclosure.barred_roles[0]: unknown value 'ig'; expected one of "
           "police, childrens_social_care, probation, health, education, "
           "information_governance");
   EXPECT_EQ(ParseError(std::string(kValid) + "urgent_disclosure:\n  barred: []\n").message(),
-            std::string(kFile) + ":24: urgent_disclosure.barred: unknown key (check the spelling)");
+            std::string(kFile) + ":18: urgent_disclosure.barred: unknown key (check the spelling)");
 }
 
 TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
@@ -284,14 +261,6 @@ TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
                                  "education", "information_governance"));
   EXPECT_EQ(config->agencies[1].certificate_uri, "spiffe://safeshare.test/agency/cfs");
 
-  ASSERT_EQ(config->sharing.size(), 4u);
-  const auto& outcomes = config->sharing[1];
-  EXPECT_EQ(outcomes.id, "ISA-02-investigation-outcomes");
-  EXPECT_EQ(outcomes.type, "investigation_outcome");
-  EXPECT_THAT(outcomes.publishers, ElementsAre("police"));
-  EXPECT_THAT(outcomes.recipients, ElementsAre("childrens_social_care", "probation"));
-  EXPECT_EQ(outcomes.lawful_basis, "public_task_safeguarding");
-  EXPECT_EQ(config->sharing[2].lawful_basis, "legal_obligation");
 }
 
 TEST(LoadBrokerConfigTest, MissingFileIsNotFound) {
