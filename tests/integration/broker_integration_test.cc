@@ -30,7 +30,9 @@ TEST_F(BrokerTest, PolicePublishReachesChildrensSocialCare) {
   auto published = police.Publish(Example("investigation_outcome", "it-outcome-1"));
   ASSERT_TRUE(published.ok()) << published.status();
   EXPECT_EQ(published->sequence(), 1u);
-  EXPECT_THAT(published->routed_to(), ::testing::UnorderedElementsAre("cfs", "probation"));
+  // The example agreements: children's social care always (PCI-R1); probation
+  // only when it holds an interest in a person named (none registered here).
+  EXPECT_THAT(published->routed_to(), ::testing::ElementsAre("cfs"));
 
   auto cfs = Connect(broker_, "cfs");
   auto got = Receive(cfs, "cfs-inbox", 1);
@@ -40,18 +42,27 @@ TEST_F(BrokerTest, PolicePublishReachesChildrensSocialCare) {
   EXPECT_EQ(n.publisher(), "police");  // from the certificate, not the message
   EXPECT_EQ(n.investigation_outcome().status(),
             v1::INVESTIGATION_STATUS_NO_FURTHER_POLICE_ACTION_AT_THIS_TIME);
-  EXPECT_EQ(got[0].rule(), "ISA-02-investigation-outcomes");
+  EXPECT_EQ(got[0].rule(), "PCI-R1");
+  EXPECT_EQ(got[0].agreement(), "ISA-PCI-01 v3");
   EXPECT_EQ(got[0].lawful_basis(), v1::LAWFUL_BASIS_PUBLIC_TASK_SAFEGUARDING);
+  EXPECT_EQ(got[0].purpose(), v1::PURPOSE_CHILD_PROTECTION_ENQUIRY);
 }
 
 TEST_F(BrokerTest, AgencyNotAllowedATypeGetsNothingAndTheRefusalIsAudited) {
   auto police = Connect(broker_, "police");
   ASSERT_TRUE(police.Publish(Example("investigation_outcome", "it-outcome-2")).ok());
+  // Children's social care then records education as engaged with the case,
+  // so the minutes reach it (SM-R3).
   auto cfs = Connect(broker_, "cfs");
+  v1::UpdateCaseRequest engage;
+  engage.set_case_ref(Example("strategy_minutes", "").case_ref());
+  engage.add_engage("education");
+  ASSERT_TRUE(cfs.UpdateCase(engage).ok());
   auto minutes = cfs.Publish(Example("strategy_minutes", "it-minutes-2"));
   ASSERT_TRUE(minutes.ok()) << minutes.status();
 
-  // Education's first delivery is the minutes: the outcome was never routed.
+  // Education's first delivery is the minutes: the outcome, published while
+  // education was not engaged, was never routed to it.
   auto education = Connect(broker_, "education");
   auto got = Receive(education, "edu-inbox", 1);
   ASSERT_EQ(got.size(), 1u);
@@ -59,7 +70,7 @@ TEST_F(BrokerTest, AgencyNotAllowedATypeGetsNothingAndTheRefusalIsAudited) {
   EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM deliveries WHERE recipient='education'"), 1);
   EXPECT_EQ(QueryStore(broker_,
                        "SELECT count(*) FROM audit WHERE action='withheld' AND "
-                       "recipient='education' AND detail LIKE '%investigation_outcome%'"),
+                       "recipient='education' AND detail LIKE '%PCI-R2%'"),
             1);
 
   // Probation may not publish an ABE record: refused, audited, not stored.
@@ -138,7 +149,7 @@ TEST_F(BrokerTest, DuplicatePublishIsStoredOnce) {
   EXPECT_EQ(
       QueryStore(broker_, "SELECT count(*) FROM notifications WHERE idempotency_key='it-same-key'"),
       1);
-  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM deliveries"), 2);  // cfs and probation, once
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM deliveries"), 1);  // cfs, once
   EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM audit WHERE action='duplicate'"), 1);
 }
 
