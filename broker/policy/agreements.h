@@ -184,6 +184,11 @@ class Policy {
   Evaluation Evaluate(const config::Agency& publisher, std::string_view type,
                       const CaseFacts& facts, const UrgentDisclosure* urgent = nullptr) const;
 
+  // True when some rule for `type` has `condition`: the caller need not
+  // work out facts no rule asks for (linked cases cost a walk over every
+  // case a named person was named on).
+  bool AnyRuleFor(std::string_view type, Condition condition) const;
+
   const AgreementSet& set() const { return set_; }
   const std::string& version() const { return set_.version; }
   const std::vector<config::Agency>& agencies() const { return agencies_; }

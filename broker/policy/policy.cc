@@ -36,6 +36,15 @@ Policy::Policy(AgreementSet set, std::vector<config::Agency> agencies,
   }
 }
 
+bool Policy::AnyRuleFor(std::string_view type, Condition condition) const {
+  for (const auto& agreement : set_.agreements) {
+    for (const auto& rule : agreement.rules) {
+      if (rule.condition == condition && Contains(rule.types, type)) return true;
+    }
+  }
+  return false;
+}
+
 absl::Status Policy::MayPublish(std::string_view role, std::string_view type) const {
   for (const auto& agreement : set_.agreements) {
     const auto it = agreement.publish.find(std::string(role));

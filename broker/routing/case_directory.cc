@@ -41,7 +41,8 @@ void CaseDirectory::AddInterests(const std::string& person_hash,
 }
 
 policy::CaseFacts CaseDirectory::Facts(const CaseRef& case_ref,
-                                       const std::vector<std::string>& person_hashes) const {
+                                       const std::vector<std::string>& person_hashes,
+                                       bool linked_cases) const {
   policy::CaseFacts facts;
   absl::MutexLock lock(&mu_);
   if (auto it = cases_.find(case_ref); it != cases_.end()) {
@@ -52,6 +53,7 @@ policy::CaseFacts CaseDirectory::Facts(const CaseRef& case_ref,
     if (auto it = interests_.find(hash); it != interests_.end()) {
       facts.person_interest.insert(it->second.begin(), it->second.end());
     }
+    if (!linked_cases) continue;
     auto linked = person_cases_.find(hash);
     if (linked == person_cases_.end()) continue;
     for (const auto& other : linked->second) {

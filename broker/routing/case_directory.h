@@ -34,10 +34,12 @@ class CaseDirectory {
   void AddInterests(const std::string& person_hash, const std::set<AgencyId>& agencies);
 
   // The facts a decision about a notification on `case_ref` naming
-  // `person_hashes` rests on. linked_cases holds, per agency, the other cases
-  // it is engaged with (open or closed) on which one of the persons was named.
-  policy::CaseFacts Facts(const CaseRef& case_ref,
-                          const std::vector<std::string>& person_hashes) const;
+  // `person_hashes` rests on. With `linked_cases`, also, per agency, the
+  // other cases it is engaged with (open or closed) on which one of the
+  // persons was named: a walk over every case those persons were named on,
+  // so ask only when a rule needs it.
+  policy::CaseFacts Facts(const CaseRef& case_ref, const std::vector<std::string>& person_hashes,
+                          bool linked_cases = true) const;
 
  private:
   struct Case {

@@ -91,7 +91,8 @@ void Compare(const store::RoutedNotification& n, const v1::Notification& parsed,
   const bool may_publish = proposed.MayPublish(publisher->role, n.type).ok();
   const auto after = proposed.Evaluate(
       *publisher, n.type,
-      partnership.cases.Facts(n.case_ref, PersonHashes(parsed, partnership.person_key)));
+      partnership.cases.Facts(n.case_ref, PersonHashes(parsed, partnership.person_key),
+                              proposed.AnyRuleFor(n.type, policy::Condition::kLinkedCase)));
   for (const auto& d : after.agencies) {
     const auto was = before.find(d.agency);
     const bool had = was != before.end();

@@ -82,12 +82,14 @@ Routing Decide(std::shared_ptr<const policy::Policy> policy, const routing::Case
   Routing routing{std::move(policy), {}, PersonHashes(n, key)};
   // Minutes reach the agencies they engage: their attendees and action owners.
   routing.engage = EngagedBy(*routing.policy, caller, n);
-  auto facts = cases.Facts(CaseRef(n.case_ref()), routing.person_hashes);
+  const auto type = schema::TypeOf(n);
+  auto facts = cases.Facts(CaseRef(n.case_ref()), routing.person_hashes,
+                           routing.policy->AnyRuleFor(type, policy::Condition::kLinkedCase));
   facts.engaged.insert(routing.engage.begin(), routing.engage.end());
   const auto* publisher = routing.policy->FindAgency(caller.agency);
   const config::Agency fallback{caller.agency, caller.role, ""};
   routing.evaluation = routing.policy->Evaluate(publisher != nullptr ? *publisher : fallback,
-                                                schema::TypeOf(n), facts, urgent);
+                                                type, facts, urgent);
   return routing;
 }
 
