@@ -258,6 +258,14 @@ TEST_F(ReloadTest, ABrokenFileLeavesThePolicyInForceAndAGoodOneReplacesIt) {
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->policy_version(), reloaded->new_version());
   EXPECT_FALSE(OutcomeFor(*after, "health")->allowed());
+  // Deliveries routed before the reload keep the decision they were routed
+  // with: health still receives the two earlier minutes, not the third.
+  auto health = Connect(broker_, "health");
+  const auto kept = Receive(health, "health-reload", 2);
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].notification().notification_id(), before->notification_id());
+  EXPECT_EQ(kept[1].notification().notification_id(), still->notification_id());
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM deliveries WHERE recipient='health'"), 2);
   // Each attempt is audited: the SIGHUP and the RPC refused, then applied.
   EXPECT_EQ(QueryStore(broker_, "SELECT COUNT(*) FROM audit WHERE action = 'policy_changed'"), 3);
   // Only the IG role may reload.
