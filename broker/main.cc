@@ -1,4 +1,6 @@
 // safeshare-broker: wires the modules together. Nothing else sees them all.
+#include <sys/stat.h>
+
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -201,6 +203,9 @@ int Backup(const std::filesystem::path& store_path, const std::string& to, bool 
 
 // NOLINTNEXTLINE(bugprone-exception-escape): an exception here is a bug; terminate reports it
 int main(int argc, char** argv) {
+  // Everything the broker writes (store, its -wal and -shm, backups) holds
+  // children's data: owner-only, whatever the shell's umask.
+  ::umask(0077);
   CLI::App app{"safeshare-broker: secure notification broker for a safeguarding partnership"};
   std::string config_path, listen, store_path, port_file;
   app.add_option("--config", config_path, "broker configuration (YAML)")->required();

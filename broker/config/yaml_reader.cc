@@ -1,5 +1,7 @@
 #include "broker/config/yaml_reader.h"
 
+#include <set>
+
 #include <algorithm>
 #include <utility>
 
@@ -33,8 +35,22 @@ std::vector<YamlReader> YamlReader::Sequence() const {
   return items;
 }
 
-std::vector<std::pair<YamlReader, YamlReader>> YamlReader::Mapping() const {
+void YamlReader::RejectDuplicateKeys() const {
   if (!node_.IsMap()) Fail("expected a mapping");
+  std::set<std::string> seen;
+  for (const auto& entry : node_) {
+    const auto key = entry.first.as<std::string>();
+    if (!seen.insert(key).second) {
+      // yaml-cpp keeps both and answers lookups with the first: the later
+      // value would be silently ignored (an over-share, for a withheld list).
+      YamlReader(entry.first, ChildPath(key), file_)
+          .Fail("duplicate key: give each key once (the second would be ignored)");
+    }
+  }
+}
+
+std::vector<std::pair<YamlReader, YamlReader>> YamlReader::Mapping() const {
+  RejectDuplicateKeys();
   std::vector<std::pair<YamlReader, YamlReader>> entries;
   for (const auto& entry : node_) {
     const std::string path = ChildPath(YamlReader(entry.first, path_, file_).String());
@@ -86,7 +102,7 @@ size_t YamlReader::Size() const {
 }
 
 void YamlReader::RejectUnknownKeys(const std::vector<std::string>& known) const {
-  if (!node_.IsMap()) Fail("expected a mapping");
+  RejectDuplicateKeys();
   for (const auto& entry : node_) {
     const auto key = entry.first.as<std::string>();
     if (std::find(known.begin(), known.end(), key) == known.end()) {

@@ -52,6 +52,7 @@ class YamlReader {
     return values;
   }
   size_t Size() const;  // a positive integer
+  // Fails on a key not in `known`, and on a key given twice.
   void RejectUnknownKeys(const std::vector<std::string>& known) const;
 
   [[noreturn]] void Fail(const std::string& problem) const;
@@ -60,6 +61,8 @@ class YamlReader {
 
  private:
   std::string ChildPath(const std::string& key) const;
+  // Fails unless this is a mapping with each key once.
+  void RejectDuplicateKeys() const;
 
   YAML::Node node_;
   std::string path_;

@@ -218,6 +218,17 @@ class Policy {
   std::map<std::string, Position, std::less<>> by_rule_id_;
 };
 
+// A contract enum value name as config and agreements write it: without
+// `prefix`, lower case ("AGENCY_ROLE_HEALTH", "AGENCY_ROLE_" -> "health").
+std::string ConfigName(std::string enum_name, std::string_view prefix);
+
+// The agencies published strategy minutes engage with their case: the
+// publisher, and every agency whose role attended or owns an action. Empty
+// for other notification types. The broker records them and decides the
+// minutes with them engaged; `explain` does the same.
+std::vector<AgencyId> EngagedByMinutes(const std::vector<config::Agency>& agencies,
+                                       const AgencyId& publisher, const v1::Notification& n);
+
 // `full` with every field of `withheld` cleared, by reflection (through
 // repeated fields, every element). Not per-type code.
 void Withhold(const std::vector<FieldPath>& withheld, v1::Notification& full);

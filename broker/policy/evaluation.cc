@@ -125,11 +125,12 @@ absl::Status ApplyUrgent(const Policy& policy, const config::Agency& publisher,
                                       "configuration");
   }
   const size_t chars = Characters(urgent.reason);
-  if (chars == 0 || chars > kMaxUrgentReasonChars) {
+  const bool blank = urgent.reason.find_first_not_of(" \t\r\n") == std::string::npos;
+  if (blank || chars > kMaxUrgentReasonChars) {
     return absl::InvalidArgumentError(
         "urgent_disclosure.reason: required, 1 to 500 characters saying why the disclosure "
         "cannot wait (it has " +
-        std::to_string(chars) + ")");
+        std::to_string(chars) + (blank && chars > 0 ? ", all blank" : "") + ")");
   }
   if (auto barred = policy.MayDiscloseUrgently(publisher.role); !barred.ok()) {
     return absl::PermissionDeniedError("urgent_disclosure: " + std::string(barred.message()));

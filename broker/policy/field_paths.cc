@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_split.h"
 #include "broker/core/vocabulary.h"
+#include "broker/core/person_key.h"
 #include "broker/policy/agreements.h"
 
 namespace safeshare::policy {
@@ -66,7 +67,10 @@ void Collect(const Message& message, std::set<Identifier>& seen, std::vector<Ide
   if (type == v1::PersonIdentifier::descriptor()) {
     const auto& id = static_cast<const v1::PersonIdentifier&>(message);
     Identifier pair{std::string(v1::IdentifierScheme_Name(id.scheme())), id.value()};
-    if (!id.value().empty() && seen.insert(pair).second) out.push_back(std::move(pair));
+    // A value of only spaces names nobody (it would match every other blank).
+    if (!PersonKey::Normalise(id.value()).empty() && seen.insert(pair).second) {
+      out.push_back(std::move(pair));
+    }
     return;
   }
   std::vector<const FieldDescriptor*> set_fields;

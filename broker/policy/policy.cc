@@ -1,10 +1,12 @@
 // Policy: the loaded agreements indexed for decisions, and the rights
 // (publish, manage cases, register interests, urgent disclosure) they grant.
 #include <algorithm>
+#include <set>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "broker/policy/agreements.h"
 
 namespace safeshare::policy {
@@ -34,6 +36,28 @@ Policy::Policy(AgreementSet set, std::vector<config::Agency> agencies,
       }
     }
   }
+}
+
+std::string ConfigName(std::string enum_name, std::string_view prefix) {
+  if (enum_name.compare(0, prefix.size(), prefix) == 0) enum_name.erase(0, prefix.size());
+  absl::AsciiStrToLower(&enum_name);
+  return enum_name;
+}
+
+std::vector<AgencyId> EngagedByMinutes(const std::vector<config::Agency>& agencies,
+                                       const AgencyId& publisher, const v1::Notification& n) {
+  if (!n.has_strategy_minutes()) return {};
+  const auto role_name = [](v1::AgencyRole role) {
+    return ConfigName(v1::AgencyRole_Name(role), "AGENCY_ROLE_");
+  };
+  std::set<std::string> roles;
+  for (const auto& a : n.strategy_minutes().attendees()) roles.insert(role_name(a.agency()));
+  for (const auto& a : n.strategy_minutes().actions()) roles.insert(role_name(a.owner_agency()));
+  std::vector<AgencyId> engaged{publisher};
+  for (const auto& agency : agencies) {
+    if (agency.id != publisher && roles.count(agency.role) > 0) engaged.push_back(agency.id);
+  }
+  return engaged;
 }
 
 bool Policy::AnyRuleFor(std::string_view type, Condition condition) const {

@@ -29,6 +29,7 @@ void ToProto(const service::ImpactReport& report, v1::PolicyImpactResponse& out)
     r->set_fields_changed(row.fields_changed);
     for (const auto& rule : row.gained_rules) r->add_gained_rules(rule);
     for (const auto& rule : row.lost_rules) r->add_lost_rules(rule);
+    for (const auto& rule : row.changed_rules) r->add_changed_rules(rule);
   }
   for (const auto& w : report.warnings) out.add_warnings(w);
 }

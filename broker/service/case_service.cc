@@ -25,9 +25,14 @@ absl::Status CheckAgencies(const policy::Policy& policy, const std::vector<Agenc
                            std::string_view field) {
   for (size_t i = 0; i < ids.size(); ++i) {
     if (policy.FindAgency(ids[i]) == nullptr) {
-      return absl::InvalidArgumentError(std::string(field) + "[" + std::to_string(i) +
-                                        "]: not an agency of the partnership; give an agency id "
-                                        "from the broker's configuration");
+      std::string known;
+      for (const auto& agency : policy.agencies()) {
+        known += (known.empty() ? "" : ", ") + agency.id.value();
+      }
+      return absl::InvalidArgumentError(std::string(field) + "[" + std::to_string(i) + "]: '" +
+                                        ids[i].value() +
+                                        "' is not an agency of the partnership; give one of " +
+                                        known);
     }
   }
   return absl::OkStatus();
@@ -86,10 +91,12 @@ void BrokerService::RegisterInterest(
   store::InterestChange change{caller.agency, {}, withdraw};
   for (size_t i = 0; i < identifiers.size(); ++i) {
     const auto& [scheme, value] = identifiers[i];
-    if (scheme.empty() || scheme == "IDENTIFIER_SCHEME_UNSPECIFIED" || value.empty()) {
+    if (scheme.empty() || scheme == "IDENTIFIER_SCHEME_UNSPECIFIED" ||
+        PersonKey::Normalise(value).empty()) {
       return done(absl::InvalidArgumentError(
           "identifiers[" + std::to_string(i) +
-          "]: give both scheme (e.g. IDENTIFIER_SCHEME_NDELIUS_CRN) and value"));
+          "]: give both scheme (e.g. IDENTIFIER_SCHEME_NDELIUS_CRN) and a value that is not "
+          "blank"));
     }
     change.person_hashes.push_back(partnership_.person_key.Hash(scheme, value));
   }

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <fstream>
 
-#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "broker/core/logging.h"
 #include "broker/schema/notification_validator.h"
 
@@ -107,6 +107,7 @@ void Compare(const store::RoutedNotification& n, const v1::Notification& parsed,
       row.lost_rules.insert(was->second->rule);
     } else {
       ++row.fields_changed;
+      row.changed_rules.insert(d.rule);
     }
   }
 }
@@ -188,8 +189,11 @@ absl::StatusOr<ImpactReport> GovernanceService::Impact(
   }
   auto proposed = load_(scratch->path());
   if (!proposed.ok()) {
-    return absl::InvalidArgumentError("files: the proposed agreements do not load: " +
-                                      std::string(proposed.status().message()));
+    // Name the file as the caller sent it, not where the broker put it.
+    return absl::InvalidArgumentError(
+        "files: the proposed agreements do not load: " +
+        absl::StrReplaceAll(proposed.status().message(),
+                            {{(scratch->path() / "").string(), ""}}));
   }
   ImpactReport report{policy_.Current()->version(), (*proposed)->version(), 0, {},
                       (*proposed)->set().warnings};

@@ -31,6 +31,7 @@ struct ImpactRow {
   uint64_t fields_changed = 0;
   std::set<std::string> gained_rules;
   std::set<std::string> lost_rules;
+  std::set<std::string> changed_rules;
 };
 
 struct ImpactReport {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <map>
 
-#include "absl/strings/ascii.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/schema/notification_validator.h"
 #include "broker/service/wire_format.h"
@@ -14,37 +13,10 @@
 namespace safeshare::service {
 namespace {
 
-// An enum value name as config writes it: without `prefix`, lower case
-// ("AGENCY_ROLE_HEALTH" -> "health").
-std::string ConfigName(std::string name, std::string_view prefix) {
-  if (name.compare(0, prefix.size(), prefix) == 0) name.erase(0, prefix.size());
-  absl::AsciiStrToLower(&name);
-  return name;
-}
-
-std::string RoleName(v1::AgencyRole role) {
-  return ConfigName(v1::AgencyRole_Name(role), "AGENCY_ROLE_");
-}
-
-// Strategy minutes engage the publisher, every attending agency and every
-// agency owning an action with the case (agencies by role).
-std::vector<AgencyId> EngagedBy(const policy::Policy& policy, const identity::Caller& caller,
-                                const v1::Notification& n) {
-  if (!n.has_strategy_minutes()) return {};
-  std::set<std::string> roles;
-  for (const auto& a : n.strategy_minutes().attendees()) roles.insert(RoleName(a.agency()));
-  for (const auto& a : n.strategy_minutes().actions()) roles.insert(RoleName(a.owner_agency()));
-  std::vector<AgencyId> engaged{caller.agency};
-  for (const auto& agency : policy.agencies()) {
-    if (agency.id != caller.agency && roles.count(agency.role) > 0) engaged.push_back(agency.id);
-  }
-  return engaged;
-}
-
 // The config's name of the lawful basis the publisher cited
 // ("LAWFUL_BASIS_LEGAL_OBLIGATION" -> "legal_obligation").
 std::string CitedLawfulBasis(const v1::Notification& n) {
-  return ConfigName(v1::LawfulBasis_Name(n.lawful_basis()), "LAWFUL_BASIS_");
+  return policy::ConfigName(v1::LawfulBasis_Name(n.lawful_basis()), "LAWFUL_BASIS_");
 }
 
 }  // namespace
@@ -81,7 +53,7 @@ Routing Decide(std::shared_ptr<const policy::Policy> policy, const routing::Case
                const policy::UrgentDisclosure* urgent) {
   Routing routing{std::move(policy), {}, PersonHashes(n, key)};
   // Minutes reach the agencies they engage: their attendees and action owners.
-  routing.engage = EngagedBy(*routing.policy, caller, n);
+  routing.engage = policy::EngagedByMinutes(routing.policy->agencies(), caller.agency, n);
   const auto type = schema::TypeOf(n);
   auto facts = cases.Facts(CaseRef(n.case_ref()), routing.person_hashes,
                            routing.policy->AnyRuleFor(type, policy::Condition::kLinkedCase));

@@ -88,20 +88,32 @@ absl::Status AddLinked(const policy::Policy& policy, const std::string& flag,
   return absl::OkStatus();
 }
 
-absl::StatusOr<policy::CaseFacts> Facts(const policy::Policy& policy,
-                                        const PolicyExplainFlags& flags,
-                                        const v1::Notification& n) {
+absl::StatusOr<policy::CaseFacts> EngagedFacts(const policy::Policy& policy,
+                                               const PolicyExplainFlags& flags) {
   policy::CaseFacts facts{.case_closed = flags.closed};
   for (const auto& id : flags.engaged) {
     auto agency = KnownAgency(policy, id, "--engaged");
     if (!agency.ok()) return agency.status();
     facts.engaged.insert((*agency)->id);
   }
+  return facts;
+}
+
+// As the broker decides: minutes engage their publisher, attendees and
+// action owners with the case before they are decided.
+absl::StatusOr<policy::CaseFacts> Facts(const policy::Policy& policy,
+                                        const PolicyExplainFlags& flags,
+                                        const v1::Notification& n, const AgencyId& publisher) {
+  auto facts = EngagedFacts(policy, flags);
+  if (!facts.ok()) return facts;
+  for (const auto& agency : policy::EngagedByMinutes(policy.agencies(), publisher, n)) {
+    facts->engaged.insert(agency);
+  }
   for (const auto& flag : flags.interests) {
-    if (auto status = AddInterest(policy, flag, n, facts); !status.ok()) return status;
+    if (auto status = AddInterest(policy, flag, n, *facts); !status.ok()) return status;
   }
   for (const auto& flag : flags.linked) {
-    if (auto status = AddLinked(policy, flag, facts); !status.ok()) return status;
+    if (auto status = AddLinked(policy, flag, *facts); !status.ok()) return status;
   }
   return facts;
 }
@@ -137,7 +149,7 @@ int RunPolicyExplain(const PolicyExplainFlags& flags) {
   if (!type.ok()) return Fail(kExitUsage, type.status().message());
   auto publisher = KnownAgency(*policy, flags.publisher, "--publisher");
   if (!publisher.ok()) return Fail(kExitUsage, publisher.status().message());
-  auto facts = Facts(*policy, flags, *notification);
+  auto facts = Facts(*policy, flags, *notification, (*publisher)->id);
   if (!facts.ok()) return Fail(kExitUsage, facts.status().message());
 
   Explanation e{.policy_version = policy->version(),

@@ -4,6 +4,7 @@
 // cases, urgent disclosures, reload and impact for the IG role, and that
 // person identifiers stay out of the store's tables and the broker's log.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 constexpr char kPnc[] = "2019/0123456X";  // the alleged perpetrator of the examples
 
@@ -188,6 +190,17 @@ TEST(AgreementsTest, PersonIdentifiersAreKeptOnlyAsKeyedHashes) {
   EXPECT_EQ(QueryStore(broker, "SELECT COUNT(*) FROM person_interests WHERE person_hash LIKE "
                                "'%0123456%' OR person_hash LIKE '%ZQ7781%'"),
             0);
+  // A value of only spaces names nobody and is refused.
+  v1::InterestRequest blank;
+  *blank.add_identifiers() = Pnc("   ");
+  EXPECT_EQ(probation.RegisterInterest(blank).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // The store holds children's data: owner-only, whatever the umask.
+  for (const auto& file : {broker.store_path(), broker.store_path() + "-wal"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0077, 0u) << file << " is readable by others";
+  }
   broker.Terminate();
   for (const auto& file : {broker.store_path(), broker.store_path() + "-wal", broker.dir() + "/broker.log"}) {
     const auto bytes = ReadFile(file);
@@ -306,6 +319,14 @@ TEST_F(ReloadTest, ImpactReportsWhoWouldGainAndLoseAgainstStoredHistory) {
   EXPECT_THAT(rows["education/strategy_minutes"].gained_rules(), ElementsAre("SM-R3"));
   EXPECT_EQ(rows.count("police/strategy_minutes"), 0u);
   EXPECT_EQ(cfs.PolicyImpact(request).status().code(), absl::StatusCode::kPermissionDenied);
+
+  // A proposal that does not load is named as sent, not where the broker put it.
+  request.mutable_files(0)->set_content("id: X\nbogus: 1\n");
+  const auto broken = ig.PolicyImpact(request);
+  EXPECT_EQ(broken.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(broken.status().message()),
+              HasSubstr(": the proposed agreements do not load: " + request.files(0).name() + ":"));
+  EXPECT_THAT(std::string(broken.status().message()), Not(HasSubstr("safeshare-impact")));
 }
 
 }  // namespace

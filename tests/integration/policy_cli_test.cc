@@ -103,6 +103,15 @@ TEST(PolicyExplainCommandTest, MinutesToEngagedAgenciesWithWithheldFieldsAndTrac
                              "ISA-IG-00 v1\n"));
 }
 
+// As the broker does: the minutes' attendees (police, health) and action
+// owners are engaged by the minutes themselves, with no --engaged flag.
+TEST(PolicyExplainCommandTest, MinutesEngageTheirAttendeesAsTheBrokerDoes) {
+  const auto out = Explain("strategy_minutes", "--publisher cfs");
+  EXPECT_THAT(out, HasSubstr("police (police): ALLOWED\n  rule: SM-R1"));
+  EXPECT_THAT(out, HasSubstr("health (health): ALLOWED\n  rule: SM-R2"));
+  EXPECT_THAT(out, HasSubstr("education (education): DENIED\n"));
+}
+
 TEST(PolicyExplainCommandTest, InterestMatchesANormalisedIdentifierOnAClosedCase) {
   const auto out = Explain("strategy_minutes",
                            "--publisher cfs --closed --interest 'probation:ndelius_crn:x123 456'");

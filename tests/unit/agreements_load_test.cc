@@ -126,6 +126,24 @@ TEST_F(LoadTest, UnknownKeysAreRefused) {
             File() + ":13: rules[0].conditon: unknown key (check the spelling)");
 }
 
+// yaml-cpp keeps a repeated key and answers with the first: a second
+// `withheld:` list would be dropped silently (an over-share).
+TEST_F(LoadTest, ARepeatedKeyIsRefusedNotSilentlyIgnored) {
+  EXPECT_EQ(Error(With("    withheld:\n      - strategy_minutes.decisions.rationale\n",
+                       "    withheld:\n      - strategy_minutes.decisions.rationale\n"
+                       "    withheld:\n      - strategy_minutes.format_rationale\n")),
+            File() + ":17: rules[0].withheld: duplicate key: give each key once (the second "
+                     "would be ignored)");
+  EXPECT_EQ(Error(With("version: 1\n", "version: 1\nversion: 2\n")),
+            File() + ":4: version: duplicate key: give each key once (the second would be "
+                     "ignored)");
+  EXPECT_EQ(Error(With("  childrens_social_care: [strategy_minutes]\n",
+                       "  childrens_social_care: [strategy_minutes]\n"
+                       "  childrens_social_care: [abe_interview_record]\n")),
+            File() + ":9: publish.childrens_social_care: duplicate key: give each key once "
+                     "(the second would be ignored)");
+}
+
 TEST_F(LoadTest, BadFieldPathsAreRefused) {
   const std::string at = File() + ":16: rules[0].withheld[0]: ";
   const auto path = [&](const std::string& p) {

@@ -148,6 +148,13 @@ TEST(ParseBrokerConfigTest, SharedCertificateUriIsRefused) {
               StartsWith(std::string(kFile) + ":14: agencies[1].certificate_uri: two agencies"));
 }
 
+TEST(ParseBrokerConfigTest, ARepeatedKeyIsRefused) {
+  EXPECT_EQ(ParseError(With("  path: var/safeshare.db\n", "  path: var/safeshare.db\n  path: b.db\n"))
+                .message(),
+            std::string(kFile) + ":8: store.path: duplicate key: give each key once (the second "
+                                 "would be ignored)");
+}
+
 TEST(ParseBrokerConfigTest, InvalidYamlNamesLine) {
   auto status = ParseError(With("  path: var/safeshare.db\n", "  path: [var/safeshare.db\n"));
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);

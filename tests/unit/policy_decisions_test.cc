@@ -186,6 +186,9 @@ TEST(UrgentDisclosureTest, BadRecipientOrReasonIsInvalidArgumentWithoutTheReason
       {{AgencyId("education"), ""},
        "urgent_disclosure.reason: required, 1 to 500 characters saying why the disclosure "
        "cannot wait (it has 0)"},
+      {{AgencyId("education"), "   \t "},
+       "urgent_disclosure.reason: required, 1 to 500 characters saying why the disclosure "
+       "cannot wait (it has 5, all blank)"},
       {{AgencyId("education"), reason_501},
        "urgent_disclosure.reason: required, 1 to 500 characters saying why the disclosure "
        "cannot wait (it has 501)"},

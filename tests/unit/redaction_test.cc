@@ -127,6 +127,9 @@ TEST(NamedIdentifiersTest, EveryIdentifierAnywhereOnceWithoutEmptyValues) {
   same_crn->set_scheme(v1::IDENTIFIER_SCHEME_NDELIUS_CRN);
   same_crn->set_value("X123456");
   p1->add_identifiers()->set_scheme(v1::IDENTIFIER_SCHEME_POLICE_LOCAL);  // empty value
+  auto* blank = p1->add_identifiers();  // names nobody: would match every other blank
+  blank->set_scheme(v1::IDENTIFIER_SCHEME_NDELIUS_CRN);
+  blank->set_value("  \t ");
   EXPECT_THAT(NamedIdentifiers(n), ElementsAre(Pair("IDENTIFIER_SCHEME_NHS_NUMBER", "9434765919"),
                                                Pair("IDENTIFIER_SCHEME_PNC_NUMBER", "2001/123456A"),
                                                Pair("IDENTIFIER_SCHEME_NDELIUS_CRN", "X123456")));
