@@ -14,9 +14,9 @@
 #include "broker/audit/chain.h"
 #include "broker/config/broker_config.h"
 #include "broker/core/logging.h"
+#include "broker/core/person_key.h"
 #include "broker/identity/agency_directory.h"
 #include "broker/ops/termination_signal.h"
-#include "broker/core/person_key.h"
 #include "broker/policy/agreements.h"
 #include "broker/routing/case_directory.h"
 #include "broker/routing/policy_snapshot.h"
@@ -82,7 +82,7 @@ safeshare::service::GovernanceService::PolicyLoader AgreementLoader(
     auto set = safeshare::policy::LoadAgreements(dir, Today());
     if (!set.ok()) return set.status();
     return std::make_shared<const safeshare::policy::Policy>(std::move(*set), config.agencies,
-                                                            config.urgent_disclosure.barred_roles);
+                                                             config.urgent_disclosure.barred_roles);
   };
 }
 
@@ -122,9 +122,8 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
             config.store_path.string(), policy.Current()->version());
   if (!port_file.empty()) std::ofstream(port_file) << running->port << "\n";
   // SIGHUP reloads the agreements; the outcome is logged and audited.
-  const int signal = ss::ops::WaitForTerminationSignal([&governance] {
-    governance.Reload(ss::AgencyId("broker"), [](const auto&) {});
-  });
+  const int signal = ss::ops::WaitForTerminationSignal(
+      [&governance] { governance.Reload(ss::AgencyId("broker"), [](const auto&) {}); });
   log->info("signal {} received; shutting down", signal);
   // Order matters: health first, so balancers and probes stop sending
   // calls; refuse new work, end the streams, let accepted calls finish

@@ -9,8 +9,8 @@
 #include <google/protobuf/reflection.h>
 
 #include "absl/strings/str_split.h"
-#include "broker/core/vocabulary.h"
 #include "broker/core/person_key.h"
+#include "broker/core/vocabulary.h"
 #include "broker/policy/agreements.h"
 
 namespace safeshare::policy {

@@ -73,8 +73,8 @@ grpc::ServerUnaryReactor* GovernanceRpc::ListUrgentDisclosures(
         request->limit() == 0 ? kDefaultPage : std::min(request->limit(), kMaxPage);
     const int64_t since =
         request->has_since() ? TimeUtil::TimestampToMicroseconds(request->since()) : 0;
-    auto page = service_.UrgentDisclosures(caller, since, Sequence(request->after_sequence()),
-                                           limit);
+    auto page =
+        service_.UrgentDisclosures(caller, since, Sequence(request->after_sequence()), limit);
     if (!page.ok()) return reactor->Finish(ToGrpcStatus(page.status()));
     for (const auto& d : *page) {
       auto* out = response->add_disclosures();
@@ -85,11 +85,13 @@ grpc::ServerUnaryReactor* GovernanceRpc::ListUrgentDisclosures(
       out->set_case_ref(d.notification.case_ref.value());
       out->set_type(d.notification.type);
       out->set_reason(d.recipient.urgent_reason);
-      *out->mutable_stored_at() = TimeUtil::MicrosecondsToTimestamp(d.notification.stored_at_micros);
+      *out->mutable_stored_at() =
+          TimeUtil::MicrosecondsToTimestamp(d.notification.stored_at_micros);
     }
     // A full page may have more after it; the store reads notifications, so
     // page by the last notification's sequence.
-    if (page->size() >= limit) response->set_next_after_sequence(page->back().notification.sequence.value());
+    if (page->size() >= limit)
+      response->set_next_after_sequence(page->back().notification.sequence.value());
     reactor->Finish(grpc::Status::OK);
   });
 }

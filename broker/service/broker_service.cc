@@ -30,8 +30,7 @@ PublishAnswer Answer(store::PublishResult stored, const Routing& routing) {
 
 }  // namespace
 
-BrokerService::BrokerService(Partnership partnership, store::Store& store,
-                             size_t recent_log_bytes)
+BrokerService::BrokerService(Partnership partnership, store::Store& store, size_t recent_log_bytes)
     : partnership_(partnership), store_(store), recent_(recent_log_bytes) {
   store_.SetCommitListener([this](const std::set<AgencyId>& agencies) { hub_.Wake(agencies); });
 }
@@ -98,8 +97,7 @@ void BrokerService::Refuse(const identity::Caller& caller, const v1::Notificatio
                std::move(why), std::move(done));
 }
 
-void BrokerService::RefuseUndecodable(const identity::Caller& caller,
-                                      Done<PublishAnswer> done) {
+void BrokerService::RefuseUndecodable(const identity::Caller& caller, Done<PublishAnswer> done) {
   AuditRefusal(
       store::Refusal{caller.agency, "", "(undecodable request)"},
       absl::InvalidArgumentError(

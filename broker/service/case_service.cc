@@ -29,10 +29,9 @@ absl::Status CheckAgencies(const policy::Policy& policy, const std::vector<Agenc
       for (const auto& agency : policy.agencies()) {
         known += (known.empty() ? "" : ", ") + agency.id.value();
       }
-      return absl::InvalidArgumentError(std::string(field) + "[" + std::to_string(i) + "]: '" +
-                                        ids[i].value() +
-                                        "' is not an agency of the partnership; give one of " +
-                                        known);
+      return absl::InvalidArgumentError(
+          std::string(field) + "[" + std::to_string(i) + "]: '" + ids[i].value() +
+          "' is not an agency of the partnership; give one of " + known);
     }
   }
   return absl::OkStatus();
@@ -48,20 +47,19 @@ void BrokerService::UpdateCase(const identity::Caller& caller, store::CaseChange
     Log()->warn("case update refused for {}: {}", caller.agency.value(), allowed.ToString());
     return done(allowed);
   }
-  for (const auto& check : {CheckCaseRef(change.case_ref.value()),
-                     CheckAgencies(*policy, change.engage, "engage"),
-                     CheckAgencies(*policy, change.disengage, "disengage")}) {
+  for (const auto& check :
+       {CheckCaseRef(change.case_ref.value()), CheckAgencies(*policy, change.engage, "engage"),
+        CheckAgencies(*policy, change.disengage, "disengage")}) {
     if (!check.ok()) return done(check);
   }
   change.actor = caller.agency;
-  store_.ChangeCase(std::move(change),
-                    [this, done = std::move(done)](absl::StatusOr<store::CaseState> state) {
-                      if (state.ok()) {
-                        partnership_.cases.SetCase(state->case_ref, state->closed,
-                                                   CurrentlyEngaged(*state));
-                      }
-                      done(std::move(state));
-                    });
+  store_.ChangeCase(
+      std::move(change), [this, done = std::move(done)](absl::StatusOr<store::CaseState> state) {
+        if (state.ok()) {
+          partnership_.cases.SetCase(state->case_ref, state->closed, CurrentlyEngaged(*state));
+        }
+        done(std::move(state));
+      });
 }
 
 absl::StatusOr<store::CaseState> BrokerService::GetCase(const identity::Caller& caller,
@@ -103,12 +101,13 @@ void BrokerService::RegisterInterest(
   std::sort(change.person_hashes.begin(), change.person_hashes.end());
   change.person_hashes.erase(std::unique(change.person_hashes.begin(), change.person_hashes.end()),
                              change.person_hashes.end());
-  store_.ChangeInterests(
-      change, [this, agency = caller.agency, hashes = change.person_hashes, withdraw,
-               done = std::move(done)](absl::StatusOr<uint32_t> changed) {
-        if (changed.ok()) partnership_.cases.SetInterest(agency, hashes, withdraw);
-        done(std::move(changed));
-      });
+  store_.ChangeInterests(change,
+                         [this, agency = caller.agency, hashes = change.person_hashes, withdraw,
+                          done = std::move(done)](absl::StatusOr<uint32_t> changed) {
+                           if (changed.ok())
+                             partnership_.cases.SetInterest(agency, hashes, withdraw);
+                           done(std::move(changed));
+                         });
 }
 
 }  // namespace safeshare::service

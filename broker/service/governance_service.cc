@@ -28,7 +28,8 @@ class ScratchDirectory {
   static absl::StatusOr<ScratchDirectory> Make() {
     std::string templ = (std::filesystem::temp_directory_path() / "safeshare-impact-XXXXXX");
     if (mkdtemp(templ.data()) == nullptr) {
-      return absl::UnavailableError("cannot create a scratch directory for the proposed agreements");
+      return absl::UnavailableError(
+          "cannot create a scratch directory for the proposed agreements");
     }
     return ScratchDirectory(templ);
   }
@@ -83,8 +84,7 @@ std::map<AgencyId, const store::Recipient*> RoutedUnderRules(const store::Routed
 // Adds to `report` how `proposed` would decide `n` differently from how it
 // was routed.
 void Compare(const store::RoutedNotification& n, const v1::Notification& parsed,
-             const policy::Policy& proposed, const Partnership& partnership,
-             ImpactReport& report) {
+             const policy::Policy& proposed, const Partnership& partnership, ImpactReport& report) {
   const auto before = RoutedUnderRules(n);
   const auto* publisher = proposed.FindAgency(n.publisher);
   if (publisher == nullptr) return;  // an agency no longer in the partnership
@@ -192,11 +192,10 @@ absl::StatusOr<ImpactReport> GovernanceService::Impact(
     // Name the file as the caller sent it, not where the broker put it.
     return absl::InvalidArgumentError(
         "files: the proposed agreements do not load: " +
-        absl::StrReplaceAll(proposed.status().message(),
-                            {{(scratch->path() / "").string(), ""}}));
+        absl::StrReplaceAll(proposed.status().message(), {{(scratch->path() / "").string(), ""}}));
   }
-  ImpactReport report{policy_.Current()->version(), (*proposed)->version(), 0, {},
-                      (*proposed)->set().warnings};
+  ImpactReport report{
+      policy_.Current()->version(), (*proposed)->version(), 0, {}, (*proposed)->set().warnings};
   const int64_t days = window_days == 0 ? kDefaultWindowDays : window_days;
   const int64_t since = NowMicros() - days * 86'400'000'000LL;
   Sequence after;

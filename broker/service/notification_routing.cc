@@ -60,8 +60,8 @@ Routing Decide(std::shared_ptr<const policy::Policy> policy, const routing::Case
   facts.engaged.insert(routing.engage.begin(), routing.engage.end());
   const auto* publisher = routing.policy->FindAgency(caller.agency);
   const config::Agency fallback{caller.agency, caller.role, ""};
-  routing.evaluation = routing.policy->Evaluate(publisher != nullptr ? *publisher : fallback,
-                                                type, facts, urgent);
+  routing.evaluation =
+      routing.policy->Evaluate(publisher != nullptr ? *publisher : fallback, type, facts, urgent);
   return routing;
 }
 

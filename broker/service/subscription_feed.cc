@@ -43,9 +43,12 @@ std::vector<FeedItem> SubscriptionFeed::FromLog(const RecentLog::Slice& slice) c
   std::vector<FeedItem> items;
   items.reserve(slice.matches.size());
   for (const auto& [n, recipient] : slice.matches) {
-    store::DeliveryFacts facts{n->sequence,           n->id,
-                               n->case_ref,           recipient->rule,
-                               recipient->lawful_basis, recipient->purpose,
+    store::DeliveryFacts facts{n->sequence,
+                               n->id,
+                               n->case_ref,
+                               recipient->rule,
+                               recipient->lawful_basis,
+                               recipient->purpose,
                                n->HashFor(*recipient)};
     facts.agreement = recipient->agreement;
     facts.linked_cases = recipient->linked_cases;

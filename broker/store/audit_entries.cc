@@ -163,11 +163,10 @@ audit::Entry InterestChanged(const InterestChange& change,
 }
 
 audit::Entry PolicyChanged(const PolicyChange& c) {
-  std::string detail =
-      c.applied ? "policy " + c.old_version + " -> " + c.new_version + " applied"
-                : (c.new_version.empty() ? std::string("policy reload")
-                                         : "policy " + c.new_version) +
-                      " refused, " + c.old_version + " stays in force";
+  std::string detail = c.applied ? "policy " + c.old_version + " -> " + c.new_version + " applied"
+                                 : (c.new_version.empty() ? std::string("policy reload")
+                                                          : "policy " + c.new_version) +
+                                       " refused, " + c.old_version + " stays in force";
   if (!c.detail.empty()) detail += ": " + c.detail;
   return audit::Entry{
       .actor = c.actor.value(), .action = audit::Action::kPolicyChanged, .detail = detail};

@@ -14,8 +14,8 @@ bool ParseIdentifier(const std::string& text, v1::PersonIdentifier& out) {
   const auto colon = text.find(':');
   if (colon == std::string::npos || colon + 1 == text.size()) return false;
   v1::IdentifierScheme scheme;
-  if (!v1::IdentifierScheme_Parse("IDENTIFIER_SCHEME_" + absl::AsciiStrToUpper(text.substr(0, colon)),
-                                  &scheme) ||
+  if (!v1::IdentifierScheme_Parse(
+          "IDENTIFIER_SCHEME_" + absl::AsciiStrToUpper(text.substr(0, colon)), &scheme) ||
       scheme == v1::IDENTIFIER_SCHEME_UNSPECIFIED) {
     return false;
   }
@@ -30,7 +30,8 @@ CLI::App* AddCaseCommands(CLI::App& app, CaseFlags& flags) {
   CLI::App* command = app.add_subcommand(
       "case", "record which agencies are engaged with a case; close or reopen it");
   command->require_subcommand(1);
-  CLI::App* update = command->add_subcommand("update", "engage or disengage agencies, close, reopen");
+  CLI::App* update =
+      command->add_subcommand("update", "engage or disengage agencies, close, reopen");
   update->add_option("--case", flags.case_ref, "case reference")->required();
   update->add_option("--engage", flags.engage, "agency ids to record as engaged")->delimiter(',');
   update->add_option("--disengage", flags.disengage, "agency ids whose engagement ends")
@@ -80,8 +81,9 @@ int RunInterest(const ConnectionFlags& connection, const InterestFlags& flags) {
   request.set_withdraw(flags.withdraw);
   for (const auto& text : flags.identifiers) {
     if (!ParseIdentifier(text, *request.add_identifiers())) {
-      return Fail(kExitUsage, "--id: give SCHEME:VALUE with scheme one of ndelius_crn, "
-                              "pnc_number, nhs_number, local_authority, police_local");
+      return Fail(kExitUsage,
+                  "--id: give SCHEME:VALUE with scheme one of ndelius_crn, "
+                  "pnc_number, nhs_number, local_authority, police_local");
     }
   }
   std::optional<client::Client> client = ConnectOrReport(connection);

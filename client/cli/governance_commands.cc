@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iostream>
+#include <sstream>
 
 #include "exit_code.h"
 #include "safeshare/client/notification_json.h"
@@ -20,7 +20,8 @@ absl::StatusOr<v1::PolicyImpactRequest> ReadAgreements(const std::string& dir) {
     const auto ext = entry.path().extension();
     if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
   }
-  if (error) return absl::InvalidArgumentError("--agreements: cannot read " + dir + ": " + error.message());
+  if (error)
+    return absl::InvalidArgumentError("--agreements: cannot read " + dir + ": " + error.message());
   if (files.empty()) return absl::InvalidArgumentError("--agreements: no *.yaml files in " + dir);
   std::sort(files.begin(), files.end());
   v1::PolicyImpactRequest request;
@@ -70,8 +71,9 @@ void AddGovernanceCommands(CLI::App& policy, GovernanceFlags& flags) {
                         "IG: have the broker re-read its agreements (a broken file leaves the "
                         "running policy in force)");
   CLI::App* impact = policy.add_subcommand(
-      "impact", "IG: who would gain or lose what under proposed agreements, replayed over "
-                "stored history (counts and rule ids, never content)");
+      "impact",
+      "IG: who would gain or lose what under proposed agreements, replayed over "
+      "stored history (counts and rule ids, never content)");
   impact->add_option("--agreements", flags.agreements, "the proposed agreements directory")
       ->required()
       ->check(CLI::ExistingDirectory);

@@ -102,8 +102,8 @@ absl::StatusOr<policy::CaseFacts> EngagedFacts(const policy::Policy& policy,
 // As the broker decides: minutes engage their publisher, attendees and
 // action owners with the case before they are decided.
 absl::StatusOr<policy::CaseFacts> Facts(const policy::Policy& policy,
-                                        const PolicyExplainFlags& flags,
-                                        const v1::Notification& n, const AgencyId& publisher) {
+                                        const PolicyExplainFlags& flags, const v1::Notification& n,
+                                        const AgencyId& publisher) {
   auto facts = EngagedFacts(policy, flags);
   if (!facts.ok()) return facts;
   for (const auto& agency : policy::EngagedByMinutes(policy.agencies(), publisher, n)) {

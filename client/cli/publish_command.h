@@ -10,7 +10,7 @@
 namespace safeshare::cli {
 
 struct PublishFlags {
-  std::string file;  // notification as proto JSON
+  std::string file;           // notification as proto JSON
   std::string urgent_to;      // agency id of an urgent disclosure outside every agreement
   std::string urgent_reason;  // why it cannot wait
 };

@@ -154,11 +154,9 @@ absl::StatusOr<v1::ReloadPolicyResponse> Client::ReloadPolicy() {
 
 absl::StatusOr<v1::PolicyImpactResponse> Client::PolicyImpact(
     const v1::PolicyImpactRequest& request) {
-  return Unary<v1::PolicyImpactResponse>(6 * options_.deadline,
-                                         [&](auto* context, auto* response) {
-                                           return governance_->PolicyImpact(context, request,
-                                                                            response);
-                                         });
+  return Unary<v1::PolicyImpactResponse>(6 * options_.deadline, [&](auto* context, auto* response) {
+    return governance_->PolicyImpact(context, request, response);
+  });
 }
 
 absl::StatusOr<v1::ListUrgentDisclosuresResponse> Client::ListUrgentDisclosures(

@@ -74,8 +74,8 @@ TEST(AgreementsTest, EachRecipientGetsOnlyItsViewAndDenialsSayWhy) {
   const auto* to_health = OutcomeFor(*published, "health");
   ASSERT_NE(to_health, nullptr);
   EXPECT_EQ(to_health->rule(), "SM-R2");
-  EXPECT_THAT(to_health->withheld_fields(),
-              ElementsAre("persons_of_concern.identifiers", "strategy_minutes.decisions.rationale"));
+  EXPECT_THAT(to_health->withheld_fields(), ElementsAre("persons_of_concern.identifiers",
+                                                        "strategy_minutes.decisions.rationale"));
   const auto* to_education = OutcomeFor(*published, "education");
   ASSERT_NE(to_education, nullptr);
   EXPECT_FALSE(to_education->allowed());
@@ -108,7 +108,8 @@ TEST(AgreementsTest, EachRecipientGetsOnlyItsViewAndDenialsSayWhy) {
   EXPECT_EQ(QueryStore(broker, "SELECT COUNT(*) FROM views"), 1);
 }
 
-TEST(AgreementsTest, ProbationReceivesWhatNamesItsPersonAlsoOnAClosedCaseAndRiskUpdatesReachLinkedCases) {
+TEST(AgreementsTest,
+     ProbationReceivesWhatNamesItsPersonAlsoOnAClosedCaseAndRiskUpdatesReachLinkedCases) {
   BrokerProcess broker;
   auto cfs = Connect(broker, "cfs");
   auto police = Connect(broker, "police");
@@ -118,8 +119,8 @@ TEST(AgreementsTest, ProbationReceivesWhatNamesItsPersonAlsoOnAClosedCaseAndRisk
   EXPECT_EQ(closed.status(), v1::CASE_STATUS_CLOSED);
   EXPECT_EQ(closed.engagements_size(), 2);
 
-  auto outcome = police.Publish(OnCase(Example("investigation_outcome", "agr-closed-1"),
-                                       "CASE-CLOSED-1"));
+  auto outcome =
+      police.Publish(OnCase(Example("investigation_outcome", "agr-closed-1"), "CASE-CLOSED-1"));
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_THAT(outcome->routed_to(), Contains("probation"));
   const auto got = Receive(probation, "probation-closed", 1);
@@ -129,8 +130,8 @@ TEST(AgreementsTest, ProbationReceivesWhatNamesItsPersonAlsoOnAClosedCaseAndRisk
 
   // A risk update about the same person on another case reaches the
   // agencies engaged with the closed case, naming it.
-  auto risk = probation.Publish(OnCase(Example("probation_risk_update", "agr-risk-1"),
-                                       "CASE-OTHER-2"));
+  auto risk =
+      probation.Publish(OnCase(Example("probation_risk_update", "agr-risk-1"), "CASE-OTHER-2"));
   ASSERT_TRUE(risk.ok()) << risk.status();
   EXPECT_THAT(risk->routed_to(), ElementsAre("police", "cfs"));
   auto to_cfs = Receive(cfs, "cfs-linked", 2);  // the outcome (PCI-R1), then the risk update
@@ -184,17 +185,18 @@ TEST(AgreementsTest, PersonIdentifiersAreKeptOnlyAsKeyedHashes) {
   ASSERT_GE(QueryStore(broker, "SELECT COUNT(*) FROM person_links"), 1);
   // Outside the notification bodies (content, encrypted at rest in a later
   // release) no table holds an identifier.
-  EXPECT_EQ(QueryStore(broker, "SELECT COUNT(*) FROM audit WHERE detail LIKE '%0123456%' OR "
-                               "notification_id LIKE '%0123456%'"),
+  EXPECT_EQ(QueryStore(broker,
+                       "SELECT COUNT(*) FROM audit WHERE detail LIKE '%0123456%' OR "
+                       "notification_id LIKE '%0123456%'"),
             0);
-  EXPECT_EQ(QueryStore(broker, "SELECT COUNT(*) FROM person_interests WHERE person_hash LIKE "
-                               "'%0123456%' OR person_hash LIKE '%ZQ7781%'"),
+  EXPECT_EQ(QueryStore(broker,
+                       "SELECT COUNT(*) FROM person_interests WHERE person_hash LIKE "
+                       "'%0123456%' OR person_hash LIKE '%ZQ7781%'"),
             0);
   // A value of only spaces names nobody and is refused.
   v1::InterestRequest blank;
   *blank.add_identifiers() = Pnc("   ");
-  EXPECT_EQ(probation.RegisterInterest(blank).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(probation.RegisterInterest(blank).status().code(), absl::StatusCode::kInvalidArgument);
   // The store holds children's data: owner-only, whatever the umask.
   for (const auto& file : {broker.store_path(), broker.store_path() + "-wal"}) {
     struct stat st {};
@@ -202,7 +204,8 @@ TEST(AgreementsTest, PersonIdentifiersAreKeptOnlyAsKeyedHashes) {
     EXPECT_EQ(st.st_mode & 0077, 0u) << file << " is readable by others";
   }
   broker.Terminate();
-  for (const auto& file : {broker.store_path(), broker.store_path() + "-wal", broker.dir() + "/broker.log"}) {
+  for (const auto& file :
+       {broker.store_path(), broker.store_path() + "-wal", broker.dir() + "/broker.log"}) {
     const auto bytes = ReadFile(file);
     EXPECT_EQ(bytes.find(unpublished), std::string::npos) << file;
   }
@@ -210,16 +213,16 @@ TEST(AgreementsTest, PersonIdentifiersAreKeptOnlyAsKeyedHashes) {
 }
 
 TEST(AgreementsStartUpTest, ABrokenAgreementFileStopsTheBrokerNamingFileLineAndKey) {
-  const auto base = std::filesystem::path(::testing::TempDir()) /
-                    ("broken-start-" + std::to_string(::getpid()));
+  const auto base =
+      std::filesystem::path(::testing::TempDir()) / ("broken-start-" + std::to_string(::getpid()));
   std::filesystem::remove_all(base);
   std::filesystem::create_directories(base / "broker");
   std::filesystem::copy(SAFESHARE_SOURCE_DIR "/config/agreements", base / "agreements");
   std::ofstream(base / "agreements" / "50-broken.yaml")
       << "id: BROKEN\ntitle: x\nversion: 1\nbogus_key: 1\n";
-  EXPECT_THROW(BrokerProcess(BrokerOptions{.dir = (base / "broker").string(),
-                                           .config_edits = {{"{AGREEMENTS}",
-                                                             (base / "agreements").string()}}}),
+  EXPECT_THROW(BrokerProcess(BrokerOptions{
+                   .dir = (base / "broker").string(),
+                   .config_edits = {{"{AGREEMENTS}", (base / "agreements").string()}}}),
                std::runtime_error);
   EXPECT_THAT(ReadFile((base / "broker" / "broker.log").string()),
               HasSubstr("50-broken.yaml:4: bogus_key: unknown key"));

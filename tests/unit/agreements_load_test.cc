@@ -132,16 +132,19 @@ TEST_F(LoadTest, ARepeatedKeyIsRefusedNotSilentlyIgnored) {
   EXPECT_EQ(Error(With("    withheld:\n      - strategy_minutes.decisions.rationale\n",
                        "    withheld:\n      - strategy_minutes.decisions.rationale\n"
                        "    withheld:\n      - strategy_minutes.format_rationale\n")),
-            File() + ":17: rules[0].withheld: duplicate key: give each key once (the second "
-                     "would be ignored)");
+            File() +
+                ":17: rules[0].withheld: duplicate key: give each key once (the second "
+                "would be ignored)");
   EXPECT_EQ(Error(With("version: 1\n", "version: 1\nversion: 2\n")),
-            File() + ":4: version: duplicate key: give each key once (the second would be "
-                     "ignored)");
+            File() +
+                ":4: version: duplicate key: give each key once (the second would be "
+                "ignored)");
   EXPECT_EQ(Error(With("  childrens_social_care: [strategy_minutes]\n",
                        "  childrens_social_care: [strategy_minutes]\n"
                        "  childrens_social_care: [abe_interview_record]\n")),
-            File() + ":9: publish.childrens_social_care: duplicate key: give each key once "
-                     "(the second would be ignored)");
+            File() +
+                ":9: publish.childrens_social_care: duplicate key: give each key once "
+                "(the second would be ignored)");
 }
 
 TEST_F(LoadTest, BadFieldPathsAreRefused) {

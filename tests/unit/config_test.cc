@@ -149,10 +149,12 @@ TEST(ParseBrokerConfigTest, SharedCertificateUriIsRefused) {
 }
 
 TEST(ParseBrokerConfigTest, ARepeatedKeyIsRefused) {
-  EXPECT_EQ(ParseError(With("  path: var/safeshare.db\n", "  path: var/safeshare.db\n  path: b.db\n"))
-                .message(),
-            std::string(kFile) + ":8: store.path: duplicate key: give each key once (the second "
-                                 "would be ignored)");
+  EXPECT_EQ(
+      ParseError(With("  path: var/safeshare.db\n", "  path: var/safeshare.db\n  path: b.db\n"))
+          .message(),
+      std::string(kFile) +
+          ":8: store.path: duplicate key: give each key once (the second "
+          "would be ignored)");
 }
 
 TEST(ParseBrokerConfigTest, InvalidYamlNamesLine) {
@@ -267,7 +269,6 @@ TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
   EXPECT_THAT(roles, ElementsAre("police", "childrens_social_care", "probation", "health",
                                  "education", "information_governance"));
   EXPECT_EQ(config->agencies[1].certificate_uri, "spiffe://safeshare.test/agency/cfs");
-
 }
 
 TEST(LoadBrokerConfigTest, MissingFileIsNotFound) {

@@ -118,7 +118,8 @@ class DeliverySessionTest : public ::testing::Test {
     ASSERT_TRUE(done.Get().ok());
   }
 
-  routing::PolicyHolder policy_{unit::PolicyFrom(R"yaml(
+  routing::PolicyHolder policy_{
+      unit::PolicyFrom(R"yaml(
 id: ISA-TEST
 title: Delivery session test
 version: 1
@@ -134,9 +135,8 @@ rules:
     condition: always
     purpose: strategy_discussion
 )yaml",
-                                                 {{AgencyId("police"), "police", "spiffe://t/police"},
-                                                  {AgencyId("cfs"), "childrens_social_care",
-                                                   "spiffe://t/cfs"}})};
+                       {{AgencyId("police"), "police", "spiffe://t/police"},
+                        {AgencyId("cfs"), "childrens_social_care", "spiffe://t/cfs"}})};
   routing::CaseDirectory cases_;
   const PersonKey key_ = unit::TestPersonKey();
   std::unique_ptr<store::FakeStore> store_;

@@ -99,8 +99,7 @@ class ServiceTest : public ::testing::Test {
                                                recent_log_bytes);
   }
 
-  absl::StatusOr<PublishAnswer> Publish(const identity::Caller& caller,
-                                        const v1::Notification& n) {
+  absl::StatusOr<PublishAnswer> Publish(const identity::Caller& caller, const v1::Notification& n) {
     Completion<PublishAnswer> done;
     service_->Publish(caller, n, done.Callback());
     return done.Get();

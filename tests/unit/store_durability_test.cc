@@ -281,8 +281,8 @@ TEST_F(DurabilityTest, AClockSteppingBackIsRecordedAsReadAndFlagged) {
     stepped_back_from.push_back(e.clock_stepped_back_from);
   }
   // A publish writes two entries in its transaction, a refusal one.
-  EXPECT_THAT(at, ElementsAre(kNoon, kNoon, kNoon - 5'000'000, kNoon - 4'000'000,
-                              kNoon - 4'000'000, kNoon - 6'000'000));
+  EXPECT_THAT(at, ElementsAre(kNoon, kNoon, kNoon - 5'000'000, kNoon - 4'000'000, kNoon - 4'000'000,
+                              kNoon - 6'000'000));
   EXPECT_THAT(stepped_back_from, ElementsAre(0, 0, kNoon, 0, 0, kNoon - 4'000'000));
   EXPECT_TRUE(audit::VerifyChain(*log).ok()) << audit::VerifyChain(*log);
 }
