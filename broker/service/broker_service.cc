@@ -20,9 +20,11 @@ absl::Status CheckSubscriptionName(const std::string& name) {
 }
 
 // The decisions of a publish as the answer carries them.
-PublishAnswer Answer(store::PublishResult stored, const Routing& routing) {
+// Takes the decisions (reasons and traces) out of `routing`, which is not
+// used after the answer: no copy per publish.
+PublishAnswer Answer(store::PublishResult stored, Routing& routing) {
   PublishAnswer answer{std::move(stored)};
-  if (!answer.duplicate) answer.outcomes = routing.evaluation.agencies;
+  if (!answer.duplicate) answer.outcomes = std::move(routing.evaluation.agencies);
   answer.policy_version = routing.policy->version();
   answer.policy = routing.policy;
   return answer;
@@ -47,9 +49,9 @@ void BrokerService::Publish(const identity::Caller& caller, const v1::Notificati
   if (auto allowed = policy->MayPublish(caller.role, type); !allowed.ok()) {
     return Refuse(caller, n, std::move(allowed), std::move(done));
   }
-  auto routing = std::make_shared<const Routing>(Decide(std::move(policy), partnership_.cases,
-                                                        partnership_.person_key, caller, n,
-                                                        urgent ? &*urgent : nullptr));
+  auto routing = std::make_shared<Routing>(Decide(std::move(policy), partnership_.cases,
+                                                  partnership_.person_key, caller, n,
+                                                  urgent ? &*urgent : nullptr));
   if (!routing->evaluation.urgent_status.ok()) {
     return Refuse(caller, n, routing->evaluation.urgent_status, std::move(done));
   }
@@ -66,7 +68,7 @@ void BrokerService::Publish(const identity::Caller& caller, const v1::Notificati
 }
 
 BrokerService::Done<store::PublishResult> BrokerService::Committing(
-    const store::NewNotification& record, std::shared_ptr<const Routing> routing,
+    const store::NewNotification& record, std::shared_ptr<Routing> routing,
     Done<PublishAnswer> done) {
   auto committed = std::make_shared<CommittedNotification>(
       CommittedNotification{Sequence(), record.id, record.case_ref, record.purpose,

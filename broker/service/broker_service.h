@@ -107,8 +107,7 @@ class BrokerService {
   // Makes `done` also put a newly stored notification on the recent log and
   // its person links and engagements in the case directory.
   Done<store::PublishResult> Committing(const store::NewNotification& record,
-                                        std::shared_ptr<const Routing> routing,
-                                        Done<PublishAnswer> done);
+                                        std::shared_ptr<Routing> routing, Done<PublishAnswer> done);
 
   Partnership partnership_;
   store::Store& store_;
