@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace safeshare::audit {
 
@@ -19,13 +20,38 @@ enum class Action {
   kCaseChanged,       // a case opened, closed or reopened, or its engagements changed
   kInterestChanged,   // an agency registered or withdrew interest in people (keyed hashes)
   kPolicyChanged,     // a policy reload, applied or refused
+  kAccessRefused,     // a call refused for the caller's role, or a certificate no agency holds
+  kAuditRead,         // an audit query, export, checkpoint or proof served (the filter, no identifiers)
 };
 
 std::string_view ActionName(Action action);
 bool ParseAction(std::string_view name, Action& out);
 
+// One line of an entry (encoding version 2): one agency of a routing
+// decision (outcome kRouted, kUrgentDisclosure or kWithheld), or one
+// notification of a batch of deliveries or acknowledgements to one recipient
+// (outcome kDelivered or kAcknowledged).
+struct Line {
+  Action outcome = Action::kRouted;
+  std::string agency;
+  std::string notification_id;
+  std::string case_ref;
+  int64_t sequence = 0;
+  std::string agreement;  // "ISA-SM-01 v2"; "" for urgent disclosures and withheld
+  std::string rule;
+  std::string purpose;
+  std::string lawful_basis;
+  std::string content_hash;  // of the view this agency receives
+  std::string detail;        // withheld fields, linked cases, urgent reason, or why withheld
+  bool operator==(const Line&) const = default;
+};
+
 // One row of the audit log: metadata and a content hash, never content.
 struct Entry {
+  // The canonical encoding this entry is hashed in (encoding.h): 1 for
+  // entries written before lines existed, 2 since. A store keeps each
+  // entry's version so old entries verify as they were written.
+  uint8_t version = 2;
   // Position in the log, assigned by the store: 1, 2, 3, ... with no gaps,
   // in commit order. The order of events is the order of ids, whatever the
   // wall clock said.
@@ -47,6 +73,11 @@ struct Entry {
   std::string purpose;
   std::string detail;        // reasons and counts; no personal data
   std::string content_hash;  // hex SHA-256 of the stored notification (or the recipient's view)
+  // Version 2 only: the decision's agencies, or the batch's notifications.
+  std::vector<Line> lines;
+  // Version 2 only: keyed hashes (HMAC-SHA256) of the people the entry's
+  // notification names, so a subject-access search finds it.
+  std::vector<std::string> person_hashes;
   std::string prev_hash;     // entry_hash of the entry before (hex)
   std::string entry_hash;    // hex SHA-256 over prev_hash and every field
 };

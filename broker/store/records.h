@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/audit/merkle.h"
 #include "broker/core/strong_id.h"
 
 namespace safeshare::store {
@@ -175,6 +176,46 @@ struct RoutedNotification {
   // In publish order: agency, rule, lawful_basis, agreement, purpose, view,
   // withheld_fields, linked_cases, urgent, urgent_reason as stored.
   std::vector<Recipient> recipients;
+};
+
+// What Store::QueryAudit selects. Every non-empty condition must hold.
+struct AuditQuery {
+  std::string case_ref;         // the entry's case or any line's
+  std::string agency;           // actor, recipient or any line's agency
+  std::string notification_id;  // the entry's notification or any line's
+  std::string person_hash;      // one of the entry's person hashes (keyed, never raw)
+  // The entry's action or any line's outcome, any of these (audit::ActionName).
+  std::vector<std::string> actions;
+  int64_t from_micros = 0;  // at >= from (0: no bound)
+  int64_t to_micros = 0;    // at < to (0: no bound)
+  int64_t after_id = 0;     // paging
+  size_t limit = 100;
+};
+
+struct UnacknowledgedQuery {
+  std::string case_ref;  // "" : every case
+  std::string agency;    // the recipient; "" : every agency
+  Sequence after;        // paging
+  size_t limit = 100;
+};
+
+// A delivery that no subscription of its recipient has acknowledged.
+struct UnacknowledgedDelivery {
+  Sequence sequence;
+  NotificationId id;
+  CaseRef case_ref;
+  std::string type;
+  AgencyId publisher;
+  AgencyId recipient;
+  int64_t routed_at_micros = 0;  // when the notification was stored
+};
+
+// A signed tree head as kept by the store.
+struct StoredCheckpoint {
+  uint64_t tree_size = 0;
+  audit::Hash root{};
+  std::string note;  // the signed note text (audit/checkpoint.h)
+  int64_t signed_at_micros = 0;
 };
 
 }  // namespace safeshare::store

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "broker/audit/audit_entry.h"
+#include "broker/audit/merkle.h"
 #include "broker/store/records.h"
 
 namespace safeshare::store {
@@ -121,6 +122,41 @@ class Store {
   virtual absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
                                                               size_t limit) const = 0;
 
+  // --- The audit log for information governance (Audit service) ---
+
+  // Appends one entry on its own (a refused call, an audit read); `done`
+  // once it is durable. `can_wait` as for RecordDelivered.
+  virtual void RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) = 0;
+  // Entries matching `query` with id > query.after_id, in id order, at most
+  // query.limit. Served from an index (audit_keys), not a scan.
+  virtual absl::StatusOr<std::vector<audit::Entry>> QueryAudit(const AuditQuery& query) const = 0;
+  // Calls `sink` with every entry matching `query` (ignoring its limit), in
+  // id order, reading `page` entries at a time so memory stays bounded
+  // whatever the log's size; stops early when `sink` returns false.
+  absl::Status ScanAudit(AuditQuery query, size_t page,
+                         const std::function<bool(const audit::Entry&)>& sink) const;
+  // Deliveries no subscription of their recipient has acknowledged through,
+  // oldest first, after `query.after`, at most query.limit.
+  virtual absl::StatusOr<std::vector<UnacknowledgedDelivery>> ReadUnacknowledged(
+      const UnacknowledgedQuery& query) const = 0;
+
+  // Keeps a signed checkpoint; ALREADY_EXISTS is not an error (the same size
+  // signed twice keeps the first).
+  virtual void SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) = 0;
+  // The checkpoint signed at `tree_size`, or the latest when 0; NOT_FOUND
+  // when there is none.
+  virtual absl::StatusOr<StoredCheckpoint> ReadCheckpoint(uint64_t tree_size) const = 0;
+
+  // The Merkle tree over every committed entry (leaf k: entry id k + 1),
+  // kept by this base class: implementations call AppendAuditLeaves after
+  // each commit, in id order, and at start-up for the entries already stored.
+  uint64_t AuditTreeSize() const;
+  absl::StatusOr<audit::Hash> AuditRoot(uint64_t tree_size) const;
+  absl::StatusOr<std::vector<audit::Hash>> AuditInclusionProof(uint64_t index,
+                                                               uint64_t tree_size) const;
+  absl::StatusOr<std::vector<audit::Hash>> AuditConsistencyProof(uint64_t from_size,
+                                                                 uint64_t to_size) const;
+
   // OK while the store accepts writes; the fatal error once it does not.
   virtual absl::Status Failure() const = 0;
 
@@ -133,11 +169,15 @@ class Store {
   // For implementations: tell the registered listener, if any.
   void NotifyCommit(const std::set<AgencyId>& woken) const;
   void NotifyFailure(const absl::Status& cause) const;
+  // The leaves of committed entries, in id order (their ids continue the tree).
+  void AppendAuditLeaves(const std::vector<audit::Hash>& leaves);
 
  private:
   mutable absl::Mutex listeners_mu_;
   CommitListener commit_listener_ ABSL_GUARDED_BY(listeners_mu_);
   FailureListener failure_listener_ ABSL_GUARDED_BY(listeners_mu_);
+  mutable absl::Mutex tree_mu_;
+  audit::MerkleTree audit_tree_ ABSL_GUARDED_BY(tree_mu_);
 };
 
 // DATA_LOSS (naming the notification and sequence, never content) unless
