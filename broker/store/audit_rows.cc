@@ -16,7 +16,8 @@ absl::StatusOr<audit::Entry> AuditEntryFromRow(const Statement& r) {
   // A version that is not a byte is kept as 0, which then fails the hash.
   const int64_t version = r.Int(16);
   e.version = version >= 0 && version <= 0xff ? static_cast<uint8_t>(version) : 0;
-  if (e.version == 1) return e;  // written before lines existed: none stored
+  // A version 1 row has none (x''); lines found in one were put there later,
+  // and are read so that its hash then fails.
   if (auto decoded = audit::DecodeLines(r.View(17), e); !decoded.ok()) {
     return absl::DataLossError("audit entry " + std::to_string(e.id) +
                                ": its lines cannot be read (" + std::string(decoded.message()) +

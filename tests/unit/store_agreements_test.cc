@@ -509,7 +509,8 @@ void WriteVersion2Store(const std::filesystem::path& path, const std::string& bo
   ASSERT_TRUE(insert->BindBlob(1, body).Bind(2, hash).Run().ok());
   ASSERT_TRUE(
       (*db)->Exec("INSERT INTO deliveries VALUES('police',1,'ISA-03','legal_obligation')").ok());
-  audit::Entry e{.id = 1,
+  audit::Entry e{.version = 1,  // entries were hashed in encoding version 1 then
+                 .id = 1,
                  .at_micros = 1'700'000'000'000'000,
                  .actor = "cfs",
                  .action = audit::Action::kPublished,
