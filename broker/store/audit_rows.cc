@@ -26,22 +26,4 @@ absl::StatusOr<audit::Entry> AuditEntryFromRow(const Statement& r) {
   return e;
 }
 
-absl::StatusOr<std::vector<audit::Entry>> CollectAuditRows(Statement& s) {
-  std::vector<audit::Entry> out;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok() || !*row) {
-      s.Reset();
-      if (!row.ok()) return row.status();
-      return out;
-    }
-    auto entry = AuditEntryFromRow(s);
-    if (!entry.ok()) {
-      s.Reset();
-      return entry.status();
-    }
-    out.push_back(std::move(*entry));
-  }
-}
-
 }  // namespace safeshare::store

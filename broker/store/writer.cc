@@ -280,8 +280,8 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
 }
 
 absl::StatusOr<std::vector<DeliveryFacts>> Writer::AcknowledgedRange(const AgencyId& agency,
-                                                                    int64_t after,
-                                                                    int64_t through) {
+                                                                     int64_t after,
+                                                                     int64_t through) {
   auto& s = stmts_->acked_range;
   s.Bind(1, agency.value()).Bind(2, after).Bind(3, through);
   return CollectRows<DeliveryFacts>(s, DeliveryFactsAt);
