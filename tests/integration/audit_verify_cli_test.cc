@@ -253,6 +253,24 @@ TEST_F(DatabaseTest, AnIntactCopyVerifies) {
   EXPECT_EQ(r.out, "verified: 30 entries, 1 checkpoint (latest: size 20)\n");
 }
 
+// The operator's view of the same file: each entry's lines under it, and
+// the tree root a checkpoint of the whole log would sign.
+TEST_F(DatabaseTest, TheBrokersAuditCommandShowsLinesAndTheTreeRoot) {
+  const auto r =
+      RunShell(std::string(SAFESHARE_BROKER_BINARY) + " --config " + SAFESHARE_SOURCE_DIR +
+                   "/config/broker.yaml --store " + (dir_ / "safeshare.db").string() + " audit",
+               dir_ / "audit.out");
+  auto log = store::ReadAuditLog(dir_ / "safeshare.db");
+  ASSERT_TRUE(log.ok()) << log.status();
+  audit::MerkleTree tree;
+  for (const auto& e : *log) tree.Append(audit::EntryLeafHash(e));
+  EXPECT_THAT(r.out, HasSubstr("audit chain intact: 30 entries, head " + log->back().entry_hash +
+                               ", tree root " + audit::HexOf(*tree.Root(30)) + "\n"));
+  EXPECT_THAT(r.out, HasSubstr("referral sequence 7\n  line 1/2               routed "));
+  EXPECT_THAT(r.out, HasSubstr("  line 2/2               withheld                     education "));
+  EXPECT_THAT(r.out, HasSubstr(" n-7           sequence 7; no agreement\n"));
+}
+
 TEST_F(DatabaseTest, AnEditedRecipientInTheFileIsNamed) {
   Sql("UPDATE audit SET recipient='probation' WHERE id=7");
   const auto r = VerifyDb();
