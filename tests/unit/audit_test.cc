@@ -13,10 +13,13 @@
 #include "broker/audit/chain.h"
 #include "broker/audit/encoding.h"
 #include "broker/audit/merkle.h"
+#include "sample_audit_entries.h"
 
 namespace safeshare::audit {
 namespace {
 
+using samples::GoldenEntry;
+using samples::GoldenEntryV2;
 using ::testing::HasSubstr;
 
 TEST(ContentHashTest, IsHexSha256) {
@@ -153,33 +156,6 @@ TEST(ChainTest, RenumberingAnEntryIsDataLoss) {
   EXPECT_EQ(VerifyChain(entries).code(), absl::StatusCode::kDataLoss);
 }
 
-// A fixed entry and its hash computed independently of this code, with
-// Python 3 (hashlib, struct) in a one-off:
-//   ints = [7, 1714000000123456, 1714000000200000]  # id, at, clock_stepped_back_from
-//   strs = ["police", "published", "0190f1e2-1234-7abc-8def-000000000001", "CASE-1",
-//           "cfs", "", "ISA-03", "legal_obligation", "PURPOSE_STRATEGY_DISCUSSION",
-//           "sequence 7 routed to [cfs]", hashlib.sha256(b"body").hexdigest()]
-//   enc = b"\x01" + b"".join(struct.pack(">q", i) for i in ints) + b"".join(
-//       struct.pack(">I", len(s.encode())) + s.encode() for s in strs)
-//   hashlib.sha256(bytes.fromhex(hashlib.sha256(b"prev").hexdigest()) + enc).hexdigest()
-// so a change of byte order, field order or width fails here.
-Entry GoldenEntry() {
-  return Entry{.version = 1,
-               .id = 7,
-               .at_micros = 1'714'000'000'123'456,
-               .clock_stepped_back_from = 1'714'000'000'200'000,
-               .actor = "police",
-               .action = Action::kPublished,
-               .notification_id = "0190f1e2-1234-7abc-8def-000000000001",
-               .case_ref = "CASE-1",
-               .recipient = "cfs",
-               .rule = "ISA-03",
-               .lawful_basis = "legal_obligation",
-               .purpose = "PURPOSE_STRATEGY_DISCUSSION",
-               .detail = "sequence 7 routed to [cfs]",
-               .content_hash = ContentHash("body")};
-}
-
 std::string Hex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -205,57 +181,6 @@ TEST(EncodeTest, StartsWithVersionThenBigEndianIntegersThenLengthPrefixedStrings
 TEST(EntryHashTest, MatchesAnIndependentlyComputedGoldenVector) {
   EXPECT_EQ(EntryHash(ContentHash("prev"), GoldenEntry()),
             "ae305a5d74f81e445747c741e1b11de9192521406365680c788d92172169949d");
-}
-
-// A version-2 entry (a routing decision with two lines and a person hash)
-// and its hash and Merkle leaf computed independently, with Python 3:
-//   h = lambda x: hashlib.sha256(x.encode()).hexdigest()
-//   s = lambda x: struct.pack(">I", len(x.encode())) + x.encode()
-//   n = "0190f1e2-1234-7abc-8def-000000000002"
-//   ints = [8, 1714000000123456, 0]
-//   strs = ["police", "published", n, "CASE-1", "", "", "", "", "",
-//           "referral sequence 8; policy 3", h("body")]
-//   lines = [["routed", "cfs", n, "CASE-1", 8, "ISA-SM-01 v2", "ISA-03",
-//             "PURPOSE_STRATEGY_DISCUSSION", "legal_obligation", h("view cfs"),
-//             "withheld: address"],
-//            ["withheld", "education", n, "CASE-1", 8, "", "", "", "", "",
-//             "no agreement shares referral with education"]]
-//   enc = b"\x02" + b"".join(struct.pack(">q", i) for i in ints) + b"".join(map(s, strs))
-//   enc += struct.pack(">I", len(lines))
-//   for l in lines:
-//       enc += b"".join(map(s, l[:4])) + struct.pack(">q", l[4]) + b"".join(map(s, l[5:]))
-//   enc += struct.pack(">I", 1) + s(h("person 1"))
-//   hashlib.sha256(bytes.fromhex(h("prev")) + enc).hexdigest()  # entry hash
-//   hashlib.sha256(b"\x00" + enc).hexdigest()                  # Merkle leaf
-Entry GoldenEntryV2() {
-  const std::string id = "0190f1e2-1234-7abc-8def-000000000002";
-  return Entry{.version = 2,
-               .id = 8,
-               .at_micros = 1'714'000'000'123'456,
-               .actor = "police",
-               .action = Action::kPublished,
-               .notification_id = id,
-               .case_ref = "CASE-1",
-               .detail = "referral sequence 8; policy 3",
-               .content_hash = ContentHash("body"),
-               .lines = {Line{.outcome = Action::kRouted,
-                              .agency = "cfs",
-                              .notification_id = id,
-                              .case_ref = "CASE-1",
-                              .sequence = 8,
-                              .agreement = "ISA-SM-01 v2",
-                              .rule = "ISA-03",
-                              .purpose = "PURPOSE_STRATEGY_DISCUSSION",
-                              .lawful_basis = "legal_obligation",
-                              .content_hash = ContentHash("view cfs"),
-                              .detail = "withheld: address"},
-                         Line{.outcome = Action::kWithheld,
-                              .agency = "education",
-                              .notification_id = id,
-                              .case_ref = "CASE-1",
-                              .sequence = 8,
-                              .detail = "no agreement shares referral with education"}},
-               .person_hashes = {ContentHash("person 1")}};
 }
 
 TEST(EncodeTest, VersionTwoMatchesAnIndependentlyComputedGoldenVector) {
@@ -366,6 +291,26 @@ TEST(AuditReportTest, FormatTableHasHeaderAndOneRowPerEntry) {
   EXPECT_THAT(table, ::testing::Not(HasSubstr("0190f1e2-1234-")));
   EXPECT_THAT(table, HasSubstr("published"));
   EXPECT_THAT(table, HasSubstr("sequence 5\n"));
+}
+
+TEST(AuditReportTest, EachLineIsARowUnderItsEntry) {
+  const auto table = FormatTable({samples::Decision(1), GoldenEntryV2(), samples::Decision(2)});
+  EXPECT_EQ(std::count(table.begin(), table.end(), '\n'),
+            1 + 3 * 3);  // header, 3 entries of 2 lines
+  const std::string decision = "referral sequence 8; policy 3\n";
+  const auto entry = table.find(decision);
+  ASSERT_NE(entry, std::string::npos);
+  const std::string routed = table.substr(
+      entry + decision.size(), table.find('\n', entry + decision.size()) - entry - decision.size());
+  EXPECT_THAT(routed, ::testing::StartsWith("  line 1/2               routed            "));
+  EXPECT_THAT(routed, HasSubstr(" cfs        CASE-1          ISA-03 "));
+  EXPECT_THAT(routed, HasSubstr(" legal_obligation "));
+  EXPECT_THAT(routed, ::testing::EndsWith(
+                          "0190f1e2-1234 sequence 8; ISA-SM-01 v2; PURPOSE_STRATEGY_DISCUSSION; "
+                          "withheld: address"));
+  EXPECT_THAT(table, HasSubstr("  line 2/2               withheld                     education  "
+                               "CASE-1"));
+  EXPECT_THAT(table, HasSubstr("sequence 8; no agreement shares referral with education\n"));
 }
 
 TEST(AuditReportTest, AnEntryAfterTheClockSteppedBackSaysSo) {
