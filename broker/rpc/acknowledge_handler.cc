@@ -6,7 +6,7 @@ namespace safeshare::rpc {
 grpc::ServerUnaryReactor* BrokerRpc::Acknowledge(grpc::CallbackServerContext* context,
                                                  const v1::AcknowledgeRequest* request,
                                                  v1::AcknowledgeResponse* response) {
-  return WithCaller(context, directory_, [&](auto* reactor, const identity::Caller& caller) {
+  return WithCaller(context, peers_, "Broker.Acknowledge", [&](auto* reactor, const identity::Caller& caller) {
     service_.Acknowledge(caller, request->subscription(), request->sequence(),
                          [reactor, response](absl::StatusOr<store::AckResult> result) {
                            if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));

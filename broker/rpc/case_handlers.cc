@@ -44,7 +44,7 @@ store::CaseStatusChange StatusChange(v1::CaseStatus status) {
 grpc::ServerUnaryReactor* BrokerRpc::UpdateCase(grpc::CallbackServerContext* context,
                                                 const v1::UpdateCaseRequest* request,
                                                 v1::CaseState* response) {
-  return WithCaller(context, directory_, [&](auto* reactor, const identity::Caller& caller) {
+  return WithCaller(context, peers_, "Broker.UpdateCase", [&](auto* reactor, const identity::Caller& caller) {
     store::CaseChange change{caller.agency, CaseRef(request->case_ref()),
                              Agencies(request->engage()), Agencies(request->disengage()),
                              StatusChange(request->status())};
@@ -60,18 +60,20 @@ grpc::ServerUnaryReactor* BrokerRpc::UpdateCase(grpc::CallbackServerContext* con
 grpc::ServerUnaryReactor* BrokerRpc::GetCase(grpc::CallbackServerContext* context,
                                              const v1::GetCaseRequest* request,
                                              v1::CaseState* response) {
-  return WithCaller(context, directory_, [&](auto* reactor, const identity::Caller& caller) {
-    auto state = service_.GetCase(caller, request->case_ref());
-    if (!state.ok()) return reactor->Finish(ToGrpcStatus(state.status()));
-    ToProto(*state, *response);
-    reactor->Finish(grpc::Status::OK);
+  return WithCaller(context, peers_, "Broker.GetCase", [&](auto* reactor, const identity::Caller& caller) {
+    service_.GetCase(caller, request->case_ref(),
+                     [reactor, response](absl::StatusOr<store::CaseState> state) {
+                       if (!state.ok()) return reactor->Finish(ToGrpcStatus(state.status()));
+                       ToProto(*state, *response);
+                       reactor->Finish(grpc::Status::OK);
+                     });
   });
 }
 
 grpc::ServerUnaryReactor* BrokerRpc::RegisterInterest(grpc::CallbackServerContext* context,
                                                       const v1::InterestRequest* request,
                                                       v1::InterestResponse* response) {
-  return WithCaller(context, directory_, [&](auto* reactor, const identity::Caller& caller) {
+  return WithCaller(context, peers_, "Broker.RegisterInterest", [&](auto* reactor, const identity::Caller& caller) {
     std::vector<std::pair<std::string, std::string>> identifiers;
     for (const auto& id : request->identifiers()) {
       identifiers.emplace_back(v1::IdentifierScheme_Name(id.scheme()), id.value());
