@@ -24,8 +24,8 @@ struct SavedCheckpoint {
 // checkpoint agrees.
 struct VerifyResult {
   bool ok = true;
-  uint64_t entries = 0;                // entries read
-  uint64_t checkpoints_matched = 0;    // checkpoints whose root the log reproduces
+  uint64_t entries = 0;              // entries read
+  uint64_t checkpoints_matched = 0;  // checkpoints whose root the log reproduces
   // The first problem, exactly: the entry index (1-based; 0 when the problem
   // is not one entry's) and a sentence, e.g.
   //   "entry 57: recipient is \"probation\" but was \"police\" when saved"
@@ -33,7 +33,8 @@ struct VerifyResult {
   //   "entry 57 is missing: entry 56 is followed by entry 58"
   //   "entries 57 and 58 are out of order"
   //   "the log ends at entry 120 but checkpoint checkpoint-150.txt covers 150 entries"
-  //   "checkpoint checkpoint-100.txt: the log's first 100 entries hash to another root: history was rewritten"
+  //   "checkpoint checkpoint-100.txt: the log's first 100 entries hash to another root: history was
+  //   rewritten"
   uint64_t first_bad_index = 0;
   std::string problem;
 };
@@ -45,8 +46,7 @@ class LogVerifier {
   // `checkpoints`: already signature-checked. `reference`: entries saved
   // earlier (for instance with a checkpoint), by id, to name the field that
   // differs when an entry no longer hashes to its recorded hash; may be empty.
-  explicit LogVerifier(std::vector<SavedCheckpoint> checkpoints,
-                       std::vector<Entry> reference = {});
+  explicit LogVerifier(std::vector<SavedCheckpoint> checkpoints, std::vector<Entry> reference = {});
 
   // Checks the entry's id follows the one before, its hash and chain link,
   // and, when a checkpoint's size is reached, the root. Stops at the first
