@@ -104,8 +104,9 @@ ConnectionsConfig ReadConnections(const YamlReader& node) {
 std::string ReadOrigin(const YamlReader& node) {
   std::string origin = node.String();
   if (origin.find_first_of(" \t\r\n+") != std::string::npos) {
-    node.Fail("must not contain white space or '+' (it names the signing key too), e.g. "
-              "safeshare.example/audit");
+    node.Fail(
+        "must not contain white space or '+' (it names the signing key too), e.g. "
+        "safeshare.example/audit");
   }
   return origin;
 }

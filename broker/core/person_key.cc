@@ -17,10 +17,10 @@ namespace safeshare {
 
 absl::StatusOr<PersonKey> PersonKey::Load(const std::filesystem::path& file) {
   const std::string name = file.string();
-  if (auto checked = CheckOwnerOnlyKeyFile(
-          file, "person_hash_key",
-          "create one with `openssl rand -out " + name + " 32 && chmod 600 " + name +
-              "` (certs/gen-dev-pki.sh does for development)");
+  if (auto checked =
+          CheckOwnerOnlyKeyFile(file, "person_hash_key",
+                                "create one with `openssl rand -out " + name + " 32 && chmod 600 " +
+                                    name + "` (certs/gen-dev-pki.sh does for development)");
       !checked.ok()) {
     return checked;
   }

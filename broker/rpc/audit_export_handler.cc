@@ -58,8 +58,8 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportChunk> {
     boost::asio::post(rpc_.work(), [this] {
       if (cancelled_) return Finish(grpc::Status::CANCELLED);
       if (rpc_.stopping()) {
-        return End(absl::UnavailableError(
-            "the broker is shutting down; export again once it is back"));
+        return End(
+            absl::UnavailableError("the broker is shutting down; export again once it is back"));
       }
       auto piece = export_->Next();
       if (!piece.ok()) return End(piece.status());
@@ -78,15 +78,14 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportChunk> {
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::ExportChunk>* AuditRpc::Export(
-    grpc::CallbackServerContext* context, const v1::ExportAuditRequest* request) {
+grpc::ServerWriteReactor<v1::ExportChunk>* AuditRpc::Export(grpc::CallbackServerContext* context,
+                                                            const v1::ExportAuditRequest* request) {
   auto* reactor = new ExportReactor(*this);
   auto caller = peers_.Identify(*context, "Audit.Export",
                                 [reactor](const absl::Status& refused) { reactor->End(refused); });
   if (caller) {
-    boost::asio::post(work_, [reactor, caller = *caller, request] {
-      reactor->Start(caller, *request);
-    });
+    boost::asio::post(work_,
+                      [reactor, caller = *caller, request] { reactor->Start(caller, *request); });
   }
   return reactor;
 }

@@ -116,23 +116,22 @@ grpc::ServerUnaryReactor* AuditRpc::GetConsistencyProof(grpc::CallbackServerCont
   return WithCaller(
       context, peers_, "Audit.GetConsistencyProof", [&](auto* reactor, const auto& caller) {
         boost::asio::post(work_, [this, reactor, request, response, caller] {
-          service_.GetConsistencyProof(
-              caller, request->from_size(), request->to_size(),
-              Respond<service::ConsistencyAnswer>(reactor,
-                                                  [response](service::ConsistencyAnswer& a) {
-                                                    response->set_from_size(a.from_size);
-                                                    response->set_to_size(a.to_size);
-                                                    for (auto& h : a.proof) {
-                                                      response->add_hashes(std::move(h));
-                                                    }
-                                                  }));
+          service_.GetConsistencyProof(caller, request->from_size(), request->to_size(),
+                                       Respond<service::ConsistencyAnswer>(
+                                           reactor, [response](service::ConsistencyAnswer& a) {
+                                             response->set_from_size(a.from_size);
+                                             response->set_to_size(a.to_size);
+                                             for (auto& h : a.proof) {
+                                               response->add_hashes(std::move(h));
+                                             }
+                                           }));
         });
       });
 }
 
-grpc::ServerUnaryReactor* AuditRpc::ListUnacknowledged(
-    grpc::CallbackServerContext* context, const v1::ListUnacknowledgedRequest* request,
-    v1::ListUnacknowledgedResponse* response) {
+grpc::ServerUnaryReactor* AuditRpc::ListUnacknowledged(grpc::CallbackServerContext* context,
+                                                       const v1::ListUnacknowledgedRequest* request,
+                                                       v1::ListUnacknowledgedResponse* response) {
   return WithCaller(
       context, peers_, "Audit.ListUnacknowledged", [&](auto* reactor, const auto& caller) {
         boost::asio::post(work_, [this, reactor, request, response, caller] {

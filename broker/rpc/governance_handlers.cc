@@ -59,54 +59,62 @@ void ToProto(const std::vector<service::UrgentDisclosureRecord>& page, uint32_t 
 grpc::ServerUnaryReactor* GovernanceRpc::ReloadPolicy(grpc::CallbackServerContext* context,
                                                       const v1::ReloadPolicyRequest* /*request*/,
                                                       v1::ReloadPolicyResponse* response) {
-  return WithCaller(context, peers_, "Governance.ReloadPolicy", [&](auto* reactor, const identity::Caller& caller) {
-    service_.Reload(caller, [reactor, response](absl::StatusOr<service::ReloadResult> result) {
-      if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
-      response->set_old_version(result->old_version);
-      response->set_new_version(result->new_version);
-      for (const auto& w : result->warnings) response->add_warnings(w);
-      reactor->Finish(grpc::Status::OK);
-    });
-  });
+  return WithCaller(
+      context, peers_, "Governance.ReloadPolicy",
+      [&](auto* reactor, const identity::Caller& caller) {
+        service_.Reload(caller, [reactor, response](absl::StatusOr<service::ReloadResult> result) {
+          if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
+          response->set_old_version(result->old_version);
+          response->set_new_version(result->new_version);
+          for (const auto& w : result->warnings) response->add_warnings(w);
+          reactor->Finish(grpc::Status::OK);
+        });
+      });
 }
 
 grpc::ServerUnaryReactor* GovernanceRpc::PolicyImpact(grpc::CallbackServerContext* context,
                                                       const v1::PolicyImpactRequest* request,
                                                       v1::PolicyImpactResponse* response) {
-  return WithCaller(context, peers_, "Governance.PolicyImpact", [&](auto* reactor, const identity::Caller& caller) {
-    boost::asio::post(work_, [this, reactor, request, response, caller] {
-      std::vector<std::pair<std::string, std::string>> files;
-      for (const auto& f : request->files()) files.emplace_back(f.name(), f.content());
-      service_.Impact(caller, files, request->window_days(),
-                      [reactor, response](absl::StatusOr<service::ImpactReport> report) {
-                        if (!report.ok()) return reactor->Finish(ToGrpcStatus(report.status()));
-                        ToProto(*report, *response);
-                        reactor->Finish(grpc::Status::OK);
+  return WithCaller(context, peers_, "Governance.PolicyImpact",
+                    [&](auto* reactor, const identity::Caller& caller) {
+                      boost::asio::post(work_, [this, reactor, request, response, caller] {
+                        std::vector<std::pair<std::string, std::string>> files;
+                        for (const auto& f : request->files())
+                          files.emplace_back(f.name(), f.content());
+                        service_.Impact(
+                            caller, files, request->window_days(),
+                            [reactor, response](absl::StatusOr<service::ImpactReport> report) {
+                              if (!report.ok())
+                                return reactor->Finish(ToGrpcStatus(report.status()));
+                              ToProto(*report, *response);
+                              reactor->Finish(grpc::Status::OK);
+                            });
                       });
-    });
-  });
+                    });
 }
 
 grpc::ServerUnaryReactor* GovernanceRpc::ListUrgentDisclosures(
     grpc::CallbackServerContext* context, const v1::ListUrgentDisclosuresRequest* request,
     v1::ListUrgentDisclosuresResponse* response) {
-  return WithCaller(context, peers_, "Governance.ListUrgentDisclosures", [&](auto* reactor, const identity::Caller& caller) {
-    const uint32_t limit =
-        request->limit() == 0 ? kDefaultPage : std::min(request->limit(), kMaxPage);
-    const int64_t since =
-        request->has_since() ? TimeUtil::TimestampToMicroseconds(request->since()) : 0;
-    // A store read: on the pool, not on gRPC's thread.
-    boost::asio::post(work_, [this, reactor, request, response, caller, limit, since] {
-      service_.UrgentDisclosures(
-          caller, since, Sequence(request->after_sequence()), limit,
-          [reactor, response,
-           limit](absl::StatusOr<std::vector<service::UrgentDisclosureRecord>> page) {
-            if (!page.ok()) return reactor->Finish(ToGrpcStatus(page.status()));
-            ToProto(*page, limit, *response);
-            reactor->Finish(grpc::Status::OK);
-          });
-    });
-  });
+  return WithCaller(
+      context, peers_, "Governance.ListUrgentDisclosures",
+      [&](auto* reactor, const identity::Caller& caller) {
+        const uint32_t limit =
+            request->limit() == 0 ? kDefaultPage : std::min(request->limit(), kMaxPage);
+        const int64_t since =
+            request->has_since() ? TimeUtil::TimestampToMicroseconds(request->since()) : 0;
+        // A store read: on the pool, not on gRPC's thread.
+        boost::asio::post(work_, [this, reactor, request, response, caller, limit, since] {
+          service_.UrgentDisclosures(
+              caller, since, Sequence(request->after_sequence()), limit,
+              [reactor, response,
+               limit](absl::StatusOr<std::vector<service::UrgentDisclosureRecord>> page) {
+                if (!page.ok()) return reactor->Finish(ToGrpcStatus(page.status()));
+                ToProto(*page, limit, *response);
+                reactor->Finish(grpc::Status::OK);
+              });
+        });
+      });
 }
 
 }  // namespace safeshare::rpc

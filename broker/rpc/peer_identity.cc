@@ -27,9 +27,9 @@ std::optional<identity::Caller> PeerIdentity::Identify(
   if (caller.ok()) return *std::move(caller);
   // Signed by the partnership's CA, yet no agency's: on the record under
   // what the certificate says it is.
-  refusals_.Refuse(uris.empty() ? std::string("(certificate without a URI)")
-                                : absl::StrJoin(uris, " "),
-                   call, caller.status(), std::move(refuse));
+  refusals_.Refuse(
+      uris.empty() ? std::string("(certificate without a URI)") : absl::StrJoin(uris, " "), call,
+      caller.status(), std::move(refuse));
   return std::nullopt;
 }
 

@@ -90,16 +90,36 @@ std::string AuditExport::CsvRows(const audit::Entry& entry) {
   // The entry's columns, repeated on each of its rows.
   const auto row = [&](const v1::AuditLine& l) {
     const std::string sequence = l.sequence() == 0 ? "" : std::to_string(l.sequence());
-    return Row({index,          version,          at,
-                stepped,        e.actor(),        e.action(),
-                e.notification_id(), e.case_ref(), e.recipient(),
-                e.subscription(), e.rule(),       e.lawful_basis(),
-                e.purpose(),    e.detail(),       e.content_hash(),
-                persons,        e.prev_hash(),    e.entry_hash(),
-                e.leaf_hash(),  l.outcome(),      l.agency(),
-                l.notification_id(), l.case_ref(), sequence,
-                l.agreement(),  l.rule(),         l.purpose(),
-                l.lawful_basis(), l.content_hash(), l.detail()});
+    return Row({index,
+                version,
+                at,
+                stepped,
+                e.actor(),
+                e.action(),
+                e.notification_id(),
+                e.case_ref(),
+                e.recipient(),
+                e.subscription(),
+                e.rule(),
+                e.lawful_basis(),
+                e.purpose(),
+                e.detail(),
+                e.content_hash(),
+                persons,
+                e.prev_hash(),
+                e.entry_hash(),
+                e.leaf_hash(),
+                l.outcome(),
+                l.agency(),
+                l.notification_id(),
+                l.case_ref(),
+                sequence,
+                l.agreement(),
+                l.rule(),
+                l.purpose(),
+                l.lawful_basis(),
+                l.content_hash(),
+                l.detail()});
   };
   if (e.lines().empty()) return row(v1::AuditLine());
   std::string rows;
@@ -112,8 +132,8 @@ std::string AuditExport::JsonLine(const audit::Entry& entry) {
   // Every field, empty ones too, so a line re-imports to the same entry.
   options.always_print_primitive_fields = true;
   std::string line;
-  const auto printed = google::protobuf::util::MessageToJsonString(audit::ToProto(entry), &line,
-                                                                   options);
+  const auto printed =
+      google::protobuf::util::MessageToJsonString(audit::ToProto(entry), &line, options);
   // Printing a message this build defined cannot fail but for memory.
   if (!printed.ok()) std::abort();
   return line + "\n";

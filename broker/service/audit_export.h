@@ -13,8 +13,8 @@ namespace safeshare::service {
 
 enum class ExportFormat {
   kUnspecified,  // refused: the caller must choose
-  kJsonLines,  // one v1::AuditEntry per line, proto3 JSON, every field printed
-  kCsv,        // RFC 4180: a header, then one row per line of an entry (one for an entry without)
+  kJsonLines,    // one v1::AuditEntry per line, proto3 JSON, every field printed
+  kCsv,          // RFC 4180: a header, then one row per line of an entry (one for an entry without)
 };
 
 // A piece of an export: whole lines (rows) only.

@@ -13,9 +13,9 @@ namespace {
 constexpr std::string_view kWhat = "the audit log";
 
 std::string KnownActions() {
-  std::vector<std::string_view> names;
+  std::vector<std::string> names;
   for (int a = 0; a <= static_cast<int>(audit::Action::kAuditRead); ++a) {
-    names.push_back(audit::ActionName(static_cast<audit::Action>(a)));
+    names.emplace_back(audit::ActionName(static_cast<audit::Action>(a)));
   }
   return absl::StrJoin(names, ", ");
 }
@@ -24,7 +24,7 @@ std::string KnownActions() {
 // as its keyed hash. Case references and agency ids are not personal data.
 std::string Describe(const store::AuditQuery& q) {
   std::vector<std::string> parts;
-  const auto add = [&](std::string_view name, const std::string& value) {
+  const auto add = [&](const char* name, const std::string& value) {
     if (!value.empty()) parts.push_back(absl::StrCat(name, "=", value));
   };
   add("case_ref", q.case_ref);
@@ -37,12 +37,11 @@ std::string Describe(const store::AuditQuery& q) {
   return parts.empty() ? "every entry" : absl::StrJoin(parts, " ");
 }
 
-absl::StatusOr<size_t> PageLimit(uint64_t limit, std::string_view what, std::string_view paging) {
+absl::StatusOr<size_t> PageLimit(uint64_t limit, const char* what, const char* paging) {
   if (limit == 0) return AuditService::kDefaultPage;
   if (limit > AuditService::kMaxPage) {
-    return absl::InvalidArgumentError(absl::StrCat("limit: at most ",
-                                                   AuditService::kMaxPage, " ", what,
-                                                   " a page; page through with ", paging));
+    return absl::InvalidArgumentError(absl::StrCat("limit: at most ", AuditService::kMaxPage, " ",
+                                                   what, " a page; page through with ", paging));
   }
   return limit;
 }
@@ -137,11 +136,11 @@ void AuditService::Query(const identity::Caller& caller, const AuditFilter& filt
 }
 
 void AuditService::StartExport(const identity::Caller& caller, const AuditFilter& filter,
-                               ExportFormat format,
-                               Done<std::unique_ptr<AuditExport>> done) const {
+                               ExportFormat format, Done<std::unique_ptr<AuditExport>> done) const {
   if (!refusals_.RequireGovernance(caller, "Audit.Export", kWhat, done)) return;
   if (format == ExportFormat::kUnspecified) {
-    return done(absl::InvalidArgumentError("format: give EXPORT_FORMAT_JSONL or EXPORT_FORMAT_CSV"));
+    return done(
+        absl::InvalidArgumentError("format: give EXPORT_FORMAT_JSONL or EXPORT_FORMAT_CSV"));
   }
   auto query = ToQuery(filter);
   if (!query.ok()) return done(query.status());
@@ -165,33 +164,32 @@ void AuditService::GetCheckpoint(const identity::Caller& caller, uint64_t tree_s
                                       "; give 0 for the latest, or the size of one it signed")));
   }
   if (!checkpoint.ok()) return done(checkpoint.status());
-  CheckpointAnswer answer{checkpoint->tree_size, audit::BytesOf(checkpoint->root),
-                          checkpoint->note, checkpoint->signed_at_micros, verifier_key_};
+  CheckpointAnswer answer{checkpoint->tree_size, audit::BytesOf(checkpoint->root), checkpoint->note,
+                          checkpoint->signed_at_micros, verifier_key_};
   Answer(caller, absl::StrCat("Audit.GetCheckpoint tree_size=", tree_size), std::move(answer),
          std::move(done));
 }
 
-absl::StatusOr<uint64_t> AuditService::ProofTreeSize(uint64_t asked,
-                                                    std::string_view field) const {
+absl::StatusOr<uint64_t> AuditService::ProofTreeSize(uint64_t asked, std::string_view field) const {
   uint64_t size = asked;
   if (size == 0) {
     auto latest = store_.ReadCheckpoint(0);
     if (absl::IsNotFound(latest.status())) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(field, ": no checkpoint has been signed yet to default to; give a size"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          std::string(field), ": no checkpoint has been signed yet to default to; give a size"));
     }
     if (!latest.ok()) return latest.status();
     size = latest->tree_size;
   }
   if (const uint64_t logged = store_.AuditTreeSize(); size > logged) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": the log holds ", logged, " entries; give at most that"));
+    return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": the log holds ", logged,
+                                                   " entries; give at most that"));
   }
   return size;
 }
 
-void AuditService::GetInclusionProof(const identity::Caller& caller, uint64_t index,
-                                     uint64_t asked, Done<InclusionAnswer> done) const {
+void AuditService::GetInclusionProof(const identity::Caller& caller, uint64_t index, uint64_t asked,
+                                     Done<InclusionAnswer> done) const {
   if (!refusals_.RequireGovernance(caller, "Audit.GetInclusionProof", kWhat, done)) return;
   auto size = ProofTreeSize(asked, "tree_size");
   if (!size.ok()) return done(size.status());

@@ -81,10 +81,11 @@ absl::Status Checkpointer::Start() {
     overdue_ = size > last_size_;
     started_ = true;
   }
-  Log()->info("audit checkpoints under {} every {} entries or {} s; log {} entries, last "
-              "checkpoint at {}",
-              signer_.origin(), schedule_.every_entries, schedule_.every.count(), size,
-              latest.ok() ? latest->tree_size : 0);
+  Log()->info(
+      "audit checkpoints under {} every {} entries or {} s; log {} entries, last "
+      "checkpoint at {}",
+      signer_.origin(), schedule_.every_entries, schedule_.every.count(), size,
+      latest.ok() ? latest->tree_size : 0);
   boost::asio::post(thread_, [this] { Poll(); });
   return absl::OkStatus();
 }
@@ -124,24 +125,24 @@ void Checkpointer::Sign(uint64_t size, std::function<void(absl::Status)> done) {
     return done(root.status());
   }
   store::StoredCheckpoint checkpoint{size, *root, signer_.Sign(size, *root), clock_.WallMicros()};
-  store_.SaveCheckpoint(std::move(checkpoint), [this, size, done = std::move(done)](
-                                                   const absl::Status& saved) {
-    {
-      absl::MutexLock lock(&mu_);
-      saving_ = false;
-      if (saved.ok() || absl::IsAlreadyExists(saved)) {
-        last_size_ = std::max(last_size_, size);
-        last_time_ = clock_.Steady();
-        overdue_ = false;
-      }
-    }
-    if (saved.ok()) Log()->info("audit checkpoint signed at {} entries", size);
-    if (!saved.ok() && !absl::IsAlreadyExists(saved)) {
-      Log()->error("audit checkpoint at {} entries not saved (tried again later): {}", size,
-                   saved.ToString());
-    }
-    done(absl::IsAlreadyExists(saved) ? absl::OkStatus() : saved);
-  });
+  store_.SaveCheckpoint(
+      std::move(checkpoint), [this, size, done = std::move(done)](const absl::Status& saved) {
+        {
+          absl::MutexLock lock(&mu_);
+          saving_ = false;
+          if (saved.ok() || absl::IsAlreadyExists(saved)) {
+            last_size_ = std::max(last_size_, size);
+            last_time_ = clock_.Steady();
+            overdue_ = false;
+          }
+        }
+        if (saved.ok()) Log()->info("audit checkpoint signed at {} entries", size);
+        if (!saved.ok() && !absl::IsAlreadyExists(saved)) {
+          Log()->error("audit checkpoint at {} entries not saved (tried again later): {}", size,
+                       saved.ToString());
+        }
+        done(absl::IsAlreadyExists(saved) ? absl::OkStatus() : saved);
+      });
 }
 
 absl::Status Checkpointer::Stop() {

@@ -22,8 +22,8 @@ namespace safeshare::service {
 absl::StatusOr<audit::CheckpointSigner> LoadCheckpointSigner(const config::AuditConfig& config);
 
 struct CheckpointSchedule {
-  uint64_t every_entries = 1000;     // sign once the log grew by this many entries
-  std::chrono::seconds every{60};    // or once this long passed and it grew at all
+  uint64_t every_entries = 1000;   // sign once the log grew by this many entries
+  std::chrono::seconds every{60};  // or once this long passed and it grew at all
   // How often the log's size is looked at: a lock and a read, nothing
   // more. A checkpoint lags the entry that made it due by at most this.
   std::chrono::milliseconds poll{200};

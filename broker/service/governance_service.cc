@@ -123,7 +123,9 @@ GovernanceService::GovernanceService(routing::PolicyHolder& policy, Partnership 
       load_(std::move(load)) {}
 
 void GovernanceService::Reload(const identity::Caller& caller, Done<ReloadResult> done) {
-  if (!refusals_.RequireGovernance(caller, "Governance.ReloadPolicy", "policy reload", done)) return;
+  if (!refusals_.RequireGovernance(caller, "Governance.ReloadPolicy", "policy reload", done)) {
+    return;
+  }
   Reload(caller.agency, std::move(done));
 }
 
@@ -157,7 +159,9 @@ void GovernanceService::Reload(const AgencyId& actor, Done<ReloadResult> done) {
 void GovernanceService::Impact(const identity::Caller& caller,
                                const std::vector<std::pair<std::string, std::string>>& files,
                                uint32_t window_days, Done<ImpactReport> done) const {
-  if (!refusals_.RequireGovernance(caller, "Governance.PolicyImpact", "policy impact", done)) return;
+  if (!refusals_.RequireGovernance(caller, "Governance.PolicyImpact", "policy impact", done)) {
+    return;
+  }
   done(ReplayImpact(caller, files, window_days));
 }
 
@@ -209,8 +213,8 @@ absl::StatusOr<ImpactReport> GovernanceService::ReplayImpact(
 void GovernanceService::UrgentDisclosures(const identity::Caller& caller, int64_t since_micros,
                                           Sequence after, size_t limit,
                                           Done<std::vector<UrgentDisclosureRecord>> done) const {
-  if (!refusals_.RequireGovernance(caller, "Governance.ListUrgentDisclosures", "urgent disclosure review",
-               done)) {
+  if (!refusals_.RequireGovernance(caller, "Governance.ListUrgentDisclosures",
+                                   "urgent disclosure review", done)) {
     return;
   }
   done(ReadUrgentDisclosures(since_micros, after, limit));

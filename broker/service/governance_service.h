@@ -91,8 +91,8 @@ class GovernanceService {
 
  private:
   absl::StatusOr<ImpactReport> ReplayImpact(
-      const identity::Caller& caller,
-      const std::vector<std::pair<std::string, std::string>>& files, uint32_t window_days) const;
+      const identity::Caller& caller, const std::vector<std::pair<std::string, std::string>>& files,
+      uint32_t window_days) const;
   absl::StatusOr<std::vector<UrgentDisclosureRecord>> ReadUrgentDisclosures(int64_t since_micros,
                                                                             Sequence after,
                                                                             size_t limit) const;

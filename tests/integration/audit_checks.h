@@ -42,7 +42,9 @@ inline std::vector<v1::AuditEntry> QueryAll(v1::Audit::Stub& stub, const v1::Aud
       EXPECT_EQ(response.entries_size(), static_cast<int>(limit));
     }
     for (const auto& e : response.entries()) {
-      if (!all.empty()) EXPECT_GT(e.index(), all.back().index());
+      if (!all.empty()) {
+        EXPECT_GT(e.index(), all.back().index());
+      }
       all.push_back(e);
     }
     if (response.next_after_index() == 0) break;
@@ -84,8 +86,12 @@ inline OpenedCheckpoint OpenCheckpoint(const std::string& note, const std::strin
   EXPECT_EQ(key[0], '\x01');
   // The key id is the first 4 bytes of SHA-256(name "\n" 0x01 key).
   const auto id = rfc6962::Sha256(name + "\n" + key).substr(0, 4);
-  char hex[9];
-  for (int i = 0; i < 4; ++i) std::snprintf(hex + 2 * i, 3, "%02x", static_cast<uint8_t>(id[i]));
+  std::string hex;
+  for (const char byte : id) {
+    char digits[3];
+    std::snprintf(digits, sizeof digits, "%02x", static_cast<uint8_t>(byte));
+    hex += digits;
+  }
   EXPECT_EQ(key_id, hex);
 
   const auto blank = note.find("\n\n");

@@ -79,7 +79,8 @@ void BuildStore(const std::string& path) {
   for (int i = 0; i < kEntries; ++i) {
     {
       absl::MutexLock lock(&mu);
-      mu.Await(absl::Condition(+[](int* n) { return *n < 4000; }, &in_flight));
+      mu.Await(absl::Condition(
+          +[](int* n) { return *n < 4000; }, &in_flight));
       ++in_flight;
     }
     (*store)->RecordEvent(
@@ -93,7 +94,8 @@ void BuildStore(const std::string& path) {
   }
   {
     absl::MutexLock lock(&mu);
-    mu.Await(absl::Condition(+[](int* n) { return *n == 0; }, &in_flight));
+    mu.Await(absl::Condition(
+        +[](int* n) { return *n == 0; }, &in_flight));
   }
   (*store)->Close();
   ASSERT_EQ(failed.load(), 0);
@@ -150,12 +152,13 @@ TEST(AuditExportMemoryTest, HundredThousandEntriesStreamInBoundedMemory) {
   EXPECT_EQ(lines, static_cast<uint64_t>(kEntries));
   EXPECT_GT(chunks, 100u);
   EXPECT_GT(bytes, kBoundBytes) << "the export must be larger than the bound for it to mean much";
-  std::printf("export: %lld bytes in %llu pieces; broker peak RSS %lld -> %lld KiB (+%lld KiB), "
-              "sampled RSS peak %lld KiB\n",
-              static_cast<long long>(bytes), static_cast<unsigned long long>(chunks),
-              static_cast<long long>(before >> 10), static_cast<long long>(after >> 10),
-              static_cast<long long>((after - before) >> 10),
-              static_cast<long long>(sampled_peak.load() >> 10));
+  std::printf(
+      "export: %lld bytes in %llu pieces; broker peak RSS %lld -> %lld KiB (+%lld KiB), "
+      "sampled RSS peak %lld KiB\n",
+      static_cast<long long>(bytes), static_cast<unsigned long long>(chunks),
+      static_cast<long long>(before >> 10), static_cast<long long>(after >> 10),
+      static_cast<long long>((after - before) >> 10),
+      static_cast<long long>(sampled_peak.load() >> 10));
   EXPECT_LT(after - before, kBoundBytes);
   EXPECT_LT(sampled_peak.load() - before, kBoundBytes);
 }

@@ -15,6 +15,7 @@
 namespace safeshare::testing {
 namespace {
 
+using google::protobuf::util::TimeUtil;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::Each;
@@ -23,7 +24,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
-using google::protobuf::util::TimeUtil;
 
 constexpr char kPnc[] = "2019/0123456X";  // a person the example notifications name
 
@@ -58,6 +58,7 @@ bool Is(const v1::AuditEntry& e, const std::string& action) {
 
 std::vector<uint64_t> Indexes(const std::vector<v1::AuditEntry>& entries) {
   std::vector<uint64_t> out;
+  out.reserve(entries.size());
   for (const auto& e : entries) out.push_back(e.index());
   return out;
 }
@@ -190,8 +191,9 @@ TEST_F(AuditQueryTest, ByTimeAndInPages) {
   *from.mutable_from() = second->at();
   const auto later = QueryAll(*ig_, from);
   ASSERT_THAT(later, Not(IsEmpty()));
-  for (const auto& e : later) EXPECT_GE(TimeUtil::TimestampToMicroseconds(e.at()),
-                                        TimeUtil::TimestampToMicroseconds(second->at()));
+  for (const auto& e : later)
+    EXPECT_GE(TimeUtil::TimestampToMicroseconds(e.at()),
+              TimeUtil::TimestampToMicroseconds(second->at()));
   EXPECT_THAT(Indexes(later), Not(Contains(all.front().index())));
   v1::AuditFilter to;
   *to.mutable_to() = second->at();
@@ -320,8 +322,8 @@ TEST(AuditProofTest, ProofsVerifyIndependentlyAgainstSignedCheckpoints) {
   const std::string published_key = ReadFile(TestPki::Get().Path("audit-log.pub"));
   EXPECT_EQ(second.verifier_key() + "\n", published_key);
   // Checked against the key published with the PKI, not the one served.
-  const auto a = OpenCheckpoint(first.checkpoint().note(),
-                                published_key.substr(0, published_key.find('\n')));
+  const auto a =
+      OpenCheckpoint(first.checkpoint().note(), published_key.substr(0, published_key.find('\n')));
   const auto b = OpenCheckpoint(second.checkpoint().note(), second.verifier_key());
   EXPECT_EQ(a.origin, "safeshare.test/audit");
   EXPECT_EQ(a.size, first.checkpoint().tree_size());

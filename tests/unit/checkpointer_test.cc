@@ -4,11 +4,7 @@
 // notes that verify; a log that no longer matches its checkpoint refused.
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <thread>
 
@@ -17,6 +13,7 @@
 
 #include "broker/service/checkpointer.h"
 #include "broker/store/fake_store.h"
+#include "tests/unit/audit_signing_key.h"
 #include "tests/unit/completion.h"
 #include "tests/unit/temp_dir.h"
 
@@ -28,14 +25,9 @@ using ::testing::StartsWith;
 
 constexpr char kOrigin[] = "safeshare.test/audit";
 
-// A fresh Ed25519 key in PEM, as `openssl genpkey -algorithm ed25519` writes it.
+// A fresh Ed25519 key, PEM, with `mode`.
 std::filesystem::path WriteKey(const testing::TempDir& dir, mode_t mode) {
-  const auto file = dir.path() / "audit-log.key";
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  FILE* out = std::fopen(file.c_str(), "w");
-  PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(out);
-  EVP_PKEY_free(key);
+  auto file = testing::WriteEd25519Key(dir.path() / "audit-log.key");
   ::chmod(file.c_str(), mode);
   return file;
 }
@@ -92,9 +84,8 @@ class CheckpointerTest : public ::testing::Test {
   testing::TempDir dir_{"checkpointer"};
   ManualClock clock_;
   store::FakeStore store_{clock_};
-  const CheckpointSchedule fast_{.every_entries = 5,
-                                 .every = std::chrono::seconds(60),
-                                 .poll = std::chrono::milliseconds(5)};
+  const CheckpointSchedule fast_{
+      .every_entries = 5, .every = std::chrono::seconds(60), .poll = std::chrono::milliseconds(5)};
 };
 
 TEST_F(CheckpointerTest, SignsOnceTheLogGrewByEveryEntries) {

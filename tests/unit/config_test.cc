@@ -277,11 +277,11 @@ TEST(ParseBrokerConfigTest, AuditSectionKeyAndOriginAreRequired) {
 // space or '+' would make the signature line unparseable.
 TEST(ParseBrokerConfigTest, AuditOriginWithSpaceOrPlusIsRefused) {
   for (const std::string origin : {"safeshare example", "safeshare+audit"}) {
-    EXPECT_THAT(std::string(ParseError(With("origin: safeshare.example/audit",
-                                            "origin: \"" + origin + "\""))
-                                .message()),
-                StartsWith(std::string(kFile) +
-                           ":19: audit.origin: must not contain white space or '+'"))
+    EXPECT_THAT(
+        std::string(
+            ParseError(With("origin: safeshare.example/audit", "origin: \"" + origin + "\""))
+                .message()),
+        StartsWith(std::string(kFile) + ":19: audit.origin: must not contain white space or '+'"))
         << origin;
   }
 }
