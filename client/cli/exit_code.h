@@ -15,6 +15,9 @@ enum ExitCode : int {
   kExitBrokerError = 1,
   kExitUsage = 2,     // bad flags, unreadable or invalid files, missing PKI
   kExitInternal = 3,  // a bug: an unexpected exception reached main
+  // The audit log failed verification: a checkpoint signature, a consistency
+  // or inclusion proof, or an entry does not check out.
+  kExitVerifyFailed = 4,
 };
 
 // Prints `message` as one line to stderr and returns `code`.

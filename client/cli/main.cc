@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ack_command.h"
+#include "audit_review_commands.h"
 #include "case_commands.h"
 #include "connection_flags.h"
 #include "exit_code.h"
@@ -59,6 +60,10 @@ int Run(int argc, char** argv) {
   const PolicyCommands policy = AddPolicyCommands(app, policy_check, policy_explain);
   GovernanceFlags governance;
   AddGovernanceCommands(*app.get_subcommand("policy"), governance);
+  CLI::App* audit = app.add_subcommand("audit", "the audit log, for information governance");
+  audit->require_subcommand(1);
+  AuditReviewFlags audit_review;
+  AddAuditReviewCommands(*audit, audit_review);
 
   try {
     app.parse(argc, argv);
@@ -91,6 +96,9 @@ int Run(int argc, char** argv) {
   }
   if (int exit_code = kExitUsage;
       RunGovernance(connection, *app.get_subcommand("policy"), governance, exit_code)) {
+    return exit_code;
+  }
+  if (int exit_code = kExitUsage; RunAuditReview(connection, *audit, audit_review, exit_code)) {
     return exit_code;
   }
   return kExitUsage;  // unreachable: exactly one subcommand is required
