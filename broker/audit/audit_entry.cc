@@ -7,7 +7,7 @@
 namespace safeshare::audit {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 12> kNames = {{
+constexpr std::array<std::pair<Action, std::string_view>, 14> kNames = {{
     {Action::kPublished, "published"},
     {Action::kDuplicate, "duplicate"},
     {Action::kPublishRefused, "publish_refused"},
@@ -20,6 +20,8 @@ constexpr std::array<std::pair<Action, std::string_view>, 12> kNames = {{
     {Action::kCaseChanged, "case_changed"},
     {Action::kInterestChanged, "interest_changed"},
     {Action::kPolicyChanged, "policy_changed"},
+    {Action::kAccessRefused, "access_refused"},
+    {Action::kAuditRead, "audit_read"},
 }};
 
 }  // namespace

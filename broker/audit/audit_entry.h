@@ -21,7 +21,7 @@ enum class Action {
   kInterestChanged,   // an agency registered or withdrew interest in people (keyed hashes)
   kPolicyChanged,     // a policy reload, applied or refused
   kAccessRefused,     // a call refused for the caller's role, or a certificate no agency holds
-  kAuditRead,         // an audit query, export, checkpoint or proof served (the filter, no identifiers)
+  kAuditRead,  // an audit query, export, checkpoint or proof served (the filter, no identifiers)
 };
 
 std::string_view ActionName(Action action);
@@ -78,8 +78,8 @@ struct Entry {
   // Version 2 only: keyed hashes (HMAC-SHA256) of the people the entry's
   // notification names, so a subject-access search finds it.
   std::vector<std::string> person_hashes;
-  std::string prev_hash;     // entry_hash of the entry before (hex)
-  std::string entry_hash;    // hex SHA-256 over prev_hash and every field
+  std::string prev_hash;   // entry_hash of the entry before (hex)
+  std::string entry_hash;  // hex SHA-256 over prev_hash and every field
 };
 
 // Hex SHA-256 of `bytes`.

@@ -48,6 +48,15 @@ class MerkleTree {
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t from_size, uint64_t to_size) const;
 
  private:
+  // MTH over leaves [begin, end), non-empty. Every range the RFC's recursion
+  // reaches is a run of complete subtrees, so this hashes O(log n) nodes.
+  Hash Subtree(uint64_t begin, uint64_t end) const;
+  // RFC 9162 PATH(index, leaves [begin, end)) appended to `proof`.
+  void Path(uint64_t index, uint64_t begin, uint64_t end, std::vector<Hash>& proof) const;
+  // RFC 9162 SUBPROOF(m, leaves [begin, end), whole) appended to `proof`.
+  void Subproof(uint64_t m, uint64_t begin, uint64_t end, bool whole,
+                std::vector<Hash>& proof) const;
+
   // levels_[k][i]: the root of the complete subtree over leaves
   // [i * 2^k, (i + 1) * 2^k).
   std::vector<std::vector<Hash>> levels_;

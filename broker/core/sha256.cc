@@ -32,17 +32,25 @@ std::string HexEncode(std::string_view bytes) {
   return hex;
 }
 
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
+std::array<uint8_t, 32> Sha256Digest(std::initializer_list<std::string_view> pieces) {
   // One context per thread, reset by each init: no allocation per digest.
   thread_local const std::unique_ptr<EVP_MD_CTX, ContextFree> ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), Sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
+  bool ok = ctx != nullptr && EVP_DigestInit_ex2(ctx.get(), Sha256(), nullptr) == 1;
+  for (auto piece : pieces) {
+    ok = ok && EVP_DigestUpdate(ctx.get(), piece.data(), piece.size()) == 1;
+  }
+  std::array<uint8_t, 32> digest{};
+  unsigned int length = 0;
+  if (!ok || EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1 ||
+      length != digest.size()) {
     std::abort();
   }
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), length));
+  return digest;
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  const auto digest = Sha256Digest({bytes});
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 }  // namespace safeshare

@@ -12,10 +12,14 @@
 #include "broker/audit/audit_report.h"
 #include "broker/audit/chain.h"
 #include "broker/audit/encoding.h"
+#include "broker/audit/merkle.h"
+#include "sample_audit_entries.h"
 
 namespace safeshare::audit {
 namespace {
 
+using samples::GoldenEntry;
+using samples::GoldenEntryV2;
 using ::testing::HasSubstr;
 
 TEST(ContentHashTest, IsHexSha256) {
@@ -25,10 +29,11 @@ TEST(ContentHashTest, IsHexSha256) {
 }
 
 TEST(ActionNameTest, RoundTripsEveryAction) {
-  for (auto action : {Action::kPublished, Action::kDuplicate, Action::kPublishRefused,
-                      Action::kWithheld, Action::kSubscribed, Action::kDelivered,
-                      Action::kAcknowledged, Action::kRouted, Action::kUrgentDisclosure,
-                      Action::kCaseChanged, Action::kInterestChanged, Action::kPolicyChanged}) {
+  for (auto action :
+       {Action::kPublished, Action::kDuplicate, Action::kPublishRefused, Action::kWithheld,
+        Action::kSubscribed, Action::kDelivered, Action::kAcknowledged, Action::kRouted,
+        Action::kUrgentDisclosure, Action::kCaseChanged, Action::kInterestChanged,
+        Action::kPolicyChanged, Action::kAccessRefused, Action::kAuditRead}) {
     Action parsed = action == Action::kPublished ? Action::kAcknowledged : Action::kPublished;
     ASSERT_TRUE(ParseAction(ActionName(action), parsed)) << ActionName(action);
     EXPECT_EQ(parsed, action);
@@ -38,6 +43,8 @@ TEST(ActionNameTest, RoundTripsEveryAction) {
   EXPECT_EQ(ActionName(Action::kCaseChanged), "case_changed");
   EXPECT_EQ(ActionName(Action::kInterestChanged), "interest_changed");
   EXPECT_EQ(ActionName(Action::kPolicyChanged), "policy_changed");
+  EXPECT_EQ(ActionName(Action::kAccessRefused), "access_refused");
+  EXPECT_EQ(ActionName(Action::kAuditRead), "audit_read");
   Action unused = Action::kPublished;
   EXPECT_FALSE(ParseAction("deleted", unused));
 }
@@ -149,32 +156,6 @@ TEST(ChainTest, RenumberingAnEntryIsDataLoss) {
   EXPECT_EQ(VerifyChain(entries).code(), absl::StatusCode::kDataLoss);
 }
 
-// A fixed entry and its hash computed independently of this code, with
-// Python 3 (hashlib, struct) in a one-off:
-//   ints = [7, 1714000000123456, 1714000000200000]  # id, at, clock_stepped_back_from
-//   strs = ["police", "published", "0190f1e2-1234-7abc-8def-000000000001", "CASE-1",
-//           "cfs", "", "ISA-03", "legal_obligation", "PURPOSE_STRATEGY_DISCUSSION",
-//           "sequence 7 routed to [cfs]", hashlib.sha256(b"body").hexdigest()]
-//   enc = b"\x01" + b"".join(struct.pack(">q", i) for i in ints) + b"".join(
-//       struct.pack(">I", len(s.encode())) + s.encode() for s in strs)
-//   hashlib.sha256(bytes.fromhex(hashlib.sha256(b"prev").hexdigest()) + enc).hexdigest()
-// so a change of byte order, field order or width fails here.
-Entry GoldenEntry() {
-  return Entry{.id = 7,
-               .at_micros = 1'714'000'000'123'456,
-               .clock_stepped_back_from = 1'714'000'000'200'000,
-               .actor = "police",
-               .action = Action::kPublished,
-               .notification_id = "0190f1e2-1234-7abc-8def-000000000001",
-               .case_ref = "CASE-1",
-               .recipient = "cfs",
-               .rule = "ISA-03",
-               .lawful_basis = "legal_obligation",
-               .purpose = "PURPOSE_STRATEGY_DISCUSSION",
-               .detail = "sequence 7 routed to [cfs]",
-               .content_hash = ContentHash("body")};
-}
-
 std::string Hex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -200,6 +181,82 @@ TEST(EncodeTest, StartsWithVersionThenBigEndianIntegersThenLengthPrefixedStrings
 TEST(EntryHashTest, MatchesAnIndependentlyComputedGoldenVector) {
   EXPECT_EQ(EntryHash(ContentHash("prev"), GoldenEntry()),
             "ae305a5d74f81e445747c741e1b11de9192521406365680c788d92172169949d");
+}
+
+TEST(EncodeTest, VersionTwoMatchesAnIndependentlyComputedGoldenVector) {
+  const auto entry = GoldenEntryV2();
+  const auto bytes = Encode(entry);
+  EXPECT_EQ(bytes.size(), 686u);
+  EXPECT_EQ(Hex(bytes.substr(0, 1)), "02");
+  EXPECT_EQ(EntryHash(ContentHash("prev"), entry),
+            "fe7a74f0ee51fe630aeac143d0ce6a0068b4a232513aec689c5760f13b30470c");
+  EXPECT_EQ(HexOf(EntryLeafHash(entry)),
+            "56c17fb0dba4297e6f02d07c1c9b340719e58173c5e79151cdd6c171f71fd57f");
+}
+
+TEST(EncodeTest, VersionTwoIsVersionOneFieldsThenLines) {
+  auto v1 = GoldenEntryV2();
+  v1.version = 1;
+  v1.lines.clear();
+  v1.person_hashes.clear();
+  const auto v2 = GoldenEntryV2();
+  const auto bytes = Encode(v2);
+  EXPECT_EQ(bytes.substr(1), Encode(v1).substr(1) + EncodeLines(v2));
+}
+
+TEST(EncodeTest, VersionTwoWithoutLinesStillCountsThem) {
+  Entry entry{.version = 2, .actor = "police"};
+  auto v1 = entry;
+  v1.version = 1;
+  EXPECT_EQ(Encode(entry).size(), Encode(v1).size() + 8);  // two zero counts
+}
+
+TEST(EncodeTest, AVersionOneEntryWithLinesDoesNotHashAsItsPlainSelf) {
+  auto entry = GoldenEntry();
+  const auto plain = EntryHash(kGenesisHash, entry);
+  entry.lines.push_back(Line{.agency = "cfs"});
+  EXPECT_NE(EntryHash(kGenesisHash, entry), plain);
+  entry.lines.clear();
+  entry.person_hashes.push_back(ContentHash("person"));
+  EXPECT_NE(EntryHash(kGenesisHash, entry), plain);
+}
+
+TEST(DecodeLinesTest, RoundTripsLinesAndPersonHashes) {
+  const auto original = GoldenEntryV2();
+  Entry decoded{.lines = {Line{.agency = "stale"}}, .person_hashes = {"stale"}};
+  ASSERT_TRUE(DecodeLines(EncodeLines(original), decoded).ok());
+  EXPECT_EQ(decoded.lines, original.lines);
+  EXPECT_EQ(decoded.person_hashes, original.person_hashes);
+}
+
+TEST(DecodeLinesTest, EmptyBytesAreAVersionOneRowWithoutLines) {
+  Entry decoded{.lines = {Line{.agency = "stale"}}, .person_hashes = {"stale"}};
+  ASSERT_TRUE(DecodeLines("", decoded).ok());
+  EXPECT_TRUE(decoded.lines.empty());
+  EXPECT_TRUE(decoded.person_hashes.empty());
+}
+
+TEST(DecodeLinesTest, TruncatedOrPaddedOrUnknownOutcomeIsDataLoss) {
+  const auto bytes = EncodeLines(GoldenEntryV2());
+  Entry decoded;
+  for (size_t cut : {size_t{1}, size_t{20}, bytes.size() - 1}) {
+    const auto status = DecodeLines(bytes.substr(0, cut), decoded);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << cut;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("truncated")) << cut;
+  }
+  EXPECT_THAT(std::string(DecodeLines(bytes + "x", decoded).message()),
+              HasSubstr("1 bytes after the last person hash"));
+  auto unknown = GoldenEntryV2();
+  unknown.lines.resize(1);
+  auto forged = EncodeLines(unknown);
+  forged.replace(forged.find("routed"), 6, "posted");
+  EXPECT_THAT(std::string(DecodeLines(forged, decoded).message()),
+              HasSubstr("unknown outcome \"posted\""));
+  // A count no remaining bytes could hold is refused before allocating.
+  EXPECT_THAT(
+      std::string(DecodeLines(std::string("\xff\xff\xff\xff", 4) + std::string(8, '\0'), decoded)
+                      .message()),
+      HasSubstr("does not fit"));
 }
 
 TEST(EntryHashTest, MalformedPreviousHashLinksNothing) {
