@@ -1,5 +1,8 @@
 #include "broker/store/audit_entries.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "absl/strings/str_join.h"
 #include "broker/store/delivery_query.h"
 
@@ -13,59 +16,87 @@ std::string AgencyList(const std::vector<AgencyId>& agencies) {
                        [](std::string* o, const AgencyId& a) { o->append(a.value()); });
 }
 
-// "agreement ISA-03 v2; withheld: a,b; linked cases: C-1" (or, urgent:
-// "urgent disclosure outside every agreement: REASON; withheld: none").
-std::string RoutedDetail(const Recipient& r) {
-  std::string detail = r.urgent ? "urgent disclosure outside every agreement: " + r.urgent_reason
-                                : "agreement " + r.agreement;
-  detail += "; withheld: " + (r.withheld_fields.empty() ? std::string("none")
-                                                        : absl::StrJoin(r.withheld_fields, ","));
+// "withheld: a,b[; linked cases: C-1]"; an urgent disclosure starts with
+// the publisher's reason: "reason: REASON; withheld: none".
+std::string RecipientDetail(const Recipient& r) {
+  std::string detail = r.urgent ? "reason: " + r.urgent_reason + "; " : std::string();
+  detail += "withheld: " + (r.withheld_fields.empty() ? std::string("none")
+                                                      : absl::StrJoin(r.withheld_fields, ","));
   if (!r.linked_cases.empty()) detail += "; linked cases: " + JoinCases(r.linked_cases);
   return detail;
 }
 
-// One recipient's "routed" (or "urgent_disclosure") entry: the hash is of
-// the view it receives.
-audit::Entry Routed(const audit::Entry& base, const NewNotification& n, const Recipient& r) {
-  audit::Entry e = base;
-  e.action = r.urgent ? audit::Action::kUrgentDisclosure : audit::Action::kRouted;
-  e.recipient = r.agency.value();
-  e.rule = r.rule;
-  e.lawful_basis = r.lawful_basis;
-  e.purpose = PurposeOf(n, r);
-  if (r.view >= 1 && r.view <= n.views.size()) e.content_hash = n.views[r.view - 1].content_hash;
-  e.detail = RoutedDetail(r);
+// One recipient's line: the hash is of the view it receives.
+audit::Line RecipientLine(const NewNotification& n, Sequence seq, const Recipient& r) {
+  const bool own_view = r.view >= 1 && r.view <= n.views.size();
+  return audit::Line{.outcome = r.urgent ? audit::Action::kUrgentDisclosure : audit::Action::kRouted,
+                     .agency = r.agency.value(),
+                     .sequence = static_cast<int64_t>(seq.value()),
+                     .agreement = r.agreement,
+                     .rule = r.rule,
+                     .purpose = PurposeOf(n, r),
+                     .lawful_basis = r.lawful_basis,
+                     .content_hash = own_view ? n.views[r.view - 1].content_hash : n.content_hash,
+                     .detail = RecipientDetail(r)};
+}
+
+audit::Line DeliveryLine(audit::Action outcome, const AgencyId& agency, const DeliveryFacts& f) {
+  return audit::Line{.outcome = outcome,
+                     .agency = agency.value(),
+                     .notification_id = f.id.value(),
+                     .case_ref = f.case_ref.value(),
+                     .sequence = static_cast<int64_t>(f.sequence.value()),
+                     .agreement = f.agreement,
+                     .rule = f.rule,
+                     .purpose = f.purpose,
+                     .lawful_basis = f.lawful_basis,
+                     .content_hash = f.content_hash,
+                     .detail = f.urgent ? "urgent disclosure" : ""};
+}
+
+// A "delivered" or "acknowledged" entry for one subscription, its lines
+// already made: a batch of one names its notification and case on the
+// entry too.
+audit::Entry BatchEntry(audit::Action action, const AgencyId& agency, const SubscriptionName& name,
+                        std::vector<audit::Line> lines) {
+  audit::Entry e{.actor = agency.value(),
+                 .action = action,
+                 .recipient = agency.value(),
+                 .subscription = name.value()};
+  if (lines.size() == 1) {
+    e.notification_id = lines[0].notification_id;
+    e.case_ref = lines[0].case_ref;
+    e.detail = SequenceDetail(Sequence(static_cast<uint64_t>(lines[0].sequence)));
+  } else {
+    e.detail = std::to_string(lines.size()) + " notifications, sequences " +
+               std::to_string(lines.front().sequence) + " to " +
+               std::to_string(lines.back().sequence);
+  }
+  e.lines = std::move(lines);
   return e;
 }
 
 }  // namespace
 
-std::vector<audit::Entry> Published(const NewNotification& n, Sequence seq) {
-  const audit::Entry base{.actor = n.publisher.value(),
-                          .notification_id = n.id.value(),
-                          .case_ref = n.case_ref.value(),
-                          .purpose = n.purpose,
-                          .content_hash = n.content_hash};
-  std::vector<audit::Entry> out;
-  out.reserve(1 + n.recipients.size() + n.denied.size());
-  audit::Entry published = base;
-  published.action = audit::Action::kPublished;
-  published.detail =
-      n.type + " " + SequenceDetail(seq) + " routed to [" +
-      absl::StrJoin(n.recipients, ",",
-                    [](std::string* o, const Recipient& r) { o->append(r.agency.value()); }) +
-      "]";
-  if (!n.policy_version.empty()) published.detail += "; policy " + n.policy_version;
-  out.push_back(std::move(published));
-  for (const auto& r : n.recipients) out.push_back(Routed(base, n, r));
+audit::Entry Published(const NewNotification& n, Sequence seq) {
+  audit::Entry e{.actor = n.publisher.value(),
+                 .action = audit::Action::kPublished,
+                 .notification_id = n.id.value(),
+                 .case_ref = n.case_ref.value(),
+                 .purpose = n.purpose,
+                 .detail = n.type + " " + SequenceDetail(seq),
+                 .content_hash = n.content_hash,
+                 .person_hashes = n.person_hashes};
+  if (!n.policy_version.empty()) e.detail += "; policy " + n.policy_version;
+  e.lines.reserve(n.recipients.size() + n.denied.size());
+  for (const auto& r : n.recipients) e.lines.push_back(RecipientLine(n, seq, r));
   for (const auto& denied : n.denied) {
-    audit::Entry withheld = base;
-    withheld.action = audit::Action::kWithheld;
-    withheld.recipient = denied.agency.value();
-    withheld.detail = denied.reason;
-    out.push_back(std::move(withheld));
+    e.lines.push_back(audit::Line{.outcome = audit::Action::kWithheld,
+                                  .agency = denied.agency.value(),
+                                  .sequence = static_cast<int64_t>(seq.value()),
+                                  .detail = denied.reason});
   }
-  return out;
+  return e;
 }
 
 audit::Entry Duplicate(const NewNotification& retry, const PublishResult& first,
@@ -106,33 +137,32 @@ audit::Entry Subscribed(const AgencyId& agency, const SubscriptionName& name, Se
                       .detail = "resumes after sequence " + std::to_string(after.value())};
 }
 
-audit::Entry Delivered(const DeliveredEvent& d) {
-  return audit::Entry{.actor = d.recipient.value(),
-                      .action = audit::Action::kDelivered,
-                      .notification_id = d.id.value(),
-                      .case_ref = d.case_ref.value(),
-                      .recipient = d.recipient.value(),
-                      .subscription = d.subscription.value(),
-                      .rule = d.rule,
-                      .lawful_basis = d.lawful_basis,
-                      .purpose = d.purpose,
-                      .detail = SequenceDetail(d.sequence),
-                      .content_hash = d.content_hash};
+std::vector<audit::Entry> Delivered(const std::vector<DeliveredEvent>& events) {
+  // (recipient, subscription) -> its lines, in the order each first appears.
+  std::vector<std::pair<const DeliveredEvent*, std::vector<audit::Line>>> groups;
+  for (const auto& d : events) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) {
+      return g.first->recipient == d.recipient && g.first->subscription == d.subscription;
+    });
+    if (it == groups.end()) it = groups.insert(groups.end(), {&d, {}});
+    it->second.push_back(DeliveryLine(audit::Action::kDelivered, d.recipient, d));
+  }
+  std::vector<audit::Entry> out;
+  out.reserve(groups.size());
+  for (auto& [first, lines] : groups) {
+    out.push_back(BatchEntry(audit::Action::kDelivered, first->recipient, first->subscription,
+                             std::move(lines)));
+  }
+  return out;
 }
 
-audit::Entry Acknowledged(const AgencyId& agency, const SubscriptionName& name,
-                          const DeliveryFacts& f) {
-  return audit::Entry{.actor = agency.value(),
-                      .action = audit::Action::kAcknowledged,
-                      .notification_id = f.id.value(),
-                      .case_ref = f.case_ref.value(),
-                      .recipient = agency.value(),
-                      .subscription = name.value(),
-                      .rule = f.rule,
-                      .lawful_basis = f.lawful_basis,
-                      .purpose = f.purpose,
-                      .detail = SequenceDetail(f.sequence),
-                      .content_hash = f.content_hash};
+std::optional<audit::Entry> Acknowledged(const AgencyId& agency, const SubscriptionName& name,
+                                         const std::vector<DeliveryFacts>& acked) {
+  if (acked.empty()) return std::nullopt;
+  std::vector<audit::Line> lines;
+  lines.reserve(acked.size());
+  for (const auto& f : acked) lines.push_back(DeliveryLine(audit::Action::kAcknowledged, agency, f));
+  return BatchEntry(audit::Action::kAcknowledged, agency, name, std::move(lines));
 }
 
 audit::Entry CaseChanged(const AgencyId& actor, const CaseRef& case_ref, const CaseDelta& delta,
@@ -159,7 +189,8 @@ audit::Entry InterestChanged(const InterestChange& change,
                       .recipient = change.agency.value(),
                       .detail = verb + " interest in " + std::to_string(changed.size()) + " of " +
                                 std::to_string(change.person_hashes.size()) + " person hashes: [" +
-                                absl::StrJoin(changed, ",") + "]"};
+                                absl::StrJoin(changed, ",") + "]",
+                      .person_hashes = changed};
 }
 
 audit::Entry PolicyChanged(const PolicyChange& c) {

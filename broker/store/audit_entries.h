@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "broker/audit/audit_entry.h"
@@ -9,18 +10,25 @@
 
 // The audit entries each store operation writes, built in one place so every
 // store implementation records exactly the same facts (ids, hashes and times
-// are filled in by the store as it appends them).
+// are filled in by the store as it appends them). Every entry built here is
+// encoding version 2: one entry per decision or per batch, its agencies or
+// notifications as lines.
 namespace safeshare::store::entries {
 
-// "published" (with the recipients and the policy version), one "routed"
-// per recipient (or "urgent_disclosure", with the publisher's reason) and
-// one "withheld" per agency denied, with its reason.
-std::vector<audit::Entry> Published(const NewNotification& n, Sequence seq);
+// One "published" entry for the whole routing decision: detail
+// "<type> sequence N; policy V", the notification's content hash and person
+// hashes, and a line per recipient ("routed", or "urgent_disclosure" with the
+// publisher's reason: agreement, rule, purpose, lawful basis, the hash of the
+// view it receives, the fields withheld from it and the linked cases) and a
+// line per agency denied ("withheld", detail the reason). Lines carry the
+// sequence; their notification and case are the entry's.
+audit::Entry Published(const NewNotification& n, Sequence seq);
 // "case_changed": what `delta` changed, by `actor`; `notification_id`
 // names the strategy minutes that recorded it ("" for a ChangeCase).
 audit::Entry CaseChanged(const AgencyId& actor, const CaseRef& case_ref, const CaseDelta& delta,
                          const std::string& notification_id);
-// "interest_changed": how many of `change`'s hashes changed, and which.
+// "interest_changed": how many of `change`'s hashes changed, and which (also
+// as the entry's person hashes, so a subject search finds it).
 audit::Entry InterestChanged(const InterestChange& change, const std::vector<std::string>& changed);
 audit::Entry PolicyChanged(const PolicyChange& change);
 // A retried publish answered with the first notification.
@@ -31,8 +39,14 @@ audit::Entry ReusedKey(const NewNotification& attempt, const PublishResult& firs
                        const std::string& case_ref);
 audit::Entry Refused(const Refusal& refusal);
 audit::Entry Subscribed(const AgencyId& agency, const SubscriptionName& name, Sequence after);
-audit::Entry Delivered(const DeliveredEvent& event);
-audit::Entry Acknowledged(const AgencyId& agency, const SubscriptionName& name,
-                          const DeliveryFacts& facts);
+// One "delivered" entry per (recipient, subscription) of `events`, in the
+// order each pair first appears, with a line per notification (outcome
+// "delivered": notification, case, sequence, agreement, rule, purpose,
+// lawful basis, the hash of the view handed over).
+std::vector<audit::Entry> Delivered(const std::vector<DeliveredEvent>& events);
+// One "acknowledged" entry with a line per newly acknowledged delivery;
+// none when `acked` is empty (the position moved past no delivery).
+std::optional<audit::Entry> Acknowledged(const AgencyId& agency, const SubscriptionName& name,
+                                         const std::vector<DeliveryFacts>& acked);
 
 }  // namespace safeshare::store::entries

@@ -1,17 +1,28 @@
 #pragma once
 
+#include <vector>
+
+#include "absl/status/statusor.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/store/sqlite_db.h"
 
 namespace safeshare::store {
 
 // The audit table's columns in the order AuditEntryFromRow reads them, for
-// "SELECT <kAuditColumns> FROM audit ...".
+// "SELECT <kAuditColumns> FROM audit ...". Qualified by `a.`, so a query
+// joining audit (as `a`) with audit_keys can use them too.
 inline constexpr const char* kAuditColumns =
-    "id,at,clock_stepped_back_from,actor,action,notification_id,case_ref,recipient,subscription,"
-    "rule,lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash";
+    "a.id,a.at,a.clock_stepped_back_from,a.actor,a.action,a.notification_id,a.case_ref,"
+    "a.recipient,a.subscription,a.rule,a.lawful_basis,a.purpose,a.detail,a.content_hash,"
+    "a.prev_hash,a.entry_hash,a.version,a.lines";
 
 // The entry in the current row of a statement selecting kAuditColumns.
-audit::Entry AuditEntryFromRow(const Statement& row);
+// DATA_LOSS naming the entry when its lines do not decode (the row was
+// damaged or altered).
+absl::StatusOr<audit::Entry> AuditEntryFromRow(const Statement& row);
+
+// Steps a bound statement selecting kAuditColumns to the end (then resets
+// it): every entry, or the first error.
+absl::StatusOr<std::vector<audit::Entry>> CollectAuditRows(Statement& statement);
 
 }  // namespace safeshare::store

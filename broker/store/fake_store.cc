@@ -113,6 +113,8 @@ void FakeStore::Append(audit::Entry e) {
   const int64_t previous = audit_.empty() ? 0 : audit_.back().at_micros;
   e.clock_stepped_back_from = e.at_micros < previous ? previous : 0;
   head_ = audit::Link(head_, e);
+  // Applied means committed here: the tree grows before the op's `done`.
+  AppendAuditLeaves({audit::EntryLeafHash(e)});
   audit_.push_back(std::move(e));
 }
 
@@ -143,7 +145,7 @@ absl::StatusOr<PublishResult> FakeStore::DoPublish(const NewNotification& n,
   notifications_.push_back(std::move(stored));
   keys_[{n.publisher, n.idempotency_key}] = notifications_.size() - 1;
   for (const auto& hash : n.person_hashes) person_cases_[hash].insert(n.case_ref);
-  for (auto& e : entries::Published(n, seq)) Append(std::move(e));
+  Append(entries::Published(n, seq));
   if (!n.engage.empty()) {
     const CaseChange change{n.publisher, n.case_ref, n.engage, {}, CaseStatusChange::kNone};
     (void)DoChangeCase(change, FromMinutes(n.id), n.id.value());  // cannot fail: no disengage
@@ -192,19 +194,16 @@ absl::StatusOr<AckResult> FakeStore::DoAcknowledge(const AgencyId& agency,
   const auto all = FactsOf(agency, Sequence(0), Sequence(UINT64_MAX), SIZE_MAX);
   const Sequence latest = all.empty() ? Sequence(0) : all.back().sequence;
   if (through > latest) return errors::NotDelivered(through, latest);
-  uint32_t newly = 0;
-  for (const auto& f : FactsOf(agency, it->second, through, SIZE_MAX)) {
-    Append(entries::Acknowledged(agency, name, f));
-    ++newly;
-  }
+  const auto acked = FactsOf(agency, it->second, through, SIZE_MAX);
+  if (auto entry = entries::Acknowledged(agency, name, acked)) Append(std::move(*entry));
   it->second = through;
-  return AckResult{through, newly};
+  return AckResult{through, static_cast<uint32_t>(acked.size())};
 }
 
 void FakeStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool) {
   Submit(
       [this, events = std::move(events)](std::set<AgencyId>&) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        for (const auto& e : events) Append(entries::Delivered(e));
+        for (auto& e : entries::Delivered(events)) Append(std::move(e));
         return absl::OkStatus();
       },
       std::move(done));
@@ -255,16 +254,6 @@ absl::StatusOr<std::vector<StoredDelivery>> FakeStore::ReadDeliveries(const Agen
     StoredDelivery d{std::move(facts), *ViewOf(stored, view).first};
     if (auto st = CheckContentHash(d); !st.ok()) return Damaged(st);
     out.push_back(std::move(d));
-  }
-  return out;
-}
-
-absl::StatusOr<std::vector<audit::Entry>> FakeStore::ReadAudit(int64_t after_id,
-                                                               size_t limit) const {
-  absl::MutexLock lock(&mu_);
-  std::vector<audit::Entry> out;
-  for (size_t i = static_cast<size_t>(after_id); i < audit_.size() && out.size() < limit; ++i) {
-    out.push_back(audit_[i]);
   }
   return out;
 }

@@ -53,6 +53,12 @@ class FakeStore final : public Store {
                                                              size_t limit) const override;
   absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
                                                       size_t limit) const override;
+  void RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) override;
+  absl::StatusOr<std::vector<audit::Entry>> QueryAudit(const AuditQuery& query) const override;
+  absl::StatusOr<std::vector<UnacknowledgedDelivery>> ReadUnacknowledged(
+      const UnacknowledgedQuery& query) const override;
+  void SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) override;
+  absl::StatusOr<StoredCheckpoint> ReadCheckpoint(uint64_t tree_size) const override;
   absl::Status Failure() const override;
   void Close() override;
 
@@ -93,6 +99,8 @@ class FakeStore final : public Store {
   absl::Status Damaged(absl::Status found) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<DeliveryFacts> FactsOf(const AgencyId& agency, Sequence after, Sequence through,
                                      size_t limit) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The highest position any subscription of `agency` acknowledged.
+  Sequence AcknowledgedThrough(const AgencyId& agency) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Clock& clock_;
   mutable absl::Mutex mu_;
@@ -112,6 +120,7 @@ class FakeStore final : public Store {
   std::map<CaseRef, CaseState> cases_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::set<AgencyId>> interests_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::set<CaseRef>> person_cases_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, StoredCheckpoint> checkpoints_ ABSL_GUARDED_BY(mu_);
   std::string head_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };

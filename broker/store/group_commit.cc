@@ -31,12 +31,14 @@ Failure Classify(const absl::Status& status) {
 }
 
 GroupCommit::GroupCommit(std::unique_ptr<Writer> writer, const Clock& clock, Options options,
-                         CommitListener listener, FatalListener on_fatal)
+                         CommitListener listener, FatalListener on_fatal,
+                         LeavesListener on_leaves)
     : writer_(std::move(writer)),
       clock_(clock),
       options_(options),
       listener_(std::move(listener)),
       on_fatal_(std::move(on_fatal)),
+      on_leaves_(std::move(on_leaves)),
       completer_([this] { Complete(); }),
       thread_([this] { Run(); }) {}
 
@@ -185,6 +187,8 @@ GroupCommit::Outcome GroupCommit::Execute(std::vector<WriteOp> batch) {
     if (status.ok()) status = writer_->Commit();
     if (status.ok()) {
       outcome.woken = writer_->woken();
+      auto leaves = writer_->TakeCommittedLeaves();
+      if (on_leaves_ && !leaves.empty()) on_leaves_(std::move(leaves));
       return outcome;
     }
     writer_->Rollback();

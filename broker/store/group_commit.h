@@ -56,6 +56,8 @@ class GroupCommit {
  public:
   using CommitListener = std::function<void(const std::set<AgencyId>&)>;
   using FatalListener = std::function<void(const absl::Status&)>;
+  // The Merkle leaves of a commit's audit entries, in id order.
+  using LeavesListener = std::function<void(std::vector<audit::Hash>)>;
 
   struct Options {
     // Ops queued beyond this are refused RESOURCE_EXHAUSTED at once, so a
@@ -65,9 +67,12 @@ class GroupCommit {
 
   // `listener`: after each durable commit, once that batch's operations are
   // completed, with the agencies that have new deliveries (completion
-  // thread). `on_fatal`: once, on the writer thread. Neither may block.
+  // thread). `on_fatal`: once, on the writer thread. `on_leaves`: after each
+  // durable commit that wrote audit entries, on the writer thread, before
+  // that batch's operations are completed (so whoever is told an entry is
+  // durable finds it in the tree). None may block.
   GroupCommit(std::unique_ptr<Writer> writer, const Clock& clock, Options options,
-              CommitListener listener, FatalListener on_fatal);
+              CommitListener listener, FatalListener on_fatal, LeavesListener on_leaves = nullptr);
   ~GroupCommit();  // Close(), then stops the completion thread
 
   // Thread-safe. `op.done` never runs inline.
@@ -111,6 +116,7 @@ class GroupCommit {
   const Options options_;
   CommitListener listener_;
   FatalListener on_fatal_;
+  LeavesListener on_leaves_;
 
   // Waits are absl::Mutex conditions (Await), which the unlocking thread
   // evaluates: a queued op that can wait does not wake a lingering writer.

@@ -1,6 +1,7 @@
 #include "broker/store/reader_pool.h"
 
 #include "broker/core/status_macros.h"
+#include "broker/store/audit_query.h"
 #include "broker/store/audit_rows.h"
 #include "broker/store/delivery_query.h"
 #include "broker/store/routing_state_query.h"
@@ -51,7 +52,7 @@ absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
   auto deliveries = (*db)->Prepare(DeliveryQuery(/*with_body=*/true, "ORDER BY d.seq LIMIT ?3"));
   if (!deliveries.ok()) return deliveries.status();
   auto audit = (*db)->Prepare(std::string("SELECT ") + kAuditColumns +
-                              " FROM audit WHERE id>?1 ORDER BY id LIMIT ?2");
+                              " FROM audit a WHERE a.id>?1 ORDER BY a.id LIMIT ?2");
   if (!audit.ok()) return audit.status();
   return std::unique_ptr<Reader>(
       new Reader{std::move(*db), std::move(*deliveries), std::move(*audit)});
@@ -101,8 +102,21 @@ absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, si
   return WithReader([&](Reader& reader) {
     auto& s = reader.audit;
     s.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
-    return CollectRows<audit::Entry>(s, AuditEntryFromRow);
+    return CollectAuditRows(s);
   });
+}
+
+absl::StatusOr<std::vector<audit::Entry>> ReaderPool::QueryAudit(const AuditQuery& query) {
+  return WithReader([&](Reader& reader) { return QueryAuditEntries(*reader.db, query); });
+}
+
+absl::StatusOr<std::vector<UnacknowledgedDelivery>> ReaderPool::Unacknowledged(
+    const UnacknowledgedQuery& query) {
+  return InReadTransaction([&](Connection& db) { return QueryUnacknowledged(db, query); });
+}
+
+absl::StatusOr<StoredCheckpoint> ReaderPool::Checkpoint(uint64_t tree_size) {
+  return WithReader([&](Reader& reader) { return QueryCheckpoint(*reader.db, tree_size); });
 }
 
 absl::StatusOr<CaseState> ReaderPool::Case(const CaseRef& case_ref) {

@@ -24,6 +24,11 @@ class ReaderPool {
   absl::StatusOr<std::vector<StoredDelivery>> Deliveries(const AgencyId& agency, Sequence after,
                                                          size_t limit);
   absl::StatusOr<std::vector<audit::Entry>> Audit(int64_t after_id, size_t limit);
+  // See audit_query.h.
+  absl::StatusOr<std::vector<audit::Entry>> QueryAudit(const AuditQuery& query);
+  absl::StatusOr<std::vector<UnacknowledgedDelivery>> Unacknowledged(
+      const UnacknowledgedQuery& query);
+  absl::StatusOr<StoredCheckpoint> Checkpoint(uint64_t tree_size);
   // See routing_state_query.h.
   absl::StatusOr<CaseState> Case(const CaseRef& case_ref);
   absl::StatusOr<RoutingState> Routing();

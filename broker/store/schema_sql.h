@@ -14,11 +14,19 @@ namespace safeshare::store {
 //      and urgent disclosure; `cases`, `engagements`, `person_interests` and
 //      `person_links`. A version 2 file is upgraded in place at start-up
 //      (kUpgradeToV3Sql, one transaction); no audit hash changes.
+//   4: the tamper-evident audit log: audit entries gain `version` (their
+//      encoding, 1 or 2) and `lines` (the lines and person hashes of a
+//      version 2 entry, audit::EncodeLines); `audit_keys` indexes every entry
+//      for QueryAudit; `checkpoints` keeps the signed tree heads. A version 3
+//      file is upgraded in place at start-up (kUpgradeToV4Sql, one
+//      transaction, filing its entries in audit_keys); a version 2 file goes
+//      through version 3. Old entries keep version 1 and verify as written.
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // The tables of schema version 2. A new file gets these and then
-// kUpgradeToV3Sql, so a new store and an upgraded one have one layout.
+// kUpgradeToV3Sql and kUpgradeToV4Sql, so a new store and an upgraded one
+// have one layout.
 // `deliveries` is keyed by (recipient, seq) so one index range scan yields a
 // subscription's backlog in commit order.
 inline constexpr const char* kSchemaV2Sql = R"sql(
@@ -110,6 +118,31 @@ CREATE TABLE person_links(
   case_ref TEXT NOT NULL,
   first_seq INTEGER NOT NULL,
   PRIMARY KEY(person_hash, case_ref)) WITHOUT ROWID;
+)sql";
+
+// Version 3 to 4. An entry written before is encoding version 1 with no
+// lines (x''). audit_keys holds, per entry, the keys of store/audit_keys.h;
+// the INSERTs file the existing (version 1) entries exactly as AuditKeys
+// would: their case, actor, recipient, notification and action (they have
+// no lines or person hashes). checkpoints: one signed tree head per size.
+inline constexpr const char* kUpgradeToV4Sql = R"sql(
+ALTER TABLE audit ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit ADD COLUMN lines BLOB NOT NULL DEFAULT x'';
+CREATE TABLE audit_keys(
+  key TEXT NOT NULL,
+  id INTEGER NOT NULL,
+  PRIMARY KEY(key, id)) WITHOUT ROWID;
+INSERT OR IGNORE INTO audit_keys SELECT 'case:' || case_ref, id FROM audit WHERE case_ref<>'';
+INSERT OR IGNORE INTO audit_keys SELECT 'agency:' || actor, id FROM audit WHERE actor<>'';
+INSERT OR IGNORE INTO audit_keys SELECT 'agency:' || recipient, id FROM audit WHERE recipient<>'';
+INSERT OR IGNORE INTO audit_keys
+  SELECT 'notification:' || notification_id, id FROM audit WHERE notification_id<>'';
+INSERT OR IGNORE INTO audit_keys SELECT 'action:' || action, id FROM audit;
+CREATE TABLE checkpoints(
+  tree_size INTEGER PRIMARY KEY,
+  root BLOB NOT NULL,
+  note TEXT NOT NULL,
+  signed_at INTEGER NOT NULL);
 )sql";
 
 }  // namespace safeshare::store

@@ -49,8 +49,30 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesy
   if (!writer.ok()) return AtStartUp(path, writer.status());
   auto readers = ReaderPool::Open(path);
   if (!readers.ok()) return AtStartUp(path, readers.status());
-  return std::unique_ptr<SqliteStore>(
+  std::unique_ptr<SqliteStore> store(
       new SqliteStore(std::move(*readers), std::move(*writer), options));
+  if (auto loaded = store->LoadAuditTree(); !loaded.ok()) return AtStartUp(path, loaded);
+  return store;
+}
+
+absl::Status SqliteStore::LoadAuditTree() {
+  constexpr size_t kPage = 10'000;
+  int64_t after = 0;
+  while (true) {
+    auto page = readers_->Audit(after, kPage);
+    if (!page.ok()) return page.status();
+    std::vector<audit::Hash> leaves;
+    leaves.reserve(page->size());
+    for (const auto& e : *page) {
+      if (e.id != after + 1) {
+        return absl::DataLossError("audit entry " + std::to_string(after + 1) + " is missing");
+      }
+      leaves.push_back(audit::EntryLeafHash(e));
+      after = e.id;
+    }
+    AppendAuditLeaves(leaves);
+    if (page->size() < kPage) return absl::OkStatus();
+  }
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer,
@@ -59,7 +81,8 @@ SqliteStore::SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Wr
       commits_(
           std::move(writer), *options.clock, options.commit,
           [this](const std::set<AgencyId>& woken) { NotifyCommit(woken); },
-          [this](const absl::Status& cause) { NotifyFailure(cause); }) {}
+          [this](const absl::Status& cause) { NotifyFailure(cause); },
+          [this](std::vector<audit::Hash> leaves) { AppendAuditLeaves(leaves); }) {}
 
 SqliteStore::~SqliteStore() { Close(); }
 
@@ -89,12 +112,7 @@ void SqliteStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence t
 
 void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done,
                                   bool can_wait) {
-  commits_.Submit(WriteOp{[events = std::move(events)](Writer& w) {
-                            for (const auto& e : events) {
-                              if (auto st = w.Delivered(e); !st.ok()) return st;
-                            }
-                            return absl::OkStatus();
-                          },
+  commits_.Submit(WriteOp{[events = std::move(events)](Writer& w) { return w.Delivered(events); },
                           std::move(done), can_wait});
 }
 
@@ -149,6 +167,30 @@ absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ReadDeliveries(const Ag
 absl::StatusOr<std::vector<audit::Entry>> SqliteStore::ReadAudit(int64_t after_id,
                                                                  size_t limit) const {
   return Checked(readers_->Audit(after_id, limit));
+}
+
+void SqliteStore::RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) {
+  commits_.Submit(WriteOp{[entry = std::move(entry)](Writer& w) { return w.RecordEvent(entry); },
+                          std::move(done), can_wait});
+}
+
+absl::StatusOr<std::vector<audit::Entry>> SqliteStore::QueryAudit(const AuditQuery& query) const {
+  return Checked(readers_->QueryAudit(query));
+}
+
+absl::StatusOr<std::vector<UnacknowledgedDelivery>> SqliteStore::ReadUnacknowledged(
+    const UnacknowledgedQuery& query) const {
+  return Checked(readers_->Unacknowledged(query));
+}
+
+void SqliteStore::SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) {
+  commits_.Submit(WriteOp{
+      [checkpoint = std::move(checkpoint)](Writer& w) { return w.SaveCheckpoint(checkpoint); },
+      std::move(done)});
+}
+
+absl::StatusOr<StoredCheckpoint> SqliteStore::ReadCheckpoint(uint64_t tree_size) const {
+  return Checked(readers_->Checkpoint(tree_size));
 }
 
 }  // namespace safeshare::store

@@ -18,8 +18,10 @@ namespace safeshare::store {
 class ReaderPool;
 
 // The embedded durable store: notifications, deliveries, subscription
-// positions and the hash-chained audit log in one SQLite database (WAL,
-// synchronous=FULL). Writes are group-committed by one writer thread, which
+// positions, the hash-chained audit log (with its key index and signed
+// checkpoints) in one SQLite database (WAL, synchronous=FULL). The Merkle
+// tree over the log is rebuilt in memory at open (O(entries): every entry is
+// read, encoded and hashed once) and grown after each commit. Writes are group-committed by one writer thread, which
 // is the store-wide append lock: sequences and audit ids are assigned in the
 // order transactions commit. Reads use a pool of read-only connections and
 // may run on any thread. See Store for the contract.
@@ -56,12 +58,21 @@ class SqliteStore final : public Store {
                                                              size_t limit) const override;
   absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
                                                       size_t limit) const override;
+  void RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) override;
+  absl::StatusOr<std::vector<audit::Entry>> QueryAudit(const AuditQuery& query) const override;
+  absl::StatusOr<std::vector<UnacknowledgedDelivery>> ReadUnacknowledged(
+      const UnacknowledgedQuery& query) const override;
+  void SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) override;
+  absl::StatusOr<StoredCheckpoint> ReadCheckpoint(uint64_t tree_size) const override;
   absl::Status Failure() const override { return commits_.Fatal(); }
   void Close() override { commits_.Close(); }
 
  private:
   SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer,
               const Options& options);
+  // At open, before any write: the Merkle leaves of every stored entry, read
+  // a page at a time.
+  absl::Status LoadAuditTree();
   // Marks the store failed when a read found damaged data; passes the read on.
   template <typename T>
   absl::StatusOr<T> Checked(absl::StatusOr<T> read) const;

@@ -1,5 +1,7 @@
 #include "broker/store/store.h"
 
+#include <algorithm>
+
 namespace safeshare::store {
 
 void Store::SetCommitListener(CommitListener listener) {
@@ -20,6 +22,58 @@ void Store::NotifyCommit(const std::set<AgencyId>& woken) const {
 void Store::NotifyFailure(const absl::Status& cause) const {
   absl::MutexLock lock(&listeners_mu_);
   if (failure_listener_) failure_listener_(cause);
+}
+
+void Store::AppendAuditLeaves(const std::vector<audit::Hash>& leaves) {
+  absl::MutexLock lock(&tree_mu_);
+  for (const auto& leaf : leaves) audit_tree_.Append(leaf);
+}
+
+uint64_t Store::AuditTreeSize() const {
+  absl::MutexLock lock(&tree_mu_);
+  return audit_tree_.size();
+}
+
+absl::StatusOr<audit::Hash> Store::AuditRoot(uint64_t tree_size) const {
+  absl::MutexLock lock(&tree_mu_);
+  return audit_tree_.Root(tree_size);
+}
+
+absl::StatusOr<std::vector<audit::Hash>> Store::AuditInclusionProof(uint64_t index,
+                                                                    uint64_t tree_size) const {
+  absl::MutexLock lock(&tree_mu_);
+  return audit_tree_.InclusionProof(index, tree_size);
+}
+
+absl::StatusOr<std::vector<audit::Hash>> Store::AuditConsistencyProof(uint64_t from_size,
+                                                                      uint64_t to_size) const {
+  absl::MutexLock lock(&tree_mu_);
+  return audit_tree_.ConsistencyProof(from_size, to_size);
+}
+
+absl::Status Store::ScanAudit(AuditQuery query, size_t page,
+                              const std::function<bool(const audit::Entry&)>& sink) const {
+  query.limit = std::max<size_t>(page, 1);
+  while (true) {
+    auto entries = QueryAudit(query);
+    if (!entries.ok()) return entries.status();
+    for (const auto& e : *entries) {
+      if (!sink(e)) return absl::OkStatus();
+    }
+    if (entries->size() < query.limit) return absl::OkStatus();
+    query.after_id = entries->back().id;
+  }
+}
+
+bool KeepWholeSequences(std::vector<UnacknowledgedDelivery>& page, size_t limit) {
+  if (page.size() <= limit) return true;
+  // The first sequence that does not fit goes, with whatever of it did.
+  const Sequence cut = page[limit].sequence;
+  size_t keep = limit;
+  while (keep > 0 && page[keep - 1].sequence == cut) --keep;
+  if (keep == 0) return false;
+  page.resize(keep);
+  return true;
 }
 
 absl::Status CheckContentHash(const StoredDelivery& d) {
@@ -75,6 +129,12 @@ absl::Status ReusedKey(const NotificationId& first) {
   return absl::AlreadyExistsError("notification.idempotency_key: already used for notification " +
                                   first.value() +
                                   " with different content; use a new key for new content");
+}
+
+absl::Status NoCheckpoint(uint64_t tree_size) {
+  if (tree_size == 0) return absl::NotFoundError("no checkpoint has been signed yet");
+  return absl::NotFoundError("no checkpoint was signed at tree size " + std::to_string(tree_size) +
+                             "; ask for the latest (tree size 0)");
 }
 
 absl::Status StoreFailed() {

@@ -136,7 +136,10 @@ class Store {
   absl::Status ScanAudit(AuditQuery query, size_t page,
                          const std::function<bool(const audit::Entry&)>& sink) const;
   // Deliveries no subscription of their recipient has acknowledged through,
-  // oldest first, after `query.after`, at most query.limit.
+  // in sequence order (recipients of one sequence by agency id), after
+  // `query.after`, at most query.limit; a page never splits a sequence (see
+  // KeepWholeSequences), so the next page starts after the last sequence of
+  // this one.
   virtual absl::StatusOr<std::vector<UnacknowledgedDelivery>> ReadUnacknowledged(
       const UnacknowledgedQuery& query) const = 0;
 
@@ -187,6 +190,13 @@ absl::Status CheckContentHash(const StoredDelivery& delivery);
 absl::Status CheckContentHash(const NotificationId& id, Sequence seq, std::string_view body,
                               std::string_view content_hash);
 
+// The paging rule of ReadUnacknowledged, for every store: trims `page` (in
+// sequence order, more than `limit` deliveries) to the whole sequences that
+// fit in `limit`. Returns false, leaving `page` unchanged, when even its
+// first sequence alone has more deliveries than `limit`: the page is then
+// that whole sequence, which the caller reads in full.
+bool KeepWholeSequences(std::vector<UnacknowledgedDelivery>& page, size_t limit);
+
 // What every store refuses INVALID_ARGUMENT before writing anything: a
 // recipient naming a view the notification does not carry, a view without
 // a body; an empty person hash.
@@ -198,6 +208,8 @@ namespace errors {
 absl::Status UnknownSubscription(const SubscriptionName& name);
 absl::Status NotDelivered(Sequence through, Sequence latest);
 absl::Status ReusedKey(const NotificationId& first);
+// NOT_FOUND: no checkpoint at `tree_size` (0: none at all).
+absl::Status NoCheckpoint(uint64_t tree_size);
 // Once the store has failed: not "retry", which cannot work until an
 // operator has restored the store.
 absl::Status StoreFailed();

@@ -38,14 +38,16 @@ absl::Status CheckPages(Connection& db, PageCheck depth) {
 }
 
 // Inside the open transaction: gives a new file the schema, or upgrades a
-// version 2 file in place.
+// version 2 or 3 file in place, one version after the other.
 absl::Status CreateOrUpgrade(Connection& db, int64_t version) {
   if (version == 0) SAFESHARE_RETURN_IF_ERROR(db.Exec(kSchemaV2Sql));
-  SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV3Sql));
+  if (version < 3) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV3Sql));
+  SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV4Sql));
   SAFESHARE_RETURN_IF_ERROR(db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
   SAFESHARE_RETURN_IF_ERROR(db.Exec("COMMIT"));
-  if (version == 2) {
-    ModuleLogger("store")->info("store upgraded from schema version 2 to {}", kSchemaVersion);
+  if (version != 0) {
+    ModuleLogger("store")->info("store upgraded from schema version {} to {}", version,
+                                kSchemaVersion);
   }
   return absl::OkStatus();
 }
@@ -64,14 +66,14 @@ absl::Status RefuseVersion(const std::filesystem::path& path, int64_t found) {
       "verifies with the build that wrote it) and start this build on a new store path");
 }
 
-// Creates the schema in a new file, upgrades a version 2 file (in one
-// transaction: a failed upgrade leaves it version 2), or checks the version.
+// Creates the schema in a new file, upgrades a version 2 or 3 file (in one
+// transaction: a failed upgrade leaves it as it was), or checks the version.
 absl::Status PrepareSchema(Connection& db, const std::filesystem::path& path) {
   SAFESHARE_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   auto version = db.QueryInt("PRAGMA user_version");
   auto tables = db.QueryInt("SELECT count(*) FROM sqlite_master");
   absl::Status status = !version.ok() ? version.status() : tables.status();
-  if (status.ok() && ((*version == 0 && *tables == 0) || *version == 2)) {
+  if (status.ok() && ((*version == 0 && *tables == 0) || *version == 2 || *version == 3)) {
     status = CreateOrUpgrade(db, *version);
     if (status.ok()) return status;
   }
@@ -85,16 +87,12 @@ absl::Status PrepareSchema(Connection& db, const std::filesystem::path& path) {
 }
 
 absl::Status CheckAuditHead(Connection& db) {
-  auto tail = db.Prepare(std::string("SELECT ") + kAuditColumns +
-                         " FROM audit ORDER BY id DESC LIMIT " + std::to_string(kAuditHeadEntries));
+  auto tail = db.Prepare(std::string("SELECT ") + kAuditColumns + " FROM audit a ORDER BY id DESC LIMIT " +
+                         std::to_string(kAuditHeadEntries));
   if (!tail.ok()) return tail.status();
-  std::vector<audit::Entry> entries;
-  for (int i = 0; i < kAuditHeadEntries; ++i) {
-    auto row = tail->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    entries.push_back(AuditEntryFromRow(*tail));
-  }
+  auto read = CollectAuditRows(*tail);
+  if (!read.ok()) return read.status();
+  auto& entries = *read;
   if (entries.empty()) return absl::OkStatus();
   std::reverse(entries.begin(), entries.end());
   for (size_t i = 1; i < entries.size(); ++i) {

@@ -6,9 +6,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "broker/audit/chain.h"
+#include "broker/audit/encoding.h"
 #include "broker/core/logging.h"
 #include "broker/core/status_macros.h"
 #include "broker/store/audit_entries.h"
+#include "broker/store/audit_keys.h"
 #include "broker/store/delivery_query.h"
 #include "broker/store/schema_sql.h"
 #include "broker/store/store.h"
@@ -74,6 +76,7 @@ absl::Status Writer::LoadHeads() {
 absl::Status Writer::Begin(int64_t now_micros) {
   now_ = now_micros;
   woken_.clear();
+  leaves_.clear();
   return stmts_->begin.Run();
 }
 
@@ -93,10 +96,11 @@ void Writer::Rollback() {
   head_hash_ = committed_hash_;
   head_audit_at_ = committed_audit_at_;
   woken_.clear();
+  leaves_.clear();
 }
 
 absl::Status Writer::Savepoint() {
-  mark_ = {next_seq_, next_audit_id_, head_audit_at_, head_hash_};
+  mark_ = {next_seq_, next_audit_id_, head_audit_at_, head_hash_, leaves_.size()};
   return stmts_->savepoint.Run();
 }
 
@@ -108,6 +112,7 @@ absl::Status Writer::RollbackToSavepoint() {
   next_audit_id_ = mark_.next_audit_id;
   head_audit_at_ = mark_.audit_at;
   head_hash_ = mark_.head_hash;
+  leaves_.resize(mark_.leaves);
   return stmts_->release.Run();
 }
 
@@ -122,11 +127,29 @@ absl::Status Writer::Append(audit::Entry e) {
   s.Bind(5, audit::ActionName(e.action)).Bind(6, e.notification_id).Bind(7, e.case_ref);
   s.Bind(8, e.recipient).Bind(9, e.subscription).Bind(10, e.rule).Bind(11, e.lawful_basis);
   s.Bind(12, e.purpose).Bind(13, e.detail).Bind(14, e.content_hash).Bind(15, e.prev_hash);
-  SAFESHARE_RETURN_IF_ERROR(s.Bind(16, e.entry_hash).Run());
+  // Kept alive until Run() returns: the statement binds without copying.
+  const std::string lines = e.version >= 2 ? audit::EncodeLines(e) : std::string();
+  s.Bind(16, e.entry_hash).Bind(17, int64_t{e.version}).BindBlob(18, lines);
+  SAFESHARE_RETURN_IF_ERROR(s.Run());
+  for (const auto& key : AuditKeys(e)) {
+    SAFESHARE_RETURN_IF_ERROR(stmts_->insert_key.Bind(1, key).Bind(2, e.id).Run());
+  }
+  leaves_.push_back(audit::EntryLeafHash(e));
   ++next_audit_id_;
   head_hash_ = head;
   head_audit_at_ = now_;
   return absl::OkStatus();
+}
+
+absl::Status Writer::RecordEvent(audit::Entry entry) { return Append(std::move(entry)); }
+
+absl::Status Writer::SaveCheckpoint(const StoredCheckpoint& c) {
+  const std::string root = audit::BytesOf(c.root);
+  return stmts_->insert_checkpoint.Bind(1, static_cast<int64_t>(c.tree_size))
+      .BindBlob(2, root)
+      .Bind(3, c.note)
+      .Bind(4, c.signed_at_micros)
+      .Run();
 }
 
 absl::StatusOr<PublishResult> Writer::Duplicate(const NewNotification& n) {
@@ -188,7 +211,7 @@ absl::Status Writer::InsertNotification(const NewNotification& n, Sequence seq) 
   }
   SAFESHARE_RETURN_IF_ERROR(InsertDeliveries(n, seq_value));
   SAFESHARE_RETURN_IF_ERROR(LinkPeople(n, seq_value));
-  for (auto& e : entries::Published(n, seq)) SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
+  SAFESHARE_RETURN_IF_ERROR(Append(entries::Published(n, seq)));
   return EngageFromMinutes(n);
 }
 
@@ -244,33 +267,28 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
   if (!last_row.ok()) return last_row.status();
   if (target > last_seq)
     return errors::NotDelivered(through, Sequence(static_cast<uint64_t>(last_seq)));
-  const int64_t before = next_audit_id_;
-  SAFESHARE_RETURN_IF_ERROR(AuditAcknowledged(agency, name, cursor, target));
+  auto acked = AcknowledgedRange(agency, cursor, target);
+  if (!acked.ok()) return acked.status();
+  if (auto entry = entries::Acknowledged(agency, name, *acked)) {
+    SAFESHARE_RETURN_IF_ERROR(Append(std::move(*entry)));
+  }
   SAFESHARE_RETURN_IF_ERROR(
       stmts_->set_cursor.Bind(1, agency.value()).Bind(2, name.value()).Bind(3, target).Run());
-  return AckResult{through, static_cast<uint32_t>(next_audit_id_ - before)};
+  return AckResult{through, static_cast<uint32_t>(acked->size())};
 }
 
-absl::Status Writer::AuditAcknowledged(const AgencyId& agency, const SubscriptionName& name,
-                                       int64_t after, int64_t through) {
+absl::StatusOr<std::vector<DeliveryFacts>> Writer::AcknowledgedRange(const AgencyId& agency,
+                                                                    int64_t after,
+                                                                    int64_t through) {
   auto& s = stmts_->acked_range;
   s.Bind(1, agency.value()).Bind(2, after).Bind(3, through);
-  std::vector<audit::Entry> acked;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok()) {
-      s.Reset();
-      return row.status();
-    }
-    if (!*row) break;
-    acked.push_back(entries::Acknowledged(agency, name, DeliveryFactsAt(s)));
-  }
-  s.Reset();
-  for (auto& e : acked) SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
-  return absl::OkStatus();
+  return CollectRows<DeliveryFacts>(s, DeliveryFactsAt);
 }
 
-absl::Status Writer::Delivered(const DeliveredEvent& d) { return Append(entries::Delivered(d)); }
+absl::Status Writer::Delivered(const std::vector<DeliveredEvent>& events) {
+  for (auto& e : entries::Delivered(events)) SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Connection& db) {
   const std::string acked_range =
@@ -287,8 +305,8 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "INSERT INTO deliveries(recipient,seq,rule,lawful_basis,agreement,purpose,view,withheld,"
       "linked_cases,urgent,urgent_reason) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
       "INSERT INTO audit(id,at,clock_stepped_back_from,actor,action,notification_id,case_ref,"
-      "recipient,subscription,rule,lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash)"
-      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+      "recipient,subscription,rule,lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash,"
+      "version,lines) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
       "INSERT INTO subscriptions(agency,name,acked_through,created_at) VALUES(?1,?2,0,?3)"
       " ON CONFLICT(agency,name) DO NOTHING",
       "SELECT acked_through FROM subscriptions WHERE agency=?1 AND name=?2",
@@ -308,6 +326,9 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "INSERT INTO person_interests(person_hash,agency,registered_at) VALUES(?1,?2,?3)"
       " ON CONFLICT(person_hash,agency) DO NOTHING",
       "DELETE FROM person_interests WHERE person_hash=?1 AND agency=?2",
+      "INSERT INTO audit_keys(key,id) VALUES(?1,?2)",
+      "INSERT INTO checkpoints(tree_size,root,note,signed_at) VALUES(?1,?2,?3,?4)"
+      " ON CONFLICT(tree_size) DO NOTHING",
   };
   std::vector<Statement> prepared;
   for (const char* text : sql) {

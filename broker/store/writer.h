@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/audit/audit_entry.h"
+#include "broker/audit/merkle.h"
 #include "broker/store/case_delta.h"
 #include "broker/store/records.h"
 #include "broker/store/sqlite_db.h"
@@ -40,7 +41,12 @@ class Writer {
   absl::StatusOr<Sequence> OpenSubscription(const AgencyId& agency, const SubscriptionName& name);
   absl::StatusOr<AckResult> Acknowledge(const AgencyId& agency, const SubscriptionName& name,
                                         Sequence through);
-  absl::Status Delivered(const DeliveredEvent& event);
+  // One "delivered" entry per (recipient, subscription) of `events`.
+  absl::Status Delivered(const std::vector<DeliveredEvent>& events);
+  // Appends `entry` as it is (its id, time and hashes are the writer's).
+  absl::Status RecordEvent(audit::Entry entry);
+  // Keeps a signed tree head; one already kept for its size stays.
+  absl::Status SaveCheckpoint(const StoredCheckpoint& checkpoint);
   // See Store::ChangeCase, ChangeInterests and RecordPolicyChange
   // (writer_cases.cc).
   absl::StatusOr<CaseState> ChangeCase(const CaseChange& change);
@@ -49,6 +55,9 @@ class Writer {
 
   // Agencies with new deliveries in the current transaction.
   const std::set<AgencyId>& woken() const { return woken_; }
+  // After Commit(): the Merkle leaves of the entries it committed, in id
+  // order (the leaves are then forgotten).
+  std::vector<audit::Hash> TakeCommittedLeaves() { return std::move(leaves_); }
 
  private:
   struct Statements;
@@ -69,8 +78,9 @@ class Writer {
                                             const std::string& notification_id);
   absl::Status WriteCaseDelta(const CaseRef& case_ref, const CaseDelta& delta,
                               const std::string& source, CaseState& state);
-  absl::Status AuditAcknowledged(const AgencyId& agency, const SubscriptionName& name,
-                                 int64_t after, int64_t through);
+  // The facts of `agency`'s deliveries in (after, through], in order.
+  absl::StatusOr<std::vector<DeliveryFacts>> AcknowledgedRange(const AgencyId& agency,
+                                                               int64_t after, int64_t through);
 
   std::unique_ptr<Connection> db_;
   std::unique_ptr<Statements> stmts_;
@@ -84,8 +94,11 @@ class Writer {
   struct Mark {
     int64_t next_seq = 0, next_audit_id = 0, audit_at = 0;
     std::string head_hash;
+    size_t leaves = 0;
   } mark_;  // the heads at the last Savepoint()
   std::set<AgencyId> woken_;
+  // The leaf hash of each entry appended in the open transaction.
+  std::vector<audit::Hash> leaves_;
 };
 
 }  // namespace safeshare::store

@@ -17,7 +17,7 @@ int RunAuditCheckpoint(client::Client& client, const AuditReviewFlags& flags) {
     const absl::Status& status = saved.status();
     if (status.code() == absl::StatusCode::kDataLoss) {
       std::cerr << "AUDIT LOG VERIFICATION FAILED, nothing saved: " << status.message() << "\n";
-      return kExitVerifyFailed;
+      return kExitNotVerified;
     }
     if (status.code() == absl::StatusCode::kFailedPrecondition ||
         status.code() == absl::StatusCode::kInvalidArgument) {

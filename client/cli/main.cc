@@ -8,7 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ack_command.h"
-#include "audit_review_commands.h"
+#include "audit_commands.h"
 #include "case_commands.h"
 #include "connection_flags.h"
 #include "exit_code.h"
@@ -60,10 +60,8 @@ int Run(int argc, char** argv) {
   const PolicyCommands policy = AddPolicyCommands(app, policy_check, policy_explain);
   GovernanceFlags governance;
   AddGovernanceCommands(*app.get_subcommand("policy"), governance);
-  CLI::App* audit = app.add_subcommand("audit", "the audit log, for information governance");
-  audit->require_subcommand(1);
-  AuditReviewFlags audit_review;
-  AddAuditReviewCommands(*audit, audit_review);
+  AuditFlags audit;
+  CLI::App* audit_command = AddAuditCommands(app, audit);
 
   try {
     app.parse(argc, argv);
@@ -94,11 +92,11 @@ int Run(int argc, char** argv) {
   if (policy.explain->parsed()) {
     return RunPolicyExplain(policy_explain);
   }
+  if (audit_command->parsed()) {
+    return RunAudit(connection, *audit_command, audit);
+  }
   if (int exit_code = kExitUsage;
       RunGovernance(connection, *app.get_subcommand("policy"), governance, exit_code)) {
-    return exit_code;
-  }
-  if (int exit_code = kExitUsage; RunAuditReview(connection, *audit, audit_review, exit_code)) {
     return exit_code;
   }
   return kExitUsage;  // unreachable: exactly one subcommand is required

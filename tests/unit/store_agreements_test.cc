@@ -142,11 +142,13 @@ TEST_P(AgreementsContract, AcknowledgingAViewAuditsItsHash) {
   ASSERT_TRUE(Publish(Shared("k1")).ok());
   ASSERT_TRUE(Open("health", "feed").ok());
   ASSERT_TRUE(Ack("health", "feed", 1).ok());
-  const auto acked = AuditOf(audit::Action::kAcknowledged);
+  const auto acked = LinesOf(audit::Action::kAcknowledged);
   ASSERT_EQ(acked.size(), 1u);
+  EXPECT_EQ(acked[0].agency, "health");
   EXPECT_EQ(acked[0].content_hash, audit::ContentHash("for health"));
   EXPECT_EQ(acked[0].purpose, "PURPOSE_CHILD_IN_NEED_ASSESSMENT");
   EXPECT_EQ(acked[0].rule, "isa07-linked");
+  EXPECT_EQ(acked[0].agreement, "ISA-07 v1");
 }
 
 TEST_P(AgreementsContract, ARecipientNamingAMissingViewIsRefusedAndNothingIsStored) {
@@ -161,46 +163,55 @@ TEST_P(AgreementsContract, ARecipientNamingAMissingViewIsRefusedAndNothingIsStor
   EXPECT_EQ(next->sequence, Sequence(1));
 }
 
-TEST_P(AgreementsContract, PublishAuditsEachRecipientsRuleAgreementViewAndEachDenial) {
-  const auto n = Shared("k1");
+TEST_P(AgreementsContract, PublishAuditsOneDecisionWithEachRecipientsRuleAgreementViewAndEachDenial) {
+  auto n = Shared("k1");
+  n.person_hashes = {"hash-a", "hash-b"};
   ASSERT_TRUE(Publish(n).ok());
   const auto audit = Audit();
-  std::vector<std::string> actions;
-  actions.reserve(audit.size());
-  for (const auto& e : audit) actions.emplace_back(audit::ActionName(e.action));
-  EXPECT_THAT(actions,
-              ElementsAre("published", "routed", "routed", "urgent_disclosure", "withheld"));
-  ASSERT_EQ(audit.size(), 5u);
-  EXPECT_EQ(audit[0].detail,
-            "strategy_minutes sequence 1 routed to [police,health,education]; policy v7");
-  EXPECT_EQ(audit[0].content_hash, n.content_hash);
+  ASSERT_EQ(audit.size(), 1u);
+  const auto& decision = audit[0];
+  EXPECT_EQ(decision.action, audit::Action::kPublished);
+  EXPECT_EQ(decision.version, 2);
+  EXPECT_EQ(decision.actor, "cfs");
+  EXPECT_EQ(decision.notification_id, n.id.value());
+  EXPECT_EQ(decision.case_ref, "CASE-1");
+  EXPECT_EQ(decision.detail, "strategy_minutes sequence 1; policy v7");
+  EXPECT_EQ(decision.content_hash, n.content_hash);
+  EXPECT_THAT(decision.person_hashes, ElementsAre("hash-a", "hash-b"));
+  std::vector<std::string> outcomes;
+  for (const auto& line : decision.lines) {
+    outcomes.push_back(std::string(audit::ActionName(line.outcome)) + " " + line.agency);
+    EXPECT_EQ(line.sequence, 1);
+  }
+  EXPECT_THAT(outcomes, ElementsAre("routed police", "routed health",
+                                    "urgent_disclosure education", "withheld housing"));
 
-  const auto& police = audit[1];
-  EXPECT_EQ(police.actor, "cfs");
-  EXPECT_EQ(police.recipient, "police");
+  const auto& police = decision.lines[0];
+  EXPECT_EQ(police.agreement, "ISA-03 v2");
   EXPECT_EQ(police.rule, "isa03-police");
   EXPECT_EQ(police.lawful_basis, "legal_obligation");
   EXPECT_EQ(police.purpose, "PURPOSE_STRATEGY_DISCUSSION");
   EXPECT_EQ(police.content_hash, n.content_hash);
-  EXPECT_EQ(police.detail, "agreement ISA-03 v2; withheld: none");
+  EXPECT_EQ(police.detail, "withheld: none");
 
-  const auto& health = audit[2];
-  EXPECT_EQ(health.recipient, "health");
+  const auto& health = decision.lines[1];
+  EXPECT_EQ(health.agreement, "ISA-07 v1");
   EXPECT_EQ(health.purpose, "PURPOSE_CHILD_IN_NEED_ASSESSMENT");
   EXPECT_EQ(health.content_hash, audit::ContentHash("for health"));
   EXPECT_EQ(health.detail,
-            "agreement ISA-07 v1; withheld: strategy_minutes.address,strategy_minutes.notes; "
-            "linked cases: CASE-2");
+            "withheld: strategy_minutes.address,strategy_minutes.notes; linked cases: CASE-2");
 
-  const auto& urgent = audit[3];
-  EXPECT_EQ(urgent.recipient, "education");
+  const auto& urgent = decision.lines[2];
+  EXPECT_EQ(urgent.agreement, "");
+  EXPECT_EQ(urgent.rule, "urgent");
   EXPECT_EQ(urgent.content_hash, audit::ContentHash("for education"));
   EXPECT_EQ(urgent.detail,
-            "urgent disclosure outside every agreement: child at immediate risk tonight; "
-            "withheld: strategy_minutes.notes");
+            "reason: child at immediate risk tonight; withheld: strategy_minutes.notes");
 
-  EXPECT_EQ(audit[4].recipient, "housing");
-  EXPECT_EQ(audit[4].detail, "no rule of ISA-03 v2 shares strategy_minutes with housing");
+  const auto& housing = decision.lines[3];
+  EXPECT_EQ(housing.detail, "no rule of ISA-03 v2 shares strategy_minutes with housing");
+  EXPECT_EQ(housing.rule, "");
+  EXPECT_EQ(housing.content_hash, "");
   EXPECT_TRUE(audit::VerifyChain(audit).ok());
 }
 
@@ -252,8 +263,8 @@ TEST_P(AgreementsContract, PublishRecordsTheEngagementOfStrategyMinutesOnce) {
   EXPECT_EQ(changed[0].notification_id, minutes.id.value());
   EXPECT_EQ(changed[0].detail, "opened; engaged: police,health; recorded from strategy minutes");
   EXPECT_EQ(changed[1].detail, "engaged: education; recorded from strategy minutes");
-  // After the publish's own entries.
-  EXPECT_EQ(Audit()[5].action, audit::Action::kCaseChanged);
+  // After the publish's own entry.
+  EXPECT_EQ(Audit()[1].action, audit::Action::kCaseChanged);
 }
 
 TEST_P(AgreementsContract, ARetriedPublishAppliesNoLinksOrEngagementsAgain) {
@@ -536,7 +547,7 @@ TEST_F(SqliteStoreTest, AVersion2StoreIsUpgradedInPlaceWithItsDataIntact) {
   {
     auto db = Connection::Open(path, /*read_only=*/true);
     ASSERT_TRUE(db.ok());
-    EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), 3);
+    EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), 4);
   }
   auto police = store_->ReadDeliveries(AgencyId("police"), Sequence(0), 10);
   ASSERT_TRUE(police.ok()) << police.status();
@@ -555,14 +566,21 @@ TEST_F(SqliteStoreTest, AVersion2StoreIsUpgradedInPlaceWithItsDataIntact) {
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ(next->sequence, Sequence(2));
   const auto audit = Audit();
-  ASSERT_EQ(audit.size(), 6u);
+  ASSERT_EQ(audit.size(), 2u);
   EXPECT_EQ(audit[0].notification_id, "n-old");
+  EXPECT_EQ(audit[0].version, 1);  // as written
+  EXPECT_EQ(audit[1].version, 2);
   EXPECT_TRUE(audit::VerifyChain(audit).ok()) << audit::VerifyChain(audit);
+  auto old = store_->QueryAudit({.agency = "cfs", .notification_id = "n-old"});  // filed on upgrade
+  ASSERT_TRUE(old.ok()) << old.status();
+  ASSERT_EQ(old->size(), 1u);
+  EXPECT_EQ((*old)[0].entry_hash, audit[0].entry_hash);
+  EXPECT_EQ(store_->AuditTreeSize(), 2u);
   auto health = store_->ReadDeliveries(AgencyId("health"), Sequence(0), 10);
   ASSERT_TRUE(health.ok());
   ASSERT_EQ(health->size(), 1u);
   EXPECT_EQ((*health)[0].body, "for health");
-  Reopen();  // and opens again as version 3
+  Reopen();  // and opens again as version 4
   EXPECT_THAT(DeliveredSequences("police"), ElementsAre(1, 2));
 }
 

@@ -221,33 +221,50 @@ TEST_P(StoreContract, AuditRecordsEachActionAndTheChainVerifies) {
   ASSERT_TRUE(delivered.get_future().get().ok());
 
   const auto audit = Audit();
-  ASSERT_EQ(audit.size(), 7u);
+  ASSERT_EQ(audit.size(), 5u);
   std::vector<std::string> actions;
   actions.reserve(audit.size());
   for (const auto& e : audit) actions.emplace_back(audit::ActionName(e.action));
-  EXPECT_THAT(actions, ElementsAre("published", "routed", "withheld", "publish_refused",
-                                   "subscribed", "delivered", "acknowledged"));
+  EXPECT_THAT(actions, ElementsAre("published", "publish_refused", "subscribed", "delivered",
+                                   "acknowledged"));
+  // One entry for the routing decision: a line per recipient and per denial.
   EXPECT_EQ(audit[0].actor, "cfs");
   EXPECT_EQ(audit[0].notification_id, id);
   EXPECT_EQ(audit[0].content_hash, hash);
-  EXPECT_THAT(audit[0].detail, HasSubstr("routed to [police]"));
-  EXPECT_EQ(audit[2].recipient, "education");
-  EXPECT_THAT(audit[2].detail, HasSubstr("no sharing rule lets this agency receive"));
-  EXPECT_EQ(audit[3].actor, "police");
-  EXPECT_EQ(audit[3].case_ref, "CASE-9");
-  EXPECT_THAT(audit[3].detail, HasSubstr("not allowed"));
-  EXPECT_EQ(audit[4].subscription, "feed");
-  for (const auto& e : {audit[1], audit[5], audit[6]}) {
+  EXPECT_EQ(audit[0].detail, "strategy_minutes sequence 1");
+  ASSERT_EQ(audit[0].lines.size(), 2u);
+  EXPECT_EQ(audit[0].lines[0].outcome, audit::Action::kRouted);
+  EXPECT_EQ(audit[0].lines[0].agency, "police");
+  EXPECT_EQ(audit[0].lines[1].outcome, audit::Action::kWithheld);
+  EXPECT_EQ(audit[0].lines[1].agency, "education");
+  EXPECT_THAT(audit[0].lines[1].detail, HasSubstr("no sharing rule lets this agency receive"));
+  EXPECT_EQ(audit[1].actor, "police");
+  EXPECT_EQ(audit[1].case_ref, "CASE-9");
+  EXPECT_THAT(audit[1].detail, HasSubstr("not allowed"));
+  EXPECT_EQ(audit[2].subscription, "feed");
+  const auto& routed = audit[0].lines[0];
+  for (const auto& e : {audit[3], audit[4]}) {  // delivered, acknowledged: a batch of one
+    EXPECT_EQ(e.actor, "police");
     EXPECT_EQ(e.recipient, "police");
-    EXPECT_EQ(e.rule, "ISA-03");
-    EXPECT_EQ(e.lawful_basis, "legal_obligation");
+    EXPECT_EQ(e.subscription, "feed");
     EXPECT_EQ(e.notification_id, id);
-    EXPECT_EQ(e.content_hash, hash);
+    EXPECT_EQ(e.case_ref, "CASE-1");
+    ASSERT_EQ(e.lines.size(), 1u);
+    EXPECT_EQ(e.lines[0].notification_id, id);
+    EXPECT_EQ(e.lines[0].sequence, 1);
   }
-  EXPECT_EQ(audit[1].actor, "cfs");  // routed by the publisher, delivered to police
-  EXPECT_EQ(audit[5].actor, "police");
-  EXPECT_EQ(audit[6].actor, "police");
-  for (size_t i = 0; i < audit.size(); ++i) EXPECT_EQ(audit[i].id, static_cast<int64_t>(i + 1));
+  for (const auto& line : {routed, audit[3].lines[0], audit[4].lines[0]}) {
+    EXPECT_EQ(line.agency, "police");
+    EXPECT_EQ(line.rule, "ISA-03");
+    EXPECT_EQ(line.lawful_basis, "legal_obligation");
+    EXPECT_EQ(line.content_hash, hash);
+  }
+  EXPECT_EQ(audit[3].lines[0].outcome, audit::Action::kDelivered);
+  EXPECT_EQ(audit[4].lines[0].outcome, audit::Action::kAcknowledged);
+  for (size_t i = 0; i < audit.size(); ++i) {
+    EXPECT_EQ(audit[i].id, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(audit[i].version, 2);
+  }
   EXPECT_TRUE(audit::VerifyChain(audit).ok()) << audit::VerifyChain(audit);
 
   auto page = store_->ReadAudit(2, 2);
@@ -280,7 +297,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsEverythingAndContinuesSequenceAndChain) {
   EXPECT_EQ(retry->id, first.id);
 
   const auto after = Audit();
-  ASSERT_EQ(after.size(), before.size() + 4);  // subscribed, published, routed, duplicate
+  ASSERT_EQ(after.size(), before.size() + 3);  // subscribed, published, duplicate
   EXPECT_EQ(after[before.size()].prev_hash, before.back().entry_hash);
   EXPECT_TRUE(audit::VerifyChain(after).ok()) << audit::VerifyChain(after);
 }
@@ -330,7 +347,7 @@ TEST_P(StoreContract, ConcurrentPublishesAllCompleteWithDistinctSequences) {
   EXPECT_EQ(*sequences.rbegin(), uint64_t{kThreads} * kPerThread);
   EXPECT_EQ(DeliveredSequences("police").size(), size_t{kThreads} * kPerThread);
   const auto audit = Audit();
-  EXPECT_EQ(audit.size(), size_t{2} * kThreads * kPerThread);  // published and routed each
+  EXPECT_EQ(audit.size(), size_t{kThreads} * kPerThread);  // one "published" each
   EXPECT_TRUE(audit::VerifyChain(audit).ok());
 }
 

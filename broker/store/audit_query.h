@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "broker/audit/audit_entry.h"
+#include "broker/store/records.h"
+#include "broker/store/sqlite_db.h"
+
+// The reads of the audit log for information governance, on a read-only
+// connection (ReaderPool): QueryAudit as one statement over audit_keys, the
+// unacknowledged deliveries and the kept checkpoints.
+namespace safeshare::store {
+
+// Store::QueryAudit. The statement walks the index range of the most
+// selective key condition (audit_keys.h) from query.after_id in id order and
+// checks the others by point lookups, stopping at query.limit; a condition
+// with several actions and nothing narrower walks one range per action, each
+// stopping at query.limit, merged. Only the time range alone scans the log.
+absl::StatusOr<std::vector<audit::Entry>> QueryAuditEntries(Connection& db,
+                                                            const AuditQuery& query);
+
+// Store::ReadUnacknowledged: per recipient, the deliveries after the highest
+// position any of its subscriptions acknowledged, joined with their
+// notifications. Inside one read transaction.
+absl::StatusOr<std::vector<UnacknowledgedDelivery>> QueryUnacknowledged(
+    Connection& db, const UnacknowledgedQuery& query);
+
+// Store::ReadCheckpoint.
+absl::StatusOr<StoredCheckpoint> QueryCheckpoint(Connection& db, uint64_t tree_size);
+
+}  // namespace safeshare::store
