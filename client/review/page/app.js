@@ -295,8 +295,9 @@ async function loadVerify() {
     badge.textContent = (report.ok ? 'Log verified: ' : 'VERIFICATION FAILED: ') + report.summary;
     clear(box);
     box.append(el('p', { id: 'verify-summary', class: report.ok ? '' : 'status error' }, report.summary),
-      el('p', {}, 'Latest checkpoint: ' + report.latestTreeSize + ' entries, signed ' + when(report.latestSignedAt) +
-        '; signature ' + (report.signatureOk ? 'verified' : 'NOT verified') + ' with the pinned key ' + (report.verifierKey || '(none)') + '.'),
+      report.latestTreeSize === '0' ? null
+        : el('p', {}, 'Latest checkpoint: ' + report.latestTreeSize + ' entries, signed ' + when(report.latestSignedAt) +
+          ' UTC; signature ' + (report.signatureOk ? 'verified' : 'NOT verified') + ' with the pinned key ' + report.verifierKey + '.'),
       el('div', { class: 'table-wrap' }, el('table', {},
         el('thead', {}, el('tr', {}, ...['Saved checkpoint', 'Entries', 'Result'].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', {}, ...(report.saved || []).map((s) => el('tr', {},
