@@ -21,6 +21,7 @@ class ChildProcess {
  public:
   ChildProcess(std::vector<std::string> args, const std::string& log) {
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     pid_ = ::fork();
