@@ -20,7 +20,7 @@ int RunAuditCheckpoint(client::Client& client, const AuditReviewFlags& flags) {
       return kExitNotVerified;
     }
     if (status.code() == absl::StatusCode::kFailedPrecondition ||
-        status.code() == absl::StatusCode::kInvalidArgument) {
+        status.code() == absl::StatusCode::kInternal) {
       return Fail(kExitUsage, status.message());
     }
     return FailBroker("audit checkpoint", status);

@@ -57,7 +57,9 @@ absl::StatusOr<std::optional<std::string>> PinnedKey(const fs::path& dir,
   }
   if (key_file.empty()) return in_dir;
   absl::StatusOr<std::string> given = ReadText(key_file);
-  if (!given.ok()) return absl::InvalidArgumentError(absl::StrCat("--key: ", given.status().message()));
+  if (!given.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("--key: ", given.status().message()));
+  }
   std::string key(absl::StripAsciiWhitespace(*given));
   if (in_dir.has_value() && *in_dir != key) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -195,7 +197,7 @@ absl::StatusOr<SaveResult> SaveCheckpoint(client::Client& client, const fs::path
                                           const std::string& key_file) {
   std::error_code error;
   fs::create_directories(dir, error);
-  if (error) return absl::InvalidArgumentError(absl::StrCat("cannot create ", dir.string()));
+  if (error) return absl::FailedPreconditionError(absl::StrCat("cannot create ", dir.string()));
   absl::StatusOr<std::optional<std::string>> pinned = PinnedKey(dir, key_file);
   if (!pinned.ok()) return pinned.status();
   absl::StatusOr<v1::GetCheckpointResponse> latest = client.GetCheckpoint(0);
@@ -204,7 +206,10 @@ absl::StatusOr<SaveResult> SaveCheckpoint(client::Client& client, const fs::path
   result.pinned_now = !pinned->has_value();
   const std::string key = pinned->value_or(latest->verifier_key());
   absl::StatusOr<audit::CheckpointVerifier> verifier = audit::CheckpointVerifier::Parse(key);
-  if (!verifier.ok()) return verifier.status();
+  if (!verifier.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the pinned key: ", verifier.status().message()));
+  }
   absl::StatusOr<audit::TreeHead> head = OpenLatest(*verifier, key, *latest);
   if (!head.ok()) return head.status();
   absl::StatusOr<std::vector<audit::SavedCheckpoint>> saved = ReadSavedCheckpoints(dir, *verifier);

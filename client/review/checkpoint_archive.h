@@ -37,7 +37,9 @@ struct SaveResult {
 // last checkpoint saved in `dir`, writes the entries since that one, proves
 // the newest of them is in the signed tree, and saves the checkpoint.
 // DATA_LOSS when a signature or a proof fails (nothing is saved then);
-// FAILED_PRECONDITION when --key disagrees with the pinned key.
+// FAILED_PRECONDITION for a problem with the directory or the keys here
+// (--key disagrees with the pinned key, a key does not parse), INTERNAL
+// when a file cannot be written; any other error is the broker's answer.
 absl::StatusOr<SaveResult> SaveCheckpoint(client::Client& client, const std::filesystem::path& dir,
                                           const std::string& key_file);
 
