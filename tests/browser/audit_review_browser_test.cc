@@ -83,7 +83,8 @@ class AuditReviewBrowserTest : public ::testing::Test {
     Receive(health, "health-brw", 1, /*acknowledge=*/false);
     v1::UrgentDisclosure urgent;
     urgent.set_recipient("education");
-    urgent.set_reason("Child at risk of collection from school today");
+    // Markup in a reason must reach the page as text.
+    urgent.set_reason("Child at risk of collection from school today <b>by the suspect</b>");
     auto interview = Example("abe_interview_record", "brw-2");
     interview.set_case_ref(kCase);
     ASSERT_TRUE(police.Publish(interview, urgent).ok());
@@ -155,6 +156,8 @@ TEST_F(AuditReviewBrowserTest, FilteredByCaseThePageShowsItsRowsTimelineRefusals
   }
   EXPECT_TRUE(withheld_from_education) << dom;
   EXPECT_TRUE(urgent_to_education) << dom;
+  EXPECT_THAT(dom, HasSubstr("today &lt;b&gt;by the suspect&lt;/b&gt;"));
+  EXPECT_THAT(dom, Not(HasSubstr("<b>by the suspect</b>")));
   // Unacknowledged by age: health's delivery of the minutes.
   bool health_unacked = false;
   for (const auto& row : Rows(dom, "unacked")) {
