@@ -48,6 +48,10 @@ absl::Status FeedLog(const AuditVerifyFlags& flags, audit::LogVerifier& verifier
   return absl::OkStatus();
 }
 
+std::string Count(uint64_t n, const std::string& one, const std::string& many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 AuditVerifyOutcome NotVerified(std::string problem, audit::VerifyResult result = {}) {
   result.ok = false;
   return {
@@ -102,8 +106,8 @@ absl::StatusOr<AuditVerifyOutcome> VerifyAudit(const AuditVerifyFlags& flags) {
   auto result = verifier.Finish();
   if (!result.ok) return NotVerified(result.problem, result);
   if (!saved.status().ok()) return NotVerified(std::string(saved.status().message()), result);
-  const std::string message = "verified: " + std::to_string(result.entries) + " entries, " +
-                              std::to_string(count) + " checkpoints (latest: size " +
+  const std::string message = "verified: " + Count(result.entries, "entry", "entries") + ", " +
+                              Count(count, "checkpoint", "checkpoints") + " (latest: size " +
                               std::to_string(latest) + ")";
   return AuditVerifyOutcome{.ok = true, .message = message, .result = result};
 }

@@ -10,49 +10,15 @@
 
 #include "broker/audit/chain.h"
 #include "broker/audit/log_verify.h"
+#include "sample_audit_entries.h"
 
 namespace safeshare::audit {
 namespace {
 
+using samples::Decision;
+using samples::Log;
+using samples::Relink;
 using ::testing::ElementsAre;
-
-// Entry `id` of a log of publish decisions, as the broker would write it.
-Entry Decision(int64_t id) {
-  const std::string notification = "n-" + std::to_string(id);
-  return Entry{.id = id,
-               .at_micros = 1'714'000'000'000'000 + id,
-               .actor = "cfs",
-               .action = Action::kPublished,
-               .notification_id = notification,
-               .case_ref = "CASE-" + std::to_string(id % 7),
-               .recipient = "police",
-               .detail = "referral sequence " + std::to_string(id),
-               .content_hash = ContentHash("body " + std::to_string(id)),
-               .lines = {Line{.outcome = Action::kRouted,
-                              .agency = "police",
-                              .notification_id = notification,
-                              .sequence = id,
-                              .rule = "ISA-03"},
-                         Line{.outcome = Action::kWithheld,
-                              .agency = "education",
-                              .notification_id = notification,
-                              .sequence = id,
-                              .detail = "no agreement"}},
-               .person_hashes = {ContentHash("person " + std::to_string(id % 5))}};
-}
-
-// Links `entries` from the genesis hash, as the broker's single writer does.
-void Relink(std::vector<Entry>& entries) {
-  std::string head(kGenesisHash);
-  for (auto& e : entries) head = Link(head, e);
-}
-
-std::vector<Entry> Log(int64_t size) {
-  std::vector<Entry> log;
-  for (int64_t id = 1; id <= size; ++id) log.push_back(Decision(id));
-  Relink(log);
-  return log;
-}
 
 // Checkpoints of `log` at `sizes`, named as `checkpoint --save` names them.
 std::vector<SavedCheckpoint> Checkpoints(const std::vector<Entry>& log,
