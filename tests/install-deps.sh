@@ -9,6 +9,7 @@ PACKAGES=(
   libssl-dev libsqlite3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev libgoogle-perftools-dev
   clang-tidy-14 python3
+  chromium  # the review page browser test (tests/browser), headless
 )
 
 missing=()

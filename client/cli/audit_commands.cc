@@ -10,12 +10,15 @@ CLI::App* AddAuditCommands(CLI::App& app, AuditFlags& flags) {
       "audit", "query, export and verify the broker's audit log (information governance)");
   audit->require_subcommand(1);
   AddAuditVerify(*audit, flags.verify);
+  AddAuditReviewCommands(*audit, flags.review);
   return audit;
 }
 
-int RunAudit(const ConnectionFlags& /*connection*/, const CLI::App& audit,
-             const AuditFlags& flags) {
+int RunAudit(const ConnectionFlags& connection, const CLI::App& audit, const AuditFlags& flags) {
   if (audit.get_subcommand("verify")->parsed()) return RunAuditVerify(flags.verify);
+  if (int exit_code = kExitUsage; RunAuditReview(connection, audit, flags.review, exit_code)) {
+    return exit_code;
+  }
   return kExitUsage;  // unreachable: one subcommand is required
 }
 

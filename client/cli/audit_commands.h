@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "audit_review_commands.h"
 #include "audit_verify.h"
 #include "connection_flags.h"
 
@@ -11,6 +12,7 @@ namespace safeshare::cli {
 // The flags of every `audit` subcommand; one member per subcommand.
 struct AuditFlags {
   AuditVerifyFlags verify;
+  AuditReviewFlags review;  // query, export, report, subject, checkpoint, serve
 };
 
 // Registers `audit` and its subcommands (`verify`; each added here with its

@@ -7,9 +7,7 @@
 #include "safeshare/client/notification_json.h"
 
 namespace safeshare::cli {
-namespace {
 
-// "ndelius_crn:X123456" -> IDENTIFIER_SCHEME_NDELIUS_CRN, "X123456".
 bool ParseIdentifier(const std::string& text, v1::PersonIdentifier& out) {
   const auto colon = text.find(':');
   if (colon == std::string::npos || colon + 1 == text.size()) return false;
@@ -23,8 +21,6 @@ bool ParseIdentifier(const std::string& text, v1::PersonIdentifier& out) {
   out.set_value(text.substr(colon + 1));
   return true;
 }
-
-}  // namespace
 
 CLI::App* AddCaseCommands(CLI::App& app, CaseFlags& flags) {
   CLI::App* command = app.add_subcommand(

@@ -7,8 +7,14 @@
 #include <CLI/CLI.hpp>
 
 #include "connection_flags.h"
+#include "safeshare/v1/common.pb.h"
 
 namespace safeshare::cli {
+
+// "ndelius_crn:X123456" -> IDENTIFIER_SCHEME_NDELIUS_CRN, "X123456"; false
+// unless the scheme is one of ndelius_crn, pnc_number, nhs_number,
+// local_authority, police_local and a value follows.
+bool ParseIdentifier(const std::string& text, v1::PersonIdentifier& out);
 
 struct CaseFlags {
   std::string case_ref;

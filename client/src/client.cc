@@ -74,7 +74,8 @@ Client::Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)),
       channel_(std::move(channel)),
       stub_(v1::Broker::NewStub(channel_)),
-      governance_(v1::Governance::NewStub(channel_)) {}
+      governance_(v1::Governance::NewStub(channel_)),
+      audit_(v1::Audit::NewStub(channel_)) {}
 
 template <typename Response, typename Call>
 absl::StatusOr<Response> Client::Unary(std::chrono::milliseconds deadline, const Call& call) {
@@ -164,6 +165,63 @@ absl::StatusOr<v1::ListUrgentDisclosuresResponse> Client::ListUrgentDisclosures(
   return Unary<v1::ListUrgentDisclosuresResponse>(
       options_.deadline, [&](auto* context, auto* response) {
         return governance_->ListUrgentDisclosures(context, request, response);
+      });
+}
+
+absl::StatusOr<v1::QueryAuditResponse> Client::QueryAudit(const v1::QueryAuditRequest& request) {
+  return Unary<v1::QueryAuditResponse>(6 * options_.deadline, [&](auto* context, auto* response) {
+    return audit_->Query(context, request, response);
+  });
+}
+
+absl::Status Client::ExportAudit(const v1::ExportAuditRequest& request, const ExportSink& sink) {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::ExportChunk>> reader = audit_->Export(&context, request);
+  v1::ExportChunk chunk;
+  while (reader->Read(&chunk)) {
+    absl::Status taken = sink(chunk);
+    if (!taken.ok()) {
+      context.TryCancel();
+      (void)reader->Finish();  // CANCELLED, by us
+      return taken;
+    }
+  }
+  return FromGrpcStatus(reader->Finish(), options_.broker);
+}
+
+absl::StatusOr<v1::GetCheckpointResponse> Client::GetCheckpoint(uint64_t tree_size) {
+  v1::GetCheckpointRequest request;
+  request.set_tree_size(tree_size);
+  return Unary<v1::GetCheckpointResponse>(options_.deadline, [&](auto* context, auto* response) {
+    return audit_->GetCheckpoint(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::InclusionProofResponse> Client::GetInclusionProof(uint64_t index,
+                                                                     uint64_t tree_size) {
+  v1::InclusionProofRequest request;
+  request.set_index(index);
+  request.set_tree_size(tree_size);
+  return Unary<v1::InclusionProofResponse>(options_.deadline, [&](auto* context, auto* response) {
+    return audit_->GetInclusionProof(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::ConsistencyProofResponse> Client::GetConsistencyProof(uint64_t from_size,
+                                                                         uint64_t to_size) {
+  v1::ConsistencyProofRequest request;
+  request.set_from_size(from_size);
+  request.set_to_size(to_size);
+  return Unary<v1::ConsistencyProofResponse>(options_.deadline, [&](auto* context, auto* response) {
+    return audit_->GetConsistencyProof(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::ListUnacknowledgedResponse> Client::ListUnacknowledged(
+    const v1::ListUnacknowledgedRequest& request) {
+  return Unary<v1::ListUnacknowledgedResponse>(
+      6 * options_.deadline, [&](auto* context, auto* response) {
+        return audit_->ListUnacknowledged(context, request, response);
       });
 }
 

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "safeshare/client/health.h"
+#include "safeshare/v1/audit.grpc.pb.h"
 #include "safeshare/v1/broker.grpc.pb.h"
 
 namespace safeshare::client {
@@ -46,6 +47,10 @@ struct SubscribeOptions {
 // Called once per delivery, in sequence order. Returning an error stops the
 // subscription without acknowledging that delivery (it is redelivered later).
 using DeliveryHandler = std::function<absl::Status(const v1::Delivery&)>;
+
+// Called once per piece of an audit export, in order; each piece ends at a
+// line boundary. Returning an error stops the export (the call is cancelled).
+using ExportSink = std::function<absl::Status(const v1::ExportChunk&)>;
 
 // A connection to the broker over mutual TLS.
 //
@@ -111,6 +116,31 @@ class Client {
   absl::StatusOr<v1::ListUrgentDisclosuresResponse> ListUrgentDisclosures(
       const v1::ListUrgentDisclosuresRequest& request);
 
+  // The Audit service, for the information governance role (any other
+  // agency is answered PERMISSION_DENIED, and the broker audits the attempt;
+  // so does every call that succeeds). All but ExportAudit are retried like
+  // Acknowledge: they only read. Query and ListUnacknowledged search the
+  // whole log, so their deadline is six times options().deadline.
+  absl::StatusOr<v1::QueryAuditResponse> QueryAudit(const v1::QueryAuditRequest& request);
+  // Streams the export to `sink`, piece by piece, so neither side holds it
+  // whole. No overall deadline (a large log takes as long as it takes) and
+  // not retried: a failed export is started again by the caller. Returns
+  // the sink's error if it returned one, otherwise the stream's status.
+  absl::Status ExportAudit(const v1::ExportAuditRequest& request, const ExportSink& sink);
+  // The checkpoint the broker signed at `tree_size` (0: its latest) and the
+  // broker's verifier key. NOT_FOUND when it has signed none (yet).
+  absl::StatusOr<v1::GetCheckpointResponse> GetCheckpoint(uint64_t tree_size = 0);
+  // Entry `index` (1-based) and the path proving it is in the tree of
+  // `tree_size` entries (0: the latest checkpoint's size).
+  absl::StatusOr<v1::InclusionProofResponse> GetInclusionProof(uint64_t index,
+                                                               uint64_t tree_size = 0);
+  // Proof that the tree of `from_size` entries is a prefix of the tree of
+  // `to_size` (0: the latest checkpoint's size).
+  absl::StatusOr<v1::ConsistencyProofResponse> GetConsistencyProof(uint64_t from_size,
+                                                                   uint64_t to_size = 0);
+  absl::StatusOr<v1::ListUnacknowledgedResponse> ListUnacknowledged(
+      const v1::ListUnacknowledgedRequest& request);
+
   const ClientOptions& options() const { return options_; }
 
  private:
@@ -125,6 +155,7 @@ class Client {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Broker::Stub> stub_;
   std::unique_ptr<v1::Governance::Stub> governance_;
+  std::unique_ptr<v1::Audit::Stub> audit_;
 };
 
 }  // namespace safeshare::client

@@ -1,0 +1,104 @@
+// `safeshare audit query` and `safeshare audit export`.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "audit_pages.h"
+#include "audit_review_commands.h"
+#include "exit_code.h"
+#include "report_text.h"
+
+namespace safeshare::cli {
+namespace {
+
+void PrintHeader() {
+  std::cout << std::left << std::setw(8) << "ENTRY" << std::setw(22) << "TIME (UTC)"
+            << std::setw(18) << "ACTION" << std::setw(12) << "ACTOR" << std::setw(18) << "CASE"
+            << std::setw(38) << "NOTIFICATION"
+            << "DETAIL\n";
+}
+
+void PrintRow(const v1::AuditEntry& e) {
+  // Columns keep their width; a longer value pushes the row, never hides text.
+  auto cell = [](const std::string& text, int width) {
+    std::cout << std::setw(width) << text << (static_cast<int>(text.size()) >= width ? " " : "");
+  };
+  std::cout << std::left;
+  cell(std::to_string(e.index()), 8);
+  cell(review::FormatTime(e.at()), 22);
+  cell(e.action(), 18);
+  cell(e.actor(), 12);
+  cell(e.case_ref().empty() ? "-" : e.case_ref(), 18);
+  cell(e.notification_id().empty() ? "-" : e.notification_id(), 38);
+  std::cout << review::EntrySummary(e) << "\n";
+}
+
+}  // namespace
+
+int RunAuditQuery(client::Client& client, const AuditReviewFlags& flags) {
+  absl::StatusOr<v1::AuditFilter> filter = FilterFromFlags(flags);
+  if (!filter.ok()) return Fail(kExitUsage, filter.status().message());
+  v1::QueryAuditRequest request;
+  *request.mutable_filter() = *filter;
+  request.set_after_index(flags.after);
+  request.set_limit(flags.all ? review::kMaxPage : flags.limit);
+  if (!flags.json) PrintHeader();
+  uint64_t shown = 0;
+  for (;;) {
+    absl::StatusOr<v1::QueryAuditResponse> page = client.QueryAudit(request);
+    if (!page.ok()) return FailBroker("audit query", page.status());
+    for (const v1::AuditEntry& entry : page->entries()) {
+      if (flags.json) {
+        std::cout << review::ToJson(entry) << "\n";
+      } else {
+        PrintRow(entry);
+      }
+    }
+    shown += page->entries_size();
+    if (page->next_after_index() == 0) break;
+    if (!flags.all) {
+      std::cerr << "more entries: run again with --after " << page->next_after_index()
+                << " (or --all)\n";
+      break;
+    }
+    request.set_after_index(page->next_after_index());
+  }
+  if (!flags.json) std::cerr << shown << " entries\n";
+  std::cout.flush();
+  return kExitOk;
+}
+
+// Streams into OUT.partial and renames it to OUT at the end, so a failed or
+// interrupted export never leaves a file that looks complete.
+int RunAuditExport(client::Client& client, const AuditReviewFlags& flags) {
+  absl::StatusOr<v1::AuditFilter> filter = FilterFromFlags(flags);
+  if (!filter.ok()) return Fail(kExitUsage, filter.status().message());
+  v1::ExportAuditRequest request;
+  *request.mutable_filter() = *filter;
+  request.set_format(flags.format == "csv" ? v1::EXPORT_FORMAT_CSV : v1::EXPORT_FORMAT_JSONL);
+  const std::string partial = flags.out + ".partial";
+  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+  if (!out) return Fail(kExitUsage, absl::StrCat("--out: cannot write ", partial));
+  uint64_t entries = 0;
+  absl::Status exported = client.ExportAudit(request, [&](const v1::ExportChunk& chunk) {
+    out.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
+    entries += chunk.entries();
+    return out ? absl::OkStatus() : absl::InternalError(absl::StrCat("cannot write ", partial));
+  });
+  out.close();
+  if (exported.ok() && !out) exported = absl::InternalError(absl::StrCat("cannot write ", partial));
+  std::error_code error;
+  if (!exported.ok()) {
+    std::filesystem::remove(partial, error);
+    return FailBroker("audit export (nothing written)", exported);
+  }
+  std::filesystem::rename(partial, flags.out, error);
+  if (error) return Fail(kExitUsage, absl::StrCat("--out: cannot rename to ", flags.out));
+  std::cerr << "exported " << entries << " entries to " << flags.out << "\n";
+  return kExitOk;
+}
+
+}  // namespace safeshare::cli

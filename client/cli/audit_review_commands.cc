@@ -1,0 +1,119 @@
+#include "audit_review_commands.h"
+
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "case_commands.h"
+#include "exit_code.h"
+#include "time_bound.h"
+#include "unsigned_flag.h"
+
+namespace safeshare::cli {
+namespace {
+
+void AddFilterFlags(CLI::App& command, AuditReviewFlags& flags) {
+  command.add_option("--case", flags.case_ref, "entries of this case (the entry's or a line's)");
+  command.add_option("--agency", flags.agency, "entries where this agency acted, received or "
+                                               "was withheld from");
+  command.add_option("--notification", flags.notification, "entries of this notification");
+  command.add_option("--person", flags.person,
+                     "SCHEME:VALUE: entries naming this person (the broker hashes it with its "
+                     "key; the identifier is never stored or logged)");
+  command.add_option("--action", flags.actions,
+                     "an entry action or line outcome, e.g. published, withheld, delivered, "
+                     "acknowledged, access_refused (repeat for any of several)");
+  command.add_option("--from", flags.from, "from this time, inclusive (RFC 3339 or YYYY-MM-DD, UTC)");
+  command.add_option("--to", flags.to, "before this time (RFC 3339, or YYYY-MM-DD for the end of "
+                                       "that day)");
+}
+
+}  // namespace
+
+absl::StatusOr<v1::AuditFilter> FilterFromFlags(const AuditReviewFlags& flags) {
+  v1::AuditFilter filter;
+  filter.set_case_ref(flags.case_ref);
+  filter.set_agency(flags.agency);
+  filter.set_notification_id(flags.notification);
+  for (const auto& action : flags.actions) filter.add_actions(action);
+  if (!flags.person.empty() && !ParseIdentifier(flags.person, *filter.mutable_person())) {
+    return absl::InvalidArgumentError(
+        "--person: give SCHEME:VALUE with scheme one of ndelius_crn, pnc_number, nhs_number, "
+        "local_authority, police_local");
+  }
+  if (!flags.from.empty()) {
+    auto from = review::ParseTimeBound(flags.from, /*end=*/false);
+    if (!from.ok()) return absl::InvalidArgumentError(absl::StrCat("--from: ", from.status().message()));
+    *filter.mutable_from() = *from;
+  }
+  if (!flags.to.empty()) {
+    auto to = review::ParseTimeBound(flags.to, /*end=*/true);
+    if (!to.ok()) return absl::InvalidArgumentError(absl::StrCat("--to: ", to.status().message()));
+    *filter.mutable_to() = *to;
+  }
+  return filter;
+}
+
+void AddAuditReviewCommands(CLI::App& audit, AuditReviewFlags& flags) {
+  CLI::App* query = audit.add_subcommand("query", "IG: audit entries matching filters, paged");
+  AddFilterFlags(*query, flags);
+  query->add_option("--limit", flags.limit, "entries per page (at most 1000)")
+      ->check(CLI::Range(1, 1000));
+  query->add_option("--after", flags.after, "start after this entry index (paging)")
+      ->check(UnsignedInteger());
+  query->add_flag("--all", flags.all, "page through every matching entry");
+  query->add_flag("--json", flags.json, "one AuditEntry per line (proto JSON) instead of a table");
+
+  CLI::App* exported = audit.add_subcommand(
+      "export", "IG: matching entries to a file, streamed (JSON lines or CSV)");
+  AddFilterFlags(*exported, flags);
+  exported->add_option("--format", flags.format, "jsonl (one AuditEntry per line) or csv")
+      ->check(CLI::IsMember({"jsonl", "csv"}))
+      ->capture_default_str();
+  exported->add_option("--out", flags.out, "the file to write")->required();
+
+  CLI::App* report = audit.add_subcommand(
+      "report", "IG: per notification of a case: published by, routed to (agreement, rule, "
+                "purpose, lawful basis), withheld from, delivered, acknowledged, and who has not");
+  report->add_option("--case", flags.case_ref, "case reference")->required();
+  report->add_flag("--json", flags.json, "one JSON object (review.CaseReport)");
+
+  CLI::App* subject = audit.add_subcommand(
+      "subject", "IG: everything shared about one person (subject access, complaints)");
+  subject->add_option("--identifier", flags.identifier, "SCHEME:VALUE")->required();
+  subject->add_flag("--json", flags.json, "one JSON object (review.SubjectReport)");
+
+  CLI::App* checkpoint = audit.add_subcommand(
+      "checkpoint", "IG: keep the broker's signed checkpoint (and the entries it adds) outside "
+                    "the broker, after proving it extends the last one kept");
+  checkpoint->add_option("--save", flags.save_dir, "the directory kept outside the broker")
+      ->required();
+  checkpoint->add_option("--key", flags.key_file,
+                         "the broker's verifier key as the partnership published it (pins it; "
+                         "default: DIR/verifier.key, written on the first save)");
+
+  CLI::App* serve = audit.add_subcommand(
+      "serve", "IG: the review page on http://127.0.0.1:PORT/ (this machine only)");
+  serve->add_option("--checkpoints", flags.checkpoints_dir,
+                    "the directory of saved checkpoints the page verifies against")
+      ->required();
+  serve->add_option("--port", flags.port, "port on 127.0.0.1 (0: a free one)")
+      ->check(CLI::Range(0, 65535));
+}
+
+bool RunAuditReview(const ConnectionFlags& connection, const CLI::App& audit,
+                    const AuditReviewFlags& flags, int& exit_code) {
+  using Run = int (*)(client::Client&, const AuditReviewFlags&);
+  const std::pair<const char*, Run> commands[] = {
+      {"query", RunAuditQuery},           {"export", RunAuditExport},
+      {"report", RunAuditReport},         {"subject", RunAuditSubject},
+      {"checkpoint", RunAuditCheckpoint}, {"serve", RunAuditServe}};
+  for (const auto& [name, run] : commands) {
+    if (!audit.get_subcommand(name)->parsed()) continue;
+    std::optional<client::Client> client = ConnectOrReport(connection);
+    exit_code = client.has_value() ? run(*client, flags) : kExitUsage;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace safeshare::cli

@@ -1,0 +1,266 @@
+// `safeshare audit query|export|report|subject|checkpoint` (and `verify` on
+// what checkpoint saved), the real command against the real broker over
+// mutual TLS with the IG certificate, on a demo-like case: minutes routed
+// to police and health, withheld from education, delivered to both,
+// acknowledged by police only.
+#include <google/protobuf/util/json_util.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "tests/integration/scenario.h"
+
+namespace safeshare::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+constexpr char kCase[] = "CASE-AUD-1";
+constexpr char kPnc[] = "2019/0123456X";  // named by the example minutes
+
+class AuditCliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // Checkpoints every few entries and every second, so a test sees the
+    // log's head move without waiting a minute.
+    broker_ = new BrokerProcess(BrokerOptions{
+        .config_edits = {{"checkpoint_every_entries: 1000", "checkpoint_every_entries: 5"},
+                         {"checkpoint_every_seconds: 60", "checkpoint_every_seconds: 1"}}});
+    auto cfs = Connect(*broker_, "cfs");
+    auto published = cfs.Publish(OnCase(Example("strategy_minutes", "aud-cli-1")));
+    ASSERT_TRUE(published.ok()) << published.status();
+    notification_ = new std::string(published->notification_id());
+    auto police = Connect(*broker_, "police");
+    Receive(police, "police-aud", 1);
+    auto health = Connect(*broker_, "health");
+    Receive(health, "health-aud", 1, /*acknowledge=*/false);
+  }
+  static void TearDownTestSuite() {
+    delete broker_;
+    delete notification_;
+  }
+
+  static v1::Notification OnCase(v1::Notification n) {
+    n.set_case_ref(kCase);
+    return n;
+  }
+
+  // `safeshare --broker ... --cert ig.crt ... ARGS` to completion.
+  CommandResult Audit(const std::string& args, const std::string& agency = "ig") {
+    const TestPki& pki = TestPki::Get();
+    return RunCommand(*broker_, std::string(SAFESHARE_CLI_BINARY) + " --broker localhost:" +
+                                    std::to_string(broker_->port()) + " --cert " +
+                                    pki.Path(agency + ".crt") + " --key " +
+                                    pki.Path(agency + ".key") + " --ca " + pki.Path("ca.crt") +
+                                    " audit " + args);
+  }
+
+  // Waits until the broker has signed a checkpoint of more than `size` entries.
+  uint64_t CheckpointAfter(uint64_t size) {
+    auto ig = Connect(*broker_, "ig");
+    for (int i = 0; i < 100; ++i) {
+      auto latest = ig.GetCheckpoint();
+      if (latest.ok() && latest->checkpoint().tree_size() > size) {
+        return latest->checkpoint().tree_size();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "no checkpoint past " << size << " within 10 s";
+    return 0;
+  }
+
+  std::string Dir(const std::string& name) { return broker_->dir() + "/" + name; }
+
+  static BrokerProcess* broker_;
+  static std::string* notification_;
+};
+
+BrokerProcess* AuditCliTest::broker_ = nullptr;
+std::string* AuditCliTest::notification_ = nullptr;
+
+std::vector<v1::AuditEntry> JsonLines(const std::string& text) {
+  std::vector<v1::AuditEntry> entries;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    v1::AuditEntry entry;
+    const auto parsed = google::protobuf::util::JsonStringToMessage(line, &entry);
+    EXPECT_TRUE(parsed.ok()) << line;
+    entries.push_back(entry);
+  }
+  return entries;
+}
+
+TEST_F(AuditCliTest, QueryFiltersByCaseActionAgencyAndTime) {
+  const auto table = Audit(std::string("query --case ") + kCase);
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_THAT(table.output, StartsWith("ENTRY   TIME (UTC)"));
+  EXPECT_THAT(table.output, HasSubstr("published"));
+  EXPECT_THAT(table.output, HasSubstr("routed: police, health"));
+  EXPECT_THAT(table.output, HasSubstr("acknowledged"));
+
+  const auto withheld = Audit(std::string("query --json --case ") + kCase + " --action withheld");
+  ASSERT_EQ(withheld.exit_code, 0) << withheld.output;
+  const auto entries = JsonLines(withheld.output);
+  ASSERT_EQ(entries.size(), 1u);  // the decision: one entry, its withheld lines inside
+  EXPECT_EQ(entries[0].action(), "published");
+  EXPECT_EQ(entries[0].notification_id(), *notification_);
+
+  const auto acked = Audit("query --json --agency police --action acknowledged");
+  ASSERT_EQ(acked.exit_code, 0) << acked.output;
+  ASSERT_EQ(JsonLines(acked.output).size(), 1u);
+  EXPECT_EQ(JsonLines(acked.output)[0].action(), "acknowledged");
+
+  const auto future = Audit(std::string("query --json --case ") + kCase + " --from 2999-01-01");
+  ASSERT_EQ(future.exit_code, 0) << future.output;
+  EXPECT_EQ(future.output, "");
+  const auto today = Audit(std::string("query --json --case ") + kCase + " --from 2000-01-01 --to 2999-12-31");
+  EXPECT_GE(JsonLines(today.output).size(), 3u);
+
+  const auto bad = Audit("query --from yesterday");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("--from: 'yesterday' is neither a date"));
+}
+
+TEST_F(AuditCliTest, PagesThroughEveryEntryWithAll) {
+  const auto page = Audit("query --json --limit 2");
+  ASSERT_EQ(page.exit_code, 0) << page.output;
+  EXPECT_THAT(page.output, HasSubstr("more entries: run again with --after 2"));
+  const auto all = Audit("query --json --all --limit 2");
+  ASSERT_EQ(all.exit_code, 0) << all.output;
+  const auto entries = JsonLines(all.output);
+  ASSERT_GE(entries.size(), 5u);
+  for (size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(entries[i].index(), i + 1);
+}
+
+TEST_F(AuditCliTest, AnotherAgencyIsRefusedAndTheAttemptAudited) {
+  const auto refused = Audit("query", "police");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, HasSubstr("PERMISSION_DENIED"));
+  const auto seen = Audit("query --json --action access_refused --agency police");
+  ASSERT_EQ(seen.exit_code, 0) << seen.output;
+  EXPECT_GE(JsonLines(seen.output).size(), 1u);
+}
+
+TEST_F(AuditCliTest, ExportsJsonLinesAndCsvToTheFile) {
+  const std::string jsonl = Dir("case.jsonl"), csv = Dir("case.csv");
+  const auto to_jsonl =
+      Audit(std::string("export --case ") + kCase + " --format jsonl --out " + jsonl);
+  ASSERT_EQ(to_jsonl.exit_code, 0) << to_jsonl.output;
+  const auto entries = JsonLines(ReadFile(jsonl));
+  ASSERT_GE(entries.size(), 4u);  // published, delivered x2, acknowledged
+  for (const auto& e : entries) {
+    bool of_case = e.case_ref() == kCase;
+    for (const auto& line : e.lines()) of_case = of_case || line.case_ref() == kCase;
+    EXPECT_TRUE(of_case) << e.index();
+    EXPECT_EQ(e.leaf_hash().size(), 64u);
+  }
+  EXPECT_FALSE(std::filesystem::exists(jsonl + ".partial"));
+
+  const auto to_csv = Audit(std::string("export --case ") + kCase + " --format csv --out " + csv);
+  ASSERT_EQ(to_csv.exit_code, 0) << to_csv.output;
+  const std::string text = ReadFile(csv);
+  EXPECT_THAT(text, StartsWith("index,"));
+  EXPECT_THAT(text, HasSubstr(",withheld,"));
+  EXPECT_THAT(text, HasSubstr("education"));
+  EXPECT_THAT(text, HasSubstr(*notification_));
+}
+
+TEST_F(AuditCliTest, ReportShowsRoutingWithholdingDeliveryAndWhoHasNotAcknowledged) {
+  const auto report = Audit(std::string("report --case ") + kCase);
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  const std::string& out = report.output;
+  EXPECT_THAT(out, StartsWith(std::string("Case ") + kCase + ": 1 notification(s)"));
+  EXPECT_THAT(out, HasSubstr("Notification " + *notification_ + " (strategy_minutes"));
+  EXPECT_THAT(out, HasSubstr(" by cfs (entry "));
+  EXPECT_THAT(out, HasSubstr("agreement ISA-SM-01 v2; rule SM-R1"));
+  EXPECT_THAT(out, HasSubstr("rule SM-R2"));
+  EXPECT_THAT(out, HasSubstr("(police-aud, entry "));
+  EXPECT_THAT(out, HasSubstr("(health-aud, entry "));
+  EXPECT_THAT(out, HasSubstr("withheld from\n"));
+  EXPECT_THAT(out, HasSubstr("    education"));
+  EXPECT_THAT(out, HasSubstr("NOT ACKNOWLEDGED BY: health\n"));
+
+  const auto json = Audit(std::string("report --json --case ") + kCase);
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("\"notAcknowledged\":[\"health\"]"));
+}
+
+TEST_F(AuditCliTest, SubjectFindsTheNotificationsNamingThePersonWithoutLoggingTheIdentifier) {
+  const auto subject = Audit(std::string("subject --identifier pnc_number:") + kPnc);
+  ASSERT_EQ(subject.exit_code, 0) << subject.output;
+  EXPECT_THAT(subject.output, HasSubstr("1 notification(s) shared"));
+  EXPECT_THAT(subject.output, HasSubstr("Notification " + *notification_));
+  EXPECT_THAT(subject.output, HasSubstr("NOT ACKNOWLEDGED BY: health"));
+  const auto nobody = Audit("subject --identifier pnc_number:NOBODY123");
+  ASSERT_EQ(nobody.exit_code, 0) << nobody.output;
+  EXPECT_THAT(nobody.output, HasSubstr("0 notification(s) shared"));
+  // The search is audited with the keyed hash, never the identifier.
+  EXPECT_EQ(QueryStore(*broker_, "SELECT COUNT(*) FROM audit WHERE detail LIKE '%0123456%' OR "
+                                 "detail LIKE '%NOBODY123%'"),
+            0);
+  EXPECT_EQ(Audit("subject --identifier passport:123").exit_code, 2);
+}
+
+TEST_F(AuditCliTest, CheckpointSavesTwiceConsistentlyAndVerifyAcceptsTheLog) {
+  const std::string dir = Dir("kept");
+  CheckpointAfter(0);
+  const auto first = Audit("checkpoint --save " + dir);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("pinned the broker's key in " + dir + "/verifier.key"));
+  EXPECT_THAT(first.output, HasSubstr("signature verified)"));
+  EXPECT_EQ(ReadFile(dir + "/verifier.key").rfind("safeshare.test/audit+", 0), 0u);
+  uint64_t size = 0;
+  for (const auto& file : std::filesystem::directory_iterator(dir)) {
+    const std::string name = file.path().filename().string();
+    if (name.rfind("checkpoint-", 0) == 0) size = std::stoull(name.substr(11));
+  }
+  ASSERT_GT(size, 0u);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/entries-1-" + std::to_string(size) + ".jsonl"));
+  EXPECT_EQ(JsonLines(ReadFile(dir + "/entries-1-" + std::to_string(size) + ".jsonl")).size(), size);
+
+  auto cfs = Connect(*broker_, "cfs");
+  ASSERT_TRUE(cfs.Publish(OnCase(Example("strategy_minutes", "aud-cli-2"))).ok());
+  const uint64_t later = CheckpointAfter(size);
+  const auto second = Audit("checkpoint --save " + dir);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("consistent with checkpoint-" + std::to_string(size) + ".txt"));
+  EXPECT_THAT(second.output, Not(HasSubstr("pinned")));
+  EXPECT_THAT(second.output, HasSubstr("entries " + std::to_string(size + 1) + " to "));
+  ASSERT_GE(later, size + 1);
+
+  // verify (offline) the whole log, exported now, against what was kept.
+  const std::string all = Dir("all.jsonl");
+  ASSERT_EQ(Audit("export --format jsonl --out " + all).exit_code, 0);
+  const auto verified = Audit("verify --checkpoints " + dir + " --key " + dir +
+                              "/verifier.key --export " + all);
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_THAT(verified.output, HasSubstr("verified"));
+}
+
+TEST_F(AuditCliTest, CheckpointRefusesLoudlyWhenASavedCheckpointDoesNotVerify) {
+  const std::string dir = Dir("tampered");
+  CheckpointAfter(0);
+  ASSERT_EQ(Audit("checkpoint --save " + dir).exit_code, 0);
+  for (const auto& file : std::filesystem::directory_iterator(dir)) {
+    const std::string name = file.path().filename().string();
+    if (name.rfind("checkpoint-", 0) != 0) continue;
+    std::string note = ReadFile(file.path().string());
+    const size_t second_line = note.find('\n') + 1;
+    note[second_line] = note[second_line] == '9' ? '8' : '9';  // another tree size
+    std::ofstream(file.path()) << note;
+  }
+  const auto refused = Audit("checkpoint --save " + dir);
+  EXPECT_EQ(refused.exit_code, 4) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("AUDIT LOG VERIFICATION FAILED, nothing saved: checkpoint-"));
+
+  // A key that is not the pinned one is refused before anything is fetched.
+  std::ofstream(Dir("other.key")) << "safeshare.test/audit+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+  const auto other = Audit("checkpoint --save " + dir + " --key " + Dir("other.key"));
+  EXPECT_EQ(other.exit_code, 2) << other.output;
+  EXPECT_THAT(other.output, HasSubstr("differs from the key pinned in"));
+}
+
+}  // namespace
+}  // namespace safeshare::testing
