@@ -3,7 +3,8 @@
 # embedded store with the example information-sharing agreements, run a
 # multi-agency scenario (case engagement, a person probation manages, a
 # redacted delivery, a denial, a person-linked delivery on a closed case, an
-# urgent disclosure), print the audit trail, stop.
+# urgent disclosure), the IG lead's audit report and signed checkpoint, stop,
+# print the audit trail and verify it offline against the saved checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/install-deps.sh
@@ -13,7 +14,8 @@ bash certs/gen-dev-pki.sh
 BROKER=build/broker/safeshare-broker
 CLI=build/client/safeshare
 STORE=var/demo.db
-rm -f "$STORE" "$STORE-wal" "$STORE-shm"
+CHECKPOINTS=var/audit-checkpoints  # kept by the IG lead, outside the broker
+rm -rf "$STORE" "$STORE-wal" "$STORE-shm" "$CHECKPOINTS"
 mkdir -p var
 
 step() { printf '\n== %s\n' "$*"; }
@@ -75,6 +77,22 @@ step "education receive only the urgent disclosure (1)"
 step "the IG lead reviews urgent disclosures"
 "$CLI" --agency ig policy disclosures
 
+step "the IG lead's audit report on case CASE-2026-0042: who received what, under which rule, and who has not acknowledged"
+"$CLI" --agency ig audit report --case CASE-2026-0042
+
+step "police try to read the audit log: refused, and the attempt is itself on the record"
+"$CLI" --agency police audit query --case CASE-2026-0042 || true
+"$CLI" --agency ig audit query --action access_refused
+
+step "the IG lead saves the broker's signed checkpoint (Ed25519, C2SP format) outside the broker"
+# The broker signs within checkpoint_every_seconds (5 s in this config) of a change.
+for _ in $(seq 20); do
+  "$CLI" --agency ig audit checkpoint --save "$CHECKPOINTS" --key certs/out/audit-log.pub \
+    2>var/checkpoint.err && break
+  sleep 0.5
+done
+[ -n "$(ls "$CHECKPOINTS"/checkpoint-*.txt 2>/dev/null)" ] || { cat var/checkpoint.err; exit 1; }
+
 step "why education did not receive the minutes, explained offline from the files"
 "$CLI" policy explain --agreements config/agreements --notification config/examples/strategy_minutes.json \
   --publisher cfs --engaged police,health | grep -A3 '^education' || true
@@ -86,3 +104,6 @@ trap - EXIT
 
 step "audit trail (metadata and content hashes only), with its hash chain verified"
 "$BROKER" --config config/broker.yaml --store "$STORE" audit
+
+step "the IG lead verifies the store offline against the checkpoint saved earlier and the broker's public key"
+"$CLI" audit verify --checkpoints "$CHECKPOINTS" --key certs/out/audit-log.pub --db "$STORE"

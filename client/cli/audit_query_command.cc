@@ -45,11 +45,11 @@ int RunAuditQuery(client::Client& client, const AuditReviewFlags& flags) {
   *request.mutable_filter() = *filter;
   request.set_after_index(flags.after);
   request.set_limit(flags.all ? review::kMaxPage : flags.limit);
-  if (!flags.json) PrintHeader();
   uint64_t shown = 0;
-  for (;;) {
+  for (bool first = true;; first = false) {
     absl::StatusOr<v1::QueryAuditResponse> page = client.QueryAudit(request);
     if (!page.ok()) return FailBroker("audit query", page.status());
+    if (first && !flags.json) PrintHeader();  // not above a refusal
     for (const v1::AuditEntry& entry : page->entries()) {
       if (flags.json) {
         std::cout << review::ToJson(entry) << "\n";
