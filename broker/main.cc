@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "broker/audit/audit_report.h"
 #include "broker/audit/chain.h"
+#include "broker/audit/merkle.h"
 #include "broker/config/broker_config.h"
 #include "broker/core/logging.h"
 #include "broker/core/person_key.h"
@@ -193,9 +194,14 @@ int PrintAudit(const std::filesystem::path& store_path) {
   if (!verified.ok()) {
     std::fprintf(stdout, "audit chain BROKEN: %s\n", std::string(verified.message()).c_str());
   } else {
-    std::fprintf(stdout, "audit chain intact: %zu entries, head %s\n", entries->size(),
+    // The tree root, to compare with a signed checkpoint of the same size.
+    safeshare::audit::MerkleTree tree;
+    for (const auto& e : *entries) tree.Append(safeshare::audit::EntryLeafHash(e));
+    std::fprintf(stdout, "audit chain intact: %zu entries, head %s, tree root %s\n",
+                 entries->size(),
                  entries->empty() ? std::string(safeshare::audit::kGenesisHash).c_str()
-                                  : entries->back().entry_hash.c_str());
+                                  : entries->back().entry_hash.c_str(),
+                 safeshare::audit::HexOf(*tree.Root(tree.size())).c_str());
   }
   const bool bodies_ok = PrintBodyCheck(store_path);
   return verified.ok() && bodies_ok ? 0 : 1;

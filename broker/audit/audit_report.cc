@@ -24,6 +24,31 @@ std::string Detail(const Entry& e) {
          FormatTime(e.clock_stepped_back_from) + "]";
 }
 
+// A line's particulars beyond the columns: its sequence, agreement, purpose
+// and detail (withheld fields, the reason it was withheld, ...).
+std::string LineDetail(const Line& line) {
+  std::string out = line.sequence != 0 ? "sequence " + std::to_string(line.sequence) : "";
+  for (const std::string* part : {&line.agreement, &line.purpose, &line.detail}) {
+    if (part->empty()) continue;
+    if (!out.empty()) out += "; ";
+    out += *part;
+  }
+  return out;
+}
+
+// One row per line, under its entry's row: "line 2/3" in the time column,
+// the outcome in the action column and the line's agency as recipient.
+std::string LineRows(const Entry& e) {
+  std::string out;
+  for (size_t i = 0; i < e.lines.size(); ++i) {
+    const Line& line = e.lines[i];
+    out += Row("  line " + std::to_string(i + 1) + "/" + std::to_string(e.lines.size()),
+               ActionName(line.outcome), "", line.agency, line.case_ref, line.rule,
+               line.lawful_basis, line.notification_id.substr(0, 13), LineDetail(line));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string FormatTime(int64_t micros) {
@@ -44,6 +69,7 @@ std::string FormatTable(const std::vector<Entry>& entries) {
     // The first 13 characters of a UUIDv7 identify it within a trail.
     out += Row(FormatTime(e.at_micros), ActionName(e.action), e.actor, e.recipient, e.case_ref,
                e.rule, e.lawful_basis, e.notification_id.substr(0, 13), Detail(e));
+    out += LineRows(e);
   }
   return out;
 }

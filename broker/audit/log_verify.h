@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "absl/status/status.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/audit/checkpoint.h"
+#include "broker/audit/entry_diff.h"
 #include "broker/audit/merkle.h"
 
 // Offline verification of a copy of the audit log (an export or a copy of
@@ -24,7 +26,7 @@ struct SavedCheckpoint {
 // checkpoint agrees.
 struct VerifyResult {
   bool ok = true;
-  uint64_t entries = 0;              // entries read
+  uint64_t entries = 0;              // entries verified (in the tree)
   uint64_t checkpoints_matched = 0;  // checkpoints whose root the log reproduces
   // The first problem, exactly: the entry index (1-based; 0 when the problem
   // is not one entry's) and a sentence, e.g.
@@ -33,39 +35,56 @@ struct VerifyResult {
   //   "entry 57 is missing: entry 56 is followed by entry 58"
   //   "entries 57 and 58 are out of order"
   //   "the log ends at entry 120 but checkpoint checkpoint-150.txt covers 150 entries"
-  //   "checkpoint checkpoint-100.txt: the log's first 100 entries hash to another root: history was
-  //   rewritten"
+  //   "checkpoint checkpoint-100.txt: the log's first 100 entries hash to another root:
+  //    history was rewritten (within entries 51 to 100)"
   uint64_t first_bad_index = 0;
   std::string problem;
 };
 
+// Entries saved earlier (with checkpoints: `safeshare audit checkpoint
+// --save` writes them), to compare the log with: the saved entry with this
+// id, or nullopt. Called once per entry read, with increasing ids, so a
+// reader can stream the saved files alongside the log.
+using ReferenceLookup = std::function<std::optional<Entry>(int64_t id)>;
+
+// A ReferenceLookup over entries held in memory (any order).
+ReferenceLookup ReferenceFrom(std::vector<Entry> entries);
+
 // Feed every entry of the log, in the order found, then Finish. Memory:
-// the Merkle tree (about 64 bytes per entry), never the entries.
+// the Merkle tree (about 64 bytes per entry) and one entry held back while
+// a gap in the ids could still be two entries out of order; never the log.
 class LogVerifier {
  public:
   // `checkpoints`: already signature-checked. `reference`: entries saved
-  // earlier (for instance with a checkpoint), by id, to name the field that
-  // differs when an entry no longer hashes to its recorded hash; may be empty.
+  // earlier; an entry whose fields differ from its saved copy is reported
+  // with the differing fields named, whether or not its hashes were
+  // recomputed to match (a consistently rewritten history).
+  LogVerifier(std::vector<SavedCheckpoint> checkpoints, ReferenceLookup reference);
   explicit LogVerifier(std::vector<SavedCheckpoint> checkpoints, std::vector<Entry> reference = {});
 
-  // Checks the entry's id follows the one before, its hash and chain link,
-  // and, when a checkpoint's size is reached, the root. Stops at the first
-  // problem (later calls are ignored).
+  // Checks the entry's id follows the one before, its fields against the
+  // saved copy, its hash and chain link, and, when a checkpoint's size is
+  // reached, the root. Stops at the first problem (later calls are ignored).
   void Add(const Entry& entry);
   // Checks the log reaches every checkpoint's size. Returns the result.
   VerifyResult Finish();
 
  private:
+  // Each problem found stops verification; these return false once one is.
+  bool CheckOrder(const Entry& entry);
+  bool CheckContent(const Entry& entry);
+  void CheckCheckpoints();
+  void Fail(uint64_t index, std::string problem);
+
   std::vector<SavedCheckpoint> checkpoints_;  // by tree size
-  std::vector<Entry> reference_;              // by id
+  size_t next_checkpoint_ = 0;                // the first not yet reached
+  uint64_t matched_size_ = 0;                 // the largest checkpoint size matched
+  ReferenceLookup reference_;
   MerkleTree tree_;
   std::string prev_hash_;
   int64_t last_id_ = 0;
+  std::optional<Entry> held_;  // an entry after a gap: missing, or out of order?
   VerifyResult result_;
 };
-
-// The fields of `a` and `b` that differ, by name ("recipient",
-// "lines[2].agency", ...), for reports.
-std::vector<std::string> DifferingFields(const Entry& a, const Entry& b);
 
 }  // namespace safeshare::audit

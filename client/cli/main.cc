@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ack_command.h"
+#include "audit_commands.h"
 #include "case_commands.h"
 #include "connection_flags.h"
 #include "exit_code.h"
@@ -59,6 +60,8 @@ int Run(int argc, char** argv) {
   const PolicyCommands policy = AddPolicyCommands(app, policy_check, policy_explain);
   GovernanceFlags governance;
   AddGovernanceCommands(*app.get_subcommand("policy"), governance);
+  AuditFlags audit;
+  CLI::App* audit_command = AddAuditCommands(app, audit);
 
   try {
     app.parse(argc, argv);
@@ -88,6 +91,9 @@ int Run(int argc, char** argv) {
   }
   if (policy.explain->parsed()) {
     return RunPolicyExplain(policy_explain);
+  }
+  if (audit_command->parsed()) {
+    return RunAudit(connection, *audit_command, audit);
   }
   if (int exit_code = kExitUsage;
       RunGovernance(connection, *app.get_subcommand("policy"), governance, exit_code)) {

@@ -293,6 +293,26 @@ TEST(AuditReportTest, FormatTableHasHeaderAndOneRowPerEntry) {
   EXPECT_THAT(table, HasSubstr("sequence 5\n"));
 }
 
+TEST(AuditReportTest, EachLineIsARowUnderItsEntry) {
+  const auto table = FormatTable({samples::Decision(1), GoldenEntryV2(), samples::Decision(2)});
+  EXPECT_EQ(std::count(table.begin(), table.end(), '\n'),
+            1 + 3 * 3);  // header, 3 entries of 2 lines
+  const std::string decision = "referral sequence 8; policy 3\n";
+  const auto entry = table.find(decision);
+  ASSERT_NE(entry, std::string::npos);
+  const std::string routed = table.substr(
+      entry + decision.size(), table.find('\n', entry + decision.size()) - entry - decision.size());
+  EXPECT_THAT(routed, ::testing::StartsWith("  line 1/2               routed            "));
+  EXPECT_THAT(routed, HasSubstr(" cfs        CASE-1          ISA-03 "));
+  EXPECT_THAT(routed, HasSubstr(" legal_obligation "));
+  EXPECT_THAT(routed, ::testing::EndsWith(
+                          "0190f1e2-1234 sequence 8; ISA-SM-01 v2; PURPOSE_STRATEGY_DISCUSSION; "
+                          "withheld: address"));
+  EXPECT_THAT(table, HasSubstr("  line 2/2               withheld                     education  "
+                               "CASE-1"));
+  EXPECT_THAT(table, HasSubstr("sequence 8; no agreement shares referral with education\n"));
+}
+
 TEST(AuditReportTest, AnEntryAfterTheClockSteppedBackSaysSo) {
   auto entries = Chain();
   entries[1].clock_stepped_back_from = 1'714'000'000'123'456;

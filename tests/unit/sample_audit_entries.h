@@ -1,8 +1,12 @@
 #pragma once
 
-// Fixed audit entries whose encodings, hashes and Merkle leaves were computed
-// independently (in Python), for the audit module's unit tests.
+// Audit entries for tests: fixed ones whose encodings, hashes and Merkle
+// leaves were computed independently (in Python), and linked logs of any
+// length.
 #include <string>
+#include <vector>
+
+#include "broker/audit/chain.h"
 
 #include "broker/audit/audit_entry.h"
 
@@ -84,6 +88,45 @@ inline Entry GoldenEntryV2() {
                               .sequence = 8,
                               .detail = "no agreement shares referral with education"}},
                .person_hashes = {ContentHash("person 1")}};
+}
+
+// Entry `id` of a log of publish decisions (two lines, a person hash), as
+// the broker would write it.
+inline Entry Decision(int64_t id) {
+  const std::string notification = "n-" + std::to_string(id);
+  return Entry{.id = id,
+               .at_micros = 1'714'000'000'000'000 + id,
+               .actor = "cfs",
+               .action = Action::kPublished,
+               .notification_id = notification,
+               .case_ref = "CASE-" + std::to_string(id % 7),
+               .recipient = "police",
+               .detail = "referral sequence " + std::to_string(id),
+               .content_hash = ContentHash("body " + std::to_string(id)),
+               .lines = {Line{.outcome = Action::kRouted,
+                              .agency = "police",
+                              .notification_id = notification,
+                              .sequence = id,
+                              .rule = "ISA-03"},
+                         Line{.outcome = Action::kWithheld,
+                              .agency = "education",
+                              .notification_id = notification,
+                              .sequence = id,
+                              .detail = "no agreement"}},
+               .person_hashes = {ContentHash("person " + std::to_string(id % 5))}};
+}
+
+// Links `entries` from the genesis hash, as the broker's single writer does.
+inline void Relink(std::vector<Entry>& entries) {
+  std::string head(kGenesisHash);
+  for (auto& e : entries) head = Link(head, e);
+}
+
+inline std::vector<Entry> Log(int64_t size) {
+  std::vector<Entry> log;
+  for (int64_t id = 1; id <= size; ++id) log.push_back(Decision(id));
+  Relink(log);
+  return log;
 }
 
 }  // namespace safeshare::audit::samples
