@@ -23,7 +23,9 @@
 #include "broker/routing/policy_snapshot.h"
 #include "broker/rpc/grpc_logging.h"
 #include "broker/rpc/server.h"
+#include "broker/service/audit_service.h"
 #include "broker/service/broker_service.h"
+#include "broker/service/checkpointer.h"
 #include "broker/service/governance_service.h"
 #include "broker/store/audit_log_reader.h"
 #include "broker/store/backup.h"
@@ -94,6 +96,9 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   if (!options.ok()) return Fail(options.status());
   auto person_key = ss::PersonKey::Load(config.person_hash_key);
   if (!person_key.ok()) return Fail(person_key.status());
+  auto signer = ss::service::LoadCheckpointSigner(config.audit);
+  if (!signer.ok()) return Fail(signer.status());
+  const std::string verifier_key = signer->VerifierKey();
   const auto load_policy = AgreementLoader(config);
   auto initial = load_policy(config.agreements);
   if (!initial.ok()) return Fail(initial.status());
@@ -111,9 +116,16 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   ss::service::BrokerService service(partnership, **store);
   ss::service::GovernanceService governance(policy, partnership, **store, config.agreements,
                                             load_policy);
+  ss::service::AuditService audit(**store, *person_key, verifier_key);
+  ss::service::Checkpointer checkpointer(
+      **store, *std::move(signer),
+      {config.audit.checkpoint_every_entries, config.audit.checkpoint_every_seconds});
+  // Refuses a log that no longer matches its latest checkpoint.
+  if (auto started = checkpointer.Start(); !started.ok()) return Fail(started);
   ss::rpc::BrokerRpc rpc(service, directory);
   ss::rpc::GovernanceRpc governance_rpc(governance, directory);
-  auto running = ss::rpc::StartServer(*options, rpc, governance_rpc);
+  ss::rpc::AuditRpc audit_rpc(audit, directory);
+  auto running = ss::rpc::StartServer(*options, rpc, governance_rpc, audit_rpc);
   if (!running.ok()) return Fail(running.status());
   // A store that can no longer be trusted takes the broker out of service.
   (*store)->SetFailureListener([server = running->server.get()](const absl::Status&) {
@@ -133,6 +145,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   ss::rpc::SetServing(*running->server, false);
   service.StopAccepting();
   rpc.StopStreams();
+  audit_rpc.StopStreams();
   // A grace period in which calls still arriving on open connections are
   // answered UNAVAILABLE "shutting down" by the service (clients retry
   // elsewhere or later), rather than cancelled by the server's shutdown.
@@ -140,6 +153,12 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   running->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   rpc.Drain();
   governance_rpc.Drain();
+  audit_rpc.Drain();
+  // The last entry is written: sign the log as it ends, before the store
+  // closes.
+  if (auto signed_last = checkpointer.Stop(); !signed_last.ok()) {
+    log->error("no checkpoint at shutdown: {}", signed_last.ToString());
+  }
   (*store)->Close();
   log->info("stopped cleanly");
   return 0;

@@ -2,8 +2,10 @@
 # Generates the development PKI of the safeshare partnership: a dev CA, the
 # broker's server certificate, one client certificate per agency, and the bad
 # material the security tests need (rogue CA, rogue-signed police, expired
-# police, an agency the broker does not know), and the person-hash key
-# (person-hash.key: 32 random bytes keying the HMAC of person identifiers).
+# police, an agency the broker does not know), the person-hash key
+# (person-hash.key: 32 random bytes keying the HMAC of person identifiers)
+# and the audit log's signing key (audit-log.key, Ed25519, with its note
+# verifier key audit-log.pub for the origin safeshare.test/audit).
 #
 # Usage: certs/gen-dev-pki.sh [OUT_DIR]      (default: certs/out next to this script)
 #
@@ -54,7 +56,35 @@ make_person_hash_key() {
   echo "person-hash key in ${file}"
 }
 
+# The audit log's checkpoint signing key: Ed25519 (PEM, mode 600), and
+# audit-log.pub, the verifier key an IG lead checks checkpoints with, in the
+# C2SP signed-note form "<origin>+<key id, 8 hex>+<base64(0x01 || public
+# key)>", key id = the first 4 bytes of SHA-256(<origin> "\n" 0x01 <public
+# key>) (broker/audit/checkpoint.h). Made once: checkpoints saved outside the
+# broker are verified with this key, so the script never replaces it; the
+# .pub is rewritten from the key when missing.
+make_audit_log_key() {
+  local key="${OUT}/audit-log.key" pub="${OUT}/audit-log.pub"
+  local origin="${TRUST_DOMAIN}/audit" raw id
+  mkdir -p "${OUT}"
+  if [[ ! -f "${key}" ]]; then
+    (umask 077 && openssl genpkey -algorithm ed25519 -out "${key}")
+    chmod 600 "${key}"
+    echo "audit-log signing key in ${key}"
+  fi
+  [[ -f "${pub}" ]] && return 0
+  raw="$(mktemp)"
+  # The last 32 bytes of the DER SubjectPublicKeyInfo are the raw public key.
+  openssl pkey -in "${key}" -pubout -outform DER | tail -c 32 >"${raw}"
+  id="$({ printf '%s\n\001' "${origin}"; cat "${raw}"; } | openssl dgst -sha256 -binary |
+    head -c 4 | od -An -tx1 | tr -d ' \n')"
+  echo "${origin}+${id}+$({ printf '\001'; cat "${raw}"; } | base64 -w0)" >"${pub}"
+  rm -f "${raw}"
+  echo "audit-log verifier key in ${pub}"
+}
+
 make_person_hash_key
+make_audit_log_key
 if [[ -f "${OUT}/ca.crt" ]] && pki_complete; then
   echo "dev PKI already present in ${OUT}"
   exit 0

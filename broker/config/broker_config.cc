@@ -99,9 +99,36 @@ ConnectionsConfig ReadConnections(const YamlReader& node) {
   return c;
 }
 
+// The origin is a line of the checkpoint and the name of the signing key
+// (C2SP signed-note: a key name has no white space and no '+').
+std::string ReadOrigin(const YamlReader& node) {
+  std::string origin = node.String();
+  if (origin.find_first_of(" \t\r\n+") != std::string::npos) {
+    node.Fail(
+        "must not contain white space or '+' (it names the signing key too), e.g. "
+        "safeshare.example/audit");
+  }
+  return origin;
+}
+
+AuditConfig ReadAudit(const YamlReader& node, const std::filesystem::path& base) {
+  node.RejectUnknownKeys(
+      {"signing_key", "origin", "checkpoint_every_entries", "checkpoint_every_seconds"});
+  AuditConfig audit;
+  audit.signing_key = PathFrom(node.Required("signing_key"), base);
+  audit.origin = ReadOrigin(node.Required("origin"));
+  if (node.Has("checkpoint_every_entries"))
+    audit.checkpoint_every_entries = node.Required("checkpoint_every_entries").Size();
+  if (node.Has("checkpoint_every_seconds"))
+    audit.checkpoint_every_seconds =
+        std::chrono::seconds(UpToIntMax(node.Required("checkpoint_every_seconds")));
+  return audit;
+}
+
 BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
   root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "connections", "agencies",
-                          "agreements", "person_hash_key", "urgent_disclosure", "sharing"});
+                          "agreements", "person_hash_key", "urgent_disclosure", "audit",
+                          "sharing"});
   BrokerConfig config;
   if (root.Has("listen")) config.listen = root.Required("listen").String();
   config.tls = ReadTls(root.Required("tls"), base);
@@ -126,6 +153,7 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
   if (root.Has("urgent_disclosure")) {
     config.urgent_disclosure = ReadUrgentDisclosure(root.Required("urgent_disclosure"));
   }
+  config.audit = ReadAudit(root.Required("audit"), base);
   if (root.Has("sharing")) {
     root.Required("sharing").Fail(
         "the sharing table is replaced by information-sharing agreements: move its rules into "

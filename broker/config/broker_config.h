@@ -45,6 +45,21 @@ struct UrgentDisclosureConfig {
   std::vector<std::string> barred_roles;  // kAgencyRoles; empty: no role is barred
 };
 
+// The tamper-evident audit log (`audit:`): the broker signs a checkpoint of
+// its Merkle tree (broker/audit/checkpoint.h) when the tree has grown by
+// `checkpoint_every_entries`, or every `checkpoint_every_seconds` when it
+// grew at all, and once at shutdown.
+struct AuditConfig {
+  // PEM Ed25519 private key (`openssl genpkey -algorithm ed25519`), owner
+  // only (mode 600): checked, with the key itself, when the broker starts.
+  std::filesystem::path signing_key;
+  // Names the log in every checkpoint and is the signing key's name, e.g.
+  // "safeshare.example/audit": no white space and no '+'.
+  std::string origin;
+  size_t checkpoint_every_entries = 1000;
+  std::chrono::seconds checkpoint_every_seconds{60};
+};
+
 struct BrokerConfig {
   std::string listen = "127.0.0.1:50051";
   TlsConfig tls;
@@ -68,6 +83,7 @@ struct BrokerConfig {
   // read by PersonKey::Load, which checks its size and mode.
   std::filesystem::path person_hash_key;
   UrgentDisclosureConfig urgent_disclosure;
+  AuditConfig audit;
 };
 
 // Reads and validates a broker configuration. Relative paths are resolved

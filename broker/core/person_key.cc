@@ -1,7 +1,5 @@
 #include "broker/core/person_key.h"
 
-#include <sys/stat.h>
-
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -12,35 +10,19 @@
 #include <openssl/hmac.h>
 
 #include "absl/status/status.h"
+#include "broker/core/key_file.h"
 #include "broker/core/sha256.h"
 
 namespace safeshare {
-namespace {
-
-constexpr mode_t kGroupOrOthers = S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH;
-
-std::string OctalMode(mode_t mode) {
-  std::string out = "0";
-  for (int shift = 6; shift >= 0; shift -= 3) {
-    out += static_cast<char>('0' + ((mode >> shift) & 7));
-  }
-  return out;
-}
-
-}  // namespace
 
 absl::StatusOr<PersonKey> PersonKey::Load(const std::filesystem::path& file) {
   const std::string name = file.string();
-  struct stat info {};
-  if (::stat(name.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
-    return absl::FailedPreconditionError(
-        "person_hash_key " + name + ": no such file; create one with `openssl rand -out " + name +
-        " 32 && chmod 600 " + name + "` (certs/gen-dev-pki.sh does for development)");
-  }
-  if ((info.st_mode & kGroupOrOthers) != 0) {
-    return absl::FailedPreconditionError(
-        "person_hash_key " + name + ": group or others may read or write it (mode " +
-        OctalMode(info.st_mode & 0777) + "); run `chmod 600 " + name + "`");
+  if (auto checked =
+          CheckOwnerOnlyKeyFile(file, "person_hash_key",
+                                "create one with `openssl rand -out " + name + " 32 && chmod 600 " +
+                                    name + "` (certs/gen-dev-pki.sh does for development)");
+      !checked.ok()) {
+    return checked;
   }
   std::ifstream in(file, std::ios::binary);
   std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -3,6 +3,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "broker/identity/agency_directory.h"
+#include "broker/rpc/peer_identity.h"
 #include "broker/rpc/stream_registry.h"
 #include "broker/service/broker_service.h"
 #include "safeshare/v1/broker.grpc.pb.h"
@@ -50,7 +51,7 @@ class BrokerRpc final
 
  private:
   service::BrokerService& service_;
-  const identity::AgencyDirectory& directory_;
+  const PeerIdentity peers_;
   StreamRegistry streams_;
   boost::asio::thread_pool feeds_{2};
 };

@@ -44,47 +44,54 @@ store::CaseStatusChange StatusChange(v1::CaseStatus status) {
 grpc::ServerUnaryReactor* BrokerRpc::UpdateCase(grpc::CallbackServerContext* context,
                                                 const v1::UpdateCaseRequest* request,
                                                 v1::CaseState* response) {
-  return WithCaller(context, directory_, [&](auto* reactor, const identity::Caller& caller) {
-    store::CaseChange change{caller.agency, CaseRef(request->case_ref()),
-                             Agencies(request->engage()), Agencies(request->disengage()),
-                             StatusChange(request->status())};
-    service_.UpdateCase(caller, std::move(change),
-                        [reactor, response](absl::StatusOr<store::CaseState> state) {
-                          if (!state.ok()) return reactor->Finish(ToGrpcStatus(state.status()));
-                          ToProto(*state, *response);
-                          reactor->Finish(grpc::Status::OK);
-                        });
-  });
+  return WithCaller(
+      context, peers_, "Broker.UpdateCase", [&](auto* reactor, const identity::Caller& caller) {
+        store::CaseChange change{caller.agency, CaseRef(request->case_ref()),
+                                 Agencies(request->engage()), Agencies(request->disengage()),
+                                 StatusChange(request->status())};
+        service_.UpdateCase(caller, std::move(change),
+                            [reactor, response](absl::StatusOr<store::CaseState> state) {
+                              if (!state.ok()) return reactor->Finish(ToGrpcStatus(state.status()));
+                              ToProto(*state, *response);
+                              reactor->Finish(grpc::Status::OK);
+                            });
+      });
 }
 
 grpc::ServerUnaryReactor* BrokerRpc::GetCase(grpc::CallbackServerContext* context,
                                              const v1::GetCaseRequest* request,
                                              v1::CaseState* response) {
-  return WithCaller(context, directory_, [&](auto* reactor, const identity::Caller& caller) {
-    auto state = service_.GetCase(caller, request->case_ref());
-    if (!state.ok()) return reactor->Finish(ToGrpcStatus(state.status()));
-    ToProto(*state, *response);
-    reactor->Finish(grpc::Status::OK);
-  });
+  return WithCaller(context, peers_, "Broker.GetCase",
+                    [&](auto* reactor, const identity::Caller& caller) {
+                      service_.GetCase(caller, request->case_ref(),
+                                       [reactor, response](absl::StatusOr<store::CaseState> state) {
+                                         if (!state.ok())
+                                           return reactor->Finish(ToGrpcStatus(state.status()));
+                                         ToProto(*state, *response);
+                                         reactor->Finish(grpc::Status::OK);
+                                       });
+                    });
 }
 
 grpc::ServerUnaryReactor* BrokerRpc::RegisterInterest(grpc::CallbackServerContext* context,
                                                       const v1::InterestRequest* request,
                                                       v1::InterestResponse* response) {
-  return WithCaller(context, directory_, [&](auto* reactor, const identity::Caller& caller) {
-    std::vector<std::pair<std::string, std::string>> identifiers;
-    for (const auto& id : request->identifiers()) {
-      identifiers.emplace_back(v1::IdentifierScheme_Name(id.scheme()), id.value());
-    }
-    service_.RegisterInterest(caller, identifiers, request->withdraw(),
-                              [reactor, response](absl::StatusOr<uint32_t> changed) {
-                                if (!changed.ok()) {
-                                  return reactor->Finish(ToGrpcStatus(changed.status()));
-                                }
-                                response->set_changed(*changed);
-                                reactor->Finish(grpc::Status::OK);
-                              });
-  });
+  return WithCaller(
+      context, peers_, "Broker.RegisterInterest",
+      [&](auto* reactor, const identity::Caller& caller) {
+        std::vector<std::pair<std::string, std::string>> identifiers;
+        for (const auto& id : request->identifiers()) {
+          identifiers.emplace_back(v1::IdentifierScheme_Name(id.scheme()), id.value());
+        }
+        service_.RegisterInterest(caller, identifiers, request->withdraw(),
+                                  [reactor, response](absl::StatusOr<uint32_t> changed) {
+                                    if (!changed.ok()) {
+                                      return reactor->Finish(ToGrpcStatus(changed.status()));
+                                    }
+                                    response->set_changed(*changed);
+                                    reactor->Finish(grpc::Status::OK);
+                                  });
+      });
 }
 
 }  // namespace safeshare::rpc

@@ -3,18 +3,20 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "broker/identity/agency_directory.h"
+#include "broker/rpc/peer_identity.h"
 #include "broker/service/governance_service.h"
 #include "safeshare/v1/broker.grpc.pb.h"
 
 namespace safeshare::rpc {
 
 // The gRPC adapter of the Governance service (IG role only; the service
-// refuses every other role). PolicyImpact reads the store at length, so it
-// runs on its own small pool, never on gRPC's threads.
+// refuses every other role). PolicyImpact reads the store at length and
+// ListUrgentDisclosures reads it too, so they run on a small pool of their
+// own, never on gRPC's threads.
 class GovernanceRpc final : public v1::Governance::CallbackService {
  public:
   GovernanceRpc(service::GovernanceService& service, const identity::AgencyDirectory& directory)
-      : service_(service), directory_(directory) {}
+      : service_(service), peers_(directory, service.refusals()) {}
   ~GovernanceRpc() override { Drain(); }
 
   grpc::ServerUnaryReactor* ReloadPolicy(grpc::CallbackServerContext* context,
@@ -32,7 +34,7 @@ class GovernanceRpc final : public v1::Governance::CallbackService {
 
  private:
   service::GovernanceService& service_;
-  const identity::AgencyDirectory& directory_;
+  const PeerIdentity peers_;
   boost::asio::thread_pool work_{1};
 };
 

@@ -1,15 +1,37 @@
 #pragma once
 
+#include <functional>
+#include <optional>
+#include <string_view>
+
 #include <grpcpp/server_context.h>
 
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
 #include "broker/identity/agency_directory.h"
+#include "broker/service/access_refusals.h"
 
 namespace safeshare::rpc {
 
-// The agency behind a call, taken only from the client certificate that TLS
-// verified (its SAN URIs); never from message fields or metadata.
-absl::StatusOr<identity::Caller> IdentifyPeer(const grpc::CallbackServerContext& context,
-                                              const identity::AgencyDirectory& directory);
+// Who is calling: the agency behind a call, taken only from the client
+// certificate that TLS verified (its SAN URIs), never from message fields or
+// metadata. Both referenced objects must outlive it. Thread-safe.
+class PeerIdentity {
+ public:
+  PeerIdentity(const identity::AgencyDirectory& directory, const service::AccessRefusals& refusals)
+      : directory_(directory), refusals_(refusals) {}
+
+  // The caller, or nullopt once `refuse` has been arranged: it is called
+  // (now, or later on the store's completion thread) with the status to
+  // answer. A certificate the partnership CA verified but that names no
+  // agency (or more than one) is audited first, as an `access_refused`
+  // entry whose actor is its URI(s) and whose detail names `call`.
+  std::optional<identity::Caller> Identify(const grpc::CallbackServerContext& context,
+                                           std::string_view call,
+                                           std::function<void(absl::Status)> refuse) const;
+
+ private:
+  const identity::AgencyDirectory& directory_;
+  const service::AccessRefusals& refusals_;
+};
 
 }  // namespace safeshare::rpc

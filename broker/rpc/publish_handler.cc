@@ -1,7 +1,6 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <grpcpp/support/proto_buffer_writer.h>
 
-#include "broker/core/logging.h"
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/peer_identity.h"
 #include "broker/rpc/status_mapping.h"
@@ -49,7 +48,7 @@ void Answer(grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* response,
 }  // namespace
 
 BrokerRpc::BrokerRpc(service::BrokerService& service, const identity::AgencyDirectory& directory)
-    : service_(service), directory_(directory) {}
+    : service_(service), peers_(directory, service.refusals()) {}
 
 BrokerRpc::~BrokerRpc() { Drain(); }
 
@@ -59,13 +58,10 @@ grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* contex
                                              const grpc::ByteBuffer* request,
                                              grpc::ByteBuffer* response) {
   auto* reactor = context->DefaultReactor();
-  auto caller = IdentifyPeer(*context, directory_);
-  if (!caller.ok()) {
-    ModuleLogger("rpc")->warn("publish from {} refused: {}", context->peer(),
-                              caller.status().ToString());
-    reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
-  }
+  auto caller = peers_.Identify(*context, "Broker.Publish", [reactor](const absl::Status& refused) {
+    reactor->Finish(ToGrpcStatus(refused));
+  });
+  if (!caller) return reactor;
   auto done = [reactor, response](const absl::StatusOr<service::PublishAnswer>& result) {
     Answer(reactor, response, result);
   };

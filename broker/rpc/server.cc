@@ -39,7 +39,7 @@ void SetServing(grpc::Server& server, bool serving) {
 }
 
 absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRpc& broker,
-                                          GovernanceRpc& governance) {
+                                          GovernanceRpc& governance, AuditRpc& audit) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   RunningServer running;
@@ -52,6 +52,7 @@ absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRp
   builder.SetResourceQuota(quota);
   builder.RegisterService(&broker);
   builder.RegisterService(&governance);
+  builder.RegisterService(&audit);
   running.server = builder.BuildAndStart();
   if (running.server == nullptr || running.port == 0) {
     return absl::UnavailableError("cannot listen on " + options.listen +

@@ -8,6 +8,7 @@
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
+#include "broker/rpc/audit_rpc.h"
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/governance_rpc.h"
 
@@ -51,10 +52,10 @@ inline constexpr char kHealthServiceName[] = "safeshare.v1.Broker";
 
 // Starts the gRPC server: mutual TLS only (TLS 1.2+, client certificate
 // required and verified against the partnership CA), the ping policy, the
-// Broker and Governance services, grpc.health.v1.Health (SERVING for "" and
+// Broker, Governance and Audit services, grpc.health.v1.Health (SERVING for "" and
 // kHealthServiceName) and server reflection.
 absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRpc& broker,
-                                          GovernanceRpc& governance);
+                                          GovernanceRpc& governance, AuditRpc& audit);
 
 // Sets the health of "" and kHealthServiceName to SERVING or NOT_SERVING, so
 // load balancers stop sending new calls before a shutdown drains, or while

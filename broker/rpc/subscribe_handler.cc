@@ -48,11 +48,14 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
                        });
   }
 
-  // Ends the call at once, e.g. for an unidentified caller.
+  // Ends the call at once, e.g. for a request that does not parse.
   void Reject(grpc::Status status) {
     OwnSelf();
     RequestFinish(std::move(status));
   }
+  // Keeps the reactor until a refusal decided later (once it is audited)
+  // ends it through End.
+  void Hold() { OwnSelf(); }
 
   // service::DeliverySink
   void Send(std::vector<service::FeedItem> items) override {
@@ -184,13 +187,15 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 grpc::ServerWriteReactor<grpc::ByteBuffer>* BrokerRpc::Subscribe(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   auto reactor = std::make_shared<SubscribeReactor>(service_, streams_, feeds_);
-  auto caller = IdentifyPeer(*context, directory_);
+  reactor->Hold();
+  std::weak_ptr<SubscribeReactor> weak = reactor;
+  auto caller = peers_.Identify(*context, "Broker.Subscribe", [weak](absl::Status refused) {
+    if (auto self = weak.lock()) self->End(std::move(refused));
+  });
   v1::SubscribeRequest parsed;
   grpc::ByteBuffer copy(*request);
-  if (!caller.ok()) {
-    ModuleLogger("rpc")->warn("subscribe from {} refused: {}", context->peer(),
-                              caller.status().ToString());
-    reactor->Reject(ToGrpcStatus(caller.status()));
+  if (!caller) {
+    // Ended through End once the refusal is audited.
   } else if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::SubscribeRequest>(&copy,
                                                                                       &parsed)
                   .ok()) {

@@ -10,6 +10,7 @@
 #include "broker/identity/agency_directory.h"
 #include "broker/routing/case_directory.h"
 #include "broker/routing/policy_snapshot.h"
+#include "broker/service/access_refusals.h"
 #include "broker/service/delivery_hub.h"
 #include "broker/service/delivery_session.h"
 #include "broker/service/notification_routing.h"
@@ -68,14 +69,18 @@ class BrokerService {
   void RefuseUndecodable(const identity::Caller& caller, Done<PublishAnswer> done);
 
   // Records engagement with a case and opens or closes it, for roles an
-  // agreement lets manage cases (PERMISSION_DENIED otherwise). Agencies are
+  // agreement lets manage cases (PERMISSION_DENIED otherwise, answered once
+  // the refusal is audited as `access_refused`). Agencies are
   // ids of the partnership (INVALID_ARGUMENT naming an unknown one).
   void UpdateCase(const identity::Caller& caller, store::CaseChange change,
                   Done<store::CaseState> done);
-  absl::StatusOr<store::CaseState> GetCase(const identity::Caller& caller,
-                                           const std::string& case_ref) const;
+  // The case's state, for the same roles (a refusal audited likewise). Reads
+  // the store and answers before it returns unless the call is refused.
+  void GetCase(const identity::Caller& caller, const std::string& case_ref,
+               Done<store::CaseState> done) const;
   // Registers or withdraws the caller's interest in persons by identifier
-  // (scheme value name, value); only keyed hashes reach the store.
+  // (scheme value name, value); only keyed hashes reach the store. A role
+  // an agreement does not let register interests is refused, audited.
   void RegisterInterest(const identity::Caller& caller,
                         const std::vector<std::pair<std::string, std::string>>& identifiers,
                         bool withdraw, Done<uint32_t> done);
@@ -98,6 +103,8 @@ class BrokerService {
   void StopAccepting() { accepting_ = false; }
 
   DeliveryHub& hub() { return hub_; }
+  // For the rpc layer, which audits certificates no agency holds.
+  const AccessRefusals& refusals() const { return refusals_; }
 
  private:
   void Refuse(const identity::Caller& caller, const v1::Notification& n, absl::Status why,
@@ -111,6 +118,7 @@ class BrokerService {
 
   Partnership partnership_;
   store::Store& store_;
+  AccessRefusals refusals_{store_};
   std::atomic<bool> accepting_{true};
   DeliveryHub hub_;
   RecentLog recent_;

@@ -1,17 +1,11 @@
 // BrokerService: case engagement and person interests.
 #include <algorithm>
 
-#include "broker/core/logging.h"
 #include "broker/schema/notification_validator.h"
 #include "broker/service/broker_service.h"
 
 namespace safeshare::service {
 namespace {
-
-const std::shared_ptr<spdlog::logger>& Log() {
-  static const auto log = ModuleLogger("service");
-  return log;
-}
 
 absl::Status CheckCaseRef(const std::string& case_ref) {
   if (schema::IsReference(case_ref)) return absl::OkStatus();
@@ -44,8 +38,8 @@ void BrokerService::UpdateCase(const identity::Caller& caller, store::CaseChange
   if (!accepting_) return done(store::errors::ShuttingDown());
   const auto policy = partnership_.policy.Current();
   if (auto allowed = policy->MayManageCases(caller.role); !allowed.ok()) {
-    Log()->warn("case update refused for {}: {}", caller.agency.value(), allowed.ToString());
-    return done(allowed);
+    return refusals_.Refuse(caller.agency.value(), "Broker.UpdateCase", std::move(allowed),
+                            [done = std::move(done)](absl::Status why) { done(std::move(why)); });
   }
   for (const auto& check :
        {CheckCaseRef(change.case_ref.value()), CheckAgencies(*policy, change.engage, "engage"),
@@ -62,13 +56,14 @@ void BrokerService::UpdateCase(const identity::Caller& caller, store::CaseChange
       });
 }
 
-absl::StatusOr<store::CaseState> BrokerService::GetCase(const identity::Caller& caller,
-                                                        const std::string& case_ref) const {
+void BrokerService::GetCase(const identity::Caller& caller, const std::string& case_ref,
+                            Done<store::CaseState> done) const {
   if (auto allowed = partnership_.policy.Current()->MayManageCases(caller.role); !allowed.ok()) {
-    return allowed;
+    return refusals_.Refuse(caller.agency.value(), "Broker.GetCase", std::move(allowed),
+                            [done = std::move(done)](absl::Status why) { done(std::move(why)); });
   }
-  if (auto valid = CheckCaseRef(case_ref); !valid.ok()) return valid;
-  return store_.ReadCase(CaseRef(case_ref));
+  if (auto valid = CheckCaseRef(case_ref); !valid.ok()) return done(valid);
+  done(store_.ReadCase(CaseRef(case_ref)));
 }
 
 void BrokerService::RegisterInterest(
@@ -78,9 +73,8 @@ void BrokerService::RegisterInterest(
   if (!accepting_) return done(store::errors::ShuttingDown());
   if (auto allowed = partnership_.policy.Current()->MayRegisterInterests(caller.role);
       !allowed.ok()) {
-    Log()->warn("interest registration refused for {}: {}", caller.agency.value(),
-                allowed.ToString());
-    return done(allowed);
+    return refusals_.Refuse(caller.agency.value(), "Broker.RegisterInterest", std::move(allowed),
+                            [done = std::move(done)](absl::Status why) { done(std::move(why)); });
   }
   if (identifiers.empty()) {
     return done(absl::InvalidArgumentError(

@@ -12,7 +12,6 @@
 namespace safeshare::service {
 namespace {
 
-constexpr std::string_view kGovernanceRole = "information_governance";
 constexpr uint32_t kDefaultWindowDays = 90;
 constexpr size_t kReplayPage = 500;
 
@@ -123,25 +122,9 @@ GovernanceService::GovernanceService(routing::PolicyHolder& policy, Partnership 
       agreements_dir_(std::move(agreements_dir)),
       load_(std::move(load)) {}
 
-absl::Status GovernanceService::RequireGovernance(const identity::Caller& caller,
-                                                  std::string_view what) {
-  if (caller.role == kGovernanceRole) return absl::OkStatus();
-  Log()->warn("{} refused for {}: role {} is not information governance", what,
-              caller.agency.value(), caller.role);
-  return absl::PermissionDeniedError(std::string(what) +
-                                     " is for the partnership's information governance role; "
-                                     "role '" +
-                                     caller.role + "' may not use it");
-}
-
 void GovernanceService::Reload(const identity::Caller& caller, Done<ReloadResult> done) {
-  if (auto allowed = RequireGovernance(caller, "policy reload"); !allowed.ok()) {
-    store::PolicyChange refused{caller.agency, policy_.Current()->version(), "", false,
-                                std::string(allowed.message())};
-    return store_.RecordPolicyChange(std::move(refused),
-                                     [allowed, done = std::move(done)](const absl::Status& st) {
-                                       done(st.ok() ? allowed : st);
-                                     });
+  if (!refusals_.RequireGovernance(caller, "Governance.ReloadPolicy", "policy reload", done)) {
+    return;
   }
   Reload(caller.agency, std::move(done));
 }
@@ -173,10 +156,18 @@ void GovernanceService::Reload(const AgencyId& actor, Done<ReloadResult> done) {
       });
 }
 
-absl::StatusOr<ImpactReport> GovernanceService::Impact(
+void GovernanceService::Impact(const identity::Caller& caller,
+                               const std::vector<std::pair<std::string, std::string>>& files,
+                               uint32_t window_days, Done<ImpactReport> done) const {
+  if (!refusals_.RequireGovernance(caller, "Governance.PolicyImpact", "policy impact", done)) {
+    return;
+  }
+  done(ReplayImpact(caller, files, window_days));
+}
+
+absl::StatusOr<ImpactReport> GovernanceService::ReplayImpact(
     const identity::Caller& caller, const std::vector<std::pair<std::string, std::string>>& files,
     uint32_t window_days) const {
-  if (auto allowed = RequireGovernance(caller, "policy impact"); !allowed.ok()) return allowed;
   if (files.empty()) {
     return absl::InvalidArgumentError(
         "files: give the proposed agreement set, every file of it (name and content)");
@@ -219,11 +210,18 @@ absl::StatusOr<ImpactReport> GovernanceService::Impact(
   return report;
 }
 
-absl::StatusOr<std::vector<UrgentDisclosureRecord>> GovernanceService::UrgentDisclosures(
-    const identity::Caller& caller, int64_t since_micros, Sequence after, size_t limit) const {
-  if (auto allowed = RequireGovernance(caller, "urgent disclosure review"); !allowed.ok()) {
-    return allowed;
+void GovernanceService::UrgentDisclosures(const identity::Caller& caller, int64_t since_micros,
+                                          Sequence after, size_t limit,
+                                          Done<std::vector<UrgentDisclosureRecord>> done) const {
+  if (!refusals_.RequireGovernance(caller, "Governance.ListUrgentDisclosures",
+                                   "urgent disclosure review", done)) {
+    return;
   }
+  done(ReadUrgentDisclosures(since_micros, after, limit));
+}
+
+absl::StatusOr<std::vector<UrgentDisclosureRecord>> GovernanceService::ReadUrgentDisclosures(
+    int64_t since_micros, Sequence after, size_t limit) const {
   auto page = store_.ReadRouted(after, since_micros, limit, /*urgent_only=*/true);
   if (!page.ok()) return page.status();
   std::vector<UrgentDisclosureRecord> out;

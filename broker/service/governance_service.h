@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/identity/agency_directory.h"
+#include "broker/service/access_refusals.h"
 #include "broker/service/broker_service.h"
 
 namespace safeshare::service {
@@ -49,7 +50,8 @@ struct UrgentDisclosureRecord {
 
 // The use cases of the partnership's information governance (IG) role:
 // reloading the agreements, the impact of a proposed change, the review of
-// urgent disclosures. Every other role is refused PERMISSION_DENIED.
+// urgent disclosures. Every other role is refused PERMISSION_DENIED, once
+// the refusal is audited (`access_refused`, see AccessRefusals).
 // Thread-safe; the referenced objects must outlive it.
 class GovernanceService {
  public:
@@ -65,30 +67,40 @@ class GovernanceService {
 
   // Re-reads the agreements directory and replaces the policy in force once
   // the change is audited. A broken file leaves the running policy in force
-  // (FAILED_PRECONDITION with the loader's message), audited too. `actor`
-  // is the agency that asked, or "broker" for SIGHUP.
+  // (FAILED_PRECONDITION with the loader's message), audited too
+  // (`policy_changed`, not applied). `actor` is the agency that asked, or
+  // "broker" for SIGHUP.
   void Reload(const AgencyId& actor, Done<ReloadResult> done);
   void Reload(const identity::Caller& caller, Done<ReloadResult> done);
 
   // Replays the routing of notifications stored in the last `window_days`
   // under the agreement files given (name, content), against engagement,
-  // interests and person links as they are now. Reads the store: call off
-  // the RPC threads.
-  absl::StatusOr<ImpactReport> Impact(const identity::Caller& caller,
-                                      const std::vector<std::pair<std::string, std::string>>& files,
-                                      uint32_t window_days) const;
+  // interests and person links as they are now. Reads the store before it
+  // returns (unless refused): call off the RPC threads.
+  void Impact(const identity::Caller& caller,
+              const std::vector<std::pair<std::string, std::string>>& files, uint32_t window_days,
+              Done<ImpactReport> done) const;
 
   // Urgent disclosures stored after `after` (and not before `since_micros`),
-  // oldest first, at most `limit`.
-  absl::StatusOr<std::vector<UrgentDisclosureRecord>> UrgentDisclosures(
-      const identity::Caller& caller, int64_t since_micros, Sequence after, size_t limit) const;
+  // oldest first, at most `limit`. Reads the store, as Impact.
+  void UrgentDisclosures(const identity::Caller& caller, int64_t since_micros, Sequence after,
+                         size_t limit, Done<std::vector<UrgentDisclosureRecord>> done) const;
+
+  // For the rpc layer, which audits certificates no agency holds.
+  const AccessRefusals& refusals() const { return refusals_; }
 
  private:
-  static absl::Status RequireGovernance(const identity::Caller& caller, std::string_view what);
+  absl::StatusOr<ImpactReport> ReplayImpact(
+      const identity::Caller& caller, const std::vector<std::pair<std::string, std::string>>& files,
+      uint32_t window_days) const;
+  absl::StatusOr<std::vector<UrgentDisclosureRecord>> ReadUrgentDisclosures(int64_t since_micros,
+                                                                            Sequence after,
+                                                                            size_t limit) const;
 
   routing::PolicyHolder& policy_;
   Partnership partnership_;
   store::Store& store_;
+  AccessRefusals refusals_{store_};
   const std::filesystem::path agreements_dir_;
   const PolicyLoader load_;
 };

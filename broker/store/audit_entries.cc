@@ -29,15 +29,16 @@ std::string RecipientDetail(const Recipient& r) {
 // One recipient's line: the hash is of the view it receives.
 audit::Line RecipientLine(const NewNotification& n, Sequence seq, const Recipient& r) {
   const bool own_view = r.view >= 1 && r.view <= n.views.size();
-  return audit::Line{.outcome = r.urgent ? audit::Action::kUrgentDisclosure : audit::Action::kRouted,
-                     .agency = r.agency.value(),
-                     .sequence = static_cast<int64_t>(seq.value()),
-                     .agreement = r.agreement,
-                     .rule = r.rule,
-                     .purpose = PurposeOf(n, r),
-                     .lawful_basis = r.lawful_basis,
-                     .content_hash = own_view ? n.views[r.view - 1].content_hash : n.content_hash,
-                     .detail = RecipientDetail(r)};
+  return audit::Line{
+      .outcome = r.urgent ? audit::Action::kUrgentDisclosure : audit::Action::kRouted,
+      .agency = r.agency.value(),
+      .sequence = static_cast<int64_t>(seq.value()),
+      .agreement = r.agreement,
+      .rule = r.rule,
+      .purpose = PurposeOf(n, r),
+      .lawful_basis = r.lawful_basis,
+      .content_hash = own_view ? n.views[r.view - 1].content_hash : n.content_hash,
+      .detail = RecipientDetail(r)};
 }
 
 audit::Line DeliveryLine(audit::Action outcome, const AgencyId& agency, const DeliveryFacts& f) {
@@ -161,7 +162,8 @@ std::optional<audit::Entry> Acknowledged(const AgencyId& agency, const Subscript
   if (acked.empty()) return std::nullopt;
   std::vector<audit::Line> lines;
   lines.reserve(acked.size());
-  for (const auto& f : acked) lines.push_back(DeliveryLine(audit::Action::kAcknowledged, agency, f));
+  for (const auto& f : acked)
+    lines.push_back(DeliveryLine(audit::Action::kAcknowledged, agency, f));
   return BatchEntry(audit::Action::kAcknowledged, agency, name, std::move(lines));
 }
 

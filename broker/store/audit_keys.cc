@@ -31,11 +31,11 @@ std::vector<std::string> AuditKeys(const audit::Entry& e) {
 
 std::vector<std::vector<std::string>> KeyConditions(const AuditQuery& q) {
   std::vector<std::vector<std::string>> out;
-  for (const auto& [kind, value] : {std::pair<std::string_view, const std::string&>{
-                                        "notification", q.notification_id},
-                                    {"person", q.person_hash},
-                                    {"case", q.case_ref},
-                                    {"agency", q.agency}}) {
+  for (const auto& [kind, value] :
+       {std::pair<std::string_view, const std::string&>{"notification", q.notification_id},
+        {"person", q.person_hash},
+        {"case", q.case_ref},
+        {"agency", q.agency}}) {
     if (!value.empty()) out.push_back({std::string(kind) + ":" + value});
   }
   if (!q.actions.empty()) {

@@ -15,7 +15,8 @@ absl::StatusOr<std::vector<audit::Entry>> ReadAuditLog(const std::filesystem::pa
   if (!db.ok()) return db.status();
   auto version = (*db)->QueryInt("PRAGMA user_version");
   if (!version.ok()) return version.status();
-  const std::string from = *version >= 4 ? " FROM audit a" : " FROM (SELECT *, 1 AS version, x'' AS lines FROM audit) a";
+  const std::string from =
+      *version >= 4 ? " FROM audit a" : " FROM (SELECT *, 1 AS version, x'' AS lines FROM audit) a";
   auto page = (*db)->Prepare(std::string("SELECT ") + kAuditColumns + from +
                              " WHERE id>?1 ORDER BY id LIMIT ?2");
   if (!page.ok()) return page.status();
@@ -23,7 +24,7 @@ absl::StatusOr<std::vector<audit::Entry>> ReadAuditLog(const std::filesystem::pa
   constexpr int64_t kPage = 10000;
   while (true) {
     page->Bind(1, all.empty() ? 0 : all.back().id).Bind(2, kPage);
-    auto rows = CollectAuditRows(*page);
+    auto rows = CollectRows<audit::Entry>(*page, AuditEntryFromRow);
     if (!rows.ok()) return rows.status();
     all.insert(all.end(), std::make_move_iterator(rows->begin()),
                std::make_move_iterator(rows->end()));

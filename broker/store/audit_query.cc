@@ -45,9 +45,8 @@ std::string Arm(const std::string& placeholder,
                 const std::vector<std::vector<std::string>>& placeholders, size_t driver) {
   return "SELECT id FROM (SELECT k.id AS id FROM audit_keys k JOIN audit b ON b.id=k.id"
          " WHERE k.key=" +
-         placeholder + " AND k.id>?" + std::to_string(kAfter) +
-         Filters(placeholders, driver, "b") + " ORDER BY k.id LIMIT ?" + std::to_string(kLimit) +
-         ")";
+         placeholder + " AND k.id>?" + std::to_string(kAfter) + Filters(placeholders, driver, "b") +
+         " ORDER BY k.id LIMIT ?" + std::to_string(kLimit) + ")";
 }
 
 AuditSql BuildAuditQuery(const AuditQuery& q) {
@@ -80,8 +79,8 @@ AuditSql BuildAuditQuery(const AuditQuery& q) {
   }
   std::vector<std::string> arms;
   for (const auto& p : placeholders[driver]) arms.push_back(Arm(p, placeholders, driver));
-  sql.text = select + " FROM audit a WHERE a.id IN (" + absl::StrJoin(arms, " UNION ALL ") + ")" +
-             tail;
+  sql.text =
+      select + " FROM audit a WHERE a.id IN (" + absl::StrJoin(arms, " UNION ALL ") + ")" + tail;
   return sql;
 }
 
@@ -129,7 +128,7 @@ absl::StatusOr<std::vector<audit::Entry>> QueryAuditEntries(Connection& db, cons
   for (size_t i = 0; i < sql.keys.size(); ++i) {
     s->Bind(kFirstKey + static_cast<int>(i), sql.keys[i]);
   }
-  return CollectAuditRows(*s);
+  return CollectRows<audit::Entry>(*s, AuditEntryFromRow);
 }
 
 absl::StatusOr<std::vector<UnacknowledgedDelivery>> QueryUnacknowledged(

@@ -16,31 +16,14 @@ absl::StatusOr<audit::Entry> AuditEntryFromRow(const Statement& r) {
   // A version that is not a byte is kept as 0, which then fails the hash.
   const int64_t version = r.Int(16);
   e.version = version >= 0 && version <= 0xff ? static_cast<uint8_t>(version) : 0;
-  if (e.version == 1) return e;  // written before lines existed: none stored
+  // A version 1 row has none (x''); lines found in one were put there later,
+  // and are read so that its hash then fails.
   if (auto decoded = audit::DecodeLines(r.View(17), e); !decoded.ok()) {
     return absl::DataLossError("audit entry " + std::to_string(e.id) +
                                ": its lines cannot be read (" + std::string(decoded.message()) +
                                "); the store is damaged or was altered");
   }
   return e;
-}
-
-absl::StatusOr<std::vector<audit::Entry>> CollectAuditRows(Statement& s) {
-  std::vector<audit::Entry> out;
-  while (true) {
-    auto row = s.Step();
-    if (!row.ok() || !*row) {
-      s.Reset();
-      if (!row.ok()) return row.status();
-      return out;
-    }
-    auto entry = AuditEntryFromRow(s);
-    if (!entry.ok()) {
-      s.Reset();
-      return entry.status();
-    }
-    out.push_back(std::move(*entry));
-  }
 }
 
 }  // namespace safeshare::store

@@ -21,8 +21,4 @@ inline constexpr const char* kAuditColumns =
 // damaged or altered).
 absl::StatusOr<audit::Entry> AuditEntryFromRow(const Statement& row);
 
-// Steps a bound statement selecting kAuditColumns to the end (then resets
-// it): every entry, or the first error.
-absl::StatusOr<std::vector<audit::Entry>> CollectAuditRows(Statement& statement);
-
 }  // namespace safeshare::store

@@ -68,9 +68,9 @@ absl::StatusOr<std::vector<UnacknowledgedDelivery>> FakeStore::ReadUnacknowledge
   }
   if (!KeepWholeSequences(out, query.limit)) {
     const Sequence first = out.front().sequence;
-    out.erase(std::find_if(out.begin(), out.end(),
-                           [&](const auto& d) { return d.sequence != first; }),
-              out.end());
+    out.erase(
+        std::find_if(out.begin(), out.end(), [&](const auto& d) { return d.sequence != first; }),
+        out.end());
   }
   return out;
 }

@@ -31,8 +31,7 @@ Failure Classify(const absl::Status& status) {
 }
 
 GroupCommit::GroupCommit(std::unique_ptr<Writer> writer, const Clock& clock, Options options,
-                         CommitListener listener, FatalListener on_fatal,
-                         LeavesListener on_leaves)
+                         CommitListener listener, FatalListener on_fatal, LeavesListener on_leaves)
     : writer_(std::move(writer)),
       clock_(clock),
       options_(options),

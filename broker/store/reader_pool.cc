@@ -102,7 +102,7 @@ absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, si
   return WithReader([&](Reader& reader) {
     auto& s = reader.audit;
     s.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
-    return CollectAuditRows(s);
+    return CollectRows<audit::Entry>(s, AuditEntryFromRow);
   });
 }
 

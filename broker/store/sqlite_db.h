@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,7 +44,8 @@ class Statement {
 };
 
 // Steps a bound statement to the end, converting each row with `convert`
-// (Statement -> T); resets it after.
+// (Statement -> T, or -> absl::StatusOr<T> for a row that may not convert:
+// its error is then the result); resets it after.
 template <typename T, typename F>
 absl::StatusOr<std::vector<T>> CollectRows(Statement& s, F convert) {
   std::vector<T> out;
@@ -54,7 +56,16 @@ absl::StatusOr<std::vector<T>> CollectRows(Statement& s, F convert) {
       if (!row.ok()) return row.status();
       return out;
     }
-    out.push_back(convert(s));
+    if constexpr (std::is_same_v<std::invoke_result_t<F, const Statement&>, absl::StatusOr<T>>) {
+      auto value = convert(s);
+      if (!value.ok()) {
+        s.Reset();
+        return value.status();
+      }
+      out.push_back(std::move(*value));
+    } else {
+      out.push_back(convert(s));
+    }
   }
 }
 

@@ -82,7 +82,7 @@ SqliteStore::SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Wr
           std::move(writer), *options.clock, options.commit,
           [this](const std::set<AgencyId>& woken) { NotifyCommit(woken); },
           [this](const absl::Status& cause) { NotifyFailure(cause); },
-          [this](std::vector<audit::Hash> leaves) { AppendAuditLeaves(leaves); }) {}
+          [this](const std::vector<audit::Hash>& leaves) { AppendAuditLeaves(leaves); }) {}
 
 SqliteStore::~SqliteStore() { Close(); }
 

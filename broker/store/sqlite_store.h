@@ -21,8 +21,8 @@ class ReaderPool;
 // positions, the hash-chained audit log (with its key index and signed
 // checkpoints) in one SQLite database (WAL, synchronous=FULL). The Merkle
 // tree over the log is rebuilt in memory at open (O(entries): every entry is
-// read, encoded and hashed once) and grown after each commit. Writes are group-committed by one writer thread, which
-// is the store-wide append lock: sequences and audit ids are assigned in the
+// read, encoded and hashed once) and grown after each commit. Writes are group-committed by one
+// writer thread, which is the store-wide append lock: sequences and audit ids are assigned in the
 // order transactions commit. Reads use a pool of read-only connections and
 // may run on any thread. See Store for the contract.
 class SqliteStore final : public Store {

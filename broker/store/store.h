@@ -57,7 +57,8 @@ class Store {
 
   // Stores the notification, its views, its deliveries, its person links,
   // the engagements it records (n.engage, on n.case_ref) and its audit
-  // entries atomically, or, when (publisher, idempotency_key) was seen
+  // entries (one `published` for the decision, a line per agency)
+  // atomically, or, when (publisher, idempotency_key) was seen
   // before with the same request_hash, answers with the first notification
   // and audits the retry (applying no links or engagements again); with
   // another request_hash, audits the refusal and answers ALREADY_EXISTS
@@ -68,12 +69,14 @@ class Store {
   virtual void RecordRefusal(Refusal refusal, StatusDone done) = 0;
   // Creates the subscription if new; answers its acknowledged position.
   virtual void OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) = 0;
-  // Cumulative acknowledgement through `through`, one audit entry per newly
-  // acknowledged delivery.
+  // Cumulative acknowledgement through `through`: one `acknowledged` audit
+  // entry with a line per newly acknowledged delivery (none when it passes
+  // no delivery); newly_acknowledged counts them.
   virtual void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
                            Done<AckResult> done) = 0;
-  // Audits deliveries about to be handed to a subscription stream. The
-  // stream sends them only after `done` reports OK. `can_wait`: the entries
+  // Audits deliveries about to be handed to a subscription stream: one
+  // `delivered` entry per (recipient, subscription), a line per delivery.
+  // The stream sends them only after `done` reports OK. `can_wait`: the entries
   // may wait (briefly, see GroupCommit) to share a commit with other writes.
   virtual void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done,
                                bool can_wait) = 0;

@@ -87,10 +87,11 @@ absl::Status PrepareSchema(Connection& db, const std::filesystem::path& path) {
 }
 
 absl::Status CheckAuditHead(Connection& db) {
-  auto tail = db.Prepare(std::string("SELECT ") + kAuditColumns + " FROM audit a ORDER BY id DESC LIMIT " +
-                         std::to_string(kAuditHeadEntries));
+  auto tail =
+      db.Prepare(std::string("SELECT ") + kAuditColumns + " FROM audit a ORDER BY id DESC LIMIT " +
+                 std::to_string(kAuditHeadEntries));
   if (!tail.ok()) return tail.status();
-  auto read = CollectAuditRows(*tail);
+  auto read = CollectRows<audit::Entry>(*tail, AuditEntryFromRow);
   if (!read.ok()) return read.status();
   auto& entries = *read;
   if (entries.empty()) return absl::OkStatus();

@@ -127,8 +127,10 @@ absl::Status Writer::Append(audit::Entry e) {
   s.Bind(5, audit::ActionName(e.action)).Bind(6, e.notification_id).Bind(7, e.case_ref);
   s.Bind(8, e.recipient).Bind(9, e.subscription).Bind(10, e.rule).Bind(11, e.lawful_basis);
   s.Bind(12, e.purpose).Bind(13, e.detail).Bind(14, e.content_hash).Bind(15, e.prev_hash);
-  // Kept alive until Run() returns: the statement binds without copying.
-  const std::string lines = e.version >= 2 ? audit::EncodeLines(e) : std::string();
+  // Kept alive until Run() returns: the statement binds without copying. A
+  // version 1 entry (none are written now) keeps x'', as the upgrade left them.
+  const bool has_lines = e.version >= 2 || !e.lines.empty() || !e.person_hashes.empty();
+  const std::string lines = has_lines ? audit::EncodeLines(e) : std::string();
   s.Bind(16, e.entry_hash).Bind(17, int64_t{e.version}).BindBlob(18, lines);
   SAFESHARE_RETURN_IF_ERROR(s.Run());
   for (const auto& key : AuditKeys(e)) {
@@ -278,8 +280,8 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
 }
 
 absl::StatusOr<std::vector<DeliveryFacts>> Writer::AcknowledgedRange(const AgencyId& agency,
-                                                                    int64_t after,
-                                                                    int64_t through) {
+                                                                     int64_t after,
+                                                                     int64_t through) {
   auto& s = stmts_->acked_range;
   s.Bind(1, agency.value()).Bind(2, after).Bind(3, through);
   return CollectRows<DeliveryFacts>(s, DeliveryFactsAt);

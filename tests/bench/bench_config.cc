@@ -81,6 +81,7 @@ std::string BrokerYaml(const std::string& agreements_dir) {
        << "limits:\n  max_message_bytes: 1048576\n"
        << "agreements: " << agreements_dir << "\n"
        << "person_hash_key: {PKI}/person-hash.key\n"
+       << "audit:\n  signing_key: {PKI}/audit-log.key\n  origin: safeshare.test/audit\n"
        << "agencies:\n";
   for (const auto& a : BenchAgencies()) {
     yaml << "  - id: " << a.id << "\n    role: " << a.role

@@ -9,8 +9,9 @@
 # 10,000 that the script did not make): each new row copies one of them (real
 # payload bytes, type, routing) under a fresh sequence, with an id and
 # idempotency key made from that sequence, the same deliveries and one
-# "published" audit entry, so the tables and indexes a publish touches hold N
-# rows. Every bench subscription is then marked acknowledged through the new
+# "published" audit entry (encoding version 1, filed in audit_keys under its
+# action, actor, case and notification), so the tables and indexes a publish
+# touches hold N rows. Every bench subscription is then marked acknowledged through the new
 # end, so the next run starts with no backlog. Rows go in chunks of a million
 # with a rollback journal (new pages need no journaling), then the store is
 # put back in WAL mode (also when the script fails). Running it again grows
@@ -84,12 +85,21 @@ INSERT INTO notifications(seq, id, publisher, idempotency_key, case_ref, type, p
 INSERT INTO deliveries(recipient, seq, rule, lawful_basis)
   SELECT d.recipient, b.seq, d.rule, d.lawful_basis
   FROM batch b JOIN template_delivery d ON d.k = b.k ORDER BY b.seq;
+CREATE TEMP TABLE mark AS SELECT coalesce(max(id), 0) AS last FROM audit;
 INSERT INTO audit(at, actor, action, notification_id, case_ref, recipient, subscription, rule,
                   lawful_basis, purpose, detail, content_hash, prev_hash, entry_hash)
   SELECT t.stored_at, t.publisher, 'published', b.id, t.case_ref, '', '', '',
          '', t.purpose, t.type || ' sequence ' || b.seq || ' routed to [' || t.routed_to
          || '] (prefill)', t.content_hash, 'prefill', 'prefill'
   FROM batch b JOIN template t ON t.k = b.k ORDER BY b.seq;
+INSERT INTO audit_keys(key, id)
+  SELECT k.prefix || k.value, k.id FROM (
+    SELECT 'action:' AS prefix, action AS value, id FROM audit
+    UNION ALL SELECT 'agency:', actor, id FROM audit
+    UNION ALL SELECT 'case:', case_ref, id FROM audit
+    UNION ALL SELECT 'notification:', notification_id, id FROM audit) k
+  WHERE k.id > (SELECT last FROM mark) ORDER BY 1, 2;
+DROP TABLE mark;
 DROP TABLE batch;
 COMMIT;
 SELECT 'prefill-store.sh: ' || (SELECT count(*) FROM notifications) || ' stored';

@@ -69,8 +69,12 @@ TEST_F(BrokerTest, AgencyNotAllowedATypeGetsNothingAndTheRefusalIsAudited) {
   EXPECT_EQ(got[0].notification().notification_id(), minutes->notification_id());
   EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM deliveries WHERE recipient='education'"), 1);
   EXPECT_EQ(QueryStore(broker_,
-                       "SELECT count(*) FROM audit WHERE action='withheld' AND "
-                       "recipient='education' AND detail LIKE '%PCI-R2%'"),
+                       // The decision's entry has a withheld line for
+                       // education, its reason naming the rule (in the lines).
+                       "SELECT count(*) FROM audit a WHERE a.action='published' AND EXISTS("
+                       "SELECT 1 FROM audit_keys k WHERE k.id=a.id AND k.key='action:withheld') "
+                       "AND EXISTS(SELECT 1 FROM audit_keys k WHERE k.id=a.id AND "
+                       "k.key='agency:education') AND instr(a.lines, CAST('PCI-R2' AS BLOB))>0"),
             1);
 
   // Probation may not publish an ABE record: refused, audited, not stored.

@@ -36,4 +36,18 @@ class Completion {
   std::future<absl::StatusOr<T>> future_ = promise_->get_future();
 };
 
+// Completion for a callback of a bare status (the store's StatusDone).
+class StatusCompletion {
+ public:
+  std::function<void(absl::Status)> Callback() {
+    return [done = done_.Callback()](const absl::Status& status) {
+      done(status.ok() ? absl::StatusOr<bool>(true) : absl::StatusOr<bool>(status));
+    };
+  }
+  absl::Status Get() { return done_.Get().status(); }
+
+ private:
+  Completion<bool> done_;
+};
+
 }  // namespace safeshare::unit

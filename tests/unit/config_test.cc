@@ -37,6 +37,9 @@ agencies:
     certificate_uri: spiffe://t/cfs
 agreements: agreements
 person_hash_key: ../keys/person-hash.key
+audit:
+  signing_key: ../keys/audit-log.key
+  origin: safeshare.example/audit
 )";
 
 // kValid with one piece of text replaced; fails the test if `from` is absent.
@@ -219,7 +222,7 @@ TEST(ParseBrokerConfigTest, AgreementsAndPersonKeyAreRequired) {
 TEST(ParseBrokerConfigTest, TheOldSharingTableIsRefusedPointingToAgreements) {
   const auto status = ParseError(std::string(kValid) + "sharing: []\n");
   EXPECT_THAT(std::string(status.message()),
-              StartsWith(std::string(kFile) + ":17: sharing: the sharing table is replaced by "
+              StartsWith(std::string(kFile) + ":20: sharing: the sharing table is replaced by "
                                               "information-sharing agreements"));
 }
 
@@ -234,11 +237,64 @@ TEST(ParseBrokerConfigTest, UrgentDisclosureBarredRoles) {
   EXPECT_EQ(
       ParseError(std::string(kValid) + "urgent_disclosure:\n  barred_roles: [ig]\n").message(),
       std::string(kFile) +
-          ":18: urgent_disclosure.barred_roles[0]: unknown value 'ig'; expected one of "
+          ":21: urgent_disclosure.barred_roles[0]: unknown value 'ig'; expected one of "
           "police, childrens_social_care, probation, health, education, "
           "information_governance");
   EXPECT_EQ(ParseError(std::string(kValid) + "urgent_disclosure:\n  barred: []\n").message(),
-            std::string(kFile) + ":18: urgent_disclosure.barred: unknown key (check the spelling)");
+            std::string(kFile) + ":21: urgent_disclosure.barred: unknown key (check the spelling)");
+}
+
+TEST(ParseBrokerConfigTest, AuditSectionDefaultsAndPaths) {
+  auto config = ParseBrokerConfig(kValid, kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->audit.signing_key, std::filesystem::path("/srv/safeshare/keys/audit-log.key"));
+  EXPECT_EQ(config->audit.origin, "safeshare.example/audit");
+  EXPECT_EQ(config->audit.checkpoint_every_entries, 1000u);
+  EXPECT_EQ(config->audit.checkpoint_every_seconds, std::chrono::seconds(60));
+
+  config = ParseBrokerConfig(std::string(kValid) +
+                                 "  checkpoint_every_entries: 50\n"
+                                 "  checkpoint_every_seconds: 5\n",
+                             kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->audit.checkpoint_every_entries, 50u);
+  EXPECT_EQ(config->audit.checkpoint_every_seconds, std::chrono::seconds(5));
+}
+
+TEST(ParseBrokerConfigTest, AuditSectionKeyAndOriginAreRequired) {
+  EXPECT_EQ(ParseError(With("audit:\n  signing_key: ../keys/audit-log.key\n"
+                            "  origin: safeshare.example/audit\n",
+                            ""))
+                .message(),
+            std::string(kFile) + ":1: audit: required key is missing");
+  EXPECT_EQ(ParseError(With("  signing_key: ../keys/audit-log.key\n", "")).message(),
+            std::string(kFile) + ":18: audit.signing_key: required key is missing");
+  EXPECT_EQ(ParseError(With("  origin: safeshare.example/audit\n", "")).message(),
+            std::string(kFile) + ":18: audit.origin: required key is missing");
+}
+
+// The origin is also the signing key's name in every signed note, where a
+// space or '+' would make the signature line unparseable.
+TEST(ParseBrokerConfigTest, AuditOriginWithSpaceOrPlusIsRefused) {
+  for (const std::string origin : {"safeshare example", "safeshare+audit"}) {
+    EXPECT_THAT(
+        std::string(
+            ParseError(With("origin: safeshare.example/audit", "origin: \"" + origin + "\""))
+                .message()),
+        StartsWith(std::string(kFile) + ":19: audit.origin: must not contain white space or '+'"))
+        << origin;
+  }
+}
+
+TEST(ParseBrokerConfigTest, AuditCheckpointIntervalsMustBePositive) {
+  EXPECT_EQ(ParseError(std::string(kValid) + "  checkpoint_every_entries: 0\n").message(),
+            std::string(kFile) + ":20: audit.checkpoint_every_entries: must be greater than 0");
+  EXPECT_EQ(ParseError(std::string(kValid) + "  checkpoint_every_seconds: soon\n").message(),
+            std::string(kFile) +
+                ":20: audit.checkpoint_every_seconds: expected a positive whole number, got "
+                "'soon'");
+  EXPECT_EQ(ParseError(std::string(kValid) + "  checkpoint_every: 5\n").message(),
+            std::string(kFile) + ":20: audit.checkpoint_every: unknown key (check the spelling)");
 }
 
 TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
@@ -252,6 +308,10 @@ TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
   EXPECT_EQ(config->store_path, (root / "var/safeshare.db").lexically_normal());
   EXPECT_EQ(config->agreements, (root / "config/agreements").lexically_normal());
   EXPECT_EQ(config->person_hash_key, (root / "certs/out/person-hash.key").lexically_normal());
+  EXPECT_EQ(config->audit.signing_key, (root / "certs/out/audit-log.key").lexically_normal());
+  EXPECT_EQ(config->audit.origin, "safeshare.test/audit");
+  EXPECT_EQ(config->audit.checkpoint_every_entries, 1000u);
+  EXPECT_EQ(config->audit.checkpoint_every_seconds, std::chrono::seconds(60));
   EXPECT_THAT(config->urgent_disclosure.barred_roles, ElementsAre("information_governance"));
   EXPECT_EQ(config->log_format, LogFormat::kText);
   EXPECT_EQ(config->log_level, "info");

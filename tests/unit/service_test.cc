@@ -201,9 +201,14 @@ TEST_F(ServiceTest, ValidPublishIsStoredStampedWithCallerAndRoutedByPolicy) {
   EXPECT_EQ(stored.strategy_minutes().cp_medical_rationale(),
             sent.strategy_minutes().cp_medical_rationale());
 
-  const auto withheld = Audit(audit::Action::kWithheld);
-  ASSERT_EQ(withheld.size(), 1u);
-  EXPECT_EQ(withheld[0].recipient, "education");
+  const auto published = Audit(audit::Action::kPublished);
+  ASSERT_EQ(published.size(), 1u);  // the decision: a line per agency
+  std::vector<std::string> lines;
+  for (const auto& line : published[0].lines) {
+    lines.push_back(std::string(audit::ActionName(line.outcome)) + " " + line.agency);
+  }
+  EXPECT_THAT(lines, ::testing::UnorderedElementsAre("routed police", "routed health",
+                                                     "withheld education"));
 }
 
 TEST_F(ServiceTest, RetryWithSameKeyAnswersTheFirstNotification) {

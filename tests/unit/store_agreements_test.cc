@@ -163,7 +163,8 @@ TEST_P(AgreementsContract, ARecipientNamingAMissingViewIsRefusedAndNothingIsStor
   EXPECT_EQ(next->sequence, Sequence(1));
 }
 
-TEST_P(AgreementsContract, PublishAuditsOneDecisionWithEachRecipientsRuleAgreementViewAndEachDenial) {
+TEST_P(AgreementsContract,
+       PublishAuditsOneDecisionWithEachRecipientsRuleAgreementViewAndEachDenial) {
   auto n = Shared("k1");
   n.person_hashes = {"hash-a", "hash-b"};
   ASSERT_TRUE(Publish(n).ok());
@@ -183,8 +184,8 @@ TEST_P(AgreementsContract, PublishAuditsOneDecisionWithEachRecipientsRuleAgreeme
     outcomes.push_back(std::string(audit::ActionName(line.outcome)) + " " + line.agency);
     EXPECT_EQ(line.sequence, 1);
   }
-  EXPECT_THAT(outcomes, ElementsAre("routed police", "routed health",
-                                    "urgent_disclosure education", "withheld housing"));
+  EXPECT_THAT(outcomes, ElementsAre("routed police", "routed health", "urgent_disclosure education",
+                                    "withheld housing"));
 
   const auto& police = decision.lines[0];
   EXPECT_EQ(police.agreement, "ISA-03 v2");
@@ -509,31 +510,17 @@ void WriteVersion2Store(const std::filesystem::path& path, const std::string& bo
   ASSERT_TRUE(insert->BindBlob(1, body).Bind(2, hash).Run().ok());
   ASSERT_TRUE(
       (*db)->Exec("INSERT INTO deliveries VALUES('police',1,'ISA-03','legal_obligation')").ok());
-  audit::Entry e{.id = 1,
-                 .at_micros = 1'700'000'000'000'000,
-                 .actor = "cfs",
-                 .action = audit::Action::kPublished,
-                 .notification_id = "n-old",
-                 .case_ref = "CASE-1",
-                 .purpose = "PURPOSE_STRATEGY_DISCUSSION",
-                 .detail = "strategy_minutes sequence 1 routed to [police]",
-                 .content_hash = hash};
-  audit::Link(std::string(audit::kGenesisHash), e);
-  auto audit = (*db)->Prepare(
-      "INSERT INTO audit VALUES(?1,?2,0,?3,'published',?4,?5,'','','','',?6,?7,?8,?9,?10)");
-  ASSERT_TRUE(audit.ok());
-  ASSERT_TRUE(audit->Bind(1, e.id)
-                  .Bind(2, e.at_micros)
-                  .Bind(3, e.actor)
-                  .Bind(4, e.notification_id)
-                  .Bind(5, e.case_ref)
-                  .Bind(6, e.purpose)
-                  .Bind(7, e.detail)
-                  .Bind(8, e.content_hash)
-                  .Bind(9, e.prev_hash)
-                  .Bind(10, e.entry_hash)
-                  .Run()
-                  .ok());
+  AppendVersion1Entry(**db,
+                      {.id = 1,
+                       .at_micros = 1'700'000'000'000'000,
+                       .actor = "cfs",
+                       .action = audit::Action::kPublished,
+                       .notification_id = "n-old",
+                       .case_ref = "CASE-1",
+                       .purpose = "PURPOSE_STRATEGY_DISCUSSION",
+                       .detail = "strategy_minutes sequence 1 routed to [police]",
+                       .content_hash = hash},
+                      std::string(audit::kGenesisHash));
 }
 
 TEST_F(SqliteStoreTest, AVersion2StoreIsUpgradedInPlaceWithItsDataIntact) {

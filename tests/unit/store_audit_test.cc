@@ -168,9 +168,9 @@ TEST_P(AuditContract, QueryAuditPagesAfterAnIdUpToALimit) {
   ASSERT_NO_FATAL_FAILURE(WriteLog());
   EXPECT_THAT(Ids({.agency = "police", .after_id = 2, .limit = 2}), ElementsAre(4, 5));
   EXPECT_THAT(Ids({.agency = "police", .after_id = 5, .limit = 2}), ElementsAre(6));
-  EXPECT_THAT(Ids({.actions = {"withheld", "acknowledged", "subscribed"}, .after_id = 1,
-                   .limit = 1}),
-              ElementsAre(4));
+  EXPECT_THAT(
+      Ids({.actions = {"withheld", "acknowledged", "subscribed"}, .after_id = 1, .limit = 1}),
+      ElementsAre(4));
   EXPECT_THAT(Ids({.after_id = 6, .limit = 5}), ElementsAre(7));
   EXPECT_THAT(Ids({.after_id = 7}), IsEmpty());
   EXPECT_THAT(Ids({.limit = 0}), IsEmpty());
@@ -256,7 +256,7 @@ TEST_P(AuditContract, ReadUnacknowledgedListsWhatNoSubscriptionOfTheRecipientAck
   ASSERT_TRUE(Open("health", "b").ok());
   ASSERT_TRUE(Ack("health", "a", 1).ok());
 
-  auto read = [&](UnacknowledgedQuery query) {
+  auto read = [&](const UnacknowledgedQuery& query) {
     std::vector<std::string> out;
     auto got = store_->ReadUnacknowledged(query);
     EXPECT_TRUE(got.ok()) << got.status();

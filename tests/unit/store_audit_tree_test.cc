@@ -61,15 +61,14 @@ class TreeTest : public StoreTestBase {
     for (size_t i = 0; i < n; ++i) {
       auto proof = store_->AuditInclusionProof(i, n);
       ASSERT_TRUE(proof.ok()) << proof.status();
-      EXPECT_TRUE(audit::VerifyInclusion(*audit::HashFromBytes(leaves[i]), i, n, *proof, *root)
-                      .ok())
+      EXPECT_TRUE(
+          audit::VerifyInclusion(*audit::HashFromBytes(leaves[i]), i, n, *proof, *root).ok())
           << "leaf " << i;
     }
     for (size_t from = 1; from < n; ++from) {
       auto proof = store_->AuditConsistencyProof(from, n);
       ASSERT_TRUE(proof.ok()) << proof.status();
-      EXPECT_TRUE(
-          audit::VerifyConsistency(from, n, *store_->AuditRoot(from), *root, *proof).ok())
+      EXPECT_TRUE(audit::VerifyConsistency(from, n, *store_->AuditRoot(from), *root, *proof).ok())
           << "from " << from;
     }
   }
@@ -171,51 +170,50 @@ void WriteVersion3Store(const std::filesystem::path& path) {
       "'PURPOSE_STRATEGY_DISCUSSION',?1,?2,'police,health',1700000000000000,'req')");
   ASSERT_TRUE(insert.ok());
   ASSERT_TRUE(insert->BindBlob(1, body).Bind(2, hash).Run().ok());
-  ASSERT_TRUE((*db)->Exec("INSERT INTO deliveries(recipient,seq,rule,lawful_basis,agreement,purpose)"
-                          " VALUES('police',1,'R1','legal_obligation','ISA-03 v2','P'),"
-                          " ('health',1,'R2','public_task','ISA-03 v2','P');"
-                          "INSERT INTO subscriptions VALUES('police','feed',1,1700000000000000)")
+  ASSERT_TRUE((*db)
+                  ->Exec("INSERT INTO deliveries(recipient,seq,rule,lawful_basis,agreement,purpose)"
+                         " VALUES('police',1,'R1','legal_obligation','ISA-03 v2','P'),"
+                         " ('health',1,'R2','public_task','ISA-03 v2','P');"
+                         "INSERT INTO subscriptions VALUES('police','feed',1,1700000000000000)")
                   .ok());
   using audit::Action;
   const std::vector<audit::Entry> written = {
       {.actor = "cfs", .action = Action::kPublished, .notification_id = "n-old"},
-      {.actor = "cfs", .action = Action::kRouted, .notification_id = "n-old", .recipient = "police"},
-      {.actor = "cfs", .action = Action::kRouted, .notification_id = "n-old", .recipient = "health"},
-      {.actor = "cfs", .action = Action::kWithheld, .notification_id = "n-old",
-       .recipient = "education", .detail = "no rule shares strategy_minutes with education"},
-      {.actor = "police", .action = Action::kSubscribed, .recipient = "police",
+      {.actor = "cfs",
+       .action = Action::kRouted,
+       .notification_id = "n-old",
+       .recipient = "police"},
+      {.actor = "cfs",
+       .action = Action::kRouted,
+       .notification_id = "n-old",
+       .recipient = "health"},
+      {.actor = "cfs",
+       .action = Action::kWithheld,
+       .notification_id = "n-old",
+       .recipient = "education",
+       .detail = "no rule shares strategy_minutes with education"},
+      {.actor = "police",
+       .action = Action::kSubscribed,
+       .recipient = "police",
        .subscription = "feed"},
-      {.actor = "police", .action = Action::kDelivered, .notification_id = "n-old",
-       .recipient = "police", .subscription = "feed"},
-      {.actor = "police", .action = Action::kAcknowledged, .notification_id = "n-old",
-       .recipient = "police", .subscription = "feed"},
+      {.actor = "police",
+       .action = Action::kDelivered,
+       .notification_id = "n-old",
+       .recipient = "police",
+       .subscription = "feed"},
+      {.actor = "police",
+       .action = Action::kAcknowledged,
+       .notification_id = "n-old",
+       .recipient = "police",
+       .subscription = "feed"},
   };
-  auto row = (*db)->Prepare(
-      "INSERT INTO audit VALUES(?1,?2,0,?3,?4,?5,?6,?7,?8,'','','',?9,?10,?11,?12)");
-  ASSERT_TRUE(row.ok());
   std::string head(audit::kGenesisHash);
   for (size_t i = 0; i < written.size(); ++i) {
     audit::Entry e = written[i];
-    e.version = 1;
     e.id = static_cast<int64_t>(i + 1);
     e.at_micros = 1'700'000'000'000'000 + e.id;
     if (e.action != Action::kSubscribed) e.case_ref = "CASE-1";
-    head = audit::Link(head, e);
-    const std::string action(audit::ActionName(e.action));
-    ASSERT_TRUE(row->Bind(1, e.id)
-                    .Bind(2, e.at_micros)
-                    .Bind(3, e.actor)
-                    .Bind(4, action)
-                    .Bind(5, e.notification_id)
-                    .Bind(6, e.case_ref)
-                    .Bind(7, e.recipient)
-                    .Bind(8, e.subscription)
-                    .Bind(9, e.detail)
-                    .Bind(10, e.content_hash)
-                    .Bind(11, e.prev_hash)
-                    .Bind(12, e.entry_hash)
-                    .Run()
-                    .ok());
+    head = AppendVersion1Entry(**db, e, head);
   }
 }
 

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "broker/audit/audit_entry.h"
+#include "broker/audit/chain.h"
 #include "broker/core/clock.h"
 #include "broker/store/fake_store.h"
 #include "broker/store/sqlite_db.h"
@@ -59,6 +60,25 @@ inline NewNotification Note(const std::string& publisher, const std::string& key
     n.denied.push_back({AgencyId(w), "no sharing rule lets this agency receive strategy_minutes"});
   }
   return n;
+}
+
+// Appends `e` to the audit table of a version 2 or 3 file as those builds
+// did: encoding version 1 (whatever e.version says), linked after `head`.
+// Returns its entry hash, the next entry's head.
+inline std::string AppendVersion1Entry(Connection& db, audit::Entry e, const std::string& head) {
+  e.version = 1;
+  audit::Link(head, e);
+  auto row =
+      db.Prepare("INSERT INTO audit VALUES(?1,?2,0,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
+  EXPECT_TRUE(row.ok()) << row.status();
+  if (!row.ok()) return "";
+  const std::string action(audit::ActionName(e.action));
+  row->Bind(1, e.id).Bind(2, e.at_micros).Bind(3, e.actor).Bind(4, action);
+  row->Bind(5, e.notification_id).Bind(6, e.case_ref).Bind(7, e.recipient);
+  row->Bind(8, e.subscription).Bind(9, e.rule).Bind(10, e.lawful_basis).Bind(11, e.purpose);
+  row->Bind(12, e.detail).Bind(13, e.content_hash).Bind(14, e.prev_hash).Bind(15, e.entry_hash);
+  EXPECT_TRUE(row->Run().ok());
+  return e.entry_hash;
 }
 
 class StoreTestBase : public ::testing::Test {
@@ -140,12 +160,11 @@ class StoreTestBase : public ::testing::Test {
   // waits until the entry is durable.
   absl::Status AuditDelivery(bool can_wait) {
     return Await([&](Store::StatusDone done) {
-      store_->RecordDelivered(
-          {DeliveredEvent{{Sequence(1), NotificationId("n"), CaseRef("CASE-1"), "ISA-03",
-                           "legal_obligation", "p", "h"},
-                          AgencyId("police"),
-                          SubscriptionName("inbox")}},
-          std::move(done), can_wait);
+      store_->RecordDelivered({DeliveredEvent{{Sequence(1), NotificationId("n"), CaseRef("CASE-1"),
+                                               "ISA-03", "legal_obligation", "p", "h"},
+                                              AgencyId("police"),
+                                              SubscriptionName("inbox")}},
+                              std::move(done), can_wait);
     });
   }
   // Audits `agency`'s stored deliveries `sequences` as handed to its

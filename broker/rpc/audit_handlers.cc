@@ -1,0 +1,151 @@
+// Query, GetCheckpoint, GetInclusionProof, GetConsistencyProof and
+// ListUnacknowledged: unary calls that read the store on the Audit pool.
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include <boost/asio/post.hpp>
+
+#include "broker/rpc/audit_rpc.h"
+#include "broker/rpc/unary_call.h"
+
+namespace safeshare::rpc {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// The service's answer to a unary call: `fill` the response from a result,
+// or finish with the error.
+template <typename T, typename Fill>
+service::AuditService::Done<T> Respond(grpc::ServerUnaryReactor* reactor, Fill fill) {
+  return [reactor, fill = std::move(fill)](absl::StatusOr<T> result) {
+    if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
+    fill(*result);
+    reactor->Finish(grpc::Status::OK);
+  };
+}
+
+int64_t MicrosOf(bool has, const google::protobuf::Timestamp& t) {
+  return has ? TimeUtil::TimestampToMicroseconds(t) : 0;
+}
+
+void ToProto(const store::UnacknowledgedDelivery& d, v1::UnacknowledgedDelivery& out) {
+  out.set_notification_id(d.id.value());
+  out.set_sequence(d.sequence.value());
+  out.set_case_ref(d.case_ref.value());
+  out.set_type(d.type);
+  out.set_publisher(d.publisher.value());
+  out.set_recipient(d.recipient.value());
+  *out.mutable_routed_at() = TimeUtil::MicrosecondsToTimestamp(d.routed_at_micros);
+}
+
+}  // namespace
+
+service::AuditFilter FilterFrom(const v1::AuditFilter& f) {
+  service::AuditFilter out;
+  out.case_ref = f.case_ref();
+  out.agency = f.agency();
+  out.notification_id = f.notification_id();
+  if (f.has_person()) {
+    out.person.emplace(v1::IdentifierScheme_Name(f.person().scheme()), f.person().value());
+  }
+  out.actions.assign(f.actions().begin(), f.actions().end());
+  out.from_micros = MicrosOf(f.has_from(), f.from());
+  out.to_micros = MicrosOf(f.has_to(), f.to());
+  return out;
+}
+
+grpc::ServerUnaryReactor* AuditRpc::Query(grpc::CallbackServerContext* context,
+                                          const v1::QueryAuditRequest* request,
+                                          v1::QueryAuditResponse* response) {
+  return WithCaller(context, peers_, "Audit.Query", [&](auto* reactor, const auto& caller) {
+    boost::asio::post(work_, [this, reactor, request, response, caller] {
+      const auto after = static_cast<int64_t>(
+          std::min<uint64_t>(request->after_index(), std::numeric_limits<int64_t>::max()));
+      service_.Query(caller, FilterFrom(request->filter()), after, request->limit(),
+                     Respond<service::AuditPage>(reactor, [response](service::AuditPage& page) {
+                       for (auto& e : page.entries) response->add_entries()->Swap(&e);
+                       response->set_next_after_index(page.next_after_id);
+                       response->set_tree_size(page.tree_size);
+                     }));
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* AuditRpc::GetCheckpoint(grpc::CallbackServerContext* context,
+                                                  const v1::GetCheckpointRequest* request,
+                                                  v1::GetCheckpointResponse* response) {
+  return WithCaller(context, peers_, "Audit.GetCheckpoint", [&](auto* reactor, const auto& caller) {
+    boost::asio::post(work_, [this, reactor, request, response, caller] {
+      service_.GetCheckpoint(
+          caller, request->tree_size(),
+          Respond<service::CheckpointAnswer>(reactor, [response](service::CheckpointAnswer& a) {
+            auto* c = response->mutable_checkpoint();
+            c->set_tree_size(a.tree_size);
+            c->set_root_hash(std::move(a.root));
+            c->set_note(std::move(a.note));
+            *c->mutable_signed_at() = TimeUtil::MicrosecondsToTimestamp(a.signed_at_micros);
+            response->set_verifier_key(std::move(a.verifier_key));
+          }));
+    });
+  });
+}
+
+grpc::ServerUnaryReactor* AuditRpc::GetInclusionProof(grpc::CallbackServerContext* context,
+                                                      const v1::InclusionProofRequest* request,
+                                                      v1::InclusionProofResponse* response) {
+  return WithCaller(
+      context, peers_, "Audit.GetInclusionProof", [&](auto* reactor, const auto& caller) {
+        boost::asio::post(work_, [this, reactor, request, response, caller] {
+          service_.GetInclusionProof(
+              caller, request->index(), request->tree_size(),
+              Respond<service::InclusionAnswer>(reactor, [response](service::InclusionAnswer& a) {
+                response->mutable_entry()->Swap(&a.entry);
+                response->set_tree_size(a.tree_size);
+                for (auto& h : a.proof) response->add_hashes(std::move(h));
+              }));
+        });
+      });
+}
+
+grpc::ServerUnaryReactor* AuditRpc::GetConsistencyProof(grpc::CallbackServerContext* context,
+                                                        const v1::ConsistencyProofRequest* request,
+                                                        v1::ConsistencyProofResponse* response) {
+  return WithCaller(
+      context, peers_, "Audit.GetConsistencyProof", [&](auto* reactor, const auto& caller) {
+        boost::asio::post(work_, [this, reactor, request, response, caller] {
+          service_.GetConsistencyProof(caller, request->from_size(), request->to_size(),
+                                       Respond<service::ConsistencyAnswer>(
+                                           reactor, [response](service::ConsistencyAnswer& a) {
+                                             response->set_from_size(a.from_size);
+                                             response->set_to_size(a.to_size);
+                                             for (auto& h : a.proof) {
+                                               response->add_hashes(std::move(h));
+                                             }
+                                           }));
+        });
+      });
+}
+
+grpc::ServerUnaryReactor* AuditRpc::ListUnacknowledged(grpc::CallbackServerContext* context,
+                                                       const v1::ListUnacknowledgedRequest* request,
+                                                       v1::ListUnacknowledgedResponse* response) {
+  return WithCaller(
+      context, peers_, "Audit.ListUnacknowledged", [&](auto* reactor, const auto& caller) {
+        boost::asio::post(work_, [this, reactor, request, response, caller] {
+          store::UnacknowledgedQuery query{request->case_ref(), request->agency(),
+                                           Sequence(request->after_sequence()), request->limit()};
+          service_.ListUnacknowledged(
+              caller, std::move(query),
+              Respond<service::UnacknowledgedPage>(
+                  reactor, [response](service::UnacknowledgedPage& page) {
+                    for (const auto& d : page.deliveries) ToProto(d, *response->add_deliveries());
+                    response->set_next_after_sequence(page.next_after_sequence);
+                  }));
+        });
+      });
+}
+
+}  // namespace safeshare::rpc

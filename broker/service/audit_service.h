@@ -1,0 +1,138 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "broker/core/person_key.h"
+#include "broker/identity/agency_directory.h"
+#include "broker/service/access_refusals.h"
+#include "broker/service/audit_export.h"
+#include "broker/store/store.h"
+#include "safeshare/v1/audit.pb.h"
+
+namespace safeshare::service {
+
+// What an IG lead looks for in the log. Every condition given must hold
+// (see store::AuditQuery).
+struct AuditFilter {
+  std::string case_ref;
+  std::string agency;
+  std::string notification_id;
+  // A person identifier (scheme value name, e.g. "IDENTIFIER_SCHEME_NHS_NUMBER",
+  // and value): hashed with the partnership's person key, as interests are;
+  // the value is neither kept, logged nor audited.
+  std::optional<std::pair<std::string, std::string>> person;
+  std::vector<std::string> actions;  // audit::ActionName values
+  int64_t from_micros = 0;           // inclusive; 0: from the first entry
+  int64_t to_micros = 0;             // exclusive; 0: to the last
+};
+
+struct AuditPage {
+  std::vector<v1::AuditEntry> entries;
+  int64_t next_after_id = 0;  // 0 when there is no further page
+  uint64_t tree_size = 0;     // entries in the log when the query ran
+};
+
+struct CheckpointAnswer {
+  uint64_t tree_size = 0;
+  std::string root;  // 32 raw bytes
+  std::string note;  // the signed note
+  int64_t signed_at_micros = 0;
+  std::string verifier_key;
+};
+
+struct InclusionAnswer {
+  v1::AuditEntry entry;
+  uint64_t tree_size = 0;
+  std::vector<std::string> proof;  // raw 32-byte hashes, leaf upwards
+};
+
+struct ConsistencyAnswer {
+  uint64_t from_size = 0;
+  uint64_t to_size = 0;
+  std::vector<std::string> proof;  // raw 32-byte hashes
+};
+
+struct UnacknowledgedPage {
+  std::vector<store::UnacknowledgedDelivery> deliveries;
+  uint64_t next_after_sequence = 0;  // 0 when there is no further page
+};
+
+// The audit log for the partnership's information governance (IG) role:
+// queries, exports, checkpoints and proofs. Any other role is refused
+// PERMISSION_DENIED once the refusal is audited (`access_refused`). Each
+// call served is itself audited (`audit_read`: the call and its filter, a
+// person as its keyed hash, never the identifier) and answered only once
+// that entry is durable; a call that cannot be audited is answered with the
+// store's error instead.
+//
+// Every method reads the store before it returns (unless the call is
+// refused), so callers run them off the RPC threads; `done` runs on the
+// store's completion thread, or at once for a refusal of the arguments.
+// Thread-safe; the store and key must outlive it.
+class AuditService {
+ public:
+  template <typename T>
+  using Done = std::function<void(absl::StatusOr<T>)>;
+
+  static constexpr uint32_t kDefaultPage = 100;
+  static constexpr uint32_t kMaxPage = 1000;
+
+  // `verifier_key`: the checkpoint signer's public key as a note verifier
+  // key, handed out with every checkpoint.
+  AuditService(store::Store& store, const PersonKey& person_key, std::string verifier_key);
+
+  // Entries matching `filter` with id > `after_id`, at most `limit` (0:
+  // kDefaultPage; more than kMaxPage is INVALID_ARGUMENT naming `limit`).
+  void Query(const identity::Caller& caller, const AuditFilter& filter, int64_t after_id,
+             uint32_t limit, Done<AuditPage> done) const;
+  // Starts an export of every entry matching `filter` among those in the
+  // log now; `done` with the export to read chunk by chunk (AuditExport),
+  // once the export itself is audited.
+  void StartExport(const identity::Caller& caller, const AuditFilter& filter, ExportFormat format,
+                   Done<std::unique_ptr<AuditExport>> done) const;
+  // The checkpoint signed at `tree_size` (0: the latest); NOT_FOUND naming
+  // tree_size when there is none.
+  void GetCheckpoint(const identity::Caller& caller, uint64_t tree_size,
+                     Done<CheckpointAnswer> done) const;
+  // Entry `index` (1-based) and its inclusion proof in the tree of
+  // `tree_size` entries (0: the latest checkpoint's size).
+  void GetInclusionProof(const identity::Caller& caller, uint64_t index, uint64_t tree_size,
+                         Done<InclusionAnswer> done) const;
+  // Proof that the tree of `from_size` entries is a prefix of the tree of
+  // `to_size` (0: the latest checkpoint's size).
+  void GetConsistencyProof(const identity::Caller& caller, uint64_t from_size, uint64_t to_size,
+                           Done<ConsistencyAnswer> done) const;
+  // Deliveries nobody at their recipient has acknowledged, oldest first;
+  // `query.limit` as Query's limit (0: kDefaultPage).
+  void ListUnacknowledged(const identity::Caller& caller, store::UnacknowledgedQuery query,
+                          Done<UnacknowledgedPage> done) const;
+
+  // For the rpc layer, which audits certificates no agency holds.
+  const AccessRefusals& refusals() const { return refusals_; }
+
+ private:
+  // Validates `filter` and turns it into a store query (a person hashed).
+  absl::StatusOr<store::AuditQuery> ToQuery(const AuditFilter& filter) const;
+  // The tree size a proof is asked for (`field`: `asked`), or the latest
+  // checkpoint's when 0 (FAILED_PRECONDITION while there is none);
+  // INVALID_ARGUMENT naming `field` beyond the log.
+  absl::StatusOr<uint64_t> ProofTreeSize(uint64_t asked, std::string_view field) const;
+  // Audits `detail` as read by `caller`, then answers `value` (or the
+  // store's error).
+  template <typename T>
+  void Answer(const identity::Caller& caller, std::string detail, T value, Done<T> done) const;
+
+  store::Store& store_;
+  const PersonKey& person_key_;
+  const std::string verifier_key_;
+  AccessRefusals refusals_{store_};
+};
+
+}  // namespace safeshare::service
