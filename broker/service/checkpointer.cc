@@ -97,6 +97,9 @@ bool Checkpointer::Due(uint64_t size) const {
 }
 
 void Checkpointer::Poll() {
+  // A failed store takes the broker out of service and says so once; a
+  // save every poll would only repeat it.
+  if (!store_.Failure().ok()) return Arm();
   const uint64_t size = store_.AuditTreeSize();
   bool due = false;
   {

@@ -37,9 +37,9 @@ struct CheckpointSchedule {
 //
 // Never two checkpoints of the same size: one is signed only for a size
 // larger than the last saved, and one save at a time. A save that fails is
-// logged and tried again at the next poll. Its timer runs on a thread of its
-// own (Boost.Asio), never on the store's or gRPC's. Thread-safe; the store
-// and clock must outlive it.
+// logged and tried again at the next poll (none while the store has failed). Its timer runs on a
+// thread of its own (Boost.Asio), never on the store's or gRPC's. Thread-safe; the store and clock
+// must outlive it.
 class Checkpointer {
  public:
   Checkpointer(store::Store& store, audit::CheckpointSigner signer, CheckpointSchedule schedule,

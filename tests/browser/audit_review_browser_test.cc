@@ -180,7 +180,7 @@ TEST_F(AuditReviewBrowserTest, FilteredByCaseThePageShowsItsRowsTimelineRefusals
   std::filesystem::remove(shot);
   {
     ChildProcess chromium(
-        Chromium(profile, {"--window-size=1280,1600", "--screenshot=" + shot, url}),
+        Chromium(profile, {"--window-size=1280,3000", "--screenshot=" + shot, url}),
         broker_.dir() + "/screenshot.log");
     EXPECT_EQ(chromium.Wait(std::chrono::seconds(90)), 0) << ReadFile(broker_.dir() + "/screenshot.log");
   }

@@ -258,12 +258,24 @@ TEST(AuditAccessTest, EveryOtherAgencyIsRefusedEveryCallAndTheAttemptIsOnTheReco
   BrokerProcess broker;
   auto police = AuditStub(broker, "police");
   EXPECT_THAT(CallEveryAuditRpc(*police), Each(grpc::StatusCode::PERMISSION_DENIED));
-  // A role no agreement lets manage cases, and Governance for a non-IG role.
+  // Roles no agreement lets manage cases or register interests, and
+  // Governance for a role that is not information governance.
   auto police_client = Connect(broker, "police");
-  EXPECT_EQ(police_client.GetCase("CASE-ACC-1").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  v1::UpdateCaseRequest update;
+  update.set_case_ref("CASE-ACC-1");
+  update.add_engage("health");
+  v1::InterestRequest interest;
+  interest.add_identifiers()->set_scheme(v1::IDENTIFIER_SCHEME_PNC_NUMBER);
+  interest.mutable_identifiers(0)->set_value(kPnc);
+  for (const auto& status :
+       {police_client.UpdateCase(update).status(), police_client.GetCase("CASE-ACC-1").status(),
+        police_client.RegisterInterest(interest).status()}) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << status;
+  }
   auto cfs = Connect(broker, "cfs");
   EXPECT_EQ(cfs.ReloadPolicy().status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(cfs.PolicyImpact({}).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(cfs.ListUrgentDisclosures({}).status().code(), absl::StatusCode::kPermissionDenied);
 
   auto ig = AuditStub(broker, "ig");
   v1::AuditFilter refused;
@@ -276,13 +288,21 @@ TEST(AuditAccessTest, EveryOtherAgencyIsRefusedEveryCallAndTheAttemptIsOnTheReco
   }
   EXPECT_THAT(calls, ::testing::ElementsAre("Audit.Query", "Audit.Export", "Audit.GetCheckpoint",
                                             "Audit.GetInclusionProof", "Audit.GetConsistencyProof",
-                                            "Audit.ListUnacknowledged", "Broker.GetCase",
-                                            "Governance.ReloadPolicy"));
+                                            "Audit.ListUnacknowledged", "Broker.UpdateCase",
+                                            "Broker.GetCase", "Broker.RegisterInterest",
+                                            "Governance.ReloadPolicy", "Governance.PolicyImpact",
+                                            "Governance.ListUrgentDisclosures"));
   refused.set_agency("police");
-  EXPECT_THAT(QueryAll(*ig, refused), SizeIs(7));
+  EXPECT_THAT(QueryAll(*ig, refused), SizeIs(9));
   // Each refusal was answered after its entry was durable: the store has
   // them all now, straight after the calls.
-  EXPECT_EQ(QueryStore(broker, "SELECT count(*) FROM audit WHERE action='access_refused'"), 8);
+  EXPECT_EQ(QueryStore(broker, "SELECT count(*) FROM audit WHERE action='access_refused'"), 12);
+  // What the IG lead did is on the record too: this one query.
+  v1::AuditFilter reads;
+  reads.add_actions("audit_read");
+  const auto audited = QueryAll(*ig, reads);
+  ASSERT_THAT(audited, SizeIs(2));
+  EXPECT_EQ(audited[0].detail(), "Audit.Query actions=access_refused after_index=0 limit=100");
 }
 
 TEST(AuditAccessTest, ACertificateNoAgencyHoldsIsOnTheRecordUnderItsUri) {

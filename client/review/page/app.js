@@ -30,6 +30,14 @@ function when(rfc3339) {
   return rfc3339.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, '');
 }
 
+// "PURPOSE_STRATEGY_DISCUSSION" -> "strategy discussion": enum and field
+// names read as words (and wrap in narrow columns).
+function words(name) {
+  return (name || '').replace(/^PURPOSE_/, '').toLowerCase().replace(/_/g, ' ');
+}
+
+function spaced(list) { return (list || '').replace(/,(?=\S)/g, ', '); }
+
 function age(rfc3339) {
   const ms = Date.now() - Date.parse(rfc3339);
   if (!(ms >= 0)) return '';
@@ -130,7 +138,7 @@ async function loadEntries() {
     const first = entries.length ? entries[0].index : '-', last = entries.length ? entries[entries.length - 1].index : '-';
     status('entries-status', entries.length === 0
       ? 'No entries match these filters (the log holds ' + (page.treeSize || 0) + ' entries).'
-      : 'Entries ' + first + ' to ' + last + ' matching the filters; the log holds ' + (page.treeSize || 0) + ' entries.');
+      : entries.length + ' matching entries on this page (entry ' + first + ' to ' + last + '); the log holds ' + (page.treeSize || 0) + ' entries.');
   } catch (error) {
     clear(body);
     entriesState.next = '0';
@@ -149,11 +157,11 @@ function recipientRow(r) {
     el('td', {}, r.agency),
     el('td', {}, decision),
     el('td', {}, [r.agreement, r.rule && 'rule ' + r.rule].filter(Boolean).join(', ')),
-    el('td', {}, r.purpose),
-    el('td', {}, r.lawfulBasis),
+    el('td', {}, words(r.purpose)),
+    el('td', {}, words(r.lawfulBasis)),
     el('td', { class: 'time' }, r.deliveredIndex !== '0' ? when(r.deliveredAt) : el('span', { class: 'tag bad' }, 'not delivered')),
     el('td', { class: 'time' }, r.acknowledged ? when(r.acknowledgedAt) : el('span', { class: 'tag bad' }, 'not acknowledged')),
-    el('td', {}, r.detail));
+    el('td', {}, spaced(r.detail)));
 }
 
 function timelineOf(n) {
