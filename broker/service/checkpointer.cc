@@ -97,15 +97,15 @@ bool Checkpointer::Due(uint64_t size) const {
 }
 
 void Checkpointer::Poll() {
+  const uint64_t size = store_.AuditTreeSize();
   // A failed store takes the broker out of service and says so once; a
   // save every poll would only repeat it.
-  if (!store_.Failure().ok()) return Arm();
-  const uint64_t size = store_.AuditTreeSize();
+  const bool failed = !store_.Failure().ok();
   bool due = false;
   {
     absl::MutexLock lock(&mu_);
-    if (stopped_) return;
-    due = Due(size);
+    if (stopped_) return;  // not re-armed: Stop's join ends the thread
+    due = !failed && Due(size);
     if (due) saving_ = true;
   }
   if (due) Sign(size, [](const absl::Status&) {});
