@@ -3,6 +3,7 @@
 // config and the example notifications (config/examples): offline, no
 // broker, no certificates.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -31,7 +32,9 @@ struct Result {
 };
 
 Result Safeshare(const std::string& args) {
-  const std::string file = ::testing::TempDir() + "/policy_cli_test.out";
+  // One file per process: ctest runs this binary's tests side by side.
+  const std::string file =
+      ::testing::TempDir() + "/policy_cli_test." + std::to_string(getpid()) + ".out";
   const int status =
       std::system((std::string(SAFESHARE_CLI_BINARY) + " " + args + " >" + file + " 2>&1").c_str());
   std::ifstream in(file);
