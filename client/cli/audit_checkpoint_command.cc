@@ -48,9 +48,8 @@ int RunAuditCheckpoint(client::Client& client, const AuditReviewFlags& flags) {
 int RunAuditServe(client::Client& client, const AuditReviewFlags& flags) {
   review::ReviewApi api(client, flags.checkpoints_dir);
   auto server = review::ReviewServer::Bind(
-      flags.port, [&api](absl::string_view path, absl::string_view query) {
-        return api.Handle(path, query);
-      });
+      flags.port,
+      [&api](absl::string_view path, absl::string_view query) { return api.Handle(path, query); });
   if (!server.ok()) return Fail(kExitUsage, server.status().message());
   std::cout << "safeshare audit serve: http://127.0.0.1:" << (*server)->port()
             << "/ (this machine only; Ctrl-C stops)" << std::endl;

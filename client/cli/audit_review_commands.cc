@@ -13,8 +13,9 @@ namespace {
 
 void AddFilterFlags(CLI::App& command, AuditReviewFlags& flags) {
   command.add_option("--case", flags.case_ref, "entries of this case (the entry's or a line's)");
-  command.add_option("--agency", flags.agency, "entries where this agency acted, received or "
-                                               "was withheld from");
+  command.add_option("--agency", flags.agency,
+                     "entries where this agency acted, received or "
+                     "was withheld from");
   command.add_option("--notification", flags.notification, "entries of this notification");
   command.add_option("--person", flags.person,
                      "SCHEME:VALUE: entries naming this person (the broker hashes it with its "
@@ -22,9 +23,11 @@ void AddFilterFlags(CLI::App& command, AuditReviewFlags& flags) {
   command.add_option("--action", flags.actions,
                      "an entry action or line outcome, e.g. published, withheld, delivered, "
                      "acknowledged, access_refused (repeat for any of several)");
-  command.add_option("--from", flags.from, "from this time, inclusive (RFC 3339 or YYYY-MM-DD, UTC)");
-  command.add_option("--to", flags.to, "before this time (RFC 3339, or YYYY-MM-DD for the end of "
-                                       "that day)");
+  command.add_option("--from", flags.from,
+                     "from this time, inclusive (RFC 3339 or YYYY-MM-DD, UTC)");
+  command.add_option("--to", flags.to,
+                     "before this time (RFC 3339, or YYYY-MM-DD for the end of "
+                     "that day)");
 }
 
 }  // namespace
@@ -42,7 +45,8 @@ absl::StatusOr<v1::AuditFilter> FilterFromFlags(const AuditReviewFlags& flags) {
   }
   if (!flags.from.empty()) {
     auto from = review::ParseTimeBound(flags.from, /*end=*/false);
-    if (!from.ok()) return absl::InvalidArgumentError(absl::StrCat("--from: ", from.status().message()));
+    if (!from.ok())
+      return absl::InvalidArgumentError(absl::StrCat("--from: ", from.status().message()));
     *filter.mutable_from() = *from;
   }
   if (!flags.to.empty()) {
@@ -72,8 +76,9 @@ void AddAuditReviewCommands(CLI::App& audit, AuditReviewFlags& flags) {
   exported->add_option("--out", flags.out, "the file to write")->required();
 
   CLI::App* report = audit.add_subcommand(
-      "report", "IG: per notification of a case: published by, routed to (agreement, rule, "
-                "purpose, lawful basis), withheld from, delivered, acknowledged, and who has not");
+      "report",
+      "IG: per notification of a case: published by, routed to (agreement, rule, "
+      "purpose, lawful basis), withheld from, delivered, acknowledged, and who has not");
   report->add_option("--case", flags.case_ref, "case reference")->required();
   report->add_flag("--json", flags.json, "one JSON object (review.CaseReport)");
 
@@ -83,8 +88,9 @@ void AddAuditReviewCommands(CLI::App& audit, AuditReviewFlags& flags) {
   subject->add_flag("--json", flags.json, "one JSON object (review.SubjectReport)");
 
   CLI::App* checkpoint = audit.add_subcommand(
-      "checkpoint", "IG: keep the broker's signed checkpoint (and the entries it adds) outside "
-                    "the broker, after proving it extends the last one kept");
+      "checkpoint",
+      "IG: keep the broker's signed checkpoint (and the entries it adds) outside "
+      "the broker, after proving it extends the last one kept");
   checkpoint->add_option("--save", flags.save_dir, "the directory kept outside the broker")
       ->required();
   checkpoint->add_option("--key", flags.key_file,
@@ -93,8 +99,9 @@ void AddAuditReviewCommands(CLI::App& audit, AuditReviewFlags& flags) {
 
   CLI::App* serve = audit.add_subcommand(
       "serve", "IG: the review page on http://127.0.0.1:PORT/ (this machine only)");
-  serve->add_option("--checkpoints", flags.checkpoints_dir,
-                    "the directory of saved checkpoints the page verifies against")
+  serve
+      ->add_option("--checkpoints", flags.checkpoints_dir,
+                   "the directory of saved checkpoints the page verifies against")
       ->required();
   serve->add_option("--port", flags.port, "port on 127.0.0.1 (0: a free one)")
       ->check(CLI::Range(0, 65535));
@@ -104,9 +111,8 @@ bool RunAuditReview(const ConnectionFlags& connection, const CLI::App& audit,
                     const AuditReviewFlags& flags, int& exit_code) {
   using Run = int (*)(client::Client&, const AuditReviewFlags&);
   const std::pair<const char*, Run> commands[] = {
-      {"query", RunAuditQuery},           {"export", RunAuditExport},
-      {"report", RunAuditReport},         {"subject", RunAuditSubject},
-      {"checkpoint", RunAuditCheckpoint}, {"serve", RunAuditServe}};
+      {"query", RunAuditQuery},     {"export", RunAuditExport},         {"report", RunAuditReport},
+      {"subject", RunAuditSubject}, {"checkpoint", RunAuditCheckpoint}, {"serve", RunAuditServe}};
   for (const auto& [name, run] : commands) {
     if (!audit.get_subcommand(name)->parsed()) continue;
     std::optional<client::Client> client = ConnectOrReport(connection);

@@ -80,9 +80,10 @@ absl::StatusOr<audit::TreeHead> OpenLatest(const audit::CheckpointVerifier& veri
         latest.verifier_key() == pinned_key
             ? ""
             : absl::StrCat(" (the broker now serves another key: ", latest.verifier_key(), ")");
-    return absl::DataLossError(absl::StrCat("the broker's latest checkpoint does not verify with "
-                                            "the pinned key: ",
-                                            head.status().message(), hint));
+    return absl::DataLossError(
+        absl::StrCat("the broker's latest checkpoint does not verify with "
+                     "the pinned key: ",
+                     head.status().message(), hint));
   }
   if (head->tree_size != latest.checkpoint().tree_size() ||
       audit::BytesOf(head->root) != latest.checkpoint().root_hash()) {
@@ -97,7 +98,8 @@ absl::StatusOr<std::vector<audit::Hash>> HashesOf(
   std::vector<audit::Hash> hashes;
   for (const std::string& bytes : proof) {
     absl::StatusOr<audit::Hash> hash = audit::HashFromBytes(bytes);
-    if (!hash.ok()) return absl::DataLossError(absl::StrCat("the broker's ", what, " is malformed"));
+    if (!hash.ok())
+      return absl::DataLossError(absl::StrCat("the broker's ", what, " is malformed"));
     hashes.push_back(*hash);
   }
   return hashes;
@@ -114,8 +116,11 @@ absl::Status CheckConsistent(client::Client& client, const audit::SavedCheckpoin
   }
   if (from == to) {
     if (saved.head.root == latest.root) return absl::OkStatus();
-    return absl::DataLossError(absl::StrCat("INCONSISTENT: ", saved.source, " and the broker's "
-                                            "checkpoint have ", to, " entries but different "
+    return absl::DataLossError(absl::StrCat("INCONSISTENT: ", saved.source,
+                                            " and the broker's "
+                                            "checkpoint have ",
+                                            to,
+                                            " entries but different "
                                             "roots: history was rewritten"));
   }
   absl::StatusOr<v1::ConsistencyProofResponse> proof = client.GetConsistencyProof(from, to);
@@ -144,7 +149,8 @@ absl::Status CheckIncluded(client::Client& client, const v1::AuditEntry& entry,
   absl::Status included = audit::VerifyInclusion(audit::EntryLeafHash(*decoded), entry.index() - 1,
                                                  head.tree_size, *hashes, head.root);
   if (included.ok()) return included;
-  return absl::DataLossError(absl::StrCat("entry ", entry.index(), " as the broker serves it is "
+  return absl::DataLossError(absl::StrCat("entry ", entry.index(),
+                                          " as the broker serves it is "
                                           "not the one its checkpoint signed (",
                                           included.message(), ")"));
 }
@@ -222,7 +228,8 @@ absl::StatusOr<SaveResult> SaveCheckpoint(client::Client& client, const fs::path
   result.checkpoint_file = dir / absl::StrCat("checkpoint-", head->tree_size, ".txt");
   if (result.tree_size == result.previous_size) return result;  // nothing new to keep
   v1::AuditEntry last;
-  absl::StatusOr<std::string> entries = ReadEntries(client, result.previous_size, head->tree_size, last);
+  absl::StatusOr<std::string> entries =
+      ReadEntries(client, result.previous_size, head->tree_size, last);
   if (!entries.ok()) return entries.status();
   if (absl::Status ok = CheckIncluded(client, last, *head); !ok.ok()) return ok;
   result.entries_file =

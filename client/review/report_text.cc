@@ -70,8 +70,8 @@ void PrintHistory(const NotificationHistory& h, std::ostream& out) {
   }
 }
 
-void PrintEvents(const std::string& title,
-                 const google::protobuf::RepeatedPtrField<Event>& events, std::ostream& out) {
+void PrintEvents(const std::string& title, const google::protobuf::RepeatedPtrField<Event>& events,
+                 std::ostream& out) {
   if (events.empty()) return;
   out << "\n" << title << "\n";
   for (const Event& e : events) {
@@ -108,9 +108,9 @@ std::string FormatTime(const google::protobuf::Timestamp& at) {
 }
 
 void PrintCaseReport(const CaseReport& report, std::ostream& out) {
-  out << "Case " << report.case_ref() << ": " << report.notifications_size()
-      << " notification(s), " << report.entries_read() << " audit entries read (log of "
-      << report.tree_size() << " entries)\n";
+  out << "Case " << report.case_ref() << ": " << report.notifications_size() << " notification(s), "
+      << report.entries_read() << " audit entries read (log of " << report.tree_size()
+      << " entries)\n";
   for (const auto& history : report.notifications()) PrintHistory(history, out);
   PrintEvents("Other entries of the case", report.events(), out);
 }

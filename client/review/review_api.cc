@@ -104,7 +104,8 @@ absl::StatusOr<v1::AuditFilter> FilterFromParams(const QueryParams& params) {
     const std::string text = Param(params, name);
     if (text.empty()) continue;
     auto bound = ParseTimeBound(text, end);
-    if (!bound.ok()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", bound.status().message()));
+    if (!bound.ok())
+      return absl::InvalidArgumentError(absl::StrCat(name, ": ", bound.status().message()));
     *(end ? filter.mutable_to() : filter.mutable_from()) = *bound;
   }
   return filter;

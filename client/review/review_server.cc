@@ -40,8 +40,8 @@ HttpReply Text(unsigned status, std::string body) {
 HttpReply Route(const Request& request, uint16_t port, const ApiHandler& api) {
   const std::string host(request[http::field::host]);
   if (host != absl::StrCat("127.0.0.1:", port) && host != absl::StrCat("localhost:", port)) {
-    return Text(403, absl::StrCat("refused: Host must be 127.0.0.1:", port, " or localhost:", port,
-                                  "\n"));
+    return Text(
+        403, absl::StrCat("refused: Host must be 127.0.0.1:", port, " or localhost:", port, "\n"));
   }
   if (request.method() != http::verb::get) return Text(405, "only GET is served\n");
   const absl::string_view target(request.target().data(), request.target().size());
@@ -86,8 +86,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void OnRead(beast::error_code error, size_t /*bytes*/) {
     if (error) return Close();
-    auto response =
-        std::make_shared<Response>(ToResponse(request_, Route(request_, port_, api_)));
+    auto response = std::make_shared<Response>(ToResponse(request_, Route(request_, port_, api_)));
     http::async_write(stream_, *response,
                       [self = shared_from_this(), response](beast::error_code e, size_t) {
                         if (e || !response->keep_alive()) return self->Close();
@@ -161,6 +160,8 @@ void ReviewServer::Run(bool stop_on_signals) {
   state_->io.run();
 }
 
-void ReviewServer::Stop() { asio::post(state_->io, [this] { state_->io.stop(); }); }
+void ReviewServer::Stop() {
+  asio::post(state_->io, [this] { state_->io.stop(); });
+}
 
 }  // namespace safeshare::review

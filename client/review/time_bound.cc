@@ -14,7 +14,8 @@ absl::StatusOr<google::protobuf::Timestamp> ParseTimeBound(absl::string_view tex
     if (end) at += absl::Hours(24);
   } else if (!absl::ParseTime(absl::RFC3339_full, std::string(text), &at, &error)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' is neither a date (2026-11-30) nor an RFC 3339 time "
+        absl::StrCat("'", text,
+                     "' is neither a date (2026-11-30) nor an RFC 3339 time "
                      "(2026-11-30T09:00:00Z)"));
   }
   google::protobuf::Timestamp timestamp;

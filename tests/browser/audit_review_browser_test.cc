@@ -20,16 +20,10 @@ using ::testing::Not;
 constexpr char kCase[] = "CASE-BRW-1";
 
 std::vector<std::string> Chromium(const std::string& profile, std::vector<std::string> args) {
-  std::vector<std::string> all = {"chromium",
-                                  "--headless",
-                                  "--no-sandbox",
-                                  "--disable-gpu",
-                                  "--disable-quic",
-                                  "--no-first-run",
-                                  "--disable-background-networking",
-                                  "--disable-component-update",
-                                  "--disable-sync",
-                                  "--user-data-dir=" + profile,
+  std::vector<std::string> all = {"chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                  "--disable-quic", "--no-first-run",
+                                  "--disable-background-networking", "--disable-component-update",
+                                  "--disable-sync", "--user-data-dir=" + profile,
                                   // Virtual time stands still while the page's
                                   // fetches are pending: the DOM is dumped once
                                   // every section has loaded.
@@ -62,9 +56,10 @@ class AuditReviewBrowserTest : public ::testing::Test {
 
   std::string Cli(const std::string& args) const {
     const TestPki& pki = TestPki::Get();
-    return std::string(SAFESHARE_CLI_BINARY) + " --broker localhost:" +
-           std::to_string(broker_.port()) + " --cert " + pki.Path("ig.crt") + " --key " +
-           pki.Path("ig.key") + " --ca " + pki.Path("ca.crt") + " " + args;
+    return std::string(SAFESHARE_CLI_BINARY) +
+           " --broker localhost:" + std::to_string(broker_.port()) + " --cert " +
+           pki.Path("ig.crt") + " --key " + pki.Path("ig.key") + " --ca " + pki.Path("ca.crt") +
+           " " + args;
   }
 
   // Minutes routed to police and health (withheld from education), both
@@ -149,8 +144,8 @@ TEST_F(AuditReviewBrowserTest, FilteredByCaseThePageShowsItsRowsTimelineRefusals
   const auto refusals = Rows(dom, "refusals");
   bool withheld_from_education = false, urgent_to_education = false;
   for (const auto& row : refusals) {
-    withheld_from_education |= row.find("Withheld") != std::string::npos &&
-                               row.find("education") != std::string::npos;
+    withheld_from_education |=
+        row.find("Withheld") != std::string::npos && row.find("education") != std::string::npos;
     urgent_to_education |= row.find("Urgent disclosure") != std::string::npos &&
                            row.find("Child at risk") != std::string::npos;
   }
@@ -161,8 +156,8 @@ TEST_F(AuditReviewBrowserTest, FilteredByCaseThePageShowsItsRowsTimelineRefusals
   // Unacknowledged by age: health's delivery of the minutes.
   bool health_unacked = false;
   for (const auto& row : Rows(dom, "unacked")) {
-    health_unacked |= row.find(notification_) != std::string::npos &&
-                      row.find("health") != std::string::npos;
+    health_unacked |=
+        row.find(notification_) != std::string::npos && row.find("health") != std::string::npos;
   }
   EXPECT_TRUE(health_unacked) << dom;
   // The verify result: the latest checkpoint against the one saved.
@@ -182,7 +177,8 @@ TEST_F(AuditReviewBrowserTest, FilteredByCaseThePageShowsItsRowsTimelineRefusals
     ChildProcess chromium(
         Chromium(profile, {"--window-size=1280,3000", "--screenshot=" + shot, url}),
         broker_.dir() + "/screenshot.log");
-    EXPECT_EQ(chromium.Wait(std::chrono::seconds(90)), 0) << ReadFile(broker_.dir() + "/screenshot.log");
+    EXPECT_EQ(chromium.Wait(std::chrono::seconds(90)), 0)
+        << ReadFile(broker_.dir() + "/screenshot.log");
   }
   EXPECT_GT(std::filesystem::file_size(shot), 10'000u);
 

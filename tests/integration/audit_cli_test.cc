@@ -50,9 +50,9 @@ class AuditCliTest : public ::testing::Test {
   // `safeshare --broker ... --cert ig.crt ... ARGS` to completion.
   CommandResult Audit(const std::string& args, const std::string& agency = "ig") {
     const TestPki& pki = TestPki::Get();
-    return RunCommand(*broker_, std::string(SAFESHARE_CLI_BINARY) + " --broker localhost:" +
-                                    std::to_string(broker_->port()) + " --cert " +
-                                    pki.Path(agency + ".crt") + " --key " +
+    return RunCommand(*broker_, std::string(SAFESHARE_CLI_BINARY) +
+                                    " --broker localhost:" + std::to_string(broker_->port()) +
+                                    " --cert " + pki.Path(agency + ".crt") + " --key " +
                                     pki.Path(agency + ".key") + " --ca " + pki.Path("ca.crt") +
                                     " audit " + args);
   }
@@ -115,7 +115,8 @@ TEST_F(AuditCliTest, QueryFiltersByCaseActionAgencyAndTime) {
   const auto future = Audit(std::string("query --json --case ") + kCase + " --from 2999-01-01");
   ASSERT_EQ(future.exit_code, 0) << future.output;
   EXPECT_EQ(future.output, "");
-  const auto today = Audit(std::string("query --json --case ") + kCase + " --from 2000-01-01 --to 2999-12-31");
+  const auto today =
+      Audit(std::string("query --json --case ") + kCase + " --from 2000-01-01 --to 2999-12-31");
   EXPECT_GE(JsonLines(today.output).size(), 3u);
 
   const auto bad = Audit("query --from yesterday");
@@ -197,8 +198,9 @@ TEST_F(AuditCliTest, SubjectFindsTheNotificationsNamingThePersonWithoutLoggingTh
   ASSERT_EQ(nobody.exit_code, 0) << nobody.output;
   EXPECT_THAT(nobody.output, HasSubstr("0 notification(s) shared"));
   // The search is audited with the keyed hash, never the identifier.
-  EXPECT_EQ(QueryStore(*broker_, "SELECT COUNT(*) FROM audit WHERE detail LIKE '%0123456%' OR "
-                                 "detail LIKE '%NOBODY123%'"),
+  EXPECT_EQ(QueryStore(*broker_,
+                       "SELECT COUNT(*) FROM audit WHERE detail LIKE '%0123456%' OR "
+                       "detail LIKE '%NOBODY123%'"),
             0);
   EXPECT_EQ(Audit("subject --identifier passport:123").exit_code, 2);
 }
@@ -218,14 +220,16 @@ TEST_F(AuditCliTest, CheckpointSavesTwiceConsistentlyAndVerifyAcceptsTheLog) {
   }
   ASSERT_GT(size, 0u);
   EXPECT_TRUE(std::filesystem::exists(dir + "/entries-1-" + std::to_string(size) + ".jsonl"));
-  EXPECT_EQ(JsonLines(ReadFile(dir + "/entries-1-" + std::to_string(size) + ".jsonl")).size(), size);
+  EXPECT_EQ(JsonLines(ReadFile(dir + "/entries-1-" + std::to_string(size) + ".jsonl")).size(),
+            size);
 
   auto cfs = Connect(*broker_, "cfs");
   ASSERT_TRUE(cfs.Publish(OnCase(Example("strategy_minutes", "aud-cli-2"))).ok());
   const uint64_t later = CheckpointAfter(size);
   const auto second = Audit("checkpoint --save " + dir);
   ASSERT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_THAT(second.output, HasSubstr("consistent with checkpoint-" + std::to_string(size) + ".txt"));
+  EXPECT_THAT(second.output,
+              HasSubstr("consistent with checkpoint-" + std::to_string(size) + ".txt"));
   EXPECT_THAT(second.output, Not(HasSubstr("pinned")));
   EXPECT_THAT(second.output, HasSubstr("entries " + std::to_string(size + 1) + " to "));
   ASSERT_GE(later, size + 1);
@@ -233,8 +237,8 @@ TEST_F(AuditCliTest, CheckpointSavesTwiceConsistentlyAndVerifyAcceptsTheLog) {
   // verify (offline) the whole log, exported now, against what was kept.
   const std::string all = Dir("all.jsonl");
   ASSERT_EQ(Audit("export --format jsonl --out " + all).exit_code, 0);
-  const auto verified = Audit("verify --checkpoints " + dir + " --key " + dir +
-                              "/verifier.key --export " + all);
+  const auto verified =
+      Audit("verify --checkpoints " + dir + " --key " + dir + "/verifier.key --export " + all);
   EXPECT_EQ(verified.exit_code, 0) << verified.output;
   EXPECT_THAT(verified.output, HasSubstr("verified"));
 }
@@ -253,10 +257,12 @@ TEST_F(AuditCliTest, CheckpointRefusesLoudlyWhenASavedCheckpointDoesNotVerify) {
   }
   const auto refused = Audit("checkpoint --save " + dir);
   EXPECT_EQ(refused.exit_code, 4) << refused.output;
-  EXPECT_THAT(refused.output, HasSubstr("AUDIT LOG VERIFICATION FAILED, nothing saved: checkpoint-"));
+  EXPECT_THAT(refused.output,
+              HasSubstr("AUDIT LOG VERIFICATION FAILED, nothing saved: checkpoint-"));
 
   // A key that is not the pinned one is refused before anything is fetched.
-  std::ofstream(Dir("other.key")) << "safeshare.test/audit+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+  std::ofstream(Dir("other.key"))
+      << "safeshare.test/audit+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
   const auto other = Audit("checkpoint --save " + dir + " --key " + Dir("other.key"));
   EXPECT_EQ(other.exit_code, 2) << other.output;
   EXPECT_THAT(other.output, HasSubstr("differs from the key pinned in"));

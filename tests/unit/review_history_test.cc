@@ -109,9 +109,9 @@ TEST(HistoryBuilderTest, ADecisionAndItsReceiptsMakeOneHistory) {
 TEST(HistoryBuilderTest, ABatchSpanningCasesCountsOnlyTheCaseAsked) {
   auto entries = DemoCase();
   // One delivery batch to police with a notification of another case.
-  auto batch = Entry(14, "delivered", "broker",
-                     {Line("delivered", "police", "n-other", "CASE-OTHER"),
-                      Line("delivered", "police", kN2)});
+  auto batch = Entry(
+      14, "delivered", "broker",
+      {Line("delivered", "police", "n-other", "CASE-OTHER"), Line("delivered", "police", kN2)});
   batch.set_subscription("police-inbox");
   entries.push_back(batch);
   const auto histories = Build(entries);

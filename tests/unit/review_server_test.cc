@@ -3,13 +3,13 @@
 // and the parsing of its query strings and time bounds.
 #include <thread>
 
+#include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
+#include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gmock/gmock.h>
-#include <google/protobuf/util/time_util.h>
-#include <gtest/gtest.h>
 
 #include "absl/synchronization/mutex.h"
 #include "review_api.h"
@@ -92,7 +92,8 @@ TEST_F(ReviewServerTest, HandsApiRequestsToTheHandlerWithTheirQuery) {
   const Answer answer = Get("/api/entries?case=C%2F1&action=withheld&action=delivered");
   EXPECT_EQ(answer.status, 200u);
   EXPECT_EQ(answer.body, "{\"ok\":true}");
-  EXPECT_THAT(Seen(), ElementsAre(Pair("/api/entries", "case=C%2F1&action=withheld&action=delivered")));
+  EXPECT_THAT(Seen(),
+              ElementsAre(Pair("/api/entries", "case=C%2F1&action=withheld&action=delivered")));
 }
 
 TEST_F(ReviewServerTest, AnswersOnlyLoopbackHostNamesOfItsOwnPort) {
