@@ -52,7 +52,7 @@ class AuditReviewBrowserTest : public ::testing::Test {
   AuditReviewBrowserTest()
       : broker_(BrokerOptions{
             .config_edits = {{"checkpoint_every_entries: 1000", "checkpoint_every_entries: 5"},
-                             {"checkpoint_every_seconds: 60", "checkpoint_every_seconds: 1"}}}) {}
+                             {"checkpoint_every_seconds: 5", "checkpoint_every_seconds: 1"}}}) {}
 
   std::string Cli(const std::string& args) const {
     const TestPki& pki = TestPki::Get();

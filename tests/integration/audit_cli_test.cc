@@ -27,7 +27,7 @@ class AuditCliTest : public ::testing::Test {
     // log's head move without waiting a minute.
     broker_ = new BrokerProcess(BrokerOptions{
         .config_edits = {{"checkpoint_every_entries: 1000", "checkpoint_every_entries: 5"},
-                         {"checkpoint_every_seconds: 60", "checkpoint_every_seconds: 1"}}});
+                         {"checkpoint_every_seconds: 5", "checkpoint_every_seconds: 1"}}});
     auto cfs = Connect(*broker_, "cfs");
     auto published = cfs.Publish(OnCase(Example("strategy_minutes", "aud-cli-1")));
     ASSERT_TRUE(published.ok()) << published.status();

@@ -311,7 +311,7 @@ TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
   EXPECT_EQ(config->audit.signing_key, (root / "certs/out/audit-log.key").lexically_normal());
   EXPECT_EQ(config->audit.origin, "safeshare.test/audit");
   EXPECT_EQ(config->audit.checkpoint_every_entries, 1000u);
-  EXPECT_EQ(config->audit.checkpoint_every_seconds, std::chrono::seconds(60));
+  EXPECT_EQ(config->audit.checkpoint_every_seconds, std::chrono::seconds(5));
   EXPECT_THAT(config->urgent_disclosure.barred_roles, ElementsAre("information_governance"));
   EXPECT_EQ(config->log_format, LogFormat::kText);
   EXPECT_EQ(config->log_level, "info");
