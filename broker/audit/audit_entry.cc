@@ -33,6 +33,13 @@ std::string_view ActionName(Action action) {
   return "unknown";
 }
 
+std::vector<std::string_view> ActionNames() {
+  std::vector<std::string_view> names;
+  names.reserve(kNames.size());
+  for (const auto& [action, name] : kNames) names.push_back(name);
+  return names;
+}
+
 bool ParseAction(std::string_view name, Action& out) {
   for (const auto& [a, n] : kNames) {
     if (n == name) {

@@ -26,6 +26,8 @@ enum class Action {
 
 std::string_view ActionName(Action action);
 bool ParseAction(std::string_view name, Action& out);
+// Every action's name, in declaration order (for messages listing them).
+std::vector<std::string_view> ActionNames();
 
 // One line of an entry (encoding version 2): one agency of a routing
 // decision (outcome kRouted, kUrgentDisclosure or kWithheld), or one

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "broker/audit/audit_entry.h"
+#include "broker/audit/merkle.h"
 
 namespace safeshare::audit {
 
@@ -21,6 +22,10 @@ std::string EntryHash(std::string_view prev_hash, const Entry& entry);
 // Sets entry.prev_hash and entry.entry_hash so `entry` follows `head`.
 // Returns the new head. Not thread-safe; one writer owns the chain.
 std::string Link(std::string_view head, Entry& entry);
+
+// Link, answering the entry's Merkle leaf hash (EntryLeafHash) as well: both
+// come from one encoding of the entry, as a store appending it needs them.
+Hash LinkAndLeaf(std::string_view head, Entry& entry);
 
 // Checks that `entries` (consecutive, in id order) link up from
 // `expected_prev` and that every hash matches its content. DATA_LOSS names

@@ -1,7 +1,5 @@
 #include "broker/audit/checkpoint.h"
 
-#include <sys/stat.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -10,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "broker/core/key_file.h"
 #include "broker/core/sha256.h"
 
 namespace safeshare::audit {
@@ -172,13 +171,12 @@ absl::StatusOr<CheckpointSigner> CheckpointSigner::Load(const std::filesystem::p
                                       "\": it names the log in checkpoints and must be non-empty, "
                                       "without spaces or '+' (e.g. safeshare.example/audit)");
   }
-  struct stat info {};
-  if (::stat(name.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
-    return fail("no such file; make one with `openssl genpkey -algorithm ed25519 -out " + name +
-                "` (certs/gen-dev-pki.sh does for development)");
-  }
-  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return fail("group or others may use it; run `chmod 600 " + name + "`");
+  if (auto checked = CheckOwnerOnlyKeyFile(
+          key_file, "audit.signing_key",
+          "make one with `openssl genpkey -algorithm ed25519 -out " + name + " && chmod 600 " +
+              name + "` (certs/gen-dev-pki.sh does for development)");
+      !checked.ok()) {
+    return checked;
   }
   std::FILE* file = std::fopen(name.c_str(), "r");
   if (file == nullptr) return fail("cannot read it");

@@ -36,8 +36,9 @@ std::string CheckpointBody(const TreeHead& head);
 
 class CheckpointSigner {
  public:
-  // Reads a PEM Ed25519 private key (openssl genpkey -algorithm ed25519).
-  // The error names the file and what is wrong with it.
+  // Reads a PEM Ed25519 private key (openssl genpkey -algorithm ed25519),
+  // refused unless owner-only (CheckOwnerOnlyKeyFile, as setting
+  // audit.signing_key). The error names the file and what is wrong with it.
   static absl::StatusOr<CheckpointSigner> Load(const std::filesystem::path& key_file,
                                                std::string origin);
   CheckpointSigner(CheckpointSigner&&) noexcept;

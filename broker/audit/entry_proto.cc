@@ -1,7 +1,9 @@
 #include "broker/audit/entry_proto.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "broker/audit/encoding.h"
@@ -130,6 +132,15 @@ absl::StatusOr<Entry> FromProto(const v1::AuditEntry& in) {
   out.prev_hash = in.prev_hash();
   out.entry_hash = in.entry_hash();
   return out;
+}
+
+std::string ToJsonLine(const v1::AuditEntry& entry) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string line;
+  // Printing an entry ToProto made cannot fail but for memory.
+  if (!google::protobuf::util::MessageToJsonString(entry, &line, options).ok()) std::abort();
+  return line;
 }
 
 }  // namespace safeshare::audit

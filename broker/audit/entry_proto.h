@@ -14,4 +14,9 @@ v1::AuditEntry ToProto(const Entry& entry);
 // a version is not one this build reads.
 absl::StatusOr<Entry> FromProto(const v1::AuditEntry& entry);
 
+// One line of a JSON-lines export: the proto3 JSON mapping of `entry` with
+// every field printed (empty ones too, so it re-imports to the same entry),
+// no newline. The broker's export and the IG lead's saved entries use it.
+std::string ToJsonLine(const v1::AuditEntry& entry);
+
 }  // namespace safeshare::audit

@@ -1,9 +1,7 @@
 #include "broker/service/audit_export.h"
 
-#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
-#include <cstdlib>
 #include <initializer_list>
 #include <utility>
 
@@ -128,15 +126,7 @@ std::string AuditExport::CsvRows(const audit::Entry& entry) {
 }
 
 std::string AuditExport::JsonLine(const audit::Entry& entry) {
-  google::protobuf::util::JsonPrintOptions options;
-  // Every field, empty ones too, so a line re-imports to the same entry.
-  options.always_print_primitive_fields = true;
-  std::string line;
-  const auto printed =
-      google::protobuf::util::MessageToJsonString(audit::ToProto(entry), &line, options);
-  // Printing a message this build defined cannot fail but for memory.
-  if (!printed.ok()) std::abort();
-  return line + "\n";
+  return audit::ToJsonLine(audit::ToProto(entry)) + "\n";
 }
 
 absl::StatusOr<bool> AuditExport::Fill() {

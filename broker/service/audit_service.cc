@@ -13,11 +13,8 @@ namespace {
 constexpr std::string_view kWhat = "the audit log";
 
 std::string KnownActions() {
-  std::vector<std::string> names;
-  for (int a = 0; a <= static_cast<int>(audit::Action::kAuditRead); ++a) {
-    names.emplace_back(audit::ActionName(static_cast<audit::Action>(a)));
-  }
-  return absl::StrJoin(names, ", ");
+  return absl::StrJoin(audit::ActionNames(), ", ",
+                       [](std::string* out, std::string_view name) { out->append(name); });
 }
 
 // What an audit_read entry says was asked: the conditions given, a person

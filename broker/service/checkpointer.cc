@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "broker/core/key_file.h"
 #include "broker/core/logging.h"
 
 namespace safeshare::service {
@@ -42,14 +41,6 @@ absl::Status CheckAgainst(const store::Store& store, const store::StoredCheckpoi
 }  // namespace
 
 absl::StatusOr<audit::CheckpointSigner> LoadCheckpointSigner(const config::AuditConfig& config) {
-  const std::string name = config.signing_key.string();
-  if (auto checked = CheckOwnerOnlyKeyFile(
-          config.signing_key, "audit.signing_key",
-          "create one with `openssl genpkey -algorithm ed25519 -out " + name + " && chmod 600 " +
-              name + "` (certs/gen-dev-pki.sh does for development)");
-      !checked.ok()) {
-    return checked;
-  }
   return audit::CheckpointSigner::Load(config.signing_key, config.origin);
 }
 

@@ -2,18 +2,24 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 namespace safeshare::store {
 namespace {
 
-void Add(std::set<std::string>& keys, std::string_view kind, std::string_view value) {
-  if (!value.empty()) keys.insert(std::string(kind) + ":" + std::string(value));
+void Add(std::vector<std::string>& keys, std::string_view kind, std::string_view value) {
+  if (value.empty()) return;
+  std::string key;
+  key.reserve(kind.size() + 1 + value.size());
+  key.append(kind).append(1, ':').append(value);
+  keys.push_back(std::move(key));
 }
 
 }  // namespace
 
 std::vector<std::string> AuditKeys(const audit::Entry& e) {
-  std::set<std::string> keys;
+  std::vector<std::string> keys;
+  keys.reserve(6 + 4 * e.lines.size() + e.person_hashes.size());
   Add(keys, "case", e.case_ref);
   Add(keys, "agency", e.actor);
   Add(keys, "agency", e.recipient);
@@ -26,7 +32,10 @@ std::vector<std::string> AuditKeys(const audit::Entry& e) {
     Add(keys, "action", audit::ActionName(line.outcome));
   }
   for (const auto& hash : e.person_hashes) Add(keys, "person", hash);
-  return {keys.begin(), keys.end()};
+  // Lines repeat their entry's case, agencies and outcomes: each key once.
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
 }
 
 std::vector<std::vector<std::string>> KeyConditions(const AuditQuery& q) {

@@ -112,9 +112,10 @@ void FakeStore::Append(audit::Entry e) {
   e.at_micros = clock_.WallMicros();
   const int64_t previous = audit_.empty() ? 0 : audit_.back().at_micros;
   e.clock_stepped_back_from = e.at_micros < previous ? previous : 0;
-  head_ = audit::Link(head_, e);
+  const audit::Hash leaf = audit::LinkAndLeaf(head_, e);
+  head_ = e.entry_hash;
   // Applied means committed here: the tree grows before the op's `done`.
-  AppendAuditLeaves({audit::EntryLeafHash(e)});
+  AppendAuditLeaves({leaf});
   audit_.push_back(std::move(e));
 }
 

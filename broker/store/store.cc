@@ -1,7 +1,5 @@
 #include "broker/store/store.h"
 
-#include <algorithm>
-
 namespace safeshare::store {
 
 void Store::SetCommitListener(CommitListener listener) {
@@ -49,20 +47,6 @@ absl::StatusOr<std::vector<audit::Hash>> Store::AuditConsistencyProof(uint64_t f
                                                                       uint64_t to_size) const {
   absl::MutexLock lock(&tree_mu_);
   return audit_tree_.ConsistencyProof(from_size, to_size);
-}
-
-absl::Status Store::ScanAudit(AuditQuery query, size_t page,
-                              const std::function<bool(const audit::Entry&)>& sink) const {
-  query.limit = std::max<size_t>(page, 1);
-  while (true) {
-    auto entries = QueryAudit(query);
-    if (!entries.ok()) return entries.status();
-    for (const auto& e : *entries) {
-      if (!sink(e)) return absl::OkStatus();
-    }
-    if (entries->size() < query.limit) return absl::OkStatus();
-    query.after_id = entries->back().id;
-  }
 }
 
 bool KeepWholeSequences(std::vector<UnacknowledgedDelivery>& page, size_t limit) {

@@ -133,11 +133,6 @@ class Store {
   // Entries matching `query` with id > query.after_id, in id order, at most
   // query.limit. Served from an index (audit_keys), not a scan.
   virtual absl::StatusOr<std::vector<audit::Entry>> QueryAudit(const AuditQuery& query) const = 0;
-  // Calls `sink` with every entry matching `query` (ignoring its limit), in
-  // id order, reading `page` entries at a time so memory stays bounded
-  // whatever the log's size; stops early when `sink` returns false.
-  absl::Status ScanAudit(AuditQuery query, size_t page,
-                         const std::function<bool(const audit::Entry&)>& sink) const;
   // Deliveries no subscription of their recipient has acknowledged through,
   // in sequence order (recipients of one sequence by agency id), after
   // `query.after`, at most query.limit; a page never splits a sequence (see

@@ -121,7 +121,7 @@ absl::Status Writer::Append(audit::Entry e) {
   e.at_micros = now_;
   // The clock is recorded as it reads, never adjusted; a step back is noted.
   e.clock_stepped_back_from = now_ < head_audit_at_ ? head_audit_at_ : 0;
-  const auto head = audit::Link(head_hash_, e);
+  const audit::Hash leaf = audit::LinkAndLeaf(head_hash_, e);
   auto& s = stmts_->insert_audit;
   s.Bind(1, e.id).Bind(2, e.at_micros).Bind(3, e.clock_stepped_back_from).Bind(4, e.actor);
   s.Bind(5, audit::ActionName(e.action)).Bind(6, e.notification_id).Bind(7, e.case_ref);
@@ -136,9 +136,9 @@ absl::Status Writer::Append(audit::Entry e) {
   for (const auto& key : AuditKeys(e)) {
     SAFESHARE_RETURN_IF_ERROR(stmts_->insert_key.Bind(1, key).Bind(2, e.id).Run());
   }
-  leaves_.push_back(audit::EntryLeafHash(e));
+  leaves_.push_back(leaf);
   ++next_audit_id_;
-  head_hash_ = head;
+  head_hash_ = e.entry_hash;
   head_audit_at_ = now_;
   return absl::OkStatus();
 }

@@ -25,10 +25,13 @@ int RunAuditCheckpoint(client::Client& client, const AuditReviewFlags& flags) {
     }
     return FailBroker("audit checkpoint", status);
   }
-  if (saved->pinned_now) {
+  if (saved->trusted_on_first_use) {
     std::cout << "pinned the broker's key in " << flags.save_dir
               << "/verifier.key (trust on first use): compare it with the key the partnership "
                  "published\n";
+  } else if (saved->pinned_now) {
+    std::cout << "pinned the key of " << flags.key_file << " in " << flags.save_dir
+              << "/verifier.key\n";
   }
   if (saved->entries_file.empty()) {
     std::cout << "no new entries since " << saved->checkpoint_file.filename().string()

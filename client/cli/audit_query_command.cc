@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "audit_pages.h"
 #include "audit_review_commands.h"
+#include "broker/audit/entry_proto.h"
 #include "exit_code.h"
 #include "report_text.h"
 
@@ -44,7 +45,7 @@ int RunAuditQuery(client::Client& client, const AuditReviewFlags& flags) {
   v1::QueryAuditRequest request;
   *request.mutable_filter() = *filter;
   request.set_after_index(flags.after);
-  request.set_limit(flags.all ? review::kMaxPage : flags.limit);
+  request.set_limit(flags.limit != 0 ? flags.limit : flags.all ? review::kMaxPage : 100);
   uint64_t shown = 0;
   for (bool first = true;; first = false) {
     absl::StatusOr<v1::QueryAuditResponse> page = client.QueryAudit(request);
@@ -52,7 +53,7 @@ int RunAuditQuery(client::Client& client, const AuditReviewFlags& flags) {
     if (first && !flags.json) PrintHeader();  // not above a refusal
     for (const v1::AuditEntry& entry : page->entries()) {
       if (flags.json) {
-        std::cout << review::ToJson(entry) << "\n";
+        std::cout << audit::ToJsonLine(entry) << "\n";
       } else {
         PrintRow(entry);
       }

@@ -60,7 +60,9 @@ absl::StatusOr<v1::AuditFilter> FilterFromFlags(const AuditReviewFlags& flags) {
 void AddAuditReviewCommands(CLI::App& audit, AuditReviewFlags& flags) {
   CLI::App* query = audit.add_subcommand("query", "IG: audit entries matching filters, paged");
   AddFilterFlags(*query, flags);
-  query->add_option("--limit", flags.limit, "entries per page (at most 1000)")
+  query
+      ->add_option("--limit", flags.limit,
+                   "entries per page, at most 1000 (default 100; 1000 with --all)")
       ->check(CLI::Range(1, 1000));
   query->add_option("--after", flags.after, "start after this entry index (paging)")
       ->check(UnsignedInteger());

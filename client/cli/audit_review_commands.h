@@ -25,7 +25,7 @@ struct AuditReviewFlags {
   std::string from;  // RFC 3339 or a date
   std::string to;
   // query
-  uint32_t limit = 100;
+  uint32_t limit = 0;  // entries per page; 0: 100, or 1000 with --all
   uint64_t after = 0;
   bool all = false;
   bool json = false;  // query, report, subject

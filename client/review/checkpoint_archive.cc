@@ -47,26 +47,33 @@ absl::Status WriteAtomically(const fs::path& path, const std::string& content) {
   return absl::OkStatus();
 }
 
-// The key pinned for `dir`: --key's file when given (refused when it
-// disagrees with DIR/verifier.key), else DIR/verifier.key; none on first use.
-absl::StatusOr<std::optional<std::string>> PinnedKey(const fs::path& dir,
-                                                     const std::string& key_file) {
-  std::optional<std::string> in_dir;
+// The key to verify with: --key's file when given (refused when it
+// disagrees with DIR/verifier.key), else DIR/verifier.key; none on first use
+// without --key. `stored`: DIR/verifier.key already holds it.
+struct PinnedKey {
+  std::optional<std::string> key;
+  bool stored = false;
+};
+
+absl::StatusOr<PinnedKey> ReadPinnedKey(const fs::path& dir, const std::string& key_file) {
+  PinnedKey pinned;
   if (auto text = ReadText(dir / kKeyFile); text.ok()) {
-    in_dir = std::string(absl::StripAsciiWhitespace(*text));
+    pinned.key = std::string(absl::StripAsciiWhitespace(*text));
+    pinned.stored = true;
   }
-  if (key_file.empty()) return in_dir;
+  if (key_file.empty()) return pinned;
   absl::StatusOr<std::string> given = ReadText(key_file);
   if (!given.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("--key: ", given.status().message()));
   }
   std::string key(absl::StripAsciiWhitespace(*given));
-  if (in_dir.has_value() && *in_dir != key) {
+  if (pinned.stored && *pinned.key != key) {
     return absl::FailedPreconditionError(absl::StrCat(
         "--key ", key_file, " differs from the key pinned in ", (dir / kKeyFile).string(),
         ": use another directory for another log, or remove the pinned key deliberately"));
   }
-  return key;
+  pinned.key = std::move(key);
+  return pinned;
 }
 
 // The broker's checkpoint opened with the pinned key: its signature, and
@@ -164,7 +171,7 @@ absl::StatusOr<std::string> ReadEntries(client::Client& client, uint64_t after, 
   auto read = ForEachEntry(client, v1::AuditFilter(), after, to, [&](const v1::AuditEntry& e) {
     gap = gap || e.index() != expected;
     ++expected;
-    absl::StrAppend(&lines, ToJson(e), "\n");
+    absl::StrAppend(&lines, audit::ToJsonLine(e), "\n");
     last = e;
   });
   if (!read.ok()) return read.status();
@@ -204,13 +211,14 @@ absl::StatusOr<SaveResult> SaveCheckpoint(client::Client& client, const fs::path
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) return absl::FailedPreconditionError(absl::StrCat("cannot create ", dir.string()));
-  absl::StatusOr<std::optional<std::string>> pinned = PinnedKey(dir, key_file);
+  absl::StatusOr<PinnedKey> pinned = ReadPinnedKey(dir, key_file);
   if (!pinned.ok()) return pinned.status();
   absl::StatusOr<v1::GetCheckpointResponse> latest = client.GetCheckpoint(0);
   if (!latest.ok()) return latest.status();
   SaveResult result;
-  result.pinned_now = !pinned->has_value();
-  const std::string key = pinned->value_or(latest->verifier_key());
+  result.pinned_now = !pinned->stored;
+  result.trusted_on_first_use = !pinned->key.has_value();
+  const std::string key = pinned->key.value_or(latest->verifier_key());
   absl::StatusOr<audit::CheckpointVerifier> verifier = audit::CheckpointVerifier::Parse(key);
   if (!verifier.ok()) {
     return absl::FailedPreconditionError(

@@ -25,8 +25,9 @@ namespace safeshare::review {
 
 struct SaveResult {
   uint64_t tree_size = 0;
-  uint64_t previous_size = 0;  // 0 on the first save
-  bool pinned_now = false;     // verifier.key was written by this save
+  uint64_t previous_size = 0;         // 0 on the first save
+  bool pinned_now = false;            // verifier.key was written by this save
+  bool trusted_on_first_use = false;  // ... with the broker's own key, no --key given
   std::filesystem::path checkpoint_file;
   std::filesystem::path entries_file;  // empty when there were no new entries
 };

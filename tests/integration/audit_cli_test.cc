@@ -243,6 +243,22 @@ TEST_F(AuditCliTest, CheckpointSavesTwiceConsistentlyAndVerifyAcceptsTheLog) {
   EXPECT_THAT(verified.output, HasSubstr("verified"));
 }
 
+TEST_F(AuditCliTest, CheckpointWithKeyPinsThatKeyForLaterSaves) {
+  const std::string dir = Dir("pinned");
+  const std::string published = TestPki::Get().Path("audit-log.pub");
+  CheckpointAfter(0);
+  const auto first = Audit("checkpoint --save " + dir + " --key " + published);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("pinned the key of " + published));
+  EXPECT_THAT(first.output, Not(HasSubstr("trust on first use")));
+  EXPECT_EQ(ReadFile(dir + "/verifier.key"), ReadFile(published));
+
+  // Without --key the key pinned by the first save is used, not trusted anew.
+  const auto second = Audit("checkpoint --save " + dir);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_THAT(second.output, Not(HasSubstr("pinned")));
+}
+
 TEST_F(AuditCliTest, CheckpointRefusesLoudlyWhenASavedCheckpointDoesNotVerify) {
   const std::string dir = Dir("tampered");
   CheckpointAfter(0);

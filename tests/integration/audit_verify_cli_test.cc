@@ -4,8 +4,6 @@
 #include <sqlite3.h>
 #include <sys/wait.h>
 
-#include <google/protobuf/util/json_util.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -51,15 +49,8 @@ Result RunShell(const std::string& command, const fs::path& output) {
 }
 
 void WriteJsonLines(const std::vector<Entry>& entries, const fs::path& file) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
   std::ofstream out(file);
-  for (const auto& entry : entries) {
-    std::string line;
-    ASSERT_TRUE(
-        google::protobuf::util::MessageToJsonString(audit::ToProto(entry), &line, options).ok());
-    out << line << '\n';
-  }
+  for (const auto& entry : entries) out << audit::ToJsonLine(audit::ToProto(entry)) << '\n';
 }
 
 class AuditVerifyCliTest : public ::testing::Test {

@@ -70,10 +70,7 @@ TEST(EntryProtoTest, RoundTripsVersionOneAndTwoAndASteppedBackClock) {
 
 TEST(EntryProtoTest, RoundTripsThroughJsonLines) {
   const Entry entry = Linked(samples::GoldenEntryV2());
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(ToProto(entry), &json, options).ok());
+  const std::string json = ToJsonLine(ToProto(entry));
   EXPECT_EQ(json.find('\n'), std::string::npos);  // one line per entry
   EXPECT_THAT(json, HasSubstr("\"at\":\"2024-04-24T23:06:40.123456Z\""));
   v1::AuditEntry parsed;
