@@ -128,7 +128,30 @@ absl::StatusOr<std::vector<audit::Entry>> QueryAuditEntries(Connection& db, cons
   for (size_t i = 0; i < sql.keys.size(); ++i) {
     s->Bind(kFirstKey + static_cast<int>(i), sql.keys[i]);
   }
-  return CollectRows<audit::Entry>(*s, AuditEntryFromRow);
+  auto found = CollectRows<audit::Entry>(*s, AuditEntryFromRow);
+  if (!found.ok() || sql.keys.empty() || found->size() >= q.limit) return found;
+  // The index holds the entries through audit_index.indexed_through (the
+  // writer files them after their commit); the ones after it, a few
+  // thousand at most, are read from the log and matched here.
+  auto indexed = db.QueryInt("SELECT indexed_through FROM audit_index");
+  if (!indexed.ok()) return indexed.status();
+  auto tail = db.Prepare(std::string("SELECT ") + kAuditColumns +
+                         " FROM audit a WHERE a.id>?1 ORDER BY a.id LIMIT ?2");
+  if (!tail.ok()) return tail.status();
+  const auto conditions = KeyConditions(q);
+  constexpr int64_t kChunk = 512;
+  int64_t after = std::max(q.after_id, *indexed);
+  while (found->size() < q.limit) {
+    tail->Bind(1, after).Bind(2, kChunk);
+    auto chunk = CollectRows<audit::Entry>(*tail, AuditEntryFromRow);
+    if (!chunk.ok()) return chunk.status();
+    for (auto& e : *chunk) {
+      if (found->size() < q.limit && MatchesQuery(q, conditions, e)) found->push_back(std::move(e));
+    }
+    if (chunk->size() < static_cast<size_t>(kChunk)) break;
+    after = chunk->back().id;
+  }
+  return found;
 }
 
 absl::StatusOr<std::vector<UnacknowledgedDelivery>> QueryUnacknowledged(

@@ -89,13 +89,18 @@ void GroupCommit::Reject(WriteOp op, absl::Status why) {
   PushOutcome(std::move(outcome));
 }
 
-std::vector<WriteOp> GroupCommit::TakeBatch() {
+std::vector<WriteOp> GroupCommit::TakeBatch(bool may_idle) {
   absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(
+  const absl::Condition work(
       +[](GroupCommit* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
         return self->closed_ || !self->queue_.empty();
       },
-      this));
+      this);
+  if (!may_idle) {
+    mu_.Await(work);
+  } else if (!mu_.AwaitWithTimeout(work, absl::FromChrono(kIndexWhenIdle))) {
+    return {};  // idle: time to file the audit entries in the index
+  }
   // Only ops that can wait, and not a full batch of them: linger for an
   // urgent op to carry them, at most kMaxLinger after the oldest was queued.
   if (!queue_.empty() && urgent_queued_ == 0 && queue_.size() < kMaxBatch) {
@@ -119,10 +124,39 @@ std::vector<WriteOp> GroupCommit::TakeBatch() {
 
 void GroupCommit::Run() {
   while (true) {
-    auto batch = TakeBatch();
-    if (batch.empty()) return;  // closed and drained
-    PushOutcome(Execute(std::move(batch)));
+    auto batch = TakeBatch(/*may_idle=*/writer_->Unindexed() > 0);
+    if (!batch.empty()) {
+      PushOutcome(Execute(std::move(batch)));
+      if (writer_->Unindexed() >= static_cast<int64_t>(kIndexBatch)) IndexAudit();
+      continue;
+    }
+    // Idle, or closed and drained: file every entry, so that a clean stop
+    // leaves the index complete.
+    while (writer_->Unindexed() > 0 && IndexAudit()) {
+    }
+    absl::MutexLock lock(&mu_);
+    if (closed_ && queue_.empty()) return;
   }
+}
+
+bool GroupCommit::IndexAudit() {
+  if (!Fatal().ok()) return false;
+  auto filed = writer_->IndexAudit(kIndexBatch);
+  if (filed.ok()) {
+    if (index_failing_) Log()->info("the audit index is being updated again");
+    index_failing_ = false;
+    return *filed > 0;
+  }
+  if (Classify(filed.status()) == Failure::kFatal) {
+    BecomeFatal(filed.status());
+  } else if (!index_failing_) {  // once, not at every retry
+    Log()->warn(
+        "could not file audit entries in the query index ({}); audit queries still find them "
+        "(read from the log), and filing is retried",
+        filed.status().ToString());
+  }
+  index_failing_ = true;
+  return false;
 }
 
 void GroupCommit::PushOutcome(Outcome outcome) {

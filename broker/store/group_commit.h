@@ -46,7 +46,8 @@ Failure Classify(const absl::Status& status);
 // operations in order, so answering callers overlaps with the next batch's
 // writing and syncing. Callers never wait on the disk themselves. When only
 // ops that can wait are queued, the writer lingers (at most kMaxLinger after
-// the oldest) for one that cannot.
+// the oldest) for one that cannot. Between batches, the writer files the
+// committed audit entries in the query index (IndexAudit).
 //
 // Failures: an operation refused on its own fails alone; a busy database is
 // retried (kBusyAttempts) before the batch fails UNAVAILABLE; a full disk
@@ -102,7 +103,14 @@ class GroupCommit {
   };
 
   void Run();
-  std::vector<WriteOp> TakeBatch();
+  // The next batch; empty when closed and drained or, if `may_idle`, when
+  // nothing was queued for kIndexWhenIdle.
+  std::vector<WriteOp> TakeBatch(bool may_idle);
+  // Files up to kIndexBatch committed audit entries in the query index
+  // (Writer::IndexAudit); true when it filed some. A transient failure is
+  // logged once and retried later (queries read unfiled entries from the
+  // log); a fatal one fails the store.
+  bool IndexAudit();
   Outcome Execute(std::vector<WriteOp> batch);
   absl::Status ApplyAll(std::vector<WriteOp>& ops, std::vector<absl::Status>& results);
   void Reject(WriteOp op, absl::Status why);
@@ -110,8 +118,14 @@ class GroupCommit {
   void Complete();
 
   static constexpr size_t kMaxBatch = 512;
+  // The audit index is updated after a commit once this many entries wait,
+  // and whenever the writer has been idle for kIndexWhenIdle: large sorted
+  // batches under load, a complete index soon after it.
+  static constexpr size_t kIndexBatch = 1024;
+  static constexpr std::chrono::milliseconds kIndexWhenIdle{100};
 
   std::unique_ptr<Writer> writer_;  // only touched by thread_
+  bool index_failing_ = false;      // only touched by thread_
   const Clock& clock_;
   const Options options_;
   CommitListener listener_;

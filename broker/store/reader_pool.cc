@@ -107,7 +107,7 @@ absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, si
 }
 
 absl::StatusOr<std::vector<audit::Entry>> ReaderPool::QueryAudit(const AuditQuery& query) {
-  return WithReader([&](Reader& reader) { return QueryAuditEntries(*reader.db, query); });
+  return InReadTransaction([&](Connection& db) { return QueryAuditEntries(db, query); });
 }
 
 absl::StatusOr<std::vector<UnacknowledgedDelivery>> ReaderPool::Unacknowledged(

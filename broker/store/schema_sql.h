@@ -21,12 +21,16 @@ namespace safeshare::store {
 //      file is upgraded in place at start-up (kUpgradeToV4Sql, one
 //      transaction, filing its entries in audit_keys); a version 2 file goes
 //      through version 3. Old entries keep version 1 and verify as written.
+//   5: `audit_keys` trails the log instead of being written with each entry:
+//      `audit_index` holds the last entry id filed (store/README.md, "The
+//      audit index"). A version 4 file, whose entries were all filed as they
+//      were written, is upgraded in place (kUpgradeToV5Sql); older ones go
+//      through version 4.
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
-// The tables of schema version 2. A new file gets these and then
-// kUpgradeToV3Sql and kUpgradeToV4Sql, so a new store and an upgraded one
-// have one layout.
+// The tables of schema version 2. A new file gets these and then each
+// upgrade in turn, so a new store and an upgraded one have one layout.
 // `deliveries` is keyed by (recipient, seq) so one index range scan yields a
 // subscription's backlog in commit order.
 inline constexpr const char* kSchemaV2Sql = R"sql(
@@ -143,6 +147,14 @@ CREATE TABLE checkpoints(
   root BLOB NOT NULL,
   note TEXT NOT NULL,
   signed_at INTEGER NOT NULL);
+)sql";
+
+// Version 4 to 5. Every entry of a version 4 file is in audit_keys already
+// (written in the entry's own transaction), so the index is complete
+// through the last entry.
+inline constexpr const char* kUpgradeToV5Sql = R"sql(
+CREATE TABLE audit_index(indexed_through INTEGER NOT NULL);
+INSERT INTO audit_index SELECT coalesce(max(id), 0) FROM audit;
 )sql";
 
 }  // namespace safeshare::store

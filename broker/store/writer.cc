@@ -1,5 +1,6 @@
 #include "broker/store/writer.h"
 
+#include <algorithm>
 #include <iterator>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "broker/core/status_macros.h"
 #include "broker/store/audit_entries.h"
 #include "broker/store/audit_keys.h"
+#include "broker/store/audit_rows.h"
 #include "broker/store/delivery_query.h"
 #include "broker/store/schema_sql.h"
 #include "broker/store/store.h"
@@ -60,7 +62,8 @@ absl::Status Writer::LoadHeads() {
       "SELECT (SELECT coalesce(max(seq),0) FROM notifications),"
       " (SELECT coalesce(max(id),0) FROM audit),"
       " coalesce((SELECT entry_hash FROM audit ORDER BY id DESC LIMIT 1), ''),"
-      " coalesce((SELECT at FROM audit ORDER BY id DESC LIMIT 1), 0)");
+      " coalesce((SELECT at FROM audit ORDER BY id DESC LIMIT 1), 0),"
+      " (SELECT indexed_through FROM audit_index)");
   if (!heads.ok()) return heads.status();
   auto row = heads->Step();
   if (!row.ok()) return row.status();
@@ -68,6 +71,7 @@ absl::Status Writer::LoadHeads() {
   committed_audit_id_ = heads->Int(1);
   committed_hash_ = heads->Text(2);
   committed_audit_at_ = heads->Int(3);
+  indexed_through_ = heads->Int(4);
   if (committed_hash_.empty()) committed_hash_ = std::string(audit::kGenesisHash);
   Rollback();
   return absl::OkStatus();
@@ -133,9 +137,6 @@ absl::Status Writer::Append(audit::Entry e) {
   const std::string lines = has_lines ? audit::EncodeLines(e) : std::string();
   s.Bind(16, e.entry_hash).Bind(17, int64_t{e.version}).BindBlob(18, lines);
   SAFESHARE_RETURN_IF_ERROR(s.Run());
-  for (const auto& key : AuditKeys(e)) {
-    SAFESHARE_RETURN_IF_ERROR(stmts_->insert_key.Bind(1, key).Bind(2, e.id).Run());
-  }
   leaves_.push_back(leaf);
   ++next_audit_id_;
   head_hash_ = e.entry_hash;
@@ -144,6 +145,48 @@ absl::Status Writer::Append(audit::Entry e) {
 }
 
 absl::Status Writer::RecordEvent(audit::Entry entry) { return Append(std::move(entry)); }
+
+absl::StatusOr<size_t> Writer::IndexAudit(size_t max_entries) {
+  if (Unindexed() == 0) return 0;
+  // The keys only, not the entries (a batch entry may have hundreds of
+  // lines), in key order so each index page is visited once per call.
+  std::vector<std::pair<std::string, int64_t>> rows;
+  size_t entries = 0;
+  int64_t through = indexed_through_;
+  auto& read = stmts_->unindexed_entries;
+  read.Bind(1, indexed_through_).Bind(2, static_cast<int64_t>(max_entries));
+  while (true) {
+    auto row = read.Step();
+    if (!row.ok() || !*row) {
+      read.Reset();
+      if (!row.ok()) return row.status();
+      break;
+    }
+    auto e = AuditEntryFromRow(read);
+    if (!e.ok()) {
+      read.Reset();
+      return e.status();
+    }
+    for (auto& key : AuditKeys(*e)) rows.emplace_back(std::move(key), e->id);
+    through = e->id;
+    ++entries;
+  }
+  std::sort(rows.begin(), rows.end());
+  SAFESHARE_RETURN_IF_ERROR(stmts_->begin.Run());
+  absl::Status status;
+  for (const auto& [key, id] : rows) {
+    status = stmts_->insert_key.Bind(1, key).Bind(2, id).Run();
+    if (!status.ok()) break;
+  }
+  if (status.ok()) status = stmts_->set_indexed_through.Bind(1, through).Run();
+  if (status.ok()) status = stmts_->commit.Run();
+  if (!status.ok()) {
+    (void)stmts_->rollback.Run();
+    return status;
+  }
+  indexed_through_ = through;
+  return entries;
+}
 
 absl::Status Writer::SaveCheckpoint(const StoredCheckpoint& c) {
   const std::string root = audit::BytesOf(c.root);
@@ -295,6 +338,8 @@ absl::Status Writer::Delivered(const std::vector<DeliveredEvent>& events) {
 absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Connection& db) {
   const std::string acked_range =
       DeliveryQuery(/*with_body=*/false, "AND d.seq<=?3 ORDER BY d.seq");
+  const std::string unindexed_entries =
+      std::string("SELECT ") + kAuditColumns + " FROM audit a WHERE a.id>?1 ORDER BY a.id LIMIT ?2";
   const char* sql[] = {
       "BEGIN IMMEDIATE",
       "COMMIT",
@@ -331,6 +376,8 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "INSERT INTO audit_keys(key,id) VALUES(?1,?2)",
       "INSERT INTO checkpoints(tree_size,root,note,signed_at) VALUES(?1,?2,?3,?4)"
       " ON CONFLICT(tree_size) DO NOTHING",
+      unindexed_entries.c_str(),
+      "UPDATE audit_index SET indexed_through=?1",
   };
   std::vector<Statement> prepared;
   for (const char* text : sql) {

@@ -99,6 +99,7 @@ INSERT INTO audit_keys(key, id)
     UNION ALL SELECT 'case:', case_ref, id FROM audit
     UNION ALL SELECT 'notification:', notification_id, id FROM audit) k
   WHERE k.id > (SELECT last FROM mark) ORDER BY 1, 2;
+UPDATE audit_index SET indexed_through = (SELECT max(id) FROM audit);
 DROP TABLE mark;
 DROP TABLE batch;
 COMMIT;

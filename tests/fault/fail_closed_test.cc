@@ -76,6 +76,7 @@ TEST(FailClosedTest, EverythingASubscriberHeldBeforeACrashWasAuditedAsDelivered)
   auto cfs = Connect(restarted, "cfs");
   auto acked = cfs.Acknowledge("late-ack", highest);
   ASSERT_TRUE(acked.ok()) << acked.status();
+  WaitForAuditIndex(restarted);
   EXPECT_GE(QueryStore(restarted, kAcknowledgedNotifications), 300);
   EXPECT_EQ(QueryStore(restarted, kAcksWithoutDelivery), 0);
   EXPECT_TRUE(AuditChainIntact(restarted));

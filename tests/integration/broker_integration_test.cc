@@ -68,6 +68,7 @@ TEST_F(BrokerTest, AgencyNotAllowedATypeGetsNothingAndTheRefusalIsAudited) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].notification().notification_id(), minutes->notification_id());
   EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM deliveries WHERE recipient='education'"), 1);
+  WaitForAuditIndex(broker_);
   EXPECT_EQ(QueryStore(broker_,
                        // The decision's entry has a withheld line for
                        // education, its reason naming the rule (in the lines).

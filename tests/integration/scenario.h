@@ -6,11 +6,13 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -94,6 +96,18 @@ inline int64_t QueryStore(const BrokerProcess& broker, const std::string& sql) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return value;
+}
+
+// Waits (bounded: 10 s) until the running broker has filed every audit
+// entry in its query index, audit_keys, which trails the log (the broker
+// files entries when it is idle), for a test that reads audit_keys itself.
+inline void WaitForAuditIndex(const BrokerProcess& broker) {
+  for (int i = 0; i < 200 && QueryStore(broker,
+                                        "SELECT (SELECT indexed_through FROM audit_index) <"
+                                        " (SELECT coalesce(max(id), 0) FROM audit)") != 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 // What a one-off run of the broker binary (a subcommand such as `audit` or

@@ -232,7 +232,9 @@ TEST_F(TreeTest, AVersion3StoreIsUpgradedWithItsEntriesVerifyingQueryableAndInTh
   {
     auto db = Connection::Open(path, /*read_only=*/true);
     ASSERT_TRUE(db.ok());
-    EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), 4);
+    EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), kSchemaVersion);
+    // Every upgraded entry is filed in the index, through the last.
+    EXPECT_EQ(*(*db)->QueryInt("SELECT indexed_through FROM audit_index"), 7);
   }
   const auto old = Audit();
   ASSERT_EQ(old.size(), 7u);
@@ -267,7 +269,7 @@ TEST_F(TreeTest, AVersion3StoreIsUpgradedWithItsEntriesVerifyingQueryableAndInTh
   EXPECT_TRUE(audit::VerifyChain(all).ok()) << audit::VerifyChain(all);
   EXPECT_THAT(ids({.agency = "education"}), ElementsAre(4, 8));
   ASSERT_NO_FATAL_FAILURE(ExpectTreeMatchesTheLog());
-  Reopen();  // and opens again as version 4
+  Reopen();  // and opens again at the current version
   ASSERT_NO_FATAL_FAILURE(ExpectTreeMatchesTheLog());
 }
 
