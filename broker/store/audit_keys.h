@@ -18,6 +18,17 @@ namespace safeshare::store {
 // its person hashes. Empty values are not keys.
 std::vector<std::string> AuditKeys(const audit::Entry& entry);
 
+// The keys the SQLite store files in audit_keys (Writer::IndexAudit): those
+// of AuditKeys, except that a notification the entry places at a sequence
+// (a line with both, or an entry whose lines are all about one sequence) is
+// filed as SequenceKey(sequence). Notification ids are random, so filing
+// every delivery and acknowledgement line under one wrote a page all over
+// the index per line; sequences grow, so their keys land on the last pages.
+// A query for a notification looks for both keys.
+std::vector<std::string> IndexKeys(const audit::Entry& entry);
+// "seq:" and the sequence, zero-padded to 20 digits.
+std::string SequenceKey(int64_t seq);
+
 // The key conditions of `query`: an entry matches when, for every inner
 // list, it has at least one of its keys. In order of how few entries a
 // condition usually selects (notification, person, case, agency, actions),

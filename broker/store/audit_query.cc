@@ -49,10 +49,21 @@ std::string Arm(const std::string& placeholder,
          " ORDER BY k.id LIMIT ?" + std::to_string(kLimit) + ")";
 }
 
-AuditSql BuildAuditQuery(const AuditQuery& q) {
+// `notification_seq`: the sequence of q.notification_id (0: none stored),
+// whose entries are filed under either key (IndexKeys).
+AuditSql BuildAuditQuery(const AuditQuery& q, int64_t notification_seq) {
   AuditSql sql;
   std::vector<std::vector<std::string>> placeholders;
-  for (const auto& condition : KeyConditions(q)) {
+  auto conditions = KeyConditions(q);
+  if (notification_seq > 0) {
+    const std::string notification = "notification:" + q.notification_id;
+    for (auto& condition : conditions) {
+      if (condition == std::vector<std::string>{notification}) {
+        condition.push_back(SequenceKey(notification_seq));
+      }
+    }
+  }
+  for (const auto& condition : conditions) {
     auto& p = placeholders.emplace_back();
     for (const auto& key : condition) {
       sql.keys.push_back(key);
@@ -119,7 +130,17 @@ UnacknowledgedDelivery UnacknowledgedAt(const Statement& r) {
 }  // namespace
 
 absl::StatusOr<std::vector<audit::Entry>> QueryAuditEntries(Connection& db, const AuditQuery& q) {
-  const AuditSql sql = BuildAuditQuery(q);
+  int64_t notification_seq = 0;
+  if (!q.notification_id.empty()) {
+    auto seq = db.Prepare("SELECT seq FROM notifications WHERE id=?1");
+    if (!seq.ok()) return seq.status();
+    seq->Bind(1, q.notification_id);
+    auto row = seq->Step();
+    if (!row.ok()) return row.status();
+    if (*row) notification_seq = seq->Int(0);
+    seq->Reset();
+  }
+  const AuditSql sql = BuildAuditQuery(q, notification_seq);
   auto s = db.Prepare(sql.text);
   if (!s.ok()) return s.status();
   s->Bind(kAfter, q.after_id).Bind(kLimit, AsLimit(q.limit));

@@ -121,7 +121,7 @@ class GroupCommit {
   // The audit index is updated after a commit once this many entries wait,
   // and whenever the writer has been idle for kIndexWhenIdle: large sorted
   // batches under load, a complete index soon after it.
-  static constexpr size_t kIndexBatch = 1024;
+  static constexpr size_t kIndexBatch = 256;
   static constexpr std::chrono::milliseconds kIndexWhenIdle{100};
 
   std::unique_ptr<Writer> writer_;  // only touched by thread_

@@ -23,7 +23,8 @@ namespace safeshare::store {
 //      through version 3. Old entries keep version 1 and verify as written.
 //   5: `audit_keys` trails the log instead of being written with each entry:
 //      `audit_index` holds the last entry id filed (store/README.md, "The
-//      audit index"). A version 4 file, whose entries were all filed as they
+//      audit index"); a notification placed at a sequence is filed under
+//      "seq:" and the sequence (IndexKeys). A version 4 file, whose entries were all filed as they
 //      were written, is upgraded in place (kUpgradeToV5Sql); older ones go
 //      through version 4.
 // A store of any other version is refused at start-up (store_check.h).

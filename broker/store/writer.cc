@@ -167,7 +167,7 @@ absl::StatusOr<size_t> Writer::IndexAudit(size_t max_entries) {
       read.Reset();
       return e.status();
     }
-    for (auto& key : AuditKeys(*e)) rows.emplace_back(std::move(key), e->id);
+    for (auto& key : IndexKeys(*e)) rows.emplace_back(std::move(key), e->id);
     through = e->id;
     ++entries;
   }

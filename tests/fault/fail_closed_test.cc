@@ -26,17 +26,17 @@ pid_t ChildOf(pid_t pid) {
 }
 
 // An acknowledged notification (a line of an "acknowledged" entry, found by
-// its notification key) with no "delivered" record of it before, for the
+// the key the index files it under, its sequence) with no "delivered" record of it before, for the
 // same recipient: what fail-closed delivery rules out.
 constexpr const char* kAcksWithoutDelivery =
     "SELECT count(*) FROM audit a JOIN audit_keys n ON n.id=a.id"
-    " AND n.key LIKE 'notification:%' WHERE a.action='acknowledged' AND NOT EXISTS ("
+    " AND n.key LIKE 'seq:%' WHERE a.action='acknowledged' AND NOT EXISTS ("
     " SELECT 1 FROM audit_keys m JOIN audit d ON d.id=m.id WHERE m.key=n.key"
     " AND d.action='delivered' AND d.recipient=a.recipient AND d.id<a.id)";
-// Notifications acknowledged: one line (and notification key) each.
+// Notifications acknowledged: one line (and sequence key) each.
 constexpr const char* kAcknowledgedNotifications =
     "SELECT count(*) FROM audit a JOIN audit_keys n ON n.id=a.id"
-    " AND n.key LIKE 'notification:%' WHERE a.action='acknowledged'";
+    " AND n.key LIKE 'seq:%' WHERE a.action='acknowledged'";
 
 // A slow disk (every fdatasync delayed 20 ms, injected by strace) widens the
 // time between a delivery being ready and its "delivered" record being

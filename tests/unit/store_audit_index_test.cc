@@ -1,6 +1,7 @@
 // Unit tests for the SQLite store's audit index, which trails the log
 // (store/README.md, "The audit index"): a clean stop leaves it complete,
-// a query finds entries the index has not filed yet exactly as if it had,
+// notifications are filed under their sequence and found by their id, a
+// query finds entries the index has not filed yet exactly as if it had,
 // and a store reopened with unfiled entries files them while idle.
 #include <chrono>
 #include <string>
@@ -10,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "broker/store/audit_keys.h"
 #include "broker/store/audit_query.h"
 #include "tests/unit/store_fixture.h"
 
@@ -30,7 +32,9 @@ class AuditIndexTest : public StoreTestBase {
                i % 3 == 0 ? std::vector<std::string>{"education"} : std::vector<std::string>{});
       n.case_ref = CaseRef(i <= 3 ? "CASE-1" : "CASE-2");
       n.person_hashes = {"hash-" + std::to_string(i % 3)};
-      ASSERT_TRUE(Publish(n).ok());
+      auto published = Publish(n);
+      ASSERT_TRUE(published.ok()) << published.status();
+      notification_ids_.push_back(published->id.value());
     }
     ASSERT_TRUE(Await([&](Store::StatusDone done) {
                   store_->RecordRefusal({AgencyId("probation"), "CASE-2", "strategy_minutes",
@@ -88,6 +92,8 @@ class AuditIndexTest : public StoreTestBase {
     return value.ok() ? *value : -1;
   }
 
+  std::vector<std::string> notification_ids_;  // by sequence, from 1
+
   // Takes the entries after `through` out of the index, as a crash before
   // the writer filed them would leave the file.
   void Unfile(int64_t through) {
@@ -107,6 +113,30 @@ TEST_F(AuditIndexTest, ACleanStopLeavesEveryEntryFiled) {
   ASSERT_GT(entries, 10);
   EXPECT_EQ(FileInt("SELECT indexed_through FROM audit_index"), entries);
   EXPECT_EQ(FileInt("SELECT count(DISTINCT id) FROM audit_keys"), entries);
+}
+
+TEST_F(AuditIndexTest, ANotificationIsFiledUnderItsSequenceAndFoundByItsId) {
+  ASSERT_NO_FATAL_FAILURE(WriteLog());
+  store_.reset();
+  // Decisions, deliveries and acknowledgements all name stored notifications.
+  EXPECT_EQ(FileInt("SELECT count(*) FROM audit_keys WHERE key LIKE 'notification:%'"), 0);
+  EXPECT_EQ(FileInt("SELECT count(*) FROM audit_keys WHERE key='" + SequenceKey(1) + "'"), 3);
+  const AuditQuery first{.notification_id = notification_ids_[0]};
+  const auto found = FromFile(first, 100);
+  ASSERT_EQ(found.size(), 3u);  // published, delivered (1 to 3), acknowledged (through 3)
+  EXPECT_EQ(found[0], 1);
+  EXPECT_THAT(FromFile({.notification_id = notification_ids_[3]}, 100), ::testing::SizeIs(2u));
+
+  // An entry filed by its notification id, as schema version 4 filed every
+  // one, is found too.
+  auto db = Connection::Open(path(), /*read_only=*/false);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)
+                  ->Exec("UPDATE audit_keys SET key='notification:" + notification_ids_[0] +
+                         "' WHERE key='" + SequenceKey(1) + "' AND id=1")
+                  .ok());
+  EXPECT_EQ(FromFile(first, 100), found);
+  EXPECT_EQ(FromFile(first, 1), found);
 }
 
 TEST_F(AuditIndexTest, EntriesNotYetFiledAreFoundAsIfTheyWere) {
