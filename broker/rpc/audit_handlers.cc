@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <tuple>
 
 #include <boost/asio/post.hpp>
 
@@ -27,8 +29,15 @@ service::AuditService::Done<T> Respond(grpc::ServerUnaryReactor* reactor, Fill f
   };
 }
 
-int64_t MicrosOf(bool has, const google::protobuf::Timestamp& t) {
-  return has ? TimeUtil::TimestampToMicroseconds(t) : 0;
+// The timestamp in microseconds (0 when absent), or nullopt when it is not
+// a valid Timestamp (converting one would overflow).
+std::optional<int64_t> MicrosOf(bool has, const google::protobuf::Timestamp& t) {
+  if (!has) return 0;
+  if (t.seconds() < TimeUtil::kTimestampMinSeconds ||
+      t.seconds() > TimeUtil::kTimestampMaxSeconds || t.nanos() < 0 || t.nanos() > 999'999'999) {
+    return std::nullopt;
+  }
+  return TimeUtil::TimestampToMicroseconds(t);
 }
 
 void ToProto(const store::UnacknowledgedDelivery& d, v1::UnacknowledgedDelivery& out) {
@@ -52,8 +61,18 @@ service::AuditFilter FilterFrom(const v1::AuditFilter& f) {
     out.person.emplace(v1::IdentifierScheme_Name(f.person().scheme()), f.person().value());
   }
   out.actions.assign(f.actions().begin(), f.actions().end());
-  out.from_micros = MicrosOf(f.has_from(), f.from());
-  out.to_micros = MicrosOf(f.has_to(), f.to());
+  for (auto [name, has, time, micros] :
+       {std::tuple{"filter.from", f.has_from(), &f.from(), &out.from_micros},
+        std::tuple{"filter.to", f.has_to(), &f.to(), &out.to_micros}}) {
+    const auto read = MicrosOf(has, *time);
+    if (read) {
+      *micros = *read;
+    } else if (out.unreadable.empty()) {
+      out.unreadable = std::string(name) +
+                       ": not a valid timestamp; give a time from 0001-01-01 to 9999-12-31 "
+                       "UTC with nanos from 0 to 999999999";
+    }
+  }
   return out;
 }
 

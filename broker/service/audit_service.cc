@@ -77,6 +77,7 @@ void AuditService::Answer(const identity::Caller& caller, std::string detail, T 
 }
 
 absl::StatusOr<store::AuditQuery> AuditService::ToQuery(const AuditFilter& filter) const {
+  if (!filter.unreadable.empty()) return absl::InvalidArgumentError(filter.unreadable);
   store::AuditQuery q;
   q.case_ref = filter.case_ref;
   q.agency = filter.agency;

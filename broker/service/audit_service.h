@@ -31,6 +31,10 @@ struct AuditFilter {
   std::vector<std::string> actions;  // audit::ActionName values
   int64_t from_micros = 0;           // inclusive; 0: from the first entry
   int64_t to_micros = 0;             // exclusive; 0: to the last
+  // Set by the adapter when a field could not be read (a timestamp out of
+  // range): the query is refused INVALID_ARGUMENT with it, after the
+  // caller's role is checked.
+  std::string unreadable;
 };
 
 struct AuditPage {

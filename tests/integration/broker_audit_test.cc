@@ -8,6 +8,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "tests/integration/audit_checks.h"
@@ -208,6 +209,31 @@ TEST_F(AuditQueryTest, ByTimeAndInPages) {
   const auto status = ig_->Query(&context, too_many, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), StartsWith("limit: "));
+}
+
+// A timestamp no calendar holds (it would overflow microseconds) is refused
+// naming the field, by Query and by Export, and the broker stays up.
+TEST_F(AuditQueryTest, ATimestampOutOfRangeIsRefusedNamingItsField) {
+  v1::QueryAuditRequest far;
+  far.mutable_filter()->mutable_from()->set_seconds(std::numeric_limits<int64_t>::max());
+  grpc::ClientContext query_context;
+  v1::QueryAuditResponse response;
+  const auto refused = ig_->Query(&query_context, far, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), StartsWith("filter.from: not a valid timestamp"));
+
+  v1::ExportAuditRequest bad_nanos;
+  bad_nanos.set_format(v1::EXPORT_FORMAT_JSONL);
+  bad_nanos.mutable_filter()->mutable_to()->set_nanos(-1);
+  grpc::ClientContext export_context;
+  auto reader = ig_->Export(&export_context, bad_nanos);
+  v1::ExportChunk chunk;
+  EXPECT_FALSE(reader->Read(&chunk));
+  const auto export_refused = reader->Finish();
+  EXPECT_EQ(export_refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(export_refused.error_message(), StartsWith("filter.to: not a valid timestamp"));
+
+  EXPECT_THAT(QueryAll(*ig_, {}), Not(IsEmpty()));
 }
 
 // Calls every Audit RPC as `agency`; returns the status codes.
