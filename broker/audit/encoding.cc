@@ -133,10 +133,12 @@ std::string Encode(const Entry& e) {
     PutString(out, field);
   }
   // Version 1 stops here, exactly as it was written before lines existed.
-  if (e.version != kEncodingVersion1 || !e.lines.empty() || !e.person_hashes.empty()) {
-    out += EncodeLines(e);
-  }
+  if (HasLinesSection(e)) out += EncodeLines(e);
   return out;
+}
+
+bool HasLinesSection(const Entry& e) {
+  return e.version != kEncodingVersion1 || !e.lines.empty() || !e.person_hashes.empty();
 }
 
 std::string EncodeLines(const Entry& e) {

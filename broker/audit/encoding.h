@@ -38,6 +38,10 @@ std::string Encode(const Entry& entry);
 // lawful_basis, content_hash, detail; then a 32-bit count of person hashes,
 // each a string. The store keeps these bytes in a column.
 std::string EncodeLines(const Entry& entry);
+// Whether Encode ends with EncodeLines(entry), and so whether a store keeps
+// those bytes: every entry but one of version 1 with neither lines nor
+// person hashes (those were written before lines existed).
+bool HasLinesSection(const Entry& entry);
 // Reads EncodeLines' bytes into entry.lines and entry.person_hashes
 // (replacing them). Empty bytes mean no lines and no person hashes (a
 // version-1 row). DATA_LOSS, naming the byte offset, when the bytes are

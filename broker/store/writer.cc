@@ -133,8 +133,7 @@ absl::Status Writer::Append(audit::Entry e) {
   s.Bind(12, e.purpose).Bind(13, e.detail).Bind(14, e.content_hash).Bind(15, e.prev_hash);
   // Kept alive until Run() returns: the statement binds without copying. A
   // version 1 entry (none are written now) keeps x'', as the upgrade left them.
-  const bool has_lines = e.version >= 2 || !e.lines.empty() || !e.person_hashes.empty();
-  const std::string lines = has_lines ? audit::EncodeLines(e) : std::string();
+  const std::string lines = audit::HasLinesSection(e) ? audit::EncodeLines(e) : std::string();
   s.Bind(16, e.entry_hash).Bind(17, int64_t{e.version}).BindBlob(18, lines);
   SAFESHARE_RETURN_IF_ERROR(s.Run());
   leaves_.push_back(leaf);
