@@ -70,9 +70,14 @@ CLI::App* AddAuditVerify(CLI::App& audit, AuditVerifyFlags& flags) {
                    "directory of checkpoint-*.txt and entries-*.jsonl (audit checkpoint --save)")
       ->required();
   verify->add_option("--key", flags.key, "file holding the broker's verifier key")->required();
-  auto* from_export =
-      verify->add_option("--export", flags.export_file, "a JSON-lines export (audit export)");
-  auto* from_db = verify->add_option("--db", flags.db, "a copy of the broker's database file");
+  auto* from_export = verify->add_option(
+      "--export", flags.export_file,
+      "a whole JSON-lines export (audit export --format jsonl, without filters: a filtered "
+      "export lacks entries and fails as tampered)");
+  auto* from_db = verify->add_option(
+      "--db", flags.db,
+      "a copy of the broker's database made with 'safeshare-broker backup --to' (a plain copy "
+      "of a running store misses its -wal file)");
   from_export->excludes(from_db);
   verify->callback([from_export, from_db] {
     if (from_export->count() + from_db->count() == 0) {
