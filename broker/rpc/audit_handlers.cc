@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
-#include <tuple>
 
 #include <boost/asio/post.hpp>
 
@@ -61,18 +60,18 @@ service::AuditFilter FilterFrom(const v1::AuditFilter& f) {
     out.person.emplace(v1::IdentifierScheme_Name(f.person().scheme()), f.person().value());
   }
   out.actions.assign(f.actions().begin(), f.actions().end());
-  for (auto [name, has, time, micros] :
-       {std::tuple{"filter.from", f.has_from(), &f.from(), &out.from_micros},
-        std::tuple{"filter.to", f.has_to(), &f.to(), &out.to_micros}}) {
-    const auto read = MicrosOf(has, *time);
-    if (read) {
-      *micros = *read;
+  const auto read = [&out](const char* field, bool has, const google::protobuf::Timestamp& time,
+                           int64_t& micros) {
+    if (const auto value = MicrosOf(has, time)) {
+      micros = *value;
     } else if (out.unreadable.empty()) {
-      out.unreadable = std::string(name) +
+      out.unreadable = std::string(field) +
                        ": not a valid timestamp; give a time from 0001-01-01 to 9999-12-31 "
                        "UTC with nanos from 0 to 999999999";
     }
-  }
+  };
+  read("filter.from", f.has_from(), f.from(), out.from_micros);
+  read("filter.to", f.has_to(), f.to(), out.to_micros);
   return out;
 }
 

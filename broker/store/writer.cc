@@ -147,29 +147,24 @@ absl::Status Writer::RecordEvent(audit::Entry entry) { return Append(std::move(e
 
 absl::StatusOr<size_t> Writer::IndexAudit(size_t max_entries) {
   if (Unindexed() == 0) return 0;
-  // The keys only, not the entries (a batch entry may have hundreds of
-  // lines), in key order so each index page is visited once per call.
-  std::vector<std::pair<std::string, int64_t>> rows;
-  size_t entries = 0;
-  int64_t through = indexed_through_;
+  // Each entry's keys, not the entry (a batch entry may have hundreds of
+  // lines); then every key in key order, so each index page is visited
+  // once per call.
+  using Filed = std::pair<int64_t, std::vector<std::string>>;
   auto& read = stmts_->unindexed_entries;
   read.Bind(1, indexed_through_).Bind(2, static_cast<int64_t>(max_entries));
-  while (true) {
-    auto row = read.Step();
-    if (!row.ok() || !*row) {
-      read.Reset();
-      if (!row.ok()) return row.status();
-      break;
-    }
-    auto e = AuditEntryFromRow(read);
-    if (!e.ok()) {
-      read.Reset();
-      return e.status();
-    }
-    for (auto& key : IndexKeys(*e)) rows.emplace_back(std::move(key), e->id);
-    through = e->id;
-    ++entries;
+  auto filed = CollectRows<Filed>(read, [](const Statement& row) -> absl::StatusOr<Filed> {
+    auto e = AuditEntryFromRow(row);
+    if (!e.ok()) return e.status();
+    return Filed{e->id, IndexKeys(*e)};
+  });
+  if (!filed.ok()) return filed.status();
+  if (filed->empty()) return 0;
+  std::vector<std::pair<std::string, int64_t>> rows;
+  for (auto& [id, keys] : *filed) {
+    for (auto& key : keys) rows.emplace_back(std::move(key), id);
   }
+  const int64_t through = filed->back().first;
   std::sort(rows.begin(), rows.end());
   SAFESHARE_RETURN_IF_ERROR(stmts_->begin.Run());
   absl::Status status;
@@ -184,7 +179,7 @@ absl::StatusOr<size_t> Writer::IndexAudit(size_t max_entries) {
     return status;
   }
   indexed_through_ = through;
-  return entries;
+  return filed->size();
 }
 
 absl::Status Writer::SaveCheckpoint(const StoredCheckpoint& c) {
