@@ -9,7 +9,7 @@
 // The index behind Store::QueryAudit: each entry is filed under keys
 // "case:<ref>", "agency:<id>", "notification:<id>", "person:<keyed hash>"
 // and "action:<name>", taken from the entry and from every line, so a query
-// is index lookups (SQLite: the audit_keys table) rather than a scan. Both
+// is index lookups (SQLite: audit_postings.h) rather than a scan. Both
 // stores file and match entries with these functions.
 namespace safeshare::store {
 
@@ -18,7 +18,7 @@ namespace safeshare::store {
 // its person hashes. Empty values are not keys.
 std::vector<std::string> AuditKeys(const audit::Entry& entry);
 
-// The keys the SQLite store files in audit_keys (Writer::IndexAudit): those
+// The keys the SQLite store files in its index (Writer::IndexAudit): those
 // of AuditKeys, except that a notification the entry places at a sequence
 // (a line with both, or an entry whose lines are all about one sequence) is
 // filed as SequenceKey(sequence). Notification ids are random, so filing

@@ -4,99 +4,120 @@
 #include <limits>
 #include <string>
 
-#include "absl/strings/str_join.h"
 #include "broker/core/status_macros.h"
 #include "broker/store/audit_keys.h"
+#include "broker/store/audit_postings.h"
 #include "broker/store/audit_rows.h"
 #include "broker/store/store.h"
 
 namespace safeshare::store {
 namespace {
 
-// The parameters every audit query binds; the keys follow from kFirstKey.
-constexpr int kAfter = 1, kLimit = 2, kFrom = 3, kTo = 4, kFirstKey = 5;
+int64_t AsLimit(size_t limit) {
+  return static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max()));
+}
 
-// A query's text and the keys its placeholders ?5, ?6, ... stand for. The
-// keys are bound without copying, so they stay here, unchanged, until the
-// statement has run.
-struct AuditSql {
-  std::string text;
-  std::vector<std::string> keys;
-};
+// One key condition of a query: the cursors of its keys, any of which
+// matches (one key, or several actions).
+using AnyOf = std::vector<PostingCursor>;
 
-// The time range and every key condition but `driver` (the one whose index
-// range the query walks), on the audit row `row`: each an EXISTS point
-// lookup in audit_keys.
-std::string Filters(const std::vector<std::vector<std::string>>& placeholders, size_t driver,
-                    const std::string& row) {
-  std::string out = " AND " + row + ".at>=?" + std::to_string(kFrom) + " AND " + row + ".at<?" +
-                    std::to_string(kTo);
-  for (size_t c = 0; c < placeholders.size(); ++c) {
-    if (c == driver) continue;
-    out += " AND EXISTS(SELECT 1 FROM audit_keys x WHERE x.id=" + row + ".id AND x.key IN (" +
-           absl::StrJoin(placeholders[c], ",") + "))";
+// The first id `id` or after that is filed under one of `keys`' keys.
+absl::StatusOr<int64_t> SeekAny(AnyOf& keys, int64_t id) {
+  int64_t first = PostingCursor::kEnd;
+  for (auto& key : keys) {
+    auto found = key.Seek(id);
+    if (!found.ok()) return found.status();
+    first = std::min(first, *found);
+  }
+  return first;
+}
+
+// The first id after `after` that meets every condition: each condition in
+// turn moves the candidate to its next id at or after it, until all agree
+// (a leapfrog join over the posting lists). kEnd when none does.
+absl::StatusOr<int64_t> NextMatch(std::vector<AnyOf>& conditions, int64_t after) {
+  int64_t candidate = after + 1;
+  size_t agreed = 0;
+  for (size_t c = 0; agreed < conditions.size(); c = (c + 1) % conditions.size()) {
+    auto next = SeekAny(conditions[c], candidate);
+    if (!next.ok() || *next == PostingCursor::kEnd) return next;
+    agreed = *next == candidate ? agreed + 1 : 1;
+    candidate = *next;
+  }
+  return candidate;
+}
+
+// The key conditions of `q` with a cursor per key. A notification's
+// entries are filed under its id or its sequence (IndexKeys), so that
+// condition is either key.
+absl::StatusOr<std::vector<AnyOf>> OpenConditions(
+    Connection& db, const AuditQuery& q, const std::vector<std::vector<std::string>>& conditions) {
+  int64_t notification_seq = 0;
+  if (!q.notification_id.empty()) {
+    auto seq = db.Prepare("SELECT seq FROM notifications WHERE id=?1");
+    if (!seq.ok()) return seq.status();
+    seq->Bind(1, q.notification_id);
+    auto row = seq->Step();
+    if (!row.ok()) return row.status();
+    if (*row) notification_seq = seq->Int(0);
+    seq->Reset();
+  }
+  const std::string notification = "notification:" + q.notification_id;
+  std::vector<AnyOf> out;
+  for (const auto& condition : conditions) {
+    auto keys = condition;
+    if (notification_seq > 0 && keys == std::vector<std::string>{notification}) {
+      keys.push_back(SequenceKey(notification_seq));
+    }
+    auto& cursors = out.emplace_back();
+    for (auto& key : keys) {
+      auto cursor = PostingCursor::Open(db, std::move(key));
+      if (!cursor.ok()) return cursor.status();
+      cursors.push_back(std::move(*cursor));
+    }
   }
   return out;
 }
 
-// The ids of the first `limit` entries after `after` filed under the key
-// `placeholder` that meet every other condition, in id order.
-std::string Arm(const std::string& placeholder,
-                const std::vector<std::vector<std::string>>& placeholders, size_t driver) {
-  return "SELECT id FROM (SELECT k.id AS id FROM audit_keys k JOIN audit b ON b.id=k.id"
-         " WHERE k.key=" +
-         placeholder + " AND k.id>?" + std::to_string(kAfter) + Filters(placeholders, driver, "b") +
-         " ORDER BY k.id LIMIT ?" + std::to_string(kLimit) + ")";
+// Appends to `found`, up to q.limit, the indexed entries after q.after_id
+// that meet `conditions` (and the time range, checked on the entry).
+absl::Status QueryIndexed(Connection& db, const AuditQuery& q,
+                          const std::vector<std::vector<std::string>>& conditions,
+                          std::vector<audit::Entry>& found) {
+  auto cursors = OpenConditions(db, q, conditions);
+  if (!cursors.ok()) return cursors.status();
+  auto entry = db.Prepare(std::string("SELECT ") + kAuditColumns + " FROM audit a WHERE a.id=?1");
+  if (!entry.ok()) return entry.status();
+  int64_t after = q.after_id;
+  while (found.size() < q.limit) {
+    auto id = NextMatch(*cursors, after);
+    if (!id.ok()) return id.status();
+    if (*id == PostingCursor::kEnd) break;
+    entry->Bind(1, *id);
+    auto read = CollectRows<audit::Entry>(*entry, AuditEntryFromRow);
+    if (!read.ok()) return read.status();
+    // The index agrees with the entry unless one of them was altered: the
+    // entry decides.
+    for (auto& e : *read) {
+      if (MatchesQuery(q, conditions, e)) found.push_back(std::move(e));
+    }
+    after = *id;
+  }
+  return absl::OkStatus();
 }
 
-// `notification_seq`: the sequence of q.notification_id (0: none stored),
-// whose entries are filed under either key (IndexKeys).
-AuditSql BuildAuditQuery(const AuditQuery& q, int64_t notification_seq) {
-  AuditSql sql;
-  std::vector<std::vector<std::string>> placeholders;
-  auto conditions = KeyConditions(q);
-  if (notification_seq > 0) {
-    const std::string notification = "notification:" + q.notification_id;
-    for (auto& condition : conditions) {
-      if (condition == std::vector<std::string>{notification}) {
-        condition.push_back(SequenceKey(notification_seq));
-      }
-    }
-  }
-  for (const auto& condition : conditions) {
-    auto& p = placeholders.emplace_back();
-    for (const auto& key : condition) {
-      sql.keys.push_back(key);
-      p.push_back("?" + std::to_string(kFirstKey + sql.keys.size() - 1));
-    }
-  }
-  const std::string select = std::string("SELECT ") + kAuditColumns;
-  const std::string tail = " ORDER BY a.id LIMIT ?" + std::to_string(kLimit);
-  if (placeholders.empty()) {  // a time range at most: the log in id order
-    sql.text = select + " FROM audit a WHERE a.id>?" + std::to_string(kAfter) +
-               Filters(placeholders, 0, "a") + tail;
-    return sql;
-  }
-  // Start from a single key where there is one; else from each action.
-  const auto single = std::find_if(placeholders.begin(), placeholders.end(),
-                                   [](const auto& p) { return p.size() == 1; });
-  const size_t driver = single == placeholders.end() ? 0 : single - placeholders.begin();
-  if (placeholders[driver].size() == 1) {
-    sql.text = select + " FROM audit_keys k JOIN audit a ON a.id=k.id WHERE k.key=" +
-               placeholders[driver][0] + " AND k.id>?" + std::to_string(kAfter) +
-               Filters(placeholders, driver, "a") + " ORDER BY k.id LIMIT ?" +
-               std::to_string(kLimit);
-    return sql;
-  }
-  std::vector<std::string> arms;
-  for (const auto& p : placeholders[driver]) arms.push_back(Arm(p, placeholders, driver));
-  sql.text =
-      select + " FROM audit a WHERE a.id IN (" + absl::StrJoin(arms, " UNION ALL ") + ")" + tail;
-  return sql;
-}
-
-int64_t AsLimit(size_t limit) {
-  return static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max()));
+// Every entry after q.after_id in the time range, in id order, up to
+// q.limit: a query with no key condition.
+absl::StatusOr<std::vector<audit::Entry>> QueryLog(Connection& db, const AuditQuery& q) {
+  auto s = db.Prepare(std::string("SELECT ") + kAuditColumns +
+                      " FROM audit a WHERE a.id>?1 AND a.at>=?2 AND a.at<?3"
+                      " ORDER BY a.id LIMIT ?4");
+  if (!s.ok()) return s.status();
+  s->Bind(1, q.after_id);
+  s->Bind(2, q.from_micros == 0 ? std::numeric_limits<int64_t>::min() : q.from_micros);
+  s->Bind(3, q.to_micros == 0 ? std::numeric_limits<int64_t>::max() : q.to_micros);
+  s->Bind(4, AsLimit(q.limit));
+  return CollectRows<audit::Entry>(*s, AuditEntryFromRow);
 }
 
 // Per recipient (every agency with a delivery, walked through the primary
@@ -130,27 +151,11 @@ UnacknowledgedDelivery UnacknowledgedAt(const Statement& r) {
 }  // namespace
 
 absl::StatusOr<std::vector<audit::Entry>> QueryAuditEntries(Connection& db, const AuditQuery& q) {
-  int64_t notification_seq = 0;
-  if (!q.notification_id.empty()) {
-    auto seq = db.Prepare("SELECT seq FROM notifications WHERE id=?1");
-    if (!seq.ok()) return seq.status();
-    seq->Bind(1, q.notification_id);
-    auto row = seq->Step();
-    if (!row.ok()) return row.status();
-    if (*row) notification_seq = seq->Int(0);
-    seq->Reset();
-  }
-  const AuditSql sql = BuildAuditQuery(q, notification_seq);
-  auto s = db.Prepare(sql.text);
-  if (!s.ok()) return s.status();
-  s->Bind(kAfter, q.after_id).Bind(kLimit, AsLimit(q.limit));
-  s->Bind(kFrom, q.from_micros == 0 ? std::numeric_limits<int64_t>::min() : q.from_micros);
-  s->Bind(kTo, q.to_micros == 0 ? std::numeric_limits<int64_t>::max() : q.to_micros);
-  for (size_t i = 0; i < sql.keys.size(); ++i) {
-    s->Bind(kFirstKey + static_cast<int>(i), sql.keys[i]);
-  }
-  auto found = CollectRows<audit::Entry>(*s, AuditEntryFromRow);
-  if (!found.ok() || sql.keys.empty() || found->size() >= q.limit) return found;
+  const auto conditions = KeyConditions(q);
+  if (conditions.empty()) return QueryLog(db, q);
+  std::vector<audit::Entry> found;
+  SAFESHARE_RETURN_IF_ERROR(QueryIndexed(db, q, conditions, found));
+  if (found.size() >= q.limit) return found;
   // The index holds the entries through audit_index.indexed_through (the
   // writer files them after their commit); the ones after it, a few
   // thousand at most, are read from the log and matched here.
@@ -159,15 +164,14 @@ absl::StatusOr<std::vector<audit::Entry>> QueryAuditEntries(Connection& db, cons
   auto tail = db.Prepare(std::string("SELECT ") + kAuditColumns +
                          " FROM audit a WHERE a.id>?1 ORDER BY a.id LIMIT ?2");
   if (!tail.ok()) return tail.status();
-  const auto conditions = KeyConditions(q);
   constexpr int64_t kChunk = 512;
   int64_t after = std::max(q.after_id, *indexed);
-  while (found->size() < q.limit) {
+  while (found.size() < q.limit) {
     tail->Bind(1, after).Bind(2, kChunk);
     auto chunk = CollectRows<audit::Entry>(*tail, AuditEntryFromRow);
     if (!chunk.ok()) return chunk.status();
     for (auto& e : *chunk) {
-      if (found->size() < q.limit && MatchesQuery(q, conditions, e)) found->push_back(std::move(e));
+      if (found.size() < q.limit && MatchesQuery(q, conditions, e)) found.push_back(std::move(e));
     }
     if (chunk->size() < static_cast<size_t>(kChunk)) break;
     after = chunk->back().id;

@@ -9,18 +9,18 @@
 #include "broker/store/sqlite_db.h"
 
 // The reads of the audit log for information governance, on a read-only
-// connection (ReaderPool): QueryAudit over audit_keys, the
-// unacknowledged deliveries and the kept checkpoints.
+// connection (ReaderPool): QueryAudit over the posting lists
+// (audit_postings.h), the unacknowledged deliveries and the kept
+// checkpoints.
 namespace safeshare::store {
 
-// Store::QueryAudit, inside a read transaction. The statement walks the
-// index range of the most selective key condition (audit_keys.h) from
-// query.after_id in id order and checks the others by point lookups,
-// stopping at query.limit; a condition with several actions and nothing
-// narrower walks one range per action, each stopping at query.limit,
-// merged. The entries the writer has not filed in the index yet (after
-// audit_index.indexed_through) are read from the log and matched with
-// MatchesQuery. Only the time range alone scans the log.
+// Store::QueryAudit, inside a read transaction. The key conditions
+// (audit_keys.h) take turns moving a candidate id forward along their
+// posting lists until all agree (a leapfrog join); each agreed entry is
+// read and checked with MatchesQuery, which applies the time range too,
+// until query.limit. The entries the writer has not filed in the index yet
+// (after audit_index.indexed_through) are read from the log and matched
+// with MatchesQuery. Only the time range alone scans the log.
 absl::StatusOr<std::vector<audit::Entry>> QueryAuditEntries(Connection& db,
                                                             const AuditQuery& query);
 

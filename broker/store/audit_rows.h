@@ -10,7 +10,7 @@ namespace safeshare::store {
 
 // The audit table's columns in the order AuditEntryFromRow reads them, for
 // "SELECT <kAuditColumns> FROM audit ...". Qualified by `a.`, so a query
-// joining audit (as `a`) with audit_keys can use them too.
+// joining audit (as `a`) with another table can use them too.
 inline constexpr const char* kAuditColumns =
     "a.id,a.at,a.clock_stepped_back_from,a.actor,a.action,a.notification_id,a.case_ref,"
     "a.recipient,a.subscription,a.rule,a.lawful_basis,a.purpose,a.detail,a.content_hash,"

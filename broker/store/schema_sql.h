@@ -27,8 +27,14 @@ namespace safeshare::store {
 //      "seq:" and the sequence (IndexKeys). A version 4 file, whose entries were all filed as they
 //      were written, is upgraded in place (kUpgradeToV5Sql); older ones go
 //      through version 4.
+//   6: the audit index holds posting lists, `audit_postings`: one row per key
+//      and filing batch with the ids of the batch's entries under that key
+//      (store/audit_postings.h), where `audit_keys` held a row per key and
+//      entry. A version 5 file is upgraded in place (kUpgradeToV6Sql: each
+//      audit_keys row becomes a posting row of one id); older ones go through
+//      version 5.
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // The tables of schema version 2. A new file gets these and then each
 // upgrade in turn, so a new store and an upgraded one have one layout.
@@ -156,6 +162,20 @@ CREATE TABLE checkpoints(
 inline constexpr const char* kUpgradeToV5Sql = R"sql(
 CREATE TABLE audit_index(indexed_through INTEGER NOT NULL);
 INSERT INTO audit_index SELECT coalesce(max(id), 0) FROM audit;
+)sql";
+
+// Version 5 to 6. The index's rows carry over one for one, each a posting
+// row of a single id (no gaps); the writer files later entries a batch per
+// row. Queries read both alike.
+inline constexpr const char* kUpgradeToV6Sql = R"sql(
+CREATE TABLE audit_postings(
+  key TEXT NOT NULL,
+  last_id INTEGER NOT NULL,
+  first_id INTEGER NOT NULL,
+  ids BLOB NOT NULL,
+  PRIMARY KEY(key, last_id)) WITHOUT ROWID;
+INSERT INTO audit_postings(key, last_id, first_id, ids) SELECT key, id, id, x'' FROM audit_keys;
+DROP TABLE audit_keys;
 )sql";
 
 }  // namespace safeshare::store

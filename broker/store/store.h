@@ -131,7 +131,7 @@ class Store {
   // once it is durable. `can_wait` as for RecordDelivered.
   virtual void RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) = 0;
   // Entries matching `query` with id > query.after_id, in id order, at most
-  // query.limit. Served from an index (audit_keys), not a scan.
+  // query.limit. Served from an index (audit_postings.h), not a scan.
   virtual absl::StatusOr<std::vector<audit::Entry>> QueryAudit(const AuditQuery& query) const = 0;
   // Deliveries no subscription of their recipient has acknowledged through,
   // in sequence order (recipients of one sequence by agency id), after

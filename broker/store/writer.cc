@@ -12,6 +12,7 @@
 #include "broker/core/status_macros.h"
 #include "broker/store/audit_entries.h"
 #include "broker/store/audit_keys.h"
+#include "broker/store/audit_postings.h"
 #include "broker/store/audit_rows.h"
 #include "broker/store/delivery_query.h"
 #include "broker/store/schema_sql.h"
@@ -165,20 +166,39 @@ absl::StatusOr<size_t> Writer::IndexAudit(size_t max_entries) {
     for (auto& key : keys) rows.emplace_back(std::move(key), id);
   }
   const int64_t through = filed->back().first;
+  // In key order, each key's ids in id order: one posting row per key.
   std::sort(rows.begin(), rows.end());
-  SAFESHARE_RETURN_IF_ERROR(stmts_->begin.Run());
-  absl::Status status;
-  for (const auto& [key, id] : rows) {
-    status = stmts_->insert_key.Bind(1, key).Bind(2, id).Run();
-    if (!status.ok()) break;
+  // The index can be filed again from the log (indexed_through is in the
+  // same transaction), so its commit need not wait for the disk: in WAL
+  // mode synchronous=NORMAL keeps the file consistent, and the next commit
+  // of the log, at FULL, syncs these pages with its own.
+  SAFESHARE_RETURN_IF_ERROR(stmts_->sync_lazily.Run());
+  absl::Status status = stmts_->begin.Run();
+  std::vector<int64_t> ids;
+  for (auto run = rows.begin(); run != rows.end() && status.ok();) {
+    auto end =
+        std::find_if(run, rows.end(), [&](const auto& row) { return row.first != run->first; });
+    ids.clear();
+    for (auto row = run; row != end; ++row) ids.push_back(row->second);
+    const std::string gaps = EncodeIdGaps(ids);
+    status = stmts_->insert_posting.Bind(1, run->first)
+                 .Bind(2, ids.back())
+                 .Bind(3, ids.front())
+                 .BindBlob(4, gaps)
+                 .Run();
+    run = end;
   }
   if (status.ok()) status = stmts_->set_indexed_through.Bind(1, through).Run();
   if (status.ok()) status = stmts_->commit.Run();
-  if (!status.ok()) {
+  if (status.ok()) {
+    indexed_through_ = through;
+  } else {
     (void)stmts_->rollback.Run();
-    return status;
   }
-  indexed_through_ = through;
+  // Back to FULL before anything else commits: the log's commits must be
+  // durable when answered.
+  SAFESHARE_RETURN_IF_ERROR(stmts_->sync_fully.Run());
+  if (!status.ok()) return status;
   return filed->size();
 }
 
@@ -367,11 +387,13 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "INSERT INTO person_interests(person_hash,agency,registered_at) VALUES(?1,?2,?3)"
       " ON CONFLICT(person_hash,agency) DO NOTHING",
       "DELETE FROM person_interests WHERE person_hash=?1 AND agency=?2",
-      "INSERT INTO audit_keys(key,id) VALUES(?1,?2)",
+      "INSERT INTO audit_postings(key,last_id,first_id,ids) VALUES(?1,?2,?3,?4)",
       "INSERT INTO checkpoints(tree_size,root,note,signed_at) VALUES(?1,?2,?3,?4)"
       " ON CONFLICT(tree_size) DO NOTHING",
       unindexed_entries.c_str(),
       "UPDATE audit_index SET indexed_through=?1",
+      "PRAGMA synchronous=NORMAL",
+      "PRAGMA synchronous=FULL",
   };
   std::vector<Statement> prepared;
   for (const char* text : sql) {

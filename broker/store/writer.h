@@ -53,12 +53,12 @@ class Writer {
   absl::StatusOr<uint32_t> ChangeInterests(const InterestChange& change);
   absl::Status RecordPolicyChange(const PolicyChange& change);
 
-  // The audit_keys index (QueryAudit's) trails the log rather than being
+  // The audit index (QueryAudit's) trails the log rather than being
   // written with each entry, where its scattered keys made every commit
   // write many more pages: this files the committed entries after the last
-  // one filed, at most `max_entries` of them, with their keys in sorted
-  // order, in a transaction of its own (never between Begin() and
-  // Commit()). Answers how many entries it filed.
+  // one filed, at most `max_entries` of them, as one posting row per key
+  // (audit_postings.h), in a transaction of its own (never between Begin()
+  // and Commit()). Answers how many entries it filed.
   absl::StatusOr<size_t> IndexAudit(size_t max_entries);
   // Committed entries not yet filed in the index.
   int64_t Unindexed() const { return committed_audit_id_ - indexed_through_; }
@@ -99,7 +99,7 @@ class Writer {
   int64_t committed_seq_ = 0, next_seq_ = 1;
   int64_t committed_audit_id_ = 0, next_audit_id_ = 1;
   std::string committed_hash_, head_hash_;
-  // The last entry filed in audit_keys (committed).
+  // The last entry filed in the audit index (committed).
   int64_t indexed_through_ = 0;
   // The time of the last audit entry, to notice the wall clock stepping back.
   int64_t committed_audit_at_ = 0, head_audit_at_ = 0;

@@ -14,7 +14,8 @@ struct Writer::Statements {
   Statement savepoint, release, rollback_to;
   Statement insert_view, insert_link, upsert_case, start_engagement, end_engagement;
   Statement add_interest, drop_interest;
-  Statement insert_key, insert_checkpoint, unindexed_entries, set_indexed_through;
+  Statement insert_posting, insert_checkpoint, unindexed_entries, set_indexed_through;
+  Statement sync_lazily, sync_fully;
 };
 
 }  // namespace safeshare::store

@@ -9,8 +9,8 @@
 # 10,000 that the script did not make): each new row copies one of them (real
 # payload bytes, type, routing) under a fresh sequence, with an id and
 # idempotency key made from that sequence, the same deliveries and one
-# "published" audit entry (encoding version 1, filed in audit_keys under its
-# action, actor, case and notification), so the tables and indexes a publish
+# "published" audit entry (encoding version 1, filed in the audit index under
+# its action, actor, case and notification, a posting row per key and entry), so the tables and indexes a publish
 # touches hold N rows. Every bench subscription is then marked acknowledged through the new
 # end, so the next run starts with no backlog. Rows go in chunks of a million
 # with a rollback journal (new pages need no journaling), then the store is
@@ -92,8 +92,8 @@ INSERT INTO audit(at, actor, action, notification_id, case_ref, recipient, subsc
          '', t.purpose, t.type || ' sequence ' || b.seq || ' routed to [' || t.routed_to
          || '] (prefill)', t.content_hash, 'prefill', 'prefill'
   FROM batch b JOIN template t ON t.k = b.k ORDER BY b.seq;
-INSERT INTO audit_keys(key, id)
-  SELECT k.prefix || k.value, k.id FROM (
+INSERT INTO audit_postings(key, last_id, first_id, ids)
+  SELECT k.prefix || k.value, k.id, k.id, x'' FROM (
     SELECT 'action:' AS prefix, action AS value, id FROM audit
     UNION ALL SELECT 'agency:', actor, id FROM audit
     UNION ALL SELECT 'case:', case_ref, id FROM audit

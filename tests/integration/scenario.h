@@ -98,20 +98,6 @@ inline int64_t QueryStore(const BrokerProcess& broker, const std::string& sql) {
   return value;
 }
 
-// Waits (bounded: 10 s) until the running broker has filed every audit
-// entry in its query index, audit_keys, which trails the log (the broker
-// files entries when it is idle), for a test that reads audit_keys itself.
-inline void WaitForAuditIndex(const BrokerProcess& broker) {
-  for (int i = 0; i < 200 && QueryStore(broker,
-                                        "SELECT (SELECT indexed_through FROM audit_index) <"
-                                        " (SELECT coalesce(max(id), 0) FROM audit)") != 0;
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
-// What a one-off run of the broker binary (a subcommand such as `audit` or
-// `backup`) printed and how it exited.
 // Runs one SQL statement that writes to the store at `path`, as an
 // operator or a failing disk would behind the broker's back.
 inline void WriteStore(const std::string& path, const std::string& sql) {
@@ -124,6 +110,8 @@ inline void WriteStore(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
+// What a one-off command (such as a subcommand of the broker binary)
+// printed and how it exited.
 struct CommandResult {
   int exit_code = -1;  // -1 when it did not exit normally
   std::string output;  // stdout and stderr
