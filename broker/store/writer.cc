@@ -4,6 +4,7 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "broker/audit/chain.h"
@@ -148,45 +149,40 @@ absl::Status Writer::RecordEvent(audit::Entry entry) { return Append(std::move(e
 
 absl::StatusOr<size_t> Writer::IndexAudit(size_t max_entries) {
   if (Unindexed() == 0) return 0;
-  // Each entry's keys, not the entry (a batch entry may have hundreds of
-  // lines); then every key in key order, so each index page is visited
-  // once per call.
-  using Filed = std::pair<int64_t, std::vector<std::string>>;
+  // Each key's ids, in id order as the entries are read (a batch entry may
+  // have hundreds of lines: its keys are kept, not the entry).
+  absl::flat_hash_map<std::string, std::vector<int64_t>> postings;
   auto& read = stmts_->unindexed_entries;
   read.Bind(1, indexed_through_).Bind(2, static_cast<int64_t>(max_entries));
-  auto filed = CollectRows<Filed>(read, [](const Statement& row) -> absl::StatusOr<Filed> {
+  auto ids = CollectRows<int64_t>(read, [&](const Statement& row) -> absl::StatusOr<int64_t> {
     auto e = AuditEntryFromRow(row);
     if (!e.ok()) return e.status();
-    return Filed{e->id, IndexKeys(*e)};
+    for (auto& key : IndexKeys(*e)) postings[std::move(key)].push_back(e->id);
+    return e->id;
   });
-  if (!filed.ok()) return filed.status();
-  if (filed->empty()) return 0;
-  std::vector<std::pair<std::string, int64_t>> rows;
-  for (auto& [id, keys] : *filed) {
-    for (auto& key : keys) rows.emplace_back(std::move(key), id);
-  }
-  const int64_t through = filed->back().first;
-  // In key order, each key's ids in id order: one posting row per key.
-  std::sort(rows.begin(), rows.end());
+  if (!ids.ok()) return ids.status();
+  if (ids->empty()) return 0;
+  const int64_t through = ids->back();
+  // One posting row per key, in key order so each index page is visited
+  // once per call.
+  std::vector<const decltype(postings)::value_type*> rows;
+  rows.reserve(postings.size());
+  for (const auto& posting : postings) rows.push_back(&posting);
+  std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first < b->first; });
   // The index can be filed again from the log (indexed_through is in the
   // same transaction), so its commit need not wait for the disk: in WAL
   // mode synchronous=NORMAL keeps the file consistent, and the next commit
   // of the log, at FULL, syncs these pages with its own.
   SAFESHARE_RETURN_IF_ERROR(stmts_->sync_lazily.Run());
   absl::Status status = stmts_->begin.Run();
-  std::vector<int64_t> ids;
-  for (auto run = rows.begin(); run != rows.end() && status.ok();) {
-    auto end =
-        std::find_if(run, rows.end(), [&](const auto& row) { return row.first != run->first; });
-    ids.clear();
-    for (auto row = run; row != end; ++row) ids.push_back(row->second);
-    const std::string gaps = EncodeIdGaps(ids);
-    status = stmts_->insert_posting.Bind(1, run->first)
-                 .Bind(2, ids.back())
-                 .Bind(3, ids.front())
+  for (size_t i = 0; i < rows.size() && status.ok(); ++i) {
+    const auto& [key, filed] = *rows[i];
+    const std::string gaps = EncodeIdGaps(filed);
+    status = stmts_->insert_posting.Bind(1, key)
+                 .Bind(2, filed.back())
+                 .Bind(3, filed.front())
                  .BindBlob(4, gaps)
                  .Run();
-    run = end;
   }
   if (status.ok()) status = stmts_->set_indexed_through.Bind(1, through).Run();
   if (status.ok()) status = stmts_->commit.Run();
@@ -199,7 +195,7 @@ absl::StatusOr<size_t> Writer::IndexAudit(size_t max_entries) {
   // durable when answered.
   SAFESHARE_RETURN_IF_ERROR(stmts_->sync_fully.Run());
   if (!status.ok()) return status;
-  return filed->size();
+  return ids->size();
 }
 
 absl::Status Writer::SaveCheckpoint(const StoredCheckpoint& c) {
