@@ -33,18 +33,25 @@ class AccessRefusals {
   // PERMISSION_DENIED naming `what` and the role needed.
   static absl::Status GovernanceRole(const std::string& role, std::string_view what);
 
-  // True when `caller` has the information governance role. Otherwise
-  // refuses `call` (what it is: `what`) as Refuse does, answering `done`
-  // (moved from) with the refusal, and returns false.
+  // True when `allowed` is OK. Otherwise refuses `call` to `caller` for
+  // that reason as Refuse does, answering `done` (moved from) with the
+  // refusal, and returns false.
+  template <typename T>
+  bool Allowed(const identity::Caller& caller, std::string_view call, const absl::Status& allowed,
+               std::function<void(absl::StatusOr<T>)>& done) const {
+    if (allowed.ok()) return true;
+    Refuse(caller.agency.value(), call, allowed,
+           [done = std::move(done)](absl::Status why) { done(std::move(why)); });
+    return false;
+  }
+
+  // Allowed, for a call only the information governance role may make
+  // (what it is: `what`).
   template <typename T>
   bool RequireGovernance(const identity::Caller& caller, std::string_view call,
                          std::string_view what,
                          std::function<void(absl::StatusOr<T>)>& done) const {
-    auto allowed = GovernanceRole(caller.role, what);
-    if (allowed.ok()) return true;
-    Refuse(caller.agency.value(), call, std::move(allowed),
-           [done = std::move(done)](absl::Status why) { done(std::move(why)); });
-    return false;
+    return Allowed(caller, call, GovernanceRole(caller.role, what), done);
   }
 
  private:

@@ -37,9 +37,8 @@ void BrokerService::UpdateCase(const identity::Caller& caller, store::CaseChange
                                Done<store::CaseState> done) {
   if (!accepting_) return done(store::errors::ShuttingDown());
   const auto policy = partnership_.policy.Current();
-  if (auto allowed = policy->MayManageCases(caller.role); !allowed.ok()) {
-    return refusals_.Refuse(caller.agency.value(), "Broker.UpdateCase", std::move(allowed),
-                            [done = std::move(done)](absl::Status why) { done(std::move(why)); });
+  if (!refusals_.Allowed(caller, "Broker.UpdateCase", policy->MayManageCases(caller.role), done)) {
+    return;
   }
   for (const auto& check :
        {CheckCaseRef(change.case_ref.value()), CheckAgencies(*policy, change.engage, "engage"),
@@ -58,9 +57,9 @@ void BrokerService::UpdateCase(const identity::Caller& caller, store::CaseChange
 
 void BrokerService::GetCase(const identity::Caller& caller, const std::string& case_ref,
                             Done<store::CaseState> done) const {
-  if (auto allowed = partnership_.policy.Current()->MayManageCases(caller.role); !allowed.ok()) {
-    return refusals_.Refuse(caller.agency.value(), "Broker.GetCase", std::move(allowed),
-                            [done = std::move(done)](absl::Status why) { done(std::move(why)); });
+  if (!refusals_.Allowed(caller, "Broker.GetCase",
+                         partnership_.policy.Current()->MayManageCases(caller.role), done)) {
+    return;
   }
   if (auto valid = CheckCaseRef(case_ref); !valid.ok()) return done(valid);
   done(store_.ReadCase(CaseRef(case_ref)));
@@ -71,10 +70,9 @@ void BrokerService::RegisterInterest(
     const std::vector<std::pair<std::string, std::string>>& identifiers, bool withdraw,
     Done<uint32_t> done) {
   if (!accepting_) return done(store::errors::ShuttingDown());
-  if (auto allowed = partnership_.policy.Current()->MayRegisterInterests(caller.role);
-      !allowed.ok()) {
-    return refusals_.Refuse(caller.agency.value(), "Broker.RegisterInterest", std::move(allowed),
-                            [done = std::move(done)](absl::Status why) { done(std::move(why)); });
+  if (!refusals_.Allowed(caller, "Broker.RegisterInterest",
+                         partnership_.policy.Current()->MayRegisterInterests(caller.role), done)) {
+    return;
   }
   if (identifiers.empty()) {
     return done(absl::InvalidArgumentError(
