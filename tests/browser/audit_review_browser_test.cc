@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <regex>
 
-#include "tests/browser/child_process.h"
+#include "tests/support/child_process.h"
 #include "tests/integration/scenario.h"
 
 namespace safeshare::testing {

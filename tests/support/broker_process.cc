@@ -1,8 +1,6 @@
 #include "tests/support/broker_process.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/child_process.h"
 #include "tests/support/test_pki.h"
 
 namespace safeshare::testing {
@@ -79,24 +78,9 @@ void BrokerProcess::Spawn(const std::vector<std::string>& launcher) {
                                  std::string("--port-file"), port_file}) {
     args.push_back(arg);
   }
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   // PR_SET_PDEATHSIG fires when the forking thread exits: construct on a
   // thread that outlives the broker (the test or bench main thread).
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("cannot fork to start " + args[0]);
-  if (pid_ == 0) {  // child: logs to the test dir, dies with the test process
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const int null_fd = ::open("/dev/null", O_RDWR);
-    ::dup2(null_fd, 0);
-    ::dup2(null_fd, 1);
-    ::dup2(log_fd, 2);
-    ::execvp(argv[0], argv.data());
-    ::_exit(127);
-  }
+  pid_ = SpawnChild(std::move(args), {.log = log, .append = true, .discard_stdout = true});
   for (int i = 0; i < 300 && port_ == 0; ++i) {  // at most 30 s
     std::ifstream in(port_file);
     if (!(in >> port_)) port_ = 0;
@@ -114,17 +98,9 @@ bool BrokerProcess::running() const {
 }
 
 int BrokerProcess::Terminate() {
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < 200; ++i) {  // at most 20 s, then kill
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return status;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  Kill();
-  return -1;
+  const int status = StopChild(pid_, /*group=*/false, std::chrono::seconds(20));
+  pid_ = -1;
+  return status;
 }
 
 void BrokerProcess::Kill() {
