@@ -39,6 +39,10 @@ struct VerifyResult {
   //    history was rewritten (within entries 51 to 100)"
   uint64_t first_bad_index = 0;
   std::string problem;
+  // The problem is entries absent from the log: a gap in the ids, a log
+  // that starts after entry 1, or one shorter than a checkpoint. Deleted
+  // entries read so; so does a filtered export (SubsetVerifier checks one).
+  bool entries_missing = false;
 };
 
 // Entries saved earlier (with checkpoints: `safeshare audit checkpoint
@@ -68,6 +72,8 @@ class LogVerifier {
   void Add(const Entry& entry);
   // Checks the log reaches every checkpoint's size. Returns the result.
   VerifyResult Finish();
+  // False once Add has met a problem (before Finish's own checks).
+  bool ok() const { return result_.ok; }
 
  private:
   // Each problem found stops verification; these return false once one is.
@@ -75,6 +81,7 @@ class LogVerifier {
   bool CheckContent(const Entry& entry);
   void CheckCheckpoints();
   void Fail(uint64_t index, std::string problem);
+  void FailMissing(uint64_t index, std::string problem);
 
   std::vector<SavedCheckpoint> checkpoints_;  // by tree size
   size_t next_checkpoint_ = 0;                // the first not yet reached

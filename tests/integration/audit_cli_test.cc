@@ -251,6 +251,35 @@ TEST_F(AuditCliTest, CheckpointSavesTwiceConsistentlyAndVerifyAcceptsTheLog) {
   EXPECT_THAT(verified.output, HasSubstr("verified"));
 }
 
+// The IG lead's workflow from the README: export one case, keep a
+// checkpoint, verify the export. Verified as a whole log it lacks entries
+// and says to use --filtered; with --filtered each entry is checked against
+// the signed log.
+TEST_F(AuditCliTest, AFilteredExportVerifiesWithFiltered) {
+  const std::string exported = Dir("one-case.jsonl"), dir = Dir("kept-for-case");
+  ASSERT_EQ(Audit(std::string("export --case ") + kCase + " --out " + exported).exit_code, 0);
+  const auto entries = JsonLines(ReadFile(exported));
+  ASSERT_GE(entries.size(), 4u);
+  CheckpointAfter(entries.back().index() - 1);  // one that covers every entry exported
+  ASSERT_EQ(Audit("checkpoint --save " + dir).exit_code, 0);
+  const std::string verify =
+      "verify --checkpoints " + dir + " --key " + dir + "/verifier.key --export " + exported;
+
+  const auto whole = Audit(verify);
+  EXPECT_EQ(whole.exit_code, 4) << whole.output;
+  EXPECT_THAT(whole.output, HasSubstr(" is missing"));
+  EXPECT_THAT(whole.output, HasSubstr("If the file is a filtered export (made with --case, "));
+  EXPECT_THAT(whole.output, HasSubstr("verify it with --filtered"));
+
+  const auto filtered = Audit(verify + " --filtered");
+  EXPECT_EQ(filtered.exit_code, 0) << filtered.output;
+  EXPECT_EQ(filtered.output, "verified: " + std::to_string(entries.size()) +
+                                 " entries of a filtered export, each matches the signed log up "
+                                 "to checkpoint size " +
+                                 std::to_string(LatestSaved(dir)) +
+                                 "; a filtered export cannot show that no entry is missing\n");
+}
+
 TEST_F(AuditCliTest, CheckpointWithKeyPinsThatKeyForLaterSaves) {
   const std::string dir = Dir("pinned");
   const std::string published = TestPki::Get().Path("audit-log.pub");
