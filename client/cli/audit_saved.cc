@@ -86,8 +86,17 @@ absl::Status ReadExport(const fs::path& file, const ExportSink& sink) {
   if (!in) return absl::NotFoundError(file.string() + ": cannot read it");
   const std::string name = file.filename().string();
   std::string line;
+  bool first = true;
   for (uint64_t number = 1; std::getline(in, line); ++number) {
     if (line.empty()) continue;
+    if (first && !line.starts_with('{')) {
+      return absl::InvalidArgumentError(
+          file.string() + ": not a JSON-lines export (" +
+          (line.starts_with("index,") ? "it is a CSV export" : "its first line is no JSON object") +
+          "): verify reads the JSON-lines export, one entry per line, that `safeshare audit "
+          "export --format jsonl` writes");
+    }
+    first = false;
     v1::AuditEntry message;
     auto entry = ParseLine(line, message);
     if (!entry.ok())

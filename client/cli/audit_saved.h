@@ -34,7 +34,9 @@ using ExportSink = std::function<bool(const audit::Entry&, const v1::AuditEntry&
 // Calls `sink` with each entry of the JSON-lines export `file` (one
 // v1::AuditEntry per line, blank lines skipped), read one line at a time,
 // until the end or `sink` returns false. NOT_FOUND when the file cannot be
-// read; DATA_LOSS naming the file and the line when a line is not an
+// read; INVALID_ARGUMENT when it is not a JSON-lines export at all (its
+// first line is no JSON object: a CSV export, say), so not a verdict on the
+// log; DATA_LOSS naming the file and the line when a later line is not an
 // audit entry.
 absl::Status ReadExport(const std::filesystem::path& file, const ExportSink& sink);
 

@@ -27,6 +27,14 @@ absl::StatusOr<audit::CheckpointVerifier> ReadVerifierKey(const std::string& fil
   return key;
 }
 
+// ReadExport of the --export file, its errors (but a bad line's, which is a
+// verdict) naming the flag.
+absl::Status ReadExportFlag(const std::string& file, const ExportSink& sink) {
+  absl::Status read = ReadExport(file, sink);
+  if (read.ok() || read.code() == absl::StatusCode::kDataLoss) return read;
+  return absl::Status(read.code(), "--export " + std::string(read.message()));
+}
+
 // Feeds the log named by the flags to `verifier`. An error status is a copy
 // of the log that cannot be read as one (DATA_LOSS: it is part of the
 // verdict) or that is not there (NOT_FOUND).
@@ -36,9 +44,8 @@ absl::Status FeedLog(const AuditVerifyFlags& flags, audit::LogVerifier& verifier
     return true;
   };
   if (!flags.export_file.empty()) {
-    return ReadExport(flags.export_file, [&add](const audit::Entry& entry, const v1::AuditEntry&) {
-      return add(entry);
-    });
+    return ReadExportFlag(flags.export_file, [&add](const audit::Entry& entry,
+                                                    const v1::AuditEntry&) { return add(entry); });
   }
   auto entries = store::ReadAuditLog(flags.db);
   if (!entries.ok()) {
@@ -111,7 +118,7 @@ absl::StatusOr<AuditVerifyOutcome> VerifyFiltered(const AuditVerifyFlags& flags,
   if (!problem->empty()) return NotVerified(*problem);
   SavedEntries saved(flags.checkpoints);
   audit::SubsetVerifier verifier(latest, [&saved](int64_t id) { return saved.Find(id); });
-  const absl::Status read = ReadExport(
+  const absl::Status read = ReadExportFlag(
       flags.export_file, [&verifier](const audit::Entry& entry, const v1::AuditEntry& line) {
         verifier.Add(entry, line.leaf_hash());
         return verifier.ok();
@@ -138,9 +145,11 @@ absl::StatusOr<AuditVerifyOutcome> VerifyWhole(const AuditVerifyFlags& flags,
                               [&saved](int64_t id) { return saved.Find(id); });
   if (const auto fed = FeedLog(flags, verifier); !fed.ok()) {
     if (fed.code() != absl::StatusCode::kDataLoss) return fed;
+    // The first problem is the verifier's if it met one before the bad line
+    // (not Finish's: the log is not read to its end).
+    const bool bad_line_first = verifier.ok();
     auto result = verifier.Finish();
-    // The first problem is the verifier's if it met one before the bad line.
-    return NotVerified(result.ok ? std::string(fed.message()) : result.problem, result);
+    return NotVerified(bad_line_first ? std::string(fed.message()) : result.problem, result);
   }
   auto result = verifier.Finish();
   if (!result.ok) {

@@ -280,6 +280,22 @@ TEST_F(AuditCliTest, AFilteredExportVerifiesWithFiltered) {
                                  "; a filtered export cannot show that no entry is missing\n");
 }
 
+// The CSV export is for reading; verify says it needs the JSON-lines one
+// instead of reading the CSV as an empty log.
+TEST_F(AuditCliTest, VerifyRefusesACsvExportAndNamesTheFormatItReads) {
+  const std::string csv = Dir("for-verify.csv"), dir = Dir("kept-for-csv");
+  CheckpointAfter(0);
+  ASSERT_EQ(Audit("checkpoint --save " + dir).exit_code, 0);
+  ASSERT_EQ(Audit("export --format csv --out " + csv).exit_code, 0);
+  const auto r =
+      Audit("verify --checkpoints " + dir + " --key " + dir + "/verifier.key --export " + csv);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output, "audit verify: --export " + csv +
+                          ": not a JSON-lines export (it is a CSV export): verify reads the "
+                          "JSON-lines export, one entry per line, that `safeshare audit export "
+                          "--format jsonl` writes\n");
+}
+
 TEST_F(AuditCliTest, CheckpointWithKeyPinsThatKeyForLaterSaves) {
   const std::string dir = Dir("pinned");
   const std::string published = TestPki::Get().Path("audit-log.pub");

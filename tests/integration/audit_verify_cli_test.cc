@@ -195,6 +195,17 @@ TEST_F(ExportTest, ALineThatIsNoEntryIsNamed) {
                                            "entry"));
 }
 
+// A bad line amid the log is the problem, not the entries after it that
+// were never read.
+TEST_F(ExportTest, ALineThatIsNoEntryAmidTheLogIsNamedNotTheTail) {
+  WriteJsonLines({original_.begin(), original_.begin() + 60}, dir_ / "export.jsonl");
+  std::ofstream(dir_ / "export.jsonl", std::ios::app) << "{\"index\": \"x\"}\n";
+  const auto r = Verify("--export " + (dir_ / "export.jsonl").string());
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_THAT(r.out, ::testing::StartsWith("NOT VERIFIED: export.jsonl line 61: not an audit "
+                                           "entry"));
+}
+
 TEST_F(ExportTest, BadFlagsAndMissingFilesExitTwo) {
   WriteJsonLines(original_, dir_ / "export.jsonl");
   const std::string log = " --export " + (dir_ / "export.jsonl").string();
