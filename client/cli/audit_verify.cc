@@ -15,6 +15,13 @@
 namespace safeshare::cli {
 namespace {
 
+constexpr char kBackup[] =
+    "copy the store with `safeshare-broker --config CONFIG backup --to FILE`";
+
+constexpr char kFilteredHint[] =
+    ". If the file is a filtered export (made with --case, --agency, --notification, --person, "
+    "--action, --from or --to), verify it with --filtered";
+
 absl::StatusOr<audit::CheckpointVerifier> ReadVerifierKey(const std::string& file) {
   std::ifstream in(file);
   std::ostringstream text;
@@ -49,8 +56,18 @@ absl::Status FeedLog(const AuditVerifyFlags& flags, audit::LogVerifier& verifier
   }
   auto entries = store::ReadAuditLog(flags.db);
   if (!entries.ok()) {
-    return absl::Status(entries.status().code(),
-                        "--db " + flags.db + ": " + std::string(entries.status().message()));
+    const absl::Status& status = entries.status();
+    if (status.code() == absl::StatusCode::kNotFound ||
+        status.code() == absl::StatusCode::kDataLoss)
+      return absl::Status(status.code(), "--db " + flags.db + ": " + std::string(status.message()));
+    // SQLite opened it but it is not a store the reader knows (no audit
+    // table: its schema is still in the -wal file the copy left behind).
+    return absl::InvalidArgumentError("--db " + flags.db +
+                                      " cannot be read as a complete broker store (" +
+                                      std::string(status.message()) +
+                                      "): a plain copy of a running broker's database file misses "
+                                      "what is still in its -wal file; " +
+                                      kBackup);
   }
   for (const auto& entry : *entries) add(entry);
   return absl::OkStatus();
@@ -59,10 +76,6 @@ absl::Status FeedLog(const AuditVerifyFlags& flags, audit::LogVerifier& verifier
 std::string Count(uint64_t n, const std::string& one, const std::string& many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
-
-constexpr char kFilteredHint[] =
-    ". If the file is a filtered export (made with --case, --agency, --notification, --person, "
-    "--action, --from or --to), verify it with --filtered";
 
 AuditVerifyOutcome NotVerified(std::string problem, audit::VerifyResult result = {}) {
   result.ok = false;
@@ -153,9 +166,19 @@ absl::StatusOr<AuditVerifyOutcome> VerifyWhole(const AuditVerifyFlags& flags,
   }
   auto result = verifier.Finish();
   if (!result.ok) {
-    // Deleted entries read so, and so does an export made with filters.
-    const bool filtered_maybe = result.entries_missing && !flags.export_file.empty();
-    return NotVerified(result.problem + (filtered_maybe ? kFilteredHint : ""), result);
+    // Deleted entries read so, and so does an export made with filters or
+    // (a short log) a plain copy of a running store.
+    using Missing = audit::VerifyResult::Missing;
+    std::string hint;
+    if (!flags.export_file.empty() && result.missing != Missing::kNone) {
+      hint = kFilteredHint;
+    } else if (!flags.db.empty() && result.missing == Missing::kShort) {
+      hint = std::string(
+                 ". If the file is a plain copy of a running broker's database, it misses "
+                 "what is still in its -wal file: ") +
+             kBackup;
+    }
+    return NotVerified(result.problem + hint, result);
   }
   if (!saved.status().ok()) return NotVerified(std::string(saved.status().message()), result);
   const std::string message = "verified: " + Count(result.entries, "entry", "entries") + ", " +

@@ -74,6 +74,21 @@ class AuditCliTest : public ::testing::Test {
 
   std::string Dir(const std::string& name) { return broker_->dir() + "/" + name; }
 
+  // Dir(name), where `checkpoint --save` kept a checkpoint of more than
+  // `size` entries.
+  std::string KeptCheckpoint(const std::string& name, uint64_t size = 0) {
+    CheckpointAfter(size);
+    const auto saved = Audit("checkpoint --save " + Dir(name));
+    EXPECT_EQ(saved.exit_code, 0) << saved.output;
+    return Dir(name);
+  }
+
+  // `audit verify` of `log` (--export FILE or --db FILE) against what was
+  // kept in `dir`, with the key pinned there.
+  CommandResult VerifyAgainst(const std::string& dir, const std::string& log) {
+    return Audit("verify --checkpoints " + dir + " --key " + dir + "/verifier.key " + log);
+  }
+
   // The tree size of the newest checkpoint saved in `dir` (0: none).
   static uint64_t LatestSaved(const std::string& dir) {
     uint64_t size = 0;
@@ -256,22 +271,20 @@ TEST_F(AuditCliTest, CheckpointSavesTwiceConsistentlyAndVerifyAcceptsTheLog) {
 // and says to use --filtered; with --filtered each entry is checked against
 // the signed log.
 TEST_F(AuditCliTest, AFilteredExportVerifiesWithFiltered) {
-  const std::string exported = Dir("one-case.jsonl"), dir = Dir("kept-for-case");
+  const std::string exported = Dir("one-case.jsonl");
   ASSERT_EQ(Audit(std::string("export --case ") + kCase + " --out " + exported).exit_code, 0);
   const auto entries = JsonLines(ReadFile(exported));
   ASSERT_GE(entries.size(), 4u);
-  CheckpointAfter(entries.back().index() - 1);  // one that covers every entry exported
-  ASSERT_EQ(Audit("checkpoint --save " + dir).exit_code, 0);
-  const std::string verify =
-      "verify --checkpoints " + dir + " --key " + dir + "/verifier.key --export " + exported;
+  // A checkpoint that covers every entry exported.
+  const std::string dir = KeptCheckpoint("kept-for-case", entries.back().index() - 1);
 
-  const auto whole = Audit(verify);
+  const auto whole = VerifyAgainst(dir, "--export " + exported);
   EXPECT_EQ(whole.exit_code, 4) << whole.output;
   EXPECT_THAT(whole.output, HasSubstr(" is missing"));
   EXPECT_THAT(whole.output, HasSubstr("If the file is a filtered export (made with --case, "));
   EXPECT_THAT(whole.output, HasSubstr("verify it with --filtered"));
 
-  const auto filtered = Audit(verify + " --filtered");
+  const auto filtered = VerifyAgainst(dir, "--filtered --export " + exported);
   EXPECT_EQ(filtered.exit_code, 0) << filtered.output;
   EXPECT_EQ(filtered.output, "verified: " + std::to_string(entries.size()) +
                                  " entries of a filtered export, each matches the signed log up "
@@ -283,17 +296,32 @@ TEST_F(AuditCliTest, AFilteredExportVerifiesWithFiltered) {
 // The CSV export is for reading; verify says it needs the JSON-lines one
 // instead of reading the CSV as an empty log.
 TEST_F(AuditCliTest, VerifyRefusesACsvExportAndNamesTheFormatItReads) {
-  const std::string csv = Dir("for-verify.csv"), dir = Dir("kept-for-csv");
-  CheckpointAfter(0);
-  ASSERT_EQ(Audit("checkpoint --save " + dir).exit_code, 0);
+  const std::string csv = Dir("for-verify.csv"), dir = KeptCheckpoint("kept-for-csv");
   ASSERT_EQ(Audit("export --format csv --out " + csv).exit_code, 0);
-  const auto r =
-      Audit("verify --checkpoints " + dir + " --key " + dir + "/verifier.key --export " + csv);
+  const auto r = VerifyAgainst(dir, "--export " + csv);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(r.output, "audit verify: --export " + csv +
                           ": not a JSON-lines export (it is a CSV export): verify reads the "
                           "JSON-lines export, one entry per line, that `safeshare audit export "
                           "--format jsonl` writes\n");
+}
+
+// A plain copy of the running broker's database file misses what is still
+// in its -wal file: verify says it is not a whole store and how to copy one.
+TEST_F(AuditCliTest, VerifyOfAPlainCopyOfTheLiveStoreSaysHowToCopyIt) {
+  const std::string copy = Dir("plain-copy.db"), dir = KeptCheckpoint("kept-for-copy");
+  std::filesystem::copy_file(broker_->store_path(), copy);  // not its -wal file
+  const auto r = VerifyAgainst(dir, "--db " + copy);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output, "audit verify: --db " + copy +
+                          " cannot be read as a complete broker store (cannot prepare statement: "
+                          "no such table: audit): a plain copy of a running broker's database "
+                          "file misses what is still in its -wal file; copy the store with "
+                          "`safeshare-broker --config CONFIG backup --to FILE`\n");
+  // The copy `backup --to` makes verifies.
+  ASSERT_EQ(RunBrokerCommand(*broker_, "backup --to " + Dir("backup-copy.db")).exit_code, 0);
+  const auto backup = VerifyAgainst(dir, "--db " + Dir("backup-copy.db"));
+  EXPECT_EQ(backup.exit_code, 0) << backup.output;
 }
 
 TEST_F(AuditCliTest, CheckpointWithKeyPinsThatKeyForLaterSaves) {

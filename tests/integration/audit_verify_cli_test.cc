@@ -394,5 +394,16 @@ TEST_F(DatabaseTest, ARowDeletedFromTheFileIsNamed) {
   EXPECT_EQ(r.out, "NOT VERIFIED: entry 12 is missing: entry 11 is followed by entry 13\n");
 }
 
+TEST_F(DatabaseTest, AShortLogSaysAPlainCopyMissesTheWalFile) {
+  Sql("DELETE FROM audit WHERE id>15");
+  const auto r = VerifyDb();
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.out,
+            "NOT VERIFIED: the log ends at entry 15 but checkpoint checkpoint-20.txt covers 20 "
+            "entries. If the file is a plain copy of a running broker's database, it misses what "
+            "is still in its -wal file: copy the store with `safeshare-broker --config CONFIG "
+            "backup --to FILE`\n");
+}
+
 }  // namespace
 }  // namespace safeshare::testing
