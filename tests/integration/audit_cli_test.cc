@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "tests/integration/scenario.h"
@@ -149,6 +150,32 @@ TEST_F(AuditCliTest, QueryFiltersByCaseActionAgencyAndTime) {
   const auto bad = Audit("query --from yesterday");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("--from: 'yesterday' is neither a date"));
+}
+
+// Each condition matches the whole entry on its own, as --help says: the
+// decision that routed to health and withheld from education matches
+// --agency health --action withheld, though health was not withheld.
+TEST_F(AuditCliTest, FiltersMatchTheWholeEntryEachOnItsOwnAsHelpSays) {
+  for (const char* command : {"query", "export"}) {
+    const auto help = Audit(std::string(command) + " --help");
+    EXPECT_EQ(help.exit_code, 0) << help.output;
+    EXPECT_THAT(help.output,
+                HasSubstr("Filters combine with AND, and each is matched against the whole entry "
+                          "on its own"));
+    EXPECT_THAT(help.output, HasSubstr("The conditions need not hold on the same line: --agency "
+                                       "health --action withheld also matches a routing decision "
+                                       "that routed to health and withheld from education."));
+  }
+  const auto matched =
+      Audit(std::string("query --json --case ") + kCase + " --agency health --action withheld");
+  ASSERT_EQ(matched.exit_code, 0) << matched.output;
+  const auto entries = JsonLines(matched.output);
+  ASSERT_EQ(entries.size(), 1u);
+  std::set<std::string> lines;
+  for (const auto& line : entries[0].lines()) lines.insert(line.agency() + " " + line.outcome());
+  EXPECT_TRUE(lines.contains("health routed"));
+  EXPECT_FALSE(lines.contains("health withheld"));
+  EXPECT_TRUE(lines.contains("education withheld"));
 }
 
 TEST_F(AuditCliTest, PagesThroughEveryEntryWithAll) {
