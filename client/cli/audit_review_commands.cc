@@ -108,8 +108,10 @@ void AddAuditReviewCommands(CLI::App& audit, AuditReviewFlags& flags) {
   checkpoint->add_option("--save", flags.save_dir, "the directory kept outside the broker")
       ->required();
   checkpoint->add_option("--key", flags.key_file,
-                         "the broker's verifier key as the partnership published it (pins it; "
-                         "default: DIR/verifier.key, written on the first save)");
+                         "file holding the broker's note verifier key as the partnership "
+                         "published it, one line <origin>+<key id>+<base64 key> (e.g. "
+                         "certs/out/audit-log.pub; a PEM key is not one); pins it (default: "
+                         "DIR/verifier.key, written on the first save)");
 
   CLI::App* serve = audit.add_subcommand(
       "serve", "IG: the review page on http://127.0.0.1:PORT/ (this machine only)");

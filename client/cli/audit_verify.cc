@@ -27,11 +27,7 @@ absl::StatusOr<audit::CheckpointVerifier> ReadVerifierKey(const std::string& fil
   std::ostringstream text;
   text << in.rdbuf();
   if (!in) return absl::NotFoundError("--key " + file + ": cannot read it");
-  auto key = audit::CheckpointVerifier::Parse(text.str());
-  if (!key.ok()) {
-    return absl::InvalidArgumentError("--key " + file + ": " + std::string(key.status().message()));
-  }
-  return key;
+  return audit::CheckpointVerifier::ParseFile(text.str(), "--key " + file);
 }
 
 // ReadExport of the --export file, its errors (but a bad line's, which is a

@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "tests/integration/scenario.h"
+#include "tests/integration/audit_checks.h"
 
 namespace safeshare::testing {
 namespace {
@@ -107,6 +107,17 @@ class AuditCliTest : public ::testing::Test {
 
 BrokerProcess* AuditCliTest::broker_ = nullptr;
 std::string* AuditCliTest::notification_ = nullptr;
+
+// A well-formed verifier key that is not the broker's: the broker's public
+// key under another log's name.
+std::string AnotherLogsKey() {
+  const std::string pub = ReadFile(TestPki::Get().Path("audit-log.pub"));
+  // After the name and the key id: the base64 may hold '+' too.
+  std::string key = pub.substr(pub.find('+', pub.find('+') + 1) + 1);
+  while (!key.empty() && key.back() == '\n') key.pop_back();
+  const std::string name = "other.test/audit";
+  return name + "+" + KeyId(name, Base64Decode(key)) + "+" + key + "\n";
+}
 
 std::vector<v1::AuditEntry> JsonLines(const std::string& text) {
   std::vector<v1::AuditEntry> entries;
@@ -293,6 +304,30 @@ TEST_F(AuditCliTest, CheckpointSavesTwiceConsistentlyAndVerifyAcceptsTheLog) {
   EXPECT_THAT(verified.output, HasSubstr("verified"));
 }
 
+// A --key that is no verifier key (a PEM certificate here) is named, with
+// what it must hold; a save that fails leaves no directory behind.
+TEST_F(AuditCliTest, CheckpointNamesAKeyFileThatIsNoVerifierKeyAndLeavesNothing) {
+  const std::string dir = Dir("never-saved"), pem = TestPki::Get().Path("ca.crt");
+  CheckpointAfter(0);
+  const auto refused = Audit("checkpoint --save " + dir + " --key " + pem);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_EQ(refused.output,
+            "--key " + pem +
+                ": not a note verifier key: it is a PEM file (-----BEGIN CERTIFICATE-----), and "
+                "no PEM key or certificate is one; give the file holding the broker's verifier "
+                "key, the one line <name>+<key id>+<base64 key> the partnership published "
+                "(certs/gen-dev-pki.sh writes the development one to certs/out/audit-log.pub)\n");
+  EXPECT_FALSE(std::filesystem::exists(dir));
+
+  // A key that parses but is not the broker's fails verification: still
+  // nothing saved, no directory.
+  std::ofstream(Dir("another.pub")) << AnotherLogsKey();
+  const auto other = Audit("checkpoint --save " + dir + "/nested --key " + Dir("another.pub"));
+  EXPECT_EQ(other.exit_code, 4) << other.output;
+  EXPECT_THAT(other.output, HasSubstr("AUDIT LOG VERIFICATION FAILED, nothing saved"));
+  EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
 // The IG lead's workflow from the README: export one case, keep a
 // checkpoint, verify the export. Verified as a whole log it lacks entries
 // and says to use --filtered; with --filtered each entry is checked against
@@ -393,8 +428,7 @@ TEST_F(AuditCliTest, CheckpointRefusesLoudlyWhenASavedCheckpointDoesNotVerify) {
               HasSubstr("AUDIT LOG VERIFICATION FAILED, nothing saved: checkpoint-"));
 
   // A key that is not the pinned one is refused before anything is fetched.
-  std::ofstream(Dir("other.key"))
-      << "safeshare.test/audit+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+  std::ofstream(Dir("other.key")) << AnotherLogsKey();
   const auto other = Audit("checkpoint --save " + dir + " --key " + Dir("other.key"));
   EXPECT_EQ(other.exit_code, 2) << other.output;
   EXPECT_THAT(other.output, HasSubstr("differs from the key pinned in"));

@@ -223,7 +223,9 @@ TEST_F(ExportTest, BadFlagsAndMissingFilesExitTwo) {
   std::ofstream(dir_ / "verifier.key") << "not a key\n";
   r = Verify(log);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.out, HasSubstr("verifier.key: verifier key: no '+' after the name"));
+  EXPECT_THAT(r.out, HasSubstr("audit verify: --key " + (dir_ / "verifier.key").string() +
+                               ": not a note verifier key (no '+' after the name); give the file "
+                               "holding the broker's verifier key"));
 }
 
 // `verify --filtered` on the export of one case (CASE-3: entries 3, 10,
