@@ -253,6 +253,20 @@ TEST_F(AuditCliTest, ReportShowsRoutingWithholdingDeliveryAndWhoHasNotAcknowledg
   EXPECT_THAT(json.output, HasSubstr("\"notAcknowledged\":[\"health\"]"));
 }
 
+// A reference no entry names (here the case's in other capitals) is not
+// reported as a case with nothing shared: exit 1, NOT_FOUND, saying
+// references are exact.
+TEST_F(AuditCliTest, ReportOfACaseNoEntryNamesSaysSoAndExitsOne) {
+  for (const char* json : {"", " --json"}) {
+    const auto report = Audit(std::string("report --case case-aud-1") + json);
+    EXPECT_EQ(report.exit_code, 1) << report.output;
+    EXPECT_EQ(report.output,
+              "audit report: NOT_FOUND: no audit entry names case case-aud-1: case references "
+              "match exactly and are case-sensitive, so check its spelling and capitals as the "
+              "publishing agency wrote it (safeshare audit query lists the cases entries name)\n");
+  }
+}
+
 TEST_F(AuditCliTest, SubjectFindsTheNotificationsNamingThePersonWithoutLoggingTheIdentifier) {
   const auto subject = Audit(std::string("subject --identifier pnc_number:") + kPnc);
   ASSERT_EQ(subject.exit_code, 0) << subject.output;
