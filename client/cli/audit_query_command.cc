@@ -80,6 +80,13 @@ int RunAuditExport(client::Client& client, const AuditReviewFlags& flags) {
   v1::ExportAuditRequest request;
   *request.mutable_filter() = *filter;
   request.set_format(flags.format == "csv" ? v1::EXPORT_FORMAT_CSV : v1::EXPORT_FORMAT_JSONL);
+  // As `safeshare-broker backup --to` does: an export is evidence, and a
+  // mistyped name must not replace an earlier one.
+  if (!flags.force && std::filesystem::exists(flags.out)) {
+    return Fail(kExitUsage, absl::StrCat("--out ", flags.out,
+                                         " exists; choose another file or pass --force to "
+                                         "replace it"));
+  }
   const std::string partial = flags.out + ".partial";
   std::ofstream out(partial, std::ios::binary | std::ios::trunc);
   if (!out) return Fail(kExitUsage, absl::StrCat("--out: cannot write ", partial));

@@ -87,7 +87,9 @@ void AddAuditReviewCommands(CLI::App& audit, AuditReviewFlags& flags) {
   exported->add_option("--format", flags.format, "jsonl (one AuditEntry per line) or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}))
       ->capture_default_str();
-  exported->add_option("--out", flags.out, "the file to write")->required();
+  exported->add_option("--out", flags.out, "the file to write (a new one, unless --force)")
+      ->required();
+  exported->add_flag("--force", flags.force, "replace --out if it exists");
 
   CLI::App* report = audit.add_subcommand(
       "report",

@@ -233,6 +233,20 @@ TEST_F(AuditCliTest, ExportsJsonLinesAndCsvToTheFile) {
   EXPECT_THAT(text, HasSubstr(*notification_));
 }
 
+TEST_F(AuditCliTest, ExportRefusesToReplaceAFileUnlessForced) {
+  const std::string out = Dir("earlier.jsonl");
+  std::ofstream(out) << "an earlier export\n";
+  const auto refused = Audit("export --out " + out);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_EQ(refused.output,
+            "--out " + out + " exists; choose another file or pass --force to replace it\n");
+  EXPECT_EQ(ReadFile(out), "an earlier export\n");
+
+  const auto forced = Audit("export --force --out " + out);
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_GE(JsonLines(ReadFile(out)).size(), 4u);
+}
+
 TEST_F(AuditCliTest, ReportShowsRoutingWithholdingDeliveryAndWhoHasNotAcknowledged) {
   const auto report = Audit(std::string("report --case ") + kCase);
   ASSERT_EQ(report.exit_code, 0) << report.output;
