@@ -66,6 +66,11 @@ absl::StatusOr<v1::AuditFilter> FilterFromFlags(const AuditReviewFlags& flags) {
     if (!to.ok()) return absl::InvalidArgumentError(absl::StrCat("--to: ", to.status().message()));
     *filter.mutable_to() = *to;
   }
+  if (auto range = review::CheckTimeRange({"--from", flags.from, filter.from()},
+                                          {"--to", flags.to, filter.to()});
+      !range.ok()) {
+    return range;
+  }
   return filter;
 }
 

@@ -161,6 +161,16 @@ TEST_F(AuditCliTest, QueryFiltersByCaseActionAgencyAndTime) {
   const auto bad = Audit("query --from yesterday");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("--from: 'yesterday' is neither a date"));
+
+  // A reversed range is named by the flags, before the broker is asked.
+  const std::string reversed =
+      "--to 2026-11-01 is not later than --from 2026-11-30: give --from before --to (--from is "
+      "inclusive, --to exclusive; a date as --to means the end of that day)\n";
+  for (const char* command : {"query", "export --out /nonexistent/never.jsonl"}) {
+    const auto backwards = Audit(std::string(command) + " --from 2026-11-30 --to 2026-11-01");
+    EXPECT_EQ(backwards.exit_code, 2) << backwards.output;
+    EXPECT_EQ(backwards.output, reversed);
+  }
 }
 
 // Each condition matches the whole entry on its own, as --help says: the
