@@ -1,4 +1,5 @@
 // `safeshare audit query` and `safeshare audit export`.
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "audit_review_commands.h"
 #include "broker/audit/entry_proto.h"
 #include "exit_code.h"
+#include "output_files.h"
 #include "report_text.h"
 
 namespace safeshare::cli {
@@ -80,6 +82,9 @@ int RunAuditExport(client::Client& client, const AuditReviewFlags& flags) {
   v1::ExportAuditRequest request;
   *request.mutable_filter() = *filter;
   request.set_format(flags.format == "csv" ? v1::EXPORT_FORMAT_CSV : v1::EXPORT_FORMAT_JSONL);
+  if (absl::Status writable = review::CheckFileDestination(flags.out); !writable.ok()) {
+    return Fail(kExitUsage, absl::StrCat("--out ", writable.message()));
+  }
   // As `safeshare-broker backup --to` does: an export is evidence, and a
   // mistyped name must not replace an earlier one.
   if (!flags.force && std::filesystem::exists(flags.out)) {
@@ -89,7 +94,11 @@ int RunAuditExport(client::Client& client, const AuditReviewFlags& flags) {
   }
   const std::string partial = flags.out + ".partial";
   std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-  if (!out) return Fail(kExitUsage, absl::StrCat("--out: cannot write ", partial));
+  if (!out) {
+    const std::error_code why(errno, std::generic_category());
+    return Fail(kExitUsage, absl::StrCat("--out ", flags.out, ": cannot write ", partial, ": ",
+                                         review::Reason(why)));
+  }
   uint64_t entries = 0;
   absl::Status exported = client.ExportAudit(request, [&](const v1::ExportChunk& chunk) {
     out.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
@@ -104,7 +113,10 @@ int RunAuditExport(client::Client& client, const AuditReviewFlags& flags) {
     return FailBroker("audit export (nothing written)", exported);
   }
   std::filesystem::rename(partial, flags.out, error);
-  if (error) return Fail(kExitUsage, absl::StrCat("--out: cannot rename to ", flags.out));
+  if (error) {
+    return Fail(kExitUsage, absl::StrCat("--out ", flags.out, ": cannot rename ", partial,
+                                         " to it: ", review::Reason(error)));
+  }
   std::cerr << "exported " << entries << " entries to " << flags.out << "\n";
   return kExitOk;
 }

@@ -204,6 +204,9 @@ absl::StatusOr<std::vector<audit::SavedCheckpoint>> ReadSavedCheckpoints(
 
 absl::StatusOr<SaveResult> SaveCheckpoint(client::Client& client, const fs::path& dir,
                                           const std::string& key_file) {
+  if (absl::Status usable = CheckDirectoryDestination(dir); !usable.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("--save ", usable.message()));
+  }
   absl::StatusOr<PinnedKey> pinned = ReadPinnedKey(dir, key_file);
   if (!pinned.ok()) return pinned.status();
   absl::StatusOr<v1::GetCheckpointResponse> latest = client.GetCheckpoint(0);

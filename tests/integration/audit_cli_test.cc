@@ -257,6 +257,32 @@ TEST_F(AuditCliTest, ExportRefusesToReplaceAFileUnlessForced) {
   EXPECT_GE(JsonLines(ReadFile(out)).size(), 4u);
 }
 
+// Where a file or directory cannot be written, the path and the reason.
+TEST_F(AuditCliTest, ExportAndCheckpointNameThePathAndWhyTheyCannotWriteThere) {
+  std::ofstream(Dir("a-file")) << "not a directory\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"export --out " + Dir("missing-dir/x.jsonl"), "--out " + Dir("missing-dir/x.jsonl") +
+                                                         ": cannot write it: no such directory " +
+                                                         Dir("missing-dir")},
+      {"export --out " + Dir("a-file/x.jsonl"), "--out " + Dir("a-file/x.jsonl") +
+                                                    ": cannot write it: " + Dir("a-file") +
+                                                    " is not a directory"},
+      {"export --out " + broker_->dir(),
+       "--out " + broker_->dir() + ": cannot write it: it is a directory"},
+      {"checkpoint --save " + Dir("a-file"),
+       "--save " + Dir("a-file") + ": not a directory (it is a file)"},
+      {"checkpoint --save " + Dir("a-file/kept"), "--save " + Dir("a-file/kept") +
+                                                      ": cannot create it: " + Dir("a-file") +
+                                                      " is not a directory"},
+  };
+  for (const auto& [command, message] : cases) {
+    const auto refused = Audit(command);
+    EXPECT_EQ(refused.exit_code, 2) << command << ": " << refused.output;
+    EXPECT_EQ(refused.output, message + "\n") << command;
+  }
+  EXPECT_FALSE(std::filesystem::exists(Dir("missing-dir")));
+}
+
 TEST_F(AuditCliTest, ReportShowsRoutingWithholdingDeliveryAndWhoHasNotAcknowledged) {
   const auto report = Audit(std::string("report --case ") + kCase);
   ASSERT_EQ(report.exit_code, 0) << report.output;
