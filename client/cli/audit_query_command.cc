@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "audit_pages.h"
@@ -24,7 +25,21 @@ void PrintHeader() {
             << "DETAIL\n";
 }
 
-void PrintRow(const v1::AuditEntry& e) {
+// The CASE cell: the entry's case; for a batch (deliveries or
+// acknowledgements, the case on each line) the one its lines name, the
+// case the query asked for when a line names it, or "several".
+std::string CaseCell(const v1::AuditEntry& e, const std::string& asked) {
+  if (!e.case_ref().empty()) return e.case_ref();
+  std::set<std::string> cases;
+  for (const v1::AuditLine& line : e.lines()) {
+    if (!line.case_ref().empty()) cases.insert(line.case_ref());
+  }
+  if (!asked.empty() && cases.contains(asked)) return asked;
+  if (cases.empty()) return "-";
+  return cases.size() == 1 ? *cases.begin() : absl::StrCat("several (", cases.size(), ")");
+}
+
+void PrintRow(const v1::AuditEntry& e, const std::string& asked_case) {
   // Columns keep their width; a longer value pushes the row, never hides text.
   auto cell = [](const std::string& text, int width) {
     std::cout << std::setw(width) << text << (static_cast<int>(text.size()) >= width ? " " : "");
@@ -34,7 +49,7 @@ void PrintRow(const v1::AuditEntry& e) {
   cell(review::FormatTime(e.at()), 22);
   cell(e.action(), 18);
   cell(e.actor(), 12);
-  cell(e.case_ref().empty() ? "-" : e.case_ref(), 18);
+  cell(CaseCell(e, asked_case), 18);
   cell(e.notification_id().empty() ? "-" : e.notification_id(), 38);
   std::cout << review::EntrySummary(e) << "\n";
 }
@@ -57,7 +72,7 @@ int RunAuditQuery(client::Client& client, const AuditReviewFlags& flags) {
       if (flags.json) {
         std::cout << audit::ToJsonLine(entry) << "\n";
       } else {
-        PrintRow(entry);
+        PrintRow(entry, flags.case_ref);
       }
     }
     shown += page->entries_size();

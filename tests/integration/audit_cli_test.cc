@@ -199,6 +199,31 @@ TEST_F(AuditCliTest, FiltersMatchTheWholeEntryEachOnItsOwnAsHelpSays) {
   EXPECT_TRUE(lines.contains("education withheld"));
 }
 
+// A batch of deliveries names its cases on its lines: the table's CASE
+// column shows the case asked for, the one case of the batch, or "several".
+TEST_F(AuditCliTest, QueryTableShowsTheCaseOfABatchFromItsLines) {
+  auto police = Connect(*broker_, "police");
+  for (const char* case_ref : {"CASE-BATCH-A", "CASE-BATCH-B"}) {
+    auto outcome = Example("investigation_outcome", std::string("aud-batch-") + case_ref);
+    outcome.set_case_ref(case_ref);
+    // Another person, so the subject test still finds one notification.
+    outcome.mutable_persons_of_concern(0)->mutable_identifiers(0)->set_value("2020/0999999Z");
+    ASSERT_TRUE(police.Publish(outcome).ok());
+  }
+  auto cfs = Connect(*broker_, "cfs");
+  Receive(cfs, "cfs-batch", 2, /*acknowledge=*/false);  // the backlog: one batch of two
+
+  const auto both = Audit("query --action delivered --agency cfs");
+  ASSERT_EQ(both.exit_code, 0) << both.output;
+  EXPECT_THAT(both.output, ::testing::ContainsRegex(" delivered +cfs +several \\(2\\) "));
+  const auto asked = Audit("query --action delivered --case CASE-BATCH-B");
+  ASSERT_EQ(asked.exit_code, 0) << asked.output;
+  EXPECT_THAT(asked.output, ::testing::ContainsRegex(" delivered +cfs +CASE-BATCH-B "));
+  const auto ours = Audit(std::string("query --action delivered --case ") + kCase);
+  ASSERT_EQ(ours.exit_code, 0) << ours.output;
+  EXPECT_THAT(ours.output, ::testing::ContainsRegex(std::string(" delivered +police +") + kCase));
+}
+
 TEST_F(AuditCliTest, PagesThroughEveryEntryWithAll) {
   const auto page = Audit("query --json --limit 2");
   ASSERT_EQ(page.exit_code, 0) << page.output;
