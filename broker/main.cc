@@ -62,8 +62,12 @@ absl::StatusOr<safeshare::rpc::ServerOptions> ServerOptionsFrom(
       config.listen, *cert, *key, *ca, config.max_message_bytes, pings, config.memory_quota_bytes};
 }
 
-int Fail(const absl::Status& status) {
-  ModuleLogger("main")->critical("{}", std::string(status.message()));
+// Start-up failed: says why, with where the config wrote any path the
+// message names (a relative path is resolved against the config's
+// directory, which a copied config may not expect).
+int Fail(const absl::Status& status, const safeshare::config::BrokerConfig& config) {
+  ModuleLogger("main")->critical(
+      "{}", safeshare::config::ExplainConfigPaths(config, std::string(status.message())));
   return 1;
 }
 
@@ -93,23 +97,23 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   namespace ss = safeshare;
   const auto log = ModuleLogger("main");
   auto options = ServerOptionsFrom(config);
-  if (!options.ok()) return Fail(options.status());
+  if (!options.ok()) return Fail(options.status(), config);
   auto person_key = ss::PersonKey::Load(config.person_hash_key);
-  if (!person_key.ok()) return Fail(person_key.status());
+  if (!person_key.ok()) return Fail(person_key.status(), config);
   auto signer = ss::service::LoadCheckpointSigner(config.audit);
-  if (!signer.ok()) return Fail(signer.status());
+  if (!signer.ok()) return Fail(signer.status(), config);
   const std::string verifier_key = signer->VerifierKey();
   const auto load_policy = AgreementLoader(config);
   auto initial = load_policy(config.agreements);
-  if (!initial.ok()) return Fail(initial.status());
+  if (!initial.ok()) return Fail(initial.status(), config);
   for (const auto& warning : (*initial)->set().warnings) log->warn("{}", warning);
   ss::routing::PolicyHolder policy(std::move(*initial));
   auto store = ss::store::SqliteStore::Open(config.store_path,
                                             {.commit = {.max_queued = config.max_queued_writes}});
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return Fail(store.status(), config);
   ss::routing::CaseDirectory cases;
   if (auto restored = ss::service::RestoreCaseDirectory(**store, cases); !restored.ok()) {
-    return Fail(restored);
+    return Fail(restored, config);
   }
   const ss::identity::AgencyDirectory directory(config.agencies);
   const ss::service::Partnership partnership{policy, cases, *person_key};
@@ -121,12 +125,12 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
       **store, *std::move(signer),
       {config.audit.checkpoint_every_entries, config.audit.checkpoint_every_seconds});
   // Refuses a log that no longer matches its latest checkpoint.
-  if (auto started = checkpointer.Start(); !started.ok()) return Fail(started);
+  if (auto started = checkpointer.Start(); !started.ok()) return Fail(started, config);
   ss::rpc::BrokerRpc rpc(service, directory);
   ss::rpc::GovernanceRpc governance_rpc(governance, directory);
   ss::rpc::AuditRpc audit_rpc(audit, directory);
   auto running = ss::rpc::StartServer(*options, rpc, governance_rpc, audit_rpc);
-  if (!running.ok()) return Fail(running.status());
+  if (!running.ok()) return Fail(running.status(), config);
   // A store that can no longer be trusted takes the broker out of service.
   (*store)->SetFailureListener([server = running->server.get()](const absl::Status&) {
     ss::rpc::SetServing(*server, false);
@@ -183,10 +187,13 @@ bool PrintBodyCheck(const std::filesystem::path& store_path) {
 
 // Prints the audit trail, verifies its hash chain and every notification
 // body. Exit 0 when both are intact.
-int PrintAudit(const std::filesystem::path& store_path) {
+int PrintAudit(const safeshare::config::BrokerConfig& config) {
+  const std::filesystem::path& store_path = config.store_path;
   auto entries = safeshare::store::ReadAuditLog(store_path);
   if (!entries.ok()) {
-    std::fprintf(stderr, "safeshare-broker audit: %s\n", entries.status().ToString().c_str());
+    std::fprintf(
+        stderr, "safeshare-broker audit: %s\n",
+        safeshare::config::ExplainConfigPaths(config, entries.status().ToString()).c_str());
     return 1;
   }
   std::fputs(safeshare::audit::FormatTable(*entries).c_str(), stdout);
@@ -208,10 +215,12 @@ int PrintAudit(const std::filesystem::path& store_path) {
 }
 
 // Writes a checked, consistent copy of the store (the broker may be running).
-int Backup(const std::filesystem::path& store_path, const std::string& to, bool force) {
+int Backup(const safeshare::config::BrokerConfig& config, const std::string& to, bool force) {
+  const std::filesystem::path& store_path = config.store_path;
   auto report = safeshare::store::BackupStore(store_path, to, force);
   if (!report.ok()) {
-    std::fprintf(stderr, "safeshare-broker backup: %s\n", report.status().ToString().c_str());
+    std::fprintf(stderr, "safeshare-broker backup: %s\n",
+                 safeshare::config::ExplainConfigPaths(config, report.status().ToString()).c_str());
     return 1;
   }
   std::fprintf(stdout,
@@ -253,8 +262,8 @@ int main(int argc, char** argv) {
   }
   if (!listen.empty()) config->listen = listen;
   if (!store_path.empty()) config->store_path = store_path;
-  if (audit->parsed()) return PrintAudit(config->store_path);
-  if (backup->parsed()) return Backup(config->store_path, backup_to, force);
+  if (audit->parsed()) return PrintAudit(*config);
+  if (backup->parsed()) return Backup(*config, backup_to, force);
   // Debian's Abseil is built with absl::Mutex deadlock detection on, which
   // gRPC's locks and ours (every class lock is an absl::Mutex) would pay for
   // on every acquisition; the tests run with it on.

@@ -141,6 +141,18 @@ absl::StatusOr<TreeHead> ParseBody(std::string_view body) {
   return head;
 }
 
+// The label of a PEM block in `text` ("CERTIFICATE", "PRIVATE KEY"), or ""
+// when there is none; never any of the block's content.
+std::string PemLabel(std::string_view text) {
+  constexpr std::string_view kBegin = "-----BEGIN ";
+  const size_t begin = text.find(kBegin);
+  if (begin == std::string_view::npos) return "";
+  const std::string_view rest = text.substr(begin + kBegin.size());
+  const size_t end = rest.find("-----");
+  if (end == std::string_view::npos || end > 40) return "...";
+  return std::string(rest.substr(0, end));
+}
+
 }  // namespace
 
 std::string CheckpointBody(const TreeHead& head) {
@@ -215,10 +227,31 @@ std::string CheckpointSigner::VerifierKey() const {
 }
 
 absl::StatusOr<CheckpointVerifier> CheckpointVerifier::Parse(std::string_view verifier_key) {
-  const auto bad = [](const std::string& why) {
-    return absl::InvalidArgumentError("verifier key: " + why +
-                                      " (expected <name>+<8 hex digits>+<base64 key>)");
-  };
+  auto verifier = ParseKey(verifier_key);
+  if (verifier.ok()) return verifier;
+  return absl::InvalidArgumentError("verifier key: " + std::string(verifier.status().message()) +
+                                    " (expected <name>+<8 hex digits>+<base64 key>)");
+}
+
+absl::StatusOr<CheckpointVerifier> CheckpointVerifier::ParseFile(std::string_view text,
+                                                                 const std::string& file) {
+  auto verifier = ParseKey(text);
+  if (verifier.ok()) return verifier;
+  std::string what =
+      file + ": not a note verifier key (" + std::string(verifier.status().message()) + ")";
+  if (const std::string label = PemLabel(text); !label.empty()) {
+    what = file + ": not a note verifier key: it is a PEM file (-----BEGIN " + label +
+           "-----), and no PEM key or certificate is one";
+  }
+  return absl::InvalidArgumentError(
+      what +
+      "; give the file holding the broker's verifier key, the one line <name>+<key id>+<base64 "
+      "key> the partnership published (certs/gen-dev-pki.sh writes the development one to "
+      "certs/out/audit-log.pub)");
+}
+
+absl::StatusOr<CheckpointVerifier> CheckpointVerifier::ParseKey(std::string_view verifier_key) {
+  const auto bad = [](const std::string& why) { return absl::InvalidArgumentError(why); };
   while (!verifier_key.empty() && (verifier_key.back() == '\n' || verifier_key.back() == '\r')) {
     verifier_key.remove_suffix(1);  // as read from a file
   }

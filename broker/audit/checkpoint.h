@@ -61,6 +61,13 @@ class CheckpointVerifier {
  public:
   // Parses a verifier key; INVALID_ARGUMENT saying which part is malformed.
   static absl::StatusOr<CheckpointVerifier> Parse(std::string_view verifier_key);
+  // Parse of `text`, read from `file` (a key file a person named): the
+  // INVALID_ARGUMENT names the file, says what it must hold (the one line
+  // certs/gen-dev-pki.sh writes to certs/out/audit-log.pub for
+  // development) and, for a PEM file, that a PEM key or certificate is not
+  // a verifier key.
+  static absl::StatusOr<CheckpointVerifier> ParseFile(std::string_view text,
+                                                      const std::string& file);
 
   const std::string& name() const { return name_; }
   // Checks the note's signature line for this key and parses the body.
@@ -69,6 +76,9 @@ class CheckpointVerifier {
   absl::StatusOr<TreeHead> Open(std::string_view note) const;
 
  private:
+  // Parse, its INVALID_ARGUMENT saying only which part is malformed.
+  static absl::StatusOr<CheckpointVerifier> ParseKey(std::string_view verifier_key);
+
   std::string name_;
   std::array<uint8_t, 4> key_id_{};
   std::array<uint8_t, 32> public_key_{};

@@ -68,7 +68,7 @@ bool LogVerifier::CheckOrder(const Entry& entry) {
       Fail(expected,
            "entry " + Id(held) + " is out of order: it comes before entry " + Id(entry.id));
     } else {
-      Fail(expected, Missing(expected, held));
+      FailMissing(VerifyResult::Missing::kGap, expected, Missing(expected, held));
     }
     return false;
   }
@@ -138,16 +138,23 @@ void LogVerifier::Fail(uint64_t index, std::string problem) {
   result_.problem = std::move(problem);
 }
 
+void LogVerifier::FailMissing(VerifyResult::Missing missing, uint64_t index, std::string problem) {
+  Fail(index, std::move(problem));
+  result_.missing = missing;
+}
+
 VerifyResult LogVerifier::Finish() {
   if (result_.ok && held_)
-    Fail(static_cast<uint64_t>(last_id_ + 1), Missing(last_id_ + 1, held_->id));
+    FailMissing(VerifyResult::Missing::kGap, static_cast<uint64_t>(last_id_ + 1),
+                Missing(last_id_ + 1, held_->id));
   if (result_.ok && next_checkpoint_ < checkpoints_.size()) {
     const auto& longest = checkpoints_.back();
     const uint64_t size = tree_.size();
-    Fail(size + 1, (size == 0 ? std::string("the log is empty")
-                              : "the log ends at entry " + std::to_string(size)) +
-                       " but checkpoint " + longest.source + " covers " +
-                       std::to_string(longest.head.tree_size) + " entries");
+    FailMissing(VerifyResult::Missing::kShort, size + 1,
+                (size == 0 ? std::string("the log is empty")
+                           : "the log ends at entry " + std::to_string(size)) +
+                    " but checkpoint " + longest.source + " covers " +
+                    std::to_string(longest.head.tree_size) + " entries");
   }
   result_.entries = tree_.size();
   return result_;

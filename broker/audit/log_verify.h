@@ -39,6 +39,12 @@ struct VerifyResult {
   //    history was rewritten (within entries 51 to 100)"
   uint64_t first_bad_index = 0;
   std::string problem;
+  // Whether the problem is entries absent from the log: kGap, the ids skip
+  // (or start after 1); kShort, the log ends before a checkpoint's size.
+  // Deleted entries read so; so does a filtered export (SubsetVerifier
+  // checks one), and a plain copy of a running store's file reads kShort.
+  enum class Missing { kNone, kGap, kShort };
+  Missing missing = Missing::kNone;
 };
 
 // Entries saved earlier (with checkpoints: `safeshare audit checkpoint
@@ -68,6 +74,8 @@ class LogVerifier {
   void Add(const Entry& entry);
   // Checks the log reaches every checkpoint's size. Returns the result.
   VerifyResult Finish();
+  // False once Add has met a problem (before Finish's own checks).
+  bool ok() const { return result_.ok; }
 
  private:
   // Each problem found stops verification; these return false once one is.
@@ -75,6 +83,7 @@ class LogVerifier {
   bool CheckContent(const Entry& entry);
   void CheckCheckpoints();
   void Fail(uint64_t index, std::string problem);
+  void FailMissing(VerifyResult::Missing missing, uint64_t index, std::string problem);
 
   std::vector<SavedCheckpoint> checkpoints_;  // by tree size
   size_t next_checkpoint_ = 0;                // the first not yet reached

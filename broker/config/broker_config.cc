@@ -12,16 +12,30 @@
 namespace safeshare::config {
 namespace {
 
-std::filesystem::path PathFrom(const YamlReader& node, const std::filesystem::path& base) {
-  std::filesystem::path p = node.String();
-  return p.is_absolute() ? p : (base / p).lexically_normal();
-}
+// Resolves the paths the file names against its directory, to absolute
+// paths, and keeps those written relative to it (for errors about them).
+class PathResolver {
+ public:
+  PathResolver(std::filesystem::path dir, std::vector<RelativePath>& relative)
+      : dir_(std::move(dir)), relative_(relative) {}
 
-TlsConfig ReadTls(const YamlReader& tls, const std::filesystem::path& base) {
+  std::filesystem::path operator()(const YamlReader& node) const {
+    std::filesystem::path written = node.String();
+    if (written.is_absolute()) return written;
+    std::filesystem::path resolved = (dir_ / written).lexically_normal();
+    relative_.push_back({node.Where(), written.string(), dir_, resolved});
+    return resolved;
+  }
+
+ private:
+  std::filesystem::path dir_;  // absolute
+  std::vector<RelativePath>& relative_;
+};
+
+TlsConfig ReadTls(const YamlReader& tls, const PathResolver& path) {
   tls.RejectUnknownKeys({"certificate", "private_key", "client_ca"});
-  return TlsConfig{PathFrom(tls.Required("certificate"), base),
-                   PathFrom(tls.Required("private_key"), base),
-                   PathFrom(tls.Required("client_ca"), base)};
+  return TlsConfig{path(tls.Required("certificate")), path(tls.Required("private_key")),
+                   path(tls.Required("client_ca"))};
 }
 
 std::vector<Agency> ReadAgencies(const YamlReader& list) {
@@ -111,11 +125,11 @@ std::string ReadOrigin(const YamlReader& node) {
   return origin;
 }
 
-AuditConfig ReadAudit(const YamlReader& node, const std::filesystem::path& base) {
+AuditConfig ReadAudit(const YamlReader& node, const PathResolver& path) {
   node.RejectUnknownKeys(
       {"signing_key", "origin", "checkpoint_every_entries", "checkpoint_every_seconds"});
   AuditConfig audit;
-  audit.signing_key = PathFrom(node.Required("signing_key"), base);
+  audit.signing_key = path(node.Required("signing_key"));
   audit.origin = ReadOrigin(node.Required("origin"));
   if (node.Has("checkpoint_every_entries"))
     audit.checkpoint_every_entries = node.Required("checkpoint_every_entries").Size();
@@ -125,16 +139,18 @@ AuditConfig ReadAudit(const YamlReader& node, const std::filesystem::path& base)
   return audit;
 }
 
-BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
+// `dir`: the config file's directory, absolute.
+BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "connections", "agencies",
                           "agreements", "person_hash_key", "urgent_disclosure", "audit",
                           "sharing"});
   BrokerConfig config;
+  const PathResolver path(dir, config.relative_paths);
   if (root.Has("listen")) config.listen = root.Required("listen").String();
-  config.tls = ReadTls(root.Required("tls"), base);
+  config.tls = ReadTls(root.Required("tls"), path);
   const auto store = root.Required("store");
   store.RejectUnknownKeys({"path"});
-  config.store_path = PathFrom(store.Required("path"), base);
+  config.store_path = path(store.Required("path"));
   if (root.Has("logging")) ReadLogging(root.Required("logging"), config);
   if (root.Has("limits")) {
     const auto limits = root.Required("limits");
@@ -148,12 +164,12 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
   }
   if (root.Has("connections")) config.connections = ReadConnections(root.Required("connections"));
   config.agencies = ReadAgencies(root.Required("agencies"));
-  config.agreements = PathFrom(root.Required("agreements"), base);
-  config.person_hash_key = PathFrom(root.Required("person_hash_key"), base);
+  config.agreements = path(root.Required("agreements"));
+  config.person_hash_key = path(root.Required("person_hash_key"));
   if (root.Has("urgent_disclosure")) {
     config.urgent_disclosure = ReadUrgentDisclosure(root.Required("urgent_disclosure"));
   }
-  config.audit = ReadAudit(root.Required("audit"), base);
+  config.audit = ReadAudit(root.Required("audit"), path);
   if (root.Has("sharing")) {
     root.Required("sharing").Fail(
         "the sharing table is replaced by information-sharing agreements: move its rules into "
@@ -167,10 +183,23 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& base) {
 absl::StatusOr<BrokerConfig> ParseBrokerConfig(const std::string& yaml,
                                                const std::filesystem::path& file) {
   BrokerConfig config;
-  const absl::Status status = ReadYamlDocument(
-      yaml, file, [&](const YamlReader& root) { config = Read(root, file.parent_path()); });
+  std::error_code error;
+  const std::filesystem::path dir =
+      std::filesystem::absolute(file, error).lexically_normal().parent_path();
+  const absl::Status status =
+      ReadYamlDocument(yaml, file, [&](const YamlReader& root) { config = Read(root, dir); });
   if (!status.ok()) return status;
   return config;
+}
+
+std::string ExplainConfigPaths(const BrokerConfig& config, std::string_view message) {
+  std::string explained(message);
+  for (const RelativePath& path : config.relative_paths) {
+    if (message.find(path.resolved.string()) == std::string_view::npos) continue;
+    explained += " (" + path.where + ": \"" + path.written +
+                 "\", relative to the config file's directory " + path.dir.string() + ")";
+  }
+  return explained;
 }
 
 absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::filesystem::path& file) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -60,6 +61,16 @@ struct AuditConfig {
   std::chrono::seconds checkpoint_every_seconds{60};
 };
 
+// A path the config file gives relative to its own directory, for errors
+// about the file it names: where ("FILE:LINE: key"), as written, and as
+// resolved (the absolute path BrokerConfig holds).
+struct RelativePath {
+  std::string where;
+  std::string written;
+  std::filesystem::path dir;  // the config file's, which `written` is relative to
+  std::filesystem::path resolved;
+};
+
 struct BrokerConfig {
   std::string listen = "127.0.0.1:50051";
   TlsConfig tls;
@@ -84,10 +95,21 @@ struct BrokerConfig {
   std::filesystem::path person_hash_key;
   UrgentDisclosureConfig urgent_disclosure;
   AuditConfig audit;
+  // Every path above is absolute: those the file writes relative to its
+  // directory are resolved against it, and listed here as written.
+  std::vector<RelativePath> relative_paths;
 };
 
+// `message`, an error about a file or directory the config names (which
+// shows the resolved, absolute path), followed for each relative path it
+// mentions by where and how the config wrote it, e.g.
+//   cannot read tls.certificate /srv/certs/broker.crt (conf/broker.yaml:6:
+//   tls.certificate: "../certs/broker.crt", relative to the config file's
+//   directory /srv/conf)
+std::string ExplainConfigPaths(const BrokerConfig& config, std::string_view message);
+
 // Reads and validates a broker configuration. Relative paths are resolved
-// against the directory of `file`. Errors read "FILE:LINE: KEY: problem".
+// against the directory of `file`, to absolute paths. Errors read "FILE:LINE: KEY: problem".
 absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::filesystem::path& file);
 
 // As LoadBrokerConfig, from text; `file` names the source in errors and

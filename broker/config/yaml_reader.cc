@@ -111,10 +111,13 @@ void YamlReader::RejectUnknownKeys(const std::vector<std::string>& known) const 
   }
 }
 
-void YamlReader::Fail(const std::string& problem) const {
+std::string YamlReader::Where() const {
   const std::string line = Line() > 0 ? std::to_string(Line()) : "?";
-  throw ConfigError(file_.string() + ":" + line + ": " + (path_.empty() ? "(top)" : path_) + ": " +
-                    problem);
+  return file_.string() + ":" + line + ": " + (path_.empty() ? "(top)" : path_);
+}
+
+void YamlReader::Fail(const std::string& problem) const {
+  throw ConfigError(Where() + ": " + problem);
 }
 
 absl::Status ReadYamlDocument(const std::string& text, const std::filesystem::path& file,

@@ -56,6 +56,8 @@ class YamlReader {
   void RejectUnknownKeys(const std::vector<std::string>& known) const;
 
   [[noreturn]] void Fail(const std::string& problem) const;
+  // "FILE:LINE: key.path", as errors begin.
+  std::string Where() const;
   const std::string& path() const { return path_; }
   int Line() const;  // 1-based line of the node in its file; 0 when unknown
 

@@ -27,8 +27,17 @@ int Print(const absl::StatusOr<Report>& report, bool json, const char* what,
 }  // namespace
 
 int RunAuditReport(client::Client& client, const AuditReviewFlags& flags) {
-  return Print(review::BuildCaseReport(client, flags.case_ref), flags.json, "audit report",
-               review::PrintCaseReport);
+  absl::StatusOr<review::CaseReport> report = review::BuildCaseReport(client, flags.case_ref);
+  // An empty report of a reference no entry names reads like a case with
+  // nothing shared; a mistyped reference is far likelier. Exit 1 with
+  // NOT_FOUND, as `case show` does for a case the broker does not know.
+  if (report.ok() && report->entries_read() == 0) {
+    report = absl::NotFoundError("no audit entry names case " + flags.case_ref +
+                                 ": case references match exactly and are case-sensitive, so "
+                                 "check its spelling and capitals as the publishing agency wrote "
+                                 "it (safeshare audit query lists the cases entries name)");
+  }
+  return Print(report, flags.json, "audit report", review::PrintCaseReport);
 }
 
 int RunAuditSubject(client::Client& client, const AuditReviewFlags& flags) {

@@ -11,23 +11,35 @@
 namespace safeshare::cli {
 namespace {
 
+// How the filters combine, under `query --help` and `export --help`: the
+// broker matches each condition against the whole entry on its own.
+constexpr char kFilterFooter[] =
+    "Filters combine with AND, and each is matched against the whole entry on its own: its "
+    "case, actor, recipient, notification and action, or any one of its lines (a line names an "
+    "agency, a case, a notification and an outcome). The conditions need not hold on the same "
+    "line: --agency health --action withheld also matches a routing decision that routed to "
+    "health and withheld from education. Read an entry's lines (--json, or DETAIL in the "
+    "table) to see which agency had which outcome. Values match exactly (case-sensitive).";
+
 void AddFilterFlags(CLI::App& command, AuditReviewFlags& flags) {
-  command.add_option("--case", flags.case_ref, "entries of this case (the entry's or a line's)");
+  command.add_option("--case", flags.case_ref, "entries of this case: the entry's or any line's");
   command.add_option("--agency", flags.agency,
-                     "entries where this agency acted, received or "
-                     "was withheld from");
-  command.add_option("--notification", flags.notification, "entries of this notification");
+                     "entries naming this agency: as actor, as recipient or on any line "
+                     "(routed to, withheld from, delivered to, ...)");
+  command.add_option("--notification", flags.notification,
+                     "entries of this notification: the entry's or any line's");
   command.add_option("--person", flags.person,
                      "SCHEME:VALUE: entries naming this person (the broker hashes it with its "
                      "key; the identifier is never stored or logged)");
   command.add_option("--action", flags.actions,
-                     "an entry action or line outcome, e.g. published, withheld, delivered, "
-                     "acknowledged, access_refused (repeat for any of several)");
+                     "the entry's action or any line's outcome, e.g. published, withheld, "
+                     "delivered, acknowledged, access_refused (repeat for any of several)");
   command.add_option("--from", flags.from,
                      "from this time, inclusive (RFC 3339 or YYYY-MM-DD, UTC)");
   command.add_option("--to", flags.to,
                      "before this time (RFC 3339, or YYYY-MM-DD for the end of "
                      "that day)");
+  command.footer(kFilterFooter);
 }
 
 }  // namespace
@@ -54,6 +66,11 @@ absl::StatusOr<v1::AuditFilter> FilterFromFlags(const AuditReviewFlags& flags) {
     if (!to.ok()) return absl::InvalidArgumentError(absl::StrCat("--to: ", to.status().message()));
     *filter.mutable_to() = *to;
   }
+  if (auto range = review::CheckTimeRange({"--from", flags.from, filter.from()},
+                                          {"--to", flags.to, filter.to()});
+      !range.ok()) {
+    return range;
+  }
   return filter;
 }
 
@@ -75,7 +92,9 @@ void AddAuditReviewCommands(CLI::App& audit, AuditReviewFlags& flags) {
   exported->add_option("--format", flags.format, "jsonl (one AuditEntry per line) or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}))
       ->capture_default_str();
-  exported->add_option("--out", flags.out, "the file to write")->required();
+  exported->add_option("--out", flags.out, "the file to write (a new one, unless --force)")
+      ->required();
+  exported->add_flag("--force", flags.force, "replace --out if it exists");
 
   CLI::App* report = audit.add_subcommand(
       "report",
@@ -96,8 +115,10 @@ void AddAuditReviewCommands(CLI::App& audit, AuditReviewFlags& flags) {
   checkpoint->add_option("--save", flags.save_dir, "the directory kept outside the broker")
       ->required();
   checkpoint->add_option("--key", flags.key_file,
-                         "the broker's verifier key as the partnership published it (pins it; "
-                         "default: DIR/verifier.key, written on the first save)");
+                         "file holding the broker's note verifier key as the partnership "
+                         "published it, one line <origin>+<key id>+<base64 key> (e.g. "
+                         "certs/out/audit-log.pub; a PEM key is not one); pins it (default: "
+                         "DIR/verifier.key, written on the first save)");
 
   CLI::App* serve = audit.add_subcommand(
       "serve", "IG: the review page on http://127.0.0.1:PORT/ (this machine only)");

@@ -32,6 +32,7 @@ struct AuditReviewFlags {
   // export
   std::string format = "jsonl";
   std::string out;
+  bool force = false;  // replace --out if it exists
   // subject
   std::string identifier;
   // checkpoint
@@ -44,7 +45,7 @@ struct AuditReviewFlags {
 
 // Registers under `audit` (the command that also verifies offline):
 //   query  [filters] [--limit N] [--after I] [--all] [--json]
-//   export [filters] --format jsonl|csv --out FILE
+//   export [filters] --format jsonl|csv --out FILE [--force]
 //   report --case REF [--json]
 //   subject --identifier SCHEME:VALUE [--json]
 //   checkpoint --save DIR [--key FILE]

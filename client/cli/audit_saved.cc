@@ -7,7 +7,6 @@
 
 #include "absl/strings/numbers.h"
 #include "broker/audit/entry_proto.h"
-#include "safeshare/v1/audit.pb.h"
 
 namespace safeshare::cli {
 namespace {
@@ -43,8 +42,8 @@ absl::StatusOr<std::string> ReadFile(const fs::path& file) {
   return text.str();
 }
 
-absl::StatusOr<audit::Entry> ParseLine(const std::string& line) {
-  v1::AuditEntry message;
+// `message`: the line as decoded, before FromProto (which drops leaf_hash).
+absl::StatusOr<audit::Entry> ParseLine(const std::string& line, v1::AuditEntry& message) {
   const auto parsed = google::protobuf::util::JsonStringToMessage(line, &message);
   if (!parsed.ok()) return absl::DataLossError("not an audit entry (" + parsed.ToString() + ")");
   auto entry = audit::FromProto(message);
@@ -82,15 +81,27 @@ absl::StatusOr<std::vector<audit::SavedCheckpoint>> LoadSavedCheckpoints(
   return saved;
 }
 
-absl::Status ReadJsonLines(std::istream& in, const std::string& name,
-                           const std::function<bool(const audit::Entry&)>& sink) {
+absl::Status ReadExport(const fs::path& file, const ExportSink& sink) {
+  std::ifstream in(file);
+  if (!in) return absl::NotFoundError(file.string() + ": cannot read it");
+  const std::string name = file.filename().string();
   std::string line;
+  bool first = true;
   for (uint64_t number = 1; std::getline(in, line); ++number) {
     if (line.empty()) continue;
-    auto entry = ParseLine(line);
+    if (first && !line.starts_with('{')) {
+      return absl::InvalidArgumentError(
+          file.string() + ": not a JSON-lines export (" +
+          (line.starts_with("index,") ? "it is a CSV export" : "its first line is no JSON object") +
+          "): verify reads the JSON-lines export, one entry per line, that `safeshare audit "
+          "export --format jsonl` writes");
+    }
+    first = false;
+    v1::AuditEntry message;
+    auto entry = ParseLine(line, message);
     if (!entry.ok())
       return absl::DataLossError(At(name, number) + std::string(entry.status().message()));
-    if (!sink(*entry)) return absl::OkStatus();
+    if (!sink(*entry, message)) return absl::OkStatus();
   }
   if (in.bad()) return absl::DataLossError(name + ": cannot read it to the end");
   return absl::OkStatus();
@@ -105,6 +116,11 @@ std::optional<audit::Entry> SavedEntries::Find(int64_t id) {
   return std::nullopt;
 }
 
+std::optional<audit::Entry> SavedEntries::Next() {
+  if (!Advance()) return std::nullopt;
+  return std::move(current_);
+}
+
 bool SavedEntries::Advance() {
   current_.reset();
   std::string line;
@@ -112,7 +128,8 @@ bool SavedEntries::Advance() {
     if (in_.is_open() && std::getline(in_, line)) {
       ++line_;
       if (line.empty()) continue;
-      auto entry = ParseLine(line);
+      v1::AuditEntry message;
+      auto entry = ParseLine(line, message);
       if (!entry.ok()) {
         status_ = absl::DataLossError(At(name_, line_) + std::string(entry.status().message()));
         return false;

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "broker/audit/audit_entry.h"
 #include "broker/audit/checkpoint.h"
 #include "broker/audit/log_verify.h"
+#include "safeshare/v1/audit.pb.h"
 
 // What `safeshare audit checkpoint --save DIR` keeps outside the broker, read
 // back for `audit verify`: DIR/checkpoint-<size>.txt (signed notes) and
@@ -27,12 +27,18 @@ namespace safeshare::cli {
 absl::StatusOr<std::vector<audit::SavedCheckpoint>> LoadSavedCheckpoints(
     const std::filesystem::path& dir, const audit::CheckpointVerifier& key);
 
-// Calls `sink` with each entry of a JSON-lines export (one v1::AuditEntry
-// per line, blank lines skipped), read one line at a time, until the end or
-// `sink` returns false. DATA_LOSS naming `name` and the line when a line is
-// not an audit entry.
-absl::Status ReadJsonLines(std::istream& in, const std::string& name,
-                           const std::function<bool(const audit::Entry&)>& sink);
+// Called with each entry of an export, decoded, and as its line carries it
+// (with its leaf_hash); returns false to stop reading.
+using ExportSink = std::function<bool(const audit::Entry&, const v1::AuditEntry&)>;
+
+// Calls `sink` with each entry of the JSON-lines export `file` (one
+// v1::AuditEntry per line, blank lines skipped), read one line at a time,
+// until the end or `sink` returns false. NOT_FOUND when the file cannot be
+// read; INVALID_ARGUMENT when it is not a JSON-lines export at all (its
+// first line is no JSON object: a CSV export, say), so not a verdict on the
+// log; DATA_LOSS naming the file and the line when a later line is not an
+// audit entry.
+absl::Status ReadExport(const std::filesystem::path& file, const ExportSink& sink);
 
 // The entries saved in DIR/entries-*.jsonl, streamed in id order as the
 // verifier asks for them (audit::ReferenceLookup), one file open at a time.
@@ -40,8 +46,13 @@ absl::Status ReadJsonLines(std::istream& in, const std::string& name,
 class SavedEntries {
  public:
   explicit SavedEntries(const std::filesystem::path& dir);
+  // Whether DIR holds any entries-*.jsonl.
+  bool any() const { return !files_.empty(); }
   // The saved entry `id`, or nullopt; ids must not decrease between calls.
   std::optional<audit::Entry> Find(int64_t id);
+  // The next saved entry in file order, or nullopt at the end (or on a
+  // problem: see status()). Not to be mixed with Find.
+  std::optional<audit::Entry> Next();
   // OK unless a saved file could not be read or held a line that is no entry.
   const absl::Status& status() const { return status_; }
 

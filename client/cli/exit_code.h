@@ -9,11 +9,13 @@
 namespace safeshare::cli {
 
 // Exit codes of the safeshare command. Scripts rely on them: 1 means the
-// broker (or the network to it) said no, 2 means fix the command line or files,
-// 4 means an audit log did not verify.
+// broker (or the network to it) said no, or knows nothing by the name given
+// (NOT_FOUND: `case show` of an unknown case, `audit report` of a case no
+// audit entry names), 2 means fix the command line or files, 4 means an
+// audit log did not verify.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitBrokerError = 1,
+  kExitBrokerError = 1,  // the broker said no, or NOT_FOUND
   kExitUsage = 2,        // bad flags, unreadable or invalid files, missing PKI
   kExitInternal = 3,     // a bug: an unexpected exception reached main
   kExitNotVerified = 4,  // audit verify: the log or a checkpoint failed verification

@@ -14,6 +14,7 @@
 #include "audit_pages.h"
 #include "broker/audit/entry_proto.h"
 #include "broker/audit/merkle.h"
+#include "output_files.h"
 #include "report_text.h"
 
 namespace safeshare::review {
@@ -31,22 +32,6 @@ absl::StatusOr<std::string> ReadText(const fs::path& path) {
   return text.str();
 }
 
-// Writes `content` beside `path` and renames it into place, so a reader
-// (or an interrupted save) never sees half a file.
-absl::Status WriteAtomically(const fs::path& path, const std::string& content) {
-  const fs::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.close();
-    if (!out) return absl::InternalError(absl::StrCat("cannot write ", partial.string()));
-  }
-  std::error_code error;
-  fs::rename(partial, path, error);
-  if (error) return absl::InternalError(absl::StrCat("cannot rename to ", path.string()));
-  return absl::OkStatus();
-}
-
 // The key to verify with: --key's file when given (refused when it
 // disagrees with DIR/verifier.key), else DIR/verifier.key; none on first use
 // without --key. `stored`: DIR/verifier.key already holds it.
@@ -55,9 +40,18 @@ struct PinnedKey {
   bool stored = false;
 };
 
+// Checks `text` read from `file` is a verifier key; FAILED_PRECONDITION
+// naming `what` (the flag, or the pinned file) and what the file must hold.
+absl::Status CheckKeyFile(const std::string& text, const std::string& what) {
+  auto parsed = audit::CheckpointVerifier::ParseFile(text, what);
+  if (parsed.ok()) return absl::OkStatus();
+  return absl::FailedPreconditionError(parsed.status().message());
+}
+
 absl::StatusOr<PinnedKey> ReadPinnedKey(const fs::path& dir, const std::string& key_file) {
   PinnedKey pinned;
   if (auto text = ReadText(dir / kKeyFile); text.ok()) {
+    if (auto ok = CheckKeyFile(*text, (dir / kKeyFile).string()); !ok.ok()) return ok;
     pinned.key = std::string(absl::StripAsciiWhitespace(*text));
     pinned.stored = true;
   }
@@ -66,6 +60,7 @@ absl::StatusOr<PinnedKey> ReadPinnedKey(const fs::path& dir, const std::string& 
   if (!given.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("--key: ", given.status().message()));
   }
+  if (auto ok = CheckKeyFile(*given, "--key " + key_file); !ok.ok()) return ok;
   std::string key(absl::StripAsciiWhitespace(*given));
   if (pinned.stored && *pinned.key != key) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -189,6 +184,7 @@ absl::StatusOr<std::vector<audit::SavedCheckpoint>> ReadSavedCheckpoints(
   static const std::regex kName("checkpoint-([0-9]+)\\.txt");
   std::vector<audit::SavedCheckpoint> saved;
   std::error_code error;
+  if (!fs::exists(dir, error)) return saved;  // the first save creates it
   for (const auto& file : fs::directory_iterator(dir, error)) {
     const std::string name = file.path().filename().string();
     if (!std::regex_match(name, kName)) continue;
@@ -208,9 +204,9 @@ absl::StatusOr<std::vector<audit::SavedCheckpoint>> ReadSavedCheckpoints(
 
 absl::StatusOr<SaveResult> SaveCheckpoint(client::Client& client, const fs::path& dir,
                                           const std::string& key_file) {
-  std::error_code error;
-  fs::create_directories(dir, error);
-  if (error) return absl::FailedPreconditionError(absl::StrCat("cannot create ", dir.string()));
+  if (absl::Status usable = CheckDirectoryDestination(dir); !usable.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("--save ", usable.message()));
+  }
   absl::StatusOr<PinnedKey> pinned = ReadPinnedKey(dir, key_file);
   if (!pinned.ok()) return pinned.status();
   absl::StatusOr<v1::GetCheckpointResponse> latest = client.GetCheckpoint(0);
@@ -221,8 +217,11 @@ absl::StatusOr<SaveResult> SaveCheckpoint(client::Client& client, const fs::path
   const std::string key = pinned->key.value_or(latest->verifier_key());
   absl::StatusOr<audit::CheckpointVerifier> verifier = audit::CheckpointVerifier::Parse(key);
   if (!verifier.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the pinned key: ", verifier.status().message()));
+    // Only the broker's own key can be malformed here: a pinned or given
+    // key file was checked when it was read.
+    return absl::FailedPreconditionError(absl::StrCat(
+        result.trusted_on_first_use ? "the broker's verifier key: " : "the pinned key: ",
+        verifier.status().message()));
   }
   absl::StatusOr<audit::TreeHead> head = OpenLatest(*verifier, key, *latest);
   if (!head.ok()) return head.status();
@@ -240,15 +239,15 @@ absl::StatusOr<SaveResult> SaveCheckpoint(client::Client& client, const fs::path
       ReadEntries(client, result.previous_size, head->tree_size, last);
   if (!entries.ok()) return entries.status();
   if (absl::Status ok = CheckIncluded(client, last, *head); !ok.ok()) return ok;
-  result.entries_file =
-      dir / absl::StrCat("entries-", result.previous_size + 1, "-", head->tree_size, ".jsonl");
-  if (absl::Status ok = WriteAtomically(result.entries_file, *entries); !ok.ok()) return ok;
-  if (result.pinned_now) {
-    if (absl::Status ok = WriteAtomically(dir / kKeyFile, key + "\n"); !ok.ok()) return ok;
-  }
-  if (absl::Status ok = WriteAtomically(result.checkpoint_file, latest->checkpoint().note());
-      !ok.ok())
-    return ok;
+  // Everything checked: only now is DIR created (on the first save) and
+  // written, the checkpoint last, so it never names entries not kept.
+  const std::string entries_name =
+      absl::StrCat("entries-", result.previous_size + 1, "-", head->tree_size, ".jsonl");
+  std::vector<std::pair<std::string, std::string>> files = {{entries_name, *std::move(entries)}};
+  if (result.pinned_now) files.emplace_back(kKeyFile, key + "\n");
+  files.emplace_back(result.checkpoint_file.filename().string(), latest->checkpoint().note());
+  if (absl::Status ok = WriteFilesInto(dir, files); !ok.ok()) return ok;
+  result.entries_file = dir / entries_name;
   return result;
 }
 
@@ -266,8 +265,8 @@ VerifyReport VerifyAgainstSaved(client::Client& client, const fs::path& dir) {
                              ": save a checkpoint first (safeshare audit checkpoint --save DIR)"));
   }
   report.set_verifier_key(std::string(absl::StripAsciiWhitespace(*key)));
-  auto verifier = audit::CheckpointVerifier::Parse(report.verifier_key());
-  if (!verifier.ok()) return fail(absl::StrCat("the pinned key: ", verifier.status().message()));
+  auto verifier = audit::CheckpointVerifier::ParseFile(*key, (dir / kKeyFile).string());
+  if (!verifier.ok()) return fail(std::string(verifier.status().message()));
   absl::StatusOr<v1::GetCheckpointResponse> latest = client.GetCheckpoint(0);
   if (!latest.ok()) {
     return fail(absl::StrCat("cannot fetch the broker's checkpoint: ", latest.status().message()));

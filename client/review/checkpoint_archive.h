@@ -39,8 +39,11 @@ struct SaveResult {
 // the newest of them is in the signed tree, and saves the checkpoint.
 // DATA_LOSS when a signature or a proof fails (nothing is saved then);
 // FAILED_PRECONDITION for a problem with the directory or the keys here
-// (--key disagrees with the pinned key, a key does not parse), INTERNAL
-// when a file cannot be written; any other error is the broker's answer.
+// (--key disagrees with the pinned key, a key file holds no verifier key:
+// the message names the file and what it must hold), INTERNAL when a file
+// cannot be written; any other error is the broker's answer. DIR is
+// created (on the first save) only once everything has checked out, and a
+// save that fails leaves it as it was.
 absl::StatusOr<SaveResult> SaveCheckpoint(client::Client& client, const std::filesystem::path& dir,
                                           const std::string& key_file);
 

@@ -108,6 +108,11 @@ absl::StatusOr<v1::AuditFilter> FilterFromParams(const QueryParams& params) {
       return absl::InvalidArgumentError(absl::StrCat(name, ": ", bound.status().message()));
     *(end ? filter.mutable_to() : filter.mutable_from()) = *bound;
   }
+  if (auto range = CheckTimeRange({"from", Param(params, "from"), filter.from()},
+                                  {"to", Param(params, "to"), filter.to()});
+      !range.ok()) {
+    return range;
+  }
   return filter;
 }
 

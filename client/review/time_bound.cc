@@ -1,6 +1,7 @@
 #include "time_bound.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -23,6 +24,21 @@ absl::StatusOr<google::protobuf::Timestamp> ParseTimeBound(absl::string_view tex
   timestamp.set_nanos(static_cast<int32_t>((at - absl::FromUnixSeconds(timestamp.seconds())) /
                                            absl::Nanoseconds(1)));
   return timestamp;
+}
+
+absl::Status CheckTimeRange(const TimeBound& from, const TimeBound& to) {
+  const auto set = [](const google::protobuf::Timestamp& at) {
+    return at.seconds() != 0 || at.nanos() != 0;
+  };
+  if (!set(from.at) || !set(to.at)) return absl::OkStatus();
+  if (std::make_pair(to.at.seconds(), to.at.nanos()) >
+      std::make_pair(from.at.seconds(), from.at.nanos())) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(to.name, " ", to.text, " is not later than ", from.name, " ", from.text,
+                   ": give ", from.name, " before ", to.name, " (", from.name, " is inclusive, ",
+                   to.name, " exclusive; a date as ", to.name, " means the end of that day)"));
 }
 
 }  // namespace safeshare::review

@@ -66,6 +66,23 @@ inline std::string Base64Decode(const std::string& text) {
   return out;
 }
 
+// Lowercase hex of `bytes`.
+inline std::string Hex(const std::string& bytes) {
+  std::string hex;
+  for (const char byte : bytes) {
+    char digits[3];
+    std::snprintf(digits, sizeof digits, "%02x", static_cast<uint8_t>(byte));
+    hex += digits;
+  }
+  return hex;
+}
+
+// The key id of a note verifier key: the first 4 bytes of SHA-256(name "\n"
+// 0x01 key), in hex (`typed_key`: 0x01 and the 32-byte Ed25519 key).
+inline std::string KeyId(const std::string& name, const std::string& typed_key) {
+  return Hex(rfc6962::Sha256(name + "\n" + typed_key).substr(0, 4));
+}
+
 // A checkpoint whose signature verified.
 struct OpenedCheckpoint {
   std::string origin;
@@ -84,15 +101,8 @@ inline OpenedCheckpoint OpenCheckpoint(const std::string& note, const std::strin
   const std::string key = Base64Decode(verifier_key.substr(plus2 + 1));
   EXPECT_EQ(key.size(), 33u);
   EXPECT_EQ(key[0], '\x01');
-  // The key id is the first 4 bytes of SHA-256(name "\n" 0x01 key).
+  EXPECT_EQ(key_id, KeyId(name, key));
   const auto id = rfc6962::Sha256(name + "\n" + key).substr(0, 4);
-  std::string hex;
-  for (const char byte : id) {
-    char digits[3];
-    std::snprintf(digits, sizeof digits, "%02x", static_cast<uint8_t>(byte));
-    hex += digits;
-  }
-  EXPECT_EQ(key_id, hex);
 
   const auto blank = note.find("\n\n");
   EXPECT_NE(blank, std::string::npos) << note;

@@ -15,6 +15,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "broker/audit/chain.h"
 #include "broker/audit/checkpoint.h"
 #include "broker/audit/entry_proto.h"
 #include "broker/store/audit_log_reader.h"
@@ -132,10 +133,15 @@ TEST_F(ExportTest, AnEditedRecipientIsNamedWithItsIndex) {
   ExpectNotVerified(log, "entry 57: recipient is \"probation\" but was \"police\" when saved");
 }
 
+constexpr char kUseFiltered[] =
+    ". If the file is a filtered export (made with --case, --agency, --notification, --person, "
+    "--action, --from or --to), verify it with --filtered";
+
 TEST_F(ExportTest, ADeletedEntryIsNamed) {
   auto log = original_;
   log.erase(log.begin() + 56);
-  ExpectNotVerified(log, "entry 57 is missing: entry 56 is followed by entry 58");
+  ExpectNotVerified(
+      log, std::string("entry 57 is missing: entry 56 is followed by entry 58") + kUseFiltered);
 }
 
 TEST_F(ExportTest, SwappedEntriesAreNamed) {
@@ -147,7 +153,9 @@ TEST_F(ExportTest, SwappedEntriesAreNamed) {
 TEST_F(ExportTest, ATailTruncatedAfterASavedCheckpointIsFound) {
   const std::vector<Entry> log(original_.begin(), original_.begin() + 80);
   ExpectNotVerified(
-      log, "the log ends at entry 80 but checkpoint checkpoint-100.txt covers 100 entries");
+      log, std::string("the log ends at entry 80 but checkpoint checkpoint-100.txt covers 100 "
+                       "entries") +
+               kUseFiltered);
 }
 
 TEST_F(ExportTest, AConsistentlyRewrittenLogIsFound) {
@@ -187,6 +195,17 @@ TEST_F(ExportTest, ALineThatIsNoEntryIsNamed) {
                                            "entry"));
 }
 
+// A bad line amid the log is the problem, not the entries after it that
+// were never read.
+TEST_F(ExportTest, ALineThatIsNoEntryAmidTheLogIsNamedNotTheTail) {
+  WriteJsonLines({original_.begin(), original_.begin() + 60}, dir_ / "export.jsonl");
+  std::ofstream(dir_ / "export.jsonl", std::ios::app) << "{\"index\": \"x\"}\n";
+  const auto r = Verify("--export " + (dir_ / "export.jsonl").string());
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_THAT(r.out, ::testing::StartsWith("NOT VERIFIED: export.jsonl line 61: not an audit "
+                                           "entry"));
+}
+
 TEST_F(ExportTest, BadFlagsAndMissingFilesExitTwo) {
   WriteJsonLines(original_, dir_ / "export.jsonl");
   const std::string log = " --export " + (dir_ / "export.jsonl").string();
@@ -204,7 +223,107 @@ TEST_F(ExportTest, BadFlagsAndMissingFilesExitTwo) {
   std::ofstream(dir_ / "verifier.key") << "not a key\n";
   r = Verify(log);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.out, HasSubstr("verifier.key: verifier key: no '+' after the name"));
+  EXPECT_THAT(r.out, HasSubstr("audit verify: --key " + (dir_ / "verifier.key").string() +
+                               ": not a note verifier key (no '+' after the name); give the file "
+                               "holding the broker's verifier key"));
+}
+
+// `verify --filtered` on the export of one case (CASE-3: entries 3, 10,
+// ..., 94 under the checkpoint of 100, and 101, 108, 115 after it).
+class FilteredExportTest : public ExportTest {
+ protected:
+  std::vector<Entry> OfCase(const std::string& case_ref) const {
+    std::vector<Entry> entries;
+    for (const auto& e : original_) {
+      if (e.case_ref == case_ref) entries.push_back(e);
+    }
+    return entries;
+  }
+  Result VerifyFiltered(const std::vector<Entry>& entries) {
+    WriteJsonLines(entries, dir_ / "case.jsonl");
+    return Verify("--filtered --export " + (dir_ / "case.jsonl").string());
+  }
+  void ExpectNotVerified(const std::vector<Entry>& entries, const std::string& problem) {
+    const auto r = VerifyFiltered(entries);
+    EXPECT_EQ(r.exit_code, 4);
+    EXPECT_EQ(r.out, "NOT VERIFIED: " + problem + "\n");
+  }
+  const std::vector<Entry> case_ = OfCase("CASE-3");
+};
+
+TEST_F(FilteredExportTest, EachEntryIsCheckedAgainstTheSignedLog) {
+  ASSERT_EQ(case_.size(), 17u);
+  const auto r = VerifyFiltered(case_);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out,
+            "verified: 17 entries of a filtered export, each matches the signed log up to "
+            "checkpoint size 100 (3 entries after it were checked against their own hashes "
+            "only); a filtered export cannot show that no entry is missing\n");
+}
+
+TEST_F(FilteredExportTest, WithoutFilteredItIsReportedAsMissingEntriesWithTheHint) {
+  WriteJsonLines(case_, dir_ / "case.jsonl");
+  const auto r = Verify("--export " + (dir_ / "case.jsonl").string());
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.out, std::string("NOT VERIFIED: entries 1 to 2 are missing: the log starts at "
+                               "entry 3") +
+                       kUseFiltered + "\n");
+  EXPECT_EQ(Verify("--filtered --db " + (dir_ / "copy.db").string()).exit_code, 2);
+}
+
+TEST_F(FilteredExportTest, AnEditedEntryTheCheckpointCoversIsNamedWithItsField) {
+  auto entries = case_;
+  entries[1].recipient = "probation";  // entry 10
+  ExpectNotVerified(entries, "entry 10: recipient is \"probation\" but was \"police\" when saved");
+  // Its hash recomputed to match: it is still not the signed log's entry.
+  entries[1].entry_hash = audit::EntryHash(entries[1].prev_hash, entries[1]);
+  ExpectNotVerified(entries,
+                    "entry 10: recipient is \"probation\" but was \"police\" when saved (and "
+                    "its hashes were recomputed to match: history was rewritten)");
+}
+
+TEST_F(FilteredExportTest, AnEntryAfterTheCheckpointIsCheckedAgainstItsOwnHashes) {
+  auto entries = case_;
+  entries[15].recipient = "probation";  // entry 108
+  ExpectNotVerified(entries, "entry 108: its fields do not hash to its recorded entry_hash");
+
+  // The leaf hash the export carries must be the one of the entry's fields.
+  std::ofstream out(dir_ / "case.jsonl");
+  for (const auto& entry : case_) {
+    auto line = audit::ToProto(entry);
+    if (entry.id == 115) line.set_leaf_hash(std::string(64, 'a'));
+    out << audit::ToJsonLine(line) << '\n';
+  }
+  out.close();
+  const auto r = Verify("--filtered --export " + (dir_ / "case.jsonl").string());
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.out,
+            "NOT VERIFIED: entry 115: its leaf_hash is not the Merkle leaf hash of its fields\n");
+}
+
+TEST_F(FilteredExportTest, EntriesOutOfOrderAreNamed) {
+  auto entries = case_;
+  std::swap(entries[2], entries[3]);
+  ExpectNotVerified(entries,
+                    "entry 17 comes after entry 24: a filtered export lists each entry once, in "
+                    "log order");
+}
+
+TEST_F(FilteredExportTest, TheSavedEntriesMustVerifyAgainstTheirCheckpoints) {
+  auto saved = original_;
+  saved[56].recipient = "probation";
+  WriteJsonLines({saved.begin() + 50, saved.begin() + 100},
+                 dir_ / "saved" / "entries-51-100.jsonl");
+  ExpectNotVerified(case_, "the entries saved in " + (dir_ / "saved").string() +
+                               " do not verify against its checkpoints: entry 57: its fields do "
+                               "not hash to its recorded hash");
+  for (const auto& file : fs::directory_iterator(dir_ / "saved")) {
+    if (file.path().extension() == ".jsonl") fs::remove(file.path());
+  }
+  const auto r = VerifyFiltered(case_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, HasSubstr("holds no entries-*.jsonl: a filtered export is compared with the "
+                               "entries `safeshare audit checkpoint --save` keeps"));
 }
 
 // The same checks on a copy of a real store's database file.
@@ -275,6 +394,17 @@ TEST_F(DatabaseTest, ARowDeletedFromTheFileIsNamed) {
   const auto r = VerifyDb();
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_EQ(r.out, "NOT VERIFIED: entry 12 is missing: entry 11 is followed by entry 13\n");
+}
+
+TEST_F(DatabaseTest, AShortLogSaysAPlainCopyMissesTheWalFile) {
+  Sql("DELETE FROM audit WHERE id>15");
+  const auto r = VerifyDb();
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.out,
+            "NOT VERIFIED: the log ends at entry 15 but checkpoint checkpoint-20.txt covers 20 "
+            "entries. If the file is a plain copy of a running broker's database, it misses what "
+            "is still in its -wal file: copy the store with `safeshare-broker --config CONFIG "
+            "backup --to FILE`\n");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // route, store, deliver, resume, deduplicate, validate.
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -269,6 +270,33 @@ TEST_F(BrokerTest, AuditOfAStoppedStoreNamesADamagedBodyBySequence) {
 
 // The documented probe: the real `safeshare health` command, over mutual TLS
 // with an agency's certificate, for the Broker service and the whole server.
+// config/broker.yaml copied elsewhere resolves its relative paths against
+// its new directory: a file it then misses is named as resolved (absolute)
+// and as the config wrote it.
+TEST_F(BrokerTest, ACopiedConfigNamesAMissingFileResolvedAndAsWritten) {
+  const std::filesystem::path copy = broker_.dir() + "/copy";
+  std::filesystem::create_directories(copy);
+  std::filesystem::copy_file(SAFESHARE_SOURCE_DIR "/config/broker.yaml", copy / "broker.yaml");
+  const std::filesystem::path dir = std::filesystem::canonical(copy);  // as `cd` resolves it
+  const std::string broker =
+      "cd " + copy.string() + " && " + SAFESHARE_BROKER_BINARY + " --config broker.yaml";
+  const auto started = RunCommand(broker_, broker);
+  EXPECT_EQ(started.exit_code, 1) << started.output;
+  EXPECT_THAT(started.output,
+              ::testing::HasSubstr("cannot read tls.certificate " +
+                                   (dir.parent_path() / "certs/out/broker.crt").string() +
+                                   " (broker.yaml:6: tls.certificate: \"../certs/out/broker.crt\", "
+                                   "relative to the config file's directory " +
+                                   dir.string() + ")"));
+  const auto audit = RunCommand(broker_, broker + " audit");
+  EXPECT_EQ(audit.exit_code, 1) << audit.output;
+  EXPECT_THAT(audit.output, ::testing::HasSubstr(
+                                "no store at " + (dir.parent_path() / "var/safeshare.db").string() +
+                                " (broker.yaml:11: store.path: \"../var/safeshare.db\", relative "
+                                "to the config file's directory " +
+                                dir.string() + ")"));
+}
+
 TEST_F(BrokerTest, HealthCommandSaysServingAndExitsZero) {
   const auto& pki = TestPki::Get();
   const std::string cli = std::string(SAFESHARE_CLI_BINARY) +

@@ -14,6 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include <fstream>
+#include <iterator>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -307,6 +310,29 @@ TEST_F(CheckpointTest, MalformedVerifierKeysAreInvalidArgumentSayingWhichPart) {
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << text;
     EXPECT_THAT(parsed.status().message(), HasSubstr(why)) << text;
   }
+}
+
+// A key file a person named: the error names it and what it must hold,
+// and a PEM key is named as one without any of its content.
+TEST_F(CheckpointTest, AKeyFileThatIsNoVerifierKeyIsNamedWithWhatItMustHold) {
+  const auto signer = Signer();
+  EXPECT_TRUE(CheckpointVerifier::ParseFile(signer.VerifierKey() + "\n", "k.pub").ok());
+
+  const auto pem = testing::WriteEd25519Key(dir_.path() / "signing.key");
+  std::ifstream in(pem);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto parsed = CheckpointVerifier::ParseFile(text, "signing.key");
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(parsed.status().message(),
+            "signing.key: not a note verifier key: it is a PEM file (-----BEGIN PRIVATE "
+            "KEY-----), and no PEM key or certificate is one; give the file holding the broker's "
+            "verifier key, the one line <name>+<key id>+<base64 key> the partnership published "
+            "(certs/gen-dev-pki.sh writes the development one to certs/out/audit-log.pub)");
+  const std::string body = text.substr(text.find('\n') + 1, 20);
+  EXPECT_THAT(std::string(parsed.status().message()), ::testing::Not(HasSubstr(body)));
+
+  EXPECT_THAT(std::string(CheckpointVerifier::ParseFile("not a key\n", "k.pub").status().message()),
+              StartsWith("k.pub: not a note verifier key (no '+' after the name); give the file"));
 }
 
 TEST_F(CheckpointTest, SigningKeyErrorsNameTheFileAndTheFix) {

@@ -204,6 +204,26 @@ TEST(ParseBrokerConfigTest, RelativePathsResolveAgainstConfigDirectory) {
   EXPECT_EQ(config->store_path, std::filesystem::path("/srv/safeshare/conf/var/safeshare.db"));
 }
 
+// A config named by a relative path: its paths are absolute all the same,
+// and an error naming one can say where the config wrote it.
+TEST(ParseBrokerConfigTest, PathsOfARelativeConfigAreAbsoluteAndExplainedAsWritten) {
+  auto config = ParseBrokerConfig(kValid, "conf/broker.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto dir = (std::filesystem::current_path() / "conf").lexically_normal();
+  const auto key = (dir / "../keys/person-hash.key").lexically_normal();
+  EXPECT_EQ(config->person_hash_key, key);
+  EXPECT_EQ(config->tls.client_ca, std::filesystem::path("/etc/safeshare/ca.crt"));
+  EXPECT_EQ(config->relative_paths.size(), 6u);  // all but client_ca
+  EXPECT_EQ(
+      ExplainConfigPaths(*config, "person_hash_key " + key.string() + ": no such file"),
+      "person_hash_key " + key.string() +
+          ": no such file (conf/broker.yaml:16: person_hash_key: \"../keys/person-hash.key\", "
+          "relative to the config file's directory " +
+          dir.string() + ")");
+  EXPECT_EQ(ExplainConfigPaths(*config, "cannot read /etc/safeshare/ca.crt"),
+            "cannot read /etc/safeshare/ca.crt");
+}
+
 TEST(ParseBrokerConfigTest, AgreementsAndPersonKeyResolveAgainstConfigDirectory) {
   auto config = ParseBrokerConfig(kValid, kFile);
   ASSERT_TRUE(config.ok()) << config.status();

@@ -23,6 +23,7 @@ namespace http = boost::beast::http;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
+using ::testing::StartsWith;
 
 struct Answer {
   unsigned status = 0;
@@ -135,6 +136,11 @@ TEST(ReviewApiParamsTest, FiltersFromParameters) {
   auto bad = FilterFromParams(ParseQuery("from=yesterday"));
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("from: 'yesterday' is neither"));
+  auto reversed = FilterFromParams(ParseQuery("from=2026-11-30T10:00:00Z&to=2026-11-30T09:00:00Z"));
+  EXPECT_EQ(reversed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(reversed.status().message()),
+              StartsWith("to 2026-11-30T09:00:00Z is not later than from 2026-11-30T10:00:00Z: "
+                         "give from before to"));
 }
 
 TEST(TimeBoundTest, ReadsRfc3339WithOffsetsAndFractions) {
