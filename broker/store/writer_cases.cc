@@ -1,5 +1,5 @@
 // The writer's operations on cases, person interests and links, and the
-// policy audit (the rest of Writer is in writer.cc).
+// policy audit (the rest of Writer is in writer.cc and writer_audit.cc).
 #include "broker/core/status_macros.h"
 #include "broker/store/audit_entries.h"
 #include "broker/store/routing_state_query.h"

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <regex>
 
-#include "tests/support/child_process.h"
 #include "tests/integration/scenario.h"
+#include "tests/support/child_process.h"
 
 namespace safeshare::testing {
 namespace {
