@@ -366,13 +366,45 @@ TEST_F(ServiceTest, FeedFarBehindTheInMemoryTailReadsTheStoreAndMissesNothing) {
   EXPECT_EQ(got, expected);
 }
 
+TEST(DeliveryHubTest, CountsAndEndsTheStreamsOfOneSubscription) {
+  DeliveryHub hub;
+  std::vector<std::string> ended;
+  auto add = [&](const std::string& agency, const std::string& name) {
+    return hub.Add(
+        AgencyId(agency), SubscriptionName(name), [] {},
+        [&ended, agency, name](const absl::Status& why) {
+          ended.push_back(agency + "/" + name + ": " + std::string(why.message()));
+        });
+  };
+  const auto first = add("cfs", "inbox");
+  add("cfs", "inbox");
+  add("cfs", "outcomes");
+  add("police", "inbox");
+  EXPECT_EQ(hub.Consumers(AgencyId("cfs"), SubscriptionName("inbox")), 2u);
+  EXPECT_EQ(hub.Consumers(AgencyId("cfs"), SubscriptionName("outcomes")), 1u);
+  EXPECT_EQ(hub.Consumers(AgencyId("health"), SubscriptionName("inbox")), 0u);
+  hub.Remove(first);
+  EXPECT_EQ(hub.Consumers(AgencyId("cfs"), SubscriptionName("inbox")), 1u);
+
+  const auto why = StreamEnded("reset");
+  EXPECT_TRUE(IsStreamEnded(why));
+  EXPECT_FALSE(IsStreamEnded(absl::AbortedError("constraint failed")));
+  hub.EndAll(AgencyId("cfs"), SubscriptionName("inbox"), why);
+  EXPECT_THAT(ended, ElementsAre("cfs/inbox: reset"));
+}
+
 TEST_F(ServiceTest, HubWakesOnlyListenersOfRecipientAgencies) {
   std::promise<void> police_woken;
   std::atomic<int> police_calls{0}, education_calls{0};
-  const auto police = service_->hub().Add(AgencyId("police"), [&] {
-    if (police_calls++ == 0) police_woken.set_value();
-  });
-  const auto education = service_->hub().Add(AgencyId("education"), [&] { ++education_calls; });
+  const auto ignore_end = [](const absl::Status&) {};
+  const auto police = service_->hub().Add(
+      AgencyId("police"), SubscriptionName("inbox"),
+      [&] {
+        if (police_calls++ == 0) police_woken.set_value();
+      },
+      ignore_end);
+  const auto education = service_->hub().Add(
+      AgencyId("education"), SubscriptionName("inbox"), [&] { ++education_calls; }, ignore_end);
 
   ASSERT_TRUE(Publish(kCfs, Minutes("k1")).ok());
   ASSERT_EQ(police_woken.get_future().wait_for(std::chrono::seconds(30)),
