@@ -20,6 +20,7 @@
 
 #include "broker/audit/chain.h"
 #include "broker/service/broker_service.h"
+#include "broker/service/subscription_filter.h"
 #include "broker/store/fake_store.h"
 #include "tests/unit/completion.h"
 #include "tests/unit/sample_notifications.h"
@@ -364,6 +365,28 @@ TEST_F(ServiceTest, FeedFarBehindTheInMemoryTailReadsTheStoreAndMissesNothing) {
   std::vector<uint64_t> expected(20);
   std::iota(expected.begin(), expected.end(), 1);
   EXPECT_EQ(got, expected);
+}
+
+TEST(SubscriptionFilterTest, NormalisesAndRefusesNamingTheField) {
+  auto filter = CheckFilter({"strategy_minutes", "investigation_outcome", "strategy_minutes"},
+                            {"CASE-2", "CASE-1"});
+  ASSERT_TRUE(filter.ok()) << filter.status();
+  EXPECT_THAT(filter->types, ElementsAre("investigation_outcome", "strategy_minutes"));
+  EXPECT_THAT(filter->case_refs, ElementsAre(CaseRef("CASE-1"), CaseRef("CASE-2")));
+
+  const auto unknown = CheckFilter({"investigation_outcome", "minutes"}, {});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(unknown.status().message()),
+              StartsWith("filter.types[1]: not a notification type; give one of "
+                         "strategy_minutes, abe_interview_record"));
+  const auto repeated = CheckFilter({}, {"CASE-1", "CASE-1"});
+  EXPECT_THAT(std::string(repeated.status().message()), HasSubstr("given twice"));
+  const auto malformed = CheckFilter({}, {"CASE 1"});
+  EXPECT_THAT(std::string(malformed.status().message()), StartsWith("filter.case_refs[0]: "));
+  std::vector<std::string> many;
+  for (size_t i = 0; i <= kMaxFilterCases; ++i) many.push_back("CASE-" + std::to_string(i));
+  EXPECT_THAT(std::string(CheckFilter({}, many).status().message()),
+              HasSubstr("at most 100 case references (101 given)"));
 }
 
 TEST(DeliveryHubTest, CountsAndEndsTheStreamsOfOneSubscription) {
