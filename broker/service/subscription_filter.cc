@@ -17,6 +17,7 @@ absl::Status CheckSubscriptionName(const std::string& name) {
 std::vector<std::string> NotificationTypes() {
   const auto* payload = v1::Notification::descriptor()->FindOneofByName("payload");
   std::vector<std::string> names;
+  names.reserve(static_cast<size_t>(payload->field_count()));
   for (int i = 0; i < payload->field_count(); ++i) names.push_back(payload->field(i)->name());
   return names;
 }

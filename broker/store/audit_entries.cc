@@ -150,7 +150,7 @@ audit::Entry SubscriptionEntry(audit::Action action, const SubscriptionRecord& s
 }
 
 std::string StartDetail(StartFrom from, Sequence at) {
-  const std::string after = "after sequence " + std::to_string(at.value());
+  std::string after = "after sequence " + std::to_string(at.value());
   switch (from) {
     case StartFrom::kBeginning:
       return "from the beginning (" + after + ")";

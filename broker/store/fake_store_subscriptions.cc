@@ -11,7 +11,7 @@ std::vector<DeliveryFacts> FakeStore::Matching(const AgencyId& agency, Sequence 
                                                Sequence through,
                                                const DeliveryFilter& filter) const {
   auto facts = FactsOf(agency, after, through, SIZE_MAX);
-  std::erase_if(facts, [&](const DeliveryFacts& f) {
+  std::erase_if(facts, [&](const DeliveryFacts& f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !filter.Matches(notifications_[f.sequence.value() - 1].n.type, f.case_ref);
   });
   return facts;

@@ -27,14 +27,14 @@ class SubscriptionsTest : public ::testing::Test {
     return stored->sequence();
   }
   v1::SubscriptionInfo Create(const std::string& name, v1::StartFrom start, uint64_t after = 0,
-                              std::vector<std::string> types = {},
-                              std::vector<std::string> cases = {}) {
+                              const std::vector<std::string>& types = {},
+                              const std::vector<std::string>& cases = {}) {
     v1::CreateSubscriptionRequest request;
     request.set_subscription(name);
     request.set_start(start);
     request.set_after_sequence(after);
-    for (auto& t : types) request.mutable_filter()->add_types(t);
-    for (auto& c : cases) request.mutable_filter()->add_case_refs(c);
+    for (const auto& t : types) request.mutable_filter()->add_types(t);
+    for (const auto& c : cases) request.mutable_filter()->add_case_refs(c);
     auto created = cfs_.CreateSubscription(request);
     EXPECT_TRUE(created.ok()) << created.status();
     return created.ok() ? *created : v1::SubscriptionInfo{};
