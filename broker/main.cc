@@ -117,7 +117,13 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   }
   const ss::identity::AgencyDirectory directory(config.agencies);
   const ss::service::Partnership partnership{policy, cases, *person_key};
-  ss::service::BrokerService service(partnership, **store);
+  ss::service::SubscriptionSettings subscriptions;
+  for (const auto& agency : config.agencies) {
+    subscriptions.agencies[agency.id] = {agency.subscriptions.create_on_subscribe,
+                                         agency.subscriptions.max_subscriptions};
+  }
+  ss::service::BrokerService service(partnership, **store, /*recent_log_bytes=*/64 << 20,
+                                     std::move(subscriptions));
   ss::service::GovernanceService governance(policy, partnership, **store, config.agreements,
                                             load_policy);
   ss::service::AuditService audit(**store, *person_key, verifier_key);

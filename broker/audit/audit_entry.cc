@@ -7,7 +7,7 @@
 namespace safeshare::audit {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 14> kNames = {{
+constexpr std::array<std::pair<Action, std::string_view>, 17> kNames = {{
     {Action::kPublished, "published"},
     {Action::kDuplicate, "duplicate"},
     {Action::kPublishRefused, "publish_refused"},
@@ -22,6 +22,9 @@ constexpr std::array<std::pair<Action, std::string_view>, 14> kNames = {{
     {Action::kPolicyChanged, "policy_changed"},
     {Action::kAccessRefused, "access_refused"},
     {Action::kAuditRead, "audit_read"},
+    {Action::kSubscriptionCreated, "subscription_created"},
+    {Action::kSubscriptionReset, "subscription_reset"},
+    {Action::kSubscriptionDeleted, "subscription_deleted"},
 }};
 
 }  // namespace

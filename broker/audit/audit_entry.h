@@ -22,6 +22,10 @@ enum class Action {
   kPolicyChanged,     // a policy reload, applied or refused
   kAccessRefused,     // a call refused for the caller's role, or a certificate no agency holds
   kAuditRead,  // an audit query, export, checkpoint or proof served (the filter, no identifiers)
+  // Appended (names are hashed into entries, numbers are not):
+  kSubscriptionCreated,  // a subscription created: start position and filter
+  kSubscriptionReset,    // a subscription moved: old and new position, deliveries skipped
+  kSubscriptionDeleted,  // a subscription deleted: its position
 };
 
 std::string_view ActionName(Action action);

@@ -38,13 +38,26 @@ TlsConfig ReadTls(const YamlReader& tls, const PathResolver& path) {
                    path(tls.Required("client_ca"))};
 }
 
-std::vector<Agency> ReadAgencies(const YamlReader& list) {
+size_t SubscriptionsLimit(const YamlReader& node) {
+  return node.InRange(1, kMaxSubscriptionsLimit);
+}
+
+// `defaults`: the broker-wide policy, which an agency's keys override.
+std::vector<Agency> ReadAgencies(const YamlReader& list, const SubscriptionPolicy& defaults) {
   std::vector<Agency> agencies;
   std::set<std::string> ids, uris;
   for (const auto& item : list.Sequence()) {
-    item.RejectUnknownKeys({"id", "role", "certificate_uri"});
+    item.RejectUnknownKeys({"id", "role", "certificate_uri", "create_on_subscribe", "limits"});
     Agency agency{AgencyId(item.Required("id").String()), item.Required("role").OneOf(kAgencyRoles),
-                  item.Required("certificate_uri").String()};
+                  item.Required("certificate_uri").String(), defaults};
+    if (item.Has("create_on_subscribe")) {
+      agency.subscriptions.create_on_subscribe = item.Required("create_on_subscribe").Bool();
+    }
+    if (item.Has("limits")) {
+      const auto limits = item.Required("limits");
+      limits.RejectUnknownKeys({"subscriptions"});
+      agency.subscriptions.max_subscriptions = SubscriptionsLimit(limits.Required("subscriptions"));
+    }
     if (!ids.insert(agency.id.value()).second) item.Required("id").Fail("duplicate agency id");
     if (!uris.insert(agency.certificate_uri).second) {
       item.Required("certificate_uri").Fail("two agencies share this certificate URI");
@@ -143,7 +156,7 @@ AuditConfig ReadAudit(const YamlReader& node, const PathResolver& path) {
 BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "connections", "agencies",
                           "agreements", "person_hash_key", "urgent_disclosure", "audit",
-                          "sharing"});
+                          "subscriptions", "sharing"});
   BrokerConfig config;
   const PathResolver path(dir, config.relative_paths);
   if (root.Has("listen")) config.listen = root.Required("listen").String();
@@ -152,9 +165,21 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   store.RejectUnknownKeys({"path"});
   config.store_path = path(store.Required("path"));
   if (root.Has("logging")) ReadLogging(root.Required("logging"), config);
+  SubscriptionPolicy subscriptions;
+  if (root.Has("subscriptions")) {
+    const auto node = root.Required("subscriptions");
+    node.RejectUnknownKeys({"create_on_subscribe"});
+    subscriptions.create_on_subscribe = node.Required("create_on_subscribe").Bool();
+  }
   if (root.Has("limits")) {
     const auto limits = root.Required("limits");
-    limits.RejectUnknownKeys({"max_message_bytes", "memory_quota_bytes", "max_queued_writes"});
+    limits.RejectUnknownKeys(
+        {"max_message_bytes", "memory_quota_bytes", "max_queued_writes", "per_agency"});
+    if (limits.Has("per_agency")) {
+      const auto per_agency = limits.Required("per_agency");
+      per_agency.RejectUnknownKeys({"subscriptions"});
+      subscriptions.max_subscriptions = SubscriptionsLimit(per_agency.Required("subscriptions"));
+    }
     if (limits.Has("max_message_bytes"))
       config.max_message_bytes = limits.Required("max_message_bytes").Size();
     if (limits.Has("memory_quota_bytes"))
@@ -163,7 +188,7 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
       config.max_queued_writes = limits.Required("max_queued_writes").Size();
   }
   if (root.Has("connections")) config.connections = ReadConnections(root.Required("connections"));
-  config.agencies = ReadAgencies(root.Required("agencies"));
+  config.agencies = ReadAgencies(root.Required("agencies"), subscriptions);
   config.agreements = path(root.Required("agreements"));
   config.person_hash_key = path(root.Required("person_hash_key"));
   if (root.Has("urgent_disclosure")) {

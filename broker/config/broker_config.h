@@ -19,10 +19,23 @@ struct TlsConfig {
   std::filesystem::path client_ca;  // CA that signs agency client certificates
 };
 
+// How an agency may use subscriptions: whether Subscribe on an unknown name
+// creates it (`subscriptions.create_on_subscribe`) or the agency must call
+// CreateSubscription first, and how many it may have
+// (`limits.per_agency.subscriptions`, 1 to kMaxSubscriptionsLimit).
+struct SubscriptionPolicy {
+  bool create_on_subscribe = true;
+  size_t max_subscriptions = 100;
+};
+inline constexpr size_t kMaxSubscriptionsLimit = 10'000;
+
 struct Agency {
   AgencyId id;
   std::string role;             // one of kAgencyRoles
   std::string certificate_uri;  // SAN URI in the agency's client certificate
+  // The broker-wide SubscriptionPolicy with this agency's overrides
+  // (`agencies[].create_on_subscribe`, `agencies[].limits.subscriptions`).
+  SubscriptionPolicy subscriptions;
 };
 
 // The HTTP/2 ping policy (`connections:`). Clients may keep a quiet

@@ -86,6 +86,22 @@ std::string YamlReader::OneOf(const std::vector<std::string_view>& names) const 
   Fail("unknown value '" + value + "'; expected one of " + choices);
 }
 
+bool YamlReader::Bool() const {
+  const auto text = String();
+  if (text == "true") return true;
+  if (text == "false") return false;
+  Fail("expected true or false, got '" + text + "'");
+}
+
+size_t YamlReader::InRange(size_t min, size_t max) const {
+  const size_t value = Size();
+  if (value < min || value > max) {
+    Fail("must be from " + std::to_string(min) + " to " + std::to_string(max) + ", got " +
+         std::to_string(value));
+  }
+  return value;
+}
+
 size_t YamlReader::Size() const {
   const auto text = String();
   if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {

@@ -51,7 +51,9 @@ class YamlReader {
     if (values.empty()) Fail("list must not be empty");
     return values;
   }
-  size_t Size() const;  // a positive integer
+  size_t Size() const;                           // a positive integer
+  size_t InRange(size_t min, size_t max) const;  // Size() within [min, max]
+  bool Bool() const;                             // true or false
   // Fails on a key not in `known`, and on a key given twice.
   void RejectUnknownKeys(const std::vector<std::string>& known) const;
 

@@ -16,8 +16,8 @@ namespace safeshare::rpc {
 // method so deliveries are written as pre-built frames sharing the stored
 // notification bytes; Publish is raw so bytes that are not a PublishRequest
 // get a refusal that says so (and is audited) rather than gRPC's bare
-// UNIMPLEMENTED. Subscription streams poll on `feeds_`, never on the store's
-// completion thread.
+// UNIMPLEMENTED. Subscription streams poll on `feeds_` and subscription
+// listings are read on `reads_`, never on the store's completion thread.
 class BrokerRpc final
     : public v1::Broker::WithRawCallbackMethod_Publish<
           v1::Broker::WithRawCallbackMethod_Subscribe<v1::Broker::CallbackService>> {
@@ -33,6 +33,18 @@ class BrokerRpc final
   grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* context,
                                         const v1::AcknowledgeRequest* request,
                                         v1::AcknowledgeResponse* response) override;
+  grpc::ServerUnaryReactor* CreateSubscription(grpc::CallbackServerContext* context,
+                                               const v1::CreateSubscriptionRequest* request,
+                                               v1::SubscriptionInfo* response) override;
+  grpc::ServerUnaryReactor* ListSubscriptions(grpc::CallbackServerContext* context,
+                                              const v1::ListSubscriptionsRequest* request,
+                                              v1::ListSubscriptionsResponse* response) override;
+  grpc::ServerUnaryReactor* ResetSubscription(grpc::CallbackServerContext* context,
+                                              const v1::ResetSubscriptionRequest* request,
+                                              v1::SubscriptionInfo* response) override;
+  grpc::ServerUnaryReactor* DeleteSubscription(grpc::CallbackServerContext* context,
+                                               const v1::DeleteSubscriptionRequest* request,
+                                               v1::DeleteSubscriptionResponse* response) override;
   grpc::ServerUnaryReactor* UpdateCase(grpc::CallbackServerContext* context,
                                        const v1::UpdateCaseRequest* request,
                                        v1::CaseState* response) override;
@@ -50,10 +62,16 @@ class BrokerRpc final
   void Drain();
 
  private:
+  std::function<void(absl::StatusOr<store::SubscriptionRecord>)> AnswerWithListing(
+      grpc::ServerUnaryReactor* reactor, const identity::Caller& caller,
+      v1::SubscriptionInfo* response);
+
   service::BrokerService& service_;
   const PeerIdentity peers_;
   StreamRegistry streams_;
   boost::asio::thread_pool feeds_{2};
+  // Reads of subscription listings (they may block on the store).
+  boost::asio::thread_pool reads_{1};
 };
 
 }  // namespace safeshare::rpc

@@ -52,7 +52,10 @@ BrokerRpc::BrokerRpc(service::BrokerService& service, const identity::AgencyDire
 
 BrokerRpc::~BrokerRpc() { Drain(); }
 
-void BrokerRpc::Drain() { feeds_.join(); }
+void BrokerRpc::Drain() {
+  feeds_.join();
+  reads_.join();
+}
 
 grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* context,
                                              const grpc::ByteBuffer* request,

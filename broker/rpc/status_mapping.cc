@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "broker/service/delivery_hub.h"
+
 namespace safeshare::rpc {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -31,6 +33,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
       return {grpc::StatusCode::DATA_LOSS,
               "stored data failed its integrity check, so it is not served; the broker's "
               "operator has been alerted and must restore the store from a backup"};
+    // A stream ended because its subscription was reset or deleted. Any
+    // other ABORTED is the store's constraint error, internal detail.
+    case absl::StatusCode::kAborted:
+      if (service::IsStreamEnded(status)) return {grpc::StatusCode::ABORTED, message};
+      return {grpc::StatusCode::INTERNAL, "internal broker error; the operator has been alerted"};
     case absl::StatusCode::kCancelled:
       return {grpc::StatusCode::CANCELLED, message};
     default:

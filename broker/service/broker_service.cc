@@ -4,6 +4,7 @@
 #include "broker/core/logging.h"
 #include "broker/core/uuid.h"
 #include "broker/schema/notification_validator.h"
+#include "broker/service/subscription_filter.h"
 
 namespace safeshare::service {
 namespace {
@@ -11,12 +12,6 @@ namespace {
 const std::shared_ptr<spdlog::logger>& Log() {
   static const auto log = ModuleLogger("service");
   return log;
-}
-
-absl::Status CheckSubscriptionName(const std::string& name) {
-  if (schema::IsReference(name)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      "subscription: give a name of 1-64 letters, digits and - _ / . (for example 'case-alerts')");
 }
 
 // The decisions of a publish as the answer carries them.
@@ -32,8 +27,12 @@ PublishAnswer Answer(store::PublishResult stored, Routing& routing) {
 
 }  // namespace
 
-BrokerService::BrokerService(Partnership partnership, store::Store& store, size_t recent_log_bytes)
-    : partnership_(partnership), store_(store), recent_(recent_log_bytes) {
+BrokerService::BrokerService(Partnership partnership, store::Store& store, size_t recent_log_bytes,
+                             SubscriptionSettings subscriptions)
+    : partnership_(partnership),
+      store_(store),
+      subscriptions_(std::move(subscriptions)),
+      recent_(recent_log_bytes) {
   store_.SetCommitListener([this](const std::set<AgencyId>& agencies) { hub_.Wake(agencies); });
 }
 
@@ -71,7 +70,7 @@ BrokerService::Done<store::PublishResult> BrokerService::Committing(
     const store::NewNotification& record, std::shared_ptr<Routing> routing,
     Done<PublishAnswer> done) {
   auto committed = std::make_shared<CommittedNotification>(
-      CommittedNotification{Sequence(), record.id, record.case_ref, record.purpose,
+      CommittedNotification{Sequence(), record.id, record.case_ref, record.type, record.purpose,
                             record.content_hash, record.body, record.recipients, record.views});
   // Runs on the completion thread in commit order, before the hub is woken.
   return [this, committed = std::move(committed), routing = std::move(routing),
@@ -127,15 +126,17 @@ void BrokerService::Subscribe(const identity::Caller& caller, const std::string&
                               Done<std::unique_ptr<SubscriptionFeed>> done) {
   if (!accepting_) return done(store::errors::ShuttingDown());
   if (auto valid = CheckSubscriptionName(subscription); !valid.ok()) return done(valid);
-  store_.OpenSubscription(caller.agency, SubscriptionName(subscription),
-                          [this, agency = caller.agency, subscription,
-                           done = std::move(done)](absl::StatusOr<Sequence> at) {
-                            if (!at.ok()) return done(at.status());
-                            Log()->info("{} opened subscription {} after sequence {}",
-                                        agency.value(), subscription, at->value());
-                            done(std::make_unique<SubscriptionFeed>(
-                                store_, recent_, agency, SubscriptionName(subscription), *at));
-                          });
+  const auto& limits = subscriptions_.For(caller.agency);
+  store_.OpenSubscription(
+      caller.agency, SubscriptionName(subscription), limits.create_on_subscribe,
+      limits.max_subscriptions,
+      [this, done = std::move(done)](absl::StatusOr<store::SubscriptionRecord> opened) {
+        if (!opened.ok()) return done(opened.status());
+        Log()->info("{} opened subscription {} after sequence {}", opened->agency.value(),
+                    opened->name.value(), opened->acked_through.value());
+        done(std::make_unique<SubscriptionFeed>(store_, recent_, opened->agency, opened->name,
+                                                opened->acked_through, opened->filter));
+      });
 }
 
 void BrokerService::Acknowledge(const identity::Caller& caller, const std::string& subscription,

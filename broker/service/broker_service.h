@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -38,6 +39,35 @@ struct PublishAnswer : store::PublishResult {
   std::shared_ptr<const policy::Policy> policy;  // keeps the outcomes' rule pointers valid
 };
 
+// How an agency may use subscriptions (config `subscriptions:` and
+// `limits.per_agency`, overridable per agency).
+struct SubscriptionLimits {
+  bool create_on_subscribe = true;  // Subscribe on an unknown name creates it
+  size_t max_subscriptions = 100;
+};
+struct SubscriptionSettings {
+  SubscriptionLimits defaults;
+  std::map<AgencyId, SubscriptionLimits> agencies;  // overrides
+  const SubscriptionLimits& For(const AgencyId& agency) const {
+    auto it = agencies.find(agency);
+    return it == agencies.end() ? defaults : it->second;
+  }
+};
+
+// What CreateSubscription asks for, as the caller gave it.
+struct NewSubscription {
+  std::string name;
+  store::StartPosition start;
+  std::vector<std::string> types;      // checked by CheckFilter
+  std::vector<std::string> case_refs;  // likewise
+};
+
+// A subscription as listed: the store's view and its open streams.
+struct SubscriptionListing {
+  store::SubscriptionStats stats;
+  uint32_t active_consumers = 0;
+};
+
 // The broker's use cases, with no gRPC in sight: publish, open a
 // subscription, acknowledge. Every callback runs once, on the store's
 // completion thread, after what it reports is durable; callbacks must not block.
@@ -49,7 +79,8 @@ class BrokerService {
 
   // `recent_log_bytes` bounds the in-memory tail used for fan-out. Each
   // publish is decided under the policy snapshot current when it arrives.
-  BrokerService(Partnership partnership, store::Store& store, size_t recent_log_bytes = 64 << 20);
+  BrokerService(Partnership partnership, store::Store& store, size_t recent_log_bytes = 64 << 20,
+                SubscriptionSettings subscriptions = {});
 
   // Validate, authorize, route under the agreements, persist with audit,
   // then answer. A refused publish is audited before the refusal is
@@ -85,8 +116,27 @@ class BrokerService {
                         const std::vector<std::pair<std::string, std::string>>& identifiers,
                         bool withdraw, Done<uint32_t> done);
 
-  // Opens (creating on first use) the caller's durable subscription and
-  // returns a feed positioned after its last acknowledged delivery.
+  // --- The caller's own subscriptions (subscription_service.cc) ---
+  // Creates one (see store::Store::CreateSubscription); INVALID_ARGUMENT for
+  // a bad name or filter (CheckFilter), before anything is stored.
+  void CreateSubscription(const identity::Caller& caller, const NewSubscription& request,
+                          Done<store::SubscriptionRecord> done);
+  // The caller's subscriptions (only `name` unless empty), by name. Reads the
+  // store: call from a thread that may block.
+  absl::StatusOr<std::vector<SubscriptionListing>> ListSubscriptions(const identity::Caller& caller,
+                                                                     const std::string& name) const;
+  // Moves the position (store::Store::ResetSubscription); once it is durable
+  // its open streams end ABORTED, and a stream opened again starts there.
+  void ResetSubscription(const identity::Caller& caller, const std::string& name,
+                         store::StartPosition to, Done<store::SubscriptionRecord> done);
+  // Deletes it; once durable its open streams end ABORTED.
+  void DeleteSubscription(const identity::Caller& caller, const std::string& name,
+                          Done<store::SubscriptionRecord> done);
+
+  // Opens the caller's durable subscription (creating it from the
+  // beginning on first use unless the agency must create it first: then
+  // NOT_FOUND) and returns a feed positioned after its last acknowledged
+  // delivery, with its filter.
   void Subscribe(const identity::Caller& caller, const std::string& subscription,
                  Done<std::unique_ptr<SubscriptionFeed>> done);
 
@@ -119,6 +169,10 @@ class BrokerService {
   Partnership partnership_;
   store::Store& store_;
   AccessRefusals refusals_{store_};
+  // Ends the subscription's open streams ABORTED, saying what happened.
+  void EndStreams(const store::SubscriptionRecord& record, const std::string& what);
+
+  const SubscriptionSettings subscriptions_;
   std::atomic<bool> accepting_{true};
   DeliveryHub hub_;
   RecentLog recent_;

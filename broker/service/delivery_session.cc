@@ -20,12 +20,18 @@ std::shared_ptr<DeliverySession> DeliverySession::Start(store::Store& store, Del
                                                         Executor executor,
                                                         std::weak_ptr<DeliverySink> sink) {
   const AgencyId agency = feed->agency();
+  const SubscriptionName name = feed->name();
   auto session = std::make_shared<DeliverySession>(store, hub, std::move(feed), std::move(executor),
                                                    std::move(sink));
   std::weak_ptr<DeliverySession> weak = session;
-  const auto token = hub.Add(agency, [weak] {
-    if (auto self = weak.lock()) self->Post(/*may_read_store=*/false);
-  });
+  const auto token = hub.Add(
+      agency, name,
+      [weak] {
+        if (auto self = weak.lock()) self->Post(/*may_read_store=*/false);
+      },
+      [weak](const absl::Status& why) {
+        if (auto self = weak.lock()) self->End(why);
+      });
   {
     absl::MutexLock lock(&session->mu_);
     session->hub_token_ = token;
@@ -53,6 +59,15 @@ void DeliverySession::Stop() {
     token = std::exchange(hub_token_, 0);
   }
   if (token != 0) hub_.Remove(token);
+}
+
+void DeliverySession::End(const absl::Status& why) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+  }
+  Stop();
+  if (auto sink = sink_.lock()) sink->End(why);
 }
 
 void DeliverySession::Sent() {
@@ -96,7 +111,11 @@ void DeliverySession::Poll(bool may_read_store, Actions& actions) {
     actions.end = stored.status();
     return;
   }
-  if (items.empty()) return;
+  if (items.empty()) {
+    // The filter skipped a span of the store: read on (bounded reads).
+    actions.read_store = feed_->Skipped();
+    return;
+  }
   actions.audit.reserve(items.size());
   for (const auto& item : items) actions.audit.push_back(item.event);
   auditing_ = std::move(items);

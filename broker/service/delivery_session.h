@@ -59,6 +59,9 @@ class DeliverySession : public std::enable_shared_from_this<DeliverySession> {
   void Sent();
   // The stream is gone: stop polling and calling the sink. Idempotent.
   void Stop();
+  // Ends the stream with `why` (its subscription was reset or deleted): stops,
+  // then asks the sink to end. Only schedules work.
+  void End(const absl::Status& why);
 
  private:
   // What one Pump decided, acted on after the lock is released.

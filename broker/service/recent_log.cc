@@ -25,7 +25,8 @@ void RecentLog::Append(std::shared_ptr<const CommittedNotification> notification
   }
 }
 
-std::optional<RecentLog::Slice> RecentLog::Read(const AgencyId& agency, Sequence after,
+std::optional<RecentLog::Slice> RecentLog::Read(const AgencyId& agency,
+                                                const store::DeliveryFilter& filter, Sequence after,
                                                 size_t max) const {
   absl::MutexLock lock(&mu_);
   if (entries_.empty() || entries_.front()->sequence.value() > after.value() + 1)
@@ -35,10 +36,11 @@ std::optional<RecentLog::Slice> RecentLog::Read(const AgencyId& agency, Sequence
   for (size_t i = after.value() + 1 - first; i < entries_.size() && slice.matches.size() < max;
        ++i) {
     const auto& n = entries_[i];
+    slice.scanned_through = n->sequence;
+    if (!filter.Matches(n->type, n->case_ref)) continue;
     for (const auto& r : n->recipients) {
       if (r.agency == agency) slice.matches.push_back(Match{n, &r});
     }
-    slice.scanned_through = n->sequence;
   }
   return slice;
 }

@@ -18,6 +18,7 @@ struct CommittedNotification {
   Sequence sequence;
   NotificationId id;
   CaseRef case_ref;
+  std::string type;  // schema::TypeOf, for subscription filters
   std::string purpose;
   std::string content_hash;
   std::shared_ptr<const std::string> body;
@@ -54,9 +55,11 @@ class RecentLog {
   // REQUIRES: called in commit order, with consecutive sequences.
   void Append(std::shared_ptr<const CommittedNotification> notification);
 
-  // Up to `max` notifications for `agency` after `after`, or nullopt when
-  // the log does not hold everything after `after` (read the store).
-  std::optional<Slice> Read(const AgencyId& agency, Sequence after, size_t max) const;
+  // Up to `max` notifications for `agency` after `after` that `filter`
+  // matches, or nullopt when the log does not hold everything after `after`
+  // (read the store).
+  std::optional<Slice> Read(const AgencyId& agency, const store::DeliveryFilter& filter,
+                            Sequence after, size_t max) const;
 
  private:
   static size_t Cost(const CommittedNotification& n);

@@ -1,5 +1,7 @@
 #include "broker/service/subscription_feed.h"
 
+#include <algorithm>
+
 #include "broker/core/vocabulary.h"
 
 namespace safeshare::service {
@@ -18,25 +20,26 @@ v1::LawfulBasis LawfulBasisOf(std::string_view config_name) {
 }  // namespace
 
 SubscriptionFeed::SubscriptionFeed(store::Store& store, const RecentLog& recent, AgencyId agency,
-                                   SubscriptionName name, Sequence after)
+                                   SubscriptionName name, Sequence after,
+                                   store::DeliveryFilter filter)
     : store_(store),
       recent_(recent),
       agency_(std::move(agency)),
       name_(std::move(name)),
-      polled_through_(after) {}
+      polled_through_(after),
+      filter_(std::move(filter)) {}
 
 std::optional<std::vector<FeedItem>> SubscriptionFeed::PollRecent(size_t max) {
-  auto slice = recent_.Read(agency_, polled_through_, max);
+  auto slice = recent_.Read(agency_, filter_, polled_through_, max);
   if (!slice) return std::nullopt;
   polled_through_ = slice->scanned_through;
+  skipped_ = false;  // the log holds everything after it: nothing left to scan
   return FromLog(*slice);
 }
 
 absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::Poll(size_t max) {
   if (auto items = PollRecent(max)) return std::move(*items);
-  auto items = FromStore(max);
-  if (items.ok() && !items->empty()) polled_through_ = items->back().event.sequence;
-  return items;
+  return FromStore(max);
 }
 
 std::vector<FeedItem> SubscriptionFeed::FromLog(const RecentLog::Slice& slice) const {
@@ -58,12 +61,14 @@ std::vector<FeedItem> SubscriptionFeed::FromLog(const RecentLog::Slice& slice) c
   return items;
 }
 
-absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::FromStore(size_t max) const {
-  auto stored = store_.ReadDeliveries(agency_, polled_through_, max);
-  if (!stored.ok()) return stored.status();
+absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::FromStore(size_t max) {
+  auto page = store_.ReadDeliveryPage(agency_, polled_through_, max, filter_);
+  if (!page.ok()) return page.status();
+  skipped_ = page->deliveries.empty() && page->scanned_through > polled_through_;
+  polled_through_ = std::max(polled_through_, page->scanned_through);
   std::vector<FeedItem> items;
-  items.reserve(stored->size());
-  for (auto& s : *stored) {
+  items.reserve(page->deliveries.size());
+  for (auto& s : page->deliveries) {
     auto body = std::make_shared<const std::string>(std::move(s.body));
     items.push_back(Item(std::move(s), std::move(body)));  // keeps only the facts
   }

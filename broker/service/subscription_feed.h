@@ -23,16 +23,20 @@ struct FeedItem {
 };
 
 // What one open subscription stream has yet to send. Poll() returns the next
-// deliveries in commit order after the last one it returned, from the recent
-// log when it holds them and from the store otherwise (the store checks each
-// body against its content hash). Not thread-safe: one DeliverySession uses
-// it under its lock.
+// deliveries its filter matches, in commit order after the last one it
+// returned, from the recent log when it holds them and from the store
+// otherwise (the store checks each body against its content hash; one read
+// examines at most Store::kMaxScanSpan sequences). Not thread-safe: one
+// DeliverySession uses it under its lock.
 class SubscriptionFeed {
  public:
   SubscriptionFeed(store::Store& store, const RecentLog& recent, AgencyId agency,
-                   SubscriptionName name, Sequence after);
+                   SubscriptionName name, Sequence after, store::DeliveryFilter filter = {});
 
   absl::StatusOr<std::vector<FeedItem>> Poll(size_t max);
+  // After a Poll that returned nothing: true when it skipped sequences the
+  // filter does not match and the store may hold more (poll again).
+  bool Skipped() const { return skipped_; }
   // As Poll, from memory only: nullopt when the store must be read (Poll).
   std::optional<std::vector<FeedItem>> PollRecent(size_t max);
   const AgencyId& agency() const { return agency_; }
@@ -40,7 +44,7 @@ class SubscriptionFeed {
 
  private:
   std::vector<FeedItem> FromLog(const RecentLog::Slice& slice) const;
-  absl::StatusOr<std::vector<FeedItem>> FromStore(size_t max) const;
+  absl::StatusOr<std::vector<FeedItem>> FromStore(size_t max);
   FeedItem Item(store::DeliveryFacts facts, std::shared_ptr<const std::string> body) const;
 
   store::Store& store_;
@@ -48,6 +52,8 @@ class SubscriptionFeed {
   AgencyId agency_;
   SubscriptionName name_;
   Sequence polled_through_;
+  const store::DeliveryFilter filter_;
+  bool skipped_ = false;
 };
 
 }  // namespace safeshare::service

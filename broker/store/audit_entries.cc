@@ -138,6 +138,59 @@ audit::Entry Subscribed(const AgencyId& agency, const SubscriptionName& name, Se
                       .detail = "resumes after sequence " + std::to_string(after.value())};
 }
 
+namespace {
+
+audit::Entry SubscriptionEntry(audit::Action action, const SubscriptionRecord& s,
+                               std::string detail) {
+  return audit::Entry{.actor = s.agency.value(),
+                      .action = action,
+                      .recipient = s.agency.value(),
+                      .subscription = s.name.value(),
+                      .detail = std::move(detail)};
+}
+
+std::string StartDetail(StartFrom from, Sequence at) {
+  std::string after = "after sequence " + std::to_string(at.value());
+  switch (from) {
+    case StartFrom::kBeginning:
+      return "from the beginning (" + after + ")";
+    case StartFrom::kNow:
+      return "from now (" + after + ")";
+    case StartFrom::kAfter:
+      break;
+  }
+  return after;
+}
+
+}  // namespace
+
+audit::Entry SubscriptionCreated(const SubscriptionRecord& created, StartFrom from) {
+  std::string detail = StartDetail(from, created.acked_through);
+  if (!created.filter.types.empty())
+    detail += "; types " + absl::StrJoin(created.filter.types, ",");
+  if (!created.filter.case_refs.empty()) {
+    detail += "; case refs " + JoinCases(created.filter.case_refs);
+  }
+  return SubscriptionEntry(audit::Action::kSubscriptionCreated, created, std::move(detail));
+}
+
+audit::Entry SubscriptionReset(const SubscriptionRecord& before, Sequence to, uint64_t skipped) {
+  std::string detail = "from " + std::to_string(before.acked_through.value()) + " (delivered " +
+                       std::to_string(before.delivered_through.value()) + ") to " +
+                       std::to_string(to.value());
+  if (skipped > 0) {
+    detail += "; " + std::to_string(skipped) + " unacknowledged deliveries in " +
+              std::to_string(before.acked_through.value() + 1) + ".." + std::to_string(to.value()) +
+              " skipped";
+  }
+  return SubscriptionEntry(audit::Action::kSubscriptionReset, before, std::move(detail));
+}
+
+audit::Entry SubscriptionDeleted(const SubscriptionRecord& deleted) {
+  return SubscriptionEntry(audit::Action::kSubscriptionDeleted, deleted,
+                           "at " + std::to_string(deleted.acked_through.value()));
+}
+
 std::vector<audit::Entry> Delivered(const std::vector<DeliveredEvent>& events) {
   // (recipient, subscription) -> its lines, in the order each first appears.
   std::vector<std::pair<const DeliveredEvent*, std::vector<audit::Line>>> groups;

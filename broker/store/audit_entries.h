@@ -39,6 +39,16 @@ audit::Entry ReusedKey(const NewNotification& attempt, const PublishResult& firs
                        const std::string& case_ref);
 audit::Entry Refused(const Refusal& refusal);
 audit::Entry Subscribed(const AgencyId& agency, const SubscriptionName& name, Sequence after);
+// "subscription_created": where `created` starts (`from` says how it was
+// asked: "from now (after sequence 812)") and its filter ("; types T,U; case
+// refs C,D").
+audit::Entry SubscriptionCreated(const SubscriptionRecord& created, StartFrom from);
+// "subscription_reset": "from F (delivered D) to P", and when moving forward
+// past unacknowledged matching deliveries "; N unacknowledged deliveries in
+// F+1..P skipped".
+audit::Entry SubscriptionReset(const SubscriptionRecord& before, Sequence to, uint64_t skipped);
+// "subscription_deleted": "at F".
+audit::Entry SubscriptionDeleted(const SubscriptionRecord& deleted);
 // One "delivered" entry per (recipient, subscription) of `events`, in the
 // order each pair first appears, with a line per notification (outcome
 // "delivered": notification, case, sequence, agreement, rule, purpose,

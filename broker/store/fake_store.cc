@@ -1,5 +1,7 @@
 #include "broker/store/fake_store.h"
 
+#include <algorithm>
+
 #include "broker/audit/chain.h"
 #include "broker/store/audit_entries.h"
 #include "broker/store/delivery_query.h"
@@ -168,17 +170,6 @@ void FakeStore::RecordRefusal(Refusal refusal, StatusDone done) {
       std::move(done));
 }
 
-void FakeStore::OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) {
-  SubmitTyped<Sequence>(
-      [this, agency = std::move(agency), name = std::move(name)](std::set<AgencyId>&)
-          ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-            const Sequence after = acked_.try_emplace({agency, name}, Sequence(0)).first->second;
-            Append(entries::Subscribed(agency, name, after));
-            return absl::StatusOr<Sequence>(after);
-          },
-      std::move(done));
-}
-
 void FakeStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
                             Done<AckResult> done) {
   SubmitTyped<AckResult>(
@@ -189,15 +180,17 @@ void FakeStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence thr
 
 absl::StatusOr<AckResult> FakeStore::DoAcknowledge(const AgencyId& agency,
                                                    const SubscriptionName& name, Sequence through) {
-  auto it = acked_.find({agency, name});
-  if (it == acked_.end()) return errors::UnknownSubscription(name);
-  if (through <= it->second) return AckResult{it->second, 0};
+  auto it = subscriptions_.find({agency, name});
+  if (it == subscriptions_.end()) return errors::UnknownSubscription(name);
+  auto& s = it->second;
+  if (through <= s.acked_through) return AckResult{s.acked_through, 0};
   const auto all = FactsOf(agency, Sequence(0), Sequence(UINT64_MAX), SIZE_MAX);
   const Sequence latest = all.empty() ? Sequence(0) : all.back().sequence;
   if (through > latest) return errors::NotDelivered(through, latest);
-  const auto acked = FactsOf(agency, it->second, through, SIZE_MAX);
+  const auto acked = Matching(agency, s.acked_through, through, s.filter);
   if (auto entry = entries::Acknowledged(agency, name, acked)) Append(std::move(*entry));
-  it->second = through;
+  s.acked_through = through;
+  s.delivered_through = std::max(s.delivered_through, through);
   return AckResult{through, static_cast<uint32_t>(acked.size())};
 }
 
@@ -205,6 +198,11 @@ void FakeStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone d
   Submit(
       [this, events = std::move(events)](std::set<AgencyId>&) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         for (auto& e : entries::Delivered(events)) Append(std::move(e));
+        for (const auto& e : events) {
+          auto it = subscriptions_.find({e.recipient, e.subscription});
+          if (it == subscriptions_.end()) continue;  // deleted while its stream was open
+          it->second.delivered_through = std::max(it->second.delivered_through, e.sequence);
+        }
         return absl::OkStatus();
       },
       std::move(done));

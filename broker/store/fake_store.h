@@ -37,7 +37,13 @@ class FakeStore final : public Store {
 
   void Publish(NewNotification n, Done<PublishResult> done) override;
   void RecordRefusal(Refusal refusal, StatusDone done) override;
-  void OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) override;
+  void CreateSubscription(SubscriptionSpec spec, Done<SubscriptionRecord> done) override;
+  void OpenSubscription(AgencyId agency, SubscriptionName name, bool create_if_missing,
+                        size_t max_per_agency, Done<SubscriptionRecord> done) override;
+  void ResetSubscription(AgencyId agency, SubscriptionName name, StartPosition to,
+                         Done<SubscriptionRecord> done) override;
+  void DeleteSubscription(AgencyId agency, SubscriptionName name,
+                          Done<SubscriptionRecord> done) override;
   void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
                    Done<AckResult> done) override;
   void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool can_wait) override;
@@ -51,6 +57,11 @@ class FakeStore final : public Store {
                                                              bool urgent_only) const override;
   absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency, Sequence after,
                                                              size_t limit) const override;
+  absl::StatusOr<DeliveryPage> ReadDeliveryPage(const AgencyId& agency, Sequence after,
+                                                size_t limit,
+                                                const DeliveryFilter& filter) const override;
+  absl::StatusOr<std::vector<SubscriptionStats>> ReadSubscriptions(
+      const AgencyId& agency, const SubscriptionName& name) const override;
   absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
                                                       size_t limit) const override;
   void RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) override;
@@ -99,6 +110,27 @@ class FakeStore final : public Store {
   absl::Status Damaged(absl::Status found) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<DeliveryFacts> FactsOf(const AgencyId& agency, Sequence after, Sequence through,
                                      size_t limit) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // fake_store_subscriptions.cc
+  absl::StatusOr<SubscriptionRecord> DoCreateSubscription(const SubscriptionSpec& spec)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<SubscriptionRecord> DoOpenSubscription(const AgencyId& agency,
+                                                        const SubscriptionName& name,
+                                                        bool create_if_missing,
+                                                        size_t max_per_agency)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<SubscriptionRecord> DoResetSubscription(const AgencyId& agency,
+                                                         const SubscriptionName& name,
+                                                         StartPosition to)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Inserts a subscription at `at` unless the agency has `max_per_agency`.
+  absl::StatusOr<SubscriptionRecord> Insert(const AgencyId& agency, const SubscriptionName& name,
+                                            Sequence at, const DeliveryFilter& filter,
+                                            size_t max_per_agency)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `agency`'s deliveries in (after, through] that `filter` matches.
+  std::vector<DeliveryFacts> Matching(const AgencyId& agency, Sequence after, Sequence through,
+                                      const DeliveryFilter& filter) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The highest position any subscription of `agency` acknowledged.
   Sequence AcknowledgedThrough(const AgencyId& agency) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -115,7 +147,8 @@ class FakeStore final : public Store {
   std::vector<Stored> notifications_ ABSL_GUARDED_BY(mu_);  // index = sequence - 1
   // (publisher, key) -> index
   std::map<std::pair<AgencyId, std::string>, size_t> keys_ ABSL_GUARDED_BY(mu_);
-  std::map<std::pair<AgencyId, SubscriptionName>, Sequence> acked_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<AgencyId, SubscriptionName>, SubscriptionRecord> subscriptions_
+      ABSL_GUARDED_BY(mu_);
   std::vector<audit::Entry> audit_ ABSL_GUARDED_BY(mu_);
   std::map<CaseRef, CaseState> cases_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::set<AgencyId>> interests_ ABSL_GUARDED_BY(mu_);

@@ -40,9 +40,9 @@ absl::StatusOr<std::vector<audit::Entry>> FakeStore::QueryAudit(const AuditQuery
 
 Sequence FakeStore::AcknowledgedThrough(const AgencyId& agency) const {
   Sequence through(0);
-  for (auto it = acked_.lower_bound({agency, SubscriptionName("")});
-       it != acked_.end() && it->first.first == agency; ++it) {
-    through = std::max(through, it->second);
+  for (auto it = subscriptions_.lower_bound({agency, SubscriptionName("")});
+       it != subscriptions_.end() && it->first.first == agency; ++it) {
+    through = std::max(through, it->second.acked_through);
   }
   return through;
 }

@@ -14,6 +14,7 @@ const std::shared_ptr<spdlog::logger>& Log() {
 }  // namespace
 
 Failure Classify(const absl::Status& status) {
+  if (errors::IsRefusedAlone(status)) return Failure::kOperation;
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kNotFound:

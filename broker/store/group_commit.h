@@ -31,7 +31,8 @@ struct WriteOp {
 
 // How a failed operation or batch is treated.
 enum class Failure {
-  kOperation,  // refused on its own (NOT_FOUND, INVALID_ARGUMENT, constraint):
+  kOperation,  // refused on its own (NOT_FOUND, INVALID_ARGUMENT, constraint,
+               // errors::IsRefusedAlone):
                // rolled back to its savepoint, the rest of the batch commits
   kAudited,    // refused, with the refusal audited (ALREADY_EXISTS, a reused
                // idempotency key): its audit entry commits, nothing else

@@ -6,12 +6,14 @@
 #include "broker/store/delivery_query.h"
 #include "broker/store/routing_state_query.h"
 #include "broker/store/store.h"
+#include "broker/store/subscription_query.h"
 
 namespace safeshare::store {
 struct ReaderPool::Reader {
   std::unique_ptr<Connection> db;
   Statement deliveries;
   Statement audit;
+  Statement latest, delivery_page;  // a subscription's reads (QueryDeliveryPage)
 };
 
 // Returns the reader to the pool when it goes out of scope.
@@ -54,8 +56,13 @@ absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
   auto audit = (*db)->Prepare(std::string("SELECT ") + kAuditColumns +
                               " FROM audit a WHERE a.id>?1 ORDER BY a.id LIMIT ?2");
   if (!audit.ok()) return audit.status();
-  return std::unique_ptr<Reader>(
-      new Reader{std::move(*db), std::move(*deliveries), std::move(*audit)});
+  auto latest = (*db)->Prepare(kLatestSql);
+  if (!latest.ok()) return latest.status();
+  auto page = (*db)->Prepare(DeliveryQuery(/*with_body=*/true, DeliveryPageTail()));
+  if (!page.ok()) return page.status();
+  return std::unique_ptr<Reader>(new Reader{std::move(*db), std::move(*deliveries),
+                                            std::move(*audit), std::move(*latest),
+                                            std::move(*page)});
 }
 
 void ReaderPool::Release(std::unique_ptr<Reader> reader) {
@@ -96,6 +103,20 @@ absl::StatusOr<std::vector<StoredDelivery>> ReaderPool::Deliveries(const AgencyI
     for (const auto& d : *rows) SAFESHARE_RETURN_IF_ERROR(CheckContentHash(d));
     return rows;
   });
+}
+
+absl::StatusOr<DeliveryPage> ReaderPool::SubscriptionPage(const AgencyId& agency, Sequence after,
+                                                          size_t limit,
+                                                          const DeliveryFilter& filter) {
+  return WithReader([&](Reader& reader) {
+    return QueryDeliveryPage(reader.latest, reader.delivery_page, agency, after, limit, filter);
+  });
+}
+
+absl::StatusOr<std::vector<SubscriptionStats>> ReaderPool::Subscriptions(
+    const AgencyId& agency, const SubscriptionName& name) {
+  return InReadTransaction(
+      [&](Connection& db) { return QuerySubscriptionStats(db, agency, name); });
 }
 
 absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, size_t limit) {

@@ -23,6 +23,11 @@ class ReaderPool {
   // Each body is checked against its content hash (DATA_LOSS on mismatch).
   absl::StatusOr<std::vector<StoredDelivery>> Deliveries(const AgencyId& agency, Sequence after,
                                                          size_t limit);
+  // See subscription_query.h.
+  absl::StatusOr<DeliveryPage> SubscriptionPage(const AgencyId& agency, Sequence after,
+                                                size_t limit, const DeliveryFilter& filter);
+  absl::StatusOr<std::vector<SubscriptionStats>> Subscriptions(const AgencyId& agency,
+                                                               const SubscriptionName& name);
   absl::StatusOr<std::vector<audit::Entry>> Audit(int64_t after_id, size_t limit);
   // See audit_query.h.
   absl::StatusOr<std::vector<audit::Entry>> QueryAudit(const AuditQuery& query);

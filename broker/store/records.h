@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/audit/merkle.h"
@@ -208,6 +209,68 @@ struct UnacknowledgedDelivery {
   AgencyId publisher;
   AgencyId recipient;
   int64_t routed_at_micros = 0;  // when the notification was stored
+};
+
+// Which of an agency's deliveries a subscription receives. An empty list
+// matches everything; every non-empty list must match. Kept sorted and
+// without repeats (the service normalises it), so equal filters compare
+// equal. Stored comma-joined: no type name or case reference has a comma.
+struct DeliveryFilter {
+  std::vector<std::string> types;  // schema::TypeOf names, e.g. "investigation_outcome"
+  std::vector<CaseRef> case_refs;
+
+  bool empty() const { return types.empty() && case_refs.empty(); }
+  bool Matches(std::string_view type, const CaseRef& case_ref) const;
+  bool operator==(const DeliveryFilter&) const = default;
+};
+
+// Where a new subscription starts, or where a reset puts it: the position is
+// the sequence after which deliveries are received.
+enum class StartFrom {
+  kBeginning,  // position 0: every delivery the agency has had
+  kNow,        // the latest committed sequence, read under the append lock
+  kAfter,      // `after`, at most the latest committed sequence
+};
+struct StartPosition {
+  StartFrom from = StartFrom::kBeginning;
+  Sequence after;  // kAfter only
+};
+
+struct SubscriptionSpec {
+  AgencyId agency;
+  SubscriptionName name;
+  StartPosition start;
+  DeliveryFilter filter;
+  size_t max_per_agency = 100;  // the agency's limit of subscriptions
+};
+
+// A subscription as stored. acked_through: every matching delivery up to it
+// is settled; delivered_through: the highest sequence handed to a stream of
+// it (never below acked_through).
+struct SubscriptionRecord {
+  AgencyId agency;
+  SubscriptionName name;
+  int64_t created_at_micros = 0;
+  DeliveryFilter filter;
+  Sequence acked_through;
+  Sequence delivered_through;
+};
+
+// A subscription with its backlog, as listed.
+struct SubscriptionStats {
+  SubscriptionRecord record;
+  Sequence latest;                    // the latest committed sequence when read
+  uint64_t backlog = 0;               // matching deliveries above acked_through
+  int64_t oldest_unacked_micros = 0;  // stored time of the first of them; 0: none
+};
+
+// One bounded read of a subscription's deliveries.
+struct DeliveryPage {
+  std::vector<StoredDelivery> deliveries;
+  // Every sequence up to here was examined: the next read continues after
+  // it (above the last delivery when the page is empty but the filter
+  // skipped sequences).
+  Sequence scanned_through;
 };
 
 // A signed tree head as kept by the store.

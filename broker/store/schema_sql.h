@@ -33,8 +33,13 @@ namespace safeshare::store {
 //      entry. A version 5 file is upgraded in place (kUpgradeToV6Sql: each
 //      audit_keys row becomes a posting row of one id); older ones go through
 //      version 5.
+//   7: manageable subscriptions: `subscriptions` gains a filter
+//      (filter_types, filter_cases: comma-joined, empty matches all) and
+//      delivered_through (the highest sequence handed to a stream of it). A
+//      version 6 file is upgraded in place (kUpgradeToV7Sql: no filter,
+//      delivered through its position); older ones go through version 6.
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // The tables of schema version 2. A new file gets these and then each
 // upgrade in turn, so a new store and an upgraded one have one layout.
@@ -176,6 +181,16 @@ CREATE TABLE audit_postings(
   PRIMARY KEY(key, last_id)) WITHOUT ROWID;
 INSERT INTO audit_postings(key, last_id, first_id, ids) SELECT key, id, id, x'' FROM audit_keys;
 DROP TABLE audit_keys;
+)sql";
+
+// Version 6 to 7. An existing subscription has no filter and counts as
+// delivered through its position (what a stream was handed beyond it is in
+// the audit log, not in this row).
+inline constexpr const char* kUpgradeToV7Sql = R"sql(
+ALTER TABLE subscriptions ADD COLUMN filter_types TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscriptions ADD COLUMN filter_cases TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscriptions ADD COLUMN delivered_through INTEGER NOT NULL DEFAULT 0;
+UPDATE subscriptions SET delivered_through=acked_through;
 )sql";
 
 }  // namespace safeshare::store

@@ -96,10 +96,36 @@ void SqliteStore::RecordRefusal(Refusal refusal, StatusDone done) {
                           std::move(done)});
 }
 
-void SqliteStore::OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) {
-  commits_.Submit(TypedOp<Sequence>([agency = std::move(agency), name = std::move(name)](
-                                        Writer& w) { return w.OpenSubscription(agency, name); },
-                                    std::move(done)));
+void SqliteStore::CreateSubscription(SubscriptionSpec spec, Done<SubscriptionRecord> done) {
+  commits_.Submit(TypedOp<SubscriptionRecord>(
+      [spec = std::move(spec)](Writer& w) { return w.CreateSubscription(spec); }, std::move(done)));
+}
+
+void SqliteStore::OpenSubscription(AgencyId agency, SubscriptionName name, bool create_if_missing,
+                                   size_t max_per_agency, Done<SubscriptionRecord> done) {
+  commits_.Submit(TypedOp<SubscriptionRecord>(
+      [agency = std::move(agency), name = std::move(name), create_if_missing,
+       max_per_agency](Writer& w) {
+        return w.OpenSubscription(agency, name, create_if_missing, max_per_agency);
+      },
+      std::move(done)));
+}
+
+void SqliteStore::ResetSubscription(AgencyId agency, SubscriptionName name, StartPosition to,
+                                    Done<SubscriptionRecord> done) {
+  commits_.Submit(
+      TypedOp<SubscriptionRecord>([agency = std::move(agency), name = std::move(name),
+                                   to](Writer& w) { return w.ResetSubscription(agency, name, to); },
+                                  std::move(done)));
+}
+
+void SqliteStore::DeleteSubscription(AgencyId agency, SubscriptionName name,
+                                     Done<SubscriptionRecord> done) {
+  commits_.Submit(TypedOp<SubscriptionRecord>(
+      [agency = std::move(agency), name = std::move(name)](Writer& w) {
+        return w.DeleteSubscription(agency, name);
+      },
+      std::move(done)));
 }
 
 void SqliteStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
@@ -162,6 +188,17 @@ absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ReadDeliveries(const Ag
                                                                         Sequence after,
                                                                         size_t limit) const {
   return Checked(readers_->Deliveries(agency, after, limit));
+}
+
+absl::StatusOr<DeliveryPage> SqliteStore::ReadDeliveryPage(const AgencyId& agency, Sequence after,
+                                                           size_t limit,
+                                                           const DeliveryFilter& filter) const {
+  return Checked(readers_->SubscriptionPage(agency, after, limit, filter));
+}
+
+absl::StatusOr<std::vector<SubscriptionStats>> SqliteStore::ReadSubscriptions(
+    const AgencyId& agency, const SubscriptionName& name) const {
+  return Checked(readers_->Subscriptions(agency, name));
 }
 
 absl::StatusOr<std::vector<audit::Entry>> SqliteStore::ReadAudit(int64_t after_id,

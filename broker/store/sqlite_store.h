@@ -42,7 +42,13 @@ class SqliteStore final : public Store {
 
   void Publish(NewNotification n, Done<PublishResult> done) override;
   void RecordRefusal(Refusal refusal, StatusDone done) override;
-  void OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) override;
+  void CreateSubscription(SubscriptionSpec spec, Done<SubscriptionRecord> done) override;
+  void OpenSubscription(AgencyId agency, SubscriptionName name, bool create_if_missing,
+                        size_t max_per_agency, Done<SubscriptionRecord> done) override;
+  void ResetSubscription(AgencyId agency, SubscriptionName name, StartPosition to,
+                         Done<SubscriptionRecord> done) override;
+  void DeleteSubscription(AgencyId agency, SubscriptionName name,
+                          Done<SubscriptionRecord> done) override;
   void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
                    Done<AckResult> done) override;
   void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool can_wait) override;
@@ -56,6 +62,11 @@ class SqliteStore final : public Store {
                                                              bool urgent_only) const override;
   absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency, Sequence after,
                                                              size_t limit) const override;
+  absl::StatusOr<DeliveryPage> ReadDeliveryPage(const AgencyId& agency, Sequence after,
+                                                size_t limit,
+                                                const DeliveryFilter& filter) const override;
+  absl::StatusOr<std::vector<SubscriptionStats>> ReadSubscriptions(
+      const AgencyId& agency, const SubscriptionName& name) const override;
   absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
                                                       size_t limit) const override;
   void RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) override;

@@ -1,5 +1,9 @@
 #include "broker/store/store.h"
 
+#include <algorithm>
+
+#include "absl/strings/cord.h"
+
 namespace safeshare::store {
 
 void Store::SetCommitListener(CommitListener listener) {
@@ -60,6 +64,25 @@ bool KeepWholeSequences(std::vector<UnacknowledgedDelivery>& page, size_t limit)
   return true;
 }
 
+bool DeliveryFilter::Matches(std::string_view type, const CaseRef& case_ref) const {
+  return (types.empty() || std::find(types.begin(), types.end(), type) != types.end()) &&
+         (case_refs.empty() ||
+          std::find(case_refs.begin(), case_refs.end(), case_ref) != case_refs.end());
+}
+
+absl::StatusOr<Sequence> PositionOf(const StartPosition& start, Sequence latest) {
+  switch (start.from) {
+    case StartFrom::kBeginning:
+      return Sequence(0);
+    case StartFrom::kNow:
+      return latest;
+    case StartFrom::kAfter:
+      break;
+  }
+  if (start.after > latest) return errors::BeyondLatest(start.after, latest);
+  return start.after;
+}
+
 absl::Status CheckContentHash(const StoredDelivery& d) {
   return CheckContentHash(d.id, d.sequence, d.body, d.content_hash);
 }
@@ -100,6 +123,45 @@ namespace errors {
 absl::Status UnknownSubscription(const SubscriptionName& name) {
   return absl::NotFoundError("subscription '" + name.value() +
                              "' does not exist for your agency; open it with Subscribe first");
+}
+
+namespace {
+// Marks a status as refusing one operation only (errors::IsRefusedAlone).
+constexpr char kRefusedAlone[] = "safeshare.store/refused-alone";
+}  // namespace
+
+absl::Status SubscriptionExists(const SubscriptionName& name) {
+  return absl::AlreadyExistsError(
+      "subscription: '" + name.value() +
+      "' already exists with another filter; use it as it is, or reset or delete it first");
+}
+
+absl::Status MustCreateFirst(const SubscriptionName& name) {
+  return absl::NotFoundError(
+      "subscription: '" + name.value() +
+      "' does not exist and your agency must create subscriptions before using them; create it "
+      "with CreateSubscription (safeshare subscriptions create) first");
+}
+
+absl::Status TooManySubscriptions(const AgencyId& agency, size_t limit) {
+  absl::Status status = absl::ResourceExhaustedError(
+      "subscription: agency '" + agency.value() + "' already has " + std::to_string(limit) +
+      " subscriptions (limits.per_agency.subscriptions); delete one it no longer uses, or ask the "
+      "operator to raise the limit");
+  status.SetPayload(kRefusedAlone, absl::Cord("1"));
+  return status;
+}
+
+absl::Status BeyondLatest(Sequence after, Sequence latest) {
+  return absl::InvalidArgumentError("after_sequence: " + std::to_string(after.value()) +
+                                    " is above the latest sequence (" +
+                                    std::to_string(latest.value()) +
+                                    "); give a sequence the broker has committed, or start from "
+                                    "now");
+}
+
+bool IsRefusedAlone(const absl::Status& status) {
+  return status.GetPayload(kRefusedAlone).has_value();
 }
 
 absl::Status NotDelivered(Sequence through, Sequence latest) {

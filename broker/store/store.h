@@ -67,15 +67,42 @@ class Store {
   virtual void Publish(NewNotification n, Done<PublishResult> done) = 0;
   // Audits a refused publish; `done` once the entry is durable.
   virtual void RecordRefusal(Refusal refusal, StatusDone done) = 0;
-  // Creates the subscription if new; answers its acknowledged position.
-  virtual void OpenSubscription(AgencyId agency, SubscriptionName name, Done<Sequence> done) = 0;
+  // Creates spec.name for spec.agency at spec.start (kNow: the latest
+  // committed sequence, read under the append lock, so nothing committed
+  // later is skipped) with spec.filter, and audits `subscription_created`.
+  // The same name with an equal filter answers the stored subscription and
+  // writes nothing (a retry); with another filter ALREADY_EXISTS
+  // (SubscriptionExists). kAfter beyond the latest sequence INVALID_ARGUMENT
+  // (BeyondLatest); RESOURCE_EXHAUSTED (TooManySubscriptions) when the agency
+  // has spec.max_per_agency subscriptions. A refusal stores nothing.
+  virtual void CreateSubscription(SubscriptionSpec spec, Done<SubscriptionRecord> done) = 0;
+  // Opens a subscription stream's subscription and audits `subscribed`. An
+  // unknown name is created from the beginning with no filter when
+  // `create_if_missing` (counted against `max_per_agency` as above), else
+  // NOT_FOUND (MustCreateFirst).
+  virtual void OpenSubscription(AgencyId agency, SubscriptionName name, bool create_if_missing,
+                                size_t max_per_agency, Done<SubscriptionRecord> done) = 0;
+  // Moves the subscription to `to` (acked_through = delivered_through = the
+  // position) and audits `subscription_reset` with the old and new position
+  // and, moving forward, how many unacknowledged matching deliveries it
+  // skipped (they stay unacknowledged for their publisher). NOT_FOUND if
+  // unknown; kAfter beyond the latest INVALID_ARGUMENT.
+  virtual void ResetSubscription(AgencyId agency, SubscriptionName name, StartPosition to,
+                                 Done<SubscriptionRecord> done) = 0;
+  // Deletes the subscription (answered as it was) and audits
+  // `subscription_deleted`. NOT_FOUND if unknown.
+  virtual void DeleteSubscription(AgencyId agency, SubscriptionName name,
+                                  Done<SubscriptionRecord> done) = 0;
   // Cumulative acknowledgement through `through`: one `acknowledged` audit
-  // entry with a line per newly acknowledged delivery (none when it passes
-  // no delivery); newly_acknowledged counts them.
+  // entry with a line per newly acknowledged delivery the subscription's
+  // filter matches (none when it passes no such delivery);
+  // newly_acknowledged counts them.
   virtual void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
                            Done<AckResult> done) = 0;
   // Audits deliveries about to be handed to a subscription stream: one
-  // `delivered` entry per (recipient, subscription), a line per delivery.
+  // `delivered` entry per (recipient, subscription), a line per delivery;
+  // raises each such subscription's delivered_through to its highest
+  // sequence in `events` (the only row it writes beside the audit).
   // The stream sends them only after `done` reports OK. `can_wait`: the entries
   // may wait (briefly, see GroupCommit) to share a commit with other writes.
   virtual void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done,
@@ -121,6 +148,19 @@ class Store {
   virtual absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency,
                                                                      Sequence after,
                                                                      size_t limit) const = 0;
+  // As ReadDeliveries, for a subscription: the deliveries `filter` matches
+  // (applied in the query, so a delivery it skips is never read whole),
+  // examining at most kMaxScanSpan sequences after `after`, so a narrow
+  // filter over a long backlog is read in bounded steps.
+  static constexpr uint64_t kMaxScanSpan = 4096;
+  virtual absl::StatusOr<DeliveryPage> ReadDeliveryPage(const AgencyId& agency, Sequence after,
+                                                        size_t limit,
+                                                        const DeliveryFilter& filter) const = 0;
+  // `agency`'s subscriptions by name (only `name` unless it is empty), each
+  // with its backlog: matching deliveries above its position, and the
+  // stored time of the oldest of them.
+  virtual absl::StatusOr<std::vector<SubscriptionStats>> ReadSubscriptions(
+      const AgencyId& agency, const SubscriptionName& name) const = 0;
   // Audit entries with id > after_id, in order, at most `limit`.
   virtual absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
                                                               size_t limit) const = 0;
@@ -201,9 +241,23 @@ bool KeepWholeSequences(std::vector<UnacknowledgedDelivery>& page, size_t limit)
 absl::Status CheckNewNotification(const NewNotification& n);
 absl::Status CheckInterestChange(const InterestChange& change);
 
+// The sequence `start` names when the latest committed sequence is
+// `latest` (Store::CreateSubscription, ResetSubscription): kAfter beyond it
+// is INVALID_ARGUMENT (BeyondLatest).
+absl::StatusOr<Sequence> PositionOf(const StartPosition& start, Sequence latest);
+
 // The refusals every store gives in the same words.
 namespace errors {
 absl::Status UnknownSubscription(const SubscriptionName& name);
+absl::Status SubscriptionExists(const SubscriptionName& name);
+absl::Status MustCreateFirst(const SubscriptionName& name);
+// RESOURCE_EXHAUSTED, but refused on its own: the rest of a write batch
+// commits (IsRefusedAlone).
+absl::Status TooManySubscriptions(const AgencyId& agency, size_t limit);
+absl::Status BeyondLatest(Sequence after, Sequence latest);
+// Whether `status` refuses one operation only, whatever its code: it stored
+// nothing and the rest of its batch is unaffected.
+bool IsRefusedAlone(const absl::Status& status);
 absl::Status NotDelivered(Sequence through, Sequence latest);
 absl::Status ReusedKey(const NotificationId& first);
 // NOT_FOUND: no checkpoint at `tree_size` (0: none at all).

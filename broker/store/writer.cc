@@ -13,6 +13,7 @@
 #include "broker/store/schema_sql.h"
 #include "broker/store/store.h"
 #include "broker/store/store_check.h"
+#include "broker/store/subscription_query.h"
 #include "broker/store/writer_statements.h"
 
 namespace safeshare::store {
@@ -194,23 +195,6 @@ absl::Status Writer::InsertDeliveries(const NewNotification& n, int64_t seq) {
 
 absl::Status Writer::Refuse(const Refusal& r) { return Append(entries::Refused(r)); }
 
-absl::StatusOr<Sequence> Writer::OpenSubscription(const AgencyId& agency,
-                                                  const SubscriptionName& name) {
-  SAFESHARE_RETURN_IF_ERROR(stmts_->upsert_subscription.Bind(1, agency.value())
-                                .Bind(2, name.value())
-                                .Bind(3, now_)
-                                .Run());
-  auto& s = stmts_->get_cursor;
-  s.Bind(1, agency.value()).Bind(2, name.value());
-  auto row = s.Step();
-  const int64_t cursor = row.ok() && *row ? s.Int(0) : 0;
-  s.Reset();
-  if (!row.ok()) return row.status();
-  const Sequence after(static_cast<uint64_t>(cursor));
-  SAFESHARE_RETURN_IF_ERROR(Append(entries::Subscribed(agency, name, after)));
-  return after;
-}
-
 absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const SubscriptionName& name,
                                               Sequence through) {
   auto& s = stmts_->get_cursor;
@@ -218,6 +202,7 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
   auto row = s.Step();
   const bool exists = row.ok() && *row;
   const int64_t cursor = exists ? s.Int(0) : 0;
+  const DeliveryFilter filter = exists ? FilterFrom(s.View(1), s.View(2)) : DeliveryFilter{};
   s.Reset();
   if (!row.ok()) return row.status();
   if (!exists) return errors::UnknownSubscription(name);
@@ -231,7 +216,7 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
   if (!last_row.ok()) return last_row.status();
   if (target > last_seq)
     return errors::NotDelivered(through, Sequence(static_cast<uint64_t>(last_seq)));
-  auto acked = AcknowledgedRange(agency, cursor, target);
+  auto acked = AcknowledgedRange(agency, cursor, target, filter);
   if (!acked.ok()) return acked.status();
   if (auto entry = entries::Acknowledged(agency, name, *acked)) {
     SAFESHARE_RETURN_IF_ERROR(Append(std::move(*entry)));
@@ -242,21 +227,17 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
 }
 
 absl::StatusOr<std::vector<DeliveryFacts>> Writer::AcknowledgedRange(const AgencyId& agency,
-                                                                     int64_t after,
-                                                                     int64_t through) {
+                                                                     int64_t after, int64_t through,
+                                                                     const DeliveryFilter& filter) {
+  const std::string types = JoinTypes(filter), cases = JoinCases(filter.case_refs);
   auto& s = stmts_->acked_range;
-  s.Bind(1, agency.value()).Bind(2, after).Bind(3, through);
+  s.Bind(1, agency.value()).Bind(2, after).Bind(3, through).Bind(4, types).Bind(5, cases);
   return CollectRows<DeliveryFacts>(s, DeliveryFactsAt);
 }
 
-absl::Status Writer::Delivered(const std::vector<DeliveredEvent>& events) {
-  for (auto& e : entries::Delivered(events)) SAFESHARE_RETURN_IF_ERROR(Append(std::move(e)));
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Connection& db) {
-  const std::string acked_range =
-      DeliveryQuery(/*with_body=*/false, "AND d.seq<=?3 ORDER BY d.seq");
+  const std::string acked_range = DeliveryQuery(
+      /*with_body=*/false, "AND d.seq<=?3 AND " + FilterCondition(4, 5) + " ORDER BY d.seq");
   const std::string unindexed_entries =
       std::string("SELECT ") + kAuditColumns + " FROM audit a WHERE a.id>?1 ORDER BY a.id LIMIT ?2";
   const char* sql[] = {
@@ -273,10 +254,12 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "INSERT INTO audit(id,at,clock_stepped_back_from,actor,action,notification_id,case_ref,"
       "recipient,subscription,rule,lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash,"
       "version,lines) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
-      "INSERT INTO subscriptions(agency,name,acked_through,created_at) VALUES(?1,?2,0,?3)"
-      " ON CONFLICT(agency,name) DO NOTHING",
-      "SELECT acked_through FROM subscriptions WHERE agency=?1 AND name=?2",
-      "UPDATE subscriptions SET acked_through=?3 WHERE agency=?1 AND name=?2",
+      "INSERT INTO subscriptions(agency,name,acked_through,created_at,filter_types,filter_cases,"
+      "delivered_through) VALUES(?1,?2,?3,?4,?5,?6,?3)",
+      "SELECT acked_through, filter_types, filter_cases FROM subscriptions"
+      " WHERE agency=?1 AND name=?2",
+      "UPDATE subscriptions SET acked_through=?3, delivered_through=max(delivered_through,?3)"
+      " WHERE agency=?1 AND name=?2",
       "SELECT coalesce(max(seq),0) FROM deliveries WHERE recipient=?1",
       acked_range.c_str(),
       "SAVEPOINT op",
@@ -299,6 +282,8 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "UPDATE audit_index SET indexed_through=?1",
       "PRAGMA synchronous=NORMAL",
       "PRAGMA synchronous=FULL",
+      "UPDATE subscriptions SET delivered_through=?3"
+      " WHERE agency=?1 AND name=?2 AND delivered_through<?3",
   };
   std::vector<Statement> prepared;
   for (const char* text : sql) {

@@ -38,10 +38,22 @@ class Writer {
 
   absl::StatusOr<PublishResult> Publish(const NewNotification& n);
   absl::Status Refuse(const Refusal& refusal);
-  absl::StatusOr<Sequence> OpenSubscription(const AgencyId& agency, const SubscriptionName& name);
+  // See Store::CreateSubscription, OpenSubscription, ResetSubscription and
+  // DeleteSubscription (writer_subscriptions.cc).
+  absl::StatusOr<SubscriptionRecord> CreateSubscription(const SubscriptionSpec& spec);
+  absl::StatusOr<SubscriptionRecord> OpenSubscription(const AgencyId& agency,
+                                                      const SubscriptionName& name,
+                                                      bool create_if_missing,
+                                                      size_t max_per_agency);
+  absl::StatusOr<SubscriptionRecord> ResetSubscription(const AgencyId& agency,
+                                                       const SubscriptionName& name,
+                                                       StartPosition to);
+  absl::StatusOr<SubscriptionRecord> DeleteSubscription(const AgencyId& agency,
+                                                        const SubscriptionName& name);
   absl::StatusOr<AckResult> Acknowledge(const AgencyId& agency, const SubscriptionName& name,
                                         Sequence through);
-  // One "delivered" entry per (recipient, subscription) of `events`.
+  // One "delivered" entry per (recipient, subscription) of `events`; raises
+  // each one's delivered_through (writer_subscriptions.cc).
   absl::Status Delivered(const std::vector<DeliveredEvent>& events);
   // Appends `entry` as it is (its id, time and hashes are the writer's).
   absl::Status RecordEvent(audit::Entry entry);
@@ -88,9 +100,21 @@ class Writer {
                                             const std::string& notification_id);
   absl::Status WriteCaseDelta(const CaseRef& case_ref, const CaseDelta& delta,
                               const std::string& source, CaseState& state);
-  // The facts of `agency`'s deliveries in (after, through], in order.
+  // The facts of `agency`'s deliveries in (after, through] that `filter`
+  // matches, in order.
   absl::StatusOr<std::vector<DeliveryFacts>> AcknowledgedRange(const AgencyId& agency,
-                                                               int64_t after, int64_t through);
+                                                               int64_t after, int64_t through,
+                                                               const DeliveryFilter& filter);
+  // The latest sequence, including this transaction's (which commit first).
+  Sequence Latest() const { return Sequence(static_cast<uint64_t>(next_seq_ - 1)); }
+  // The stored subscription, or NOT_FOUND (UnknownSubscription).
+  absl::StatusOr<SubscriptionRecord> FindSubscription(const AgencyId& agency,
+                                                      const SubscriptionName& name);
+  // Inserts a subscription at `at` unless the agency has `max_per_agency`.
+  absl::StatusOr<SubscriptionRecord> InsertSubscription(const AgencyId& agency,
+                                                        const SubscriptionName& name, Sequence at,
+                                                        const DeliveryFilter& filter,
+                                                        size_t max_per_agency);
 
   std::unique_ptr<Connection> db_;
   std::unique_ptr<Statements> stmts_;

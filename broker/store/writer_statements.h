@@ -5,17 +5,18 @@
 
 namespace safeshare::store {
 
-// The writer's prepared statements (writer.cc and writer_cases.cc), in the
+// The writer's prepared statements (writer.cc, writer_cases.cc and writer_subscriptions.cc), in the
 // order of their SQL in Writer::PrepareStatements.
 struct Writer::Statements {
   Statement begin, commit, rollback;
   Statement find_key, insert_notification, insert_delivery, insert_audit;
-  Statement upsert_subscription, get_cursor, set_cursor, last_delivery, acked_range;
+  Statement insert_subscription, get_cursor, set_cursor, last_delivery, acked_range;
   Statement savepoint, release, rollback_to;
   Statement insert_view, insert_link, upsert_case, start_engagement, end_engagement;
   Statement add_interest, drop_interest;
   Statement insert_posting, insert_checkpoint, unindexed_entries, set_indexed_through;
   Statement sync_lazily, sync_fully;
+  Statement raise_delivered;
 };
 
 }  // namespace safeshare::store

@@ -17,6 +17,7 @@
 #include "policy_command.h"
 #include "publish_command.h"
 #include "subscribe_command.h"
+#include "subscription_commands.h"
 
 namespace {
 
@@ -49,6 +50,8 @@ int Run(int argc, char** argv) {
   CLI::App* subscribe_command = AddSubscribeCommand(app, subscribe);
   AckFlags ack;
   CLI::App* ack_command = AddAckCommand(app, ack);
+  SubscriptionFlags subscriptions;
+  CLI::App* subscriptions_command = AddSubscriptionCommands(app, subscriptions);
   HealthFlags health;
   CLI::App* health_command = AddHealthCommand(app, health);
   CaseFlags cases;
@@ -76,6 +79,9 @@ int Run(int argc, char** argv) {
   }
   if (ack_command->parsed()) {
     return RunAck(connection, ack);
+  }
+  if (subscriptions_command->parsed()) {
+    return RunSubscriptions(connection, *subscriptions_command, subscriptions);
   }
   if (health_command->parsed()) {
     return RunHealth(connection, health);

@@ -32,12 +32,13 @@ bool Retryable(const grpc::Status& status) {
 // Runs `call` with a fresh context and deadline per attempt, retrying what
 // is Retryable. REQUIRES: the call is idempotent and never cancelled by us.
 template <typename Call>
-grpc::Status CallWithRetry(std::chrono::milliseconds deadline, const Call& call) {
+grpc::Status CallWithRetry(std::chrono::milliseconds deadline, const Call& call,
+                           bool retried = true) {
   for (size_t attempt = 0;; ++attempt) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + deadline);
     grpc::Status status = call(&context);
-    if (!Retryable(status) || attempt == kRetryBackoff.size()) return status;
+    if (!retried || !Retryable(status) || attempt == kRetryBackoff.size()) return status;
     std::this_thread::sleep_for(kRetryBackoff[attempt]);
   }
 }
@@ -78,10 +79,11 @@ Client::Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
       audit_(v1::Audit::NewStub(channel_)) {}
 
 template <typename Response, typename Call>
-absl::StatusOr<Response> Client::Unary(std::chrono::milliseconds deadline, const Call& call) {
+absl::StatusOr<Response> Client::Unary(std::chrono::milliseconds deadline, const Call& call,
+                                       bool retried) {
   Response response;
   grpc::Status status = CallWithRetry(
-      deadline, [&](grpc::ClientContext* context) { return call(context, &response); });
+      deadline, [&](grpc::ClientContext* context) { return call(context, &response); }, retried);
   if (!status.ok()) {
     return FromGrpcStatus(status, options_.broker);
   }
@@ -124,6 +126,45 @@ absl::StatusOr<v1::AcknowledgeResponse> Client::Acknowledge(const std::string& s
   return Unary<v1::AcknowledgeResponse>(options_.deadline, [&](auto* context, auto* response) {
     return stub_->Acknowledge(context, request, response);
   });
+}
+
+absl::StatusOr<v1::SubscriptionInfo> Client::CreateSubscription(
+    const v1::CreateSubscriptionRequest& request) {
+  return Unary<v1::SubscriptionInfo>(options_.deadline, [&](auto* context, auto* response) {
+    return stub_->CreateSubscription(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::ListSubscriptionsResponse> Client::ListSubscriptions(
+    const std::string& subscription) {
+  v1::ListSubscriptionsRequest request;
+  request.set_subscription(subscription);
+  return Unary<v1::ListSubscriptionsResponse>(
+      options_.deadline, [&](auto* context, auto* response) {
+        return stub_->ListSubscriptions(context, request, response);
+      });
+}
+
+absl::StatusOr<v1::SubscriptionInfo> Client::ResetSubscription(
+    const v1::ResetSubscriptionRequest& request) {
+  return Unary<v1::SubscriptionInfo>(
+      options_.deadline,
+      [&](auto* context, auto* response) {
+        return stub_->ResetSubscription(context, request, response);
+      },
+      /*retried=*/false);
+}
+
+absl::StatusOr<v1::DeleteSubscriptionResponse> Client::DeleteSubscription(
+    const std::string& subscription) {
+  v1::DeleteSubscriptionRequest request;
+  request.set_subscription(subscription);
+  return Unary<v1::DeleteSubscriptionResponse>(
+      options_.deadline,
+      [&](auto* context, auto* response) {
+        return stub_->DeleteSubscription(context, request, response);
+      },
+      /*retried=*/false);
 }
 
 absl::StatusOr<v1::CaseState> Client::UpdateCase(const v1::UpdateCaseRequest& request) {

@@ -33,7 +33,8 @@ TEST(ActionNameTest, RoundTripsEveryAction) {
        {Action::kPublished, Action::kDuplicate, Action::kPublishRefused, Action::kWithheld,
         Action::kSubscribed, Action::kDelivered, Action::kAcknowledged, Action::kRouted,
         Action::kUrgentDisclosure, Action::kCaseChanged, Action::kInterestChanged,
-        Action::kPolicyChanged, Action::kAccessRefused, Action::kAuditRead}) {
+        Action::kPolicyChanged, Action::kAccessRefused, Action::kAuditRead,
+        Action::kSubscriptionCreated, Action::kSubscriptionReset, Action::kSubscriptionDeleted}) {
     Action parsed = action == Action::kPublished ? Action::kAcknowledged : Action::kPublished;
     ASSERT_TRUE(ParseAction(ActionName(action), parsed)) << ActionName(action);
     EXPECT_EQ(parsed, action);
@@ -45,6 +46,10 @@ TEST(ActionNameTest, RoundTripsEveryAction) {
   EXPECT_EQ(ActionName(Action::kPolicyChanged), "policy_changed");
   EXPECT_EQ(ActionName(Action::kAccessRefused), "access_refused");
   EXPECT_EQ(ActionName(Action::kAuditRead), "audit_read");
+  EXPECT_EQ(ActionName(Action::kSubscriptionCreated), "subscription_created");
+  EXPECT_EQ(ActionName(Action::kSubscriptionReset), "subscription_reset");
+  EXPECT_EQ(ActionName(Action::kSubscriptionDeleted), "subscription_deleted");
+  EXPECT_EQ(ActionNames().size(), 17u);  // every action, the new ones last
   Action unused = Action::kPublished;
   EXPECT_FALSE(ParseAction("deleted", unused));
 }

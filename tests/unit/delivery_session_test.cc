@@ -120,8 +120,9 @@ class DeliverySessionTest : public ::testing::Test {
   }
   // Returns once every write queued so far has completed.
   void Barrier() {
-    Completion<Sequence> done;
-    store_->OpenSubscription(AgencyId("health"), SubscriptionName("barrier"), done.Callback());
+    Completion<store::SubscriptionRecord> done;
+    store_->OpenSubscription(AgencyId("health"), SubscriptionName("barrier"), true, 100,
+                             done.Callback());
     ASSERT_TRUE(done.Get().ok());
   }
 

@@ -20,6 +20,7 @@
 
 #include "broker/audit/chain.h"
 #include "broker/service/broker_service.h"
+#include "broker/service/subscription_filter.h"
 #include "broker/store/fake_store.h"
 #include "tests/unit/completion.h"
 #include "tests/unit/sample_notifications.h"
@@ -366,13 +367,67 @@ TEST_F(ServiceTest, FeedFarBehindTheInMemoryTailReadsTheStoreAndMissesNothing) {
   EXPECT_EQ(got, expected);
 }
 
+TEST(SubscriptionFilterTest, NormalisesAndRefusesNamingTheField) {
+  auto filter = CheckFilter({"strategy_minutes", "investigation_outcome", "strategy_minutes"},
+                            {"CASE-2", "CASE-1"});
+  ASSERT_TRUE(filter.ok()) << filter.status();
+  EXPECT_THAT(filter->types, ElementsAre("investigation_outcome", "strategy_minutes"));
+  EXPECT_THAT(filter->case_refs, ElementsAre(CaseRef("CASE-1"), CaseRef("CASE-2")));
+
+  const auto unknown = CheckFilter({"investigation_outcome", "minutes"}, {});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(unknown.status().message()),
+              StartsWith("filter.types[1]: not a notification type; give one of "
+                         "strategy_minutes, abe_interview_record"));
+  const auto repeated = CheckFilter({}, {"CASE-1", "CASE-1"});
+  EXPECT_THAT(std::string(repeated.status().message()), HasSubstr("given twice"));
+  const auto malformed = CheckFilter({}, {"CASE 1"});
+  EXPECT_THAT(std::string(malformed.status().message()), StartsWith("filter.case_refs[0]: "));
+  std::vector<std::string> many;
+  for (size_t i = 0; i <= kMaxFilterCases; ++i) many.push_back("CASE-" + std::to_string(i));
+  EXPECT_THAT(std::string(CheckFilter({}, many).status().message()),
+              HasSubstr("at most 100 case references (101 given)"));
+}
+
+TEST(DeliveryHubTest, CountsAndEndsTheStreamsOfOneSubscription) {
+  DeliveryHub hub;
+  std::vector<std::string> ended;
+  auto add = [&](const std::string& agency, const std::string& name) {
+    return hub.Add(
+        AgencyId(agency), SubscriptionName(name), [] {},
+        [&ended, agency, name](const absl::Status& why) {
+          ended.push_back(agency + "/" + name + ": " + std::string(why.message()));
+        });
+  };
+  const auto first = add("cfs", "inbox");
+  add("cfs", "inbox");
+  add("cfs", "outcomes");
+  add("police", "inbox");
+  EXPECT_EQ(hub.Consumers(AgencyId("cfs"), SubscriptionName("inbox")), 2u);
+  EXPECT_EQ(hub.Consumers(AgencyId("cfs"), SubscriptionName("outcomes")), 1u);
+  EXPECT_EQ(hub.Consumers(AgencyId("health"), SubscriptionName("inbox")), 0u);
+  hub.Remove(first);
+  EXPECT_EQ(hub.Consumers(AgencyId("cfs"), SubscriptionName("inbox")), 1u);
+
+  const auto why = StreamEnded("reset");
+  EXPECT_TRUE(IsStreamEnded(why));
+  EXPECT_FALSE(IsStreamEnded(absl::AbortedError("constraint failed")));
+  hub.EndAll(AgencyId("cfs"), SubscriptionName("inbox"), why);
+  EXPECT_THAT(ended, ElementsAre("cfs/inbox: reset"));
+}
+
 TEST_F(ServiceTest, HubWakesOnlyListenersOfRecipientAgencies) {
   std::promise<void> police_woken;
   std::atomic<int> police_calls{0}, education_calls{0};
-  const auto police = service_->hub().Add(AgencyId("police"), [&] {
-    if (police_calls++ == 0) police_woken.set_value();
-  });
-  const auto education = service_->hub().Add(AgencyId("education"), [&] { ++education_calls; });
+  const auto ignore_end = [](const absl::Status&) {};
+  const auto police = service_->hub().Add(
+      AgencyId("police"), SubscriptionName("inbox"),
+      [&] {
+        if (police_calls++ == 0) police_woken.set_value();
+      },
+      ignore_end);
+  const auto education = service_->hub().Add(
+      AgencyId("education"), SubscriptionName("inbox"), [&] { ++education_calls; }, ignore_end);
 
   ASSERT_TRUE(Publish(kCfs, Minutes("k1")).ok());
   ASSERT_EQ(police_woken.get_future().wait_for(std::chrono::seconds(30)),

@@ -18,6 +18,7 @@
 #include "broker/store/audit_keys.h"
 #include "broker/store/audit_postings.h"
 #include "broker/store/audit_query.h"
+#include "broker/store/schema_sql.h"
 #include "tests/unit/store_fixture.h"
 
 namespace safeshare::store {
@@ -233,13 +234,17 @@ TEST_F(AuditIndexTest, AVersion5FileKeepsItsIndexThroughTheUpgrade) {
   std::vector<std::vector<int64_t>> expected;
   for (const auto& q : Queries()) expected.push_back(FromFile(q, 100));
   const auto index = ReadIndex();
-  // The file as schema version 5 left it: a row per key and entry.
+  // The file as schema version 5 left it: a row per key and entry (and
+  // subscriptions without the columns of version 7).
   {
     auto db = Connection::Open(path(), /*read_only=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
     ASSERT_TRUE((*db)
                     ->Exec("BEGIN; DROP TABLE audit_postings; CREATE TABLE audit_keys(key TEXT NOT "
-                           "NULL, id INTEGER NOT NULL, PRIMARY KEY(key, id)) WITHOUT ROWID")
+                           "NULL, id INTEGER NOT NULL, PRIMARY KEY(key, id)) WITHOUT ROWID;"
+                           " ALTER TABLE subscriptions DROP COLUMN filter_types;"
+                           " ALTER TABLE subscriptions DROP COLUMN filter_cases;"
+                           " ALTER TABLE subscriptions DROP COLUMN delivered_through")
                     .ok());
     auto insert = (*db)->Prepare("INSERT INTO audit_keys VALUES(?1,?2)");
     ASSERT_TRUE(insert.ok()) << insert.status();
@@ -251,7 +256,7 @@ TEST_F(AuditIndexTest, AVersion5FileKeepsItsIndexThroughTheUpgrade) {
 
   Reopen();
   store_.reset();
-  EXPECT_EQ(FileInt("PRAGMA user_version"), 6);
+  EXPECT_EQ(FileInt("PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(FileInt("SELECT count(*) FROM sqlite_master WHERE name='audit_keys'"), 0);
   EXPECT_EQ(ReadIndex(), index);
   for (size_t i = 0; i < Queries().size(); ++i) {

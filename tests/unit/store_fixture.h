@@ -136,9 +136,17 @@ class StoreTestBase : public ::testing::Test {
     store_->Publish(std::move(n), done.Callback());
     return done.Get();
   }
+  // Opens (creating if missing) and answers the subscription's position.
   absl::StatusOr<Sequence> Open(const std::string& agency, const std::string& name) {
-    Completion<Sequence> done;
-    store_->OpenSubscription(AgencyId(agency), SubscriptionName(name), done.Callback());
+    auto opened = OpenRecord(agency, name, /*create_if_missing=*/true);
+    if (!opened.ok()) return opened.status();
+    return opened->acked_through;
+  }
+  absl::StatusOr<SubscriptionRecord> OpenRecord(const std::string& agency, const std::string& name,
+                                                bool create_if_missing, size_t max = 100) {
+    Completion<SubscriptionRecord> done;
+    store_->OpenSubscription(AgencyId(agency), SubscriptionName(name), create_if_missing, max,
+                             done.Callback());
     return done.Get();
   }
   absl::StatusOr<AckResult> Ack(const std::string& agency, const std::string& name,

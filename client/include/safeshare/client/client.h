@@ -101,6 +101,20 @@ class Client {
   // fails, e.g. NOT_FOUND for a service the broker does not report on.
   absl::StatusOr<ServingStatus> Health(absl::string_view service = kBrokerServiceName);
 
+  // The calling agency's own subscriptions. Create (repeating it answers
+  // the existing subscription) and List are retried like Acknowledge; Reset
+  // and Delete are not (a repeated reset "from now" would move again, a
+  // repeated delete would answer NOT_FOUND).
+  absl::StatusOr<v1::SubscriptionInfo> CreateSubscription(
+      const v1::CreateSubscriptionRequest& request);
+  // "" lists all of them.
+  absl::StatusOr<v1::ListSubscriptionsResponse> ListSubscriptions(
+      const std::string& subscription = "");
+  absl::StatusOr<v1::SubscriptionInfo> ResetSubscription(
+      const v1::ResetSubscriptionRequest& request);
+  absl::StatusOr<v1::DeleteSubscriptionResponse> DeleteSubscription(
+      const std::string& subscription);
+
   // Case engagement (roles an agreement lets manage cases) and person
   // interests (roles an agreement lets register them). Retried like
   // Acknowledge: repeating them changes nothing.
@@ -146,9 +160,11 @@ class Client {
  private:
   Client(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
 
-  // One unary call, retried as CallWithRetry does; errors as absl::Status.
+  // One unary call, retried as CallWithRetry does unless `retried` is
+  // false; errors as absl::Status.
   template <typename Response, typename Call>
-  absl::StatusOr<Response> Unary(std::chrono::milliseconds deadline, const Call& call);
+  absl::StatusOr<Response> Unary(std::chrono::milliseconds deadline, const Call& call,
+                                 bool retried = true);
   absl::StatusOr<v1::PublishResponse> PublishRequest(v1::PublishRequest request);
 
   ClientOptions options_;

@@ -1,0 +1,144 @@
+#include "subscription_commands.h"
+
+#include <chrono>
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "exit_code.h"
+#include "safeshare/client/notification_json.h"
+
+namespace safeshare::cli {
+namespace {
+
+constexpr char kPositionHelp[] = "beginning, now, or a sequence number to start after";
+
+std::string Age(int64_t seconds) {
+  if (seconds < 120) return absl::StrCat(std::max<int64_t>(seconds, 0), "s");
+  if (seconds < 7200) return absl::StrCat(seconds / 60, "m");
+  if (seconds < 172800) return absl::StrCat(seconds / 3600, "h");
+  return absl::StrCat(seconds / 86400, "d");
+}
+
+std::string FilterText(const v1::SubscriptionFilter& filter) {
+  std::vector<std::string> parts;
+  if (filter.types_size() > 0) parts.push_back("types=" + absl::StrJoin(filter.types(), ","));
+  if (filter.case_refs_size() > 0) {
+    parts.push_back("cases=" + absl::StrJoin(filter.case_refs(), ","));
+  }
+  return parts.empty() ? "-" : absl::StrJoin(parts, " ");
+}
+
+int PrintInfo(const v1::SubscriptionInfo& info) {
+  std::cout << client::ToJsonLine(info) << std::endl;
+  return kExitOk;
+}
+
+}  // namespace
+
+bool ParsePosition(const std::string& text, v1::StartFrom& from, uint64_t& after) {
+  after = 0;
+  if (text == "beginning") {
+    from = v1::START_FROM_BEGINNING;
+    return true;
+  }
+  if (text == "now") {
+    from = v1::START_FROM_NOW;
+    return true;
+  }
+  from = v1::START_FROM_SEQUENCE;
+  return !text.empty() && text[0] != '-' && text[0] != '+' && absl::SimpleAtoi(text, &after);
+}
+
+std::string SubscriptionTable(const v1::ListSubscriptionsResponse& listed, int64_t now_seconds) {
+  constexpr char kRow[] = "%-24s %9s %9s %8s %7s %9s %s\n";
+  std::string out = absl::StrFormat(kRow, "NAME", "ACKED", "DELIVERED", "BACKLOG", "OLDEST",
+                                    "CONSUMERS", "FILTER");
+  for (const auto& s : listed.subscriptions()) {
+    const std::string oldest = s.has_oldest_unacknowledged_at()
+                                   ? Age(now_seconds - s.oldest_unacknowledged_at().seconds())
+                                   : "-";
+    absl::StrAppendFormat(&out, kRow, s.subscription(), absl::StrCat(s.acknowledged_through()),
+                          absl::StrCat(s.delivered_through()), absl::StrCat(s.backlog()), oldest,
+                          absl::StrCat(s.active_consumers()), FilterText(s.filter()));
+  }
+  return out;
+}
+
+CLI::App* AddSubscriptionCommands(CLI::App& app, SubscriptionFlags& flags) {
+  CLI::App* command = app.add_subcommand(
+      "subscriptions", "list, create, reset or delete your agency's subscriptions");
+  command->require_subcommand(1);
+  CLI::App* list = command->add_subcommand(
+      "list", "positions, backlog, oldest unacknowledged delivery and open streams");
+  list->add_option("--name", flags.name, "only this subscription");
+  list->add_flag("--json", flags.json, "one JSON line per subscription instead of a table");
+  CLI::App* create = command->add_subcommand("create", "create a subscription");
+  create->add_option("--name", flags.name, "subscription name")->required();
+  create->add_option("--from", flags.position, kPositionHelp)->capture_default_str();
+  create->add_option("--type", flags.types,
+                     "only this notification type, e.g. investigation_outcome (repeat for more)");
+  create->add_option("--case", flags.case_refs, "only this case (repeat for more, at most 100)");
+  CLI::App* reset = command->add_subcommand(
+      "reset", "move a subscription's position; its open streams end and resume there");
+  reset->add_option("--name", flags.name, "subscription name")->required();
+  reset->add_option("--to", flags.position, kPositionHelp)->required();
+  CLI::App* remove = command->add_subcommand("delete", "delete a subscription");
+  remove->add_option("--name", flags.name, "subscription name")->required();
+  return command;
+}
+
+int RunSubscriptions(const ConnectionFlags& connection, const CLI::App& command,
+                     const SubscriptionFlags& flags) {
+  v1::StartFrom from = v1::START_FROM_UNSPECIFIED;
+  uint64_t after = 0;
+  const bool moves =
+      command.get_subcommand("create")->parsed() || command.get_subcommand("reset")->parsed();
+  if (moves && !ParsePosition(flags.position, from, after)) {
+    return Fail(kExitUsage,
+                "subscriptions: --from/--to: expected beginning, now or a sequence "
+                "number, got '" +
+                    flags.position + "'");
+  }
+  std::optional<client::Client> client = ConnectOrReport(connection);
+  if (!client.has_value()) return kExitUsage;
+  if (command.get_subcommand("create")->parsed()) {
+    v1::CreateSubscriptionRequest request;
+    request.set_subscription(flags.name);
+    request.set_start(from);
+    request.set_after_sequence(after);
+    for (const auto& t : flags.types) request.mutable_filter()->add_types(t);
+    for (const auto& c : flags.case_refs) request.mutable_filter()->add_case_refs(c);
+    auto created = client->CreateSubscription(request);
+    return created.ok() ? PrintInfo(*created)
+                        : FailBroker("subscriptions create", created.status());
+  }
+  if (command.get_subcommand("reset")->parsed()) {
+    v1::ResetSubscriptionRequest request;
+    request.set_subscription(flags.name);
+    request.set_to(from);
+    request.set_after_sequence(after);
+    auto reset = client->ResetSubscription(request);
+    return reset.ok() ? PrintInfo(*reset) : FailBroker("subscriptions reset", reset.status());
+  }
+  if (command.get_subcommand("delete")->parsed()) {
+    auto deleted = client->DeleteSubscription(flags.name);
+    if (!deleted.ok()) return FailBroker("subscriptions delete", deleted.status());
+    std::cout << client::ToJsonLine(*deleted) << std::endl;
+    return kExitOk;
+  }
+  auto listed = client->ListSubscriptions(flags.name);
+  if (!listed.ok()) return FailBroker("subscriptions list", listed.status());
+  if (flags.json) {
+    for (const auto& s : listed->subscriptions()) std::cout << client::ToJsonLine(s) << "\n";
+  } else {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    std::cout << SubscriptionTable(*listed, now.count());
+  }
+  std::cout << std::flush;
+  return kExitOk;
+}
+
+}  // namespace safeshare::cli
