@@ -4,7 +4,6 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -23,6 +22,7 @@
 #include "broker/routing/policy_snapshot.h"
 #include "broker/rpc/grpc_logging.h"
 #include "broker/rpc/server.h"
+#include "broker/rpc/tls_files.h"
 #include "broker/service/audit_service.h"
 #include "broker/service/broker_service.h"
 #include "broker/service/checkpointer.h"
@@ -38,28 +38,23 @@ using safeshare::ModuleLogger;
 
 constexpr std::chrono::milliseconds kShutdownGrace{300};
 
-absl::StatusOr<std::string> ReadPem(const std::filesystem::path& path, const char* what) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError("cannot read " + std::string(what) + " " + path.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 absl::StatusOr<safeshare::rpc::ServerOptions> ServerOptionsFrom(
     const safeshare::config::BrokerConfig& config) {
-  auto cert = ReadPem(config.tls.certificate, "tls.certificate");
-  auto key = ReadPem(config.tls.private_key, "tls.private_key");
-  auto ca = ReadPem(config.tls.client_ca, "tls.client_ca");
-  for (const auto* pem : {&cert, &key, &ca}) {
-    if (!pem->ok()) return pem->status();
-  }
+  auto tls = safeshare::rpc::LoadTlsMaterial(
+      {config.tls.certificate, config.tls.private_key, config.tls.client_ca}, std::time(nullptr));
+  if (!tls.ok()) return tls.status();
+  for (const auto& warning : tls->warnings) ModuleLogger("main")->warn("{}", warning);
   const auto& c = config.connections;
   const safeshare::rpc::PingPolicy pings{c.client_ping_min_interval,
                                          static_cast<int>(c.client_ping_strikes), c.keepalive_time,
                                          c.keepalive_timeout};
-  return safeshare::rpc::ServerOptions{
-      config.listen, *cert, *key, *ca, config.max_message_bytes, pings, config.memory_quota_bytes};
+  return safeshare::rpc::ServerOptions{config.listen,
+                                       std::move(tls->certificate_pem),
+                                       std::move(tls->private_key_pem),
+                                       std::move(tls->client_ca_pem),
+                                       config.max_message_bytes,
+                                       pings,
+                                       config.memory_quota_bytes};
 }
 
 // Start-up failed: says why, with where the config wrote any path the

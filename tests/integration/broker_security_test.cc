@@ -1,8 +1,14 @@
 // Mutual TLS and identity against the real broker: only certificates from
 // the partnership CA, naming a configured agency, get in.
+#include <sys/stat.h>
+
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "tests/integration/scenario.h"
 #include "tests/support/health_check.h"
@@ -16,6 +22,21 @@ class SecurityTest : public ::testing::Test {
   absl::Status PublishAs(const std::string& agency) {
     auto c = Connect(broker_, agency);
     return c.Publish(Example("investigation_outcome", "sec-" + agency)).status();
+  }
+
+  // Starts a second broker on a copy of this one's config with `from`
+  // replaced by `to`, and returns how it ended (it is expected to refuse).
+  CommandResult StartWithConfigEdit(const std::string& from, const std::string& to) {
+    std::ifstream in(broker_.dir() + "/broker.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string config = text.str();
+    const auto at = config.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) config.replace(at, from.size(), to);
+    std::ofstream(broker_.dir() + "/edited.yaml") << config;
+    return RunCommand(broker_, std::string(SAFESHARE_BROKER_BINARY) + " --config " + broker_.dir() +
+                                   "/edited.yaml --listen 127.0.0.1:0");
   }
 
   void ExpectStillServing() {
@@ -84,6 +105,30 @@ TEST_F(SecurityTest, PublisherIdentityComesFromTheCertificateNotTheMessage) {
               ::testing::HasSubstr("notification.publisher"));
   forged.clear_publisher();  // cfs may not publish police outcomes at all
   EXPECT_EQ(cfs.Publish(forged).status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+// Safe start-up: the broker will not serve with a TLS key others may read or
+// with an expired certificate, and says what to fix.
+TEST_F(SecurityTest, TheBrokerRefusesToStartWithALooseKeyOrAnExpiredCertificate) {
+  const std::string pki = TestPki::Get().dir();
+  const std::string loose = broker_.dir() + "/loose.key";
+  std::filesystem::copy_file(pki + "/broker.key", loose);
+  ::chmod(loose.c_str(), 0644);
+  const auto loose_key = StartWithConfigEdit(pki + "/broker.key", loose);
+  EXPECT_EQ(loose_key.exit_code, 1) << loose_key.output;
+  EXPECT_THAT(loose_key.output, ::testing::HasSubstr("critical"));
+  EXPECT_THAT(loose_key.output,
+              ::testing::HasSubstr("tls.private_key " + loose +
+                                   ": group or others may read or write it (mode 0644); run "
+                                   "`chmod 600 " +
+                                   loose + "`"));
+
+  const auto expired = StartWithConfigEdit(pki + "/broker.crt", pki + "/expired-police.crt");
+  EXPECT_EQ(expired.exit_code, 1) << expired.output;
+  EXPECT_THAT(expired.output, ::testing::HasSubstr("tls.certificate " + pki +
+                                                   "/expired-police.crt (/O=SafeShare Dev "
+                                                   "Partnership/CN=police) expired on 2021-01-01"));
+  ExpectStillServing();
 }
 
 // grpc.health.v1.Health/Check (for the server and for the Broker service)

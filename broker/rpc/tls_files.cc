@@ -1,0 +1,162 @@
+#include "broker/rpc/tls_files.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "broker/core/key_file.h"
+#include "broker/core/status_macros.h"
+
+namespace safeshare::rpc {
+namespace {
+
+struct BioFree {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct X509Free {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+struct KeyFree {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+using Bio = std::unique_ptr<BIO, BioFree>;
+using Certificate = std::unique_ptr<X509, X509Free>;
+
+constexpr char kMakeDevelopmentOnes[] =
+    "for development, certs/gen-dev-pki.sh makes a set; in production, ask the partnership's CA";
+
+absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path, const char* key) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read " + std::string(key) + " " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Bio MemoryBio(const std::string& pem) {
+  return Bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+}
+
+// Every certificate in `pem`, in order; none if it holds none.
+std::vector<Certificate> Certificates(const std::string& pem) {
+  std::vector<Certificate> out;
+  const Bio bio = MemoryBio(pem);
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    out.emplace_back(cert);
+  }
+  ERR_clear_error();  // the end of the input reads as an error
+  return out;
+}
+
+std::string Utc(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(time, &tm) != 1) return "an unreadable date";
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
+  return text;
+}
+
+std::string Subject(const X509* cert) {
+  char name[256];
+  X509_NAME_oneline(X509_get_subject_name(cert), name, sizeof name);
+  return name;
+}
+
+// Whether `cert` is valid at `now`, with `renew` as the advice when it has
+// expired; a warning when it expires soon.
+absl::Status CheckValidity(const X509* cert, std::time_t now, const std::string& what,
+                           const std::string& renew, std::vector<std::string>& warnings) {
+  std::time_t at = now;
+  const ASN1_TIME* not_before = X509_get0_notBefore(cert);
+  const ASN1_TIME* not_after = X509_get0_notAfter(cert);
+  if (X509_cmp_time(not_before, &at) >= 0) {
+    return absl::FailedPreconditionError(
+        what + " (" + Subject(cert) + ") is not valid until " + Utc(not_before) +
+        ": check the machine's clock, or install a certificate valid now");
+  }
+  if (X509_cmp_time(not_after, &at) <= 0) {
+    return absl::FailedPreconditionError(what + " (" + Subject(cert) + ") expired on " +
+                                         Utc(not_after) + ": " + renew);
+  }
+  at = now + kExpiryWarning;
+  if (X509_cmp_time(not_after, &at) <= 0) {
+    warnings.push_back(what + " (" + Subject(cert) + ") expires on " + Utc(not_after) +
+                       ": renew it before then");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCertificate(const TlsMaterial& material, const TlsFiles& files, std::time_t now,
+                              std::vector<std::string>& warnings) {
+  const std::string what = "tls.certificate " + files.certificate.string();
+  const auto chain = Certificates(material.certificate_pem);
+  if (chain.empty()) {
+    return absl::FailedPreconditionError(what + ": no PEM certificate in it; " +
+                                         kMakeDevelopmentOnes);
+  }
+  SAFESHARE_RETURN_IF_ERROR(CheckValidity(
+      chain.front().get(), now, what,
+      std::string("install a renewed certificate; ") + kMakeDevelopmentOnes, warnings));
+
+  const Bio bio = MemoryBio(material.private_key_pem);
+  const std::unique_ptr<EVP_PKEY, KeyFree> key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  const std::string key_what = "tls.private_key " + files.private_key.string();
+  if (key == nullptr) {
+    return absl::FailedPreconditionError(
+        key_what +
+        ": not an unencrypted PEM private key; the broker reads the key without a "
+        "passphrase, so protect it with its file mode (600)");
+  }
+  if (X509_check_private_key(chain.front().get(), key.get()) != 1) {
+    ERR_clear_error();
+    return absl::FailedPreconditionError(key_what + " is not the key of " + what +
+                                         ": configure the key the certificate was issued for");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckClientCa(const TlsMaterial& material, const TlsFiles& files, std::time_t now,
+                           std::vector<std::string>& warnings) {
+  const std::string what = "tls.client_ca " + files.client_ca.string();
+  const auto bundle = Certificates(material.client_ca_pem);
+  if (bundle.empty()) {
+    return absl::FailedPreconditionError(
+        what +
+        ": no PEM certificate in it; it must hold the partnership CA that issued the "
+        "agencies' certificates");
+  }
+  for (const auto& ca : bundle) {
+    SAFESHARE_RETURN_IF_ERROR(CheckValidity(
+        ca.get(), now, what,
+        "it can no longer vouch for any agency: remove it from the bundle, or replace it with its "
+        "renewal",
+        warnings));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<TlsMaterial> LoadTlsMaterial(const TlsFiles& files, std::time_t now) {
+  auto certificate = ReadFile(files.certificate, "tls.certificate");
+  if (!certificate.ok()) return certificate.status();
+  SAFESHARE_RETURN_IF_ERROR(
+      CheckOwnerOnlyKeyFile(files.private_key, "tls.private_key", kMakeDevelopmentOnes));
+  auto key = ReadFile(files.private_key, "tls.private_key");
+  if (!key.ok()) return key.status();
+  auto ca = ReadFile(files.client_ca, "tls.client_ca");
+  if (!ca.ok()) return ca.status();
+  TlsMaterial material{std::move(*certificate), std::move(*key), std::move(*ca), {}};
+  SAFESHARE_RETURN_IF_ERROR(CheckCertificate(material, files, now, material.warnings));
+  SAFESHARE_RETURN_IF_ERROR(CheckClientCa(material, files, now, material.warnings));
+  return material;
+}
+
+}  // namespace safeshare::rpc
