@@ -15,14 +15,33 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-store::StartPosition PositionFrom(v1::StartFrom from, uint64_t after) {
+// `field` names the request's StartFrom field ("start" or "to"). Unspecified
+// means the beginning where `unspecified_is_beginning`, else it is refused:
+// a reset must say where to, so a client's missing field never replays a
+// subscription's whole history.
+absl::StatusOr<store::StartPosition> PositionFrom(int from, uint64_t after, const char* field,
+                                                  bool unspecified_is_beginning) {
+  const std::string choices =
+      "give START_FROM_BEGINNING, START_FROM_NOW or START_FROM_SEQUENCE (with after_sequence)";
+  if (from != v1::START_FROM_SEQUENCE && after != 0) {
+    return absl::InvalidArgumentError("after_sequence: only read with " + std::string(field) +
+                                      " START_FROM_SEQUENCE; set that, or leave after_sequence 0");
+  }
   switch (from) {
+    case v1::START_FROM_BEGINNING:
+      return store::StartPosition{store::StartFrom::kBeginning, Sequence(0)};
     case v1::START_FROM_NOW:
-      return {store::StartFrom::kNow, Sequence(0)};
+      return store::StartPosition{store::StartFrom::kNow, Sequence(0)};
     case v1::START_FROM_SEQUENCE:
-      return {store::StartFrom::kAfter, Sequence(after)};
-    default:  // unspecified: the beginning
-      return {store::StartFrom::kBeginning, Sequence(0)};
+      return store::StartPosition{store::StartFrom::kAfter, Sequence(after)};
+    case v1::START_FROM_UNSPECIFIED:
+      if (unspecified_is_beginning) {
+        return store::StartPosition{store::StartFrom::kBeginning, Sequence(0)};
+      }
+      return absl::InvalidArgumentError(std::string(field) + ": say where to move it; " + choices);
+    default:
+      return absl::InvalidArgumentError(std::string(field) + ": " + std::to_string(from) +
+                                        " is not a StartFrom value; " + choices);
   }
 }
 
@@ -71,17 +90,19 @@ std::function<void(absl::StatusOr<store::SubscriptionRecord>)> BrokerRpc::Answer
 grpc::ServerUnaryReactor* BrokerRpc::CreateSubscription(
     grpc::CallbackServerContext* context, const v1::CreateSubscriptionRequest* request,
     v1::SubscriptionInfo* response) {
-  return WithCaller(context, peers_, "Broker.CreateSubscription",
-                    [&](auto* reactor, const identity::Caller& caller) {
-                      const auto& f = request->filter();
-                      service::NewSubscription subscription{
-                          request->subscription(),
-                          PositionFrom(request->start(), request->after_sequence()),
-                          {f.types().begin(), f.types().end()},
-                          {f.case_refs().begin(), f.case_refs().end()}};
-                      service_.CreateSubscription(caller, subscription,
-                                                  AnswerWithListing(reactor, caller, response));
-                    });
+  return WithCaller(
+      context, peers_, "Broker.CreateSubscription",
+      [&](auto* reactor, const identity::Caller& caller) {
+        auto start = PositionFrom(request->start(), request->after_sequence(), "start", true);
+        if (!start.ok()) return reactor->Finish(ToGrpcStatus(start.status()));
+        const auto& f = request->filter();
+        service::NewSubscription subscription{request->subscription(),
+                                              *start,
+                                              {f.types().begin(), f.types().end()},
+                                              {f.case_refs().begin(), f.case_refs().end()}};
+        service_.CreateSubscription(caller, subscription,
+                                    AnswerWithListing(reactor, caller, response));
+      });
 }
 
 grpc::ServerUnaryReactor* BrokerRpc::ListSubscriptions(grpc::CallbackServerContext* context,
@@ -103,10 +124,10 @@ grpc::ServerUnaryReactor* BrokerRpc::ResetSubscription(grpc::CallbackServerConte
                                                        v1::SubscriptionInfo* response) {
   return WithCaller(context, peers_, "Broker.ResetSubscription",
                     [&](auto* reactor, const identity::Caller& caller) {
-                      service_.ResetSubscription(
-                          caller, request->subscription(),
-                          PositionFrom(request->to(), request->after_sequence()),
-                          AnswerWithListing(reactor, caller, response));
+                      auto to = PositionFrom(request->to(), request->after_sequence(), "to", false);
+                      if (!to.ok()) return reactor->Finish(ToGrpcStatus(to.status()));
+                      service_.ResetSubscription(caller, request->subscription(), *to,
+                                                 AnswerWithListing(reactor, caller, response));
                     });
 }
 

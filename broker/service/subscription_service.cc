@@ -41,6 +41,8 @@ absl::StatusOr<std::vector<SubscriptionListing>> BrokerService::ListSubscription
   }
   auto stats = store_.ReadSubscriptions(caller.agency, SubscriptionName(name));
   if (!stats.ok()) return stats.status();
+  if (!name.empty() && stats->empty())
+    return store::errors::UnknownSubscription(SubscriptionName(name));
   std::vector<SubscriptionListing> out;
   out.reserve(stats->size());
   for (auto& s : *stats) {

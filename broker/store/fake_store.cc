@@ -184,13 +184,12 @@ absl::StatusOr<AckResult> FakeStore::DoAcknowledge(const AgencyId& agency,
   if (it == subscriptions_.end()) return errors::UnknownSubscription(name);
   auto& s = it->second;
   if (through <= s.acked_through) return AckResult{s.acked_through, 0};
-  const auto all = FactsOf(agency, Sequence(0), Sequence(UINT64_MAX), SIZE_MAX);
-  const Sequence latest = all.empty() ? Sequence(0) : all.back().sequence;
-  if (through > latest) return errors::NotDelivered(through, latest);
+  if (through > s.delivered_through) {
+    return errors::NotDelivered(through, s.delivered_through, name);
+  }
   const auto acked = Matching(agency, s.acked_through, through, s.filter);
   if (auto entry = entries::Acknowledged(agency, name, acked)) Append(std::move(*entry));
   s.acked_through = through;
-  s.delivered_through = std::max(s.delivered_through, through);
   return AckResult{through, static_cast<uint32_t>(acked.size())};
 }
 

@@ -26,7 +26,7 @@ absl::StatusOr<SubscriptionRecord> FakeStore::Insert(const AgencyId& agency,
        it != subscriptions_.end() && it->first.first == agency; ++it) {
     ++count;
   }
-  if (count >= max_per_agency) return errors::TooManySubscriptions(agency, max_per_agency);
+  if (count >= max_per_agency) return errors::TooManySubscriptions(agency, count, max_per_agency);
   SubscriptionRecord record{agency, name, clock_.WallMicros(), filter, at, at};
   subscriptions_[{agency, name}] = record;
   return record;
@@ -70,6 +70,7 @@ absl::StatusOr<SubscriptionRecord> FakeStore::DoOpenSubscription(const AgencyId&
     record = it->second;
   } else if (create_if_missing) {
     record = Insert(agency, name, Sequence(0), {}, max_per_agency);
+    if (record.ok()) Append(entries::SubscriptionCreated(*record, StartFrom::kBeginning));
   }
   if (record.ok()) Append(entries::Subscribed(agency, name, record->acked_through));
   return record;

@@ -121,8 +121,10 @@ absl::Status CheckInterestChange(const InterestChange& change) {
 namespace errors {
 
 absl::Status UnknownSubscription(const SubscriptionName& name) {
-  return absl::NotFoundError("subscription '" + name.value() +
-                             "' does not exist for your agency; open it with Subscribe first");
+  return absl::NotFoundError("subscription: '" + name.value() +
+                             "' does not exist for your agency; see its subscriptions with "
+                             "ListSubscriptions (safeshare subscriptions list), or create it with "
+                             "CreateSubscription");
 }
 
 namespace {
@@ -143,11 +145,12 @@ absl::Status MustCreateFirst(const SubscriptionName& name) {
       "with CreateSubscription (safeshare subscriptions create) first");
 }
 
-absl::Status TooManySubscriptions(const AgencyId& agency, size_t limit) {
+absl::Status TooManySubscriptions(const AgencyId& agency, size_t count, size_t limit) {
   absl::Status status = absl::ResourceExhaustedError(
-      "subscription: agency '" + agency.value() + "' already has " + std::to_string(limit) +
-      " subscriptions (limits.per_agency.subscriptions); delete one it no longer uses, or ask the "
-      "operator to raise the limit");
+      "subscription: agency '" + agency.value() + "' has " + std::to_string(count) +
+      " subscriptions and may have at most " + std::to_string(limit) +
+      " (limits.per_agency.subscriptions, or its own agencies[].limits.subscriptions); delete one "
+      "it no longer uses, or ask the operator to raise the limit");
   status.SetPayload(kRefusedAlone, absl::Cord("1"));
   return status;
 }
@@ -164,11 +167,11 @@ bool IsRefusedAlone(const absl::Status& status) {
   return status.GetPayload(kRefusedAlone).has_value();
 }
 
-absl::Status NotDelivered(Sequence through, Sequence latest) {
-  return absl::InvalidArgumentError("sequence: " + std::to_string(through.value()) +
-                                    " has not been delivered to your agency (latest is " +
-                                    std::to_string(latest.value()) +
-                                    "); acknowledge a sequence you received");
+absl::Status NotDelivered(Sequence through, Sequence delivered, const SubscriptionName& name) {
+  return absl::InvalidArgumentError(
+      "sequence: " + std::to_string(through.value()) + " has not been delivered on subscription '" +
+      name.value() + "' (delivered through " + std::to_string(delivered.value()) +
+      "); acknowledge a sequence a stream of this subscription received");
 }
 
 absl::Status ReusedKey(const NotificationId& first) {

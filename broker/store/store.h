@@ -78,8 +78,9 @@ class Store {
   virtual void CreateSubscription(SubscriptionSpec spec, Done<SubscriptionRecord> done) = 0;
   // Opens a subscription stream's subscription and audits `subscribed`. An
   // unknown name is created from the beginning with no filter when
-  // `create_if_missing` (counted against `max_per_agency` as above), else
-  // NOT_FOUND (MustCreateFirst).
+  // `create_if_missing` (counted against `max_per_agency` as above, and
+  // audited `subscription_created` before `subscribed`), else NOT_FOUND
+  // (MustCreateFirst).
   virtual void OpenSubscription(AgencyId agency, SubscriptionName name, bool create_if_missing,
                                 size_t max_per_agency, Done<SubscriptionRecord> done) = 0;
   // Moves the subscription to `to` (acked_through = delivered_through = the
@@ -96,7 +97,10 @@ class Store {
   // Cumulative acknowledgement through `through`: one `acknowledged` audit
   // entry with a line per newly acknowledged delivery the subscription's
   // filter matches (none when it passes no such delivery);
-  // newly_acknowledged counts them.
+  // newly_acknowledged counts them. `through` above the subscription's
+  // delivered_through is INVALID_ARGUMENT (NotDelivered): the audit never
+  // says "acknowledged" for what no stream of it was handed, and a late
+  // acknowledgement from before a reset cannot undo the reset.
   virtual void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
                            Done<AckResult> done) = 0;
   // Audits deliveries about to be handed to a subscription stream: one
@@ -253,12 +257,13 @@ absl::Status SubscriptionExists(const SubscriptionName& name);
 absl::Status MustCreateFirst(const SubscriptionName& name);
 // RESOURCE_EXHAUSTED, but refused on its own: the rest of a write batch
 // commits (IsRefusedAlone).
-absl::Status TooManySubscriptions(const AgencyId& agency, size_t limit);
+absl::Status TooManySubscriptions(const AgencyId& agency, size_t count, size_t limit);
 absl::Status BeyondLatest(Sequence after, Sequence latest);
 // Whether `status` refuses one operation only, whatever its code: it stored
 // nothing and the rest of its batch is unaffected.
 bool IsRefusedAlone(const absl::Status& status);
-absl::Status NotDelivered(Sequence through, Sequence latest);
+// An acknowledgement beyond what the subscription's streams were handed.
+absl::Status NotDelivered(Sequence through, Sequence delivered, const SubscriptionName& name);
 absl::Status ReusedKey(const NotificationId& first);
 // NOT_FOUND: no checkpoint at `tree_size` (0: none at all).
 absl::Status NoCheckpoint(uint64_t tree_size);

@@ -203,19 +203,15 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
   const bool exists = row.ok() && *row;
   const int64_t cursor = exists ? s.Int(0) : 0;
   const DeliveryFilter filter = exists ? FilterFrom(s.View(1), s.View(2)) : DeliveryFilter{};
+  const int64_t delivered = exists ? s.Int(3) : 0;
   s.Reset();
   if (!row.ok()) return row.status();
   if (!exists) return errors::UnknownSubscription(name);
   const auto target = static_cast<int64_t>(through.value());
   if (target <= cursor) return AckResult{Sequence(static_cast<uint64_t>(cursor)), 0};
-  auto& last = stmts_->last_delivery;
-  last.Bind(1, agency.value());
-  auto last_row = last.Step();
-  const int64_t last_seq = last_row.ok() && *last_row ? last.Int(0) : 0;
-  last.Reset();
-  if (!last_row.ok()) return last_row.status();
-  if (target > last_seq)
-    return errors::NotDelivered(through, Sequence(static_cast<uint64_t>(last_seq)));
+  if (target > delivered) {
+    return errors::NotDelivered(through, Sequence(static_cast<uint64_t>(delivered)), name);
+  }
   auto acked = AcknowledgedRange(agency, cursor, target, filter);
   if (!acked.ok()) return acked.status();
   if (auto entry = entries::Acknowledged(agency, name, *acked)) {
@@ -256,11 +252,9 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "version,lines) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
       "INSERT INTO subscriptions(agency,name,acked_through,created_at,filter_types,filter_cases,"
       "delivered_through) VALUES(?1,?2,?3,?4,?5,?6,?3)",
-      "SELECT acked_through, filter_types, filter_cases FROM subscriptions"
+      "SELECT acked_through, filter_types, filter_cases, delivered_through FROM subscriptions"
       " WHERE agency=?1 AND name=?2",
-      "UPDATE subscriptions SET acked_through=?3, delivered_through=max(delivered_through,?3)"
-      " WHERE agency=?1 AND name=?2",
-      "SELECT coalesce(max(seq),0) FROM deliveries WHERE recipient=?1",
+      "UPDATE subscriptions SET acked_through=?3 WHERE agency=?1 AND name=?2",
       acked_range.c_str(),
       "SAVEPOINT op",
       "RELEASE op",

@@ -10,7 +10,7 @@ namespace safeshare::store {
 struct Writer::Statements {
   Statement begin, commit, rollback;
   Statement find_key, insert_notification, insert_delivery, insert_audit;
-  Statement insert_subscription, get_cursor, set_cursor, last_delivery, acked_range;
+  Statement insert_subscription, get_cursor, set_cursor, acked_range;
   Statement savepoint, release, rollback_to;
   Statement insert_view, insert_link, upsert_case, start_engagement, end_engagement;
   Statement add_interest, drop_interest;

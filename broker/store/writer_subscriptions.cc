@@ -30,7 +30,7 @@ absl::StatusOr<SubscriptionRecord> Writer::InsertSubscription(const AgencyId& ag
   auto count = CountSubscriptions(*db_, agency);
   if (!count.ok()) return count.status();
   if (static_cast<size_t>(*count) >= max_per_agency) {
-    return errors::TooManySubscriptions(agency, max_per_agency);
+    return errors::TooManySubscriptions(agency, static_cast<size_t>(*count), max_per_agency);
   }
   const std::string types = JoinTypes(filter), cases = JoinCases(filter.case_refs);
   SAFESHARE_RETURN_IF_ERROR(stmts_->insert_subscription.Bind(1, agency.value())
@@ -72,6 +72,8 @@ absl::StatusOr<SubscriptionRecord> Writer::OpenSubscription(const AgencyId& agen
   } else {
     auto created = InsertSubscription(agency, name, Sequence(0), {}, max_per_agency);
     if (!created.ok()) return created.status();
+    SAFESHARE_RETURN_IF_ERROR(
+        Append(entries::SubscriptionCreated(*created, StartFrom::kBeginning)));
     record = std::move(*created);
   }
   SAFESHARE_RETURN_IF_ERROR(Append(entries::Subscribed(agency, name, record.acked_through)));

@@ -88,6 +88,38 @@ TEST_F(SubscriptionsTest, StartPositionsAndFiltersChooseWhatArrives) {
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("filter.types[0]"));
 }
 
+// Requests that would move a subscription by mistake are refused, naming
+// the field: an undefined or missing position, an after_sequence the start
+// ignores, an acknowledgement of what no stream was handed.
+TEST_F(SubscriptionsTest, RequestsThatWouldMoveASubscriptionByMistakeAreRefused) {
+  const uint64_t first = PublishAs("investigation_outcome");
+  Create("inbox", v1::START_FROM_BEGINNING);
+  const auto refused = [](const auto& answer, const std::string& text) {
+    EXPECT_EQ(answer.status().code(), absl::StatusCode::kInvalidArgument) << answer.status();
+    EXPECT_THAT(std::string(answer.status().message()), HasSubstr(text));
+  };
+  v1::CreateSubscriptionRequest undefined;
+  undefined.set_subscription("undefined");
+  undefined.set_start(static_cast<v1::StartFrom>(7));
+  refused(cfs_.CreateSubscription(undefined), "start: 7 is not a StartFrom value");
+  v1::CreateSubscriptionRequest ignored;
+  ignored.set_subscription("ignored");
+  ignored.set_start(v1::START_FROM_NOW);
+  ignored.set_after_sequence(first);
+  refused(cfs_.CreateSubscription(ignored),
+          "after_sequence: only read with start START_FROM_SEQUENCE");
+  v1::ResetSubscriptionRequest nowhere;
+  nowhere.set_subscription("inbox");
+  refused(cfs_.ResetSubscription(nowhere), "to: say where to move it");
+  refused(cfs_.Acknowledge("inbox", first),
+          "has not been delivered on subscription 'inbox' (delivered through 0)");
+  auto listed = cfs_.ListSubscriptions("inbox");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->subscriptions(0).acknowledged_through(), 0u);
+  EXPECT_EQ(listed->subscriptions(0).backlog(), 1u);
+  EXPECT_EQ(cfs_.ListSubscriptions("never-made").status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(SubscriptionsTest, ListingCountsStreamsAndResetEndsThemAborted) {
   for (int i = 0; i < 3; ++i) PublishAs("investigation_outcome");
   Create("inbox", v1::START_FROM_BEGINNING, 0, {"investigation_outcome"});

@@ -335,6 +335,17 @@ TEST_F(ServiceTest, ResubscribingResumesAfterTheAcknowledgedSequence) {
   ASSERT_TRUE(Publish(kCfs, Minutes("k2")).ok());
   ASSERT_TRUE(Subscribe(kPolice, "police-feed").ok());
   EXPECT_EQ(Ack(kPolice, "police-feed", 0).status().code(), absl::StatusCode::kInvalidArgument);
+  auto police = store_->ReadDeliveries(AgencyId("police"), Sequence(0), 1);
+  ASSERT_TRUE(police.ok() && police->size() == 1);
+  Completion<bool> handed;  // as the stream records sequence 1 before sending it
+  store_->RecordDelivered(
+      {{(*police)[0], AgencyId("police"), SubscriptionName("police-feed")}},
+      [cb = handed.Callback()](const absl::Status& s) {
+        cb(s.ok() ? absl::StatusOr<bool>(true) : s);
+      },
+      /*can_wait=*/false);
+  ASSERT_TRUE(handed.Get().ok());
+  EXPECT_EQ(Ack(kPolice, "police-feed", 2).status().code(), absl::StatusCode::kInvalidArgument);
   auto ack = Ack(kPolice, "police-feed", 1);
   ASSERT_TRUE(ack.ok()) << ack.status();
   EXPECT_EQ(ack->acknowledged_through, Sequence(1));

@@ -80,7 +80,7 @@ class AuditContract : public StoreContract {
                              .action = audit::Action::kAccessRefused,
                              .detail = "Audit.Query: role probation is not information governance"})
                     .ok());
-    ASSERT_EQ(Audit().size(), 7u);
+    ASSERT_EQ(Audit().size(), 8u);  // Open created "feed": subscription_created, subscribed
   }
   absl::Status RecordEvent(audit::Entry entry, bool can_wait = false) {
     return Await([&](Store::StatusDone done) {
@@ -118,21 +118,21 @@ TEST_P(AuditContract, RecordEventAppendsTheEntryToTheChainAsVersion2) {
 TEST_P(AuditContract, QueryAuditFindsEntriesByCaseAgencyNotificationAndPerson) {
   ASSERT_NO_FATAL_FAILURE(WriteLog());
   // A batch of one names its case and notification on the entry and its line.
-  EXPECT_THAT(Ids({.case_ref = "CASE-1"}), ElementsAre(1, 5, 6));
+  EXPECT_THAT(Ids({.case_ref = "CASE-1"}), ElementsAre(1, 6, 7));
   EXPECT_THAT(Ids({.case_ref = "CASE-2"}), ElementsAre(2, 3));
   EXPECT_THAT(Ids({.agency = "education"}), ElementsAre(1));  // its withheld line
-  EXPECT_THAT(Ids({.agency = "police"}), ElementsAre(1, 2, 4, 5, 6));
-  EXPECT_THAT(Ids({.agency = "probation"}), ElementsAre(3, 7));
-  EXPECT_THAT(Ids({.notification_id = first_id_}), ElementsAre(1, 5, 6));
+  EXPECT_THAT(Ids({.agency = "police"}), ElementsAre(1, 2, 4, 5, 6, 7));
+  EXPECT_THAT(Ids({.agency = "probation"}), ElementsAre(3, 8));
+  EXPECT_THAT(Ids({.notification_id = first_id_}), ElementsAre(1, 6, 7));
   EXPECT_THAT(Ids({.notification_id = second_id_}), ElementsAre(2));
   EXPECT_THAT(Ids({.person_hash = "hash-a"}), ElementsAre(1));
   EXPECT_THAT(Ids({.person_hash = "hash-b"}), ElementsAre(2));
   EXPECT_THAT(Ids({.person_hash = "hash-unknown"}), IsEmpty());
   EXPECT_THAT(Ids({.case_ref = "CASE-1", .agency = "police", .notification_id = first_id_}),
-              ElementsAre(1, 5, 6));
+              ElementsAre(1, 6, 7));
   EXPECT_THAT(Ids({.case_ref = "CASE-2", .agency = "cfs"}), ElementsAre(2));
   EXPECT_THAT(Ids({.case_ref = "CASE-1", .person_hash = "hash-b"}), IsEmpty());
-  EXPECT_THAT(Ids({}), ElementsAre(1, 2, 3, 4, 5, 6, 7));
+  EXPECT_THAT(Ids({}), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8));
 
   auto found = store_->QueryAudit({.person_hash = "hash-a"});
   ASSERT_TRUE(found.ok());
@@ -148,44 +148,45 @@ TEST_P(AuditContract, QueryAuditMatchesAnEntrysActionOrAnyLinesOutcome) {
   EXPECT_THAT(Ids({.actions = {"routed"}}), ElementsAre(1, 2));
   EXPECT_THAT(Ids({.actions = {"withheld"}}), ElementsAre(1));
   EXPECT_THAT(Ids({.actions = {"withheld", "publish_refused", "access_refused"}}),
-              ElementsAre(1, 3, 7));
-  EXPECT_THAT(Ids({.actions = {"delivered", "acknowledged"}}), ElementsAre(5, 6));
+              ElementsAre(1, 3, 8));
+  EXPECT_THAT(Ids({.actions = {"delivered", "acknowledged"}}), ElementsAre(6, 7));
   EXPECT_THAT(Ids({.agency = "police", .actions = {"acknowledged", "subscribed"}}),
-              ElementsAre(4, 6));
+              ElementsAre(5, 7));
+  EXPECT_THAT(Ids({.agency = "police", .actions = {"subscription_created"}}), ElementsAre(4));
   EXPECT_THAT(Ids({.case_ref = "CASE-2", .actions = {"withheld"}}), IsEmpty());
   EXPECT_THAT(Ids({.actions = {"urgent_disclosure"}}), IsEmpty());
 }
 
 TEST_P(AuditContract, QueryAuditSelectsATimeRangeFromInclusiveToExclusive) {
   ASSERT_NO_FATAL_FAILURE(WriteLog());
-  EXPECT_THAT(Ids({.from_micros = TimeOf(3)}), ElementsAre(3, 4, 5, 6, 7));
+  EXPECT_THAT(Ids({.from_micros = TimeOf(3)}), ElementsAre(3, 4, 5, 6, 7, 8));
   EXPECT_THAT(Ids({.to_micros = TimeOf(3)}), ElementsAre(1, 2));
-  EXPECT_THAT(Ids({.from_micros = TimeOf(2), .to_micros = TimeOf(5)}), ElementsAre(2, 3, 4));
-  EXPECT_THAT(Ids({.agency = "police", .from_micros = TimeOf(2), .to_micros = TimeOf(6)}),
-              ElementsAre(2, 4, 5));
+  EXPECT_THAT(Ids({.from_micros = TimeOf(2), .to_micros = TimeOf(6)}), ElementsAre(2, 3, 4, 5));
+  EXPECT_THAT(Ids({.agency = "police", .from_micros = TimeOf(2), .to_micros = TimeOf(7)}),
+              ElementsAre(2, 4, 5, 6));
   EXPECT_THAT(Ids({.actions = {"published", "publish_refused"}, .from_micros = TimeOf(2)}),
               ElementsAre(2, 3));
-  EXPECT_THAT(Ids({.from_micros = TimeOf(7) + 1}), IsEmpty());
+  EXPECT_THAT(Ids({.from_micros = TimeOf(8) + 1}), IsEmpty());
 }
 
 TEST_P(AuditContract, QueryAuditPagesAfterAnIdUpToALimit) {
   ASSERT_NO_FATAL_FAILURE(WriteLog());
   EXPECT_THAT(Ids({.agency = "police", .after_id = 2, .limit = 2}), ElementsAre(4, 5));
-  EXPECT_THAT(Ids({.agency = "police", .after_id = 5, .limit = 2}), ElementsAre(6));
+  EXPECT_THAT(Ids({.agency = "police", .after_id = 6, .limit = 2}), ElementsAre(7));
   EXPECT_THAT(
       Ids({.actions = {"withheld", "acknowledged", "subscribed"}, .after_id = 1, .limit = 1}),
-      ElementsAre(4));
-  EXPECT_THAT(Ids({.after_id = 6, .limit = 5}), ElementsAre(7));
-  EXPECT_THAT(Ids({.after_id = 7}), IsEmpty());
+      ElementsAre(5));
+  EXPECT_THAT(Ids({.after_id = 7, .limit = 5}), ElementsAre(8));
+  EXPECT_THAT(Ids({.after_id = 8}), IsEmpty());
   EXPECT_THAT(Ids({.limit = 0}), IsEmpty());
   // Paging by after_id reads every match, whatever the page size.
   for (size_t page : {1, 2, 3, 100}) {
-    EXPECT_THAT(Scanned({.agency = "police", .limit = 1}, page), ElementsAre(1, 2, 4, 5, 6))
+    EXPECT_THAT(Scanned({.agency = "police", .limit = 1}, page), ElementsAre(1, 2, 4, 5, 6, 7))
         << page;
-    EXPECT_THAT(Scanned({.actions = {"published", "access_refused"}}, page), ElementsAre(1, 2, 7))
+    EXPECT_THAT(Scanned({.actions = {"published", "access_refused"}}, page), ElementsAre(1, 2, 8))
         << page;
   }
-  EXPECT_THAT(Scanned({.after_id = 5}, 1), ElementsAre(6, 7));
+  EXPECT_THAT(Scanned({.after_id = 5}, 1), ElementsAre(6, 7, 8));
 }
 
 // A batch audits one entry per (recipient, subscription), a line per
@@ -226,7 +227,7 @@ TEST_P(AuditContract, DeliveriesAndAcknowledgementsAreAuditedOneEntryPerBatch) {
   EXPECT_EQ(acknowledged[0].lines.size(), 3u);
   EXPECT_EQ(acknowledged[0].lines[2].outcome, audit::Action::kAcknowledged);
   EXPECT_EQ(acknowledged[0].lines[2].notification_id, (*events)[2].id.value());
-  EXPECT_THAT(Ids({.notification_id = (*events)[1].id.value()}), ElementsAre(2, 6, 8));
+  EXPECT_THAT(Ids({.notification_id = (*events)[1].id.value()}), ElementsAre(2, 7, 9));
   EXPECT_TRUE(audit::VerifyChain(Audit()).ok());
 }
 

@@ -277,6 +277,32 @@ TEST_P(SubscriptionsContract, ResetMovesBothPositionsAndAuditsWhatItSkips) {
   EXPECT_EQ(Reset("unknown", kBeginning).status().code(), absl::StatusCode::kNotFound);
 }
 
+// A stream handed 1..3 before a reset to the beginning acknowledges late:
+// refused, so the acknowledgement cannot undo the reset.
+TEST_P(SubscriptionsContract, ALateAcknowledgementFromBeforeAResetIsRefused) {
+  for (int i = 0; i < 3; ++i) PublishTo("strategy_minutes", "CASE-1");
+  ASSERT_TRUE(Create("inbox", kBeginning).ok());
+  ASSERT_TRUE(Deliver("cfs", "inbox", {1, 2, 3}).ok());
+  ASSERT_TRUE(Reset("inbox", kBeginning).ok());
+  auto late = AckOnly("cfs", "inbox", 3);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(late.status().message()), HasSubstr("(delivered through 0)"));
+  EXPECT_EQ(List("inbox")[0].record.acked_through, Sequence(0));
+  EXPECT_EQ(List("inbox")[0].backlog, 3u);
+  EXPECT_THAT(AuditOf(audit::Action::kAcknowledged), IsEmpty());
+}
+
+TEST_P(SubscriptionsContract, ASubscriptionCreatedByItsFirstOpenIsAuditedAsCreated) {
+  PublishTo("strategy_minutes", "CASE-1");
+  ASSERT_TRUE(Open("cfs", "first-use").ok());
+  ASSERT_TRUE(Open("cfs", "first-use").ok());  // opened again: not created again
+  const auto created = AuditOf(audit::Action::kSubscriptionCreated);
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].subscription, "first-use");
+  EXPECT_THAT(created[0].detail, HasSubstr("from the beginning"));
+  EXPECT_EQ(AuditOf(audit::Action::kSubscribed).size(), 2u);
+}
+
 TEST_P(SubscriptionsContract, DeleteForgetsTheSubscriptionAndAuditsItsPosition) {
   PublishTo("strategy_minutes", "CASE-1");
   ASSERT_TRUE(Create("inbox", kNow).ok());

@@ -171,13 +171,20 @@ TEST_P(StoreContract, AcknowledgeIsCumulative) {
   EXPECT_EQ(three->newly_acknowledged, 1u);
 }
 
-TEST_P(StoreContract, AcknowledgeBeyondLastDeliveryIsInvalid) {
+TEST_P(StoreContract, AcknowledgeBeyondWhatTheSubscriptionWasHandedIsInvalid) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   ASSERT_TRUE(Publish(Note("cfs", "k2", {"health"})).ok());  // seq 2 is not police's
   ASSERT_TRUE(Open("police", "feed").ok());
-  auto ack = Ack("police", "feed", 2);
+  auto never_handed = AckOnly("police", "feed", 1);  // stored for police, not yet delivered
+  EXPECT_EQ(never_handed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(never_handed.status().message()),
+              HasSubstr("sequence: 1 has not been delivered on subscription 'feed' (delivered "
+                        "through 0)"));
+  ASSERT_TRUE(Deliver("police", "feed", {1}).ok());
+  auto ack = AckOnly("police", "feed", 2);
   EXPECT_EQ(ack.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(ack.status().message()), HasSubstr("latest is 1"));
+  EXPECT_THAT(std::string(ack.status().message()), HasSubstr("(delivered through 1)"));
+  for (const auto& e : Audit()) EXPECT_NE(e.action, audit::Action::kAcknowledged);
   auto position = Open("police", "feed");
   ASSERT_TRUE(position.ok());
   EXPECT_EQ(*position, Sequence(0));
@@ -217,16 +224,16 @@ TEST_P(StoreContract, AuditRecordsEachActionAndTheChainVerifies) {
                       AgencyId("police"),
                       SubscriptionName("feed")}},
       [&](const absl::Status& s) { delivered.set_value(s); }, /*can_wait=*/false);
-  ASSERT_TRUE(Ack("police", "feed", 1).ok());  // queued after, so written after
+  ASSERT_TRUE(AckOnly("police", "feed", 1).ok());  // queued after, so written after
   ASSERT_TRUE(delivered.get_future().get().ok());
 
   const auto audit = Audit();
-  ASSERT_EQ(audit.size(), 5u);
+  ASSERT_EQ(audit.size(), 6u);
   std::vector<std::string> actions;
   actions.reserve(audit.size());
   for (const auto& e : audit) actions.emplace_back(audit::ActionName(e.action));
-  EXPECT_THAT(actions, ElementsAre("published", "publish_refused", "subscribed", "delivered",
-                                   "acknowledged"));
+  EXPECT_THAT(actions, ElementsAre("published", "publish_refused", "subscription_created",
+                                   "subscribed", "delivered", "acknowledged"));
   // One entry for the routing decision: a line per recipient and per denial.
   EXPECT_EQ(audit[0].actor, "cfs");
   EXPECT_EQ(audit[0].notification_id, id);
@@ -242,8 +249,9 @@ TEST_P(StoreContract, AuditRecordsEachActionAndTheChainVerifies) {
   EXPECT_EQ(audit[1].case_ref, "CASE-9");
   EXPECT_THAT(audit[1].detail, HasSubstr("not allowed"));
   EXPECT_EQ(audit[2].subscription, "feed");
+  EXPECT_EQ(audit[3].subscription, "feed");
   const auto& routed = audit[0].lines[0];
-  for (const auto& e : {audit[3], audit[4]}) {  // delivered, acknowledged: a batch of one
+  for (const auto& e : {audit[4], audit[5]}) {  // delivered, acknowledged: a batch of one
     EXPECT_EQ(e.actor, "police");
     EXPECT_EQ(e.recipient, "police");
     EXPECT_EQ(e.subscription, "feed");
@@ -253,14 +261,14 @@ TEST_P(StoreContract, AuditRecordsEachActionAndTheChainVerifies) {
     EXPECT_EQ(e.lines[0].notification_id, id);
     EXPECT_EQ(e.lines[0].sequence, 1);
   }
-  for (const auto& line : {routed, audit[3].lines[0], audit[4].lines[0]}) {
+  for (const auto& line : {routed, audit[4].lines[0], audit[5].lines[0]}) {
     EXPECT_EQ(line.agency, "police");
     EXPECT_EQ(line.rule, "ISA-03");
     EXPECT_EQ(line.lawful_basis, "legal_obligation");
     EXPECT_EQ(line.content_hash, hash);
   }
-  EXPECT_EQ(audit[3].lines[0].outcome, audit::Action::kDelivered);
-  EXPECT_EQ(audit[4].lines[0].outcome, audit::Action::kAcknowledged);
+  EXPECT_EQ(audit[4].lines[0].outcome, audit::Action::kDelivered);
+  EXPECT_EQ(audit[5].lines[0].outcome, audit::Action::kAcknowledged);
   for (size_t i = 0; i < audit.size(); ++i) {
     EXPECT_EQ(audit[i].id, static_cast<int64_t>(i + 1));
     EXPECT_EQ(audit[i].version, 2);
@@ -378,6 +386,7 @@ TEST_F(SqliteStoreTest, OperationThatCanWaitLingersForAPublishBeforeCommittingAl
 TEST_F(SqliteStoreTest, OperationsThatCanWaitKeepTheirPlaceInTheQueue) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   ASSERT_TRUE(Open("police", "inbox").ok());
+  ASSERT_TRUE(Deliver("police", "inbox", {1}).ok());
   std::mutex mu;
   std::vector<std::string> order;
   Completion<AckResult> acked;
