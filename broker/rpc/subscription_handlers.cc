@@ -21,7 +21,7 @@ using google::protobuf::util::TimeUtil;
 // subscription's whole history.
 absl::StatusOr<store::StartPosition> PositionFrom(int from, uint64_t after, const char* field,
                                                   bool unspecified_is_beginning) {
-  const std::string choices =
+  constexpr char kChoices[] =
       "give START_FROM_BEGINNING, START_FROM_NOW or START_FROM_SEQUENCE (with after_sequence)";
   if (from != v1::START_FROM_SEQUENCE && after != 0) {
     return absl::InvalidArgumentError("after_sequence: only read with " + std::string(field) +
@@ -38,10 +38,10 @@ absl::StatusOr<store::StartPosition> PositionFrom(int from, uint64_t after, cons
       if (unspecified_is_beginning) {
         return store::StartPosition{store::StartFrom::kBeginning, Sequence(0)};
       }
-      return absl::InvalidArgumentError(std::string(field) + ": say where to move it; " + choices);
+      return absl::InvalidArgumentError(std::string(field) + ": say where to move it; " + kChoices);
     default:
       return absl::InvalidArgumentError(std::string(field) + ": " + std::to_string(from) +
-                                        " is not a StartFrom value; " + choices);
+                                        " is not a StartFrom value; " + kChoices);
   }
 }
 

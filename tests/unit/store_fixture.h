@@ -160,12 +160,12 @@ class StoreTestBase : public ::testing::Test {
       auto page = store_->ReadDeliveryPage(AgencyId(agency), record.delivered_through, 100'000,
                                            record.filter);
       if (!page.ok()) return page.status();
-      std::vector<uint64_t> handed;
-      for (const auto& d : page->deliveries) {
-        if (d.sequence.value() <= through) handed.push_back(d.sequence.value());
+      std::vector<StoredDelivery> handed;
+      for (auto& d : page->deliveries) {
+        if (d.sequence.value() <= through) handed.push_back(std::move(d));
       }
       if (!handed.empty()) {
-        if (auto delivered = Deliver(agency, name, handed); !delivered.ok()) return delivered;
+        if (auto delivered = Hand(agency, name, handed); !delivered.ok()) return delivered;
       }
     }
     return AckOnly(agency, name, through);
@@ -203,11 +203,20 @@ class StoreTestBase : public ::testing::Test {
                        const std::vector<uint64_t>& sequences) {
     auto stored = store_->ReadDeliveries(AgencyId(agency), Sequence(0), 100'000);
     if (!stored.ok()) return stored.status();
-    std::vector<DeliveredEvent> events;
+    std::vector<StoredDelivery> handed;
     for (const auto& d : *stored) {
-      if (std::find(sequences.begin(), sequences.end(), d.sequence.value()) == sequences.end()) {
-        continue;
+      if (std::find(sequences.begin(), sequences.end(), d.sequence.value()) != sequences.end()) {
+        handed.push_back(d);
       }
+    }
+    return Hand(agency, name, handed);
+  }
+  // Audits `deliveries` as handed to `agency`'s subscription `name`, one batch.
+  absl::Status Hand(const std::string& agency, const std::string& name,
+                    const std::vector<StoredDelivery>& deliveries) {
+    std::vector<DeliveredEvent> events;
+    events.reserve(deliveries.size());
+    for (const auto& d : deliveries) {
       events.push_back(DeliveredEvent{d, AgencyId(agency), SubscriptionName(name)});
     }
     return Await([&](Store::StatusDone done) {

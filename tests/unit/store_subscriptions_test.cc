@@ -137,6 +137,21 @@ TEST_P(SubscriptionsContract, TheAgencyLimitCountsCreatedAndOpenedSubscriptions)
   EXPECT_EQ(List().size(), 2u);
 }
 
+// The refusals say how many there are against what limit, and what to do.
+TEST_P(SubscriptionsContract, RefusalsNameTheCountTheLimitAndTheWayOut) {
+  ASSERT_TRUE(Create("one", kBeginning, {}, 1).ok());
+  EXPECT_EQ(std::string(Create("two", kBeginning, {}, 1).status().message()),
+            "subscription: agency 'cfs' has 1 subscriptions and may have at most 1 "
+            "(limits.per_agency.subscriptions, or its own agencies[].limits.subscriptions); "
+            "delete one it no longer uses, or ask the operator to raise the limit");
+  const auto unknown = Reset("missing", kBeginning);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(std::string(unknown.status().message()),
+            "subscription: 'missing' does not exist for your agency; see its subscriptions with "
+            "ListSubscriptions (safeshare subscriptions list), or create it with "
+            "CreateSubscription");
+}
+
 TEST_P(SubscriptionsContract, OpeningAnUnknownNameWithoutCreatingIsNotFound) {
   const auto refused = OpenRecord("cfs", "later", /*create_if_missing=*/false);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kNotFound);
