@@ -26,6 +26,19 @@ store::StartPosition PositionFrom(v1::StartFrom from, uint64_t after) {
   }
 }
 
+absl::StatusOr<store::ConsumerMode> ModeFrom(v1::ConsumerMode mode) {
+  switch (mode) {
+    case v1::CONSUMER_MODE_UNSPECIFIED:
+    case v1::CONSUMER_MODE_STANDBY:
+      return store::ConsumerMode::kStandby;
+    case v1::CONSUMER_MODE_EXCLUSIVE:
+      return store::ConsumerMode::kExclusive;
+    default:
+      return absl::InvalidArgumentError(
+          "consumer_mode: give CONSUMER_MODE_STANDBY or CONSUMER_MODE_EXCLUSIVE");
+  }
+}
+
 void ToProto(const store::SubscriptionRecord& r, v1::SubscriptionInfo& out) {
   out.set_subscription(r.name.value());
   *out.mutable_created_at() = TimeUtil::MicrosecondsToTimestamp(r.created_at_micros);
@@ -33,6 +46,9 @@ void ToProto(const store::SubscriptionRecord& r, v1::SubscriptionInfo& out) {
   for (const auto& c : r.filter.case_refs) out.mutable_filter()->add_case_refs(c.value());
   out.set_acknowledged_through(r.acked_through.value());
   out.set_delivered_through(r.delivered_through.value());
+  out.set_consumer_mode(r.consumer_mode == store::ConsumerMode::kExclusive
+                            ? v1::CONSUMER_MODE_EXCLUSIVE
+                            : v1::CONSUMER_MODE_STANDBY);
 }
 
 void ToProto(const service::SubscriptionListing& listing, v1::SubscriptionInfo& out) {
@@ -44,7 +60,8 @@ void ToProto(const service::SubscriptionListing& listing, v1::SubscriptionInfo& 
     *out.mutable_oldest_unacknowledged_at() =
         TimeUtil::MicrosecondsToTimestamp(s.oldest_unacked_micros);
   }
-  out.set_active_consumers(listing.active_consumers);
+  out.set_active_consumers(listing.consumers.active);
+  out.set_standby_consumers(listing.consumers.standby);
 }
 
 }  // namespace
@@ -74,11 +91,14 @@ grpc::ServerUnaryReactor* BrokerRpc::CreateSubscription(
   return WithCaller(context, peers_, "Broker.CreateSubscription",
                     [&](auto* reactor, const identity::Caller& caller) {
                       const auto& f = request->filter();
+                      const auto mode = ModeFrom(request->consumer_mode());
+                      if (!mode.ok()) return reactor->Finish(ToGrpcStatus(mode.status()));
                       service::NewSubscription subscription{
                           request->subscription(),
                           PositionFrom(request->start(), request->after_sequence()),
                           {f.types().begin(), f.types().end()},
-                          {f.case_refs().begin(), f.case_refs().end()}};
+                          {f.case_refs().begin(), f.case_refs().end()},
+                          *mode};
                       service_.CreateSubscription(caller, subscription,
                                                   AnswerWithListing(reactor, caller, response));
                     });
