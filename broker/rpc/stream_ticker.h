@@ -14,12 +14,12 @@ namespace safeshare::rpc {
 // Calls `tick` on `pool` every `period` until Stop(), for the Subscribe
 // streams' heartbeats (service::BrokerService::TickStreams). A tick that
 // finds nothing due costs a comparison per stream. Stop before joining the
-// pool: a pending timer keeps it busy. Thread-safe.
+// pool: a pending timer keeps it busy (destroying the ticker also cancels
+// its timer, whose handler then returns at once). Thread-safe.
 class StreamTicker {
  public:
   StreamTicker(boost::asio::thread_pool& pool, std::chrono::milliseconds period,
                std::function<void()> tick);
-  ~StreamTicker() { Stop(); }
   StreamTicker(const StreamTicker&) = delete;
   StreamTicker& operator=(const StreamTicker&) = delete;
 

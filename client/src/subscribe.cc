@@ -74,7 +74,7 @@ class Watchdog {
   std::thread thread_;  // last: starts once the rest is set
 };
 
-void Report(const SubscribeOptions& options, SubscribeEvent event) {
+void Report(const SubscribeOptions& options, const SubscribeEvent& event) {
   if (options.on_event) options.on_event(event);
 }
 
@@ -150,7 +150,7 @@ Client::StreamEnd Client::SubscribeOnce(const std::string& subscription,
 }
 
 absl::Status Client::Subscribe(const std::string& subscription, const DeliveryHandler& on_delivery,
-                               SubscribeOptions options) {
+                               const SubscribeOptions& options) {
   Stream stream;
   if (options.deadline > std::chrono::milliseconds::zero()) {
     stream.deadline = std::chrono::system_clock::now() + options.deadline;

@@ -125,7 +125,7 @@ class Client {
   // not passed to `on_delivery`; they report standby and active through
   // options.on_event.
   absl::Status Subscribe(const std::string& subscription, const DeliveryHandler& on_delivery,
-                         SubscribeOptions options = {});
+                         const SubscribeOptions& options = {});
 
   // Acknowledges every delivery on `subscription` up to and including
   // `sequence`.
