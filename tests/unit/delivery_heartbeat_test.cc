@@ -121,17 +121,21 @@ TEST_F(DeliveryHeartbeatTest, AnExclusiveSubscriptionRefusesASecondStream) {
                                                store::ConsumerMode::kExclusive},
                                created.Callback());
   ASSERT_TRUE(created.Get().ok());
+  // The session holds its sink weakly (the stream owns it) and stops once it
+  // is gone, so each sink lives as long as its stream should.
+  const auto first_sink = std::make_shared<TestSink>(), second_sink = std::make_shared<TestSink>();
   auto first = TryStart(
-      std::make_shared<TestSink>(), [] {}, "solo");
+      first_sink, [] {}, "solo");
   ASSERT_TRUE(first.ok()) << first.status();
   const auto second = TryStart(
-      std::make_shared<TestSink>(), [] {}, "solo");
+      second_sink, [] {}, "solo");
   EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(second.status().message()),
               HasSubstr("subscription 'solo' already has an active stream and is EXCLUSIVE"));
   (*first)->Stop();
+  const auto third_sink = std::make_shared<TestSink>();
   EXPECT_TRUE(TryStart(
-                  std::make_shared<TestSink>(), [] {}, "solo")
+                  third_sink, [] {}, "solo")
                   .ok());
 }
 
