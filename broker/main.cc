@@ -117,6 +117,8 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
     subscriptions.agencies[agency.id] = {agency.subscriptions.create_on_subscribe,
                                          agency.subscriptions.max_subscriptions};
   }
+  subscriptions.heartbeat = {config.heartbeat.default_interval, config.heartbeat.min,
+                             config.heartbeat.max};
   ss::service::BrokerService service(partnership, **store, /*recent_log_bytes=*/64 << 20,
                                      std::move(subscriptions));
   ss::service::GovernanceService governance(policy, partnership, **store, config.agreements,

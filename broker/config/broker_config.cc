@@ -1,5 +1,7 @@
 #include "broker/config/broker_config.h"
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -152,6 +154,37 @@ AuditConfig ReadAudit(const YamlReader& node, const PathResolver& path) {
   return audit;
 }
 
+// `subscriptions:`: the broker-wide create_on_subscribe (into `policy`) and
+// the heartbeat bounds, each bound checked against those read before it.
+HeartbeatConfig ReadSubscriptions(const YamlReader& node, SubscriptionPolicy& policy) {
+  node.RejectUnknownKeys({"create_on_subscribe", "heartbeat_seconds", "heartbeat_min_seconds",
+                          "heartbeat_max_seconds"});
+  if (node.Has("create_on_subscribe")) {
+    policy.create_on_subscribe = node.Required("create_on_subscribe").Bool();
+  }
+  HeartbeatConfig heartbeat;
+  auto seconds = [&](const char* key, std::chrono::seconds& out, int64_t min) {
+    if (!node.Has(key)) return;
+    out = std::chrono::seconds(
+        node.Required(key).InRange(static_cast<size_t>(min), kMaxHeartbeatSeconds));
+  };
+  seconds("heartbeat_min_seconds", heartbeat.min, 1);
+  seconds("heartbeat_max_seconds", heartbeat.max, heartbeat.min.count());
+  if (heartbeat.max < heartbeat.min) {  // the default max, below a configured min
+    node.Required("heartbeat_min_seconds")
+        .Fail("must be at most heartbeat_max_seconds (" + std::to_string(heartbeat.max.count()) +
+              ")");
+  }
+  heartbeat.default_interval = std::clamp(heartbeat.default_interval, heartbeat.min, heartbeat.max);
+  if (node.Has("heartbeat_seconds")) {
+    heartbeat.default_interval =
+        std::chrono::seconds(node.Required("heartbeat_seconds")
+                                 .InRange(static_cast<size_t>(heartbeat.min.count()),
+                                          static_cast<size_t>(heartbeat.max.count())));
+  }
+  return heartbeat;
+}
+
 // `dir`: the config file's directory, absolute.
 BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "connections", "agencies",
@@ -167,9 +200,7 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   if (root.Has("logging")) ReadLogging(root.Required("logging"), config);
   SubscriptionPolicy subscriptions;
   if (root.Has("subscriptions")) {
-    const auto node = root.Required("subscriptions");
-    node.RejectUnknownKeys({"create_on_subscribe"});
-    subscriptions.create_on_subscribe = node.Required("create_on_subscribe").Bool();
+    config.heartbeat = ReadSubscriptions(root.Required("subscriptions"), subscriptions);
   }
   if (root.Has("limits")) {
     const auto limits = root.Required("limits");

@@ -38,6 +38,18 @@ struct Agency {
   SubscriptionPolicy subscriptions;
 };
 
+// Heartbeats on quiet Subscribe streams (`subscriptions.heartbeat_seconds`,
+// `heartbeat_min_seconds`, `heartbeat_max_seconds`): a stream that asks for
+// no interval gets `default_interval`; one that asks for an interval outside
+// [min, max] is refused INVALID_ARGUMENT. min is 1 to 3600 s, max min to
+// 3600 s, the default within them.
+struct HeartbeatConfig {
+  std::chrono::seconds default_interval{30};
+  std::chrono::seconds min{5};
+  std::chrono::seconds max{300};
+};
+inline constexpr size_t kMaxHeartbeatSeconds = 3600;
+
 // The HTTP/2 ping policy (`connections:`). Clients may keep a quiet
 // connection alive with pings no more often than `client_ping_min_interval`;
 // a client that pings faster gets `client_ping_strikes` pings of grace, then
@@ -99,6 +111,7 @@ struct BrokerConfig {
   // memory without bound.
   size_t max_queued_writes = 20'000;
   ConnectionsConfig connections;
+  HeartbeatConfig heartbeat;
   std::vector<Agency> agencies;
   // Directory of the information-sharing agreements (`agreements:`), one
   // YAML file each; see broker/policy/README.md.

@@ -5,6 +5,7 @@
 #include "broker/identity/agency_directory.h"
 #include "broker/rpc/peer_identity.h"
 #include "broker/rpc/stream_registry.h"
+#include "broker/rpc/stream_ticker.h"
 #include "broker/service/broker_service.h"
 #include "safeshare/v1/broker.grpc.pb.h"
 
@@ -17,7 +18,8 @@ namespace safeshare::rpc {
 // notification bytes; Publish is raw so bytes that are not a PublishRequest
 // get a refusal that says so (and is audited) rather than gRPC's bare
 // UNIMPLEMENTED. Subscription streams poll on `feeds_` and subscription
-// listings are read on `reads_`, never on the store's completion thread.
+// listings are read on `reads_`, never on the store's completion thread;
+// `ticker_` lets quiet streams heartbeat.
 class BrokerRpc final
     : public v1::Broker::WithRawCallbackMethod_Publish<
           v1::Broker::WithRawCallbackMethod_Subscribe<v1::Broker::CallbackService>> {
@@ -55,9 +57,13 @@ class BrokerRpc final
                                              const v1::InterestRequest* request,
                                              v1::InterestResponse* response) override;
 
-  // Ends every open Subscribe stream (subscribers reconnect and resume); call
-  // before shutting the gRPC server down so it need not wait for them.
-  void StopStreams() { streams_.StopAll(); }
+  // Ends every open Subscribe stream (subscribers reconnect and resume) and
+  // stops their heartbeats; call before shutting the gRPC server down so it
+  // need not wait for them.
+  void StopStreams() {
+    ticker_.Stop();
+    streams_.StopAll();
+  }
   // Waits for queued stream work; call after the gRPC server has shut down.
   void Drain();
 
@@ -70,6 +76,8 @@ class BrokerRpc final
   const PeerIdentity peers_;
   StreamRegistry streams_;
   boost::asio::thread_pool feeds_{2};
+  // Lets streams heartbeat (DeliverySession::Tick), on feeds_.
+  StreamTicker ticker_{feeds_, std::chrono::milliseconds(200), [this] { service_.TickStreams(); }};
   // Reads of subscription listings (they may block on the store).
   boost::asio::thread_pool reads_{1};
 };

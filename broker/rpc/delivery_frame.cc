@@ -2,6 +2,7 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/time_util.h>
 
 #include <memory>
 
@@ -69,6 +70,16 @@ std::vector<grpc::ByteBuffer> DeliveryFrames(const std::vector<service::FeedItem
   }
   if (!slices.empty()) frames.emplace_back(slices.data(), slices.size());
   return frames;
+}
+
+grpc::ByteBuffer HeartbeatFrame(const service::HeartbeatInfo& info) {
+  v1::SubscribeResponse message;
+  auto* heartbeat = message.mutable_heartbeat();
+  *heartbeat->mutable_sent_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(info.sent_at_micros);
+  heartbeat->set_standby(info.standby);
+  grpc::Slice slice(message.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
 }
 
 }  // namespace safeshare::rpc

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "broker/service/delivery_session.h"
 #include "broker/service/subscription_feed.h"
 
 namespace safeshare::rpc {
@@ -19,5 +20,8 @@ inline constexpr size_t kMaxFrameBytes = size_t{512} * 1024;
 // basis, purpose, then the notification's tag and length) and a slice that
 // shares the stored notification bytes.
 std::vector<grpc::ByteBuffer> DeliveryFrames(const std::vector<service::FeedItem>& items);
+
+// The wire form of a safeshare.v1.SubscribeResponse carrying only a heartbeat.
+grpc::ByteBuffer HeartbeatFrame(const service::HeartbeatInfo& info);
 
 }  // namespace safeshare::rpc

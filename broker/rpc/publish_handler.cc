@@ -53,6 +53,7 @@ BrokerRpc::BrokerRpc(service::BrokerService& service, const identity::AgencyDire
 BrokerRpc::~BrokerRpc() { Drain(); }
 
 void BrokerRpc::Drain() {
+  ticker_.Stop();  // its pending timer would keep feeds_ busy
   feeds_.join();
   reads_.join();
 }

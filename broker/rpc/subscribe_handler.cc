@@ -1,5 +1,6 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -30,9 +31,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
                    boost::asio::thread_pool& pool)
       : service_(service), streams_(streams), pool_(pool) {}
 
-  void Start(const identity::Caller& caller, const std::string& subscription) {
+  void Start(const identity::Caller& caller, const std::string& subscription,
+             std::chrono::seconds heartbeat) {
     agency_ = caller.agency.value();
     subscription_ = subscription;
+    heartbeat_ = heartbeat;
     OwnSelf();
     std::weak_ptr<SubscribeReactor> weak = weak_from_this();
     stream_token_ = streams_.Add([weak] {
@@ -64,6 +67,14 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       if (finished_) return;
       for (auto& frame : DeliveryFrames(items)) pending_.push_back(std::move(frame));
       batch_open_ = true;
+    }
+    Continue();
+  }
+  void Heartbeat(const service::HeartbeatInfo& info) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      pending_.push_back(HeartbeatFrame(info));
     }
     Continue();
   }
@@ -116,10 +127,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     auto executor = [&pool = pool_](std::function<void()> job) {
       boost::asio::post(pool, std::move(job));
     };
-    auto session = service_.StartDelivery(std::move(*feed), executor, weak_from_this());
+    auto session = service_.StartDelivery(std::move(*feed), heartbeat_, executor, weak_from_this());
+    if (!session.ok()) return RequestFinish(ToGrpcStatus(session.status()));
     absl::MutexLock lock(&mu_);
-    if (finished_) return session->Stop();
-    session_ = std::move(session);
+    if (finished_) return (*session)->Stop();
+    session_ = std::move(*session);
   }
 
   std::shared_ptr<service::DeliverySession> Session() {
@@ -169,6 +181,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   boost::asio::thread_pool& pool_;
   uint64_t stream_token_ = 0;          // set before gRPC sees the reactor
   std::string agency_, subscription_;  // set by Start, for the log
+  std::chrono::seconds heartbeat_{0};  // set by Start
   absl::Mutex mu_;
   std::shared_ptr<SubscribeReactor> self_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<service::DeliverySession> session_ ABSL_GUARDED_BY(mu_);
@@ -200,8 +213,11 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* BrokerRpc::Subscribe(
                                                                                       &parsed)
                   .ok()) {
     reactor->Reject({grpc::StatusCode::INVALID_ARGUMENT, "request: not a SubscribeRequest"});
+  } else if (auto heartbeat = service_.HeartbeatInterval(parsed.heartbeat_seconds());
+             !heartbeat.ok()) {
+    reactor->Reject(ToGrpcStatus(heartbeat.status()));
   } else {
-    reactor->Start(*caller, parsed.subscription());
+    reactor->Start(*caller, parsed.subscription(), *heartbeat);
   }
   return reactor.get();
 }

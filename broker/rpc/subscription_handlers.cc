@@ -45,6 +45,19 @@ absl::StatusOr<store::StartPosition> PositionFrom(int from, uint64_t after, cons
   }
 }
 
+absl::StatusOr<store::ConsumerMode> ModeFrom(v1::ConsumerMode mode) {
+  switch (mode) {
+    case v1::CONSUMER_MODE_UNSPECIFIED:
+    case v1::CONSUMER_MODE_STANDBY:
+      return store::ConsumerMode::kStandby;
+    case v1::CONSUMER_MODE_EXCLUSIVE:
+      return store::ConsumerMode::kExclusive;
+    default:
+      return absl::InvalidArgumentError(
+          "consumer_mode: give CONSUMER_MODE_STANDBY or CONSUMER_MODE_EXCLUSIVE");
+  }
+}
+
 void ToProto(const store::SubscriptionRecord& r, v1::SubscriptionInfo& out) {
   out.set_subscription(r.name.value());
   *out.mutable_created_at() = TimeUtil::MicrosecondsToTimestamp(r.created_at_micros);
@@ -52,6 +65,9 @@ void ToProto(const store::SubscriptionRecord& r, v1::SubscriptionInfo& out) {
   for (const auto& c : r.filter.case_refs) out.mutable_filter()->add_case_refs(c.value());
   out.set_acknowledged_through(r.acked_through.value());
   out.set_delivered_through(r.delivered_through.value());
+  out.set_consumer_mode(r.consumer_mode == store::ConsumerMode::kExclusive
+                            ? v1::CONSUMER_MODE_EXCLUSIVE
+                            : v1::CONSUMER_MODE_STANDBY);
 }
 
 void ToProto(const service::SubscriptionListing& listing, v1::SubscriptionInfo& out) {
@@ -63,7 +79,8 @@ void ToProto(const service::SubscriptionListing& listing, v1::SubscriptionInfo& 
     *out.mutable_oldest_unacknowledged_at() =
         TimeUtil::MicrosecondsToTimestamp(s.oldest_unacked_micros);
   }
-  out.set_active_consumers(listing.active_consumers);
+  out.set_active_consumers(listing.consumers.active);
+  out.set_standby_consumers(listing.consumers.standby);
 }
 
 }  // namespace
@@ -95,11 +112,14 @@ grpc::ServerUnaryReactor* BrokerRpc::CreateSubscription(
       [&](auto* reactor, const identity::Caller& caller) {
         auto start = PositionFrom(request->start(), request->after_sequence(), "start", true);
         if (!start.ok()) return reactor->Finish(ToGrpcStatus(start.status()));
+        const auto mode = ModeFrom(request->consumer_mode());
+        if (!mode.ok()) return reactor->Finish(ToGrpcStatus(mode.status()));
         const auto& f = request->filter();
         service::NewSubscription subscription{request->subscription(),
                                               *start,
                                               {f.types().begin(), f.types().end()},
-                                              {f.case_refs().begin(), f.case_refs().end()}};
+                                              {f.case_refs().begin(), f.case_refs().end()},
+                                              *mode};
         service_.CreateSubscription(caller, subscription,
                                     AnswerWithListing(reactor, caller, response));
       });

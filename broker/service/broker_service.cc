@@ -135,7 +135,8 @@ void BrokerService::Subscribe(const identity::Caller& caller, const std::string&
         Log()->info("{} opened subscription {} after sequence {}", opened->agency.value(),
                     opened->name.value(), opened->acked_through.value());
         done(std::make_unique<SubscriptionFeed>(store_, recent_, opened->agency, opened->name,
-                                                opened->acked_through, opened->filter));
+                                                opened->acked_through, opened->filter,
+                                                opened->consumer_mode));
       });
 }
 
@@ -150,9 +151,26 @@ void BrokerService::Acknowledge(const identity::Caller& caller, const std::strin
                      std::move(done));
 }
 
-std::shared_ptr<DeliverySession> BrokerService::StartDelivery(
-    std::unique_ptr<SubscriptionFeed> feed, Executor executor, std::weak_ptr<DeliverySink> sink) {
-  return DeliverySession::Start(store_, hub_, std::move(feed), std::move(executor),
+absl::StatusOr<std::chrono::seconds> BrokerService::HeartbeatInterval(
+    uint32_t requested_seconds) const {
+  const auto& bounds = subscriptions_.heartbeat;
+  if (requested_seconds == 0) return bounds.default_interval;
+  const std::chrono::seconds requested(requested_seconds);
+  if (requested < bounds.min || requested > bounds.max) {
+    return absl::InvalidArgumentError("heartbeat_seconds: must be 0 (the broker's default, " +
+                                      std::to_string(bounds.default_interval.count()) +
+                                      ") or from " + std::to_string(bounds.min.count()) + ".." +
+                                      std::to_string(bounds.max.count()) + ", got " +
+                                      std::to_string(requested_seconds));
+  }
+  return requested;
+}
+
+absl::StatusOr<std::shared_ptr<DeliverySession>> BrokerService::StartDelivery(
+    std::unique_ptr<SubscriptionFeed> feed, std::chrono::seconds heartbeat, Executor executor,
+    std::weak_ptr<DeliverySink> sink) {
+  return DeliverySession::Start(store_, hub_, std::move(feed),
+                                StreamTiming{heartbeat, subscriptions_.clock}, std::move(executor),
                                 std::move(sink));
 }
 

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 
 #include "absl/status/statusor.h"
+#include "broker/core/clock.h"
 #include "broker/core/person_key.h"
 #include "broker/identity/agency_directory.h"
 #include "broker/routing/case_directory.h"
@@ -45,9 +47,19 @@ struct SubscriptionLimits {
   bool create_on_subscribe = true;  // Subscribe on an unknown name creates it
   size_t max_subscriptions = 100;
 };
+// Heartbeats on quiet streams (config `subscriptions.heartbeat_*`): a
+// stream asking for 0 gets `default_interval`, one asking outside
+// [min, max] is refused.
+struct HeartbeatBounds {
+  std::chrono::seconds default_interval{30};
+  std::chrono::seconds min{5};
+  std::chrono::seconds max{300};
+};
 struct SubscriptionSettings {
   SubscriptionLimits defaults;
   std::map<AgencyId, SubscriptionLimits> agencies;  // overrides
+  HeartbeatBounds heartbeat;
+  const Clock* clock = &SystemClock();  // times heartbeats
   const SubscriptionLimits& For(const AgencyId& agency) const {
     auto it = agencies.find(agency);
     return it == agencies.end() ? defaults : it->second;
@@ -60,12 +72,13 @@ struct NewSubscription {
   store::StartPosition start;
   std::vector<std::string> types;      // checked by CheckFilter
   std::vector<std::string> case_refs;  // likewise
+  store::ConsumerMode consumer_mode = store::ConsumerMode::kStandby;
 };
 
 // A subscription as listed: the store's view and its open streams.
 struct SubscriptionListing {
   store::SubscriptionStats stats;
-  uint32_t active_consumers = 0;
+  DeliveryHub::Count consumers;
 };
 
 // The broker's use cases, with no gRPC in sight: publish, open a
@@ -143,10 +156,19 @@ class BrokerService {
   void Acknowledge(const identity::Caller& caller, const std::string& subscription,
                    uint64_t sequence, Done<store::AckResult> done);
 
-  // Delivers what `feed` has to `sink`, fail closed (see DeliverySession).
-  std::shared_ptr<DeliverySession> StartDelivery(std::unique_ptr<SubscriptionFeed> feed,
-                                                 Executor executor,
-                                                 std::weak_ptr<DeliverySink> sink);
+  // The heartbeat interval of a stream asking for `requested_seconds` (0:
+  // the default); INVALID_ARGUMENT naming the bounds when outside them.
+  absl::StatusOr<std::chrono::seconds> HeartbeatInterval(uint32_t requested_seconds) const;
+
+  // Delivers what `feed` has to `sink`, fail closed, heartbeating every
+  // `heartbeat` when quiet (see DeliverySession); FAILED_PRECONDITION for a
+  // second stream on an exclusive subscription.
+  absl::StatusOr<std::shared_ptr<DeliverySession>> StartDelivery(
+      std::unique_ptr<SubscriptionFeed> feed, std::chrono::seconds heartbeat, Executor executor,
+      std::weak_ptr<DeliverySink> sink);
+  // Lets every open stream heartbeat if due; the rpc layer calls it every
+  // 200 ms.
+  void TickStreams() { hub_.TickAll(); }
 
   // From now on every call is answered UNAVAILABLE "shutting down" (nothing
   // is stored); calls already accepted complete. For a clean shutdown.

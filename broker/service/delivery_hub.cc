@@ -1,8 +1,10 @@
 #include "broker/service/delivery_hub.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/cord.h"
+#include "broker/core/logging.h"
 
 namespace safeshare::service {
 
@@ -20,30 +22,73 @@ bool IsStreamEnded(const absl::Status& status) {
   return status.GetPayload(kStreamEnded).has_value();
 }
 
-uint64_t DeliveryHub::Add(const AgencyId& agency, const SubscriptionName& name, Listener wake,
-                          EndListener end) {
+absl::StatusOr<std::pair<uint64_t, DeliveryHub::Role>> DeliveryHub::Join(
+    const AgencyId& agency, const SubscriptionName& name, store::ConsumerMode mode,
+    StreamHooks hooks) {
   absl::MutexLock lock(&mu_);
+  Group& group = groups_[{agency, name}];
+  if (group.active && mode == store::ConsumerMode::kExclusive) {
+    ModuleLogger("service")->warn("{} subscription {}: second stream refused (exclusive)",
+                                  agency.value(), name.value());
+    return absl::FailedPreconditionError(
+        "subscription '" + name.value() +
+        "' already has an active stream and is EXCLUSIVE: end that stream first, or create it "
+        "with CONSUMER_MODE_STANDBY so a second stream waits");
+  }
   const uint64_t token = next_token_++;
-  streams_.emplace(agency, Stream{token, name, std::move(wake), std::move(end)});
-  return token;
+  keys_.emplace(token, Key{agency, name});
+  if (!group.active) {
+    group.active = Stream{token, std::move(hooks)};
+    return std::pair{token, Role::kActive};
+  }
+  group.standbys.push_back(Stream{token, std::move(hooks)});
+  return std::pair{token, Role::kStandby};
 }
 
-void DeliveryHub::Remove(uint64_t token) {
+void DeliveryHub::Leave(uint64_t token) {
   absl::MutexLock lock(&mu_);
-  for (auto it = streams_.begin(); it != streams_.end(); ++it) {
-    if (it->second.token == token) {
-      streams_.erase(it);
-      return;
+  auto key = keys_.find(token);
+  if (key == keys_.end()) return;
+  auto it = groups_.find(key->second);
+  keys_.erase(key);
+  if (it == groups_.end()) return;
+  Group& group = it->second;
+  if (group.active && group.active->token == token) {
+    group.active.reset();
+    if (!group.standbys.empty()) {
+      group.active = std::move(group.standbys.front());
+      group.standbys.pop_front();
+      ModuleLogger("service")->info("{} subscription {}: a standby stream is now active",
+                                    it->first.first.value(), it->first.second.value());
+      group.active->hooks.promoted();
     }
+  } else {
+    std::erase_if(group.standbys, [token](const Stream& s) { return s.token == token; });
   }
+  if (!group.active && group.standbys.empty()) groups_.erase(it);
 }
 
 void DeliveryHub::Wake(const std::set<AgencyId>& agencies) {
   absl::MutexLock lock(&mu_);
   for (const auto& agency : agencies) {
-    auto [begin, end] = streams_.equal_range(agency);
-    for (auto it = begin; it != end; ++it) it->second.wake();
+    for (auto it = groups_.lower_bound({agency, SubscriptionName("")});
+         it != groups_.end() && it->first.first == agency; ++it) {
+      if (it->second.active) it->second.active->hooks.wake();
+    }
   }
+}
+
+void DeliveryHub::TickAll() {
+  std::vector<Listener> ticks;
+  {
+    absl::MutexLock lock(&mu_);
+    ticks.reserve(keys_.size());
+    for (const auto& [key, group] : groups_) {
+      if (group.active) ticks.push_back(group.active->hooks.tick);
+      for (const auto& standby : group.standbys) ticks.push_back(standby.hooks.tick);
+    }
+  }
+  for (const auto& tick : ticks) tick();
 }
 
 void DeliveryHub::EndAll(const AgencyId& agency, const SubscriptionName& name,
@@ -51,21 +96,23 @@ void DeliveryHub::EndAll(const AgencyId& agency, const SubscriptionName& name,
   std::vector<EndListener> ends;
   {
     absl::MutexLock lock(&mu_);
-    auto [begin, end] = streams_.equal_range(agency);
-    for (auto it = begin; it != end; ++it) {
-      if (it->second.name == name) ends.push_back(it->second.end);
-    }
+    auto it = groups_.find({agency, name});
+    if (it == groups_.end()) return;
+    // Standbys first: ending the active one promotes a standby, which then
+    // would start delivering from a position that no longer holds.
+    for (const auto& standby : it->second.standbys) ends.push_back(standby.hooks.end);
+    if (it->second.active) ends.push_back(it->second.active->hooks.end);
   }
   // Without the lock: ending a stream removes it from the hub.
   for (const auto& end : ends) end(why);
 }
 
-uint32_t DeliveryHub::Consumers(const AgencyId& agency, const SubscriptionName& name) const {
+DeliveryHub::Count DeliveryHub::Consumers(const AgencyId& agency,
+                                          const SubscriptionName& name) const {
   absl::MutexLock lock(&mu_);
-  uint32_t count = 0;
-  auto [begin, end] = streams_.equal_range(agency);
-  for (auto it = begin; it != end; ++it) count += it->second.name == name ? 1 : 0;
-  return count;
+  auto it = groups_.find({agency, name});
+  if (it == groups_.end()) return {};
+  return Count{it->second.active ? 1u : 0u, static_cast<uint32_t>(it->second.standbys.size())};
 }
 
 }  // namespace safeshare::service

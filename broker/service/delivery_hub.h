@@ -1,15 +1,20 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "broker/core/strong_id.h"
+#include "broker/store/records.h"
 
 namespace safeshare::service {
 
@@ -19,36 +24,64 @@ namespace safeshare::service {
 absl::Status StreamEnded(const std::string& message);
 bool IsStreamEnded(const absl::Status& status);
 
-// The open subscription streams: tells them that their agency has new
-// deliveries, counts them per subscription, and ends those of a subscription
-// that was reset or deleted. Listeners must only schedule work: Wake runs
-// them on the store's completion thread under the hub's lock. Thread-safe.
+// The open subscription streams. Per (agency, subscription) one stream is
+// active and receives the deliveries; the others wait as standbys in
+// arrival order, and the first of them becomes active when the active one
+// leaves, so a subscription's deliveries never go to two streams at once.
+// A subscription in ConsumerMode::kExclusive refuses a second stream. The
+// hub tells active streams that their agency has new deliveries, ticks every
+// stream (heartbeats), and ends those of a subscription that was reset or
+// deleted. In-process only: with several brokers the claim becomes a store
+// lease behind the same Join and Leave. Thread-safe.
 class DeliveryHub {
  public:
   using Listener = std::function<void()>;
   using EndListener = std::function<void(const absl::Status&)>;
+  enum class Role { kActive, kStandby };
+  // wake and promoted run under the hub's lock and must only schedule work;
+  // tick and end run without it.
+  struct StreamHooks {
+    Listener wake;      // the agency has new deliveries (active streams only)
+    Listener promoted;  // this standby is now the active stream
+    Listener tick;      // time passed (TickAll)
+    EndListener end;    // the subscription was reset or deleted
+  };
+  struct Count {
+    uint32_t active = 0;
+    uint32_t standby = 0;
+  };
 
-  uint64_t Add(const AgencyId& agency, const SubscriptionName& name, Listener wake,
-               EndListener end);
-  void Remove(uint64_t token);
+  // Adds a stream: active when the subscription has none, else a standby,
+  // or FAILED_PRECONDITION when `mode` is kExclusive. Returns its token.
+  absl::StatusOr<std::pair<uint64_t, Role>> Join(const AgencyId& agency,
+                                                 const SubscriptionName& name,
+                                                 store::ConsumerMode mode, StreamHooks hooks);
+  // Removes the stream; an active one leaving promotes the first standby.
+  // Idempotent.
+  void Leave(uint64_t token);
   // Called after a commit with the agencies that have new deliveries.
   void Wake(const std::set<AgencyId>& agencies);
+  // Calls every stream's tick (outside the lock).
+  void TickAll();
   // Ends every open stream of the subscription with `why` (outside the lock).
   void EndAll(const AgencyId& agency, const SubscriptionName& name, const absl::Status& why);
-  // The open streams of the subscription.
-  uint32_t Consumers(const AgencyId& agency, const SubscriptionName& name) const;
+  Count Consumers(const AgencyId& agency, const SubscriptionName& name) const;
 
  private:
   struct Stream {
     uint64_t token = 0;
-    SubscriptionName name;
-    Listener wake;
-    EndListener end;
+    StreamHooks hooks;
+  };
+  using Key = std::pair<AgencyId, SubscriptionName>;
+  struct Group {
+    std::optional<Stream> active;
+    std::deque<Stream> standbys;  // in arrival order
   };
 
   mutable absl::Mutex mu_;
   uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
-  std::multimap<AgencyId, Stream> streams_ ABSL_GUARDED_BY(mu_);
+  std::map<Key, Group> groups_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, Key> keys_ ABSL_GUARDED_BY(mu_);  // token -> its group
 };
 
 }  // namespace safeshare::service

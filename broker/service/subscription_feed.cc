@@ -21,13 +21,14 @@ v1::LawfulBasis LawfulBasisOf(std::string_view config_name) {
 
 SubscriptionFeed::SubscriptionFeed(store::Store& store, const RecentLog& recent, AgencyId agency,
                                    SubscriptionName name, Sequence after,
-                                   store::DeliveryFilter filter)
+                                   store::DeliveryFilter filter, store::ConsumerMode mode)
     : store_(store),
       recent_(recent),
       agency_(std::move(agency)),
       name_(std::move(name)),
       polled_through_(after),
-      filter_(std::move(filter)) {}
+      filter_(std::move(filter)),
+      mode_(mode) {}
 
 std::optional<std::vector<FeedItem>> SubscriptionFeed::PollRecent(size_t max) {
   auto slice = recent_.Read(agency_, filter_, polled_through_, max);

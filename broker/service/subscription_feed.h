@@ -30,8 +30,11 @@ struct FeedItem {
 // DeliverySession uses it under its lock.
 class SubscriptionFeed {
  public:
+  // `mode`: the subscription's, which decides what a second stream gets
+  // (DeliveryHub::Join).
   SubscriptionFeed(store::Store& store, const RecentLog& recent, AgencyId agency,
-                   SubscriptionName name, Sequence after, store::DeliveryFilter filter = {});
+                   SubscriptionName name, Sequence after, store::DeliveryFilter filter = {},
+                   store::ConsumerMode mode = store::ConsumerMode::kStandby);
 
   absl::StatusOr<std::vector<FeedItem>> Poll(size_t max);
   // After a Poll that returned nothing: true when it skipped sequences the
@@ -41,6 +44,13 @@ class SubscriptionFeed {
   std::optional<std::vector<FeedItem>> PollRecent(size_t max);
   const AgencyId& agency() const { return agency_; }
   const SubscriptionName& name() const { return name_; }
+  store::ConsumerMode mode() const { return mode_; }
+  // Continues after `after` (a standby made active: the subscription's
+  // position may have moved while it waited).
+  void RestartAfter(Sequence after) {
+    polled_through_ = after;
+    skipped_ = false;
+  }
 
  private:
   std::vector<FeedItem> FromLog(const RecentLog::Slice& slice) const;
@@ -53,6 +63,7 @@ class SubscriptionFeed {
   SubscriptionName name_;
   Sequence polled_through_;
   const store::DeliveryFilter filter_;
+  const store::ConsumerMode mode_;
   bool skipped_ = false;
 };
 

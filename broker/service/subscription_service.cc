@@ -21,9 +21,12 @@ void BrokerService::CreateSubscription(const identity::Caller& caller,
   if (auto valid = CheckSubscriptionName(request.name); !valid.ok()) return done(valid);
   auto filter = CheckFilter(request.types, request.case_refs);
   if (!filter.ok()) return done(filter.status());
-  store::SubscriptionSpec spec{caller.agency, SubscriptionName(request.name), request.start,
+  store::SubscriptionSpec spec{caller.agency,
+                               SubscriptionName(request.name),
+                               request.start,
                                std::move(*filter),
-                               subscriptions_.For(caller.agency).max_subscriptions};
+                               subscriptions_.For(caller.agency).max_subscriptions,
+                               request.consumer_mode};
   store_.CreateSubscription(
       std::move(spec), [done = std::move(done)](absl::StatusOr<store::SubscriptionRecord> created) {
         if (created.ok()) {
@@ -46,8 +49,8 @@ absl::StatusOr<std::vector<SubscriptionListing>> BrokerService::ListSubscription
   std::vector<SubscriptionListing> out;
   out.reserve(stats->size());
   for (auto& s : *stats) {
-    const uint32_t active = hub_.Consumers(s.record.agency, s.record.name);
-    out.push_back(SubscriptionListing{std::move(s), active});
+    const auto consumers = hub_.Consumers(s.record.agency, s.record.name);
+    out.push_back(SubscriptionListing{std::move(s), consumers});
   }
   return out;
 }

@@ -171,6 +171,7 @@ audit::Entry SubscriptionCreated(const SubscriptionRecord& created, StartFrom fr
   if (!created.filter.case_refs.empty()) {
     detail += "; case refs " + JoinCases(created.filter.case_refs);
   }
+  if (created.consumer_mode == ConsumerMode::kExclusive) detail += "; exclusive";
   return SubscriptionEntry(audit::Action::kSubscriptionCreated, created, std::move(detail));
 }
 

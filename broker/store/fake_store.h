@@ -122,10 +122,8 @@ class FakeStore final : public Store {
                                                          const SubscriptionName& name,
                                                          StartPosition to)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Inserts a subscription at `at` unless the agency has `max_per_agency`.
-  absl::StatusOr<SubscriptionRecord> Insert(const AgencyId& agency, const SubscriptionName& name,
-                                            Sequence at, const DeliveryFilter& filter,
-                                            size_t max_per_agency)
+  // Inserts spec's subscription at `at` unless the agency has spec.max_per_agency.
+  absl::StatusOr<SubscriptionRecord> Insert(const SubscriptionSpec& spec, Sequence at)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `agency`'s deliveries in (after, through] that `filter` matches.
   std::vector<DeliveryFacts> Matching(const AgencyId& agency, Sequence after, Sequence through,

@@ -17,18 +17,18 @@ std::vector<DeliveryFacts> FakeStore::Matching(const AgencyId& agency, Sequence 
   return facts;
 }
 
-absl::StatusOr<SubscriptionRecord> FakeStore::Insert(const AgencyId& agency,
-                                                     const SubscriptionName& name, Sequence at,
-                                                     const DeliveryFilter& filter,
-                                                     size_t max_per_agency) {
+absl::StatusOr<SubscriptionRecord> FakeStore::Insert(const SubscriptionSpec& spec, Sequence at) {
   size_t count = 0;
-  for (auto it = subscriptions_.lower_bound({agency, SubscriptionName("")});
-       it != subscriptions_.end() && it->first.first == agency; ++it) {
+  for (auto it = subscriptions_.lower_bound({spec.agency, SubscriptionName("")});
+       it != subscriptions_.end() && it->first.first == spec.agency; ++it) {
     ++count;
   }
-  if (count >= max_per_agency) return errors::TooManySubscriptions(agency, count, max_per_agency);
-  SubscriptionRecord record{agency, name, clock_.WallMicros(), filter, at, at};
-  subscriptions_[{agency, name}] = record;
+  if (count >= spec.max_per_agency) {
+    return errors::TooManySubscriptions(spec.agency, count, spec.max_per_agency);
+  }
+  SubscriptionRecord record{spec.agency, spec.name, clock_.WallMicros(), spec.filter,
+                            at,          at,        spec.consumer_mode};
+  subscriptions_[{spec.agency, spec.name}] = record;
   return record;
 }
 
@@ -41,12 +41,12 @@ void FakeStore::CreateSubscription(SubscriptionSpec spec, Done<SubscriptionRecor
 
 absl::StatusOr<SubscriptionRecord> FakeStore::DoCreateSubscription(const SubscriptionSpec& spec) {
   if (auto it = subscriptions_.find({spec.agency, spec.name}); it != subscriptions_.end()) {
-    if (it->second.filter == spec.filter) return it->second;
-    return errors::SubscriptionExists(spec.name);
+    if (auto same = SameSubscription(it->second, spec); !same.ok()) return same;
+    return it->second;
   }
   auto at = PositionOf(spec.start, Sequence(notifications_.size()));
   if (!at.ok()) return at.status();
-  auto created = Insert(spec.agency, spec.name, *at, spec.filter, spec.max_per_agency);
+  auto created = Insert(spec, *at);
   if (created.ok()) Append(entries::SubscriptionCreated(*created, spec.start.from));
   return created;
 }
@@ -69,7 +69,7 @@ absl::StatusOr<SubscriptionRecord> FakeStore::DoOpenSubscription(const AgencyId&
   if (auto it = subscriptions_.find({agency, name}); it != subscriptions_.end()) {
     record = it->second;
   } else if (create_if_missing) {
-    record = Insert(agency, name, Sequence(0), {}, max_per_agency);
+    record = Insert(SubscriptionSpec{agency, name, {}, {}, max_per_agency}, Sequence(0));
     if (record.ok()) Append(entries::SubscriptionCreated(*record, StartFrom::kBeginning));
   }
   if (record.ok()) Append(entries::Subscribed(agency, name, record->acked_through));

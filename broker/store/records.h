@@ -236,12 +236,18 @@ struct StartPosition {
   Sequence after;  // kAfter only
 };
 
+// What a second stream on a subscription with an active one gets: it waits
+// as a standby (promoted when the active one ends), or it is refused.
+// Stored as 0 and 1 (subscriptions.consumer_mode).
+enum class ConsumerMode { kStandby = 0, kExclusive = 1 };
+
 struct SubscriptionSpec {
   AgencyId agency;
   SubscriptionName name;
   StartPosition start;
   DeliveryFilter filter;
   size_t max_per_agency = 100;  // the agency's limit of subscriptions
+  ConsumerMode consumer_mode = ConsumerMode::kStandby;
 };
 
 // A subscription as stored. acked_through: every matching delivery up to it
@@ -254,6 +260,7 @@ struct SubscriptionRecord {
   DeliveryFilter filter;
   Sequence acked_through;
   Sequence delivered_through;
+  ConsumerMode consumer_mode = ConsumerMode::kStandby;
 };
 
 // A subscription with its backlog, as listed.

@@ -38,8 +38,12 @@ namespace safeshare::store {
 //      delivered_through (the highest sequence handed to a stream of it). A
 //      version 6 file is upgraded in place (kUpgradeToV7Sql: no filter,
 //      delivered through its position); older ones go through version 6.
+//   8: consumer modes: `subscriptions` gains consumer_mode (0 standby, 1
+//      exclusive: what a second stream on it gets). A version 7 file is
+//      upgraded in place (kUpgradeToV8Sql: every subscription standby);
+//      older ones go through version 7.
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 // The tables of schema version 2. A new file gets these and then each
 // upgrade in turn, so a new store and an upgraded one have one layout.
@@ -191,6 +195,11 @@ ALTER TABLE subscriptions ADD COLUMN filter_types TEXT NOT NULL DEFAULT '';
 ALTER TABLE subscriptions ADD COLUMN filter_cases TEXT NOT NULL DEFAULT '';
 ALTER TABLE subscriptions ADD COLUMN delivered_through INTEGER NOT NULL DEFAULT 0;
 UPDATE subscriptions SET delivered_through=acked_through;
+)sql";
+
+// Version 7 to 8: 0 standby (also every existing subscription), 1 exclusive.
+inline constexpr const char* kUpgradeToV8Sql = R"sql(
+ALTER TABLE subscriptions ADD COLUMN consumer_mode INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 }  // namespace safeshare::store

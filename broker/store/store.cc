@@ -83,6 +83,14 @@ absl::StatusOr<Sequence> PositionOf(const StartPosition& start, Sequence latest)
   return start.after;
 }
 
+absl::Status SameSubscription(const SubscriptionRecord& found, const SubscriptionSpec& spec) {
+  if (found.filter != spec.filter) return errors::SubscriptionExists(spec.name, "filter");
+  if (found.consumer_mode != spec.consumer_mode) {
+    return errors::SubscriptionExists(spec.name, "consumer_mode");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckContentHash(const StoredDelivery& d) {
   return CheckContentHash(d.id, d.sequence, d.body, d.content_hash);
 }
@@ -132,10 +140,10 @@ namespace {
 constexpr char kRefusedAlone[] = "safeshare.store/refused-alone";
 }  // namespace
 
-absl::Status SubscriptionExists(const SubscriptionName& name) {
-  return absl::AlreadyExistsError(
-      "subscription: '" + name.value() +
-      "' already exists with another filter; use it as it is, or reset or delete it first");
+absl::Status SubscriptionExists(const SubscriptionName& name, const std::string& field) {
+  return absl::AlreadyExistsError("subscription: '" + name.value() +
+                                  "' already exists with another " + field +
+                                  "; use it as it is, or delete it first");
 }
 
 absl::Status MustCreateFirst(const SubscriptionName& name) {

@@ -70,9 +70,9 @@ class Store {
   // Creates spec.name for spec.agency at spec.start (kNow: the latest
   // committed sequence, read under the append lock, so nothing committed
   // later is skipped) with spec.filter, and audits `subscription_created`.
-  // The same name with an equal filter answers the stored subscription and
-  // writes nothing (a retry); with another filter ALREADY_EXISTS
-  // (SubscriptionExists). kAfter beyond the latest sequence INVALID_ARGUMENT
+  // The same name with an equal filter and consumer mode answers the stored
+  // subscription and writes nothing (a retry); with another ALREADY_EXISTS
+  // naming what differs (SameSubscription). kAfter beyond the latest sequence INVALID_ARGUMENT
   // (BeyondLatest); RESOURCE_EXHAUSTED (TooManySubscriptions) when the agency
   // has spec.max_per_agency subscriptions. A refusal stores nothing.
   virtual void CreateSubscription(SubscriptionSpec spec, Done<SubscriptionRecord> done) = 0;
@@ -250,10 +250,16 @@ absl::Status CheckInterestChange(const InterestChange& change);
 // is INVALID_ARGUMENT (BeyondLatest).
 absl::StatusOr<Sequence> PositionOf(const StartPosition& start, Sequence latest);
 
+// Whether `spec` repeats the creation of `found` (Store::CreateSubscription):
+// OK for an equal filter and consumer mode, else ALREADY_EXISTS naming the
+// first that differs (SubscriptionExists).
+absl::Status SameSubscription(const SubscriptionRecord& found, const SubscriptionSpec& spec);
+
 // The refusals every store gives in the same words.
 namespace errors {
 absl::Status UnknownSubscription(const SubscriptionName& name);
-absl::Status SubscriptionExists(const SubscriptionName& name);
+// `field` ("filter", "consumer_mode") differs from the stored one.
+absl::Status SubscriptionExists(const SubscriptionName& name, const std::string& field);
 absl::Status MustCreateFirst(const SubscriptionName& name);
 // RESOURCE_EXHAUSTED, but refused on its own: the rest of a write batch
 // commits (IsRefusedAlone).

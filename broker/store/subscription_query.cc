@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view kRecordColumns =
     "SELECT agency, name, created_at, filter_types, filter_cases, acked_through, "
-    "delivered_through FROM subscriptions";
+    "delivered_through, consumer_mode FROM subscriptions";
 
 SubscriptionRecord RecordAt(const Statement& r) {
   return SubscriptionRecord{AgencyId(r.Text(0)),
@@ -20,7 +20,8 @@ SubscriptionRecord RecordAt(const Statement& r) {
                             r.Int(2),
                             FilterFrom(r.View(3), r.View(4)),
                             Sequence(static_cast<uint64_t>(r.Int(5))),
-                            Sequence(static_cast<uint64_t>(r.Int(6)))};
+                            Sequence(static_cast<uint64_t>(r.Int(6))),
+                            r.Int(7) == 1 ? ConsumerMode::kExclusive : ConsumerMode::kStandby};
 }
 
 }  // namespace

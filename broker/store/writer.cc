@@ -251,7 +251,7 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "recipient,subscription,rule,lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash,"
       "version,lines) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
       "INSERT INTO subscriptions(agency,name,acked_through,created_at,filter_types,filter_cases,"
-      "delivered_through) VALUES(?1,?2,?3,?4,?5,?6,?3)",
+      "delivered_through,consumer_mode) VALUES(?1,?2,?3,?4,?5,?6,?3,?7)",
       "SELECT acked_through, filter_types, filter_cases, delivered_through FROM subscriptions"
       " WHERE agency=?1 AND name=?2",
       "UPDATE subscriptions SET acked_through=?3 WHERE agency=?1 AND name=?2",

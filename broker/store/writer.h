@@ -110,11 +110,8 @@ class Writer {
   // The stored subscription, or NOT_FOUND (UnknownSubscription).
   absl::StatusOr<SubscriptionRecord> FindSubscription(const AgencyId& agency,
                                                       const SubscriptionName& name);
-  // Inserts a subscription at `at` unless the agency has `max_per_agency`.
-  absl::StatusOr<SubscriptionRecord> InsertSubscription(const AgencyId& agency,
-                                                        const SubscriptionName& name, Sequence at,
-                                                        const DeliveryFilter& filter,
-                                                        size_t max_per_agency);
+  // Inserts spec's subscription at `at` unless the agency has spec.max_per_agency.
+  absl::StatusOr<SubscriptionRecord> InsertSubscription(const SubscriptionSpec& spec, Sequence at);
 
   std::unique_ptr<Connection> db_;
   std::unique_ptr<Statements> stmts_;

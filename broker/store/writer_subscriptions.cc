@@ -22,37 +22,37 @@ absl::StatusOr<SubscriptionRecord> Writer::FindSubscription(const AgencyId& agen
   return std::move(**found);
 }
 
-absl::StatusOr<SubscriptionRecord> Writer::InsertSubscription(const AgencyId& agency,
-                                                              const SubscriptionName& name,
-                                                              Sequence at,
-                                                              const DeliveryFilter& filter,
-                                                              size_t max_per_agency) {
-  auto count = CountSubscriptions(*db_, agency);
+absl::StatusOr<SubscriptionRecord> Writer::InsertSubscription(const SubscriptionSpec& spec,
+                                                              Sequence at) {
+  auto count = CountSubscriptions(*db_, spec.agency);
   if (!count.ok()) return count.status();
-  if (static_cast<size_t>(*count) >= max_per_agency) {
-    return errors::TooManySubscriptions(agency, static_cast<size_t>(*count), max_per_agency);
+  if (static_cast<size_t>(*count) >= spec.max_per_agency) {
+    return errors::TooManySubscriptions(spec.agency, static_cast<size_t>(*count),
+                                        spec.max_per_agency);
   }
-  const std::string types = JoinTypes(filter), cases = JoinCases(filter.case_refs);
-  SAFESHARE_RETURN_IF_ERROR(stmts_->insert_subscription.Bind(1, agency.value())
-                                .Bind(2, name.value())
-                                .Bind(3, static_cast<int64_t>(at.value()))
-                                .Bind(4, now_)
-                                .Bind(5, types)
-                                .Bind(6, cases)
-                                .Run());
-  return SubscriptionRecord{agency, name, now_, filter, at, at};
+  const std::string types = JoinTypes(spec.filter), cases = JoinCases(spec.filter.case_refs);
+  SAFESHARE_RETURN_IF_ERROR(
+      stmts_->insert_subscription.Bind(1, spec.agency.value())
+          .Bind(2, spec.name.value())
+          .Bind(3, static_cast<int64_t>(at.value()))
+          .Bind(4, now_)
+          .Bind(5, types)
+          .Bind(6, cases)
+          .Bind(7, static_cast<int64_t>(spec.consumer_mode == ConsumerMode::kExclusive ? 1 : 0))
+          .Run());
+  return SubscriptionRecord{spec.agency, spec.name, now_, spec.filter, at, at, spec.consumer_mode};
 }
 
 absl::StatusOr<SubscriptionRecord> Writer::CreateSubscription(const SubscriptionSpec& spec) {
   auto found = QuerySubscription(*db_, spec.agency, spec.name);
   if (!found.ok()) return found.status();
   if (found->has_value()) {
-    if ((*found)->filter == spec.filter) return std::move(**found);  // a retry: nothing written
-    return errors::SubscriptionExists(spec.name);
+    if (auto same = SameSubscription(**found, spec); !same.ok()) return same;
+    return std::move(**found);  // a retry: nothing written
   }
   auto at = PositionOf(spec.start, Latest());
   if (!at.ok()) return at.status();
-  auto created = InsertSubscription(spec.agency, spec.name, *at, spec.filter, spec.max_per_agency);
+  auto created = InsertSubscription(spec, *at);
   if (!created.ok()) return created.status();
   SAFESHARE_RETURN_IF_ERROR(Append(entries::SubscriptionCreated(*created, spec.start.from)));
   return created;
@@ -70,7 +70,8 @@ absl::StatusOr<SubscriptionRecord> Writer::OpenSubscription(const AgencyId& agen
   } else if (!create_if_missing) {
     return errors::MustCreateFirst(name);
   } else {
-    auto created = InsertSubscription(agency, name, Sequence(0), {}, max_per_agency);
+    auto created =
+        InsertSubscription(SubscriptionSpec{agency, name, {}, {}, max_per_agency}, Sequence(0));
     if (!created.ok()) return created.status();
     SAFESHARE_RETURN_IF_ERROR(
         Append(entries::SubscriptionCreated(*created, StartFrom::kBeginning)));

@@ -19,6 +19,25 @@ absl::Status PrintDelivery(const v1::Delivery& delivery) {
   return absl::OkStatus();
 }
 
+// One line on stderr per change, so stdout stays JSON lines.
+void PrintStatus(const client::SubscribeEvent& event) {
+  switch (event.kind) {
+    case client::SubscribeEvent::Kind::kStandby:
+      std::cerr << "subscribe: standby (another stream is active; this one takes over when it "
+                   "ends)"
+                << std::endl;
+      break;
+    case client::SubscribeEvent::Kind::kActive:
+      std::cerr << "subscribe: active" << std::endl;
+      break;
+    case client::SubscribeEvent::Kind::kReconnecting:
+      std::cerr << "subscribe: stream ended (" << absl::StatusCodeToString(event.why.code()) << ": "
+                << event.why.message() << "); reconnecting in " << event.delay.count() << " ms"
+                << std::endl;
+      break;
+  }
+}
+
 }  // namespace
 
 CLI::App* AddSubscribeCommand(CLI::App& app, SubscribeFlags& flags) {
@@ -29,6 +48,14 @@ CLI::App* AddSubscribeCommand(CLI::App& app, SubscribeFlags& flags) {
       ->capture_default_str()
       ->check(UnsignedInteger());
   command->add_flag("--no-ack", flags.no_ack, "do not acknowledge what was printed");
+  command->add_flag("--once", flags.once,
+                    "end when the stream ends instead of reconnecting (the default)");
+  command
+      ->add_option("--heartbeat", flags.heartbeat,
+                   "seconds between heartbeats on a quiet stream (0 = the broker's default)")
+      ->capture_default_str()
+      ->check(UnsignedInteger())
+      ->check(CLI::Range(0, 3600));
   return command;
 }
 
@@ -40,6 +67,9 @@ int RunSubscribe(const ConnectionFlags& connection, const SubscribeFlags& flags)
   client::SubscribeOptions options;
   options.max_deliveries = flags.max;
   options.acknowledge = !flags.no_ack;
+  options.heartbeat = flags.heartbeat;
+  options.reconnect = !flags.once;
+  options.on_event = PrintStatus;
   absl::Status status = client->Subscribe(flags.name, PrintDelivery, options);
   if (!status.ok()) {
     return FailBroker("subscribe failed", status);

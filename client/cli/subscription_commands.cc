@@ -52,16 +52,18 @@ bool ParsePosition(const std::string& text, v1::StartFrom& from, uint64_t& after
 }
 
 std::string SubscriptionTable(const v1::ListSubscriptionsResponse& listed, int64_t now_seconds) {
-  constexpr char kRow[] = "%-24s %9s %9s %8s %7s %9s %s\n";
-  std::string out = absl::StrFormat(kRow, "NAME", "ACKED", "DELIVERED", "BACKLOG", "OLDEST",
+  constexpr char kRow[] = "%-24s %-9s %9s %9s %8s %7s %9s %s\n";
+  std::string out = absl::StrFormat(kRow, "NAME", "MODE", "ACKED", "DELIVERED", "BACKLOG", "OLDEST",
                                     "CONSUMERS", "FILTER");
   for (const auto& s : listed.subscriptions()) {
     const std::string oldest = s.has_oldest_unacknowledged_at()
                                    ? Age(now_seconds - s.oldest_unacknowledged_at().seconds())
                                    : "-";
-    absl::StrAppendFormat(&out, kRow, s.subscription(), absl::StrCat(s.acknowledged_through()),
-                          absl::StrCat(s.delivered_through()), absl::StrCat(s.backlog()), oldest,
-                          absl::StrCat(s.active_consumers()), FilterText(s.filter()));
+    const char* mode = s.consumer_mode() == v1::CONSUMER_MODE_EXCLUSIVE ? "exclusive" : "standby";
+    absl::StrAppendFormat(
+        &out, kRow, s.subscription(), mode, absl::StrCat(s.acknowledged_through()),
+        absl::StrCat(s.delivered_through()), absl::StrCat(s.backlog()), oldest,
+        absl::StrCat(s.active_consumers(), "+", s.standby_consumers()), FilterText(s.filter()));
   }
   return out;
 }
@@ -80,6 +82,12 @@ CLI::App* AddSubscriptionCommands(CLI::App& app, SubscriptionFlags& flags) {
   create->add_option("--type", flags.types,
                      "only this notification type, e.g. investigation_outcome (repeat for more)");
   create->add_option("--case", flags.case_refs, "only this case (repeat for more, at most 100)");
+  create
+      ->add_option("--mode", flags.mode,
+                   "what a second stream gets while one is active: standby (it waits and takes "
+                   "over) or exclusive (it is refused)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"standby", "exclusive"}));
   CLI::App* reset = command->add_subcommand(
       "reset", "move a subscription's position; its open streams end and resume there");
   reset->add_option("--name", flags.name, "subscription name")->required();
@@ -110,6 +118,8 @@ int RunSubscriptions(const ConnectionFlags& connection, const CLI::App& command,
     request.set_after_sequence(after);
     for (const auto& t : flags.types) request.mutable_filter()->add_types(t);
     for (const auto& c : flags.case_refs) request.mutable_filter()->add_case_refs(c);
+    request.set_consumer_mode(flags.mode == "exclusive" ? v1::CONSUMER_MODE_EXCLUSIVE
+                                                        : v1::CONSUMER_MODE_STANDBY);
     auto created = client->CreateSubscription(request);
     return created.ok() ? PrintInfo(*created)
                         : FailBroker("subscriptions create", created.status());

@@ -274,40 +274,4 @@ absl::StatusOr<ServingStatus> Client::Health(absl::string_view service) {
   return answer.serving;
 }
 
-absl::Status Client::Subscribe(const std::string& subscription, const DeliveryHandler& on_delivery,
-                               SubscribeOptions options) {
-  v1::SubscribeRequest request;
-  request.set_subscription(subscription);
-  grpc::ClientContext context;
-  if (options.deadline > std::chrono::milliseconds::zero()) {
-    context.set_deadline(std::chrono::system_clock::now() + options.deadline);
-  }
-  std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader =
-      stub_->Subscribe(&context, request);
-  uint64_t handled = 0;
-  v1::SubscribeResponse message;
-  while (reader->Read(&message)) {
-    absl::Status stopped = absl::OkStatus();  // why we stop early, if we do
-    uint64_t accepted_through = 0;            // last sequence the handler accepted
-    bool enough = false;
-    for (const auto& delivery : message.deliveries()) {
-      stopped = on_delivery(delivery);
-      if (!stopped.ok()) break;
-      accepted_through = delivery.sequence();
-      enough = options.max_deliveries != 0 && ++handled >= options.max_deliveries;
-      if (enough) break;
-    }
-    if (options.acknowledge && accepted_through != 0) {  // cumulative: one call per message
-      const auto acked = Acknowledge(subscription, accepted_through).status();
-      if (stopped.ok()) stopped = acked;
-    }
-    if (!stopped.ok() || enough) {
-      context.TryCancel();
-      (void)reader->Finish();  // CANCELLED, by us
-      return stopped;
-    }
-  }
-  return FromGrpcStatus(reader->Finish(), options_.broker);
-}
-
 }  // namespace safeshare::client

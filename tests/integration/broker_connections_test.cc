@@ -127,19 +127,8 @@ TEST(ConnectionsTest, ADeadPeerIsDroppedByTheBrokersKeepalive) {
   options.config_edits = {{"keepalive_time_ms: 30000", "keepalive_time_ms: 1000"},
                           {"keepalive_timeout_ms: 10000", "keepalive_timeout_ms: 1000"}};
   BrokerProcess broker(options);
-  const auto& pki = TestPki::Get();
-  const std::vector<std::string> args = {SAFESHARE_CLI_BINARY,
-                                         "--broker",
-                                         "localhost:" + std::to_string(broker.port()),
-                                         "--cert",
-                                         pki.Path("cfs.crt"),
-                                         "--key",
-                                         pki.Path("cfs.key"),
-                                         "--ca",
-                                         pki.Path("ca.crt"),
-                                         "subscribe",
-                                         "--name",
-                                         "dead-peer"};
+  const std::vector<std::string> args =
+      CliArgs(broker, SAFESHARE_CLI_BINARY, "cfs", {"subscribe", "--name", "dead-peer"});
   std::vector<char*> argv;
   argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

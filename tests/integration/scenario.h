@@ -58,6 +58,25 @@ inline std::unique_ptr<v1::Broker::Stub> RawStub(const BrokerProcess& broker,
   return v1::Broker::NewStub(RawChannel(broker, agency, args));
 }
 
+// The argv of `cli` (the safeshare binary) as `agency` on `broker`, running
+// `command` (e.g. {"subscribe", "--name", "inbox"}).
+inline std::vector<std::string> CliArgs(const BrokerProcess& broker, const std::string& cli,
+                                        const std::string& agency,
+                                        const std::vector<std::string>& command) {
+  const TestPki& pki = TestPki::Get();
+  std::vector<std::string> args = {cli,
+                                   "--broker",
+                                   "localhost:" + std::to_string(broker.port()),
+                                   "--cert",
+                                   pki.Path(agency + ".crt"),
+                                   "--key",
+                                   pki.Path(agency + ".key"),
+                                   "--ca",
+                                   pki.Path("ca.crt")};
+  args.insert(args.end(), command.begin(), command.end());
+  return args;
+}
+
 inline client::Client Connect(const BrokerProcess& broker, const std::string& agency) {
   auto c = client::Client::Connect(TestPki::Get().For(agency, broker.port()));
   EXPECT_TRUE(c.ok()) << c.status();

@@ -54,7 +54,7 @@ BrokerProcess::BrokerProcess(BrokerOptions options)
     }
   }
   WriteConfig(std::move(config_yaml));
-  Spawn(options.launcher);
+  Spawn(options.launcher, options.listen);
 }
 
 BrokerProcess::~BrokerProcess() {
@@ -68,14 +68,14 @@ void BrokerProcess::WriteConfig(std::string config) const {
   std::ofstream(dir_ + "/broker.yaml") << config;
 }
 
-void BrokerProcess::Spawn(const std::vector<std::string>& launcher) {
+void BrokerProcess::Spawn(const std::vector<std::string>& launcher, const std::string& listen) {
   const std::string port_file = dir_ + "/port";
   ::unlink(port_file.c_str());
   const std::string config = dir_ + "/broker.yaml", log = dir_ + "/broker.log";
   std::vector<std::string> args = launcher;
-  for (const std::string& arg : {std::string(SAFESHARE_BROKER_BINARY), std::string("--config"),
-                                 config, std::string("--listen"), std::string("127.0.0.1:0"),
-                                 std::string("--port-file"), port_file}) {
+  for (const std::string& arg :
+       {std::string(SAFESHARE_BROKER_BINARY), std::string("--config"), config,
+        std::string("--listen"), listen, std::string("--port-file"), port_file}) {
     args.push_back(arg);
   }
   // PR_SET_PDEATHSIG fires when the forking thread exits: construct on a

@@ -30,6 +30,9 @@ struct BrokerOptions {
   // Text replacements (from, to) applied to the repository's config, e.g. to
   // change one setting; only when config_yaml is empty.
   std::vector<std::pair<std::string, std::string>> config_edits;
+  // Where it listens: a free port by default; a fixed one to restart a
+  // broker where its clients reconnect.
+  std::string listen = "127.0.0.1:0";
 };
 
 class BrokerProcess {
@@ -58,7 +61,7 @@ class BrokerProcess {
 
  private:
   void WriteConfig(std::string config) const;
-  void Spawn(const std::vector<std::string>& launcher);
+  void Spawn(const std::vector<std::string>& launcher, const std::string& listen);
 
   std::string dir_;
   std::string store_file_;

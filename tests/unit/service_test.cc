@@ -400,45 +400,23 @@ TEST(SubscriptionFilterTest, NormalisesAndRefusesNamingTheField) {
               HasSubstr("at most 100 case references (101 given)"));
 }
 
-TEST(DeliveryHubTest, CountsAndEndsTheStreamsOfOneSubscription) {
-  DeliveryHub hub;
-  std::vector<std::string> ended;
-  auto add = [&](const std::string& agency, const std::string& name) {
-    return hub.Add(
-        AgencyId(agency), SubscriptionName(name), [] {},
-        [&ended, agency, name](const absl::Status& why) {
-          ended.push_back(agency + "/" + name + ": " + std::string(why.message()));
-        });
-  };
-  const auto first = add("cfs", "inbox");
-  add("cfs", "inbox");
-  add("cfs", "outcomes");
-  add("police", "inbox");
-  EXPECT_EQ(hub.Consumers(AgencyId("cfs"), SubscriptionName("inbox")), 2u);
-  EXPECT_EQ(hub.Consumers(AgencyId("cfs"), SubscriptionName("outcomes")), 1u);
-  EXPECT_EQ(hub.Consumers(AgencyId("health"), SubscriptionName("inbox")), 0u);
-  hub.Remove(first);
-  EXPECT_EQ(hub.Consumers(AgencyId("cfs"), SubscriptionName("inbox")), 1u);
-
-  const auto why = StreamEnded("reset");
-  EXPECT_TRUE(IsStreamEnded(why));
-  EXPECT_FALSE(IsStreamEnded(absl::AbortedError("constraint failed")));
-  hub.EndAll(AgencyId("cfs"), SubscriptionName("inbox"), why);
-  EXPECT_THAT(ended, ElementsAre("cfs/inbox: reset"));
-}
-
 TEST_F(ServiceTest, HubWakesOnlyListenersOfRecipientAgencies) {
   std::promise<void> police_woken;
   std::atomic<int> police_calls{0}, education_calls{0};
-  const auto ignore_end = [](const absl::Status&) {};
-  const auto police = service_->hub().Add(
-      AgencyId("police"), SubscriptionName("inbox"),
-      [&] {
-        if (police_calls++ == 0) police_woken.set_value();
-      },
-      ignore_end);
-  const auto education = service_->hub().Add(
-      AgencyId("education"), SubscriptionName("inbox"), [&] { ++education_calls; }, ignore_end);
+  auto join = [this](const std::string& agency, DeliveryHub::Listener wake) {
+    auto joined = service_->hub().Join(AgencyId(agency), SubscriptionName("inbox"),
+                                       store::ConsumerMode::kStandby,
+                                       {.wake = std::move(wake),
+                                        .promoted = [] {},
+                                        .tick = [] {},
+                                        .end = [](const absl::Status&) {}});
+    EXPECT_TRUE(joined.ok());
+    return joined.ok() ? joined->first : 0;
+  };
+  const auto police = join("police", [&] {
+    if (police_calls++ == 0) police_woken.set_value();
+  });
+  const auto education = join("education", [&] { ++education_calls; });
 
   ASSERT_TRUE(Publish(kCfs, Minutes("k1")).ok());
   ASSERT_EQ(police_woken.get_future().wait_for(std::chrono::seconds(30)),
@@ -446,8 +424,8 @@ TEST_F(ServiceTest, HubWakesOnlyListenersOfRecipientAgencies) {
   ASSERT_TRUE(Subscribe(kCfs, "barrier").ok());  // the commit's Wake has returned by now
   EXPECT_EQ(education_calls.load(), 0);
 
-  service_->hub().Remove(police);
-  service_->hub().Remove(education);
+  service_->hub().Leave(police);
+  service_->hub().Leave(education);
   ASSERT_TRUE(Publish(kCfs, Minutes("k2")).ok());
   ASSERT_TRUE(Subscribe(kCfs, "barrier").ok());
   EXPECT_EQ(police_calls.load(), 1);  // removed listeners are not called

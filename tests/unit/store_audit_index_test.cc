@@ -244,7 +244,8 @@ TEST_F(AuditIndexTest, AVersion5FileKeepsItsIndexThroughTheUpgrade) {
                            "NULL, id INTEGER NOT NULL, PRIMARY KEY(key, id)) WITHOUT ROWID;"
                            " ALTER TABLE subscriptions DROP COLUMN filter_types;"
                            " ALTER TABLE subscriptions DROP COLUMN filter_cases;"
-                           " ALTER TABLE subscriptions DROP COLUMN delivered_through")
+                           " ALTER TABLE subscriptions DROP COLUMN delivered_through;"
+                           " ALTER TABLE subscriptions DROP COLUMN consumer_mode")
                     .ok());
     auto insert = (*db)->Prepare("INSERT INTO audit_keys VALUES(?1,?2)");
     ASSERT_TRUE(insert.ok()) << insert.status();

@@ -1,8 +1,8 @@
 // Unit tests of subscription management in the store: start positions,
 // repeated creates, the per-agency limit, filtered reads in bounded steps,
 // backlog counts, reset, delete, the delivered position, and their audit.
-// SubscriptionsContract runs against both stores; the upgrade of a version 6
-// file is SQLite only.
+// SubscriptionsContract runs against both stores; the upgrades of version 6
+// and 7 files are SQLite only.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -33,11 +33,12 @@ class SubscriptionsContract : public StoreContract {
     return stored.ok() ? stored->sequence : Sequence(0);
   }
   absl::StatusOr<SubscriptionRecord> Create(const std::string& name, StartPosition start,
-                                            DeliveryFilter filter = {}, size_t max = 100) {
+                                            DeliveryFilter filter = {}, size_t max = 100,
+                                            ConsumerMode mode = ConsumerMode::kStandby) {
     Completion<SubscriptionRecord> done;
-    store_->CreateSubscription(
-        SubscriptionSpec{AgencyId("cfs"), SubscriptionName(name), start, std::move(filter), max},
-        done.Callback());
+    store_->CreateSubscription(SubscriptionSpec{AgencyId("cfs"), SubscriptionName(name), start,
+                                                std::move(filter), max, mode},
+                               done.Callback());
     return done.Get();
   }
   absl::StatusOr<SubscriptionRecord> Reset(const std::string& name, StartPosition to) {
@@ -118,9 +119,28 @@ TEST_P(SubscriptionsContract, ARepeatedCreateAnswersTheFirstAndAnotherFilterAlre
 
   const auto other = Create("outcomes", kNow, DeliveryFilter{{"strategy_minutes"}, {}});
   EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_THAT(std::string(other.status().message()), HasSubstr("reset or delete it"));
+  EXPECT_THAT(std::string(other.status().message()),
+              HasSubstr("'outcomes' already exists with another filter"));
   ASSERT_EQ(List().size(), 1u);
   EXPECT_EQ(List()[0].record.filter, outcomes);
+}
+
+TEST_P(SubscriptionsContract, KeepsTheConsumerModeAndARepeatedCreateMustMatchIt) {
+  auto exclusive = Create("one", kBeginning, {}, 100, ConsumerMode::kExclusive);
+  ASSERT_TRUE(exclusive.ok()) << exclusive.status();
+  EXPECT_EQ(exclusive->consumer_mode, ConsumerMode::kExclusive);
+  EXPECT_EQ(Create("one", kBeginning, {}, 100, ConsumerMode::kExclusive).status(),
+            absl::OkStatus());
+  const auto other = Create("one", kBeginning, {}, 100, ConsumerMode::kStandby);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(other.status().message()),
+              HasSubstr("'one' already exists with another consumer_mode"));
+  ASSERT_TRUE(Open("cfs", "opened").ok());  // created by a stream: standby
+  const auto listed = List();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].record.consumer_mode, ConsumerMode::kExclusive);
+  EXPECT_EQ(listed[1].record.consumer_mode, ConsumerMode::kStandby);
+  EXPECT_THAT(AuditOf(audit::Action::kSubscriptionCreated)[0].detail, HasSubstr("; exclusive"));
 }
 
 TEST_P(SubscriptionsContract, TheAgencyLimitCountsCreatedAndOpenedSubscriptions) {
@@ -348,6 +368,7 @@ TEST_F(SubscriptionsUpgradeTest, AVersion6FileKeepsPositionsAsDeliveredThrough) 
                     ->Exec("BEGIN; ALTER TABLE subscriptions DROP COLUMN filter_types;"
                            " ALTER TABLE subscriptions DROP COLUMN filter_cases;"
                            " ALTER TABLE subscriptions DROP COLUMN delivered_through;"
+                           " ALTER TABLE subscriptions DROP COLUMN consumer_mode;"
                            " PRAGMA user_version=6; COMMIT")
                     .ok());
   }
@@ -359,6 +380,30 @@ TEST_F(SubscriptionsUpgradeTest, AVersion6FileKeepsPositionsAsDeliveredThrough) 
   EXPECT_EQ((*listed)[0].record.delivered_through, Sequence(2));
   EXPECT_TRUE((*listed)[0].record.filter.empty());
   EXPECT_EQ((*listed)[0].backlog, 1u);
+  auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/true);
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), kSchemaVersion);
+}
+
+TEST_F(SubscriptionsUpgradeTest, AVersion7FileMakesEverySubscriptionStandby) {
+  ASSERT_TRUE(Publish(Note("police", "k1", {"cfs"})).ok());
+  ASSERT_TRUE(Open("cfs", "inbox").ok());
+  ASSERT_TRUE(Ack("cfs", "inbox", 1).ok());
+  store_.reset();
+  {  // the file as schema version 7 left it
+    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->Exec("BEGIN; ALTER TABLE subscriptions DROP COLUMN consumer_mode;"
+                           " PRAGMA user_version=7; COMMIT")
+                    .ok());
+  }
+  Reopen();
+  auto listed = store_->ReadSubscriptions(AgencyId("cfs"), SubscriptionName(""));
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].record.consumer_mode, ConsumerMode::kStandby);
+  EXPECT_EQ((*listed)[0].record.acked_through, Sequence(1));
   auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/true);
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), kSchemaVersion);

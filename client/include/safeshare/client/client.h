@@ -34,14 +34,49 @@ struct ClientOptions {
 // agency "expired-police" or "rogue-police".
 ClientOptions DevPkiOptions(absl::string_view agency, absl::string_view pki_dir = "certs/out");
 
+// Pauses between reconnects: attempt k (from 0) waits a uniformly random
+// time in [0, min(cap, base * 2^k)] ("full jitter", so many subscribers cut
+// off at once do not return at once). k starts again at 0 after a stream that
+// lived 60 s or delivered something.
+struct Backoff {
+  std::chrono::milliseconds base{250};
+  std::chrono::milliseconds cap{30000};
+  uint32_t max_attempts = 0;  // reconnects in a row before giving up; 0 = for ever
+};
+
+// What happened to a subscription's stream, for status lines.
+struct SubscribeEvent {
+  enum class Kind {
+    kStandby,       // the stream waits behind the subscription's active one
+    kActive,        // the stream receives the subscription's deliveries
+    kReconnecting,  // the stream ended (`why`); a new one opens after `delay`
+  };
+  Kind kind = Kind::kActive;
+  std::chrono::milliseconds delay{0};
+  absl::Status why;
+};
+
 struct SubscribeOptions {
   uint64_t max_deliveries = 0;  // stop after this many deliveries; 0 = unlimited
   // Acknowledge what the callback accepted: cumulatively, once per stream
   // message (the broker packs what is ready into one message).
   bool acknowledge = true;
-  // Bound on the whole stream; past it Subscribe returns DEADLINE_EXCEEDED.
-  // Zero (the default) means none: a subscription lives until stopped.
+  // Bound on the whole subscription, reconnects included; past it Subscribe
+  // returns DEADLINE_EXCEEDED. Zero (the default) means none: a
+  // subscription lives until stopped.
   std::chrono::milliseconds deadline{0};
+  // Seconds between the broker's heartbeats on a quiet stream; 0: the
+  // broker's default (30). A stream silent for 2 x this + 5 s is taken as
+  // dead: cancelled, and reconnected when `reconnect` is set.
+  uint32_t heartbeat = 0;
+  // Open a new stream, after `backoff`, when one ends with UNAVAILABLE,
+  // CANCELLED (not by this client), ABORTED (the subscription was reset),
+  // INTERNAL or RESOURCE_EXHAUSTED, or falls silent; never after
+  // INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED or
+  // FAILED_PRECONDITION (retrying cannot help). Off by default: one stream.
+  bool reconnect = false;
+  Backoff backoff;
+  std::function<void(const SubscribeEvent&)> on_event;  // optional; on Subscribe's thread
 };
 
 // Called once per delivery, in sequence order. Returning an error stops the
@@ -86,9 +121,11 @@ class Client {
   // Returns OK when max_deliveries were handled or the broker ended the stream;
   // the handler's error if it returned one; otherwise the stream's error.
   // Blocks the calling thread; the stream has no deadline unless
-  // options.deadline is set.
+  // options.deadline is set. Heartbeats (messages without deliveries) are
+  // not passed to `on_delivery`; they report standby and active through
+  // options.on_event.
   absl::Status Subscribe(const std::string& subscription, const DeliveryHandler& on_delivery,
-                         SubscribeOptions options = {});
+                         const SubscribeOptions& options = {});
 
   // Acknowledges every delivery on `subscription` up to and including
   // `sequence`.
@@ -166,6 +203,11 @@ class Client {
   absl::StatusOr<Response> Unary(std::chrono::milliseconds deadline, const Call& call,
                                  bool retried = true);
   absl::StatusOr<v1::PublishResponse> PublishRequest(v1::PublishRequest request);
+  // One Subscribe stream and how it ended (subscribe.cc).
+  struct Stream;
+  struct StreamEnd;
+  StreamEnd SubscribeOnce(const std::string& subscription, const DeliveryHandler& on_delivery,
+                          const SubscribeOptions& options, Stream& stream);
 
   ClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
