@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_replace.h"
 #include "broker/config/broker_config.h"
+#include "tests/unit/config_fixture.h"
 
 namespace safeshare::config {
 namespace {
@@ -16,44 +16,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-constexpr char kFile[] = "/srv/safeshare/conf/broker.yaml";
-
-// A small valid configuration. Line numbers matter: tests that break a line
-// expect the error to name it.
-constexpr char kValid[] = R"(listen: 127.0.0.1:0
-tls:
-  certificate: certs/broker.crt
-  private_key: ../keys/broker.key
-  client_ca: /etc/safeshare/ca.crt
-store:
-  path: var/safeshare.db
-agencies:
-  - id: police
-    role: police
-    certificate_uri: spiffe://t/police
-  - id: cfs
-    role: childrens_social_care
-    certificate_uri: spiffe://t/cfs
-agreements: agreements
-person_hash_key: ../keys/person-hash.key
-audit:
-  signing_key: ../keys/audit-log.key
-  origin: safeshare.example/audit
-)";
-
-// kValid with one piece of text replaced; fails the test if `from` is absent.
-std::string With(const std::string& from, const std::string& to) {
-  const std::string text = kValid;
-  EXPECT_THAT(text, HasSubstr(from)) << "test setup: text to replace is not in kValid";
-  return absl::StrReplaceAll(text, {{from, to}});
-}
-
-absl::Status ParseError(const std::string& yaml) {
-  auto parsed = ParseBrokerConfig(yaml, kFile);
-  EXPECT_FALSE(parsed.ok()) << "expected the configuration to be refused";
-  return parsed.status();
-}
 
 void ExpectPingPolicy(const ConnectionsConfig& c, int64_t min_interval_ms, size_t strikes,
                       int64_t keepalive_ms, int64_t timeout_ms) {
@@ -315,53 +277,6 @@ TEST(ParseBrokerConfigTest, AuditCheckpointIntervalsMustBePositive) {
                 "'soon'");
   EXPECT_EQ(ParseError(std::string(kValid) + "  checkpoint_every: 5\n").message(),
             std::string(kFile) + ":20: audit.checkpoint_every: unknown key (check the spelling)");
-}
-
-TEST(ParseBrokerConfigTest, SubscriptionPolicyDefaultsAndPerAgencyOverrides) {
-  auto defaults = ParseBrokerConfig(kValid, kFile);
-  ASSERT_TRUE(defaults.ok()) << defaults.status();
-  EXPECT_TRUE(defaults->agencies[0].subscriptions.create_on_subscribe);
-  EXPECT_EQ(defaults->agencies[0].subscriptions.max_subscriptions, 100u);
-
-  auto config = ParseBrokerConfig(With("store:\n",
-                                       "subscriptions:\n"
-                                       "  create_on_subscribe: false\n"
-                                       "limits:\n"
-                                       "  per_agency:\n"
-                                       "    subscriptions: 20\n"
-                                       "store:\n"),
-                                  kFile);
-  ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_FALSE(config->agencies[0].subscriptions.create_on_subscribe);
-  EXPECT_EQ(config->agencies[0].subscriptions.max_subscriptions, 20u);
-
-  auto overridden = ParseBrokerConfig(With("    certificate_uri: spiffe://t/cfs\n",
-                                           "    certificate_uri: spiffe://t/cfs\n"
-                                           "    create_on_subscribe: false\n"
-                                           "    limits: {subscriptions: 5}\n"),
-                                      kFile);
-  ASSERT_TRUE(overridden.ok()) << overridden.status();
-  EXPECT_TRUE(overridden->agencies[0].subscriptions.create_on_subscribe);
-  EXPECT_FALSE(overridden->agencies[1].subscriptions.create_on_subscribe);
-  EXPECT_EQ(overridden->agencies[1].subscriptions.max_subscriptions, 5u);
-}
-
-TEST(ParseBrokerConfigTest, SubscriptionKeysAreCheckedWithFileLineAndKey) {
-  EXPECT_EQ(
-      ParseError(With("store:\n", "subscriptions:\n  create_on_subscribe: no\nstore:\n")).message(),
-      std::string(kFile) +
-          ":7: subscriptions.create_on_subscribe: expected true or false, got 'no'");
-  EXPECT_EQ(
-      ParseError(With("store:\n", "limits:\n  per_agency:\n    subscriptions: 10001\nstore:\n"))
-          .message(),
-      std::string(kFile) +
-          ":8: limits.per_agency.subscriptions: must be from 1 to 10000, got 10001");
-  EXPECT_EQ(ParseError(With("    certificate_uri: spiffe://t/cfs\n",
-                            "    certificate_uri: spiffe://t/cfs\n"
-                            "    limits: {open_streams: 5}\n"))
-                .message(),
-            std::string(kFile) +
-                ":15: agencies[1].limits.open_streams: unknown key (check the spelling)");
 }
 
 TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
