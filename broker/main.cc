@@ -113,14 +113,16 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   const ss::identity::AgencyDirectory directory(config.agencies);
   const ss::service::Partnership partnership{policy, cases, *person_key};
   ss::service::SubscriptionSettings subscriptions;
+  ss::service::LimitsByAgency limits;
   for (const auto& agency : config.agencies) {
     subscriptions.agencies[agency.id] = {agency.subscriptions.create_on_subscribe,
                                          agency.subscriptions.max_subscriptions};
+    limits.agencies[agency.id] = {agency.calls.publishes_in_flight, agency.calls.open_streams};
   }
   subscriptions.heartbeat = {config.heartbeat.default_interval, config.heartbeat.min,
                              config.heartbeat.max};
   ss::service::BrokerService service(partnership, **store, /*recent_log_bytes=*/64 << 20,
-                                     std::move(subscriptions));
+                                     std::move(subscriptions), std::move(limits));
   ss::service::GovernanceService governance(policy, partnership, **store, config.agreements,
                                             load_policy);
   ss::service::AuditService audit(**store, *person_key, verifier_key);

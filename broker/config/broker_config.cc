@@ -40,25 +40,44 @@ TlsConfig ReadTls(const YamlReader& tls, const PathResolver& path) {
                    path(tls.Required("client_ca"))};
 }
 
-size_t SubscriptionsLimit(const YamlReader& node) {
-  return node.InRange(1, kMaxSubscriptionsLimit);
+// The per-agency limits a `limits` mapping gives (broker-wide
+// `limits.per_agency`, or an agency's `agencies[].limits`), over `policy`
+// and `calls`; other keys of the mapping are the caller's to know.
+void ReadAgencyLimits(const YamlReader& limits, SubscriptionPolicy& policy,
+                      AgencyCallLimits& calls) {
+  if (limits.Has("subscriptions")) {
+    policy.max_subscriptions = limits.Required("subscriptions").InRange(1, kMaxSubscriptionsLimit);
+  }
+  if (limits.Has("publishes_in_flight")) {
+    calls.publishes_in_flight =
+        limits.Required("publishes_in_flight").InRange(1, kMaxPublishesInFlight);
+  }
+  if (limits.Has("open_streams")) {
+    calls.open_streams = limits.Required("open_streams").InRange(1, kMaxOpenStreams);
+  }
+}
+const std::vector<std::string>& AgencyLimitKeys() {
+  static const std::vector<std::string> keys = {"subscriptions", "publishes_in_flight",
+                                                "open_streams"};
+  return keys;
 }
 
-// `defaults`: the broker-wide policy, which an agency's keys override.
-std::vector<Agency> ReadAgencies(const YamlReader& list, const SubscriptionPolicy& defaults) {
+// `defaults`, `calls`: the broker-wide settings, which an agency's keys override.
+std::vector<Agency> ReadAgencies(const YamlReader& list, const SubscriptionPolicy& defaults,
+                                 const AgencyCallLimits& calls) {
   std::vector<Agency> agencies;
   std::set<std::string> ids, uris;
   for (const auto& item : list.Sequence()) {
     item.RejectUnknownKeys({"id", "role", "certificate_uri", "create_on_subscribe", "limits"});
     Agency agency{AgencyId(item.Required("id").String()), item.Required("role").OneOf(kAgencyRoles),
-                  item.Required("certificate_uri").String(), defaults};
+                  item.Required("certificate_uri").String(), defaults, calls};
     if (item.Has("create_on_subscribe")) {
       agency.subscriptions.create_on_subscribe = item.Required("create_on_subscribe").Bool();
     }
     if (item.Has("limits")) {
       const auto limits = item.Required("limits");
-      limits.RejectUnknownKeys({"subscriptions"});
-      agency.subscriptions.max_subscriptions = SubscriptionsLimit(limits.Required("subscriptions"));
+      limits.RejectUnknownKeys(AgencyLimitKeys());
+      ReadAgencyLimits(limits, agency.subscriptions, agency.calls);
     }
     if (!ids.insert(agency.id.value()).second) item.Required("id").Fail("duplicate agency id");
     if (!uris.insert(agency.certificate_uri).second) {
@@ -199,6 +218,7 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   config.store_path = path(store.Required("path"));
   if (root.Has("logging")) ReadLogging(root.Required("logging"), config);
   SubscriptionPolicy subscriptions;
+  AgencyCallLimits calls;
   if (root.Has("subscriptions")) {
     config.heartbeat = ReadSubscriptions(root.Required("subscriptions"), subscriptions);
   }
@@ -208,8 +228,8 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
         {"max_message_bytes", "memory_quota_bytes", "max_queued_writes", "per_agency"});
     if (limits.Has("per_agency")) {
       const auto per_agency = limits.Required("per_agency");
-      per_agency.RejectUnknownKeys({"subscriptions"});
-      subscriptions.max_subscriptions = SubscriptionsLimit(per_agency.Required("subscriptions"));
+      per_agency.RejectUnknownKeys(AgencyLimitKeys());
+      ReadAgencyLimits(per_agency, subscriptions, calls);
     }
     if (limits.Has("max_message_bytes"))
       config.max_message_bytes = limits.Required("max_message_bytes").Size();
@@ -219,7 +239,7 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
       config.max_queued_writes = limits.Required("max_queued_writes").Size();
   }
   if (root.Has("connections")) config.connections = ReadConnections(root.Required("connections"));
-  config.agencies = ReadAgencies(root.Required("agencies"), subscriptions);
+  config.agencies = ReadAgencies(root.Required("agencies"), subscriptions, calls);
   config.agreements = path(root.Required("agreements"));
   config.person_hash_key = path(root.Required("person_hash_key"));
   if (root.Has("urgent_disclosure")) {

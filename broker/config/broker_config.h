@@ -29,6 +29,17 @@ struct SubscriptionPolicy {
 };
 inline constexpr size_t kMaxSubscriptionsLimit = 10'000;
 
+// What an agency may have open at once (`limits.per_agency`): publishes not
+// yet answered (`publishes_in_flight`, 1 to kMaxPublishesInFlight) and
+// Subscribe streams not yet ended (`open_streams`, 1 to kMaxOpenStreams).
+// Beyond them its calls are refused RESOURCE_EXHAUSTED naming the key.
+struct AgencyCallLimits {
+  size_t publishes_in_flight = 256;
+  size_t open_streams = 32;
+};
+inline constexpr size_t kMaxPublishesInFlight = 100'000;
+inline constexpr size_t kMaxOpenStreams = 10'000;
+
 struct Agency {
   AgencyId id;
   std::string role;             // one of kAgencyRoles
@@ -36,6 +47,9 @@ struct Agency {
   // The broker-wide SubscriptionPolicy with this agency's overrides
   // (`agencies[].create_on_subscribe`, `agencies[].limits.subscriptions`).
   SubscriptionPolicy subscriptions;
+  // The broker-wide AgencyCallLimits with this agency's overrides
+  // (`agencies[].limits.publishes_in_flight`, `.open_streams`).
+  AgencyCallLimits calls;
 };
 
 // Heartbeats on quiet Subscribe streams (`subscriptions.heartbeat_seconds`,

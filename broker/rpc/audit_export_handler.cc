@@ -6,6 +6,7 @@
 
 #include "broker/rpc/audit_rpc.h"
 #include "broker/rpc/status_mapping.h"
+#include "broker/rpc/unary_call.h"
 
 namespace safeshare::rpc {
 namespace {
@@ -32,14 +33,17 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportChunk> {
  public:
   explicit ExportReactor(AuditRpc& rpc) : rpc_(rpc) {}
 
-  void Start(const identity::Caller& caller, const v1::ExportAuditRequest& request) {
+  // `deadline_micros`: the call's (0: none); the export stops at it.
+  void Start(const identity::Caller& caller, const v1::ExportAuditRequest& request,
+             int64_t deadline_micros) {
     rpc_.service().StartExport(
         caller, FilterFrom(request.filter()), FormatOf(request.format()),
         [this](absl::StatusOr<std::unique_ptr<service::AuditExport>> started) {
           if (!started.ok()) return End(started.status());
           export_ = *std::move(started);
           ReadNext();
-        });
+        },
+        deadline_micros);
   }
 
   // Ends the call at once (after a refusal has been audited, say).
@@ -81,11 +85,17 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportChunk> {
 grpc::ServerWriteReactor<v1::ExportChunk>* AuditRpc::Export(grpc::CallbackServerContext* context,
                                                             const v1::ExportAuditRequest* request) {
   auto* reactor = new ExportReactor(*this);
+  if (DeadlinePassed(*context)) {
+    reactor->Finish(DeadlinePassedStatus());
+    return reactor;
+  }
   auto caller = peers_.Identify(*context, "Audit.Export",
                                 [reactor](const absl::Status& refused) { reactor->End(refused); });
   if (caller) {
     boost::asio::post(work_,
-                      [reactor, caller = *caller, request] { reactor->Start(caller, *request); });
+                      [reactor, caller = *caller, request, deadline = DeadlineMicros(*context)] {
+                        reactor->Start(caller, *request, deadline);
+                      });
   }
   return reactor;
 }

@@ -79,16 +79,21 @@ grpc::ServerUnaryReactor* AuditRpc::Query(grpc::CallbackServerContext* context,
                                           const v1::QueryAuditRequest* request,
                                           v1::QueryAuditResponse* response) {
   return WithCaller(context, peers_, "Audit.Query", [&](auto* reactor, const auto& caller) {
-    boost::asio::post(work_, [this, reactor, request, response, caller] {
-      const auto after = static_cast<int64_t>(
-          std::min<uint64_t>(request->after_index(), std::numeric_limits<int64_t>::max()));
-      service_.Query(caller, FilterFrom(request->filter()), after, request->limit(),
-                     Respond<service::AuditPage>(reactor, [response](service::AuditPage& page) {
-                       for (auto& e : page.entries) response->add_entries()->Swap(&e);
-                       response->set_next_after_index(page.next_after_id);
-                       response->set_tree_size(page.tree_size);
-                     }));
-    });
+    boost::asio::post(
+        work_, [this, reactor, request, response, caller, deadline = DeadlineMicros(*context)] {
+          const auto after = static_cast<int64_t>(
+              std::min<uint64_t>(request->after_index(), std::numeric_limits<int64_t>::max()));
+          service_.Query(
+              caller, FilterFrom(request->filter()), after, request->limit(),
+              Respond<service::AuditPage>(reactor,
+                                          [response](service::AuditPage& page) {
+                                            for (auto& e : page.entries)
+                                              response->add_entries()->Swap(&e);
+                                            response->set_next_after_index(page.next_after_id);
+                                            response->set_tree_size(page.tree_size);
+                                          }),
+              deadline);
+        });
   });
 }
 
@@ -152,16 +157,20 @@ grpc::ServerUnaryReactor* AuditRpc::ListUnacknowledged(grpc::CallbackServerConte
                                                        v1::ListUnacknowledgedResponse* response) {
   return WithCaller(
       context, peers_, "Audit.ListUnacknowledged", [&](auto* reactor, const auto& caller) {
-        boost::asio::post(work_, [this, reactor, request, response, caller] {
+        boost::asio::post(work_, [this, reactor, request, response, caller,
+                                  deadline = DeadlineMicros(*context)] {
           store::UnacknowledgedQuery query{request->case_ref(), request->agency(),
                                            Sequence(request->after_sequence()), request->limit()};
           service_.ListUnacknowledged(
               caller, std::move(query),
-              Respond<service::UnacknowledgedPage>(
-                  reactor, [response](service::UnacknowledgedPage& page) {
-                    for (const auto& d : page.deliveries) ToProto(d, *response->add_deliveries());
-                    response->set_next_after_sequence(page.next_after_sequence);
-                  }));
+              Respond<service::UnacknowledgedPage>(reactor,
+                                                   [response](service::UnacknowledgedPage& page) {
+                                                     for (const auto& d : page.deliveries)
+                                                       ToProto(d, *response->add_deliveries());
+                                                     response->set_next_after_sequence(
+                                                         page.next_after_sequence);
+                                                   }),
+              deadline);
         });
       });
 }

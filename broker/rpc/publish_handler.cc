@@ -4,6 +4,7 @@
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/peer_identity.h"
 #include "broker/rpc/status_mapping.h"
+#include "broker/rpc/unary_call.h"
 
 namespace safeshare::rpc {
 namespace {
@@ -62,6 +63,10 @@ grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* contex
                                              const grpc::ByteBuffer* request,
                                              grpc::ByteBuffer* response) {
   auto* reactor = context->DefaultReactor();
+  if (DeadlinePassed(*context)) {
+    reactor->Finish(DeadlinePassedStatus());
+    return reactor;
+  }
   auto caller = peers_.Identify(*context, "Broker.Publish", [reactor](const absl::Status& refused) {
     reactor->Finish(ToGrpcStatus(refused));
   });

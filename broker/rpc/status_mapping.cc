@@ -40,6 +40,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
       return {grpc::StatusCode::INTERNAL, "internal broker error; the operator has been alerted"};
     case absl::StatusCode::kCancelled:
       return {grpc::StatusCode::CANCELLED, message};
+    // A paged read stopped at the caller's deadline (the service's words).
+    case absl::StatusCode::kDeadlineExceeded:
+      return {grpc::StatusCode::DEADLINE_EXCEEDED, message};
     default:
       return {grpc::StatusCode::INTERNAL, "internal broker error; the operator has been alerted"};
   }

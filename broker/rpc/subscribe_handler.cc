@@ -13,6 +13,7 @@
 #include "broker/rpc/delivery_frame.h"
 #include "broker/rpc/peer_identity.h"
 #include "broker/rpc/status_mapping.h"
+#include "broker/rpc/unary_call.h"
 
 namespace safeshare::rpc {
 namespace {
@@ -31,11 +32,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
                    boost::asio::thread_pool& pool)
       : service_(service), streams_(streams), pool_(pool) {}
 
+  // `permit`: one of the agency's open streams, held until OnDone.
   void Start(const identity::Caller& caller, const std::string& subscription,
-             std::chrono::seconds heartbeat) {
+             std::chrono::seconds heartbeat, service::AgencyLimits::Permit permit) {
     agency_ = caller.agency.value();
     subscription_ = subscription;
     heartbeat_ = heartbeat;
+    permit_ = std::move(permit);
     OwnSelf();
     std::weak_ptr<SubscribeReactor> weak = weak_from_this();
     stream_token_ = streams_.Add([weak] {
@@ -109,7 +112,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       if (finish_status_) code = finish_status_->error_code();
     }
     if (session) session->Stop();
-    if (!agency_.empty()) {  // a stream that was opened (not rejected)
+    permit_ = service::AgencyLimits::Permit();  // the stream has ended
+    if (!agency_.empty()) {                     // a stream that was opened (not rejected)
       ModuleLogger("rpc")->info("{} subscription {}: stream ended (gRPC code {})", agency_,
                                 subscription_, static_cast<int>(code));
     }
@@ -179,9 +183,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   service::BrokerService& service_;
   StreamRegistry& streams_;
   boost::asio::thread_pool& pool_;
-  uint64_t stream_token_ = 0;          // set before gRPC sees the reactor
-  std::string agency_, subscription_;  // set by Start, for the log
-  std::chrono::seconds heartbeat_{0};  // set by Start
+  uint64_t stream_token_ = 0;             // set before gRPC sees the reactor
+  std::string agency_, subscription_;     // set by Start, for the log
+  std::chrono::seconds heartbeat_{0};     // set by Start
+  service::AgencyLimits::Permit permit_;  // set by Start, given back in OnDone
   absl::Mutex mu_;
   std::shared_ptr<SubscribeReactor> self_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<service::DeliverySession> session_ ABSL_GUARDED_BY(mu_);
@@ -200,6 +205,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 grpc::ServerWriteReactor<grpc::ByteBuffer>* BrokerRpc::Subscribe(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   auto reactor = std::make_shared<SubscribeReactor>(service_, streams_, feeds_);
+  if (DeadlinePassed(*context)) {
+    reactor->Reject(DeadlinePassedStatus());
+    return reactor.get();
+  }
   reactor->Hold();
   std::weak_ptr<SubscribeReactor> weak = reactor;
   auto caller = peers_.Identify(*context, "Broker.Subscribe", [weak](absl::Status refused) {
@@ -216,8 +225,10 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* BrokerRpc::Subscribe(
   } else if (auto heartbeat = service_.HeartbeatInterval(parsed.heartbeat_seconds());
              !heartbeat.ok()) {
     reactor->Reject(ToGrpcStatus(heartbeat.status()));
+  } else if (auto permit = service_.OpenStream(*caller); !permit.ok()) {
+    reactor->Reject(ToGrpcStatus(permit.status()));
   } else {
-    reactor->Start(*caller, parsed.subscription(), *heartbeat);
+    reactor->Start(*caller, parsed.subscription(), *heartbeat, *std::move(permit));
   }
   return reactor.get();
 }

@@ -130,8 +130,10 @@ grpc::ServerUnaryReactor* BrokerRpc::ListSubscriptions(grpc::CallbackServerConte
                                                        v1::ListSubscriptionsResponse* response) {
   return WithCaller(context, peers_, "Broker.ListSubscriptions",
                     [&](auto* reactor, const identity::Caller& caller) {
-                      boost::asio::post(reads_, [this, reactor, request, response, caller] {
-                        auto listed = service_.ListSubscriptions(caller, request->subscription());
+                      boost::asio::post(reads_, [this, reactor, request, response, caller,
+                                                 deadline = DeadlineMicros(*context)] {
+                        auto listed =
+                            service_.ListSubscriptions(caller, request->subscription(), deadline);
                         if (!listed.ok()) return reactor->Finish(ToGrpcStatus(listed.status()));
                         for (const auto& l : *listed) ToProto(l, *response->add_subscriptions());
                         reactor->Finish(grpc::Status::OK);

@@ -42,8 +42,12 @@ std::string Time(const google::protobuf::Timestamp& t) {
 }  // namespace
 
 AuditExport::AuditExport(const store::Store& store, store::AuditQuery query, ExportFormat format,
-                         int64_t last_id)
-    : store_(store), query_(std::move(query)), format_(format), last_id_(last_id) {
+                         int64_t last_id, ReadDeadline deadline)
+    : store_(store),
+      query_(std::move(query)),
+      format_(format),
+      last_id_(last_id),
+      deadline_(deadline) {
   query_.limit = kPage;
 }
 
@@ -132,6 +136,10 @@ std::string AuditExport::JsonLine(const audit::Entry& entry) {
 absl::StatusOr<bool> AuditExport::Fill() {
   if (!page_.empty()) return true;
   if (exhausted_) return false;
+  if (auto in_time = CheckDeadline(*deadline_.clock, deadline_.micros, "the audit log");
+      !in_time.ok()) {
+    return in_time;
+  }
   auto page = store_.QueryAudit(query_);
   if (!page.ok()) return page.status();
   exhausted_ = page->size() < kPage;

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/audit/audit_entry.h"
+#include "broker/service/deadline.h"
 #include "broker/store/store.h"
 
 namespace safeshare::service {
@@ -31,17 +32,20 @@ struct ExportChunk {
 // Entries are read in pages of kPage with store::Store::QueryAudit, in id
 // order, up to `last_id` (the log's size when the export began), so an
 // export is the log as it stood then even while entries are appended.
-// Not thread-safe: one caller at a time. The store must outlive it.
+// Not thread-safe: one caller at a time. The store (and the deadline's
+// clock) must outlive it.
 class AuditExport {
  public:
   static constexpr size_t kChunkBytes = 64 << 10;
   static constexpr size_t kPage = 256;
 
   AuditExport(const store::Store& store, store::AuditQuery query, ExportFormat format,
-              int64_t last_id);
+              int64_t last_id, ReadDeadline deadline = {});
 
   // The next piece, about kChunkBytes (more only when one entry alone is
-  // larger); an empty piece once the export is complete. Reads the store.
+  // larger); an empty piece once the export is complete. Reads the store;
+  // DEADLINE_EXCEEDED, reading nothing more, once a page is due after the
+  // deadline.
   absl::StatusOr<ExportChunk> Next();
 
   // The CSV header row and the rows of one entry (exposed for tests and
@@ -59,6 +63,7 @@ class AuditExport {
   store::AuditQuery query_;
   const ExportFormat format_;
   const int64_t last_id_;
+  const ReadDeadline deadline_;
   std::deque<audit::Entry> page_;
   bool header_written_ = false;
   bool exhausted_ = false;

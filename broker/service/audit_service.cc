@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "broker/audit/entry_proto.h"
 #include "broker/audit/merkle.h"
+#include "broker/service/deadline.h"
 
 namespace safeshare::service {
 namespace {
@@ -53,8 +54,11 @@ std::vector<std::string> Bytes(const std::vector<audit::Hash>& hashes) {
 }  // namespace
 
 AuditService::AuditService(store::Store& store, const PersonKey& person_key,
-                           std::string verifier_key)
-    : store_(store), person_key_(person_key), verifier_key_(std::move(verifier_key)) {}
+                           std::string verifier_key, const Clock& clock)
+    : store_(store),
+      person_key_(person_key),
+      verifier_key_(std::move(verifier_key)),
+      clock_(clock) {}
 
 template <typename T>
 void AuditService::Answer(const identity::Caller& caller, std::string detail, T value,
@@ -110,7 +114,8 @@ absl::StatusOr<store::AuditQuery> AuditService::ToQuery(const AuditFilter& filte
 }
 
 void AuditService::Query(const identity::Caller& caller, const AuditFilter& filter,
-                         int64_t after_id, uint32_t limit, Done<AuditPage> done) const {
+                         int64_t after_id, uint32_t limit, Done<AuditPage> done,
+                         int64_t deadline_micros) const {
   if (!refusals_.RequireGovernance(caller, "Audit.Query", kWhat, done)) return;
   auto query = ToQuery(filter);
   if (!query.ok()) return done(query.status());
@@ -120,8 +125,14 @@ void AuditService::Query(const identity::Caller& caller, const AuditFilter& filt
   page.tree_size = store_.AuditTreeSize();
   query->after_id = after_id;
   query->limit = *page_limit + 1;  // one more says whether a further page exists
+  if (auto in_time = CheckDeadline(clock_, deadline_micros, kWhat); !in_time.ok()) {
+    return done(in_time);
+  }
   auto entries = store_.QueryAudit(*query);
   if (!entries.ok()) return done(entries.status());
+  if (auto in_time = CheckDeadline(clock_, deadline_micros, kWhat); !in_time.ok()) {
+    return done(in_time);
+  }
   if (entries->size() > *page_limit) {
     entries->resize(*page_limit);
     page.next_after_id = entries->back().id;
@@ -134,7 +145,8 @@ void AuditService::Query(const identity::Caller& caller, const AuditFilter& filt
 }
 
 void AuditService::StartExport(const identity::Caller& caller, const AuditFilter& filter,
-                               ExportFormat format, Done<std::unique_ptr<AuditExport>> done) const {
+                               ExportFormat format, Done<std::unique_ptr<AuditExport>> done,
+                               int64_t deadline_micros) const {
   if (!refusals_.RequireGovernance(caller, "Audit.Export", kWhat, done)) return;
   if (format == ExportFormat::kUnspecified) {
     return done(
@@ -146,7 +158,12 @@ void AuditService::StartExport(const identity::Caller& caller, const AuditFilter
   const std::string detail =
       absl::StrCat("Audit.Export format=", format == ExportFormat::kCsv ? "csv" : "jsonl", " ",
                    Describe(*query), " of ", size, " entries");
-  Answer(caller, detail, std::make_unique<AuditExport>(store_, *std::move(query), format, size),
+  if (auto in_time = CheckDeadline(clock_, deadline_micros, kWhat); !in_time.ok()) {
+    return done(in_time);
+  }
+  Answer(caller, detail,
+         std::make_unique<AuditExport>(store_, *std::move(query), format, size,
+                                       ReadDeadline{&clock_, deadline_micros}),
          std::move(done));
 }
 
@@ -225,7 +242,8 @@ void AuditService::GetConsistencyProof(const identity::Caller& caller, uint64_t 
 
 void AuditService::ListUnacknowledged(const identity::Caller& caller,
                                       store::UnacknowledgedQuery query,
-                                      Done<UnacknowledgedPage> done) const {
+                                      Done<UnacknowledgedPage> done,
+                                      int64_t deadline_micros) const {
   if (!refusals_.RequireGovernance(caller, "Audit.ListUnacknowledged", kWhat, done)) return;
   auto limit = PageLimit(query.limit, "deliveries", "after_sequence");
   if (!limit.ok()) return done(limit.status());
@@ -233,8 +251,15 @@ void AuditService::ListUnacknowledged(const identity::Caller& caller,
       absl::StrCat("Audit.ListUnacknowledged case_ref=", query.case_ref, " agency=", query.agency,
                    " after_sequence=", query.after.value(), " limit=", *limit);
   query.limit = *limit;
+  constexpr std::string_view kDeliveries = "unacknowledged deliveries";
+  if (auto in_time = CheckDeadline(clock_, deadline_micros, kDeliveries); !in_time.ok()) {
+    return done(in_time);
+  }
   auto deliveries = store_.ReadUnacknowledged(query);
   if (!deliveries.ok()) return done(deliveries.status());
+  if (auto in_time = CheckDeadline(clock_, deadline_micros, kDeliveries); !in_time.ok()) {
+    return done(in_time);
+  }
   UnacknowledgedPage page;
   if (!deliveries->empty()) {
     // The store pages by whole sequences (a page may hold fewer than

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "broker/core/clock.h"
 #include "broker/core/person_key.h"
 #include "broker/identity/agency_directory.h"
 #include "broker/service/access_refusals.h"
@@ -79,7 +80,11 @@ struct UnacknowledgedPage {
 // Every method reads the store before it returns (unless the call is
 // refused), so callers run them off the RPC threads; `done` runs on the
 // store's completion thread, or at once for a refusal of the arguments.
-// Thread-safe; the store and key must outlive it.
+// The paged reads (Query, the export's pieces, ListUnacknowledged) take the
+// caller's `deadline_micros` (wall clock, 0: none) and stop with
+// DEADLINE_EXCEEDED once `clock` passes it, checked before each store read
+// and before the answer is audited.
+// Thread-safe; the store, key and clock must outlive it.
 class AuditService {
  public:
   template <typename T>
@@ -90,17 +95,18 @@ class AuditService {
 
   // `verifier_key`: the checkpoint signer's public key as a note verifier
   // key, handed out with every checkpoint.
-  AuditService(store::Store& store, const PersonKey& person_key, std::string verifier_key);
+  AuditService(store::Store& store, const PersonKey& person_key, std::string verifier_key,
+               const Clock& clock = SystemClock());
 
   // Entries matching `filter` with id > `after_id`, at most `limit` (0:
   // kDefaultPage; more than kMaxPage is INVALID_ARGUMENT naming `limit`).
   void Query(const identity::Caller& caller, const AuditFilter& filter, int64_t after_id,
-             uint32_t limit, Done<AuditPage> done) const;
+             uint32_t limit, Done<AuditPage> done, int64_t deadline_micros = 0) const;
   // Starts an export of every entry matching `filter` among those in the
   // log now; `done` with the export to read chunk by chunk (AuditExport),
   // once the export itself is audited.
   void StartExport(const identity::Caller& caller, const AuditFilter& filter, ExportFormat format,
-                   Done<std::unique_ptr<AuditExport>> done) const;
+                   Done<std::unique_ptr<AuditExport>> done, int64_t deadline_micros = 0) const;
   // The checkpoint signed at `tree_size` (0: the latest); NOT_FOUND naming
   // tree_size when there is none.
   void GetCheckpoint(const identity::Caller& caller, uint64_t tree_size,
@@ -116,7 +122,7 @@ class AuditService {
   // Deliveries nobody at their recipient has acknowledged, oldest first;
   // `query.limit` as Query's limit (0: kDefaultPage).
   void ListUnacknowledged(const identity::Caller& caller, store::UnacknowledgedQuery query,
-                          Done<UnacknowledgedPage> done) const;
+                          Done<UnacknowledgedPage> done, int64_t deadline_micros = 0) const;
 
   // For the rpc layer, which audits certificates no agency holds.
   const AccessRefusals& refusals() const { return refusals_; }
@@ -136,6 +142,7 @@ class AuditService {
   store::Store& store_;
   const PersonKey& person_key_;
   const std::string verifier_key_;
+  const Clock& clock_;
   AccessRefusals refusals_{store_};
 };
 

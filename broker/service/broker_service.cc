@@ -28,10 +28,13 @@ PublishAnswer Answer(store::PublishResult stored, Routing& routing) {
 }  // namespace
 
 BrokerService::BrokerService(Partnership partnership, store::Store& store, size_t recent_log_bytes,
-                             SubscriptionSettings subscriptions)
+                             SubscriptionSettings subscriptions, LimitsByAgency limits,
+                             const Clock& clock)
     : partnership_(partnership),
       store_(store),
       subscriptions_(std::move(subscriptions)),
+      limits_(std::move(limits)),
+      clock_(clock),
       recent_(recent_log_bytes) {
   store_.SetCommitListener([this](const std::set<AgencyId>& agencies) { hub_.Wake(agencies); });
 }
@@ -40,6 +43,7 @@ void BrokerService::Publish(const identity::Caller& caller, const v1::Notificati
                             const std::optional<policy::UrgentDisclosure>& urgent,
                             Done<PublishAnswer> done) {
   if (!accepting_) return done(store::errors::ShuttingDown());
+  if (!AdmitPublish(caller.agency, done)) return;
   const auto type = schema::TypeOf(n);
   if (auto valid = schema::ValidateForPublish(n); !valid.ok()) {
     return Refuse(caller, n, std::move(valid), std::move(done));
@@ -98,7 +102,24 @@ void BrokerService::Refuse(const identity::Caller& caller, const v1::Notificatio
                std::move(why), std::move(done));
 }
 
+bool BrokerService::AdmitPublish(const AgencyId& agency, Done<PublishAnswer>& done) {
+  auto permit = limits_.StartPublish(agency);
+  if (!permit.ok()) {
+    Log()->warn("publish refused for {}: {}", agency.value(), permit.status().ToString());
+    done(permit.status());
+    return false;
+  }
+  // Done must be copyable; the permit is not.
+  done = [permit = std::make_shared<AgencyLimits::Permit>(*std::move(permit)),
+          done = std::move(done)](absl::StatusOr<PublishAnswer> answer) {
+    *permit = AgencyLimits::Permit();  // given back before the caller hears the answer
+    done(std::move(answer));
+  };
+  return true;
+}
+
 void BrokerService::RefuseUndecodable(const identity::Caller& caller, Done<PublishAnswer> done) {
+  if (!AdmitPublish(caller.agency, done)) return;
   AuditRefusal(
       store::Refusal{caller.agency, "", "(undecodable request)"},
       absl::InvalidArgumentError(
@@ -120,6 +141,14 @@ void BrokerService::AuditRefusal(store::Refusal refusal, absl::Status why,
                          // the store's error, so the publisher retries rather than gives up.
                          done(audited.ok() ? why : audited);
                        });
+}
+
+absl::StatusOr<AgencyLimits::Permit> BrokerService::OpenStream(const identity::Caller& caller) {
+  auto permit = limits_.OpenStream(caller.agency);
+  if (!permit.ok()) {
+    Log()->warn("stream refused for {}: {}", caller.agency.value(), permit.status().ToString());
+  }
+  return permit;
 }
 
 void BrokerService::Subscribe(const identity::Caller& caller, const std::string& subscription,

@@ -14,6 +14,7 @@
 #include "broker/routing/case_directory.h"
 #include "broker/routing/policy_snapshot.h"
 #include "broker/service/access_refusals.h"
+#include "broker/service/agency_limits.h"
 #include "broker/service/delivery_hub.h"
 #include "broker/service/delivery_session.h"
 #include "broker/service/notification_routing.h"
@@ -92,14 +93,22 @@ class BrokerService {
 
   // `recent_log_bytes` bounds the in-memory tail used for fan-out. Each
   // publish is decided under the policy snapshot current when it arrives.
+  // `limits`: what each agency may have open at once (AgencyLimits);
+  // `clock` decides when a read's deadline has passed.
   BrokerService(Partnership partnership, store::Store& store, size_t recent_log_bytes = 64 << 20,
-                SubscriptionSettings subscriptions = {});
+                SubscriptionSettings subscriptions = {}, LimitsByAgency limits = {},
+                const Clock& clock = SystemClock());
 
-  // Validate, authorize, route under the agreements, persist with audit,
-  // then answer. A refused publish is audited before the refusal is
+  // Takes one of the agency's publishes in flight first (RESOURCE_EXHAUSTED
+  // beyond limits.per_agency.publishes_in_flight, logged, not audited, and
+  // nothing else done), given back just before the answer, whatever it is.
+  // Then validate, authorize, route under the agreements, persist with
+  // audit, and answer. A refused publish is audited before the refusal is
   // answered; so is a key reused for different content (ALREADY_EXISTS
   // naming the first notification). `urgent`: a disclosure outside every
-  // agreement (see v1::UrgentDisclosure).
+  // agreement (see v1::UrgentDisclosure). Once handed to the store a
+  // publish is stored even if its caller has given up: a retry with the
+  // same key is answered duplicate = true.
   void Publish(const identity::Caller& caller, const v1::Notification& notification,
                const std::optional<policy::UrgentDisclosure>& urgent, Done<PublishAnswer> done);
   void Publish(const identity::Caller& caller, const v1::Notification& notification,
@@ -109,7 +118,7 @@ class BrokerService {
 
   // Refuses a Publish whose request bytes are not a PublishRequest, with
   // INVALID_ARGUMENT, audited like any refused publish (the caller's agency,
-  // nothing of the bytes).
+  // nothing of the bytes); it holds a publish permit like any publish.
   void RefuseUndecodable(const identity::Caller& caller, Done<PublishAnswer> done);
 
   // Records engagement with a case and opens or closes it, for roles an
@@ -135,9 +144,10 @@ class BrokerService {
   void CreateSubscription(const identity::Caller& caller, const NewSubscription& request,
                           Done<store::SubscriptionRecord> done);
   // The caller's subscriptions (only `name` unless empty), by name. Reads the
-  // store: call from a thread that may block.
-  absl::StatusOr<std::vector<SubscriptionListing>> ListSubscriptions(const identity::Caller& caller,
-                                                                     const std::string& name) const;
+  // store: call from a thread that may block. DEADLINE_EXCEEDED, reading
+  // nothing, once `deadline_micros` (wall clock, 0: none) has passed.
+  absl::StatusOr<std::vector<SubscriptionListing>> ListSubscriptions(
+      const identity::Caller& caller, const std::string& name, int64_t deadline_micros = 0) const;
   // Moves the position (store::Store::ResetSubscription); once it is durable
   // its open streams end ABORTED, and a stream opened again starts there.
   void ResetSubscription(const identity::Caller& caller, const std::string& name,
@@ -145,6 +155,11 @@ class BrokerService {
   // Deletes it; once durable its open streams end ABORTED.
   void DeleteSubscription(const identity::Caller& caller, const std::string& name,
                           Done<store::SubscriptionRecord> done);
+
+  // One of the agency's open streams, for a Subscribe stream to hold until
+  // it ends (taken before Subscribe); RESOURCE_EXHAUSTED beyond
+  // limits.per_agency.open_streams, logged, not audited.
+  absl::StatusOr<AgencyLimits::Permit> OpenStream(const identity::Caller& caller);
 
   // Opens the caller's durable subscription (creating it from the
   // beginning on first use unless the agency must create it first: then
@@ -175,10 +190,16 @@ class BrokerService {
   void StopAccepting() { accepting_ = false; }
 
   DeliveryHub& hub() { return hub_; }
+  const AgencyLimits& limits() const { return limits_; }
   // For the rpc layer, which audits certificates no agency holds.
   const AccessRefusals& refusals() const { return refusals_; }
 
  private:
+  // Takes a publish permit for `agency` and makes `done` give it back just
+  // before it answers (so a caller that sends its next publish on the
+  // answer finds it free); or answers RESOURCE_EXHAUSTED (logged) and
+  // returns false.
+  bool AdmitPublish(const AgencyId& agency, Done<PublishAnswer>& done);
   void Refuse(const identity::Caller& caller, const v1::Notification& n, absl::Status why,
               Done<PublishAnswer> done);
   // Logs and audits `refusal` (its reason is `why`), then answers `why`.
@@ -195,6 +216,8 @@ class BrokerService {
   void EndStreams(const store::SubscriptionRecord& record, const std::string& what);
 
   const SubscriptionSettings subscriptions_;
+  AgencyLimits limits_;
+  const Clock& clock_;
   std::atomic<bool> accepting_{true};
   DeliveryHub hub_;
   RecentLog recent_;

@@ -2,6 +2,7 @@
 // list, reset and delete (the rest of BrokerService is in broker_service.cc).
 #include "broker/core/logging.h"
 #include "broker/service/broker_service.h"
+#include "broker/service/deadline.h"
 #include "broker/service/subscription_filter.h"
 
 namespace safeshare::service {
@@ -38,9 +39,13 @@ void BrokerService::CreateSubscription(const identity::Caller& caller,
 }
 
 absl::StatusOr<std::vector<SubscriptionListing>> BrokerService::ListSubscriptions(
-    const identity::Caller& caller, const std::string& name) const {
+    const identity::Caller& caller, const std::string& name, int64_t deadline_micros) const {
   if (!name.empty()) {
     if (auto valid = CheckSubscriptionName(name); !valid.ok()) return valid;
+  }
+  // The listing may have waited in a queue of reads.
+  if (auto in_time = CheckDeadline(clock_, deadline_micros, "subscriptions"); !in_time.ok()) {
+    return in_time;
   }
   auto stats = store_.ReadSubscriptions(caller.agency, SubscriptionName(name));
   if (!stats.ok()) return stats.status();

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_replace.h"
 #include "broker/config/broker_config.h"
 #include "tests/unit/config_fixture.h"
 
@@ -278,53 +277,6 @@ TEST(ParseBrokerConfigTest, AuditCheckpointIntervalsMustBePositive) {
                 "'soon'");
   EXPECT_EQ(ParseError(std::string(kValid) + "  checkpoint_every: 5\n").message(),
             std::string(kFile) + ":20: audit.checkpoint_every: unknown key (check the spelling)");
-}
-
-TEST(ParseBrokerConfigTest, SubscriptionPolicyDefaultsAndPerAgencyOverrides) {
-  auto defaults = ParseBrokerConfig(kValid, kFile);
-  ASSERT_TRUE(defaults.ok()) << defaults.status();
-  EXPECT_TRUE(defaults->agencies[0].subscriptions.create_on_subscribe);
-  EXPECT_EQ(defaults->agencies[0].subscriptions.max_subscriptions, 100u);
-
-  auto config = ParseBrokerConfig(With("store:\n",
-                                       "subscriptions:\n"
-                                       "  create_on_subscribe: false\n"
-                                       "limits:\n"
-                                       "  per_agency:\n"
-                                       "    subscriptions: 20\n"
-                                       "store:\n"),
-                                  kFile);
-  ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_FALSE(config->agencies[0].subscriptions.create_on_subscribe);
-  EXPECT_EQ(config->agencies[0].subscriptions.max_subscriptions, 20u);
-
-  auto overridden = ParseBrokerConfig(With("    certificate_uri: spiffe://t/cfs\n",
-                                           "    certificate_uri: spiffe://t/cfs\n"
-                                           "    create_on_subscribe: false\n"
-                                           "    limits: {subscriptions: 5}\n"),
-                                      kFile);
-  ASSERT_TRUE(overridden.ok()) << overridden.status();
-  EXPECT_TRUE(overridden->agencies[0].subscriptions.create_on_subscribe);
-  EXPECT_FALSE(overridden->agencies[1].subscriptions.create_on_subscribe);
-  EXPECT_EQ(overridden->agencies[1].subscriptions.max_subscriptions, 5u);
-}
-
-TEST(ParseBrokerConfigTest, SubscriptionKeysAreCheckedWithFileLineAndKey) {
-  EXPECT_EQ(
-      ParseError(With("store:\n", "subscriptions:\n  create_on_subscribe: no\nstore:\n")).message(),
-      std::string(kFile) +
-          ":7: subscriptions.create_on_subscribe: expected true or false, got 'no'");
-  EXPECT_EQ(
-      ParseError(With("store:\n", "limits:\n  per_agency:\n    subscriptions: 10001\nstore:\n"))
-          .message(),
-      std::string(kFile) +
-          ":8: limits.per_agency.subscriptions: must be from 1 to 10000, got 10001");
-  EXPECT_EQ(ParseError(With("    certificate_uri: spiffe://t/cfs\n",
-                            "    certificate_uri: spiffe://t/cfs\n"
-                            "    limits: {open_streams: 5}\n"))
-                .message(),
-            std::string(kFile) +
-                ":15: agencies[1].limits.open_streams: unknown key (check the spelling)");
 }
 
 TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
