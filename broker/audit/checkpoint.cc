@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 
 #include "broker/core/key_file.h"
+#include "broker/core/openssl_ptr.h"
 #include "broker/core/sha256.h"
 
 namespace safeshare::audit {
@@ -19,14 +20,8 @@ constexpr uint8_t kEd25519Type = 0x01;                    // signed-note signatu
 constexpr size_t kSignatureBytes = 64;
 constexpr size_t kMaxSignatures = 100;  // as C2SP signed-note bounds them
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using Pkey = PkeyPtr;
+using MdCtx = MdCtxPtr;
 
 std::string_view View(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};

@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <limits>
 #include <set>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "broker/config/yaml_reader.h"
+#include "broker/core/text_file.h"
 #include "broker/core/vocabulary.h"
 
 namespace safeshare::config {
@@ -279,11 +278,9 @@ std::string ExplainConfigPaths(const BrokerConfig& config, std::string_view mess
 }
 
 absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return absl::NotFoundError("cannot read config file " + file.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseBrokerConfig(text.str(), file);
+  auto text = ReadTextFile(file, "config file");
+  if (!text.ok()) return text.status();
+  return ParseBrokerConfig(*text, file);
 }
 
 }  // namespace safeshare::config

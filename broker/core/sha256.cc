@@ -5,6 +5,8 @@
 
 #include <openssl/evp.h>
 
+#include "broker/core/openssl_ptr.h"
+
 namespace safeshare {
 namespace {
 
@@ -14,10 +16,6 @@ const EVP_MD* Sha256() {
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   return md;
 }
-
-struct ContextFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
 
 }  // namespace
 
@@ -34,7 +32,7 @@ std::string HexEncode(std::string_view bytes) {
 
 std::array<uint8_t, 32> Sha256Digest(std::initializer_list<std::string_view> pieces) {
   // One context per thread, reset by each init: no allocation per digest.
-  thread_local const std::unique_ptr<EVP_MD_CTX, ContextFree> ctx(EVP_MD_CTX_new());
+  thread_local const MdCtxPtr ctx(EVP_MD_CTX_new());
   bool ok = ctx != nullptr && EVP_DigestInit_ex2(ctx.get(), Sha256(), nullptr) == 1;
   for (auto piece : pieces) {
     ok = ok && EVP_DigestUpdate(ctx.get(), piece.data(), piece.size()) == 1;

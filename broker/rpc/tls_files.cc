@@ -5,47 +5,25 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
-#include <memory>
-#include <sstream>
-
 #include "broker/core/key_file.h"
+#include "broker/core/openssl_ptr.h"
 #include "broker/core/status_macros.h"
+#include "broker/core/text_file.h"
 
 namespace safeshare::rpc {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct X509Free {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-struct KeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-using Certificate = std::unique_ptr<X509, X509Free>;
-
 constexpr char kMakeDevelopmentOnes[] =
     "for development, certs/gen-dev-pki.sh makes a set; in production, ask the partnership's CA";
 
-absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path, const char* key) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError("cannot read " + std::string(key) + " " + path.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-Bio MemoryBio(const std::string& pem) {
-  return Bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+BioPtr MemoryBio(const std::string& pem) {
+  return BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
 }
 
 // Every certificate in `pem`, in order; none if it holds none.
-std::vector<Certificate> Certificates(const std::string& pem) {
-  std::vector<Certificate> out;
-  const Bio bio = MemoryBio(pem);
+std::vector<X509Ptr> Certificates(const std::string& pem) {
+  std::vector<X509Ptr> out;
+  const BioPtr bio = MemoryBio(pem);
   while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
     out.emplace_back(cert);
   }
@@ -103,9 +81,8 @@ absl::Status CheckCertificate(const TlsMaterial& material, const TlsFiles& files
       chain.front().get(), now, what,
       std::string("install a renewed certificate; ") + kMakeDevelopmentOnes, warnings));
 
-  const Bio bio = MemoryBio(material.private_key_pem);
-  const std::unique_ptr<EVP_PKEY, KeyFree> key(
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  const BioPtr bio = MemoryBio(material.private_key_pem);
+  const PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   ERR_clear_error();
   const std::string key_what = "tls.private_key " + files.private_key.string();
   if (key == nullptr) {
@@ -145,13 +122,13 @@ absl::Status CheckClientCa(const TlsMaterial& material, const TlsFiles& files, s
 }  // namespace
 
 absl::StatusOr<TlsMaterial> LoadTlsMaterial(const TlsFiles& files, std::time_t now) {
-  auto certificate = ReadFile(files.certificate, "tls.certificate");
+  auto certificate = ReadTextFile(files.certificate, "tls.certificate");
   if (!certificate.ok()) return certificate.status();
   SAFESHARE_RETURN_IF_ERROR(
       CheckOwnerOnlyKeyFile(files.private_key, "tls.private_key", kMakeDevelopmentOnes));
-  auto key = ReadFile(files.private_key, "tls.private_key");
+  auto key = ReadTextFile(files.private_key, "tls.private_key");
   if (!key.ok()) return key.status();
-  auto ca = ReadFile(files.client_ca, "tls.client_ca");
+  auto ca = ReadTextFile(files.client_ca, "tls.client_ca");
   if (!ca.ok()) return ca.status();
   TlsMaterial material{std::move(*certificate), std::move(*key), std::move(*ca), {}};
   SAFESHARE_RETURN_IF_ERROR(CheckCertificate(material, files, now, material.warnings));

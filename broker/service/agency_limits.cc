@@ -25,19 +25,18 @@ void AgencyLimits::Permit::GiveBack() {
   count_ = nullptr;
 }
 
-absl::StatusOr<AgencyLimits::Permit> AgencyLimits::Take(size_t Counts::*count, size_t limit,
-                                                        const AgencyId& agency) {
+std::optional<AgencyLimits::Permit> AgencyLimits::Take(size_t Counts::*count, size_t limit,
+                                                       const AgencyId& agency) {
   absl::MutexLock lock(&mu_);
   size_t& held = counts_[agency].*count;
-  if (held >= limit) return absl::ResourceExhaustedError("");  // worded by the caller
+  if (held >= limit) return std::nullopt;
   ++held;
   return Permit(this, &held);
 }
 
 absl::StatusOr<AgencyLimits::Permit> AgencyLimits::StartPublish(const AgencyId& agency) {
   const size_t limit = limits_.For(agency).publishes_in_flight;
-  auto permit = Take(&Counts::publishes, limit, agency);
-  if (permit.ok()) return permit;
+  if (auto permit = Take(&Counts::publishes, limit, agency)) return *std::move(permit);
   return absl::ResourceExhaustedError(absl::StrCat(
       "agency '", agency.value(), "' has ", limit,
       " publishes waiting for an answer (limits.per_agency.publishes_in_flight); wait for "
@@ -46,8 +45,7 @@ absl::StatusOr<AgencyLimits::Permit> AgencyLimits::StartPublish(const AgencyId& 
 
 absl::StatusOr<AgencyLimits::Permit> AgencyLimits::OpenStream(const AgencyId& agency) {
   const size_t limit = limits_.For(agency).open_streams;
-  auto permit = Take(&Counts::streams, limit, agency);
-  if (permit.ok()) return permit;
+  if (auto permit = Take(&Counts::streams, limit, agency)) return *std::move(permit);
   return absl::ResourceExhaustedError(
       absl::StrCat("agency '", agency.value(), "' has ", limit,
                    " Subscribe streams open (limits.per_agency.open_streams); close streams it "

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -76,8 +77,9 @@ class AgencyLimits {
     size_t streams = 0;
   };
 
-  // A permit on `count` (a field of the agency's Counts) unless it is at `limit`.
-  absl::StatusOr<Permit> Take(size_t Counts::*count, size_t limit, const AgencyId& agency);
+  // A permit on `count` (a field of the agency's Counts); none when it is
+  // at `limit`.
+  std::optional<Permit> Take(size_t Counts::*count, size_t limit, const AgencyId& agency);
 
   const LimitsByAgency limits_;
   mutable absl::Mutex mu_;
