@@ -1,0 +1,171 @@
+"""A small safeshare client in Python, built from the .proto files alone.
+
+Stubs are generated at run time from proto/ with Debian's protoc and
+grpc_python_plugin (packages protobuf-compiler, protobuf-compiler-grpc) into
+a temporary directory; nothing generated is kept. Runs on Debian 12's
+python3-grpcio and python3-protobuf.
+"""
+
+import importlib
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import grpc
+
+# Full-jitter exponential backoff on UNAVAILABLE: a random delay up to
+# 250 ms, 500 ms, 1 s, ... capped at 10 s, for a bounded number of attempts.
+BACKOFF_BASE_S = 0.25
+BACKOFF_CAP_S = 10.0
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def load_stubs(proto_dir):
+    """Generates the Python modules of proto_dir into a temporary directory
+    and imports them; answers (broker_pb2, broker_pb2_grpc, payloads_pb2,
+    common_pb2)."""
+    out = tempfile.mkdtemp(prefix="safeshare-stubs-")
+    protos = [os.path.join(root, name)
+              for root, _, names in os.walk(proto_dir) for name in names if name.endswith(".proto")]
+    subprocess.run(["protoc", "-I", proto_dir, f"--python_out={out}", f"--grpc_out={out}",
+                    "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin", *protos], check=True)
+    sys.path.insert(0, out)
+    return tuple(importlib.import_module(f"safeshare.v1.{name}")
+                 for name in ("broker_pb2", "broker_pb2_grpc", "payloads_pb2", "common_pb2"))
+
+
+def connect(broker, certs_dir, agency, server_name):
+    """A mutual-TLS channel as AGENCY: its certificate and key from certs_dir
+    (certs/gen-dev-pki.sh), the partnership CA as the only trust root, and
+    SERVER_NAME as the name the broker's certificate must carry."""
+    def read(name):
+        with open(os.path.join(certs_dir, name), "rb") as f:
+            return f.read()
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=read("ca.crt"), private_key=read(f"{agency}.key"),
+        certificate_chain=read(f"{agency}.crt"))
+    options = [
+        ("grpc.ssl_target_name_override", server_name),
+        # Keepalive within the broker's policy: a ping at most every 10 s.
+        ("grpc.keepalive_time_ms", 10000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.max_pings_without_data", 0),
+    ]
+    return grpc.secure_channel(broker, credentials, options=options)
+
+
+def backoff_delay(attempt):
+    return random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** attempt))
+
+
+def with_retry(what, call, attempts):
+    """call() retried on UNAVAILABLE with backoff, at most `attempts` times.
+    Only for calls that are safe to repeat (Publish with a fixed idempotency
+    key, a cumulative Acknowledge, listings)."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.UNAVAILABLE or attempt + 1 == attempts:
+                raise
+            delay = backoff_delay(attempt)
+            log(f"{what}: UNAVAILABLE, retrying in {delay:.2f} s")
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+class Watchdog:
+    """Cancels a stream that has been silent for `seconds`: kick() on every
+    message; fired tells whether it cancelled."""
+
+    def __init__(self, seconds, call):
+        self.seconds, self.call, self.fired, self.timer = seconds, call, False, None
+        self.kick()
+
+    def _expire(self):
+        self.fired = True
+        self.call.cancel()
+
+    def kick(self):
+        self.stop()
+        self.timer = threading.Timer(self.seconds, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def stop(self):
+        if self.timer:
+            self.timer.cancel()
+
+
+class Subscriber:
+    """Follows one durable subscription of the agency, stream after stream,
+    remembering the last sequence it acknowledged."""
+
+    def __init__(self, broker_pb2, stub, name, heartbeat_s, attempts, deadline_s):
+        self.pb, self.stub, self.name = broker_pb2, stub, name
+        self.heartbeat_s, self.attempts, self.deadline_s = heartbeat_s, attempts, deadline_s
+        self.last_acked = 0
+
+    def acknowledge(self, sequence):
+        request = self.pb.AcknowledgeRequest(subscription=self.name, sequence=sequence)
+        answer = with_retry("acknowledge", lambda: self.stub.Acknowledge(
+            request, timeout=self.deadline_s), self.attempts)
+        self.last_acked = answer.acknowledged_through
+        log(f"acknowledged through {answer.acknowledged_through} "
+            f"(newly {answer.newly_acknowledged})")
+
+    def receive(self, done):
+        """Opens a Subscribe stream and acknowledges each message's deliveries
+        until done(deliveries, heartbeats) is true, then disconnects; answers
+        the deliveries. Reconnects with backoff when the stream fails
+        UNAVAILABLE or goes silent for 2 x heartbeat + 5 s."""
+        deliveries, heartbeats = [], 0
+        request = self.pb.SubscribeRequest(subscription=self.name,
+                                           heartbeat_seconds=self.heartbeat_s)
+        for attempt in range(self.attempts):
+            call = self.stub.Subscribe(request)
+            watchdog = Watchdog(2 * self.heartbeat_s + 5, call)
+            try:
+                for message in call:
+                    watchdog.kick()
+                    if message.HasField("heartbeat"):
+                        heartbeats += 1
+                        log("heartbeat" + (" (standby: another stream is active)"
+                                           if message.heartbeat.standby else ""))
+                    for delivery in message.deliveries:
+                        if delivery.sequence <= self.last_acked:
+                            raise RuntimeError(f"sequence {delivery.sequence} delivered again "
+                                               f"after its acknowledgement")
+                        deliveries.append(delivery)
+                        log(f"received sequence {delivery.sequence}: "
+                            f"{delivery.notification.WhichOneof('payload')} on "
+                            f"{delivery.notification.case_ref} under {delivery.agreement} "
+                            f"rule {delivery.rule}")
+                    if message.deliveries:
+                        self.acknowledge(message.deliveries[-1].sequence)
+                    if done(deliveries, heartbeats):
+                        call.cancel()
+                        log(f"disconnected; last acknowledged sequence {self.last_acked}")
+                        return deliveries
+                why = "the stream ended"
+            except grpc.RpcError as error:
+                if watchdog.fired:
+                    why = f"nothing for {2 * self.heartbeat_s + 5} s"
+                elif error.code() == grpc.StatusCode.UNAVAILABLE:
+                    why = "UNAVAILABLE"
+                else:
+                    raise
+            finally:
+                watchdog.stop()
+            delay = backoff_delay(attempt)
+            log(f"subscribe: {why}; reconnecting in {delay:.2f} s, "
+                f"resuming after sequence {self.last_acked}")
+            time.sleep(delay)
+        raise RuntimeError(f"subscribe: gave up after {self.attempts} attempts")
