@@ -6,9 +6,11 @@ a temporary directory; nothing generated is kept. Runs on Debian 12's
 python3-grpcio and python3-protobuf.
 """
 
+import atexit
 import importlib
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,7 @@ def load_stubs(proto_dir):
     and imports them; answers (broker_pb2, broker_pb2_grpc, payloads_pb2,
     common_pb2)."""
     out = tempfile.mkdtemp(prefix="safeshare-stubs-")
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     protos = [os.path.join(root, name)
               for root, _, names in os.walk(proto_dir) for name in names if name.endswith(".proto")]
     subprocess.run(["protoc", "-I", proto_dir, f"--python_out={out}", f"--grpc_out={out}",
