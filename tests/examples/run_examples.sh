@@ -53,11 +53,18 @@ trap on_exit EXIT
 
 step() { printf '== %s\n' "$*"; }
 
+node_dir="$repo/client/examples/node"
+if [ ! -d "$node_dir/node_modules" ]; then
+  step "npm ci in client/examples/node"
+  (cd "$node_dir" && timeout 300 "$npm" ci --no-audit --no-fund) || die "npm ci failed"
+fi
+
 step "dev PKI and broker config in $dir"
 bash "$repo/certs/gen-dev-pki.sh" "$dir/pki" >/dev/null
 sed -e "s|\.\./certs/out/|$dir/pki/|" -e "s|\.\./var/safeshare\.db|$dir/store.db|" \
   -e "s|^agreements: agreements|agreements: $repo/config/agreements|" \
   "$repo/config/broker.yaml" >"$dir/broker.yaml"
+! grep -n '\.\./' "$dir/broker.yaml" >&2 || die "config/broker.yaml has paths this script does not relocate"
 
 step "starting the broker"
 "$broker" --config "$dir/broker.yaml" --listen 127.0.0.1:0 --port-file "$dir/port" \
@@ -71,12 +78,6 @@ done
 [ -s "$dir/port" ] || { cat "$dir/broker.log" >&2; die "the broker did not report its port in 30 s"; }
 address="127.0.0.1:$(cat "$dir/port")"
 echo "broker pid $broker_pid on $address"
-
-node_dir="$repo/client/examples/node"
-if [ ! -d "$node_dir/node_modules" ]; then
-  step "npm ci in client/examples/node"
-  (cd "$node_dir" && timeout 300 "$npm" ci --no-audit --no-fund) || die "npm ci failed"
-fi
 
 python_example=("$python" "$repo/client/examples/python/roundtrip.py")
 node_example=("$node" "$node_dir/roundtrip.js")
