@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the example clients of client/examples (Python and Node, built from
 # the .proto alone) against the real broker: a dev PKI and a broker config in
-# a temporary directory, the broker on a free loopback port with its store
-# there, each example's round trip (publish, subscribe, acknowledge, resume,
-# delivery state), then each example against the stopped broker, where it
-# must retry with backoff and give up UNAVAILABLE. Every wait is bounded.
+# a temporary directory; both examples start first and back off on
+# UNAVAILABLE; the broker starts on a free loopback port with its store
+# there; each example's round trip (publish, subscribe, acknowledge, resume,
+# delivery state) is checked; then each example runs against the stopped
+# broker, where it must retry and give up UNAVAILABLE. Every wait is bounded.
 #
 # Usage: tests/examples/run_examples.sh BROKER_BINARY
 #   (or SAFESHARE_BROKER=...). PYTHON names a python3 with Debian's
@@ -29,6 +30,7 @@ command -v "$node" >/dev/null || die "node not found: install nodejs (tests/inst
 mkdir -p "${TMPDIR:-/tmp}"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/safeshare-examples-XXXXXX")"
 broker_pid=""
+declare -A example_pid=()  # running examples by name
 stop_broker() {
   [ -n "$broker_pid" ] || return 0
   kill -TERM "$broker_pid" 2>/dev/null || true
@@ -41,7 +43,8 @@ stop_broker() {
   broker_pid=""
 }
 on_exit() {
-  local status=$?
+  local status=$? pid
+  for pid in "${example_pid[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   stop_broker
   if [ "$status" -eq 0 ]; then
     rm -rf "$dir"
@@ -66,22 +69,13 @@ sed -e "s|\.\./certs/out/|$dir/pki/|" -e "s|\.\./var/safeshare\.db|$dir/store.db
   "$repo/config/broker.yaml" >"$dir/broker.yaml"
 ! grep -n '\.\./' "$dir/broker.yaml" >&2 || die "config/broker.yaml has paths this script does not relocate"
 
-step "starting the broker"
-"$broker" --config "$dir/broker.yaml" --listen 127.0.0.1:0 --port-file "$dir/port" \
-  >"$dir/broker.log" 2>&1 &
-broker_pid=$!
-for _ in $(seq 300); do  # at most 30 s
-  [ -s "$dir/port" ] && break
-  kill -0 "$broker_pid" 2>/dev/null || { cat "$dir/broker.log" >&2; die "the broker exited at start"; }
-  sleep 0.1
-done
-[ -s "$dir/port" ] || { cat "$dir/broker.log" >&2; die "the broker did not report its port in 30 s"; }
-address="127.0.0.1:$(cat "$dir/port")"
-echo "broker pid $broker_pid on $address"
-
+# A free loopback port, fixed before the broker starts, so the examples can
+# be started first.
+port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+address="127.0.0.1:$port"
 python_example=("$python" "$repo/client/examples/python/roundtrip.py")
 node_example=("$node" "$node_dir/roundtrip.js")
-common_args=(--certs "$dir/pki" --proto "$repo/proto")
+common_args=(--broker "$address" --certs "$dir/pki" --proto "$repo/proto")
 
 # expect NAME LINE...: each LINE (an extended regular expression) is in NAME's output.
 expect() {
@@ -92,19 +86,37 @@ expect() {
   done
 }
 
-# round_trip NAME COMMAND...: the example completes its round trip in 120 s.
-round_trip() {
+# start_example NAME COMMAND...: runs the example in the background, at most
+# 120 s. 12 attempts on UNAVAILABLE: its backoff (up to 10 s each) outlasts
+# a broker that starts slowly on a busy machine.
+start_example() {
   local name="$1"
   shift
+  timeout 120 "$@" "${common_args[@]}" --attempts 12 >"$dir/$name.out" 2>&1 &
+  example_pid[$name]=$!
+}
+
+# retrying NAME: waits (at most 30 s) until the example says it is retrying.
+retrying() {
+  for _ in $(seq 300); do
+    grep -q 'UNAVAILABLE, retrying in' "$dir/$1.out" && return 0
+    kill -0 "${example_pid[$1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$dir/$1.out" >&2
+  die "$1 example did not retry while the broker was down"
+}
+
+# round_trip NAME: the example completed its round trip.
+round_trip() {
+  local name="$1" status=0
+  wait "${example_pid[$name]}" || status=$?
+  unset "example_pid[$name]"
   step "$name example: round trip"
-  local status=0
-  timeout 120 "$@" --broker "$address" "${common_args[@]}" >"$dir/$name.out" 2>&1 || status=$?
-  if [ "$status" -ne 0 ]; then
-    cat "$dir/$name.out" >&2
-    die "$name example failed (exit $status; 124: not done in 120 s)"
-  fi
   cat "$dir/$name.out"
-  expect "$name" '^published sequence [0-9]+ .*duplicate=(false|False) routed_to=.*cfs' \
+  [ "$status" -eq 0 ] || die "$name example failed (exit $status; 124: not done in 120 s)"
+  expect "$name" '^[A-Za-z ]+: UNAVAILABLE, retrying in [0-9.]+ s' \
+    '^published sequence [0-9]+ .*duplicate=(false|False) routed_to=.*cfs' \
     '^published sequence [0-9]+ .*duplicate=(true|True)' \
     '^heartbeat' '^acknowledged through [0-9]+ \(newly 1\)' \
     '^delivery state while disconnected: .* backlog=1 ' \
@@ -118,7 +130,7 @@ gives_up() {
   local name="$1"
   shift
   step "$name example: the broker is gone"
-  if timeout 60 "$@" --broker "$address" "${common_args[@]}" --attempts 3 >"$dir/$name-down.out" 2>&1; then
+  if timeout 60 "$@" "${common_args[@]}" --attempts 3 >"$dir/$name-down.out" 2>&1; then
     cat "$dir/$name-down.out" >&2
     die "$name example succeeded without a broker"
   fi
@@ -126,8 +138,25 @@ gives_up() {
   expect "$name-down" 'UNAVAILABLE, retrying in [0-9.]+ s' 'roundtrip: .*UNAVAILABLE'
 }
 
-round_trip python "${python_example[@]}"
-round_trip node "${node_example[@]}"
+step "both examples start before the broker (they back off on UNAVAILABLE)"
+start_example python "${python_example[@]}"
+start_example node "${node_example[@]}"
+retrying python
+retrying node
+
+step "starting the broker on $address"
+"$broker" --config "$dir/broker.yaml" --listen "$address" --port-file "$dir/port" \
+  >"$dir/broker.log" 2>&1 &
+broker_pid=$!
+for _ in $(seq 300); do  # at most 30 s
+  [ -s "$dir/port" ] && break
+  kill -0 "$broker_pid" 2>/dev/null || { cat "$dir/broker.log" >&2; die "the broker exited at start"; }
+  sleep 0.1
+done
+[ -s "$dir/port" ] || { cat "$dir/broker.log" >&2; die "the broker did not report its port in 30 s"; }
+
+round_trip python
+round_trip node
 
 step "stopping the broker"
 stop_broker

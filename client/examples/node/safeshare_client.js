@@ -12,6 +12,13 @@ const protoLoader = require('@grpc/proto-loader');
 // 250 ms, 500 ms, 1 s, ... capped at 10 s, for a bounded number of attempts.
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_CAP_MS = 10000;
+// Failures after which a call is retried (UNAVAILABLE: no broker, or it
+// could not take the call; CANCELLED: the broker cancels a call that arrives
+// as it shuts down) and, with ABORTED (the subscription was reset), after
+// which a stream is reopened.
+const RETRY = [grpc.status.UNAVAILABLE, grpc.status.CANCELLED];
+const REOPEN = [...RETRY, grpc.status.ABORTED];
+const codeName = (code) => Object.keys(grpc.status).find((name) => grpc.status[name] === code);
 
 const log = (message) => console.log(message);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,6 +45,8 @@ function connect(v1, broker, certsDir, agency, serverName) {
     // Keepalive within the broker's policy: a ping at most every 10 s.
     'grpc.keepalive_time_ms': 10000,
     'grpc.keepalive_permit_without_calls': 1,
+    // The channel's own reconnection backoff, capped like ours.
+    'grpc.max_reconnect_backoff_ms': BACKOFF_CAP_MS,
   });
 }
 
@@ -51,7 +60,7 @@ function unary(stub, method, request, deadlineS) {
 
 const backoffDelay = (attempt) => Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
 
-// call() retried on UNAVAILABLE with backoff, at most `attempts` times. Only
+// call() retried on RETRY failures with backoff, at most `attempts` times. Only
 // for calls that are safe to repeat (Publish with a fixed idempotency key, a
 // cumulative Acknowledge, listings).
 async function withRetry(what, call, attempts) {
@@ -59,9 +68,9 @@ async function withRetry(what, call, attempts) {
     try {
       return await call();
     } catch (error) {
-      if (error.code !== grpc.status.UNAVAILABLE || attempt + 1 >= attempts) throw error;
+      if (!RETRY.includes(error.code) || attempt + 1 >= attempts) throw error;
       const delay = backoffDelay(attempt);
-      log(`${what}: UNAVAILABLE, retrying in ${(delay / 1000).toFixed(2)} s`);
+      log(`${what}: ${codeName(error.code)}, retrying in ${(delay / 1000).toFixed(2)} s`);
       await sleep(delay);
     }
   }
@@ -84,7 +93,7 @@ class Subscriber {
 
   // Opens a Subscribe stream and acknowledges each message's deliveries until
   // done(deliveries, heartbeats) is true, then disconnects; answers the
-  // deliveries. Reconnects with backoff when the stream fails UNAVAILABLE or
+  // deliveries. Reconnects with backoff when the stream fails with a REOPEN code or
   // goes silent for 2 x heartbeat + 5 s.
   async receive(done) {
     const received = { deliveries: [], heartbeats: 0 };
@@ -136,7 +145,7 @@ class Subscriber {
       });
       call.on('error', (error) => {
         if (silent) settle(resolve, `nothing for ${silentMs / 1000} s`);
-        else if (error.code === grpc.status.UNAVAILABLE) settle(resolve, 'UNAVAILABLE');
+        else if (REOPEN.includes(error.code)) settle(resolve, codeName(error.code));
         else settle(reject, error);
       });
       call.on('end', () => settle(resolve, 'the stream ended'));

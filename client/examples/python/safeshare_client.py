@@ -19,10 +19,22 @@ import time
 
 import grpc
 
+# Between calls gRPC Python advances a channel's reconnection only when its
+# backup poller runs, every 5 s by default: a broker that is back would be
+# missed by retries that fail fast meanwhile. Poll as often as we back off
+# (gRPC reads this when the first channel is made).
+os.environ.setdefault("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "250")
+
 # Full-jitter exponential backoff on UNAVAILABLE: a random delay up to
 # 250 ms, 500 ms, 1 s, ... capped at 10 s, for a bounded number of attempts.
 BACKOFF_BASE_S = 0.25
 BACKOFF_CAP_S = 10.0
+# Failures after which a call is retried (UNAVAILABLE: no broker, or it
+# could not take the call; CANCELLED: the broker cancels a call that
+# arrives as it shuts down) and, with ABORTED (the subscription was reset),
+# after which a stream is reopened.
+RETRY = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
+REOPEN = RETRY + (grpc.StatusCode.ABORTED,)
 
 
 def log(message):
@@ -60,6 +72,8 @@ def connect(broker, certs_dir, agency, server_name):
         ("grpc.keepalive_time_ms", 10000),
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.max_pings_without_data", 0),
+        # The channel's own reconnection backoff, capped like ours.
+        ("grpc.max_reconnect_backoff_ms", int(BACKOFF_CAP_S * 1000)),
     ]
     return grpc.secure_channel(broker, credentials, options=options)
 
@@ -69,17 +83,17 @@ def backoff_delay(attempt):
 
 
 def with_retry(what, call, attempts):
-    """call() retried on UNAVAILABLE with backoff, at most `attempts` times.
+    """call() retried on RETRY failures with backoff, at most `attempts` times.
     Only for calls that are safe to repeat (Publish with a fixed idempotency
     key, a cumulative Acknowledge, listings)."""
     for attempt in range(attempts):
         try:
             return call()
         except grpc.RpcError as error:
-            if error.code() != grpc.StatusCode.UNAVAILABLE or attempt + 1 == attempts:
+            if error.code() not in RETRY or attempt + 1 == attempts:
                 raise
             delay = backoff_delay(attempt)
-            log(f"{what}: UNAVAILABLE, retrying in {delay:.2f} s")
+            log(f"{what}: {error.code().name}, retrying in {delay:.2f} s")
             time.sleep(delay)
     raise AssertionError("unreachable")
 
@@ -128,7 +142,7 @@ class Subscriber:
         """Opens a Subscribe stream and acknowledges each message's deliveries
         until done(deliveries, heartbeats) is true, then disconnects; answers
         the deliveries. Reconnects with backoff when the stream fails
-        UNAVAILABLE or goes silent for 2 x heartbeat + 5 s."""
+        with a REOPEN code or goes silent for 2 x heartbeat + 5 s."""
         deliveries, heartbeats = [], 0
         request = self.pb.SubscribeRequest(subscription=self.name,
                                            heartbeat_seconds=self.heartbeat_s)
@@ -161,8 +175,8 @@ class Subscriber:
             except grpc.RpcError as error:
                 if watchdog.fired:
                     why = f"nothing for {2 * self.heartbeat_s + 5} s"
-                elif error.code() == grpc.StatusCode.UNAVAILABLE:
-                    why = "UNAVAILABLE"
+                elif error.code() in REOPEN:
+                    why = error.code().name
                 else:
                     raise
             finally:
