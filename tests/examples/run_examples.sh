@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs the example clients of client/examples (Python and Node, built from
-# the .proto alone) against the real broker: a dev PKI and a broker config in
-# a temporary directory; both examples start first and back off on
-# UNAVAILABLE; the broker starts on a free loopback port with its store
-# there; each example's round trip (publish, subscribe, acknowledge, resume,
-# delivery state) is checked; then each example runs against the stopped
-# broker, where it must retry and give up UNAVAILABLE. Every wait is bounded.
+# the .proto alone) against the real broker, with a dev PKI, a broker config
+# and its SQLite store in a temporary directory and a free loopback port:
+#   1. both examples start before the broker and back off on UNAVAILABLE
+#      until it is up, then complete their round trip (publish, subscribe,
+#      acknowledge, resume, delivery state), checked by exit code and lines;
+#   2. each again, the broker restarting while its first stream is open: the
+#      stream reconnects with backoff and resumes after its acknowledgement;
+#   3. each against the stopped broker: it retries, then fails UNAVAILABLE.
+# Every wait is bounded; the broker is stopped by its PID.
 #
 # Usage: tests/examples/run_examples.sh BROKER_BINARY
 #   (or SAFESHARE_BROKER=...). PYTHON names a python3 with Debian's
@@ -86,9 +89,9 @@ expect() {
   done
 }
 
-# start_example NAME COMMAND...: runs the example in the background, at most
-# 120 s. 12 attempts on UNAVAILABLE: its backoff (up to 10 s each) outlasts
-# a broker that starts slowly on a busy machine.
+# start_example NAME COMMAND...: runs the example in the background, output
+# in NAME.out, at most 120 s. 12 attempts on UNAVAILABLE: its backoff (up to
+# 10 s each) outlasts a broker that starts slowly on a busy machine.
 start_example() {
   local name="$1"
   shift
@@ -96,26 +99,29 @@ start_example() {
   example_pid[$name]=$!
 }
 
-# retrying NAME: waits (at most 30 s) until the example says it is retrying.
-retrying() {
+# wait_for NAME LINE: waits (at most 30 s) until the running example NAME
+# prints a line matching LINE.
+wait_for() {
   for _ in $(seq 300); do
-    grep -q 'UNAVAILABLE, retrying in' "$dir/$1.out" && return 0
+    grep -Eq -- "$2" "$dir/$1.out" && return 0
     kill -0 "${example_pid[$1]}" 2>/dev/null || break
     sleep 0.1
   done
   cat "$dir/$1.out" >&2
-  die "$1 example did not retry while the broker was down"
+  die "$1: no line matching '$2' within 30 s"
 }
 
-# round_trip NAME: the example completed its round trip.
+# round_trip NAME LINE...: the example NAME completed its round trip; its
+# output has every step's line and each LINE.
 round_trip() {
   local name="$1" status=0
+  shift
   wait "${example_pid[$name]}" || status=$?
   unset "example_pid[$name]"
-  step "$name example: round trip"
+  step "$name: round trip"
   cat "$dir/$name.out"
   [ "$status" -eq 0 ] || die "$name example failed (exit $status; 124: not done in 120 s)"
-  expect "$name" '^[A-Za-z ]+: UNAVAILABLE, retrying in [0-9.]+ s' \
+  expect "$name" "$@" \
     '^published sequence [0-9]+ .*duplicate=(false|False) routed_to=.*cfs' \
     '^published sequence [0-9]+ .*duplicate=(true|True)' \
     '^heartbeat' '^acknowledged through [0-9]+ \(newly 1\)' \
@@ -129,37 +135,55 @@ round_trip() {
 gives_up() {
   local name="$1"
   shift
-  step "$name example: the broker is gone"
-  if timeout 60 "$@" "${common_args[@]}" --attempts 3 >"$dir/$name-down.out" 2>&1; then
-    cat "$dir/$name-down.out" >&2
+  step "$name: the broker is gone"
+  if timeout 60 "$@" "${common_args[@]}" --attempts 3 >"$dir/$name.out" 2>&1; then
+    cat "$dir/$name.out" >&2
     die "$name example succeeded without a broker"
   fi
-  cat "$dir/$name-down.out"
-  expect "$name-down" 'UNAVAILABLE, retrying in [0-9.]+ s' 'roundtrip: .*UNAVAILABLE'
+  cat "$dir/$name.out"
+  expect "$name" 'UNAVAILABLE, retrying in [0-9.]+ s' 'roundtrip: .*UNAVAILABLE'
+}
+
+start_broker() {
+  step "starting the broker on $address"
+  rm -f "$dir/port"
+  "$broker" --config "$dir/broker.yaml" --listen "$address" --port-file "$dir/port" \
+    >>"$dir/broker.log" 2>&1 &
+  broker_pid=$!
+  for _ in $(seq 300); do  # at most 30 s
+    [ -s "$dir/port" ] && return 0
+    kill -0 "$broker_pid" 2>/dev/null || { cat "$dir/broker.log" >&2; die "the broker exited at start"; }
+    sleep 0.1
+  done
+  cat "$dir/broker.log" >&2
+  die "the broker did not report its port in 30 s"
 }
 
 step "both examples start before the broker (they back off on UNAVAILABLE)"
 start_example python "${python_example[@]}"
 start_example node "${node_example[@]}"
-retrying python
-retrying node
+wait_for python 'UNAVAILABLE, retrying in'
+wait_for node 'UNAVAILABLE, retrying in'
+start_broker
+retried='^[A-Za-z ]+: UNAVAILABLE, retrying in [0-9.]+ s'
+round_trip python "$retried"
+round_trip node "$retried"
 
-step "starting the broker on $address"
-"$broker" --config "$dir/broker.yaml" --listen "$address" --port-file "$dir/port" \
-  >"$dir/broker.log" 2>&1 &
-broker_pid=$!
-for _ in $(seq 300); do  # at most 30 s
-  [ -s "$dir/port" ] && break
-  kill -0 "$broker_pid" 2>/dev/null || { cat "$dir/broker.log" >&2; die "the broker exited at start"; }
-  sleep 0.1
+# The broker restarts while the example's first stream is open (it waits
+# for a heartbeat after its first acknowledgement): the stream reconnects
+# with backoff and resumes after the acknowledged delivery.
+reconnected='^subscribe: (UNAVAILABLE|CANCELLED); reconnecting in [0-9.]+ s, resuming after sequence [0-9]+'
+for name in python node; do
+  step "$name: the broker restarts during a stream"
+  example="${name}_example[@]"
+  start_example "$name-restart" "${!example}"
+  wait_for "$name-restart" '^acknowledged through'
+  stop_broker
+  start_broker
+  round_trip "$name-restart" "$reconnected"
 done
-[ -s "$dir/port" ] || { cat "$dir/broker.log" >&2; die "the broker did not report its port in 30 s"; }
 
-round_trip python
-round_trip node
-
-step "stopping the broker"
 stop_broker
-gives_up python "${python_example[@]}"
-gives_up node "${node_example[@]}"
+gives_up python-down "${python_example[@]}"
+gives_up node-down "${node_example[@]}"
 step "example clients: every check passed"

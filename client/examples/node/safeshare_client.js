@@ -62,7 +62,8 @@ const backoffDelay = (attempt) => Math.random() * Math.min(BACKOFF_CAP_MS, BACKO
 
 // call() retried on RETRY failures with backoff, at most `attempts` times. Only
 // for calls that are safe to repeat (Publish with a fixed idempotency key, a
-// cumulative Acknowledge, listings).
+// cumulative Acknowledge, CreateSubscription of the same name and filter,
+// listings).
 async function withRetry(what, call, attempts) {
   for (let attempt = 0; ; ++attempt) {
     try {

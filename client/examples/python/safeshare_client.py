@@ -85,7 +85,8 @@ def backoff_delay(attempt):
 def with_retry(what, call, attempts):
     """call() retried on RETRY failures with backoff, at most `attempts` times.
     Only for calls that are safe to repeat (Publish with a fixed idempotency
-    key, a cumulative Acknowledge, listings)."""
+    key, a cumulative Acknowledge, CreateSubscription of the same name and
+    filter, listings)."""
     for attempt in range(attempts):
         try:
             return call()
