@@ -60,7 +60,8 @@ trap on_exit EXIT
 step() { printf '== %s\n' "$*"; }
 
 node_dir="$repo/client/examples/node"
-if [ ! -d "$node_dir/node_modules" ]; then
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! "$node_dir/node_modules/.package-lock.json" -nt "$node_dir/package-lock.json" ]; then
   step "npm ci in client/examples/node"
   (cd "$node_dir" && timeout 300 "$npm" ci --no-audit --no-fund) || die "npm ci failed"
 fi
