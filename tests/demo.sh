@@ -3,7 +3,7 @@
 # embedded store with the example information-sharing agreements, run a
 # multi-agency scenario (case engagement, a person probation manages, a
 # redacted delivery, a denial, a person-linked delivery on a closed case, an
-# urgent disclosure), the IG lead's audit report and signed checkpoint, stop,
+# urgent disclosure, what police's outcome became per recipient), the IG lead's audit report and signed checkpoint, stop,
 # print the audit trail and verify it offline against the saved checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +42,7 @@ step "children's social care records an earlier case of the same family, engages
 step "police publish an investigation outcome on the closed case: it names probation's person"
 sed 's/CASE-2026-0042/CASE-2024-0913/; s/demo-outcome-0001/demo-outcome-closed-case/' \
   config/examples/investigation_outcome.json >var/outcome-closed-case.json
-"$CLI" --agency police publish --file var/outcome-closed-case.json | decisions
+"$CLI" --agency police publish --file var/outcome-closed-case.json | tee var/outcome-closed-case.answer | decisions
 
 step "police publish an ABE interview record on the new case"
 "$CLI" --agency police publish --file config/examples/abe_interview_record.json | decisions
@@ -73,6 +73,11 @@ step "health receive the minutes without the identifiers and the decisions' rati
 
 step "education receive only the urgent disclosure (1)"
 "$CLI" --agency education subscribe --name school-dsl --max 1 | delivery
+
+step "police ask what became of their outcome on the closed case: each recipient's stage, and what is still unacknowledged"
+"$CLI" --agency police status "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["notification_id"])' \
+  <var/outcome-closed-case.answer)"
+"$CLI" --agency police pending
 
 step "the IG lead reviews urgent disclosures"
 "$CLI" --agency ig policy disclosures

@@ -47,6 +47,12 @@ class BrokerRpc final
   grpc::ServerUnaryReactor* DeleteSubscription(grpc::CallbackServerContext* context,
                                                const v1::DeleteSubscriptionRequest* request,
                                                v1::DeleteSubscriptionResponse* response) override;
+  grpc::ServerUnaryReactor* GetDeliveryState(grpc::CallbackServerContext* context,
+                                             const v1::DeliveryStateRequest* request,
+                                             v1::DeliveryState* response) override;
+  grpc::ServerUnaryReactor* ListPendingDeliveries(
+      grpc::CallbackServerContext* context, const v1::ListPendingDeliveriesRequest* request,
+      v1::ListPendingDeliveriesResponse* response) override;
   grpc::ServerUnaryReactor* UpdateCase(grpc::CallbackServerContext* context,
                                        const v1::UpdateCaseRequest* request,
                                        v1::CaseState* response) override;
@@ -78,7 +84,8 @@ class BrokerRpc final
   boost::asio::thread_pool feeds_{2};
   // Lets streams heartbeat (DeliverySession::Tick), on feeds_.
   StreamTicker ticker_{feeds_, std::chrono::milliseconds(200), [this] { service_.TickStreams(); }};
-  // Reads of subscription listings (they may block on the store).
+  // Reads of subscription listings and delivery states (they may block on
+  // the store).
   boost::asio::thread_pool reads_{1};
 };
 

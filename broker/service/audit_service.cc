@@ -35,15 +35,6 @@ std::string Describe(const store::AuditQuery& q) {
   return parts.empty() ? "every entry" : absl::StrJoin(parts, " ");
 }
 
-absl::StatusOr<size_t> PageLimit(uint64_t limit, const char* what, const char* paging) {
-  if (limit == 0) return AuditService::kDefaultPage;
-  if (limit > AuditService::kMaxPage) {
-    return absl::InvalidArgumentError(absl::StrCat("limit: at most ", AuditService::kMaxPage, " ",
-                                                   what, " a page; page through with ", paging));
-  }
-  return limit;
-}
-
 std::vector<std::string> Bytes(const std::vector<audit::Hash>& hashes) {
   std::vector<std::string> out;
   out.reserve(hashes.size());
@@ -251,27 +242,9 @@ void AuditService::ListUnacknowledged(const identity::Caller& caller,
       absl::StrCat("Audit.ListUnacknowledged case_ref=", query.case_ref, " agency=", query.agency,
                    " after_sequence=", query.after.value(), " limit=", *limit);
   query.limit = *limit;
-  constexpr std::string_view kDeliveries = "unacknowledged deliveries";
-  if (auto in_time = CheckDeadline(clock_, deadline_micros, kDeliveries); !in_time.ok()) {
-    return done(in_time);
-  }
-  auto deliveries = store_.ReadUnacknowledged(query);
-  if (!deliveries.ok()) return done(deliveries.status());
-  if (auto in_time = CheckDeadline(clock_, deadline_micros, kDeliveries); !in_time.ok()) {
-    return done(in_time);
-  }
-  UnacknowledgedPage page;
-  if (!deliveries->empty()) {
-    // The store pages by whole sequences (a page may hold fewer than
-    // `limit`), so whether more follow takes a look past this page.
-    query.after = deliveries->back().sequence;
-    query.limit = 1;
-    auto more = store_.ReadUnacknowledged(query);
-    if (!more.ok()) return done(more.status());
-    if (!more->empty()) page.next_after_sequence = query.after.value();
-  }
-  page.deliveries = *std::move(deliveries);
-  Answer(caller, detail, std::move(page), std::move(done));
+  auto page = ReadUnacknowledgedPage(store_, std::move(query), clock_, deadline_micros);
+  if (!page.ok()) return done(page.status());
+  Answer(caller, detail, *std::move(page), std::move(done));
 }
 
 }  // namespace safeshare::service

@@ -14,6 +14,7 @@
 #include "broker/identity/agency_directory.h"
 #include "broker/service/access_refusals.h"
 #include "broker/service/audit_export.h"
+#include "broker/service/unacknowledged_page.h"
 #include "broker/store/store.h"
 #include "safeshare/v1/audit.pb.h"
 
@@ -64,11 +65,6 @@ struct ConsistencyAnswer {
   std::vector<std::string> proof;  // raw 32-byte hashes
 };
 
-struct UnacknowledgedPage {
-  std::vector<store::UnacknowledgedDelivery> deliveries;
-  uint64_t next_after_sequence = 0;  // 0 when there is no further page
-};
-
 // The audit log for the partnership's information governance (IG) role:
 // queries, exports, checkpoints and proofs. Any other role is refused
 // PERMISSION_DENIED once the refusal is audited (`access_refused`). Each
@@ -90,8 +86,8 @@ class AuditService {
   template <typename T>
   using Done = std::function<void(absl::StatusOr<T>)>;
 
-  static constexpr uint32_t kDefaultPage = 100;
-  static constexpr uint32_t kMaxPage = 1000;
+  static constexpr uint32_t kDefaultPage = service::kDefaultPage;
+  static constexpr uint32_t kMaxPage = service::kMaxPage;
 
   // `verifier_key`: the checkpoint signer's public key as a note verifier
   // key, handed out with every checkpoint.

@@ -17,9 +17,11 @@
 #include "broker/service/agency_limits.h"
 #include "broker/service/delivery_hub.h"
 #include "broker/service/delivery_session.h"
+#include "broker/service/delivery_state.h"
 #include "broker/service/notification_routing.h"
 #include "broker/service/recent_log.h"
 #include "broker/service/subscription_feed.h"
+#include "broker/service/unacknowledged_page.h"
 #include "broker/store/store.h"
 #include "safeshare/v1/broker.pb.h"
 
@@ -155,6 +157,21 @@ class BrokerService {
   // Deletes it; once durable its open streams end ABORTED.
   void DeleteSubscription(const identity::Caller& caller, const std::string& name,
                           Done<store::SubscriptionRecord> done);
+
+  // --- What became of the caller's own notifications (publisher_view.cc) ---
+  // Each recipient's progress with notification `notification_id`, folded
+  // from the audit log entries naming it (FoldDeliveryState). NOT_FOUND
+  // unless the caller published it. Reads the store: call from a thread
+  // that may block; DEADLINE_EXCEEDED as for ListSubscriptions.
+  absl::StatusOr<DeliveryState> GetDeliveryState(const identity::Caller& caller,
+                                                 const std::string& notification_id,
+                                                 int64_t deadline_micros = 0) const;
+  // A page of the deliveries of the caller's notifications that their
+  // recipient has not acknowledged, oldest first (query.publisher is the
+  // caller whatever it says; query.limit 0: a default page).
+  absl::StatusOr<UnacknowledgedPage> ListPendingDeliveries(const identity::Caller& caller,
+                                                           store::UnacknowledgedQuery query,
+                                                           int64_t deadline_micros = 0) const;
 
   // One of the agency's open streams, for a Subscribe stream to hold until
   // it ends (taken before Subscribe); RESOURCE_EXHAUSTED beyond

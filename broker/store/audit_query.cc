@@ -124,17 +124,11 @@ absl::StatusOr<std::vector<audit::Entry>> QueryLog(Connection& db, const AuditQu
 // key, or only ?3), its deliveries in (max(?1, highest acknowledged), ?2],
 // with their notifications; ?4 a case or ''. In sequence order.
 constexpr const char* kUnacknowledgedSql = R"sql(
-WITH RECURSIVE recipients(agency) AS (
-  SELECT CASE WHEN ?3<>'' THEN ?3 ELSE (SELECT min(recipient) FROM deliveries) END
-  UNION ALL
-  SELECT (SELECT min(recipient) FROM deliveries WHERE recipient>agency)
-    FROM recipients WHERE ?3='' AND agency IS NOT NULL)
 SELECT d.seq, n.id, n.case_ref, n.type, n.publisher, d.recipient, n.stored_at
-FROM recipients r
-JOIN deliveries d ON d.recipient=r.agency AND d.seq<=?2 AND d.seq>max(?1,
-  (SELECT coalesce(max(s.acked_through),0) FROM subscriptions s WHERE s.agency=r.agency))
+FROM deliveries d INDEXED BY deliveries_unacked
 JOIN notifications n ON n.seq=d.seq
-WHERE r.agency IS NOT NULL AND (?4='' OR n.case_ref=?4)
+WHERE d.acked_at=0 AND d.seq>?1 AND d.seq<=?2 AND (?3='' OR d.recipient=?3)
+  AND (?4='' OR n.case_ref=?4) AND (?6='' OR n.publisher=?6)
 ORDER BY d.seq, d.recipient LIMIT ?5
 )sql";
 
@@ -186,6 +180,7 @@ absl::StatusOr<std::vector<UnacknowledgedDelivery>> QueryUnacknowledged(
   if (!s.ok()) return s.status();
   const auto read = [&](int64_t after, int64_t through, int64_t limit) {
     s->Bind(1, after).Bind(2, through).Bind(3, q.agency).Bind(4, q.case_ref).Bind(5, limit);
+    s->Bind(6, q.publisher);
     return CollectRows<UnacknowledgedDelivery>(*s, UnacknowledgedAt);
   };
   // One more than the limit, to see whether the page would split a sequence.

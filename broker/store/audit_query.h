@@ -24,9 +24,10 @@ namespace safeshare::store {
 absl::StatusOr<std::vector<audit::Entry>> QueryAuditEntries(Connection& db,
                                                             const AuditQuery& query);
 
-// Store::ReadUnacknowledged: per recipient, the deliveries after the highest
-// position any of its subscriptions acknowledged, joined with their
-// notifications. Inside one read transaction.
+// Store::ReadUnacknowledged: the deliveries no subscription of their
+// recipient has acknowledged (acked_at 0, read along the partial index
+// deliveries_unacked), joined with their notifications. Inside one read
+// transaction.
 absl::StatusOr<std::vector<UnacknowledgedDelivery>> QueryUnacknowledged(
     Connection& db, const UnacknowledgedQuery& query);
 

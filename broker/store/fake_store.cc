@@ -188,6 +188,7 @@ absl::StatusOr<AckResult> FakeStore::DoAcknowledge(const AgencyId& agency,
     return errors::NotDelivered(through, s.delivered_through, name);
   }
   const auto acked = Matching(agency, s.acked_through, through, s.filter);
+  for (const auto& f : acked) acknowledged_.emplace(agency, f.sequence);
   if (auto entry = entries::Acknowledged(agency, name, acked)) Append(std::move(*entry));
   s.acked_through = through;
   return AckResult{through, static_cast<uint32_t>(acked.size())};

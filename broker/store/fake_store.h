@@ -129,8 +129,6 @@ class FakeStore final : public Store {
   std::vector<DeliveryFacts> Matching(const AgencyId& agency, Sequence after, Sequence through,
                                       const DeliveryFilter& filter) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The highest position any subscription of `agency` acknowledged.
-  Sequence AcknowledgedThrough(const AgencyId& agency) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Clock& clock_;
   mutable absl::Mutex mu_;
@@ -147,6 +145,8 @@ class FakeStore final : public Store {
   std::map<std::pair<AgencyId, std::string>, size_t> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<AgencyId, SubscriptionName>, SubscriptionRecord> subscriptions_
       ABSL_GUARDED_BY(mu_);
+  // (recipient, sequence) of every delivery a subscription acknowledged.
+  std::set<std::pair<AgencyId, Sequence>> acknowledged_ ABSL_GUARDED_BY(mu_);
   std::vector<audit::Entry> audit_ ABSL_GUARDED_BY(mu_);
   std::map<CaseRef, CaseState> cases_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::set<AgencyId>> interests_ ABSL_GUARDED_BY(mu_);

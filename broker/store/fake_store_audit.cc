@@ -38,15 +38,6 @@ absl::StatusOr<std::vector<audit::Entry>> FakeStore::QueryAudit(const AuditQuery
   return out;
 }
 
-Sequence FakeStore::AcknowledgedThrough(const AgencyId& agency) const {
-  Sequence through(0);
-  for (auto it = subscriptions_.lower_bound({agency, SubscriptionName("")});
-       it != subscriptions_.end() && it->first.first == agency; ++it) {
-    through = std::max(through, it->second.acked_through);
-  }
-  return through;
-}
-
 absl::StatusOr<std::vector<UnacknowledgedDelivery>> FakeStore::ReadUnacknowledged(
     const UnacknowledgedQuery& query) const {
   if (query.limit == 0) return std::vector<UnacknowledgedDelivery>{};
@@ -58,11 +49,12 @@ absl::StatusOr<std::vector<UnacknowledgedDelivery>> FakeStore::ReadUnacknowledge
     const Sequence seq(i + 1);
     const auto& [n, body, views, stored_at] = notifications_[i];
     if (!query.case_ref.empty() && n.case_ref.value() != query.case_ref) continue;
+    if (!query.publisher.empty() && n.publisher.value() != query.publisher) continue;
     std::set<AgencyId> recipients;  // in agency order, as SQLite's
     for (const auto& r : n.recipients) recipients.insert(r.agency);
     for (const auto& agency : recipients) {
       if (!query.agency.empty() && agency.value() != query.agency) continue;
-      if (AcknowledgedThrough(agency) >= seq) continue;
+      if (acknowledged_.contains({agency, seq})) continue;
       out.push_back({seq, n.id, n.case_ref, n.type, n.publisher, agency, stored_at});
     }
   }

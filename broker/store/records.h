@@ -198,6 +198,7 @@ struct UnacknowledgedQuery {
   std::string agency;    // the recipient; "" : every agency
   Sequence after;        // paging
   size_t limit = 100;
+  std::string publisher;  // "" : every publisher
 };
 
 // A delivery that no subscription of its recipient has acknowledged.

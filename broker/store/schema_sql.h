@@ -43,7 +43,7 @@ namespace safeshare::store {
 //      upgraded in place (kUpgradeToV8Sql: every subscription standby);
 //      older ones go through version 7.
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 // The tables of schema version 2. A new file gets these and then each
 // upgrade in turn, so a new store and an upgraded one have one layout.
@@ -200,6 +200,20 @@ UPDATE subscriptions SET delivered_through=acked_through;
 // Version 7 to 8: 0 standby (also every existing subscription), 1 exclusive.
 inline constexpr const char* kUpgradeToV8Sql = R"sql(
 ALTER TABLE subscriptions ADD COLUMN consumer_mode INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+// Version 8 to 9: when each delivery was first acknowledged by a
+// subscription of its recipient (0: not yet), so "unacknowledged" is exact
+// per delivery rather than inferred from the recipient's furthest position
+// (a filtered subscription's position passes deliveries it never matched).
+// The partial index holds only the unacknowledged ones, in sequence order.
+// An existing delivery at or below its recipient's furthest position counts
+// as acknowledged at 1 (its time was not recorded).
+inline constexpr const char* kUpgradeToV9Sql = R"sql(
+ALTER TABLE deliveries ADD COLUMN acked_at INTEGER NOT NULL DEFAULT 0;
+UPDATE deliveries SET acked_at=1 WHERE seq<=(SELECT coalesce(max(s.acked_through),0)
+  FROM subscriptions s WHERE s.agency=deliveries.recipient);
+CREATE INDEX deliveries_unacked ON deliveries(seq, recipient) WHERE acked_at=0;
 )sql";
 
 }  // namespace safeshare::store

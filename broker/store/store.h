@@ -177,9 +177,9 @@ class Store {
   // Entries matching `query` with id > query.after_id, in id order, at most
   // query.limit. Served from an index (audit_postings.h), not a scan.
   virtual absl::StatusOr<std::vector<audit::Entry>> QueryAudit(const AuditQuery& query) const = 0;
-  // Deliveries no subscription of their recipient has acknowledged through,
-  // in sequence order (recipients of one sequence by agency id), after
-  // `query.after`, at most query.limit; a page never splits a sequence (see
+  // Deliveries no subscription of their recipient has acknowledged (each
+  // delivery is marked when one first does), in sequence order (recipients of one sequence by
+  // agency id), after `query.after`, at most query.limit; a page never splits a sequence (see
   // KeepWholeSequences), so the next page starts after the last sequence of
   // this one.
   virtual absl::StatusOr<std::vector<UnacknowledgedDelivery>> ReadUnacknowledged(

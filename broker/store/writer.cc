@@ -214,6 +214,12 @@ absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const Subs
   }
   auto acked = AcknowledgedRange(agency, cursor, target, filter);
   if (!acked.ok()) return acked.status();
+  for (const auto& f : *acked) {
+    SAFESHARE_RETURN_IF_ERROR(stmts_->mark_acked.Bind(1, agency.value())
+                                  .Bind(2, static_cast<int64_t>(f.sequence.value()))
+                                  .Bind(3, now_)
+                                  .Run());
+  }
   if (auto entry = entries::Acknowledged(agency, name, *acked)) {
     SAFESHARE_RETURN_IF_ERROR(Append(std::move(*entry)));
   }
@@ -278,6 +284,7 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "PRAGMA synchronous=FULL",
       "UPDATE subscriptions SET delivered_through=?3"
       " WHERE agency=?1 AND name=?2 AND delivered_through<?3",
+      "UPDATE deliveries SET acked_at=?3 WHERE recipient=?1 AND seq=?2 AND acked_at=0",
   };
   std::vector<Statement> prepared;
   for (const char* text : sql) {

@@ -16,7 +16,7 @@ struct Writer::Statements {
   Statement add_interest, drop_interest;
   Statement insert_posting, insert_checkpoint, unindexed_entries, set_indexed_through;
   Statement sync_lazily, sync_fully;
-  Statement raise_delivered;
+  Statement raise_delivered, mark_acked;
 };
 
 }  // namespace safeshare::store

@@ -16,6 +16,7 @@
 #include "health_command.h"
 #include "policy_command.h"
 #include "publish_command.h"
+#include "status_commands.h"
 #include "subscribe_command.h"
 #include "subscription_commands.h"
 
@@ -52,6 +53,8 @@ int Run(int argc, char** argv) {
   CLI::App* ack_command = AddAckCommand(app, ack);
   SubscriptionFlags subscriptions;
   CLI::App* subscriptions_command = AddSubscriptionCommands(app, subscriptions);
+  StatusFlags status;
+  const StatusCommands status_commands = AddStatusCommands(app, status);
   HealthFlags health;
   CLI::App* health_command = AddHealthCommand(app, health);
   CaseFlags cases;
@@ -82,6 +85,12 @@ int Run(int argc, char** argv) {
   }
   if (subscriptions_command->parsed()) {
     return RunSubscriptions(connection, *subscriptions_command, subscriptions);
+  }
+  if (status_commands.status->parsed()) {
+    return RunStatus(connection, status);
+  }
+  if (status_commands.pending->parsed()) {
+    return RunPending(connection, status);
   }
   if (health_command->parsed()) {
     return RunHealth(connection, health);

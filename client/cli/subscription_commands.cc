@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "age_text.h"
 #include "exit_code.h"
 #include "safeshare/client/notification_json.h"
 
@@ -13,13 +14,6 @@ namespace safeshare::cli {
 namespace {
 
 constexpr char kPositionHelp[] = "beginning, now, or a sequence number to start after";
-
-std::string Age(int64_t seconds) {
-  if (seconds < 120) return absl::StrCat(std::max<int64_t>(seconds, 0), "s");
-  if (seconds < 7200) return absl::StrCat(seconds / 60, "m");
-  if (seconds < 172800) return absl::StrCat(seconds / 3600, "h");
-  return absl::StrCat(seconds / 86400, "d");
-}
 
 std::string FilterText(const v1::SubscriptionFilter& filter) {
   std::vector<std::string> parts;
@@ -57,7 +51,7 @@ std::string SubscriptionTable(const v1::ListSubscriptionsResponse& listed, int64
                                     "CONSUMERS", "FILTER");
   for (const auto& s : listed.subscriptions()) {
     const std::string oldest = s.has_oldest_unacknowledged_at()
-                                   ? Age(now_seconds - s.oldest_unacknowledged_at().seconds())
+                                   ? AgeText(now_seconds - s.oldest_unacknowledged_at().seconds())
                                    : "-";
     const char* mode = s.consumer_mode() == v1::CONSUMER_MODE_EXCLUSIVE ? "exclusive" : "standby";
     absl::StrAppendFormat(

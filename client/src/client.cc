@@ -145,6 +145,22 @@ absl::StatusOr<v1::ListSubscriptionsResponse> Client::ListSubscriptions(
       });
 }
 
+absl::StatusOr<v1::DeliveryState> Client::GetDeliveryState(const std::string& notification_id) {
+  v1::DeliveryStateRequest request;
+  request.set_notification_id(notification_id);
+  return Unary<v1::DeliveryState>(options_.deadline, [&](auto* context, auto* response) {
+    return stub_->GetDeliveryState(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::ListPendingDeliveriesResponse> Client::ListPendingDeliveries(
+    const v1::ListPendingDeliveriesRequest& request) {
+  return Unary<v1::ListPendingDeliveriesResponse>(
+      options_.deadline, [&](auto* context, auto* response) {
+        return stub_->ListPendingDeliveries(context, request, response);
+      });
+}
+
 absl::StatusOr<v1::SubscriptionInfo> Client::ResetSubscription(
     const v1::ResetSubscriptionRequest& request) {
   return Unary<v1::SubscriptionInfo>(

@@ -245,7 +245,9 @@ TEST_F(AuditIndexTest, AVersion5FileKeepsItsIndexThroughTheUpgrade) {
                            " ALTER TABLE subscriptions DROP COLUMN filter_types;"
                            " ALTER TABLE subscriptions DROP COLUMN filter_cases;"
                            " ALTER TABLE subscriptions DROP COLUMN delivered_through;"
-                           " ALTER TABLE subscriptions DROP COLUMN consumer_mode")
+                           " ALTER TABLE subscriptions DROP COLUMN consumer_mode;"
+                           " DROP INDEX deliveries_unacked;"
+                           " ALTER TABLE deliveries DROP COLUMN acked_at")
                     .ok());
     auto insert = (*db)->Prepare("INSERT INTO audit_keys VALUES(?1,?2)");
     ASSERT_TRUE(insert.ok()) << insert.status();

@@ -19,6 +19,17 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
+// "SEQUENCE RECIPIENT" of each delivery ReadUnacknowledged answers.
+std::vector<std::string> Unacknowledged(const Store& store, const UnacknowledgedQuery& query) {
+  std::vector<std::string> out;
+  auto got = store.ReadUnacknowledged(query);
+  EXPECT_TRUE(got.ok()) << got.status();
+  for (const auto& d : got.ok() ? *got : std::vector<UnacknowledgedDelivery>{}) {
+    out.push_back(std::to_string(d.sequence.value()) + " " + d.recipient.value());
+  }
+  return out;
+}
+
 class AuditContract : public StoreContract {
  protected:
   // The ids QueryAudit answers for `query`.
@@ -250,15 +261,7 @@ TEST_P(AuditContract, ReadUnacknowledgedListsWhatNoSubscriptionOfTheRecipientAck
   ASSERT_TRUE(Open("health", "b").ok());
   ASSERT_TRUE(Ack("health", "a", 1).ok());
 
-  auto read = [&](const UnacknowledgedQuery& query) {
-    std::vector<std::string> out;
-    auto got = store_->ReadUnacknowledged(query);
-    EXPECT_TRUE(got.ok()) << got.status();
-    for (const auto& d : got.ok() ? *got : std::vector<UnacknowledgedDelivery>{}) {
-      out.push_back(std::to_string(d.sequence.value()) + " " + d.recipient.value());
-    }
-    return out;
-  };
+  auto read = [&](const UnacknowledgedQuery& query) { return Unacknowledged(*store_, query); };
   EXPECT_THAT(read({}), ElementsAre("2 police", "3 cfs", "3 health"));
   EXPECT_THAT(read({.agency = "health"}), ElementsAre("3 health"));
   EXPECT_THAT(read({.case_ref = "CASE-1"}), ElementsAre("3 cfs", "3 health"));
@@ -286,6 +289,58 @@ TEST_P(AuditContract, ReadUnacknowledgedListsWhatNoSubscriptionOfTheRecipientAck
 
   ASSERT_TRUE(Ack("health", "b", 3).ok());  // either subscription will do
   EXPECT_THAT(read({}), ElementsAre("2 police", "3 cfs"));
+}
+
+// Each delivery is settled by an acknowledgement that covers it: a filtered
+// subscription's position passes the recipient's deliveries it does not
+// match, and those stay unacknowledged (they once counted as settled).
+TEST_P(AuditContract, ReadUnacknowledgedIsExactPerDeliveryAndSelectsAPublisher) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
+  auto outcome = Note("health", "k2", {"police"});
+  outcome.type = "investigation_outcome";
+  ASSERT_TRUE(Publish(outcome).ok());
+  ASSERT_TRUE(Publish(Note("cfs", "k3", {"police", "health"})).ok());
+  Completion<SubscriptionRecord> created;
+  store_->CreateSubscription(SubscriptionSpec{AgencyId("police"),
+                                              SubscriptionName("outcomes"),
+                                              {StartFrom::kBeginning},
+                                              DeliveryFilter{.types = {"investigation_outcome"}},
+                                              100},
+                             created.Callback());
+  ASSERT_TRUE(created.Get().ok());
+  ASSERT_TRUE(Ack("police", "outcomes", 2).ok());
+
+  auto read = [&](const UnacknowledgedQuery& query) { return Unacknowledged(*store_, query); };
+  EXPECT_THAT(read({}), ElementsAre("1 police", "3 health", "3 police"));
+  EXPECT_THAT(read({.publisher = "cfs"}), ElementsAre("1 police", "3 health", "3 police"));
+  EXPECT_THAT(read({.publisher = "health"}), IsEmpty());
+  EXPECT_THAT(read({.agency = "police", .limit = 1, .publisher = "cfs"}), ElementsAre("1 police"));
+
+  ASSERT_TRUE(Open("police", "all").ok());
+  ASSERT_TRUE(Ack("police", "all", 3).ok());
+  EXPECT_THAT(read({.publisher = "cfs"}), ElementsAre("3 health"));
+}
+
+// Upgraded from version 8, a delivery counts as acknowledged when it is at
+// or below its recipient's furthest position, as version 8 inferred it.
+TEST_F(SqliteStoreTest, AVersion8FileCountsDeliveriesBelowTheFurthestPositionAcknowledged) {
+  ASSERT_TRUE(Publish(Note("cfs", "k1", {"police", "health"})).ok());
+  ASSERT_TRUE(Publish(Note("cfs", "k2", {"police"})).ok());
+  ASSERT_TRUE(Open("police", "feed").ok());
+  ASSERT_TRUE(Open("health", "feed").ok());
+  ASSERT_TRUE(Ack("police", "feed", 1).ok());
+  store_.reset();
+  {  // the file as schema version 8 left it
+    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->Exec("BEGIN; DROP INDEX deliveries_unacked;"
+                           " ALTER TABLE deliveries DROP COLUMN acked_at;"
+                           " PRAGMA user_version=8; COMMIT")
+                    .ok());
+  }
+  Reopen();
+  EXPECT_THAT(Unacknowledged(*store_, {}), ElementsAre("1 health", "2 police"));
 }
 
 TEST_P(AuditContract, CheckpointsAreKeptPerTreeSizeTheFirstOneStaying) {

@@ -152,6 +152,14 @@ class Client {
   absl::StatusOr<v1::DeleteSubscriptionResponse> DeleteSubscription(
       const std::string& subscription);
 
+  // What became of the caller's own notifications: each recipient's
+  // progress with one (NOT_FOUND for another agency's), and the deliveries
+  // their recipients have not acknowledged, oldest first. Retried like
+  // Acknowledge: they only read.
+  absl::StatusOr<v1::DeliveryState> GetDeliveryState(const std::string& notification_id);
+  absl::StatusOr<v1::ListPendingDeliveriesResponse> ListPendingDeliveries(
+      const v1::ListPendingDeliveriesRequest& request);
+
   // Case engagement (roles an agreement lets manage cases) and person
   // interests (roles an agreement lets register them). Retried like
   // Acknowledge: repeating them changes nothing.
