@@ -126,9 +126,12 @@ round_trip() {
     '^published sequence [0-9]+ .*duplicate=(false|False) routed_to=.*cfs' \
     '^published sequence [0-9]+ .*duplicate=(true|True)' \
     '^heartbeat' '^acknowledged through [0-9]+ \(newly 1\)' \
-    '^delivery state while disconnected: .* backlog=1 ' \
+    '^subscription state while disconnected: .* backlog=1 ' \
+    "^publisher's view of sequence [0-9]+: cfs ROUTED deliveries=0" \
     '^resumed after sequence [0-9]+: received sequence [0-9]+, and sequence [0-9]+ was not delivered again' \
-    '^delivery state after resuming: .* backlog=0 ' '^round trip complete$'
+    '^subscription state after resuming: .* backlog=0 ' \
+    "^publisher's view of sequence [0-9]+: cfs ACKNOWLEDGED deliveries=[0-9]+ acknowledged_by=example-" \
+    '^round trip complete$'
 }
 
 # gives_up NAME COMMAND...: against the stopped broker, the example retries

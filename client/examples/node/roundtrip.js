@@ -2,9 +2,11 @@
 // safeshare round trip in Node: police publish an investigation update;
 // children's social care subscribe, receive, acknowledge, disconnect, and
 // resume on the same subscription, receiving what was published while they
-// were away and nothing they had acknowledged; then read the subscription's
-// delivery state. Exits 0 and prints "round trip complete" when every step
-// held; any failure ends it non-zero with the reason.
+// were away and nothing they had acknowledged; and read the delivery state
+// both ways: the recipient's subscription (position, backlog) and the
+// publisher's view of each notification (each recipient's stage). Exits 0
+// and prints "round trip complete" when every step held; any failure ends it
+// non-zero with the reason.
 //
 //     node client/examples/node/roundtrip.js --broker 127.0.0.1:50051
 'use strict';
@@ -71,17 +73,31 @@ async function main() {
   const call = (stub, method, request) => withRetry(method, () => unary(stub, method, request, args.deadline),
     args.attempts);
 
-  // Delivery state as the recipient sees it: its subscription's position and
-  // backlog (ListSubscriptions).
-  // TODO(issue 10): also read the per-notification delivery state as the
-  // publisher, with the delivery-state RPC for publishers being added on main.
-  const showState = async (when) => {
+  // The recipient's view: its subscription's position and backlog
+  // (ListSubscriptions).
+  const subscriptionState = async (when) => {
     const [info] = (await call(recipient, 'ListSubscriptions', { subscription: name })).subscriptions;
-    log(`delivery state ${when}: acknowledged_through=${info.acknowledged_through} ` +
+    log(`subscription state ${when}: acknowledged_through=${info.acknowledged_through} ` +
         `delivered_through=${info.delivered_through} backlog=${info.backlog} ` +
         `latest_sequence=${info.latest_sequence}`);
     return info;
   };
+
+  // The publisher's view of one of its notifications: each recipient's stage,
+  // read from the audit log (GetDeliveryState). Answers the recipient's
+  // { stage, by: the subscription that acknowledged it }.
+  const deliveryState = async (answer) => {
+    const state = await call(publisher, 'GetDeliveryState', { notification_id: answer.notification_id });
+    let mine = {};
+    for (const r of state.recipients) {
+      const stage = r.stage.replace(/^DELIVERY_STAGE_/, '');
+      log(`publisher's view of sequence ${state.sequence}: ${r.agency} ${stage} deliveries=${r.deliveries}` +
+          (r.acknowledged_by ? ` acknowledged_by=${r.acknowledged_by}` : ''));
+      if (r.agency === args.recipient) mine = { stage, by: r.acknowledged_by };
+    }
+    return mine;
+  };
+  const acknowledgedBy = (state, subscription) => state.stage === 'ACKNOWLEDGED' && state.by === subscription;
 
   // A retry after UNAVAILABLE keeps the key: the broker stores it once.
   const publish = async (notification) => {
@@ -109,8 +125,12 @@ async function main() {
 
   // While the recipient is disconnected.
   const secondAnswer = await publish(investigationUpdate(caseRef, `example-node-${run}-2`, 'CRIME-EXAMPLE-2'));
-  let info = await showState('while disconnected');
+  let info = await subscriptionState('while disconnected');
   check(info.backlog === '1', 'the backlog while disconnected is not 1');
+  check(acknowledgedBy(await deliveryState(firstAnswer), name),
+    'the publisher does not see the first notification acknowledged by the subscription');
+  check((await deliveryState(secondAnswer)).stage === 'ROUTED',
+    'the publisher does not see the second notification routed, not yet delivered');
 
   got = await subscriber.receive((deliveries) => deliveries.length > 0);
   check(got[0].notification.notification_id === secondAnswer.notification_id,
@@ -118,9 +138,11 @@ async function main() {
   log(`resumed after sequence ${firstAnswer.sequence}: received sequence ${got[0].sequence}, ` +
       `and sequence ${firstAnswer.sequence} was not delivered again`);
 
-  info = await showState('after resuming');
+  info = await subscriptionState('after resuming');
   check(info.backlog === '0' && info.acknowledged_through === secondAnswer.sequence,
     'the subscription is not acknowledged through the second notification');
+  check(acknowledgedBy(await deliveryState(secondAnswer), name),
+    'the publisher does not see the second notification acknowledged');
 
   await unary(recipient, 'DeleteSubscription', { subscription: name }, args.deadline);
   log(`subscription ${name} deleted`);

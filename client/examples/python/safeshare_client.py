@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 
 import grpc
 
@@ -43,8 +44,8 @@ def log(message):
 
 def load_stubs(proto_dir):
     """Generates the Python modules of proto_dir into a temporary directory
-    and imports them; answers (broker_pb2, broker_pb2_grpc, payloads_pb2,
-    common_pb2)."""
+    and imports them: answers a namespace with broker, broker_grpc,
+    delivery, payloads and common (safeshare/v1/*_pb2 and broker_pb2_grpc)."""
     out = tempfile.mkdtemp(prefix="safeshare-stubs-")
     atexit.register(shutil.rmtree, out, ignore_errors=True)
     protos = [os.path.join(root, name)
@@ -52,8 +53,10 @@ def load_stubs(proto_dir):
     subprocess.run(["protoc", "-I", proto_dir, f"--python_out={out}", f"--grpc_out={out}",
                     "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin", *protos], check=True)
     sys.path.insert(0, out)
-    return tuple(importlib.import_module(f"safeshare.v1.{name}")
-                 for name in ("broker_pb2", "broker_pb2_grpc", "payloads_pb2", "common_pb2"))
+    modules = {"broker": "broker_pb2", "broker_grpc": "broker_pb2_grpc", "delivery": "delivery_pb2",
+               "payloads": "payloads_pb2", "common": "common_pb2"}
+    return types.SimpleNamespace(**{name: importlib.import_module(f"safeshare.v1.{module}")
+                                    for name, module in modules.items()})
 
 
 def connect(broker, certs_dir, agency, server_name):
