@@ -75,7 +75,8 @@ sed -e "s|\.\./certs/out/|$dir/pki/|" -e "s|\.\./var/safeshare\.db|$dir/store.db
 
 # A free loopback port, fixed before the broker starts, so the examples can
 # be started first.
-port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')"
 address="127.0.0.1:$port"
 python_example=("$python" "$repo/client/examples/python/roundtrip.py")
 node_example=("$node" "$node_dir/roundtrip.js")
@@ -86,7 +87,9 @@ expect() {
   local name="$1" line
   shift
   for line in "$@"; do
-    grep -Eq -- "$line" "$dir/$name.out" || { cat "$dir/$name.out" >&2; die "$name: no line matching '$line'"; }
+    grep -Eq -- "$line" "$dir/$name.out" && continue
+    cat "$dir/$name.out" >&2
+    die "$name: no line matching '$line'"
   done
 }
 

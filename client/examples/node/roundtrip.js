@@ -121,10 +121,12 @@ async function main() {
 
   const subscriber = new Subscriber(recipient, name, args);
   let got = await subscriber.receive((deliveries, heartbeats) => deliveries.length > 0 && heartbeats > 0);
-  check(got.length === 1 && got[0].sequence === firstAnswer.sequence, 'stream 1 did not deliver exactly the first');
+  check(got.length === 1 && got[0].sequence === firstAnswer.sequence,
+    'stream 1 did not deliver exactly the first');
 
   // While the recipient is disconnected.
-  const secondAnswer = await publish(investigationUpdate(caseRef, `example-node-${run}-2`, 'CRIME-EXAMPLE-2'));
+  const second = investigationUpdate(caseRef, `example-node-${run}-2`, 'CRIME-EXAMPLE-2');
+  const secondAnswer = await publish(second);
   let info = await subscriptionState('while disconnected');
   check(info.backlog === '1', 'the backlog while disconnected is not 1');
   check(acknowledgedBy(await deliveryState(firstAnswer), name),

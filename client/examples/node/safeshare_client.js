@@ -94,8 +94,8 @@ class Subscriber {
 
   // Opens a Subscribe stream and acknowledges each message's deliveries until
   // done(deliveries, heartbeats) is true, then disconnects; answers the
-  // deliveries. Reconnects with backoff when the stream fails with a REOPEN code or
-  // goes silent for 2 x heartbeat + 5 s.
+  // deliveries. Reconnects with backoff when the stream fails with a REOPEN
+  // code or goes silent for 2 x heartbeat + 5 s.
   async receive(done) {
     const received = { deliveries: [], heartbeats: 0 };
     for (let attempt = 0; attempt < this.attempts; ++attempt) {
