@@ -10,7 +10,13 @@ PACKAGES=(
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev libgoogle-perftools-dev
   clang-tidy-14 python3
   chromium  # the review page browser test (tests/browser), headless
+  python3-grpcio python3-protobuf  # the Python example client (client/examples/python)
 )
+# The Node example client (client/examples/node): Debian's nodejs and npm,
+# unless a node and npm are installed already (e.g. NodeSource's nodejs,
+# which brings its own npm and conflicts with Debian's).
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
