@@ -121,6 +121,8 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   }
   subscriptions.heartbeat = {config.heartbeat.default_interval, config.heartbeat.min,
                              config.heartbeat.max};
+  subscriptions.delivery = {config.delivery.ack_wait, config.delivery.max_deliver,
+                            config.delivery.max_in_flight};
   ss::service::BrokerService service(partnership, **store, /*recent_log_bytes=*/64 << 20,
                                      std::move(subscriptions), std::move(limits));
   ss::service::GovernanceService governance(policy, partnership, **store, config.agreements,

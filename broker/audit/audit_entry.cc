@@ -7,7 +7,7 @@
 namespace safeshare::audit {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 17> kNames = {{
+constexpr std::array<std::pair<Action, std::string_view>, 19> kNames = {{
     {Action::kPublished, "published"},
     {Action::kDuplicate, "duplicate"},
     {Action::kPublishRefused, "publish_refused"},
@@ -25,6 +25,8 @@ constexpr std::array<std::pair<Action, std::string_view>, 17> kNames = {{
     {Action::kSubscriptionCreated, "subscription_created"},
     {Action::kSubscriptionReset, "subscription_reset"},
     {Action::kSubscriptionDeleted, "subscription_deleted"},
+    {Action::kParked, "parked"},
+    {Action::kReleased, "released"},
 }};
 
 }  // namespace

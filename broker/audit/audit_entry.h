@@ -26,6 +26,8 @@ enum class Action {
   kSubscriptionCreated,  // a subscription created: start position and filter
   kSubscriptionReset,    // a subscription moved: old and new position, deliveries skipped
   kSubscriptionDeleted,  // a subscription deleted: its position
+  kParked,    // deliveries no longer redelivered after max_deliver unacknowledged attempts
+  kReleased,  // parked deliveries the recipient released to be delivered again
 };
 
 std::string_view ActionName(Action action);

@@ -172,11 +172,26 @@ AuditConfig ReadAudit(const YamlReader& node, const PathResolver& path) {
   return audit;
 }
 
-// `subscriptions:`: the broker-wide create_on_subscribe (into `policy`) and
-// the heartbeat bounds, each bound checked against those read before it.
-HeartbeatConfig ReadSubscriptions(const YamlReader& node, SubscriptionPolicy& policy) {
+// `subscriptions:`: the broker-wide create_on_subscribe (into `policy`), the
+// redelivery defaults (into `delivery`) and the heartbeat bounds, each bound
+// checked against those read before it.
+HeartbeatConfig ReadSubscriptions(const YamlReader& node, SubscriptionPolicy& policy,
+                                  DeliveryConfig& delivery) {
   node.RejectUnknownKeys({"create_on_subscribe", "heartbeat_seconds", "heartbeat_min_seconds",
-                          "heartbeat_max_seconds"});
+                          "heartbeat_max_seconds", "ack_wait_seconds", "max_deliver",
+                          "max_in_flight"});
+  if (node.Has("ack_wait_seconds")) {
+    delivery.ack_wait =
+        std::chrono::seconds(node.Required("ack_wait_seconds").InRange(1, kMaxAckWaitSeconds));
+  }
+  if (node.Has("max_deliver")) {
+    delivery.max_deliver =
+        static_cast<uint32_t>(node.Required("max_deliver").InRange(1, kMaxDeliverLimit));
+  }
+  if (node.Has("max_in_flight")) {
+    delivery.max_in_flight =
+        static_cast<uint32_t>(node.Required("max_in_flight").InRange(1, kMaxInFlightLimit));
+  }
   if (node.Has("create_on_subscribe")) {
     policy.create_on_subscribe = node.Required("create_on_subscribe").Bool();
   }
@@ -219,7 +234,8 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   SubscriptionPolicy subscriptions;
   AgencyCallLimits calls;
   if (root.Has("subscriptions")) {
-    config.heartbeat = ReadSubscriptions(root.Required("subscriptions"), subscriptions);
+    config.heartbeat =
+        ReadSubscriptions(root.Required("subscriptions"), subscriptions, config.delivery);
   }
   if (root.Has("limits")) {
     const auto limits = root.Required("limits");

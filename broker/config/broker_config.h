@@ -64,6 +64,22 @@ struct HeartbeatConfig {
 };
 inline constexpr size_t kMaxHeartbeatSeconds = 3600;
 
+// Redelivery and flow control for subscriptions created without their own
+// (`subscriptions.ack_wait_seconds`, `max_deliver`, `max_in_flight`): a
+// delivery not acknowledged ack_wait after it was handed is handed again;
+// after max_deliver unacknowledged attempts it is parked; at most
+// max_in_flight deliveries are handed and unacknowledged per subscription.
+// The bounds below apply to these defaults and to what CreateSubscription
+// asks for alike.
+struct DeliveryConfig {
+  std::chrono::seconds ack_wait{300};
+  uint32_t max_deliver = 5;
+  uint32_t max_in_flight = 1000;
+};
+inline constexpr uint32_t kMaxAckWaitSeconds = 86'400;
+inline constexpr uint32_t kMaxDeliverLimit = 100;
+inline constexpr uint32_t kMaxInFlightLimit = 10'000;
+
 // The HTTP/2 ping policy (`connections:`). Clients may keep a quiet
 // connection alive with pings no more often than `client_ping_min_interval`;
 // a client that pings faster gets `client_ping_strikes` pings of grace, then
@@ -126,6 +142,7 @@ struct BrokerConfig {
   size_t max_queued_writes = 20'000;
   ConnectionsConfig connections;
   HeartbeatConfig heartbeat;
+  DeliveryConfig delivery;
   std::vector<Agency> agencies;
   // Directory of the information-sharing agreements (`agreements:`), one
   // YAML file each; see broker/policy/README.md.

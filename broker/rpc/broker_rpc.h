@@ -53,6 +53,12 @@ class BrokerRpc final
   grpc::ServerUnaryReactor* ListPendingDeliveries(
       grpc::CallbackServerContext* context, const v1::ListPendingDeliveriesRequest* request,
       v1::ListPendingDeliveriesResponse* response) override;
+  grpc::ServerUnaryReactor* ListParked(grpc::CallbackServerContext* context,
+                                       const v1::ListParkedRequest* request,
+                                       v1::ListParkedResponse* response) override;
+  grpc::ServerUnaryReactor* ReleaseParked(grpc::CallbackServerContext* context,
+                                          const v1::ReleaseParkedRequest* request,
+                                          v1::ReleaseParkedResponse* response) override;
   grpc::ServerUnaryReactor* UpdateCase(grpc::CallbackServerContext* context,
                                        const v1::UpdateCaseRequest* request,
                                        v1::CaseState* response) override;

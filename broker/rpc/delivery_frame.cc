@@ -35,6 +35,7 @@ grpc::Slice Header(const service::FeedItem& item) {
   meta.set_agreement(item.event.agreement);
   for (const auto& c : item.event.linked_cases) meta.add_linked_cases(c.value());
   meta.set_urgent_disclosure(item.event.urgent);
+  meta.set_attempt(item.event.attempt);
   const size_t body_size = item.body->size();
   const size_t delivery_size =
       meta.ByteSizeLong() +

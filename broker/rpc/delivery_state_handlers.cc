@@ -19,6 +19,8 @@ v1::DeliveryStage StageOf(service::DeliveryStage stage) {
       return v1::DELIVERY_STAGE_ROUTED;
     case service::DeliveryStage::kDelivered:
       return v1::DELIVERY_STAGE_DELIVERED;
+    case service::DeliveryStage::kParked:
+      return v1::DELIVERY_STAGE_PARKED;
     case service::DeliveryStage::kAcknowledged:
       return v1::DELIVERY_STAGE_ACKNOWLEDGED;
   }
@@ -50,6 +52,7 @@ void ToProto(const service::DeliveryState& state, v1::DeliveryState& out) {
     p.set_deliveries(r.deliveries);
     SetTime(r.acknowledged_at_micros, p, &v1::RecipientDelivery::mutable_acknowledged_at);
     p.set_acknowledged_by(r.acknowledged_by);
+    SetTime(r.parked_at_micros, p, &v1::RecipientDelivery::mutable_parked_at);
   }
 }
 

@@ -81,6 +81,12 @@ void ToProto(const service::SubscriptionListing& listing, v1::SubscriptionInfo& 
   }
   out.set_active_consumers(listing.consumers.active);
   out.set_standby_consumers(listing.consumers.standby);
+  const auto ack_wait = std::chrono::duration_cast<std::chrono::seconds>(listing.limits.ack_wait);
+  out.set_ack_wait_seconds(static_cast<uint32_t>(ack_wait.count()));
+  out.set_max_deliver(listing.limits.max_deliver);
+  out.set_max_in_flight(listing.limits.max_in_flight);
+  out.set_in_flight(s.in_flight);
+  out.set_parked(s.parked);
 }
 
 }  // namespace
@@ -119,7 +125,10 @@ grpc::ServerUnaryReactor* BrokerRpc::CreateSubscription(
                                               *start,
                                               {f.types().begin(), f.types().end()},
                                               {f.case_refs().begin(), f.case_refs().end()},
-                                              *mode};
+                                              *mode,
+                                              request->ack_wait_seconds(),
+                                              request->max_deliver(),
+                                              request->max_in_flight()};
         service_.CreateSubscription(caller, subscription,
                                     AnswerWithListing(reactor, caller, response));
       });

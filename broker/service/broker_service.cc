@@ -170,14 +170,30 @@ void BrokerService::Subscribe(const identity::Caller& caller, const std::string&
 }
 
 void BrokerService::Acknowledge(const identity::Caller& caller, const std::string& subscription,
-                                uint64_t sequence, Done<store::AckResult> done) {
+                                uint64_t sequence, const std::vector<uint64_t>& sequences,
+                                Done<store::AckResult> done) {
   if (!accepting_) return done(store::errors::ShuttingDown());
   if (auto valid = CheckSubscriptionName(subscription); !valid.ok()) return done(valid);
-  if (sequence == 0)
-    return done(
-        absl::InvalidArgumentError("sequence: give the sequence of a delivery you received"));
-  store_.Acknowledge(caller.agency, SubscriptionName(subscription), Sequence(sequence),
-                     std::move(done));
+  if (sequence == 0 && sequences.empty()) {
+    return done(absl::InvalidArgumentError(
+        "sequence: give the sequence of a delivery you received (or sequences, one by one)"));
+  }
+  if (sequences.size() > kMaxAckSequences) {
+    return done(absl::InvalidArgumentError("sequences: at most " +
+                                           std::to_string(kMaxAckSequences) +
+                                           " a call; acknowledge the rest in another"));
+  }
+  store::AckRequest request{caller.agency, SubscriptionName(subscription), Sequence(sequence), {}};
+  request.sequences.reserve(sequences.size());
+  for (const uint64_t s : sequences) request.sequences.emplace_back(s);
+  DeliveryHub::SubscriptionEvent event{request.through, request.sequences, false};
+  store_.Acknowledge(
+      std::move(request),
+      [this, agency = caller.agency, name = SubscriptionName(subscription),
+       event = std::move(event), done = std::move(done)](absl::StatusOr<store::AckResult> acked) {
+        if (acked.ok()) hub_.Notify(agency, name, event);
+        done(std::move(acked));
+      });
 }
 
 absl::StatusOr<std::chrono::seconds> BrokerService::HeartbeatInterval(
@@ -198,9 +214,10 @@ absl::StatusOr<std::chrono::seconds> BrokerService::HeartbeatInterval(
 absl::StatusOr<std::shared_ptr<DeliverySession>> BrokerService::StartDelivery(
     std::unique_ptr<SubscriptionFeed> feed, std::chrono::seconds heartbeat, Executor executor,
     std::weak_ptr<DeliverySink> sink) {
-  return DeliverySession::Start(store_, hub_, std::move(feed),
-                                StreamTiming{heartbeat, subscriptions_.clock}, std::move(executor),
-                                std::move(sink));
+  return DeliverySession::Start(
+      store_, hub_, std::move(feed),
+      StreamTiming{heartbeat, subscriptions_.clock, subscriptions_.delivery}, std::move(executor),
+      std::move(sink));
 }
 
 }  // namespace safeshare::service

@@ -62,7 +62,10 @@ struct SubscriptionSettings {
   SubscriptionLimits defaults;
   std::map<AgencyId, SubscriptionLimits> agencies;  // overrides
   HeartbeatBounds heartbeat;
-  const Clock* clock = &SystemClock();  // times heartbeats
+  // Redelivery and flow control of subscriptions created without their own
+  // (config `subscriptions.ack_wait_seconds`, `max_deliver`, `max_in_flight`).
+  DeliveryLimits delivery;
+  const Clock* clock = &SystemClock();  // times heartbeats and ack waits
   const SubscriptionLimits& For(const AgencyId& agency) const {
     auto it = agencies.find(agency);
     return it == agencies.end() ? defaults : it->second;
@@ -76,12 +79,25 @@ struct NewSubscription {
   std::vector<std::string> types;      // checked by CheckFilter
   std::vector<std::string> case_refs;  // likewise
   store::ConsumerMode consumer_mode = store::ConsumerMode::kStandby;
+  // 0: the broker's default; otherwise within config's kMax* bounds
+  // (CheckDeliverySettings).
+  uint32_t ack_wait_seconds = 0;
+  uint32_t max_deliver = 0;
+  uint32_t max_in_flight = 0;
 };
 
-// A subscription as listed: the store's view and its open streams.
+// A subscription as listed: the store's view, its open streams, and the
+// redelivery limits in force.
 struct SubscriptionListing {
   store::SubscriptionStats stats;
   DeliveryHub::Count consumers;
+  DeliveryLimits limits;
+};
+
+// A page of a subscription's parked deliveries.
+struct ParkedPage {
+  std::vector<store::ParkedDelivery> deliveries;
+  uint64_t next_after_sequence = 0;  // 0 when there is no further page
 };
 
 // The broker's use cases, with no gRPC in sight: publish, open a
@@ -185,8 +201,27 @@ class BrokerService {
   void Subscribe(const identity::Caller& caller, const std::string& subscription,
                  Done<std::unique_ptr<SubscriptionFeed>> done);
 
+  // Acknowledges through `sequence` (0: none) and each of `sequences` (at
+  // most kMaxAckSequences), see store::Store::Acknowledge; once durable the
+  // subscription's active stream forgets them (its window makes room).
+  static constexpr size_t kMaxAckSequences = 1000;
   void Acknowledge(const identity::Caller& caller, const std::string& subscription,
-                   uint64_t sequence, Done<store::AckResult> done);
+                   uint64_t sequence, const std::vector<uint64_t>& sequences,
+                   Done<store::AckResult> done);
+  void Acknowledge(const identity::Caller& caller, const std::string& subscription,
+                   uint64_t sequence, Done<store::AckResult> done) {
+    Acknowledge(caller, subscription, sequence, {}, std::move(done));
+  }
+  // The caller's parked deliveries of `subscription` after `after`, a page
+  // of `limit` (0: a default page). NOT_FOUND for a name it does not have.
+  // Reads the store (a thread that may block).
+  absl::StatusOr<ParkedPage> ListParked(const identity::Caller& caller,
+                                        const std::string& subscription, Sequence after,
+                                        uint32_t limit, int64_t deadline_micros = 0) const;
+  // Releases parked deliveries (all when `sequences` is empty) to be handed
+  // again on the subscription's active stream (store::Store::ReleaseParked).
+  void ReleaseParked(const identity::Caller& caller, const std::string& subscription,
+                     const std::vector<uint64_t>& sequences, Done<uint32_t> done);
 
   // The heartbeat interval of a stream asking for `requested_seconds` (0:
   // the default); INVALID_ARGUMENT naming the bounds when outside them.

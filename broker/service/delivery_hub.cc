@@ -91,6 +91,18 @@ void DeliveryHub::TickAll() {
   for (const auto& tick : ticks) tick();
 }
 
+void DeliveryHub::Notify(const AgencyId& agency, const SubscriptionName& name,
+                         const SubscriptionEvent& event) {
+  EventListener listener;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = groups_.find({agency, name});
+    if (it == groups_.end() || !it->second.active) return;
+    listener = it->second.active->hooks.event;
+  }
+  if (listener) listener(event);
+}
+
 void DeliveryHub::EndAll(const AgencyId& agency, const SubscriptionName& name,
                          const absl::Status& why) {
   std::vector<EndListener> ends;

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -35,16 +36,25 @@ bool IsStreamEnded(const absl::Status& status);
 // lease behind the same Join and Leave. Thread-safe.
 class DeliveryHub {
  public:
+  // What changed for a subscription's deliveries: acknowledged (through,
+  // 0: none, and each of sequences) or parked deliveries released.
+  struct SubscriptionEvent {
+    Sequence through;
+    std::vector<Sequence> sequences;
+    bool released = false;
+  };
   using Listener = std::function<void()>;
   using EndListener = std::function<void(const absl::Status&)>;
+  using EventListener = std::function<void(const SubscriptionEvent&)>;
   enum class Role { kActive, kStandby };
   // wake and promoted run under the hub's lock and must only schedule work;
   // tick and end run without it.
   struct StreamHooks {
-    Listener wake;      // the agency has new deliveries (active streams only)
-    Listener promoted;  // this standby is now the active stream
-    Listener tick;      // time passed (TickAll)
-    EndListener end;    // the subscription was reset or deleted
+    Listener wake;        // the agency has new deliveries (active streams only)
+    Listener promoted;    // this standby is now the active stream
+    Listener tick;        // time passed (TickAll)
+    EndListener end;      // the subscription was reset or deleted
+    EventListener event;  // acknowledged or released (active streams only; Notify)
   };
   struct Count {
     uint32_t active = 0;
@@ -63,6 +73,9 @@ class DeliveryHub {
   void Wake(const std::set<AgencyId>& agencies);
   // Calls every stream's tick (outside the lock).
   void TickAll();
+  // Tells the subscription's active stream, if any, what changed (outside
+  // the lock).
+  void Notify(const AgencyId& agency, const SubscriptionName& name, const SubscriptionEvent& event);
   // Ends every open stream of the subscription with `why` (outside the lock).
   void EndAll(const AgencyId& agency, const SubscriptionName& name, const absl::Status& why);
   Count Consumers(const AgencyId& agency, const SubscriptionName& name) const;

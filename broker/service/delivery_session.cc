@@ -1,5 +1,8 @@
 #include "broker/service/delivery_session.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "broker/core/logging.h"
 
 namespace safeshare::service {
@@ -13,7 +16,22 @@ absl::Status AuditFailed(const absl::Status& why) {
       "acknowledged delivery");
 }
 
+absl::Status ParkFailed(const absl::Status& why) {
+  return absl::UnavailableError(
+      "the broker cannot record deliveries it parks (" +
+      std::string(absl::StatusCodeToString(why.code())) +
+      "); reconnect later to resume after your last acknowledged delivery");
+}
+
 }  // namespace
+
+DeliveryLimits Resolve(const store::DeliverySettings& settings, const DeliveryLimits& defaults) {
+  DeliveryLimits out = defaults;
+  if (settings.ack_wait_ms != 0) out.ack_wait = std::chrono::milliseconds(settings.ack_wait_ms);
+  if (settings.max_deliver != 0) out.max_deliver = settings.max_deliver;
+  if (settings.max_in_flight != 0) out.max_in_flight = settings.max_in_flight;
+  return out;
+}
 
 absl::StatusOr<std::shared_ptr<DeliverySession>> DeliverySession::Start(
     store::Store& store, DeliveryHub& hub, std::unique_ptr<SubscriptionFeed> feed,
@@ -42,6 +60,10 @@ absl::StatusOr<std::shared_ptr<DeliverySession>> DeliverySession::Start(
       .end =
           [weak](const absl::Status& why) {
             if (auto self = weak.lock()) self->End(why);
+          },
+      .event =
+          [weak](const DeliveryHub::SubscriptionEvent& event) {
+            if (auto self = weak.lock()) self->OnEvent(event);
           },
   };
   {
@@ -113,38 +135,121 @@ bool DeliverySession::HeartbeatDue() const {
 void DeliverySession::Tick() {
   {
     absl::MutexLock lock(&mu_);
-    if (stopped_ || !HeartbeatDue()) return;
+    if (stopped_) return;
+    if (!HeartbeatDue() && (standby_ || !window_.AnyDue(timing_.clock->Steady()))) return;
+  }
+  Pump(/*may_read_store=*/false);
+}
+
+void DeliverySession::OnEvent(const DeliveryHub::SubscriptionEvent& event) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_ || standby_) return;
+    window_.Settle(event.through, event.sequences);
+  }
+  if (!event.released) return Post(/*may_read_store=*/false);
+  std::weak_ptr<DeliverySession> weak = shared_from_this();
+  executor_([weak] {
+    if (auto self = weak.lock()) self->ReadReleased();
+  });
+}
+
+void DeliverySession::ReadReleased() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_ || standby_ || !taken_over_) return;  // a take-over reads them anyway
+    auto rows = store_.ReadAttempts(feed_->agency(), feed_->name(),
+                                    Sequence(std::numeric_limits<uint64_t>::max()));
+    std::vector<Sequence> released;
+    if (rows.ok()) {
+      for (const auto& row : *rows) {
+        if (row.state == store::AttemptState::kReleased && !window_.Contains(row.sequence)) {
+          released.push_back(row.sequence);
+        }
+      }
+    }
+    auto items = rows.ok() ? feed_->At(released) : rows.status();
+    if (!items.ok()) {
+      ModuleLogger("service")->warn("{} subscription {}: released deliveries not read: {}",
+                                    feed_->agency().value(), feed_->name().value(),
+                                    items.status().ToString());
+      return;  // handed again when a stream next takes over
+    }
+    for (auto& item : *items) window_.Add(std::move(item), 0, timing_.clock->Steady());
   }
   Pump(/*may_read_store=*/false);
 }
 
 void DeliverySession::Promote() {
-  AgencyId agency;
-  SubscriptionName name;
   {
     absl::MutexLock lock(&mu_);
     if (stopped_) return;
-    agency = feed_->agency();
-    name = feed_->name();
-  }
-  // The active stream's acknowledgements moved the position while this one
-  // waited: continue after the latest, as a reconnect would.
-  auto listed = store_.ReadSubscriptions(agency, name);
-  if (!listed.ok() || listed->empty()) {
-    return End(listed.ok() ? StreamEnded("subscription '" + name.value() + "' was deleted")
-                           : listed.status());
-  }
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopped_) return;
-    feed_->RestartAfter(listed->front().record.acked_through);
     standby_ = false;
     heartbeat_now_ = true;  // tells the client at once that it is active
+    taken_over_ = false;    // the position may have moved while it waited
+    ModuleLogger("service")->info("{} subscription {}: standby stream promoted",
+                                  feed_->agency().value(), feed_->name().value());
   }
-  ModuleLogger("service")->info("{} subscription {}: standby stream promoted after sequence {}",
-                                agency.value(), name.value(),
-                                listed->front().record.acked_through.value());
   Pump(/*may_read_store=*/true);
+}
+
+absl::Status DeliverySession::TakeOver() {
+  const AgencyId& agency = feed_->agency();
+  const SubscriptionName& name = feed_->name();
+  auto listed = store_.ReadSubscriptions(agency, name);
+  if (!listed.ok()) return listed.status();
+  if (listed->empty()) return StreamEnded("subscription '" + name.value() + "' was deleted");
+  const store::SubscriptionRecord& record = listed->front().record;
+  auto rows = store_.ReadAttempts(agency, name, record.acked_through);
+  if (!rows.ok()) return rows.status();
+  window_ = InFlightWindow(Resolve(record.settings, timing_.defaults));
+  feed_->RestartAfter(record.acked_through);
+  recover_through_ = record.delivered_through;
+  rows_.clear();
+  std::vector<Sequence> behind;  // handed again after the position passed them
+  std::map<uint64_t, uint32_t> made;
+  for (const auto& row : *rows) {
+    if (row.sequence > record.acked_through) {
+      rows_.emplace(row.sequence.value(), row);
+    } else {
+      behind.push_back(row.sequence);
+      made[row.sequence.value()] = row.state == store::AttemptState::kReleased ? 0 : row.attempts;
+    }
+  }
+  auto items = feed_->At(behind);
+  if (!items.ok()) return items.status();
+  for (auto& item : *items) {
+    const uint32_t attempts = made[item.event.sequence.value()];
+    window_.Add(std::move(item), attempts, timing_.clock->Steady());
+  }
+  taken_over_ = true;
+  return absl::OkStatus();
+}
+
+void DeliverySession::Recovering(std::vector<FeedItem>& items, Actions& actions) {
+  std::erase_if(items, [&](FeedItem& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const uint64_t seq = item.event.sequence.value();
+    if (item.event.sequence > recover_through_) return false;
+    uint32_t made = 1;  // handed once unless a row says more
+    if (auto row = rows_.find(seq); row != rows_.end()) {
+      if (row->second.state == store::AttemptState::kAcked ||
+          row->second.state == store::AttemptState::kParked) {
+        return true;
+      }
+      // Released from parking: counts from 1 again.
+      made = row->second.state == store::AttemptState::kReleased
+                 ? 0
+                 : std::max<uint32_t>(row->second.attempts, 1);
+    }
+    item.event.attempt = made;
+    if (made >= window_.limits().max_deliver) {
+      actions.park.push_back(item.event);
+      return true;
+    }
+    item.event.attempt = made + 1;
+    item.event.again = true;
+    return false;
+  });
 }
 
 void DeliverySession::Post(bool may_read_store) {
@@ -163,8 +268,17 @@ void DeliverySession::Pump(bool may_read_store) {
       heartbeat_now_ = false;
       last_write_ = timing_.clock->Steady();
     }
-    if (!standby_) {  // a standby heartbeats only
+    if (!standby_ && !taken_over_) {
+      if (!may_read_store) {
+        actions.read_store = true;
+      } else if (auto taken = TakeOver(); !taken.ok()) {
+        stopped_ = true;
+        actions.end = taken;
+      }
+    }
+    if (!standby_ && taken_over_) {  // a standby heartbeats only
       if (!sending_ && ready_) {
+        window_.Handed(*ready_, timing_.clock->Steady());
         actions.send = std::move(ready_);
         ready_.reset();
         sending_ = true;
@@ -177,22 +291,35 @@ void DeliverySession::Pump(bool may_read_store) {
 }
 
 void DeliverySession::Poll(bool may_read_store, Actions& actions) {
-  std::vector<FeedItem> items;
-  if (auto recent = feed_->PollRecent(kBatch)) {
+  // What its ack wait passed for first: handed again, or parked.
+  auto due = window_.TakeDue(timing_.clock->Steady(), kBatch);
+  actions.park = std::move(due.park);
+  std::vector<FeedItem> items = std::move(due.again);
+  const size_t room = std::min(kBatch, window_.Room());
+  if (items.empty() && actions.park.empty() && room == 0) return;  // acknowledgements make room
+  if (!items.empty() || !actions.park.empty()) {
+    // nothing new this time
+  } else if (auto recent = feed_->PollRecent(room)) {
     items = std::move(*recent);
   } else if (!may_read_store) {
     actions.read_store = true;
     return;
-  } else if (auto stored = feed_->Poll(kBatch); stored.ok()) {
+  } else if (auto stored = feed_->Poll(room); stored.ok()) {
     items = std::move(*stored);
   } else {
     stopped_ = true;
     actions.end = stored.status();
     return;
   }
+  if (!items.empty() && !items.front().event.again) {
+    const size_t polled = items.size();
+    Recovering(items, actions);
+    // Passed over what an earlier stream settled: read on.
+    if (items.empty() && actions.park.empty() && polled > 0) actions.read_store = true;
+  }
   if (items.empty()) {
     // The filter skipped a span of the store: read on (bounded reads).
-    actions.read_store = feed_->Skipped();
+    actions.read_store = actions.read_store || feed_->Skipped();
     return;
   }
   actions.audit.reserve(items.size());
@@ -210,6 +337,12 @@ void DeliverySession::Act(Actions actions) {
         },
         /*can_wait=*/false);
   }
+  if (!actions.park.empty()) {
+    std::weak_ptr<DeliverySession> weak = shared_from_this();
+    store_.Park(actions.park, [weak, parked = actions.park](const absl::StatusOr<uint32_t>& done) {
+      if (auto self = weak.lock()) self->Parked(done.status(), parked);
+    });
+  }
   if (actions.read_store) Post(/*may_read_store=*/true);
   auto sink = sink_.lock();
   if (sink == nullptr) return Stop();
@@ -219,6 +352,28 @@ void DeliverySession::Act(Actions actions) {
 }
 
 // On the store's completion thread: decide only, and continue elsewhere.
+void DeliverySession::Parked(const absl::Status& status,
+                             const std::vector<store::DeliveredEvent>& parked) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+    if (status.ok()) {
+      window_.Forget(parked);
+      ModuleLogger("service")->warn(
+          "{} subscription {}: {} deliveries parked after {} unacknowledged attempts",
+          feed_->agency().value(), feed_->name().value(), parked.size(),
+          window_.limits().max_deliver);
+    } else {
+      stopped_ = true;
+    }
+  }
+  if (!status.ok()) {
+    if (auto sink = sink_.lock()) sink->End(ParkFailed(status));
+    return Stop();
+  }
+  Post(/*may_read_store=*/false);
+}
+
 void DeliverySession::Audited(const absl::Status& status) {
   std::optional<absl::Status> end;
   {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "broker/core/clock.h"
 #include "broker/service/delivery_hub.h"
+#include "broker/service/in_flight.h"
 #include "broker/service/subscription_feed.h"
 #include "broker/store/store.h"
 
@@ -41,11 +43,17 @@ class DeliverySink {
 // store's completion thread, never a gRPC thread).
 using Executor = std::function<void(std::function<void()>)>;
 
-// How one stream heartbeats: after `heartbeat` without a write, by `clock`.
+// How one stream heartbeats (after `heartbeat` without a write, by
+// `clock`), and the redelivery limits of a subscription that leaves them
+// to the broker (0 in its store::DeliverySettings).
 struct StreamTiming {
   std::chrono::seconds heartbeat{30};
   const Clock* clock = &SystemClock();
+  DeliveryLimits defaults;
 };
+
+// `settings` with each 0 replaced by the default.
+DeliveryLimits Resolve(const store::DeliverySettings& settings, const DeliveryLimits& defaults);
 
 // Delivery on one open subscription stream, fail closed: each batch of
 // deliveries is recorded as "delivered" in the audit log, and only once
@@ -56,12 +64,17 @@ struct StreamTiming {
 // itself failed).
 //
 // The session joins the DeliveryHub: as the subscription's active stream it
-// delivers; as a standby it only heartbeats until promoted, then re-reads
-// the subscription's position (it may have moved while it waited) and
-// delivers from there. A delivery the old active stream was handed but did
-// not acknowledge is delivered again: redelivered, never lost. Tick()
-// heartbeats a stream that wrote nothing for its interval; a standby or
-// promoted stream heartbeats at once.
+// delivers; as a standby it only heartbeats until promoted. Taking over
+// (started active, or promoted) it reads the subscription's position (it
+// may have moved while it waited) and its delivery_attempts rows, and
+// delivers from there: a delivery an earlier stream was handed but did not
+// acknowledge is handed again (attempt counted on), never lost; one settled
+// or parked is not. Tick() heartbeats a stream that wrote nothing for its
+// interval (a standby or promoted stream heartbeats at once) and hands
+// again what was not acknowledged within the subscription's ack wait, or
+// parks it (Store::Park) once it has had max_deliver attempts. At most
+// max_in_flight deliveries are handed and unacknowledged at once
+// (InFlightWindow); acknowledgements (DeliveryHub::Notify) make room.
 //
 // At most one batch is being audited and one being written at a time: the
 // audit log paces delivery, so the writer's queue and memory stay bounded
@@ -88,9 +101,13 @@ class DeliverySession : public std::enable_shared_from_this<DeliverySession> {
   // Ends the stream with `why` (its subscription was reset or deleted): stops,
   // then asks the sink to end. Only schedules work.
   void End(const absl::Status& why);
-  // Heartbeats when the interval has passed without a write. Call often
-  // (the broker: every 200 ms); does nothing otherwise.
+  // Heartbeats when the interval has passed without a write, and hands
+  // again (or parks) what its ack wait passed for. Call often (the broker:
+  // every 200 ms); does nothing otherwise.
   void Tick();
+  // The subscription's deliveries were acknowledged, or parked ones
+  // released (DeliveryHub::Notify). Only schedules work.
+  void OnEvent(const DeliveryHub::SubscriptionEvent& event);
   bool standby() const;
 
  private:
@@ -99,6 +116,7 @@ class DeliverySession : public std::enable_shared_from_this<DeliverySession> {
     std::optional<HeartbeatInfo> heartbeat;
     std::optional<std::vector<FeedItem>> send;
     std::vector<store::DeliveredEvent> audit;
+    std::vector<store::DeliveredEvent> park;
     bool read_store = false;
     std::optional<absl::Status> end;
   };
@@ -108,9 +126,19 @@ class DeliverySession : public std::enable_shared_from_this<DeliverySession> {
   bool HeartbeatDue() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Act(Actions actions);
   void Audited(const absl::Status& status);
+  void Parked(const absl::Status& status, const std::vector<store::DeliveredEvent>& parked);
   void Post(bool may_read_store);
   // On the executor: the standby became active.
   void Promote();
+  // Reads the subscription's position and rows (the stream takes over);
+  // an error ends the stream.
+  absl::Status TakeOver() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // On the executor: hands released deliveries again.
+  void ReadReleased();
+  // Of deliveries polled from the feed, those an earlier stream was handed
+  // (up to recover_through_) counted on or parked; settled ones dropped.
+  void Recovering(std::vector<FeedItem>& items, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   store::Store& store_;
   DeliveryHub& hub_;
@@ -128,7 +156,13 @@ class DeliverySession : public std::enable_shared_from_this<DeliverySession> {
   // Waiting for its "delivered" record.
   std::optional<std::vector<FeedItem>> auditing_ ABSL_GUARDED_BY(mu_);
   std::optional<std::vector<FeedItem>> ready_
-      ABSL_GUARDED_BY(mu_);  // recorded, waiting for the sink
+      ABSL_GUARDED_BY(mu_);                       // recorded, waiting for the sink
+  bool taken_over_ ABSL_GUARDED_BY(mu_) = false;  // TakeOver() read the subscription
+  InFlightWindow window_ ABSL_GUARDED_BY(mu_);
+  // At take-over: what an earlier stream was handed, and the rows above the
+  // position.
+  Sequence recover_through_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, store::DeliveryAttempt> rows_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace safeshare::service

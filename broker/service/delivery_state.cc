@@ -44,12 +44,21 @@ class Folder {
     r->stage = std::max(r->stage, DeliveryStage::kDelivered);
   }
 
+  // Parked after max_deliver attempts; released, it is delivered again.
+  void Parked(const audit::Entry& e, const std::string& agency, bool parked) {
+    RecipientDelivery* r = Find(agency);
+    if (r == nullptr || r->stage == DeliveryStage::kAcknowledged) return;
+    r->stage = parked ? DeliveryStage::kParked : DeliveryStage::kDelivered;
+    r->parked_at_micros = parked ? e.at_micros : 0;
+  }
+
   void Acknowledged(const audit::Entry& e, const std::string& agency) {
     RecipientDelivery* r = Find(agency);
     if (r == nullptr || r->acknowledged_at_micros != 0) return;  // the first one counts
     r->acknowledged_at_micros = e.at_micros;
     r->acknowledged_by = e.subscription;
     r->stage = DeliveryStage::kAcknowledged;
+    r->parked_at_micros = 0;
   }
 
  private:
@@ -99,6 +108,10 @@ absl::StatusOr<DeliveryState> FoldDeliveryState(const NotificationId& id, const 
           break;
         case audit::Action::kAcknowledged:
           fold.Acknowledged(e, line.agency);
+          break;
+        case audit::Action::kParked:
+        case audit::Action::kReleased:
+          fold.Parked(e, line.agency, e.action == audit::Action::kParked);
           break;
         default:
           break;

@@ -11,7 +11,7 @@
 namespace safeshare::service {
 
 // How far one recipient has come with a notification, furthest last.
-enum class DeliveryStage { kRouted, kDelivered, kAcknowledged };
+enum class DeliveryStage { kRouted, kDelivered, kParked, kAcknowledged };
 
 // One recipient of a notification, as the audit log records it. Times are
 // wall-clock microseconds since the Unix epoch; 0: not (yet) so.
@@ -27,6 +27,7 @@ struct RecipientDelivery {
   uint32_t deliveries = 0;             // times handed to a stream, redeliveries included
   int64_t acknowledged_at_micros = 0;  // the first acknowledgement
   std::string acknowledged_by;         // its subscription
+  int64_t parked_at_micros = 0;        // stage kParked only
 };
 
 // What became of one notification, per recipient.

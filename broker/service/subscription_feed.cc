@@ -76,6 +76,21 @@ absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::FromStore(size_t max) {
   return items;
 }
 
+absl::StatusOr<std::vector<FeedItem>> SubscriptionFeed::At(
+    const std::vector<Sequence>& sequences) const {
+  std::vector<FeedItem> items;
+  for (const Sequence seq : sequences) {
+    if (seq.value() == 0) continue;
+    auto page = store_.ReadDeliveryPage(agency_, Sequence(seq.value() - 1), 1, {});
+    if (!page.ok()) return page.status();
+    if (page->deliveries.empty() || page->deliveries.front().sequence != seq) continue;
+    auto& d = page->deliveries.front();
+    auto body = std::make_shared<const std::string>(std::move(d.body));
+    items.push_back(Item(std::move(d), std::move(body)));
+  }
+  return items;
+}
+
 FeedItem SubscriptionFeed::Item(store::DeliveryFacts facts,
                                 std::shared_ptr<const std::string> body) const {
   FeedItem item{store::DeliveredEvent{std::move(facts), agency_, name_}};

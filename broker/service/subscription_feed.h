@@ -45,6 +45,9 @@ class SubscriptionFeed {
   const AgencyId& agency() const { return agency_; }
   const SubscriptionName& name() const { return name_; }
   store::ConsumerMode mode() const { return mode_; }
+  // The agency's deliveries at `sequences` (to hand again), read from the
+  // store one by one; one not found is left out.
+  absl::StatusOr<std::vector<FeedItem>> At(const std::vector<Sequence>& sequences) const;
   // Continues after `after` (a standby made active: the subscription's
   // position may have moved while it waited).
   void RestartAfter(Sequence after) {

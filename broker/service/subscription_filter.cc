@@ -3,10 +3,27 @@
 #include <algorithm>
 
 #include "absl/strings/str_join.h"
+#include "broker/config/broker_config.h"
+#include "broker/core/status_macros.h"
 #include "broker/schema/notification_validator.h"
 #include "safeshare/v1/broker.pb.h"
 
 namespace safeshare::service {
+
+absl::StatusOr<store::DeliverySettings> CheckDeliverySettings(uint32_t ack_wait_seconds,
+                                                              uint32_t max_deliver,
+                                                              uint32_t max_in_flight) {
+  const auto check = [](const char* field, uint32_t value, uint32_t max) {
+    if (value <= max) return absl::OkStatus();
+    return absl::InvalidArgumentError(std::string(field) + ": 0 (the broker's default) or 1 to " +
+                                      std::to_string(max) + ", got " + std::to_string(value));
+  };
+  SAFESHARE_RETURN_IF_ERROR(
+      check("ack_wait_seconds", ack_wait_seconds, config::kMaxAckWaitSeconds));
+  SAFESHARE_RETURN_IF_ERROR(check("max_deliver", max_deliver, config::kMaxDeliverLimit));
+  SAFESHARE_RETURN_IF_ERROR(check("max_in_flight", max_in_flight, config::kMaxInFlightLimit));
+  return store::DeliverySettings{ack_wait_seconds * 1000, max_deliver, max_in_flight};
+}
 
 absl::Status CheckSubscriptionName(const std::string& name) {
   if (schema::IsReference(name)) return absl::OkStatus();

@@ -23,6 +23,14 @@ absl::StatusOr<store::DeliveryFilter> CheckFilter(const std::vector<std::string>
 // digits and - _ / .).
 absl::Status CheckSubscriptionName(const std::string& name);
 
+// A subscription's redelivery settings as CreateSubscription asks for them
+// (0: the broker's default), in the store's form; INVALID_ARGUMENT naming
+// the field and its bounds (config's kMaxAckWaitSeconds, kMaxDeliverLimit,
+// kMaxInFlightLimit).
+absl::StatusOr<store::DeliverySettings> CheckDeliverySettings(uint32_t ack_wait_seconds,
+                                                              uint32_t max_deliver,
+                                                              uint32_t max_in_flight);
+
 // The payload field names of v1::Notification, in field order.
 std::vector<std::string> NotificationTypes();
 

@@ -4,6 +4,7 @@
 #include "broker/service/broker_service.h"
 #include "broker/service/deadline.h"
 #include "broker/service/subscription_filter.h"
+#include "broker/service/unacknowledged_page.h"
 
 namespace safeshare::service {
 namespace {
@@ -22,12 +23,16 @@ void BrokerService::CreateSubscription(const identity::Caller& caller,
   if (auto valid = CheckSubscriptionName(request.name); !valid.ok()) return done(valid);
   auto filter = CheckFilter(request.types, request.case_refs);
   if (!filter.ok()) return done(filter.status());
+  auto settings =
+      CheckDeliverySettings(request.ack_wait_seconds, request.max_deliver, request.max_in_flight);
+  if (!settings.ok()) return done(settings.status());
   store::SubscriptionSpec spec{caller.agency,
                                SubscriptionName(request.name),
                                request.start,
                                std::move(*filter),
                                subscriptions_.For(caller.agency).max_subscriptions,
-                               request.consumer_mode};
+                               request.consumer_mode,
+                               *settings};
   store_.CreateSubscription(
       std::move(spec), [done = std::move(done)](absl::StatusOr<store::SubscriptionRecord> created) {
         if (created.ok()) {
@@ -55,7 +60,8 @@ absl::StatusOr<std::vector<SubscriptionListing>> BrokerService::ListSubscription
   out.reserve(stats->size());
   for (auto& s : *stats) {
     const auto consumers = hub_.Consumers(s.record.agency, s.record.name);
-    out.push_back(SubscriptionListing{std::move(s), consumers});
+    const auto limits = Resolve(s.record.settings, subscriptions_.delivery);
+    out.push_back(SubscriptionListing{std::move(s), consumers, limits});
   }
   return out;
 }
@@ -90,6 +96,55 @@ void BrokerService::DeleteSubscription(const identity::Caller& caller, const std
           EndStreams(*deleted, "was deleted");
         }
         done(std::move(deleted));
+      });
+}
+
+absl::StatusOr<ParkedPage> BrokerService::ListParked(const identity::Caller& caller,
+                                                     const std::string& subscription,
+                                                     Sequence after, uint32_t limit,
+                                                     int64_t deadline_micros) const {
+  if (auto valid = CheckSubscriptionName(subscription); !valid.ok()) return valid;
+  auto page_limit = PageLimit(limit, "parked deliveries", "after_sequence");
+  if (!page_limit.ok()) return page_limit.status();
+  if (auto in_time = CheckDeadline(clock_, deadline_micros, "parked deliveries"); !in_time.ok()) {
+    return in_time;
+  }
+  const SubscriptionName name(subscription);
+  auto listed = store_.ReadSubscriptions(caller.agency, name);
+  if (!listed.ok()) return listed.status();
+  if (listed->empty()) return store::errors::UnknownSubscription(name);
+  // One more than the page, to tell whether another follows.
+  auto parked = store_.ReadParked(caller.agency, name, after, *page_limit + 1);
+  if (!parked.ok()) return parked.status();
+  ParkedPage page;
+  if (parked->size() > *page_limit) {
+    parked->resize(*page_limit);
+    page.next_after_sequence = parked->back().sequence.value();
+  }
+  page.deliveries = *std::move(parked);
+  return page;
+}
+
+void BrokerService::ReleaseParked(const identity::Caller& caller, const std::string& subscription,
+                                  const std::vector<uint64_t>& sequences, Done<uint32_t> done) {
+  if (!accepting_) return done(store::errors::ShuttingDown());
+  if (auto valid = CheckSubscriptionName(subscription); !valid.ok()) return done(valid);
+  if (sequences.size() > kMaxAckSequences) {
+    return done(absl::InvalidArgumentError("sequences: at most " +
+                                           std::to_string(kMaxAckSequences) +
+                                           " a call; release the rest in another"));
+  }
+  std::vector<Sequence> chosen(sequences.begin(), sequences.end());
+  const SubscriptionName name(subscription);
+  store_.ReleaseParked(
+      caller.agency, name, std::move(chosen),
+      [this, agency = caller.agency, name, done = std::move(done)](absl::StatusOr<uint32_t> n) {
+        if (n.ok() && *n > 0) {
+          Log()->info("{} released {} parked deliveries of subscription {}", agency.value(), *n,
+                      name.value());
+          hub_.Notify(agency, name, DeliveryHub::SubscriptionEvent{.released = true});
+        }
+        done(std::move(n));
       });
 }
 

@@ -187,28 +187,59 @@ audit::Entry SubscriptionReset(const SubscriptionRecord& before, Sequence to, ui
   return SubscriptionEntry(audit::Action::kSubscriptionReset, before, std::move(detail));
 }
 
-audit::Entry SubscriptionDeleted(const SubscriptionRecord& deleted) {
-  return SubscriptionEntry(audit::Action::kSubscriptionDeleted, deleted,
-                           "at " + std::to_string(deleted.acked_through.value()));
+audit::Entry SubscriptionDeleted(const SubscriptionRecord& deleted, uint64_t parked) {
+  std::string detail = "at " + std::to_string(deleted.acked_through.value());
+  if (parked > 0) detail += "; " + std::to_string(parked) + " parked deliveries discarded";
+  return SubscriptionEntry(audit::Action::kSubscriptionDeleted, deleted, std::move(detail));
 }
 
-std::vector<audit::Entry> Delivered(const std::vector<DeliveredEvent>& events) {
-  // (recipient, subscription) -> its lines, in the order each first appears.
+namespace {
+
+// One entry of `action` per (recipient, subscription) of `events`, in the
+// order each first appears, a line per event with `detail` of it.
+std::vector<audit::Entry> PerSubscription(audit::Action action,
+                                          const std::vector<DeliveredEvent>& events,
+                                          std::string (*detail)(const DeliveredEvent&)) {
   std::vector<std::pair<const DeliveredEvent*, std::vector<audit::Line>>> groups;
   for (const auto& d : events) {
     auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) {
       return g.first->recipient == d.recipient && g.first->subscription == d.subscription;
     });
     if (it == groups.end()) it = groups.insert(groups.end(), {&d, {}});
-    it->second.push_back(DeliveryLine(audit::Action::kDelivered, d.recipient, d));
+    audit::Line line = DeliveryLine(action, d.recipient, d);
+    if (const std::string more = detail(d); !more.empty()) {
+      line.detail += (line.detail.empty() ? "" : "; ") + more;
+    }
+    it->second.push_back(std::move(line));
   }
   std::vector<audit::Entry> out;
   out.reserve(groups.size());
   for (auto& [first, lines] : groups) {
-    out.push_back(BatchEntry(audit::Action::kDelivered, first->recipient, first->subscription,
-                             std::move(lines)));
+    out.push_back(BatchEntry(action, first->recipient, first->subscription, std::move(lines)));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<audit::Entry> Parked(const std::vector<DeliveredEvent>& events) {
+  return PerSubscription(audit::Action::kParked, events, [](const DeliveredEvent& d) {
+    return "after " + std::to_string(d.attempt) + " attempts";
+  });
+}
+
+audit::Entry Released(const AgencyId& agency, const SubscriptionName& name,
+                      const std::vector<DeliveryFacts>& released) {
+  std::vector<audit::Line> lines;
+  lines.reserve(released.size());
+  for (const auto& f : released) lines.push_back(DeliveryLine(audit::Action::kReleased, agency, f));
+  return BatchEntry(audit::Action::kReleased, agency, name, std::move(lines));
+}
+
+std::vector<audit::Entry> Delivered(const std::vector<DeliveredEvent>& events) {
+  return PerSubscription(audit::Action::kDelivered, events, [](const DeliveredEvent& d) {
+    return d.attempt > 1 ? "attempt " + std::to_string(d.attempt) : std::string();
+  });
 }
 
 std::optional<audit::Entry> Acknowledged(const AgencyId& agency, const SubscriptionName& name,

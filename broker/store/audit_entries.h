@@ -48,7 +48,14 @@ audit::Entry SubscriptionCreated(const SubscriptionRecord& created, StartFrom fr
 // F+1..P skipped".
 audit::Entry SubscriptionReset(const SubscriptionRecord& before, Sequence to, uint64_t skipped);
 // "subscription_deleted": "at F".
-audit::Entry SubscriptionDeleted(const SubscriptionRecord& deleted);
+// `parked`: how many parked deliveries were discarded with it.
+audit::Entry SubscriptionDeleted(const SubscriptionRecord& deleted, uint64_t parked = 0);
+// One `parked` entry per (recipient, subscription) of `events`, a line per
+// delivery saying after how many attempts.
+std::vector<audit::Entry> Parked(const std::vector<DeliveredEvent>& events);
+// One `released` entry for the subscription, a line per delivery.
+audit::Entry Released(const AgencyId& agency, const SubscriptionName& name,
+                      const std::vector<DeliveryFacts>& released);
 // One "delivered" entry per (recipient, subscription) of `events`, in the
 // order each pair first appears, with a line per notification (outcome
 // "delivered": notification, case, sequence, agreement, rule, purpose,

@@ -170,30 +170,6 @@ void FakeStore::RecordRefusal(Refusal refusal, StatusDone done) {
       std::move(done));
 }
 
-void FakeStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
-                            Done<AckResult> done) {
-  SubmitTyped<AckResult>(
-      [this, agency = std::move(agency), name = std::move(name), through](std::set<AgencyId>&)
-          ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return DoAcknowledge(agency, name, through); },
-      std::move(done));
-}
-
-absl::StatusOr<AckResult> FakeStore::DoAcknowledge(const AgencyId& agency,
-                                                   const SubscriptionName& name, Sequence through) {
-  auto it = subscriptions_.find({agency, name});
-  if (it == subscriptions_.end()) return errors::UnknownSubscription(name);
-  auto& s = it->second;
-  if (through <= s.acked_through) return AckResult{s.acked_through, 0};
-  if (through > s.delivered_through) {
-    return errors::NotDelivered(through, s.delivered_through, name);
-  }
-  const auto acked = Matching(agency, s.acked_through, through, s.filter);
-  for (const auto& f : acked) acknowledged_.emplace(agency, f.sequence);
-  if (auto entry = entries::Acknowledged(agency, name, acked)) Append(std::move(*entry));
-  s.acked_through = through;
-  return AckResult{through, static_cast<uint32_t>(acked.size())};
-}
-
 void FakeStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool) {
   Submit(
       [this, events = std::move(events)](std::set<AgencyId>&) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -202,6 +178,10 @@ void FakeStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone d
           auto it = subscriptions_.find({e.recipient, e.subscription});
           if (it == subscriptions_.end()) continue;  // deleted while its stream was open
           it->second.delivered_through = std::max(it->second.delivered_through, e.sequence);
+          if (e.again) {
+            attempts_[{e.recipient, e.subscription}][e.sequence.value()] = DeliveryAttempt{
+                e.sequence, AttemptState::kRedelivered, e.attempt, clock_.WallMicros()};
+          }
         }
         return absl::OkStatus();
       },

@@ -44,8 +44,11 @@ class FakeStore final : public Store {
                          Done<SubscriptionRecord> done) override;
   void DeleteSubscription(AgencyId agency, SubscriptionName name,
                           Done<SubscriptionRecord> done) override;
-  void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
-                   Done<AckResult> done) override;
+  void Acknowledge(AckRequest request, Done<AckResult> done) override;
+  using Store::Acknowledge;
+  void Park(std::vector<DeliveredEvent> events, Done<uint32_t> done) override;
+  void ReleaseParked(AgencyId agency, SubscriptionName name, std::vector<Sequence> sequences,
+                     Done<uint32_t> done) override;
   void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool can_wait) override;
   void ChangeCase(CaseChange change, Done<CaseState> done) override;
   void ChangeInterests(InterestChange change, Done<uint32_t> done) override;
@@ -62,6 +65,13 @@ class FakeStore final : public Store {
                                                 const DeliveryFilter& filter) const override;
   absl::StatusOr<std::vector<SubscriptionStats>> ReadSubscriptions(
       const AgencyId& agency, const SubscriptionName& name) const override;
+  absl::StatusOr<std::vector<DeliveryAttempt>> ReadAttempts(const AgencyId& agency,
+                                                            const SubscriptionName& name,
+                                                            Sequence acked_through) const override;
+  absl::StatusOr<std::vector<ParkedDelivery>> ReadParked(const AgencyId& agency,
+                                                         const SubscriptionName& name,
+                                                         Sequence after,
+                                                         size_t limit) const override;
   absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
                                                       size_t limit) const override;
   void RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) override;
@@ -96,8 +106,13 @@ class FakeStore final : public Store {
   void Append(audit::Entry entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<PublishResult> DoPublish(const NewNotification& n, std::set<AgencyId>& woken)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<AckResult> DoAcknowledge(const AgencyId& agency, const SubscriptionName& name,
-                                          Sequence through) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // fake_store_attempts.cc
+  absl::StatusOr<AckResult> DoAcknowledge(const AckRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint32_t DoPark(const std::vector<DeliveredEvent>& events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<uint32_t> DoReleaseParked(const AgencyId& agency, const SubscriptionName& name,
+                                           const std::vector<Sequence>& sequences)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The body a recipient receives and its hash (view 0: the full body).
   static std::pair<const std::string*, const std::string*> ViewOf(const Stored& stored,
                                                                   uint32_t view);
@@ -144,6 +159,9 @@ class FakeStore final : public Store {
   // (publisher, key) -> index
   std::map<std::pair<AgencyId, std::string>, size_t> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<AgencyId, SubscriptionName>, SubscriptionRecord> subscriptions_
+      ABSL_GUARDED_BY(mu_);
+  // Each subscription's delivery_attempts rows, by sequence.
+  std::map<std::pair<AgencyId, SubscriptionName>, std::map<uint64_t, DeliveryAttempt>> attempts_
       ABSL_GUARDED_BY(mu_);
   // (recipient, sequence) of every delivery a subscription acknowledged.
   std::set<std::pair<AgencyId, Sequence>> acknowledged_ ABSL_GUARDED_BY(mu_);

@@ -1,6 +1,7 @@
 // FakeStore's subscriptions: create, open, reset, delete and their reads
 // (the rest of FakeStore is in fake_store.cc).
 #include <algorithm>
+#include <optional>
 
 #include "broker/store/audit_entries.h"
 #include "broker/store/fake_store.h"
@@ -27,7 +28,7 @@ absl::StatusOr<SubscriptionRecord> FakeStore::Insert(const SubscriptionSpec& spe
     return errors::TooManySubscriptions(spec.agency, count, spec.max_per_agency);
   }
   SubscriptionRecord record{spec.agency, spec.name, clock_.WallMicros(), spec.filter,
-                            at,          at,        spec.consumer_mode};
+                            at,          at,        spec.consumer_mode,  spec.settings};
   subscriptions_[{spec.agency, spec.name}] = record;
   return record;
 }
@@ -96,6 +97,8 @@ absl::StatusOr<SubscriptionRecord> FakeStore::DoResetSubscription(const AgencyId
       *at > s.acked_through ? Matching(agency, s.acked_through, *at, s.filter).size() : 0;
   Append(entries::SubscriptionReset(s, *at, skipped));
   s.acked_through = s.delivered_through = *at;
+  std::erase_if(attempts_[{agency, name}],
+                [](const auto& row) { return row.second.state != AttemptState::kParked; });
   return s;
 }
 
@@ -108,7 +111,14 @@ void FakeStore::DeleteSubscription(AgencyId agency, SubscriptionName name,
             if (it == subscriptions_.end()) return errors::UnknownSubscription(name);
             SubscriptionRecord deleted = std::move(it->second);
             subscriptions_.erase(it);
-            Append(entries::SubscriptionDeleted(deleted));
+            const auto rows = attempts_.extract({agency, name});
+            const auto parked =
+                rows.empty()
+                    ? 0
+                    : std::count_if(rows.mapped().begin(), rows.mapped().end(), [](const auto& r) {
+                        return r.second.state == AttemptState::kParked;
+                      });
+            Append(entries::SubscriptionDeleted(deleted, static_cast<uint64_t>(parked)));
             return deleted;
           },
       std::move(done));
@@ -148,10 +158,29 @@ absl::StatusOr<std::vector<SubscriptionStats>> FakeStore::ReadSubscriptions(
     const auto& s = it->second;
     if (!name.value().empty() && s.name != name) continue;
     SubscriptionStats stats{s, latest};
+    const auto rows = attempts_.find(it->first);
+    const auto state_of = [&](uint64_t seq)
+                              ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> std::optional<AttemptState> {
+      if (rows == attempts_.end()) return std::nullopt;
+      auto row = rows->second.find(seq);
+      if (row == rows->second.end()) return std::nullopt;
+      return row->second.state;
+    };
     for (const auto& f : Matching(agency, s.acked_through, latest, s.filter)) {
+      const auto state = state_of(f.sequence.value());
+      if (state == AttemptState::kAcked || state == AttemptState::kParked) continue;
       const int64_t at = notifications_[f.sequence.value() - 1].stored_at;
       if (stats.backlog++ == 0 || at < stats.oldest_unacked_micros)
         stats.oldest_unacked_micros = at;
+      if (f.sequence <= s.delivered_through) ++stats.in_flight;
+    }
+    if (rows != attempts_.end()) {
+      for (const auto& [seq, row] : rows->second) {
+        if (row.state == AttemptState::kParked) ++stats.parked;
+        if (row.state == AttemptState::kRedelivered && row.sequence <= s.acked_through) {
+          ++stats.in_flight;
+        }
+      }
     }
     out.push_back(std::move(stats));
   }

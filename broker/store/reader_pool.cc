@@ -1,6 +1,7 @@
 #include "broker/store/reader_pool.h"
 
 #include "broker/core/status_macros.h"
+#include "broker/store/attempts_query.h"
 #include "broker/store/audit_query.h"
 #include "broker/store/audit_rows.h"
 #include "broker/store/delivery_query.h"
@@ -117,6 +118,20 @@ absl::StatusOr<std::vector<SubscriptionStats>> ReaderPool::Subscriptions(
     const AgencyId& agency, const SubscriptionName& name) {
   return InReadTransaction(
       [&](Connection& db) { return QuerySubscriptionStats(db, agency, name); });
+}
+
+absl::StatusOr<std::vector<DeliveryAttempt>> ReaderPool::Attempts(const AgencyId& agency,
+                                                                  const SubscriptionName& name,
+                                                                  Sequence acked_through) {
+  return InReadTransaction(
+      [&](Connection& db) { return QueryAttempts(db, agency, name, acked_through); });
+}
+
+absl::StatusOr<std::vector<ParkedDelivery>> ReaderPool::Parked(const AgencyId& agency,
+                                                               const SubscriptionName& name,
+                                                               Sequence after, size_t limit) {
+  return InReadTransaction(
+      [&](Connection& db) { return QueryParked(db, agency, name, after, limit); });
 }
 
 absl::StatusOr<std::vector<audit::Entry>> ReaderPool::Audit(int64_t after_id, size_t limit) {

@@ -28,6 +28,13 @@ class ReaderPool {
                                                 size_t limit, const DeliveryFilter& filter);
   absl::StatusOr<std::vector<SubscriptionStats>> Subscriptions(const AgencyId& agency,
                                                                const SubscriptionName& name);
+  // See attempts_query.h.
+  absl::StatusOr<std::vector<DeliveryAttempt>> Attempts(const AgencyId& agency,
+                                                        const SubscriptionName& name,
+                                                        Sequence acked_through);
+  absl::StatusOr<std::vector<ParkedDelivery>> Parked(const AgencyId& agency,
+                                                     const SubscriptionName& name, Sequence after,
+                                                     size_t limit);
   absl::StatusOr<std::vector<audit::Entry>> Audit(int64_t after_id, size_t limit);
   // See audit_query.h.
   absl::StatusOr<std::vector<audit::Entry>> QueryAudit(const AuditQuery& query);

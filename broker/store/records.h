@@ -107,9 +107,23 @@ struct StoredDelivery : DeliveryFacts {
 };
 
 // A delivery handed to a subscription stream, for the audit log.
+// `attempt`: 1 the first time; a delivery handed again (its ack wait passed,
+// its stream ended unacknowledged, or it was released from parking) counts
+// on, and the store keeps the count (a kRedelivered attempt row).
 struct DeliveredEvent : DeliveryFacts {
   AgencyId recipient;
   SubscriptionName subscription;
+  uint32_t attempt = 1;
+  bool again = false;  // handed before (or released): keep the attempt count
+};
+
+// An acknowledgement: cumulative through `through` (0: none) and of each of
+// `sequences` on its own (selective, in any order).
+struct AckRequest {
+  AgencyId agency;
+  SubscriptionName name;
+  Sequence through;
+  std::vector<Sequence> sequences;
 };
 
 struct AckResult {
@@ -242,6 +256,43 @@ struct StartPosition {
 // Stored as 0 and 1 (subscriptions.consumer_mode).
 enum class ConsumerMode { kStandby = 0, kExclusive = 1 };
 
+// How a subscription's deliveries are redelivered and parked; 0 in a field
+// means the broker's configured default (resolved when a stream opens).
+struct DeliverySettings {
+  uint32_t ack_wait_ms = 0;    // redelivered when not acknowledged this long after handed
+  uint32_t max_deliver = 0;    // parked after this many unacknowledged attempts
+  uint32_t max_in_flight = 0;  // deliveries handed and not yet acknowledged, at most
+  bool operator==(const DeliverySettings&) const = default;
+};
+
+// What the store keeps of one delivery of a subscription beside its
+// position (table delivery_attempts; stored as these numbers). A delivery
+// with no row above the position and at most delivered_through was handed
+// once and is not acknowledged.
+enum class AttemptState {
+  kAcked = 1,        // acknowledged on its own, above the position
+  kParked = 2,       // not redelivered until released or acknowledged
+  kReleased = 3,     // released from parking, to be delivered again
+  kRedelivered = 4,  // handed more than once (or again after release); `attempts` counts
+};
+struct DeliveryAttempt {
+  Sequence sequence;
+  AttemptState state = AttemptState::kRedelivered;
+  uint32_t attempts = 0;
+  int64_t at_micros = 0;  // when it entered the state
+};
+
+// A parked delivery as listed to its recipient.
+struct ParkedDelivery {
+  Sequence sequence;
+  NotificationId id;
+  CaseRef case_ref;
+  std::string type;
+  AgencyId publisher;
+  uint32_t attempts = 0;
+  int64_t parked_at_micros = 0;
+};
+
 struct SubscriptionSpec {
   AgencyId agency;
   SubscriptionName name;
@@ -249,6 +300,7 @@ struct SubscriptionSpec {
   DeliveryFilter filter;
   size_t max_per_agency = 100;  // the agency's limit of subscriptions
   ConsumerMode consumer_mode = ConsumerMode::kStandby;
+  DeliverySettings settings;
 };
 
 // A subscription as stored. acked_through: every matching delivery up to it
@@ -262,6 +314,7 @@ struct SubscriptionRecord {
   Sequence acked_through;
   Sequence delivered_through;
   ConsumerMode consumer_mode = ConsumerMode::kStandby;
+  DeliverySettings settings;
 };
 
 // A subscription with its backlog, as listed.
@@ -270,6 +323,8 @@ struct SubscriptionStats {
   Sequence latest;                    // the latest committed sequence when read
   uint64_t backlog = 0;               // matching deliveries above acked_through
   int64_t oldest_unacked_micros = 0;  // stored time of the first of them; 0: none
+  uint64_t in_flight = 0;             // handed to a stream and not yet acknowledged
+  uint64_t parked = 0;
 };
 
 // One bounded read of a subscription's deliveries.

@@ -43,7 +43,7 @@ namespace safeshare::store {
 //      upgraded in place (kUpgradeToV8Sql: every subscription standby);
 //      older ones go through version 7.
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 10;
 
 // The tables of schema version 2. A new file gets these and then each
 // upgrade in turn, so a new store and an upgraded one have one layout.
@@ -214,6 +214,26 @@ ALTER TABLE deliveries ADD COLUMN acked_at INTEGER NOT NULL DEFAULT 0;
 UPDATE deliveries SET acked_at=1 WHERE seq<=(SELECT coalesce(max(s.acked_through),0)
   FROM subscriptions s WHERE s.agency=deliveries.recipient);
 CREATE INDEX deliveries_unacked ON deliveries(seq, recipient) WHERE acked_at=0;
+)sql";
+
+// Version 9 to 10: each subscription's redelivery settings (0: the broker's
+// configured default), and a row per delivery of a subscription that is
+// more than "handed once, not acknowledged" (AttemptState: acknowledged on
+// its own above the position, parked, released, handed again). A
+// subscription whose deliveries are acknowledged in order on their first
+// attempt has no rows.
+inline constexpr const char* kUpgradeToV10Sql = R"sql(
+ALTER TABLE subscriptions ADD COLUMN ack_wait_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE subscriptions ADD COLUMN max_deliver INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE subscriptions ADD COLUMN max_in_flight INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE delivery_attempts(
+  agency TEXT NOT NULL,
+  subscription TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY(agency, subscription, seq)) WITHOUT ROWID;
 )sql";
 
 }  // namespace safeshare::store

@@ -128,12 +128,23 @@ void SqliteStore::DeleteSubscription(AgencyId agency, SubscriptionName name,
       std::move(done)));
 }
 
-void SqliteStore::Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
-                              Done<AckResult> done) {
-  commits_.Submit(
-      TypedOp<AckResult>([agency = std::move(agency), name = std::move(name),
-                          through](Writer& w) { return w.Acknowledge(agency, name, through); },
-                         std::move(done), /*can_wait=*/true));
+void SqliteStore::Acknowledge(AckRequest request, Done<AckResult> done) {
+  commits_.Submit(TypedOp<AckResult>(
+      [request = std::move(request)](Writer& w) { return w.Acknowledge(request); }, std::move(done),
+      /*can_wait=*/true));
+}
+
+void SqliteStore::Park(std::vector<DeliveredEvent> events, Done<uint32_t> done) {
+  commits_.Submit(TypedOp<uint32_t>(
+      [events = std::move(events)](Writer& w) { return w.Park(events); }, std::move(done)));
+}
+
+void SqliteStore::ReleaseParked(AgencyId agency, SubscriptionName name,
+                                std::vector<Sequence> sequences, Done<uint32_t> done) {
+  commits_.Submit(TypedOp<uint32_t>(
+      [agency = std::move(agency), name = std::move(name), sequences = std::move(sequences)](
+          Writer& w) { return w.ReleaseParked(agency, name, sequences); },
+      std::move(done)));
 }
 
 void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done,
@@ -199,6 +210,18 @@ absl::StatusOr<DeliveryPage> SqliteStore::ReadDeliveryPage(const AgencyId& agenc
 absl::StatusOr<std::vector<SubscriptionStats>> SqliteStore::ReadSubscriptions(
     const AgencyId& agency, const SubscriptionName& name) const {
   return Checked(readers_->Subscriptions(agency, name));
+}
+
+absl::StatusOr<std::vector<DeliveryAttempt>> SqliteStore::ReadAttempts(
+    const AgencyId& agency, const SubscriptionName& name, Sequence acked_through) const {
+  return Checked(readers_->Attempts(agency, name, acked_through));
+}
+
+absl::StatusOr<std::vector<ParkedDelivery>> SqliteStore::ReadParked(const AgencyId& agency,
+                                                                    const SubscriptionName& name,
+                                                                    Sequence after,
+                                                                    size_t limit) const {
+  return Checked(readers_->Parked(agency, name, after, limit));
 }
 
 absl::StatusOr<std::vector<audit::Entry>> SqliteStore::ReadAudit(int64_t after_id,

@@ -49,8 +49,11 @@ class SqliteStore final : public Store {
                          Done<SubscriptionRecord> done) override;
   void DeleteSubscription(AgencyId agency, SubscriptionName name,
                           Done<SubscriptionRecord> done) override;
-  void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
-                   Done<AckResult> done) override;
+  void Acknowledge(AckRequest request, Done<AckResult> done) override;
+  using Store::Acknowledge;
+  void Park(std::vector<DeliveredEvent> events, Done<uint32_t> done) override;
+  void ReleaseParked(AgencyId agency, SubscriptionName name, std::vector<Sequence> sequences,
+                     Done<uint32_t> done) override;
   void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool can_wait) override;
   void ChangeCase(CaseChange change, Done<CaseState> done) override;
   void ChangeInterests(InterestChange change, Done<uint32_t> done) override;
@@ -67,6 +70,13 @@ class SqliteStore final : public Store {
                                                 const DeliveryFilter& filter) const override;
   absl::StatusOr<std::vector<SubscriptionStats>> ReadSubscriptions(
       const AgencyId& agency, const SubscriptionName& name) const override;
+  absl::StatusOr<std::vector<DeliveryAttempt>> ReadAttempts(const AgencyId& agency,
+                                                            const SubscriptionName& name,
+                                                            Sequence acked_through) const override;
+  absl::StatusOr<std::vector<ParkedDelivery>> ReadParked(const AgencyId& agency,
+                                                         const SubscriptionName& name,
+                                                         Sequence after,
+                                                         size_t limit) const override;
   absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
                                                       size_t limit) const override;
   void RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) override;

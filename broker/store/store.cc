@@ -88,6 +88,9 @@ absl::Status SameSubscription(const SubscriptionRecord& found, const Subscriptio
   if (found.consumer_mode != spec.consumer_mode) {
     return errors::SubscriptionExists(spec.name, "consumer_mode");
   }
+  if (found.settings != spec.settings) {
+    return errors::SubscriptionExists(spec.name, "ack_wait_seconds, max_deliver or max_in_flight");
+  }
   return absl::OkStatus();
 }
 
@@ -180,6 +183,18 @@ absl::Status NotDelivered(Sequence through, Sequence delivered, const Subscripti
       "sequence: " + std::to_string(through.value()) + " has not been delivered on subscription '" +
       name.value() + "' (delivered through " + std::to_string(delivered.value()) +
       "); acknowledge a sequence a stream of this subscription received");
+}
+
+absl::Status NotADelivery(Sequence seq, const SubscriptionName& name) {
+  return absl::InvalidArgumentError("sequences: " + std::to_string(seq.value()) +
+                                    " is not a delivery of subscription '" + name.value() +
+                                    "'; acknowledge only sequences its stream received");
+}
+
+absl::Status NotParked(Sequence seq, const SubscriptionName& name) {
+  return absl::FailedPreconditionError("sequences: " + std::to_string(seq.value()) +
+                                       " is not parked on subscription '" + name.value() +
+                                       "'; list what is parked with ListParked");
 }
 
 absl::Status ReusedKey(const NotificationId& first) {

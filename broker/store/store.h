@@ -94,19 +94,37 @@ class Store {
   // `subscription_deleted`. NOT_FOUND if unknown.
   virtual void DeleteSubscription(AgencyId agency, SubscriptionName name,
                                   Done<SubscriptionRecord> done) = 0;
-  // Cumulative acknowledgement through `through`: one `acknowledged` audit
-  // entry with a line per newly acknowledged delivery the subscription's
-  // filter matches (none when it passes no such delivery);
-  // newly_acknowledged counts them. `through` above the subscription's
-  // delivered_through is INVALID_ARGUMENT (NotDelivered): the audit never
-  // says "acknowledged" for what no stream of it was handed, and a late
-  // acknowledgement from before a reset cannot undo the reset.
-  virtual void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through,
-                           Done<AckResult> done) = 0;
+  // Acknowledges cumulatively through request.through and each of
+  // request.sequences on its own, as PlanAck (ack_plan.h) decides: one
+  // `acknowledged` audit entry with a line per newly settled delivery (none
+  // when nothing is), each delivery marked acked_at the first time a
+  // subscription of its recipient settles it; newly_acknowledged counts
+  // them, acknowledged_through is the position after it. A sequence above
+  // the subscription's delivered_through is INVALID_ARGUMENT (NotDelivered):
+  // the audit never says "acknowledged" for what no stream of it was handed,
+  // and a late acknowledgement from before a reset cannot undo the reset.
+  virtual void Acknowledge(AckRequest request, Done<AckResult> done) = 0;
+  void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through, Done<AckResult> done) {
+    Acknowledge(AckRequest{std::move(agency), std::move(name), through, {}}, std::move(done));
+  }
+  // Parks deliveries handed `attempt` times without acknowledgement (the
+  // subscription's max_deliver): a kParked row each, and one `parked` audit
+  // entry per subscription with a line per delivery. One settled meanwhile,
+  // already parked, or of a subscription deleted since, is passed over.
+  // Answers how many it parked.
+  virtual void Park(std::vector<DeliveredEvent> events, Done<uint32_t> done) = 0;
+  // Releases parked deliveries of the subscription (`sequences`, or every
+  // one when empty) to be delivered again (attempts count from 1 again),
+  // audited `released`. NOT_FOUND for an unknown subscription,
+  // FAILED_PRECONDITION (NotParked) for a listed sequence that is not
+  // parked. Answers how many it released.
+  virtual void ReleaseParked(AgencyId agency, SubscriptionName name,
+                             std::vector<Sequence> sequences, Done<uint32_t> done) = 0;
   // Audits deliveries about to be handed to a subscription stream: one
-  // `delivered` entry per (recipient, subscription), a line per delivery;
-  // raises each such subscription's delivered_through to its highest
-  // sequence in `events` (the only row it writes beside the audit).
+  // `delivered` entry per (recipient, subscription), a line per delivery
+  // ("attempt N" from the second); raises each such subscription's
+  // delivered_through to its highest sequence in `events`, and keeps the
+  // attempt count of each one handed `again` (a kRedelivered row).
   // The stream sends them only after `done` reports OK. `can_wait`: the entries
   // may wait (briefly, see GroupCommit) to share a commit with other writes.
   virtual void RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done,
@@ -165,6 +183,17 @@ class Store {
   // stored time of the oldest of them.
   virtual absl::StatusOr<std::vector<SubscriptionStats>> ReadSubscriptions(
       const AgencyId& agency, const SubscriptionName& name) const = 0;
+  // The subscription's delivery_attempts rows a stream needs when it starts:
+  // every one above `acked_through`, and those at or below it that are to be
+  // delivered again (kReleased, kRedelivered); by sequence.
+  virtual absl::StatusOr<std::vector<DeliveryAttempt>> ReadAttempts(
+      const AgencyId& agency, const SubscriptionName& name, Sequence acked_through) const = 0;
+  // The subscription's parked deliveries after `after`, by sequence, at most
+  // `limit`.
+  virtual absl::StatusOr<std::vector<ParkedDelivery>> ReadParked(const AgencyId& agency,
+                                                                 const SubscriptionName& name,
+                                                                 Sequence after,
+                                                                 size_t limit) const = 0;
   // Audit entries with id > after_id, in order, at most `limit`.
   virtual absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
                                                               size_t limit) const = 0;
@@ -270,6 +299,11 @@ absl::Status BeyondLatest(Sequence after, Sequence latest);
 bool IsRefusedAlone(const absl::Status& status);
 // An acknowledgement beyond what the subscription's streams were handed.
 absl::Status NotDelivered(Sequence through, Sequence delivered, const SubscriptionName& name);
+// INVALID_ARGUMENT: `seq` is not a delivery of the subscription (not the
+// agency's, or its filter does not match it).
+absl::Status NotADelivery(Sequence seq, const SubscriptionName& name);
+// FAILED_PRECONDITION: `seq` is not parked on the subscription.
+absl::Status NotParked(Sequence seq, const SubscriptionName& name);
 absl::Status ReusedKey(const NotificationId& first);
 // NOT_FOUND: no checkpoint at `tree_size` (0: none at all).
 absl::Status NoCheckpoint(uint64_t tree_size);

@@ -38,7 +38,7 @@ absl::Status CheckPages(Connection& db, PageCheck depth) {
 }
 
 // Inside the open transaction: gives a new file the schema, or upgrades a
-// version 2 to 8 file in place, one version after the other.
+// version 2 to 9 file in place, one version after the other.
 absl::Status CreateOrUpgrade(Connection& db, int64_t version) {
   if (version == 0) SAFESHARE_RETURN_IF_ERROR(db.Exec(kSchemaV2Sql));
   if (version < 3) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV3Sql));
@@ -47,7 +47,8 @@ absl::Status CreateOrUpgrade(Connection& db, int64_t version) {
   if (version < 6) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV6Sql));
   if (version < 7) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV7Sql));
   if (version < 8) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV8Sql));
-  SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV9Sql));
+  if (version < 9) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV9Sql));
+  SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV10Sql));
   SAFESHARE_RETURN_IF_ERROR(db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
   SAFESHARE_RETURN_IF_ERROR(db.Exec("COMMIT"));
   if (version != 0) {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_join.h"
 #include "broker/core/status_macros.h"
+#include "broker/store/attempts_query.h"
 #include "broker/store/delivery_query.h"
 #include "broker/store/store.h"
 
@@ -12,16 +13,19 @@ namespace {
 
 constexpr std::string_view kRecordColumns =
     "SELECT agency, name, created_at, filter_types, filter_cases, acked_through, "
-    "delivered_through, consumer_mode FROM subscriptions";
+    "delivered_through, consumer_mode, ack_wait_ms, max_deliver, max_in_flight FROM subscriptions";
 
 SubscriptionRecord RecordAt(const Statement& r) {
-  return SubscriptionRecord{AgencyId(r.Text(0)),
-                            SubscriptionName(r.Text(1)),
-                            r.Int(2),
-                            FilterFrom(r.View(3), r.View(4)),
-                            Sequence(static_cast<uint64_t>(r.Int(5))),
-                            Sequence(static_cast<uint64_t>(r.Int(6))),
-                            r.Int(7) == 1 ? ConsumerMode::kExclusive : ConsumerMode::kStandby};
+  return SubscriptionRecord{
+      AgencyId(r.Text(0)),
+      SubscriptionName(r.Text(1)),
+      r.Int(2),
+      FilterFrom(r.View(3), r.View(4)),
+      Sequence(static_cast<uint64_t>(r.Int(5))),
+      Sequence(static_cast<uint64_t>(r.Int(6))),
+      r.Int(7) == 1 ? ConsumerMode::kExclusive : ConsumerMode::kStandby,
+      DeliverySettings{static_cast<uint32_t>(r.Int(8)), static_cast<uint32_t>(r.Int(9)),
+                       static_cast<uint32_t>(r.Int(10))}};
 }
 
 }  // namespace
@@ -94,11 +98,24 @@ absl::StatusOr<std::vector<SubscriptionStats>> QuerySubscriptionStats(
   std::vector<SubscriptionStats> out;
   out.reserve(records->size());
   for (auto& record : *records) {
-    auto backlog = QueryBacklog(db, agency, static_cast<int64_t>(record.acked_through.value()),
-                                *latest, record.filter);
+    const auto acked = static_cast<int64_t>(record.acked_through.value());
+    auto backlog = QueryBacklog(db, agency, acked, *latest, record.filter);
     if (!backlog.ok()) return backlog.status();
-    out.push_back(SubscriptionStats{std::move(record), Sequence(static_cast<uint64_t>(*latest)),
-                                    backlog->count, backlog->oldest_micros});
+    auto handed = QueryBacklog(
+        db, agency, acked, static_cast<int64_t>(record.delivered_through.value()), record.filter);
+    if (!handed.ok()) return handed.status();
+    auto counts = QueryAttemptCounts(db, record);
+    if (!counts.ok()) return counts.status();
+    // Above the position, deliveries acknowledged on their own or parked are
+    // neither backlog nor in flight.
+    out.push_back(SubscriptionStats{
+        .record = std::move(record),
+        .latest = Sequence(static_cast<uint64_t>(*latest)),
+        .backlog = backlog->count - std::min(backlog->count, counts->done_ahead),
+        .oldest_unacked_micros = backlog->oldest_micros,
+        .in_flight =
+            handed->count - std::min(handed->count, counts->done_ahead) + counts->again_behind,
+        .parked = counts->parked});
   }
   return out;
 }

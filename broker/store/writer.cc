@@ -195,39 +195,6 @@ absl::Status Writer::InsertDeliveries(const NewNotification& n, int64_t seq) {
 
 absl::Status Writer::Refuse(const Refusal& r) { return Append(entries::Refused(r)); }
 
-absl::StatusOr<AckResult> Writer::Acknowledge(const AgencyId& agency, const SubscriptionName& name,
-                                              Sequence through) {
-  auto& s = stmts_->get_cursor;
-  s.Bind(1, agency.value()).Bind(2, name.value());
-  auto row = s.Step();
-  const bool exists = row.ok() && *row;
-  const int64_t cursor = exists ? s.Int(0) : 0;
-  const DeliveryFilter filter = exists ? FilterFrom(s.View(1), s.View(2)) : DeliveryFilter{};
-  const int64_t delivered = exists ? s.Int(3) : 0;
-  s.Reset();
-  if (!row.ok()) return row.status();
-  if (!exists) return errors::UnknownSubscription(name);
-  const auto target = static_cast<int64_t>(through.value());
-  if (target <= cursor) return AckResult{Sequence(static_cast<uint64_t>(cursor)), 0};
-  if (target > delivered) {
-    return errors::NotDelivered(through, Sequence(static_cast<uint64_t>(delivered)), name);
-  }
-  auto acked = AcknowledgedRange(agency, cursor, target, filter);
-  if (!acked.ok()) return acked.status();
-  for (const auto& f : *acked) {
-    SAFESHARE_RETURN_IF_ERROR(stmts_->mark_acked.Bind(1, agency.value())
-                                  .Bind(2, static_cast<int64_t>(f.sequence.value()))
-                                  .Bind(3, now_)
-                                  .Run());
-  }
-  if (auto entry = entries::Acknowledged(agency, name, *acked)) {
-    SAFESHARE_RETURN_IF_ERROR(Append(std::move(*entry)));
-  }
-  SAFESHARE_RETURN_IF_ERROR(
-      stmts_->set_cursor.Bind(1, agency.value()).Bind(2, name.value()).Bind(3, target).Run());
-  return AckResult{through, static_cast<uint32_t>(acked->size())};
-}
-
 absl::StatusOr<std::vector<DeliveryFacts>> Writer::AcknowledgedRange(const AgencyId& agency,
                                                                      int64_t after, int64_t through,
                                                                      const DeliveryFilter& filter) {
@@ -257,7 +224,8 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "recipient,subscription,rule,lawful_basis,purpose,detail,content_hash,prev_hash,entry_hash,"
       "version,lines) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
       "INSERT INTO subscriptions(agency,name,acked_through,created_at,filter_types,filter_cases,"
-      "delivered_through,consumer_mode) VALUES(?1,?2,?3,?4,?5,?6,?3,?7)",
+      "delivered_through,consumer_mode,ack_wait_ms,max_deliver,max_in_flight)"
+      " VALUES(?1,?2,?3,?4,?5,?6,?3,?7,?8,?9,?10)",
       "SELECT acked_through, filter_types, filter_cases, delivered_through FROM subscriptions"
       " WHERE agency=?1 AND name=?2",
       "UPDATE subscriptions SET acked_through=?3 WHERE agency=?1 AND name=?2",
@@ -285,6 +253,12 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "UPDATE subscriptions SET delivered_through=?3"
       " WHERE agency=?1 AND name=?2 AND delivered_through<?3",
       "UPDATE deliveries SET acked_at=?3 WHERE recipient=?1 AND seq=?2 AND acked_at=0",
+      "SELECT seq, state, attempts, at FROM delivery_attempts WHERE agency=?1 AND subscription=?2"
+      " ORDER BY seq",
+      "INSERT INTO delivery_attempts(agency,subscription,seq,state,attempts,at)"
+      " VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(agency,subscription,seq) DO UPDATE SET"
+      " state=excluded.state, attempts=excluded.attempts, at=excluded.at",
+      "DELETE FROM delivery_attempts WHERE agency=?1 AND subscription=?2 AND seq=?3",
   };
   std::vector<Statement> prepared;
   for (const char* text : sql) {

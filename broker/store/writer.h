@@ -50,8 +50,11 @@ class Writer {
                                                        StartPosition to);
   absl::StatusOr<SubscriptionRecord> DeleteSubscription(const AgencyId& agency,
                                                         const SubscriptionName& name);
-  absl::StatusOr<AckResult> Acknowledge(const AgencyId& agency, const SubscriptionName& name,
-                                        Sequence through);
+  // See Store::Acknowledge, Park and ReleaseParked (writer_attempts.cc).
+  absl::StatusOr<AckResult> Acknowledge(const AckRequest& request);
+  absl::StatusOr<uint32_t> Park(const std::vector<DeliveredEvent>& events);
+  absl::StatusOr<uint32_t> ReleaseParked(const AgencyId& agency, const SubscriptionName& name,
+                                         const std::vector<Sequence>& sequences);
   // One "delivered" entry per (recipient, subscription) of `events`; raises
   // each one's delivered_through (writer_subscriptions.cc).
   absl::Status Delivered(const std::vector<DeliveredEvent>& events);
@@ -105,6 +108,12 @@ class Writer {
   absl::StatusOr<std::vector<DeliveryFacts>> AcknowledgedRange(const AgencyId& agency,
                                                                int64_t after, int64_t through,
                                                                const DeliveryFilter& filter);
+  // The subscription's delivery_attempts rows, by sequence.
+  absl::StatusOr<std::map<uint64_t, DeliveryAttempt>> Attempts(const AgencyId& agency,
+                                                               const SubscriptionName& name);
+  absl::Status PutAttempt(const AgencyId& agency, const SubscriptionName& name,
+                          const DeliveryAttempt& attempt);
+  absl::Status DropAttempt(const AgencyId& agency, const SubscriptionName& name, Sequence seq);
   // The latest sequence, including this transaction's (which commit first).
   Sequence Latest() const { return Sequence(static_cast<uint64_t>(next_seq_ - 1)); }
   // The stored subscription, or NOT_FOUND (UnknownSubscription).

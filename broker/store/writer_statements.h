@@ -17,6 +17,7 @@ struct Writer::Statements {
   Statement insert_posting, insert_checkpoint, unindexed_entries, set_indexed_through;
   Statement sync_lazily, sync_fully;
   Statement raise_delivered, mark_acked;
+  Statement select_attempts, upsert_attempt, delete_attempt;
 };
 
 }  // namespace safeshare::store

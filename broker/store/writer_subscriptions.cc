@@ -39,8 +39,12 @@ absl::StatusOr<SubscriptionRecord> Writer::InsertSubscription(const Subscription
           .Bind(5, types)
           .Bind(6, cases)
           .Bind(7, static_cast<int64_t>(spec.consumer_mode == ConsumerMode::kExclusive ? 1 : 0))
+          .Bind(8, static_cast<int64_t>(spec.settings.ack_wait_ms))
+          .Bind(9, static_cast<int64_t>(spec.settings.max_deliver))
+          .Bind(10, static_cast<int64_t>(spec.settings.max_in_flight))
           .Run());
-  return SubscriptionRecord{spec.agency, spec.name, now_, spec.filter, at, at, spec.consumer_mode};
+  return SubscriptionRecord{spec.agency, spec.name,          now_,         spec.filter, at,
+                            at,          spec.consumer_mode, spec.settings};
 }
 
 absl::StatusOr<SubscriptionRecord> Writer::CreateSubscription(const SubscriptionSpec& spec) {
@@ -103,6 +107,12 @@ absl::StatusOr<SubscriptionRecord> Writer::ResetSubscription(const AgencyId& age
                                 .Bind(2, name.value())
                                 .Bind(3, static_cast<int64_t>(at->value()))
                                 .Run());
+  // Parked deliveries stay parked; every other row described deliveries
+  // relative to the old position.
+  auto forget = db_->Prepare(
+      "DELETE FROM delivery_attempts WHERE agency=?1 AND subscription=?2 AND state<>2");
+  if (!forget.ok()) return forget.status();
+  SAFESHARE_RETURN_IF_ERROR(forget->Bind(1, agency.value()).Bind(2, name.value()).Run());
   SAFESHARE_RETURN_IF_ERROR(Append(entries::SubscriptionReset(*before, *at, skipped)));
   SubscriptionRecord after = std::move(*before);
   after.acked_through = after.delivered_through = *at;
@@ -113,10 +123,20 @@ absl::StatusOr<SubscriptionRecord> Writer::DeleteSubscription(const AgencyId& ag
                                                               const SubscriptionName& name) {
   auto found = FindSubscription(agency, name);
   if (!found.ok()) return found.status();
-  auto drop = db_->Prepare("DELETE FROM subscriptions WHERE agency=?1 AND name=?2");
-  if (!drop.ok()) return drop.status();
-  SAFESHARE_RETURN_IF_ERROR(drop->Bind(1, agency.value()).Bind(2, name.value()).Run());
-  SAFESHARE_RETURN_IF_ERROR(Append(entries::SubscriptionDeleted(*found)));
+  auto parked = db_->Prepare(
+      "SELECT count(*) FROM delivery_attempts WHERE agency=?1 AND subscription=?2 AND state=2");
+  if (!parked.ok()) return parked.status();
+  parked->Bind(1, agency.value()).Bind(2, name.value());
+  auto counted = CollectRows<int64_t>(*parked, [](const Statement& r) { return r.Int(0); });
+  if (!counted.ok()) return counted.status();
+  for (const char* sql : {"DELETE FROM subscriptions WHERE agency=?1 AND name=?2",
+                          "DELETE FROM delivery_attempts WHERE agency=?1 AND subscription=?2"}) {
+    auto drop = db_->Prepare(sql);
+    if (!drop.ok()) return drop.status();
+    SAFESHARE_RETURN_IF_ERROR(drop->Bind(1, agency.value()).Bind(2, name.value()).Run());
+  }
+  const auto discarded = counted->empty() ? 0 : static_cast<uint64_t>(counted->front());
+  SAFESHARE_RETURN_IF_ERROR(Append(entries::SubscriptionDeleted(*found, discarded)));
   return found;
 }
 
@@ -133,6 +153,12 @@ absl::Status Writer::Delivered(const std::vector<DeliveredEvent>& events) {
                                   .Bind(2, key.second.value())
                                   .Bind(3, static_cast<int64_t>(through.value()))
                                   .Run());
+  }
+  for (const auto& e : events) {
+    if (!e.again) continue;
+    SAFESHARE_RETURN_IF_ERROR(
+        PutAttempt(e.recipient, e.subscription,
+                   DeliveryAttempt{e.sequence, AttemptState::kRedelivered, e.attempt, now_}));
   }
   return absl::OkStatus();
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -11,11 +12,13 @@
 namespace safeshare::cli {
 
 struct AckFlags {
-  std::string name;       // subscription name
-  uint64_t sequence = 0;  // acknowledge everything up to and including this
+  std::string name;            // subscription name
+  uint64_t sequence = 0;       // acknowledge everything up to and including this (0: none)
+  std::vector<uint64_t> only;  // and these deliveries, one by one
 };
 
-// Registers `ack --name NAME --sequence S`; `flags` must outlive parsing.
+// Registers `ack --name NAME [--sequence S] [--only S]...` (at least one
+// of them); `flags` must outlive parsing.
 CLI::App* AddAckCommand(CLI::App& app, AckFlags& flags);
 
 // Acknowledges and prints the AcknowledgeResponse as one JSON line.

@@ -46,9 +46,9 @@ bool ParsePosition(const std::string& text, v1::StartFrom& from, uint64_t& after
 }
 
 std::string SubscriptionTable(const v1::ListSubscriptionsResponse& listed, int64_t now_seconds) {
-  constexpr char kRow[] = "%-24s %-9s %9s %9s %8s %7s %9s %s\n";
-  std::string out = absl::StrFormat(kRow, "NAME", "MODE", "ACKED", "DELIVERED", "BACKLOG", "OLDEST",
-                                    "CONSUMERS", "FILTER");
+  constexpr char kRow[] = "%-24s %-9s %9s %9s %9s %8s %6s %7s %9s %s\n";
+  std::string out = absl::StrFormat(kRow, "NAME", "MODE", "ACKED", "DELIVERED", "IN-FLIGHT",
+                                    "BACKLOG", "PARKED", "OLDEST", "CONSUMERS", "FILTER");
   for (const auto& s : listed.subscriptions()) {
     const std::string oldest = s.has_oldest_unacknowledged_at()
                                    ? AgeText(now_seconds - s.oldest_unacknowledged_at().seconds())
@@ -56,7 +56,8 @@ std::string SubscriptionTable(const v1::ListSubscriptionsResponse& listed, int64
     const char* mode = s.consumer_mode() == v1::CONSUMER_MODE_EXCLUSIVE ? "exclusive" : "standby";
     absl::StrAppendFormat(
         &out, kRow, s.subscription(), mode, absl::StrCat(s.acknowledged_through()),
-        absl::StrCat(s.delivered_through()), absl::StrCat(s.backlog()), oldest,
+        absl::StrCat(s.delivered_through()), absl::StrCat(s.in_flight()), absl::StrCat(s.backlog()),
+        absl::StrCat(s.parked()), oldest,
         absl::StrCat(s.active_consumers(), "+", s.standby_consumers()), FilterText(s.filter()));
   }
   return out;
@@ -82,6 +83,25 @@ CLI::App* AddSubscriptionCommands(CLI::App& app, SubscriptionFlags& flags) {
                    "over) or exclusive (it is refused)")
       ->capture_default_str()
       ->check(CLI::IsMember({"standby", "exclusive"}));
+  create->add_option("--ack-wait", flags.ack_wait_seconds,
+                     "seconds before an unacknowledged delivery is handed again (default: the "
+                     "broker's)");
+  create->add_option(
+      "--max-deliver", flags.max_deliver,
+      "attempts before an unacknowledged delivery is parked (default: the broker's)");
+  create->add_option("--max-in-flight", flags.max_in_flight,
+                     "deliveries handed and unacknowledged at once, at most (default: the "
+                     "broker's)");
+  CLI::App* parked =
+      command->add_subcommand("parked", "deliveries parked after too many unacknowledged attempts");
+  parked->add_option("--name", flags.name, "subscription name")->required();
+  parked->add_option("--after", flags.after, "the sequence a previous page ended at");
+  parked->add_flag("--json", flags.json, "one JSON line per page instead of a table");
+  CLI::App* release = command->add_subcommand(
+      "release", "hand parked deliveries to the subscription's stream again");
+  release->add_option("--name", flags.name, "subscription name")->required();
+  release->add_option("--sequence", flags.sequences,
+                      "only this parked delivery (repeat for more; none: all of them)");
   CLI::App* reset = command->add_subcommand(
       "reset", "move a subscription's position; its open streams end and resume there");
   reset->add_option("--name", flags.name, "subscription name")->required();
@@ -114,6 +134,9 @@ int RunSubscriptions(const ConnectionFlags& connection, const CLI::App& command,
     for (const auto& c : flags.case_refs) request.mutable_filter()->add_case_refs(c);
     request.set_consumer_mode(flags.mode == "exclusive" ? v1::CONSUMER_MODE_EXCLUSIVE
                                                         : v1::CONSUMER_MODE_STANDBY);
+    request.set_ack_wait_seconds(flags.ack_wait_seconds);
+    request.set_max_deliver(flags.max_deliver);
+    request.set_max_in_flight(flags.max_in_flight);
     auto created = client->CreateSubscription(request);
     return created.ok() ? PrintInfo(*created)
                         : FailBroker("subscriptions create", created.status());
@@ -126,6 +149,8 @@ int RunSubscriptions(const ConnectionFlags& connection, const CLI::App& command,
     auto reset = client->ResetSubscription(request);
     return reset.ok() ? PrintInfo(*reset) : FailBroker("subscriptions reset", reset.status());
   }
+  if (command.get_subcommand("parked")->parsed()) return RunParked(*client, flags);
+  if (command.get_subcommand("release")->parsed()) return RunRelease(*client, flags);
   if (command.get_subcommand("delete")->parsed()) {
     auto deleted = client->DeleteSubscription(flags.name);
     if (!deleted.ok()) return FailBroker("subscriptions delete", deleted.status());

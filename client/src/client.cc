@@ -118,11 +118,12 @@ absl::StatusOr<v1::PublishResponse> Client::Publish(v1::Notification notificatio
   return PublishRequest(std::move(request));
 }
 
-absl::StatusOr<v1::AcknowledgeResponse> Client::Acknowledge(const std::string& subscription,
-                                                            uint64_t sequence) {
+absl::StatusOr<v1::AcknowledgeResponse> Client::Acknowledge(
+    const std::string& subscription, uint64_t sequence, const std::vector<uint64_t>& sequences) {
   v1::AcknowledgeRequest request;
   request.set_subscription(subscription);
   request.set_sequence(sequence);
+  for (const uint64_t s : sequences) request.add_sequences(s);
   return Unary<v1::AcknowledgeResponse>(options_.deadline, [&](auto* context, auto* response) {
     return stub_->Acknowledge(context, request, response);
   });
@@ -159,6 +160,22 @@ absl::StatusOr<v1::ListPendingDeliveriesResponse> Client::ListPendingDeliveries(
       options_.deadline, [&](auto* context, auto* response) {
         return stub_->ListPendingDeliveries(context, request, response);
       });
+}
+
+absl::StatusOr<v1::ListParkedResponse> Client::ListParked(const v1::ListParkedRequest& request) {
+  return Unary<v1::ListParkedResponse>(options_.deadline, [&](auto* context, auto* response) {
+    return stub_->ListParked(context, request, response);
+  });
+}
+
+absl::StatusOr<v1::ReleaseParkedResponse> Client::ReleaseParked(
+    const v1::ReleaseParkedRequest& request) {
+  return Unary<v1::ReleaseParkedResponse>(
+      options_.deadline,
+      [&](auto* context, auto* response) {
+        return stub_->ReleaseParked(context, request, response);
+      },
+      /*retried=*/false);
 }
 
 absl::StatusOr<v1::SubscriptionInfo> Client::ResetSubscription(

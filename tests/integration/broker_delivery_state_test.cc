@@ -38,13 +38,7 @@ class DeliveryStateTest : public ::testing::Test {
     }
     return out;
   }
-  CommandResult Cli(const std::string& args) {
-    const TestPki& pki = TestPki::Get();
-    return RunCommand(broker_, std::string(SAFESHARE_CLI_BINARY) + " --broker localhost:" +
-                                   std::to_string(broker_.port()) + " --cert " +
-                                   pki.Path("police.crt") + " --key " + pki.Path("police.key") +
-                                   " --ca " + pki.Path("ca.crt") + " " + args);
-  }
+  CommandResult Cli(const std::string& args) { return RunCli(broker_, "police", args); }
 
   BrokerProcess broker_;
   client::Client police_ = Connect(broker_, "police");

@@ -204,9 +204,10 @@ TEST_F(SubscriptionsTest, TheCliManagesSubscriptions) {
   auto listed = Cli("list");
   EXPECT_EQ(listed.exit_code, 0) << listed.output;
   EXPECT_THAT(listed.output, HasSubstr("NAME"));
-  EXPECT_THAT(listed.output,
-              ::testing::ContainsRegex(
-                  "cli-inbox +standby +1 +1 +1 +[0-9]+s +0\\+0 +types=investigation_outcome"));
+  EXPECT_THAT(
+      listed.output,
+      ::testing::ContainsRegex(
+          "cli-inbox +standby +1 +1 +0 +1 +0 +[0-9]+s +0\\+0 +types=investigation_outcome"));
   auto json = Cli("list --name cli-inbox --json");
   EXPECT_EQ(json.exit_code, 0);
   EXPECT_THAT(json.output, HasSubstr("\"backlog\":\"1\""));

@@ -153,4 +153,17 @@ inline CommandResult RunBrokerCommand(const BrokerProcess& broker, const std::st
                                 "/broker.yaml " + args);
 }
 
+#ifdef SAFESHARE_CLI_BINARY
+// Runs `safeshare ARGS` as `agency` (its development certificate) against
+// `broker`, to completion.
+inline CommandResult RunCli(const BrokerProcess& broker, const std::string& agency,
+                            const std::string& args) {
+  const TestPki& pki = TestPki::Get();
+  return RunCommand(broker, std::string(SAFESHARE_CLI_BINARY) + " --broker localhost:" +
+                                std::to_string(broker.port()) + " --cert " +
+                                pki.Path(agency + ".crt") + " --key " + pki.Path(agency + ".key") +
+                                " --ca " + pki.Path("ca.crt") + " " + args);
+}
+#endif
+
 }  // namespace safeshare::testing

@@ -1,4 +1,4 @@
-// Unit tests of the heartbeat keys under `subscriptions:`: defaults, values
+// Unit tests of the heartbeat and redelivery keys under `subscriptions:`: defaults, values
 // within their bounds, and refusals naming file, line, key and the bounds.
 #include <string>
 
@@ -60,6 +60,26 @@ TEST(HeartbeatConfigTest, BoundsAreCheckedWithFileLineAndKey) {
       std::string(kFile) + ":7: subscriptions.heartbeat_seconds: must be from 5 to 300, got 301");
   EXPECT_EQ(std::string(ParseError(WithSubscriptions("  heartbeat: 3\n")).message()),
             std::string(kFile) + ":7: subscriptions.heartbeat: unknown key (check the spelling)");
+}
+
+TEST(DeliveryConfigTest, RedeliveryDefaultsAreReadWithinTheirBounds) {
+  auto config = ParseBrokerConfig(kValid, kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->delivery.ack_wait.count(), 300);
+  EXPECT_EQ(config->delivery.max_deliver, 5u);
+  EXPECT_EQ(config->delivery.max_in_flight, 1000u);
+  config = ParseBrokerConfig(WithSubscriptions("  ack_wait_seconds: 30\n"
+                                               "  max_deliver: 3\n"
+                                               "  max_in_flight: 64\n"),
+                             kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->delivery.ack_wait.count(), 30);
+  EXPECT_EQ(config->delivery.max_deliver, 3u);
+  EXPECT_EQ(config->delivery.max_in_flight, 64u);
+  EXPECT_EQ(std::string(ParseError(WithSubscriptions("  max_deliver: 101\n")).message()),
+            std::string(kFile) + ":7: subscriptions.max_deliver: must be from 1 to 100, got 101");
+  EXPECT_EQ(std::string(ParseError(WithSubscriptions("  ack_wait_seconds: 0\n")).message()),
+            std::string(kFile) + ":7: subscriptions.ack_wait_seconds: must be greater than 0");
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ class TestSink final : public DeliverySink {
     std::string batch;
     for (const auto& item : items) {
       sent_.push_back(item.event.sequence.value());
+      attempts_.push_back(item.event.attempt);
       batch += (batch.empty() ? "" : ",") + std::to_string(item.event.sequence.value());
     }
     events_.push_back(batch);
@@ -65,6 +66,10 @@ class TestSink final : public DeliverySink {
     std::lock_guard lock(mu_);
     return sent_;
   }
+  std::vector<uint32_t> attempts() {
+    std::lock_guard lock(mu_);
+    return attempts_;
+  }
   std::vector<std::string> events() {
     std::lock_guard lock(mu_);
     return events_;
@@ -74,6 +79,7 @@ class TestSink final : public DeliverySink {
     return heartbeats_;
   }
   std::vector<uint64_t> sent_;
+  std::vector<uint32_t> attempts_;  // of each entry of sent_
   std::vector<std::string> events_;
   int batches_ = 0;
   int heartbeats_ = 0;
@@ -94,10 +100,11 @@ class DeliverySessionTest : public ::testing::Test {
     store_->Close();
     service_.reset();
   }
-  void Recreate(size_t recent_log_bytes) {
+  void Recreate(size_t recent_log_bytes, DeliveryLimits delivery = {}) {
     store_ = std::make_unique<store::FakeStore>();
     SubscriptionSettings settings;
     settings.clock = &clock_;
+    settings.delivery = delivery;
     service_ = std::make_unique<BrokerService>(Partnership{policy_, cases_, key_}, *store_,
                                                recent_log_bytes, settings);
   }

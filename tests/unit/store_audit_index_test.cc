@@ -245,9 +245,9 @@ TEST_F(AuditIndexTest, AVersion5FileKeepsItsIndexThroughTheUpgrade) {
                            " ALTER TABLE subscriptions DROP COLUMN filter_types;"
                            " ALTER TABLE subscriptions DROP COLUMN filter_cases;"
                            " ALTER TABLE subscriptions DROP COLUMN delivered_through;"
-                           " ALTER TABLE subscriptions DROP COLUMN consumer_mode;"
-                           " DROP INDEX deliveries_unacked;"
-                           " ALTER TABLE deliveries DROP COLUMN acked_at")
+                           " ALTER TABLE subscriptions DROP COLUMN consumer_mode"
+                           ";" +
+                           std::string(kBackToVersion9Sql) + kBackToVersion8Sql)
                     .ok());
     auto insert = (*db)->Prepare("INSERT INTO audit_keys VALUES(?1,?2)");
     ASSERT_TRUE(insert.ok()) << insert.status();

@@ -334,8 +334,7 @@ TEST_F(SqliteStoreTest, AVersion8FileCountsDeliveriesBelowTheFurthestPositionAck
     auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
     ASSERT_TRUE((*db)
-                    ->Exec("BEGIN; DROP INDEX deliveries_unacked;"
-                           " ALTER TABLE deliveries DROP COLUMN acked_at;"
+                    ->Exec(std::string("BEGIN;") + kBackToVersion9Sql + kBackToVersion8Sql +
                            " PRAGMA user_version=8; COMMIT")
                     .ok());
   }

@@ -294,6 +294,15 @@ class StoreTestBase : public ::testing::Test {
 };
 
 // SQLite-only behaviour.
+// SQL that takes a store file back to what schema version 9 (and 8) wrote,
+// for the upgrade tests of older versions.
+inline constexpr char kBackToVersion9Sql[] =
+    " DROP TABLE delivery_attempts; ALTER TABLE subscriptions DROP COLUMN ack_wait_ms;"
+    " ALTER TABLE subscriptions DROP COLUMN max_deliver;"
+    " ALTER TABLE subscriptions DROP COLUMN max_in_flight;";
+inline constexpr char kBackToVersion8Sql[] =
+    " DROP INDEX deliveries_unacked; ALTER TABLE deliveries DROP COLUMN acked_at;";
+
 class SqliteStoreTest : public StoreTestBase {};
 
 // The contract every Store keeps, run against each implementation.

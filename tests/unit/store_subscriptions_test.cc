@@ -364,15 +364,14 @@ TEST_F(SubscriptionsUpgradeTest, AVersion6FileKeepsPositionsAsDeliveredThrough) 
   {  // the file as schema version 6 left it
     auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE(
-        (*db)
-            ->Exec("BEGIN; ALTER TABLE subscriptions DROP COLUMN filter_types;"
-                   " ALTER TABLE subscriptions DROP COLUMN filter_cases;"
-                   " ALTER TABLE subscriptions DROP COLUMN delivered_through;"
-                   " ALTER TABLE subscriptions DROP COLUMN consumer_mode;"
-                   " DROP INDEX deliveries_unacked; ALTER TABLE deliveries DROP COLUMN acked_at;"
-                   " PRAGMA user_version=6; COMMIT")
-            .ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("BEGIN; ALTER TABLE subscriptions DROP COLUMN filter_types;"
+                           " ALTER TABLE subscriptions DROP COLUMN filter_cases;"
+                           " ALTER TABLE subscriptions DROP COLUMN delivered_through;"
+                           " ALTER TABLE subscriptions DROP COLUMN consumer_mode;" +
+                           std::string(kBackToVersion9Sql) + kBackToVersion8Sql +
+                           " PRAGMA user_version=6; COMMIT")
+                    .ok());
   }
   Reopen();
   auto listed = store_->ReadSubscriptions(AgencyId("cfs"), SubscriptionName(""));
@@ -395,12 +394,11 @@ TEST_F(SubscriptionsUpgradeTest, AVersion7FileMakesEverySubscriptionStandby) {
   {  // the file as schema version 7 left it
     auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE(
-        (*db)
-            ->Exec("BEGIN; ALTER TABLE subscriptions DROP COLUMN consumer_mode;"
-                   " DROP INDEX deliveries_unacked; ALTER TABLE deliveries DROP COLUMN acked_at;"
-                   " PRAGMA user_version=7; COMMIT")
-            .ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("BEGIN; ALTER TABLE subscriptions DROP COLUMN consumer_mode;" +
+                           std::string(kBackToVersion9Sql) + kBackToVersion8Sql +
+                           " PRAGMA user_version=7; COMMIT")
+                    .ok());
   }
   Reopen();
   auto listed = store_->ReadSubscriptions(AgencyId("cfs"), SubscriptionName(""));

@@ -128,9 +128,10 @@ class Client {
                          const SubscribeOptions& options = {});
 
   // Acknowledges every delivery on `subscription` up to and including
-  // `sequence`.
+  // `sequence` (0: none), and each of `sequences` on its own.
   absl::StatusOr<v1::AcknowledgeResponse> Acknowledge(const std::string& subscription,
-                                                      uint64_t sequence);
+                                                      uint64_t sequence,
+                                                      const std::vector<uint64_t>& sequences = {});
 
   // Asks the broker's grpc.health.v1.Health/Check about `service` ("" for
   // the server as a whole) over this connection's mutual-TLS channel, once
@@ -151,6 +152,11 @@ class Client {
       const v1::ResetSubscriptionRequest& request);
   absl::StatusOr<v1::DeleteSubscriptionResponse> DeleteSubscription(
       const std::string& subscription);
+  // A subscription's parked deliveries (retried like List), and releasing
+  // them to be delivered again (not retried: a second release of the same
+  // sequences is FAILED_PRECONDITION).
+  absl::StatusOr<v1::ListParkedResponse> ListParked(const v1::ListParkedRequest& request);
+  absl::StatusOr<v1::ReleaseParkedResponse> ReleaseParked(const v1::ReleaseParkedRequest& request);
 
   // What became of the caller's own notifications: each recipient's
   // progress with one (NOT_FOUND for another agency's), and the deliveries
