@@ -1,5 +1,7 @@
 #include "broker/service/broker_service.h"
 
+#include <algorithm>
+
 #include "broker/audit/audit_entry.h"
 #include "broker/core/logging.h"
 #include "broker/core/uuid.h"
@@ -182,6 +184,10 @@ void BrokerService::Acknowledge(const identity::Caller& caller, const std::strin
     return done(absl::InvalidArgumentError("sequences: at most " +
                                            std::to_string(kMaxAckSequences) +
                                            " a call; acknowledge the rest in another"));
+  }
+  if (std::find(sequences.begin(), sequences.end(), 0) != sequences.end()) {
+    return done(absl::InvalidArgumentError(
+        "sequences: 0 is no delivery's sequence; give the sequences of deliveries you received"));
   }
   store::AckRequest request{caller.agency, SubscriptionName(subscription), Sequence(sequence), {}};
   request.sequences.reserve(sequences.size());

@@ -170,7 +170,8 @@ class BrokerService {
   // its open streams end ABORTED, and a stream opened again starts there.
   void ResetSubscription(const identity::Caller& caller, const std::string& name,
                          store::StartPosition to, Done<store::SubscriptionRecord> done);
-  // Deletes it; once durable its open streams end ABORTED.
+  // Deletes it; once durable its open streams end NOT_FOUND
+  // (SubscriptionDeleted), so a reconnecting client stops.
   void DeleteSubscription(const identity::Caller& caller, const std::string& name,
                           Done<store::SubscriptionRecord> done);
 

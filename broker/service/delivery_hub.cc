@@ -18,6 +18,12 @@ absl::Status StreamEnded(const std::string& message) {
   return status;
 }
 
+absl::Status SubscriptionDeleted(const SubscriptionName& name) {
+  return absl::NotFoundError("subscription '" + name.value() +
+                             "' was deleted; create it again to receive more (reconnecting "
+                             "would create it anew from the beginning)");
+}
+
 bool IsStreamEnded(const absl::Status& status) {
   return status.GetPayload(kStreamEnded).has_value();
 }

@@ -24,6 +24,10 @@ namespace safeshare::service {
 // the store's ABORTED (a constraint error, internal).
 absl::Status StreamEnded(const std::string& message);
 bool IsStreamEnded(const absl::Status& status);
+// NOT_FOUND ending the streams of subscription `name`, which was deleted:
+// not ABORTED, so a client does not reconnect (which would create the name
+// anew from the beginning and hand it its history again).
+absl::Status SubscriptionDeleted(const SubscriptionName& name);
 
 // The open subscription streams. Per (agency, subscription) one stream is
 // active and receives the deliveries; the others wait as standbys in

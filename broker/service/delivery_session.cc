@@ -198,7 +198,7 @@ absl::Status DeliverySession::TakeOver() {
   const SubscriptionName& name = feed_->name();
   auto listed = store_.ReadSubscriptions(agency, name);
   if (!listed.ok()) return listed.status();
-  if (listed->empty()) return StreamEnded("subscription '" + name.value() + "' was deleted");
+  if (listed->empty()) return SubscriptionDeleted(name);
   const store::SubscriptionRecord& record = listed->front().record;
   auto rows = store_.ReadAttempts(agency, name, record.acked_through);
   if (!rows.ok()) return rows.status();

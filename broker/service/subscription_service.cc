@@ -93,7 +93,9 @@ void BrokerService::DeleteSubscription(const identity::Caller& caller, const std
       [this, done = std::move(done)](absl::StatusOr<store::SubscriptionRecord> deleted) {
         if (deleted.ok()) {
           Log()->info("{} deleted subscription {}", deleted->agency.value(), deleted->name.value());
-          EndStreams(*deleted, "was deleted");
+          // NOT_FOUND, not ABORTED: a client that reconnected would create
+          // the name anew from the beginning and receive its history again.
+          hub_.EndAll(deleted->agency, deleted->name, SubscriptionDeleted(deleted->name));
         }
         done(std::move(deleted));
       });

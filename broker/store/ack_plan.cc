@@ -55,7 +55,7 @@ absl::StatusOr<AckPlan> PlanAck(const AckRequest& request, const AckState& state
     if (has_row && row->second.state == AttemptState::kAcked) continue;  // a retry
     if (!has_row && seq <= plan.acked_through) continue;  // settled with the position
     if (!has_row && seq > state.delivered_through) {
-      return errors::NotDelivered(seq, state.delivered_through, request.name);
+      return errors::NotDelivered(seq, state.delivered_through, request.name, "sequences");
     }
     auto facts = one(seq);
     if (!facts.ok()) return facts.status();

@@ -49,15 +49,14 @@ absl::StatusOr<std::vector<ParkedDelivery>> QueryParked(Connection& db, const Ag
 
 absl::StatusOr<AttemptCounts> QueryAttemptCounts(Connection& db, const SubscriptionRecord& record) {
   auto s = db.Prepare(
-      "SELECT coalesce(sum(state IN (1,2) AND seq>?3),0), coalesce(sum(state=4 AND seq<=?3),0),"
-      " coalesce(sum(state=2),0) FROM delivery_attempts WHERE agency=?1 AND subscription=?2");
+      "SELECT coalesce(sum(state=4 AND seq<=?3),0), coalesce(sum(state=2),0)"
+      " FROM delivery_attempts WHERE agency=?1 AND subscription=?2");
   if (!s.ok()) return s.status();
   s->Bind(1, record.agency.value())
       .Bind(2, record.name.value())
       .Bind(3, static_cast<int64_t>(record.acked_through.value()));
   auto rows = CollectRows<AttemptCounts>(*s, [](const Statement& r) {
-    return AttemptCounts{static_cast<uint64_t>(r.Int(0)), static_cast<uint64_t>(r.Int(1)),
-                         static_cast<uint64_t>(r.Int(2))};
+    return AttemptCounts{static_cast<uint64_t>(r.Int(0)), static_cast<uint64_t>(r.Int(1))};
   });
   if (!rows.ok()) return rows.status();
   return rows->empty() ? AttemptCounts{} : rows->front();

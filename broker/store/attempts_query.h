@@ -28,7 +28,6 @@ absl::StatusOr<std::vector<ParkedDelivery>> QueryParked(Connection& db, const Ag
 
 // What a subscription's listing takes from its rows.
 struct AttemptCounts {
-  uint64_t done_ahead = 0;    // acknowledged on their own or parked, above the position
   uint64_t again_behind = 0;  // handed again at or below the position, unacknowledged
   uint64_t parked = 0;
 };

@@ -178,10 +178,12 @@ bool IsRefusedAlone(const absl::Status& status) {
   return status.GetPayload(kRefusedAlone).has_value();
 }
 
-absl::Status NotDelivered(Sequence through, Sequence delivered, const SubscriptionName& name) {
+absl::Status NotDelivered(Sequence through, Sequence delivered, const SubscriptionName& name,
+                          const char* field) {
   return absl::InvalidArgumentError(
-      "sequence: " + std::to_string(through.value()) + " has not been delivered on subscription '" +
-      name.value() + "' (delivered through " + std::to_string(delivered.value()) +
+      std::string(field) + ": " + std::to_string(through.value()) +
+      " has not been delivered on subscription '" + name.value() + "' (delivered through " +
+      std::to_string(delivered.value()) +
       "); acknowledge a sequence a stream of this subscription received");
 }
 

@@ -298,7 +298,9 @@ absl::Status BeyondLatest(Sequence after, Sequence latest);
 // nothing and the rest of its batch is unaffected.
 bool IsRefusedAlone(const absl::Status& status);
 // An acknowledgement beyond what the subscription's streams were handed.
-absl::Status NotDelivered(Sequence through, Sequence delivered, const SubscriptionName& name);
+// `field`: the request field that named it ("sequence" or "sequences").
+absl::Status NotDelivered(Sequence through, Sequence delivered, const SubscriptionName& name,
+                          const char* field = "sequence");
 // INVALID_ARGUMENT: `seq` is not a delivery of the subscription (not the
 // agency's, or its filter does not match it).
 absl::Status NotADelivery(Sequence seq, const SubscriptionName& name);

@@ -67,17 +67,23 @@ absl::StatusOr<int64_t> CountSubscriptions(Connection& db, const AgencyId& agenc
 absl::StatusOr<int64_t> QueryLatest(Connection& db) { return db.QueryInt(kLatestSql); }
 
 absl::StatusOr<Backlog> QueryBacklog(Connection& db, const AgencyId& agency, int64_t after,
-                                     int64_t through, const DeliveryFilter& filter) {
+                                     int64_t through, const DeliveryFilter& filter,
+                                     const SubscriptionName* settled_of) {
   // An index range scan of deliveries(recipient, seq), each joined with its
   // notification by key; min() of stored_at since sequences are stored in
   // time order only as far as the clock allows.
   auto s = db.Prepare(
       "SELECT count(*), coalesce(min(n.stored_at),0) FROM deliveries d JOIN notifications n"
       " ON n.seq=d.seq WHERE d.recipient=?1 AND d.seq>?2 AND d.seq<=?3 AND " +
-      FilterCondition(4, 5));
+      FilterCondition(4, 5) +
+      (settled_of == nullptr
+           ? ""
+           : " AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.agency=?1 AND"
+             " a.subscription=?6 AND a.seq=d.seq AND a.state IN (1,2))"));
   if (!s.ok()) return s.status();
   const std::string types = JoinTypes(filter), cases = JoinCases(filter.case_refs);
   s->Bind(1, agency.value()).Bind(2, after).Bind(3, through).Bind(4, types).Bind(5, cases);
+  if (settled_of != nullptr) s->Bind(6, settled_of->value());
   auto rows = CollectRows<Backlog>(*s, [](const Statement& r) {
     return Backlog{static_cast<uint64_t>(r.Int(0)), r.Int(1)};
   });
@@ -98,24 +104,23 @@ absl::StatusOr<std::vector<SubscriptionStats>> QuerySubscriptionStats(
   std::vector<SubscriptionStats> out;
   out.reserve(records->size());
   for (auto& record : *records) {
+    // Above the position, deliveries acknowledged on their own or parked are
+    // neither backlog nor in flight.
     const auto acked = static_cast<int64_t>(record.acked_through.value());
-    auto backlog = QueryBacklog(db, agency, acked, *latest, record.filter);
+    auto backlog = QueryBacklog(db, agency, acked, *latest, record.filter, &record.name);
     if (!backlog.ok()) return backlog.status();
-    auto handed = QueryBacklog(
-        db, agency, acked, static_cast<int64_t>(record.delivered_through.value()), record.filter);
+    auto handed =
+        QueryBacklog(db, agency, acked, static_cast<int64_t>(record.delivered_through.value()),
+                     record.filter, &record.name);
     if (!handed.ok()) return handed.status();
     auto counts = QueryAttemptCounts(db, record);
     if (!counts.ok()) return counts.status();
-    // Above the position, deliveries acknowledged on their own or parked are
-    // neither backlog nor in flight.
-    out.push_back(SubscriptionStats{
-        .record = std::move(record),
-        .latest = Sequence(static_cast<uint64_t>(*latest)),
-        .backlog = backlog->count - std::min(backlog->count, counts->done_ahead),
-        .oldest_unacked_micros = backlog->oldest_micros,
-        .in_flight =
-            handed->count - std::min(handed->count, counts->done_ahead) + counts->again_behind,
-        .parked = counts->parked});
+    out.push_back(SubscriptionStats{.record = std::move(record),
+                                    .latest = Sequence(static_cast<uint64_t>(*latest)),
+                                    .backlog = backlog->count,
+                                    .oldest_unacked_micros = backlog->oldest_micros,
+                                    .in_flight = handed->count + counts->again_behind,
+                                    .parked = counts->parked});
   }
   return out;
 }

@@ -32,13 +32,15 @@ absl::StatusOr<int64_t> CountSubscriptions(Connection& db, const AgencyId& agenc
 // The latest committed sequence (0 when nothing is stored).
 absl::StatusOr<int64_t> QueryLatest(Connection& db);
 // Deliveries to `agency` in (after, through] that `filter` matches: how many,
-// and the stored time of the first (0 when none).
+// and the stored time of the first (0 when none). With `settled_of`, not
+// those that subscription acknowledged one by one or parked.
 struct Backlog {
   uint64_t count = 0;
   int64_t oldest_micros = 0;
 };
 absl::StatusOr<Backlog> QueryBacklog(Connection& db, const AgencyId& agency, int64_t after,
-                                     int64_t through, const DeliveryFilter& filter);
+                                     int64_t through, const DeliveryFilter& filter,
+                                     const SubscriptionName* settled_of = nullptr);
 // Store::ReadSubscriptions, inside one read transaction.
 absl::StatusOr<std::vector<SubscriptionStats>> QuerySubscriptionStats(Connection& db,
                                                                       const AgencyId& agency,

@@ -18,7 +18,7 @@ int RunParked(client::Client& client, const SubscriptionFlags& flags) {
   auto page = client.ListParked(request);
   if (!page.ok()) return FailBroker("subscriptions parked", page.status());
   if (flags.json) {
-    std::cout << client::ToJsonLine(*page) << std::endl;
+    std::cout << client::ToJsonLine(*page, /*with_defaults=*/true) << std::endl;
     return kExitOk;
   }
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -46,7 +46,7 @@ int RunRelease(client::Client& client, const SubscriptionFlags& flags) {
   for (const uint64_t s : flags.sequences) request.add_sequences(s);
   auto released = client.ReleaseParked(request);
   if (!released.ok()) return FailBroker("subscriptions release", released.status());
-  std::cout << client::ToJsonLine(*released) << std::endl;
+  std::cout << client::ToJsonLine(*released, /*with_defaults=*/true) << std::endl;
   return kExitOk;
 }
 

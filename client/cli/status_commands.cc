@@ -68,7 +68,7 @@ std::string PendingTable(const v1::ListPendingDeliveriesResponse& page, int64_t 
                           AgeText(now_seconds - d.routed_at().seconds()), d.recipient(), d.type(),
                           d.case_ref(), d.notification_id());
   }
-  if (page.deliveries().empty()) out += "(none: every recipient has acknowledged)\n";
+  if (page.deliveries().empty()) out += "(none unacknowledged)\n";
   if (page.next_after_sequence() != 0) {
     absl::StrAppendFormat(&out, "more: ask again with --after %d\n", page.next_after_sequence());
   }
@@ -105,7 +105,7 @@ int RunStatus(const ConnectionFlags& connection, const StatusFlags& flags) {
   if (!client.has_value()) return kExitUsage;
   auto state = client->GetDeliveryState(flags.notification_id);
   if (!state.ok()) return FailBroker("status", state.status());
-  std::cout << (flags.json ? client::ToJsonLine(*state) + "\n"
+  std::cout << (flags.json ? client::ToJsonLine(*state, /*with_defaults=*/true) + "\n"
                            : DeliveryStateTable(*state, NowSeconds()))
             << std::flush;
   return kExitOk;
@@ -121,7 +121,8 @@ int RunPending(const ConnectionFlags& connection, const StatusFlags& flags) {
   request.set_limit(flags.limit);
   auto page = client->ListPendingDeliveries(request);
   if (!page.ok()) return FailBroker("pending", page.status());
-  std::cout << (flags.json ? client::ToJsonLine(*page) + "\n" : PendingTable(*page, NowSeconds()))
+  std::cout << (flags.json ? client::ToJsonLine(*page, /*with_defaults=*/true) + "\n"
+                           : PendingTable(*page, NowSeconds()))
             << std::flush;
   return kExitOk;
 }

@@ -49,7 +49,7 @@ CLI::App* AddSubscribeCommand(CLI::App& app, SubscribeFlags& flags) {
       ->check(UnsignedInteger());
   command->add_flag("--no-ack", flags.no_ack, "do not acknowledge what was printed");
   command->add_flag("--once", flags.once,
-                    "end when the stream ends instead of reconnecting (the default)");
+                    "end when the stream ends (without it, subscribe reconnects and resumes)");
   command
       ->add_option("--heartbeat", flags.heartbeat,
                    "seconds between heartbeats on a quiet stream (0 = the broker's default)")

@@ -25,7 +25,7 @@ std::string FilterText(const v1::SubscriptionFilter& filter) {
 }
 
 int PrintInfo(const v1::SubscriptionInfo& info) {
-  std::cout << client::ToJsonLine(info) << std::endl;
+  std::cout << client::ToJsonLine(info, /*with_defaults=*/true) << std::endl;
   return kExitOk;
 }
 
@@ -60,12 +60,14 @@ std::string SubscriptionTable(const v1::ListSubscriptionsResponse& listed, int64
         absl::StrCat(s.parked()), oldest,
         absl::StrCat(s.active_consumers(), "+", s.standby_consumers()), FilterText(s.filter()));
   }
+  if (listed.subscriptions().empty()) out += "(none: create one with subscriptions create)\n";
   return out;
 }
 
 CLI::App* AddSubscriptionCommands(CLI::App& app, SubscriptionFlags& flags) {
-  CLI::App* command = app.add_subcommand(
-      "subscriptions", "list, create, reset or delete your agency's subscriptions");
+  CLI::App* command = app.add_subcommand("subscriptions",
+                                         "list, create, reset or delete your agency's "
+                                         "subscriptions; list and release parked deliveries");
   command->require_subcommand(1);
   CLI::App* list = command->add_subcommand(
       "list", "positions, backlog, oldest unacknowledged delivery and open streams");
@@ -154,13 +156,15 @@ int RunSubscriptions(const ConnectionFlags& connection, const CLI::App& command,
   if (command.get_subcommand("delete")->parsed()) {
     auto deleted = client->DeleteSubscription(flags.name);
     if (!deleted.ok()) return FailBroker("subscriptions delete", deleted.status());
-    std::cout << client::ToJsonLine(*deleted) << std::endl;
+    std::cout << client::ToJsonLine(*deleted, /*with_defaults=*/true) << std::endl;
     return kExitOk;
   }
   auto listed = client->ListSubscriptions(flags.name);
   if (!listed.ok()) return FailBroker("subscriptions list", listed.status());
   if (flags.json) {
-    for (const auto& s : listed->subscriptions()) std::cout << client::ToJsonLine(s) << "\n";
+    for (const auto& s : listed->subscriptions()) {
+      std::cout << client::ToJsonLine(s, /*with_defaults=*/true) << "\n";
+    }
   } else {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::system_clock::now().time_since_epoch());

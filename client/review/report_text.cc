@@ -86,6 +86,7 @@ std::string EntrySummary(const v1::AuditEntry& entry) {
   std::vector<std::string> parts;
   if (!entry.detail().empty()) parts.push_back(entry.detail());
   if (!entry.recipient().empty()) parts.push_back("recipient " + entry.recipient());
+  if (!entry.subscription().empty()) parts.push_back("subscription " + entry.subscription());
   std::vector<std::pair<std::string, std::vector<std::string>>> by_outcome;
   for (const v1::AuditLine& line : entry.lines()) {
     auto it = std::find_if(by_outcome.begin(), by_outcome.end(),

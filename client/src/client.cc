@@ -66,8 +66,16 @@ absl::StatusOr<Client> Client::Connect(const ClientOptions& options) {
   }
   // No target-name override: the broker certificate carries DNS:localhost,
   // IP:127.0.0.1 and IP:::1, and gRPC checks the host of `broker` against them.
+  // gRPC's own reconnect backoff (1 s doubling to 120 s by default) would
+  // add to Subscribe's and leave a restarted broker unreached for many
+  // seconds; the client's retries pace themselves, so keep the channel's
+  // short.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 250);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(options.broker, grpc::SslCredentials(*ssl));
+      grpc::CreateCustomChannel(options.broker, grpc::SslCredentials(*ssl), args);
   return Client(options, std::move(channel));
 }
 

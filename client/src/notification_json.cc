@@ -111,10 +111,10 @@ absl::StatusOr<v1::Notification> ReadNotificationFile(const std::string& path) {
   return ParseNotificationJson(*json, path);
 }
 
-std::string ToJsonLine(const google::protobuf::Message& message) {
+std::string ToJsonLine(const google::protobuf::Message& message, bool with_defaults) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = false;
-  options.always_print_primitive_fields = false;
+  options.always_print_primitive_fields = with_defaults;
   options.preserve_proto_field_names = true;
   std::string json;
   // Printing a well-formed message only fails on invalid data such as an

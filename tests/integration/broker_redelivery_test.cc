@@ -4,6 +4,8 @@
 // publisher, audited), released and acknowledged; one-by-one
 // acknowledgements; settings out of bounds refused; `safeshare
 // subscriptions parked|release` and `ack --only`.
+#include <thread>
+
 #include "tests/integration/scenario.h"
 
 namespace safeshare::testing {
@@ -139,6 +141,25 @@ TEST_F(RedeliveryTest, OneByOneAcknowledgementsLeaveOnlyTheUnacknowledgedToComeA
   auto created = cfs_.CreateSubscription(bad);
   EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(created.status().message(), HasSubstr("max_deliver"));
+}
+
+// A reconnecting subscriber must not bring a deleted subscription back:
+// it would be created anew from the beginning and replay the history.
+TEST_F(RedeliveryTest, DeletingASubscriptionEndsItsReconnectingSubscriberForGood) {
+  absl::Status ended;
+  std::thread subscriber([&] {
+    client::SubscribeOptions options{.deadline = std::chrono::seconds(20), .reconnect = true};
+    ended = cfs_.Subscribe(
+        "retry", [](const v1::Delivery&) { return absl::OkStatus(); }, options);
+  });
+  for (int i = 0; i < 100 && Info().active_consumers() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(cfs_.DeleteSubscription("retry").ok());
+  subscriber.join();
+  EXPECT_EQ(ended.code(), absl::StatusCode::kNotFound) << ended;
+  EXPECT_THAT(ended.message(), HasSubstr("was deleted"));
+  EXPECT_EQ(cfs_.ListSubscriptions("retry").status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

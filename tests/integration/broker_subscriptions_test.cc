@@ -217,7 +217,9 @@ TEST_F(SubscriptionsTest, TheCliManagesSubscriptions) {
   auto bad = Cli("reset --name cli-inbox --to yesterday");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("expected beginning, now or a sequence number"));
-  EXPECT_EQ(Cli("delete --name cli-inbox").exit_code, 0);
+  const auto deleted = Cli("delete --name cli-inbox");
+  EXPECT_EQ(deleted.exit_code, 0);
+  EXPECT_THAT(deleted.output, HasSubstr("{\"acknowledged_through\":\"0\"}"));  // at 0, said
   auto missing = Cli("delete --name cli-inbox");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.output, HasSubstr("NOT_FOUND"));

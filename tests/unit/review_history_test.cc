@@ -215,6 +215,15 @@ TEST(ReportTextTest, AnEntrySummaryGroupsItsLinesByOutcome) {
   EXPECT_EQ(EntrySummary(published),
             "strategy_minutes sequence 7; policy ISA-SM-01@2; routed: police, health; "
             "withheld: probation");
+  v1::AuditEntry delivered;
+  delivered.set_detail("sequence 7");
+  delivered.set_recipient("police");
+  delivered.set_subscription("police-inbox");
+  auto* line = delivered.add_lines();
+  line->set_outcome("delivered");
+  line->set_notification_id("n-7");
+  EXPECT_EQ(EntrySummary(delivered),
+            "sequence 7; recipient police; subscription police-inbox; delivered: n-7");
 }
 
 }  // namespace

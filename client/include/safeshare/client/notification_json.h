@@ -27,7 +27,9 @@ absl::StatusOr<v1::Notification> ReadNotificationFile(const std::string& path);
 // `message` as one line of JSON with proto field names and without default
 // values, e.g. {"notification_id":"n-1","sequence":"7"} (64-bit integers
 // are strings, as proto JSON requires).
-std::string ToJsonLine(const google::protobuf::Message& message);
+// `with_defaults`: print fields at their default (0, false, "") too, for an
+// answer whose every field matters (e.g. a position that is 0).
+std::string ToJsonLine(const google::protobuf::Message& message, bool with_defaults = false);
 
 }  // namespace safeshare::client
 
