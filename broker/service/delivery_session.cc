@@ -154,32 +154,6 @@ void DeliverySession::OnEvent(const DeliveryHub::SubscriptionEvent& event) {
   });
 }
 
-void DeliverySession::ReadReleased() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopped_ || standby_ || !taken_over_) return;  // a take-over reads them anyway
-    auto rows = store_.ReadAttempts(feed_->agency(), feed_->name(),
-                                    Sequence(std::numeric_limits<uint64_t>::max()));
-    std::vector<Sequence> released;
-    if (rows.ok()) {
-      for (const auto& row : *rows) {
-        if (row.state == store::AttemptState::kReleased && !window_.Contains(row.sequence)) {
-          released.push_back(row.sequence);
-        }
-      }
-    }
-    auto items = rows.ok() ? feed_->At(released) : rows.status();
-    if (!items.ok()) {
-      ModuleLogger("service")->warn("{} subscription {}: released deliveries not read: {}",
-                                    feed_->agency().value(), feed_->name().value(),
-                                    items.status().ToString());
-      return;  // handed again when a stream next takes over
-    }
-    for (auto& item : *items) window_.Add(std::move(item), 0, timing_.clock->Steady());
-  }
-  Pump(/*may_read_store=*/false);
-}
-
 void DeliverySession::Promote() {
   {
     absl::MutexLock lock(&mu_);
@@ -191,65 +165,6 @@ void DeliverySession::Promote() {
                                   feed_->agency().value(), feed_->name().value());
   }
   Pump(/*may_read_store=*/true);
-}
-
-absl::Status DeliverySession::TakeOver() {
-  const AgencyId& agency = feed_->agency();
-  const SubscriptionName& name = feed_->name();
-  auto listed = store_.ReadSubscriptions(agency, name);
-  if (!listed.ok()) return listed.status();
-  if (listed->empty()) return SubscriptionDeleted(name);
-  const store::SubscriptionRecord& record = listed->front().record;
-  auto rows = store_.ReadAttempts(agency, name, record.acked_through);
-  if (!rows.ok()) return rows.status();
-  window_ = InFlightWindow(Resolve(record.settings, timing_.defaults));
-  feed_->RestartAfter(record.acked_through);
-  recover_through_ = record.delivered_through;
-  rows_.clear();
-  std::vector<Sequence> behind;  // handed again after the position passed them
-  std::map<uint64_t, uint32_t> made;
-  for (const auto& row : *rows) {
-    if (row.sequence > record.acked_through) {
-      rows_.emplace(row.sequence.value(), row);
-    } else {
-      behind.push_back(row.sequence);
-      made[row.sequence.value()] = row.state == store::AttemptState::kReleased ? 0 : row.attempts;
-    }
-  }
-  auto items = feed_->At(behind);
-  if (!items.ok()) return items.status();
-  for (auto& item : *items) {
-    const uint32_t attempts = made[item.event.sequence.value()];
-    window_.Add(std::move(item), attempts, timing_.clock->Steady());
-  }
-  taken_over_ = true;
-  return absl::OkStatus();
-}
-
-void DeliverySession::Recovering(std::vector<FeedItem>& items, Actions& actions) {
-  std::erase_if(items, [&](FeedItem& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const uint64_t seq = item.event.sequence.value();
-    if (item.event.sequence > recover_through_) return false;
-    uint32_t made = 1;  // handed once unless a row says more
-    if (auto row = rows_.find(seq); row != rows_.end()) {
-      if (row->second.state == store::AttemptState::kAcked ||
-          row->second.state == store::AttemptState::kParked) {
-        return true;
-      }
-      // Released from parking: counts from 1 again.
-      made = row->second.state == store::AttemptState::kReleased
-                 ? 0
-                 : std::max<uint32_t>(row->second.attempts, 1);
-    }
-    item.event.attempt = made;
-    if (made >= window_.limits().max_deliver) {
-      actions.park.push_back(item.event);
-      return true;
-    }
-    item.event.attempt = made + 1;
-    item.event.again = true;
-    return false;
-  });
 }
 
 void DeliverySession::Post(bool may_read_store) {
@@ -292,9 +207,18 @@ void DeliverySession::Pump(bool may_read_store) {
 
 void DeliverySession::Poll(bool may_read_store, Actions& actions) {
   // What its ack wait passed for first: handed again, or parked.
-  auto due = window_.TakeDue(timing_.clock->Steady(), kBatch);
-  actions.park = std::move(due.park);
-  std::vector<FeedItem> items = std::move(due.again);
+  std::vector<FeedItem> items;
+  if (window_.AnyDue(timing_.clock->Steady())) {
+    if (!may_read_store) {  // read back from the store
+      actions.read_store = true;
+      return;
+    }
+    if (auto due = Due(items, actions); !due.ok()) {
+      stopped_ = true;
+      actions.end = due;
+      return;
+    }
+  }
   const size_t room = std::min(kBatch, window_.Room());
   if (items.empty() && actions.park.empty() && room == 0) return;  // acknowledgements make room
   if (!items.empty() || !actions.park.empty()) {

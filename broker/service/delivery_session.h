@@ -135,6 +135,10 @@ class DeliverySession : public std::enable_shared_from_this<DeliverySession> {
   absl::Status TakeOver() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // On the executor: hands released deliveries again.
   void ReadReleased();
+  // Reads back what its ack wait passed for (InFlightWindow::TakeDue): into
+  // `again` to hand again, or into actions.park.
+  absl::Status Due(std::vector<FeedItem>& again, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Of deliveries polled from the feed, those an earlier stream was handed
   // (up to recover_through_) counted on or parked; settled ones dropped.
   void Recovering(std::vector<FeedItem>& items, Actions& actions)

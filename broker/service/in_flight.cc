@@ -7,16 +7,16 @@ size_t InFlightWindow::Room() const {
 }
 
 void InFlightWindow::Handed(const std::vector<FeedItem>& items, TimePoint now) {
+  if (!items.empty()) next_due_ = std::min(next_due_, now + limits_.ack_wait);
   for (const auto& item : items) {
     entries_.insert_or_assign(item.event.sequence.value(),
-                              Entry{item, now + limits_.ack_wait, /*busy=*/false});
+                              Entry{item.event.attempt, now + limits_.ack_wait, /*busy=*/false});
   }
 }
 
-void InFlightWindow::Add(FeedItem item, uint32_t made, TimePoint now) {
-  item.event.attempt = made;
-  const uint64_t seq = item.event.sequence.value();
-  entries_.insert_or_assign(seq, Entry{std::move(item), now, /*busy=*/false});
+void InFlightWindow::Add(Sequence seq, uint32_t made, TimePoint now) {
+  next_due_ = std::min(next_due_, now);
+  entries_.insert_or_assign(seq.value(), Entry{made, now, /*busy=*/false});
 }
 
 void InFlightWindow::Settle(Sequence through, const std::vector<Sequence>& sequences) {
@@ -28,29 +28,29 @@ void InFlightWindow::Forget(const std::vector<store::DeliveredEvent>& parked) {
   for (const auto& e : parked) entries_.erase(e.sequence.value());
 }
 
-InFlightWindow::Due InFlightWindow::TakeDue(TimePoint now, size_t max) {
-  Due due;
+std::vector<InFlightWindow::Due> InFlightWindow::TakeDue(TimePoint now, size_t max) {
+  std::vector<Due> due;
   for (auto& [seq, entry] : entries_) {
-    if (due.again.size() + due.park.size() >= max) break;
+    if (due.size() >= max) break;
     if (entry.busy || entry.due > now) continue;
     entry.busy = true;
-    if (entry.item.event.attempt >= limits_.max_deliver) {
-      due.park.push_back(entry.item.event);
-      continue;
-    }
-    FeedItem again = entry.item;
-    ++again.event.attempt;
-    again.event.again = true;
-    due.again.push_back(std::move(again));
+    due.push_back(Due{Sequence(seq), entry.attempt});
   }
+  Recompute();
   return due;
 }
 
 bool InFlightWindow::AnyDue(TimePoint now) const {
+  if (now < next_due_) return false;
+  Recompute();
+  return next_due_ <= now;
+}
+
+void InFlightWindow::Recompute() const {
+  next_due_ = TimePoint::max();
   for (const auto& [seq, entry] : entries_) {
-    if (!entry.busy && entry.due <= now) return true;
+    if (!entry.busy) next_due_ = std::min(next_due_, entry.due);
   }
-  return false;
 }
 
 }  // namespace safeshare::service

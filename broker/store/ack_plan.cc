@@ -68,7 +68,17 @@ absl::StatusOr<AckPlan> PlanAck(const AckRequest& request, const AckState& state
     return settled.contains(seq) || Is(state, seq, AttemptState::kAcked) ||
            Is(state, seq, AttemptState::kParked);
   };
-  if (plan.acked_through < state.delivered_through) {
+  // Only when something above the position is settled or parked: the
+  // common cumulative acknowledgement reads nothing more.
+  const bool any_ahead =
+      std::any_of(settled.begin(), settled.end(),
+                  [&](uint64_t seq) { return seq > plan.acked_through.value(); }) ||
+      std::any_of(state.attempts.upper_bound(plan.acked_through.value()), state.attempts.end(),
+                  [](const auto& row) {
+                    return row.second.state == AttemptState::kAcked ||
+                           row.second.state == AttemptState::kParked;
+                  });
+  if (any_ahead && plan.acked_through < state.delivered_through) {
     auto ahead = matching(plan.acked_through, state.delivered_through);
     if (!ahead.ok()) return ahead.status();
     for (const auto& f : *ahead) {
