@@ -1,7 +1,6 @@
 #include "broker/service/delivery_session.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "broker/core/logging.h"
 

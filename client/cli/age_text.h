@@ -2,12 +2,20 @@
 #define SAFESHARE_CLIENT_CLI_AGE_TEXT_H_
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 
 namespace safeshare::cli {
+
+// Now, as Unix seconds, for the ages of a table.
+inline int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // An age for a table column: "45s", "12m", "5h", "3d" (negative: "0s").
 inline std::string AgeText(int64_t seconds) {

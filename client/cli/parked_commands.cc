@@ -21,9 +21,7 @@ int RunParked(client::Client& client, const SubscriptionFlags& flags) {
     std::cout << client::ToJsonLine(*page, /*with_defaults=*/true) << std::endl;
     return kExitOk;
   }
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = NowSeconds();
   constexpr char kRow[] = "%9s %8s %7s %-14s %-22s %-16s %s\n";
   std::string out = absl::StrFormat(kRow, "SEQUENCE", "ATTEMPTS", "PARKED", "PUBLISHER", "TYPE",
                                     "CASE", "NOTIFICATION");

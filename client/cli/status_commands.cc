@@ -12,12 +12,6 @@
 namespace safeshare::cli {
 namespace {
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string StageText(v1::DeliveryStage stage) {
   switch (stage) {
     case v1::DELIVERY_STAGE_ROUTED:

@@ -166,9 +166,7 @@ int RunSubscriptions(const ConnectionFlags& connection, const CLI::App& command,
       std::cout << client::ToJsonLine(s, /*with_defaults=*/true) << "\n";
     }
   } else {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-        std::chrono::system_clock::now().time_since_epoch());
-    std::cout << SubscriptionTable(*listed, now.count());
+    std::cout << SubscriptionTable(*listed, NowSeconds());
   }
   std::cout << std::flush;
   return kExitOk;

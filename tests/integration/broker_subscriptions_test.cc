@@ -45,12 +45,7 @@ class SubscriptionsTest : public ::testing::Test {
     return out;
   }
   CommandResult Cli(const std::string& args, const std::string& agency = "cfs") {
-    const TestPki& pki = TestPki::Get();
-    return RunCommand(broker_, std::string(SAFESHARE_CLI_BINARY) +
-                                   " --broker localhost:" + std::to_string(broker_.port()) +
-                                   " --cert " + pki.Path(agency + ".crt") + " --key " +
-                                   pki.Path(agency + ".key") + " --ca " + pki.Path("ca.crt") +
-                                   " subscriptions " + args);
+    return RunCli(broker_, agency, "subscriptions " + args);
   }
 
   BrokerProcess broker_;
