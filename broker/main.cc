@@ -22,7 +22,7 @@
 #include "broker/routing/policy_snapshot.h"
 #include "broker/rpc/grpc_logging.h"
 #include "broker/rpc/server.h"
-#include "broker/rpc/tls_files.h"
+#include "broker/rpc/tls_watch.h"
 #include "broker/service/audit_service.h"
 #include "broker/service/broker_service.h"
 #include "broker/service/checkpointer.h"
@@ -38,23 +38,59 @@ using safeshare::ModuleLogger;
 
 constexpr std::chrono::milliseconds kShutdownGrace{300};
 
-absl::StatusOr<safeshare::rpc::ServerOptions> ServerOptionsFrom(
-    const safeshare::config::BrokerConfig& config) {
-  auto tls = safeshare::rpc::LoadTlsMaterial(
-      {config.tls.certificate, config.tls.private_key, config.tls.client_ca}, std::time(nullptr));
-  if (!tls.ok()) return tls.status();
-  for (const auto& warning : tls->warnings) ModuleLogger("main")->warn("{}", warning);
+// Loads the TLS material and revocations (refusing to start on any
+// problem) and keeps them current while the broker serves.
+absl::StatusOr<std::unique_ptr<safeshare::rpc::TlsWatch>> WatchTls(
+    const safeshare::config::BrokerConfig& config, safeshare::identity::CertificateChecks& checks) {
+  const auto& tls = config.tls;
+  auto watch = safeshare::rpc::TlsWatch::Start(
+      {{tls.certificate, tls.private_key, tls.client_ca},
+       tls.crl_directory,
+       // Beside the store, which holds children's data and is as private.
+       config.store_path.string() + ".tls",
+       tls.refresh},
+      checks, std::time(nullptr));
+  if (!watch.ok()) return watch.status();
+  for (const auto& warning : (*watch)->warnings()) ModuleLogger("main")->warn("{}", warning);
+  return watch;
+}
+
+safeshare::rpc::ServerOptions ServerOptionsFrom(
+    const safeshare::config::BrokerConfig& config, const safeshare::rpc::TlsWatch& watch,
+    const safeshare::identity::CertificateChecks& checks) {
   const auto& c = config.connections;
   const safeshare::rpc::PingPolicy pings{c.client_ping_min_interval,
                                          static_cast<int>(c.client_ping_strikes), c.keepalive_time,
                                          c.keepalive_timeout};
   return safeshare::rpc::ServerOptions{config.listen,
-                                       std::move(tls->certificate_pem),
-                                       std::move(tls->private_key_pem),
-                                       std::move(tls->client_ca_pem),
+                                       {watch.served_private_key(), watch.served_certificate(),
+                                        watch.served_client_ca(), config.tls.refresh, &checks},
                                        config.max_message_bytes,
                                        pings,
                                        config.memory_quota_bytes};
+}
+
+// Audits each change of the TLS material (actor "broker"), and ends the
+// streams of certificates that no longer pass after every reread.
+void ListenToTls(safeshare::rpc::TlsWatch& watch, safeshare::store::Store& store,
+                 safeshare::rpc::BrokerRpc& rpc,
+                 const safeshare::identity::CertificateChecks& checks) {
+  watch.SetListeners(
+      [&store](const std::string& detail) {
+        safeshare::audit::Entry entry;
+        entry.actor = "broker";
+        entry.action = safeshare::audit::Action::kTlsChanged;
+        entry.detail = detail;
+        store.RecordEvent(
+            std::move(entry),
+            [](const absl::Status& audited) {
+              if (!audited.ok()) {
+                ModuleLogger("main")->error("TLS change not audited: {}", audited.ToString());
+              }
+            },
+            /*can_wait=*/true);
+      },
+      [&rpc, &checks] { rpc.EndStreamsOfRefusedCertificates(checks, std::time(nullptr)); });
 }
 
 // Start-up failed: says why, with where the config wrote any path the
@@ -91,8 +127,9 @@ safeshare::service::GovernanceService::PolicyLoader AgreementLoader(
 int Serve(const safeshare::config::BrokerConfig& config, const std::string& port_file) {
   namespace ss = safeshare;
   const auto log = ModuleLogger("main");
-  auto options = ServerOptionsFrom(config);
-  if (!options.ok()) return Fail(options.status(), config);
+  ss::identity::CertificateChecks certificate_checks;
+  auto tls_watch = WatchTls(config, certificate_checks);
+  if (!tls_watch.ok()) return Fail(tls_watch.status(), config);
   auto person_key = ss::PersonKey::Load(config.person_hash_key);
   if (!person_key.ok()) return Fail(person_key.status(), config);
   auto signer = ss::service::LoadCheckpointSigner(config.audit);
@@ -133,10 +170,12 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
       {config.audit.checkpoint_every_entries, config.audit.checkpoint_every_seconds});
   // Refuses a log that no longer matches its latest checkpoint.
   if (auto started = checkpointer.Start(); !started.ok()) return Fail(started, config);
-  ss::rpc::BrokerRpc rpc(service, directory);
-  ss::rpc::GovernanceRpc governance_rpc(governance, directory);
-  ss::rpc::AuditRpc audit_rpc(audit, directory);
-  auto running = ss::rpc::StartServer(*options, rpc, governance_rpc, audit_rpc);
+  ss::rpc::BrokerRpc rpc(service, directory, certificate_checks);
+  ss::rpc::GovernanceRpc governance_rpc(governance, directory, certificate_checks);
+  ss::rpc::AuditRpc audit_rpc(audit, directory, certificate_checks);
+  ListenToTls(**tls_watch, **store, rpc, certificate_checks);
+  auto running = ss::rpc::StartServer(ServerOptionsFrom(config, **tls_watch, certificate_checks),
+                                      rpc, governance_rpc, audit_rpc);
   if (!running.ok()) return Fail(running.status(), config);
   // A store that can no longer be trusted takes the broker out of service.
   (*store)->SetFailureListener([server = running->server.get()](const absl::Status&) {
@@ -154,6 +193,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   // (their writes complete within milliseconds), then drain and close the
   // store while everything its callbacks reference is alive.
   ss::rpc::SetServing(*running->server, false);
+  (*tls_watch)->Stop();
   service.StopAccepting();
   rpc.StopStreams();
   audit_rpc.StopStreams();

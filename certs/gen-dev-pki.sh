@@ -2,7 +2,10 @@
 # Generates the development PKI of the safeshare partnership: a dev CA, the
 # broker's server certificate, one client certificate per agency, and the bad
 # material the security tests need (rogue CA, rogue-signed police, expired
-# police, an agency the broker does not know), the person-hash key
+# police, an agency the broker does not know, police certificates that break
+# one rule each of what an agency certificate must be), its certificate
+# revocation list (crl/ca.crl, empty until certs/revoke.sh revokes one), the
+# person-hash key
 # (person-hash.key: 32 random bytes keying the HMAC of person identifiers)
 # and the audit log's signing key (audit-log.key, Ed25519, with its note
 # verifier key audit-log.pub for the origin safeshare.test/audit).
@@ -20,6 +23,9 @@ readonly TRUST_DOMAIN="safeshare.test"
 readonly ORG="SafeShare Dev Partnership"
 readonly CA_DAYS=3650
 readonly LEAF_DAYS=825
+# Test material: police certificates the broker must refuse at the handshake
+# although the partnership CA signed them.
+readonly RULE_BREAKERS=(future-police no-eku-police no-uri-police two-uri-police)
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly OUT="${1:-${script_dir}/out}"
@@ -30,7 +36,8 @@ command -v openssl >/dev/null || die "openssl not found in PATH"
 
 # Every file a complete dev PKI has, as base names without extension.
 all_names() {
-  echo ca broker "${AGENCIES[@]}" rogue-ca rogue-police expired-police unknown
+  echo ca broker "${AGENCIES[@]}" rogue-ca rogue-police expired-police unknown \
+    "${RULE_BREAKERS[@]}"
 }
 
 pki_complete() {
@@ -85,7 +92,7 @@ make_audit_log_key() {
 
 make_person_hash_key
 make_audit_log_key
-if [[ -f "${OUT}/ca.crt" ]] && pki_complete; then
+if [[ -f "${OUT}/ca.crt" ]] && pki_complete && [[ -f "${OUT}/crl/ca.crl" ]]; then
   echo "dev PKI already present in ${OUT}"
   exit 0
 fi
@@ -128,29 +135,35 @@ EOF
   generated+=("${name}")
 }
 
-# leaf_ext KIND SAN: extension section for a serverAuth or clientAuth leaf.
+# leaf_ext KIND SAN: extension section for a serverAuth or clientAuth leaf
+# (KIND "": no extended key usage at all).
 leaf_ext() {
-  cat <<EOF
-[leaf]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = $1
-subjectAltName = $2
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-EOF
+  echo "[leaf]"
+  echo "basicConstraints = critical, CA:FALSE"
+  echo "keyUsage = critical, digitalSignature"
+  [[ -z "$1" ]] || echo "extendedKeyUsage = $1"
+  echo "subjectAltName = $2"
+  echo "subjectKeyIdentifier = hash"
+  echo "authorityKeyIdentifier = keyid"
 }
 
-# make_leaf NAME CN CA KIND SAN: a key and a certificate signed by CA.
+# make_leaf NAME CN CA KIND SAN [CLOCK]: a key and a certificate signed by
+# CA; with CLOCK (e.g. "+2d"), signed as if the machine's clock said so
+# (Debian's faketime), for certificates not valid yet.
 make_leaf() {
-  local name="$1" cn="$2" ca="$3" kind="$4" san="$5"
+  local name="$1" cn="$2" ca="$3" kind="$4" san="$5" clock="${6:-}"
+  local skew=()
+  if [[ -n "${clock}" ]]; then
+    command -v faketime >/dev/null || die "faketime not found: apt-get install -y faketime"
+    skew=(faketime -f "${clock}")
+  fi
   [[ -f "${OUT}/${ca}.key" ]] ||
     die "${OUT}/${ca}.key is missing, cannot sign ${name}; delete ${OUT}/${ca}.crt to start over"
   leaf_ext "${kind}" "${san}" >"${work}/${name}.ext"
   new_key "${name}"
   openssl req -new -key "${OUT}/${name}.key" -subj "/O=${ORG}/CN=${cn}" \
     -out "${work}/${name}.csr"
-  quiet openssl x509 -req -in "${work}/${name}.csr" -CA "${OUT}/${ca}.crt" \
+  quiet "${skew[@]}" openssl x509 -req -in "${work}/${name}.csr" -CA "${OUT}/${ca}.crt" \
     -CAkey "${OUT}/${ca}.key" -set_serial "$(random_serial)" -sha256 \
     -days "${LEAF_DAYS}" -extfile "${work}/${name}.ext" -extensions leaf \
     -out "${OUT}/${name}.crt"
@@ -212,10 +225,25 @@ main() {
   if needs unknown ca; then
     make_leaf unknown unknown ca clientAuth "$(agency_san unknown)"
   fi
+  if needs future-police ca; then
+    make_leaf future-police police ca clientAuth "$(agency_san police)" "+2d"
+  fi
+  if needs no-eku-police ca; then
+    make_leaf no-eku-police police ca "" "$(agency_san police)"
+  fi
+  if needs no-uri-police ca; then
+    make_leaf no-uri-police police ca clientAuth "DNS:police.safeshare.test"
+  fi
+  if needs two-uri-police ca; then
+    make_leaf two-uri-police police ca clientAuth "$(agency_san police), $(agency_san cfs)"
+  fi
+  # A fresh CA starts with nothing revoked.
+  if [[ " ${generated[*]} " == *" ca "* ]]; then rm -rf "${OUT}/ca-db" "${OUT}/crl"; fi
   make_ca rogue-ca "SafeShare Rogue CA (test only)"
   if needs rogue-police rogue-ca; then
     make_leaf rogue-police police rogue-ca clientAuth "$(agency_san police)"
   fi
+  [[ -f "${OUT}/crl/ca.crl" ]] || "${script_dir}/revoke.sh" --dir "${OUT}" --refresh >/dev/null
   echo "dev PKI in ${OUT}: generated ${#generated[@]} certificate(s)${generated[*]:+: ${generated[*]}}"
 }
 

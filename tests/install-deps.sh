@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git openssl sqlite3 procps util-linux strace
+  faketime  # certs/gen-dev-pki.sh signs a not-yet-valid test certificate under a skewed clock
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libssl-dev libsqlite3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev libgoogle-perftools-dev

@@ -7,7 +7,7 @@
 namespace safeshare::audit {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 19> kNames = {{
+constexpr std::array<std::pair<Action, std::string_view>, 20> kNames = {{
     {Action::kPublished, "published"},
     {Action::kDuplicate, "duplicate"},
     {Action::kPublishRefused, "publish_refused"},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<Action, std::string_view>, 19> kNames = {{
     {Action::kSubscriptionDeleted, "subscription_deleted"},
     {Action::kParked, "parked"},
     {Action::kReleased, "released"},
+    {Action::kTlsChanged, "tls_changed"},
 }};
 
 }  // namespace

@@ -28,6 +28,7 @@ enum class Action {
   kSubscriptionDeleted,  // a subscription deleted: its position
   kParked,    // deliveries no longer redelivered after max_deliver unacknowledged attempts
   kReleased,  // parked deliveries the recipient released to be delivered again
+  kTlsChanged,  // the broker's TLS material reloaded: revocations, its certificate, the CA bundle
 };
 
 std::string_view ActionName(Action action);

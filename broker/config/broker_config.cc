@@ -34,9 +34,16 @@ class PathResolver {
 };
 
 TlsConfig ReadTls(const YamlReader& tls, const PathResolver& path) {
-  tls.RejectUnknownKeys({"certificate", "private_key", "client_ca"});
-  return TlsConfig{path(tls.Required("certificate")), path(tls.Required("private_key")),
-                   path(tls.Required("client_ca"))};
+  tls.RejectUnknownKeys(
+      {"certificate", "private_key", "client_ca", "crl_directory", "refresh_seconds"});
+  TlsConfig out{path(tls.Required("certificate")), path(tls.Required("private_key")),
+                path(tls.Required("client_ca"))};
+  if (tls.Has("crl_directory")) out.crl_directory = path(tls.Required("crl_directory"));
+  if (tls.Has("refresh_seconds")) {
+    out.refresh = std::chrono::seconds(
+        static_cast<int64_t>(tls.Required("refresh_seconds").InRange(1, kMaxTlsRefreshSeconds)));
+  }
+  return out;
 }
 
 // The per-agency limits a `limits` mapping gives (broker-wide

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,7 +18,14 @@ struct TlsConfig {
   std::filesystem::path certificate;  // broker's server certificate chain (PEM)
   std::filesystem::path private_key;
   std::filesystem::path client_ca;  // CA that signs agency client certificates
+  // CRLs of that CA (tls.crl_directory); none: nothing can be revoked.
+  std::optional<std::filesystem::path> crl_directory;
+  // How often the files above are reread (tls.refresh_seconds, 1 to 3600):
+  // a revocation ends streams, and a new server certificate or CA bundle
+  // serves new connections, within about this long.
+  std::chrono::seconds refresh{10};
 };
+inline constexpr size_t kMaxTlsRefreshSeconds = 3600;
 
 // How an agency may use subscriptions: whether Subscribe on an unknown name
 // creates it (`subscriptions.create_on_subscribe`) or the agency must call

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "broker/config/broker_config.h"
+#include "broker/identity/peer_certificate.h"
 
 namespace safeshare::identity {
 
@@ -13,6 +15,9 @@ namespace safeshare::identity {
 struct Caller {
   AgencyId agency;
   std::string role;
+  // The certificate the call came with (for open streams, rechecked while
+  // they last); null where no connection is involved.
+  std::shared_ptr<const PeerCertificate> certificate = nullptr;
 };
 
 // Maps the SAN URIs of a client certificate, already verified by TLS against

@@ -19,8 +19,9 @@ namespace safeshare::rpc {
 // one piece in flight per stream, whatever the client's pace.
 class AuditRpc final : public v1::Audit::CallbackService {
  public:
-  AuditRpc(service::AuditService& service, const identity::AgencyDirectory& directory)
-      : service_(service), peers_(directory, service.refusals()) {}
+  AuditRpc(service::AuditService& service, const identity::AgencyDirectory& directory,
+           const identity::CertificateChecks& checks)
+      : service_(service), peers_(directory, checks, service.refusals()) {}
   ~AuditRpc() override { Drain(); }
 
   grpc::ServerUnaryReactor* Query(grpc::CallbackServerContext* context,

@@ -24,7 +24,8 @@ class BrokerRpc final
     : public v1::Broker::WithRawCallbackMethod_Publish<
           v1::Broker::WithRawCallbackMethod_Subscribe<v1::Broker::CallbackService>> {
  public:
-  BrokerRpc(service::BrokerService& service, const identity::AgencyDirectory& directory);
+  BrokerRpc(service::BrokerService& service, const identity::AgencyDirectory& directory,
+            const identity::CertificateChecks& checks);
   ~BrokerRpc() override;
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
@@ -74,8 +75,13 @@ class BrokerRpc final
   // need not wait for them.
   void StopStreams() {
     ticker_.Stop();
-    streams_.StopAll();
+    streams_.StopAll(absl::UnavailableError(
+        "the broker is shutting down; reconnect to resume after your last acknowledged delivery"));
   }
+  // Ends every open Subscribe stream whose certificate no longer passes
+  // `checks` at `now` (revoked, or expired while open): UNAUTHENTICATED with
+  // why, once the refusal is audited (`access_refused`, Broker.Subscribe).
+  void EndStreamsOfRefusedCertificates(const identity::CertificateChecks& checks, std::time_t now);
   // Waits for queued stream work; call after the gRPC server has shut down.
   void Drain();
 

@@ -15,8 +15,9 @@ namespace safeshare::rpc {
 // own, never on gRPC's threads.
 class GovernanceRpc final : public v1::Governance::CallbackService {
  public:
-  GovernanceRpc(service::GovernanceService& service, const identity::AgencyDirectory& directory)
-      : service_(service), peers_(directory, service.refusals()) {}
+  GovernanceRpc(service::GovernanceService& service, const identity::AgencyDirectory& directory,
+                const identity::CertificateChecks& checks)
+      : service_(service), peers_(directory, checks, service.refusals()) {}
   ~GovernanceRpc() override { Drain(); }
 
   grpc::ServerUnaryReactor* ReloadPolicy(grpc::CallbackServerContext* context,

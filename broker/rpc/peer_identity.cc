@@ -2,6 +2,7 @@
 
 #include <grpc/grpc_security_constants.h>
 
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -19,17 +20,28 @@ std::optional<identity::Caller> PeerIdentity::Identify(
     refuse(absl::UnauthenticatedError("a verified client certificate is required"));
     return std::nullopt;
   }
-  std::vector<std::string> uris;
-  for (const auto& value : auth->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
-    uris.emplace_back(value.data(), value.size());
+  const auto pems = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+  auto cert = pems.empty()
+                  ? absl::UnauthenticatedError("no client certificate on the connection")
+                  : checks_.Parse(std::string_view(pems.front().data(), pems.front().size()));
+  if (!cert.ok()) {
+    refuse(absl::UnauthenticatedError(cert.status().message()));
+    return std::nullopt;
   }
-  auto caller = directory_.Identify(uris);
-  if (caller.ok()) return *std::move(caller);
-  // Signed by the partnership's CA, yet no agency's: on the record under
-  // what the certificate says it is.
-  refusals_.Refuse(
-      uris.empty() ? std::string("(certificate without a URI)") : absl::StrJoin(uris, " "), call,
-      caller.status(), std::move(refuse));
+  const absl::Status usable = checks_.Check(**cert, std::time(nullptr));
+  auto caller = directory_.Identify((*cert)->uris);
+  if (usable.ok() && caller.ok()) {
+    caller->certificate = *std::move(cert);
+    return *std::move(caller);
+  }
+  // Signed by the partnership's CA, yet no agency's, or no longer usable:
+  // on the record under what the certificate says it is.
+  const auto& uris = (*cert)->uris;
+  std::string actor = caller.ok()    ? caller->agency.value()
+                      : uris.empty() ? std::string("(certificate without a URI)")
+                                     : absl::StrJoin(uris, " ");
+  refusals_.Refuse(std::move(actor), call, usable.ok() ? caller.status() : usable,
+                   std::move(refuse));
   return std::nullopt;
 }
 

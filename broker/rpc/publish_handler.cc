@@ -48,8 +48,9 @@ void Answer(grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* response,
 
 }  // namespace
 
-BrokerRpc::BrokerRpc(service::BrokerService& service, const identity::AgencyDirectory& directory)
-    : service_(service), peers_(directory, service.refusals()) {}
+BrokerRpc::BrokerRpc(service::BrokerService& service, const identity::AgencyDirectory& directory,
+                     const identity::CertificateChecks& checks)
+    : service_(service), peers_(directory, checks, service.refusals()) {}
 
 BrokerRpc::~BrokerRpc() { Drain(); }
 

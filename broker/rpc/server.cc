@@ -4,18 +4,27 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/server_builder.h>
 
 #include "absl/status/status.h"
+#include "broker/rpc/handshake_verifier.h"
 
 namespace safeshare::rpc {
 namespace {
 
-std::shared_ptr<grpc::ServerCredentials> MutualTls(const ServerOptions& options) {
-  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  ssl.pem_root_certs = options.client_ca_pem;
-  ssl.pem_key_cert_pairs.push_back({options.private_key_pem, options.certificate_pem});
-  return grpc::SslServerCredentials(ssl);
+std::shared_ptr<grpc::ServerCredentials> MutualTls(const ServedTls& served) {
+  namespace ex = grpc::experimental;
+  auto files = std::make_shared<ex::FileWatcherCertificateProvider>(
+      served.private_key, served.certificate, served.client_ca,
+      static_cast<unsigned int>(served.refresh.count()));
+  ex::TlsServerCredentialsOptions tls(files);
+  tls.watch_identity_key_cert_pairs();
+  tls.watch_root_certs();
+  tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  tls.set_certificate_verifier(
+      ex::ExternalCertificateVerifier::Create<HandshakeVerifier>(*served.checks));
+  return grpc::experimental::TlsServerCredentials(tls);
 }
 
 void ApplyPingPolicy(const PingPolicy& policy, grpc::ServerBuilder& builder) {
@@ -44,7 +53,7 @@ absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRp
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   RunningServer running;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, MutualTls(options), &running.port);
+  builder.AddListeningPort(options.listen, MutualTls(options.tls), &running.port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
   ApplyPingPolicy(options.ping_policy, builder);
   grpc::ResourceQuota quota("safeshare-broker");

@@ -8,6 +8,7 @@
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
+#include "broker/identity/certificate_checks.h"
 #include "broker/rpc/audit_rpc.h"
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/governance_rpc.h"
@@ -29,11 +30,19 @@ struct PingPolicy {
   std::chrono::milliseconds keepalive_timeout{10000};
 };
 
+// The TLS material gRPC serves, as files it rereads every `refresh` (the
+// checked copy TlsWatch keeps), and the checks every handshake passes.
+struct ServedTls {
+  std::string private_key;
+  std::string certificate;  // broker certificate chain
+  std::string client_ca;    // partnership CA(s); clients must present a cert one signed
+  std::chrono::seconds refresh{10};
+  const identity::CertificateChecks* checks = nullptr;  // must outlive the server
+};
+
 struct ServerOptions {
-  std::string listen;           // host:port; port 0 picks a free port
-  std::string certificate_pem;  // broker certificate chain
-  std::string private_key_pem;
-  std::string client_ca_pem;  // partnership CA; clients must present a cert it signed
+  std::string listen;  // host:port; port 0 picks a free port
+  ServedTls tls;
   size_t max_message_bytes = 1 << 20;
   PingPolicy ping_policy;
   // gRPC's ResourceQuota: memory for connections and calls; beyond it new
@@ -51,7 +60,9 @@ struct RunningServer {
 inline constexpr char kHealthServiceName[] = "safeshare.v1.Broker";
 
 // Starts the gRPC server: mutual TLS only (TLS 1.2+, client certificate
-// required and verified against the partnership CA), the ping policy, the
+// required, its chain verified against the partnership CA and then checked
+// by HandshakeVerifier; the served files reread every tls.refresh, so a new
+// server certificate or CA bundle needs no restart), the ping policy, the
 // Broker, Governance and Audit services, grpc.health.v1.Health (SERVING for "" and
 // kHealthServiceName) and server reflection.
 absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRpc& broker,

@@ -41,13 +41,9 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     permit_ = std::move(permit);
     OwnSelf();
     std::weak_ptr<SubscribeReactor> weak = weak_from_this();
-    stream_token_ = streams_.Add([weak] {
-      if (auto self = weak.lock()) {
-        self->End(absl::UnavailableError(
-            "the broker is shutting down; reconnect to resume after your last acknowledged "
-            "delivery"));
-      }
-    });
+    stream_token_ = streams_.Add({agency_, caller.certificate, [weak](absl::Status why) {
+                                    if (auto self = weak.lock()) self->End(std::move(why));
+                                  }});
     service_.Subscribe(caller, subscription,
                        [weak](absl::StatusOr<std::unique_ptr<service::SubscriptionFeed>> feed) {
                          if (auto self = weak.lock()) self->Opened(std::move(feed));
@@ -231,6 +227,16 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* BrokerRpc::Subscribe(
     reactor->Start(*caller, parsed.subscription(), *heartbeat, *std::move(permit));
   }
   return reactor.get();
+}
+
+void BrokerRpc::EndStreamsOfRefusedCertificates(const identity::CertificateChecks& checks,
+                                                std::time_t now) {
+  auto refused = streams_.TakeRefused(
+      [&](const identity::PeerCertificate& cert) { return checks.Check(cert, now); });
+  for (auto& [stream, why] : refused) {
+    service_.refusals().Refuse(stream.agency, "Broker.Subscribe (open stream)", std::move(why),
+                               std::move(stream.end));
+  }
 }
 
 }  // namespace safeshare::rpc

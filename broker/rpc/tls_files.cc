@@ -9,41 +9,13 @@
 #include "broker/core/openssl_ptr.h"
 #include "broker/core/status_macros.h"
 #include "broker/core/text_file.h"
+#include "broker/core/x509_text.h"
 
 namespace safeshare::rpc {
 namespace {
 
 constexpr char kMakeDevelopmentOnes[] =
     "for development, certs/gen-dev-pki.sh makes a set; in production, ask the partnership's CA";
-
-BioPtr MemoryBio(const std::string& pem) {
-  return BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-}
-
-// Every certificate in `pem`, in order; none if it holds none.
-std::vector<X509Ptr> Certificates(const std::string& pem) {
-  std::vector<X509Ptr> out;
-  const BioPtr bio = MemoryBio(pem);
-  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-    out.emplace_back(cert);
-  }
-  ERR_clear_error();  // the end of the input reads as an error
-  return out;
-}
-
-std::string Utc(const ASN1_TIME* time) {
-  std::tm tm{};
-  if (ASN1_TIME_to_tm(time, &tm) != 1) return "an unreadable date";
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
-  return text;
-}
-
-std::string Subject(const X509* cert) {
-  char name[256];
-  X509_NAME_oneline(X509_get_subject_name(cert), name, sizeof name);
-  return name;
-}
 
 // Whether `cert` is valid at `now`, with `renew` as the advice when it has
 // expired; a warning when it expires soon.
@@ -52,18 +24,19 @@ absl::Status CheckValidity(const X509* cert, std::time_t now, const std::string&
   std::time_t at = now;
   const ASN1_TIME* not_before = X509_get0_notBefore(cert);
   const ASN1_TIME* not_after = X509_get0_notAfter(cert);
+  const std::string named = what + " (" + NameText(X509_get_subject_name(cert)) + ")";
   if (X509_cmp_time(not_before, &at) >= 0) {
     return absl::FailedPreconditionError(
-        what + " (" + Subject(cert) + ") is not valid until " + Utc(not_before) +
+        named + " is not valid until " + UtcText(AsnTime(not_before)) +
         ": check the machine's clock, or install a certificate valid now");
   }
   if (X509_cmp_time(not_after, &at) <= 0) {
-    return absl::FailedPreconditionError(what + " (" + Subject(cert) + ") expired on " +
-                                         Utc(not_after) + ": " + renew);
+    return absl::FailedPreconditionError(named + " expired on " + UtcText(AsnTime(not_after)) +
+                                         ": " + renew);
   }
   at = now + kExpiryWarning;
   if (X509_cmp_time(not_after, &at) <= 0) {
-    warnings.push_back(what + " (" + Subject(cert) + ") expires on " + Utc(not_after) +
+    warnings.push_back(named + " expires on " + UtcText(AsnTime(not_after)) +
                        ": renew it before then");
   }
   return absl::OkStatus();
@@ -72,7 +45,7 @@ absl::Status CheckValidity(const X509* cert, std::time_t now, const std::string&
 absl::Status CheckCertificate(const TlsMaterial& material, const TlsFiles& files, std::time_t now,
                               std::vector<std::string>& warnings) {
   const std::string what = "tls.certificate " + files.certificate.string();
-  const auto chain = Certificates(material.certificate_pem);
+  const auto chain = PemCertificates(material.certificate_pem);
   if (chain.empty()) {
     return absl::FailedPreconditionError(what + ": no PEM certificate in it; " +
                                          kMakeDevelopmentOnes);
@@ -102,7 +75,7 @@ absl::Status CheckCertificate(const TlsMaterial& material, const TlsFiles& files
 absl::Status CheckClientCa(const TlsMaterial& material, const TlsFiles& files, std::time_t now,
                            std::vector<std::string>& warnings) {
   const std::string what = "tls.client_ca " + files.client_ca.string();
-  const auto bundle = Certificates(material.client_ca_pem);
+  const auto bundle = PemCertificates(material.client_ca_pem);
   if (bundle.empty()) {
     return absl::FailedPreconditionError(
         what +

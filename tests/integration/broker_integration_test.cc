@@ -292,7 +292,7 @@ TEST_F(BrokerTest, ACopiedConfigNamesAMissingFileResolvedAndAsWritten) {
   EXPECT_EQ(audit.exit_code, 1) << audit.output;
   EXPECT_THAT(audit.output, ::testing::HasSubstr(
                                 "no store at " + (dir.parent_path() / "var/safeshare.db").string() +
-                                " (broker.yaml:11: store.path: \"../var/safeshare.db\", relative "
+                                " (broker.yaml:17: store.path: \"../var/safeshare.db\", relative "
                                 "to the config file's directory " +
                                 dir.string() + ")"));
 }

@@ -62,6 +62,31 @@ TEST_F(SecurityTest, ExpiredCertificateFailsTheHandshake) {
   EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM notifications"), 0);
 }
 
+// Signed by the partnership CA, yet not what an agency certificate must be:
+// each fails the handshake, and the broker log says why. A certificate not
+// valid yet (signed under faketime, two days ahead) fails OpenSSL's chain
+// check, as an expired one does; the others pass it and fail the broker's
+// own check after it, whose log line names the rule.
+TEST_F(SecurityTest, CertificatesBreakingAnAgencyRuleFailTheHandshake) {
+  const std::string refused = "TLS handshake refused: client certificate serial ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"future-police", "certificate verify failed"},
+      {"no-eku-police", "is not issued for client authentication (extended key usage clientAuth)"},
+      {"no-uri-police", "names 0 SAN URIs; an agency certificate names exactly one"},
+      {"two-uri-police",
+       "names 2 SAN URIs (spiffe://safeshare.test/agency/police, "
+       "spiffe://safeshare.test/agency/cfs)"},
+  };
+  for (const auto& [material, why] : cases) {
+    const auto status = PublishAs(material);
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << material << ": " << status;
+    EXPECT_THAT(ReadFile(broker_.dir() + "/broker.log"), ::testing::HasSubstr(why)) << material;
+  }
+  EXPECT_THAT(ReadFile(broker_.dir() + "/broker.log"), ::testing::HasSubstr(refused));
+  EXPECT_EQ(QueryStore(broker_, "SELECT count(*) FROM notifications"), 0);
+  ExpectStillServing();
+}
+
 TEST_F(SecurityTest, NoClientCertificateFailsTheHandshake) {
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = Pem("ca.crt");  // trusts the broker, presents nothing
