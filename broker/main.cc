@@ -16,6 +16,7 @@
 #include "broker/core/logging.h"
 #include "broker/core/person_key.h"
 #include "broker/identity/agency_directory.h"
+#include "broker/offline_commands.h"
 #include "broker/ops/termination_signal.h"
 #include "broker/policy/agreements.h"
 #include "broker/routing/case_directory.h"
@@ -27,9 +28,6 @@
 #include "broker/service/broker_service.h"
 #include "broker/service/checkpointer.h"
 #include "broker/service/governance_service.h"
-#include "broker/store/audit_log_reader.h"
-#include "broker/store/backup.h"
-#include "broker/store/body_check.h"
 #include "broker/store/sqlite_store.h"
 
 namespace {
@@ -140,7 +138,9 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   if (!initial.ok()) return Fail(initial.status(), config);
   for (const auto& warning : (*initial)->set().warnings) log->warn("{}", warning);
   ss::routing::PolicyHolder policy(std::move(*initial));
-  auto store = ss::store::SqliteStore::Open(config.store_path,
+  auto keys = ss::LoadDataKeys(config);
+  if (!keys.ok()) return Fail(keys.status(), config);
+  auto store = ss::store::SqliteStore::Open(config.store_path, *std::move(keys),
                                             {.commit = {.max_queued = config.max_queued_writes}});
   if (!store.ok()) return Fail(store.status(), config);
   ss::routing::CaseDirectory cases;
@@ -215,70 +215,6 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   return 0;
 }
 
-// Checks every notification body against its content hash and says so.
-// True when all match. Names sequences only, never content.
-bool PrintBodyCheck(const std::filesystem::path& store_path) {
-  auto bodies = safeshare::store::CheckStoreBodies(store_path);
-  if (!bodies.ok()) {
-    std::fprintf(stderr, "safeshare-broker audit: %s\n", bodies.status().ToString().c_str());
-    return false;
-  }
-  if (!bodies->ok()) {
-    std::fprintf(stdout, "%s\n", bodies->Describe().c_str());
-    return false;
-  }
-  std::fprintf(stdout, "notification bodies: %lld verified\n",
-               static_cast<long long>(bodies->checked));
-  return true;
-}
-
-// Prints the audit trail, verifies its hash chain and every notification
-// body. Exit 0 when both are intact.
-int PrintAudit(const safeshare::config::BrokerConfig& config) {
-  const std::filesystem::path& store_path = config.store_path;
-  auto entries = safeshare::store::ReadAuditLog(store_path);
-  if (!entries.ok()) {
-    std::fprintf(
-        stderr, "safeshare-broker audit: %s\n",
-        safeshare::config::ExplainConfigPaths(config, entries.status().ToString()).c_str());
-    return 1;
-  }
-  std::fputs(safeshare::audit::FormatTable(*entries).c_str(), stdout);
-  const auto verified = safeshare::audit::VerifyChain(*entries);
-  if (!verified.ok()) {
-    std::fprintf(stdout, "audit chain BROKEN: %s\n", std::string(verified.message()).c_str());
-  } else {
-    // The tree root, to compare with a signed checkpoint of the same size.
-    safeshare::audit::MerkleTree tree;
-    for (const auto& e : *entries) tree.Append(safeshare::audit::EntryLeafHash(e));
-    std::fprintf(stdout, "audit chain intact: %zu entries, head %s, tree root %s\n",
-                 entries->size(),
-                 entries->empty() ? std::string(safeshare::audit::kGenesisHash).c_str()
-                                  : entries->back().entry_hash.c_str(),
-                 safeshare::audit::HexOf(*tree.Root(tree.size())).c_str());
-  }
-  const bool bodies_ok = PrintBodyCheck(store_path);
-  return verified.ok() && bodies_ok ? 0 : 1;
-}
-
-// Writes a checked, consistent copy of the store (the broker may be running).
-int Backup(const safeshare::config::BrokerConfig& config, const std::string& to, bool force) {
-  const std::filesystem::path& store_path = config.store_path;
-  auto report = safeshare::store::BackupStore(store_path, to, force);
-  if (!report.ok()) {
-    std::fprintf(stderr, "safeshare-broker backup: %s\n",
-                 safeshare::config::ExplainConfigPaths(config, report.status().ToString()).c_str());
-    return 1;
-  }
-  std::fprintf(stdout,
-               "backup of %s written to %s and checked (integrity_check ok): %lld notifications, "
-               "%lld notification bodies verified, %lld audit entries, audit head %s\n",
-               store_path.c_str(), to.c_str(), static_cast<long long>(report->notifications),
-               static_cast<long long>(report->bodies_verified),
-               static_cast<long long>(report->audit_entries), report->audit_head.c_str());
-  return 0;
-}
-
 }  // namespace
 
 // NOLINTNEXTLINE(bugprone-exception-escape): an exception here is a bug; terminate reports it
@@ -300,6 +236,10 @@ int main(int argc, char** argv) {
   bool force = false;
   backup->add_option("--to", backup_to, "the file to write the copy to")->required();
   backup->add_flag("--force", force, "replace the file if it exists");
+  auto* rekey = app.add_subcommand(
+      "rekey",
+      "reseal every notification body not under data_keys.current, while the broker may be "
+      "running");
   CLI11_PARSE(app, argc, argv);
 
   auto config = safeshare::config::LoadBrokerConfig(config_path);
@@ -309,8 +249,9 @@ int main(int argc, char** argv) {
   }
   if (!listen.empty()) config->listen = listen;
   if (!store_path.empty()) config->store_path = store_path;
-  if (audit->parsed()) return PrintAudit(*config);
-  if (backup->parsed()) return Backup(*config, backup_to, force);
+  if (audit->parsed()) return safeshare::PrintAudit(*config);
+  if (backup->parsed()) return safeshare::Backup(*config, backup_to, force);
+  if (rekey->parsed()) return safeshare::Rekey(*config);
   // Debian's Abseil is built with absl::Mutex deadlock detection on, which
   // gRPC's locks and ours (every class lock is an absl::Mutex) would pay for
   // on every acquisition; the tests run with it on.

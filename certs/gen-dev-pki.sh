@@ -63,6 +63,20 @@ make_person_hash_key() {
   echo "person-hash key in ${file}"
 }
 
+# The first data key that encrypts notification bodies at rest
+# (data-keys/dev-1.key: 32 random bytes, mode 600; broker.yaml data_keys).
+# Made once: bodies sealed under it cannot be read without it. To rotate,
+# add data-keys/<new id>.key the same way and make it data_keys.current.
+make_data_key() {
+  local file="${OUT}/data-keys/dev-1.key"
+  [[ -f "${file}" ]] && return 0
+  mkdir -p "${OUT}/data-keys"
+  chmod 700 "${OUT}/data-keys"
+  (umask 077 && openssl rand -out "${file}" 32)
+  chmod 600 "${file}"
+  echo "data key in ${file}"
+}
+
 # The audit log's checkpoint signing key: Ed25519 (PEM, mode 600), and
 # audit-log.pub, the verifier key an IG lead checks checkpoints with, in the
 # C2SP signed-note form "<origin>+<key id, 8 hex>+<base64(0x01 || public
@@ -92,6 +106,7 @@ make_audit_log_key() {
 
 make_person_hash_key
 make_audit_log_key
+make_data_key
 if [[ -f "${OUT}/ca.crt" ]] && pki_complete && [[ -f "${OUT}/crl/ca.crl" ]]; then
   echo "dev PKI already present in ${OUT}"
   exit 0

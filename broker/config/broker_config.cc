@@ -228,8 +228,8 @@ HeartbeatConfig ReadSubscriptions(const YamlReader& node, SubscriptionPolicy& po
 // `dir`: the config file's directory, absolute.
 BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "connections", "agencies",
-                          "agreements", "person_hash_key", "urgent_disclosure", "audit",
-                          "subscriptions", "sharing"});
+                          "agreements", "person_hash_key", "data_keys", "urgent_disclosure",
+                          "audit", "subscriptions", "sharing"});
   BrokerConfig config;
   const PathResolver path(dir, config.relative_paths);
   if (root.Has("listen")) config.listen = root.Required("listen").String();
@@ -264,6 +264,10 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   config.agencies = ReadAgencies(root.Required("agencies"), subscriptions, calls);
   config.agreements = path(root.Required("agreements"));
   config.person_hash_key = path(root.Required("person_hash_key"));
+  const YamlReader keys = root.Required("data_keys");
+  keys.RejectUnknownKeys({"directory", "current"});
+  config.data_keys_directory = path(keys.Required("directory"));
+  config.data_key_current = keys.Required("current").String();
   if (root.Has("urgent_disclosure")) {
     config.urgent_disclosure = ReadUrgentDisclosure(root.Required("urgent_disclosure"));
   }

@@ -155,6 +155,11 @@ struct BrokerConfig {
   // Directory of the information-sharing agreements (`agreements:`), one
   // YAML file each; see broker/policy/README.md.
   std::filesystem::path agreements;
+  // Notification bodies are sealed at rest (`data_keys:`): the directory of
+  // `<id>.key` files (32 random bytes, mode 600) and the id that seals new
+  // bodies; read by DataKeys::Load. Required: there is no plaintext store.
+  std::filesystem::path data_keys_directory;
+  std::string data_key_current;
   // Key file for HMAC-SHA256 of person identifiers (`person_hash_key:`);
   // read by PersonKey::Load, which checks its size and mode.
   std::filesystem::path person_hash_key;

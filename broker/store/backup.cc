@@ -39,8 +39,8 @@ absl::Status CopyPages(Connection& src, Connection& dst) {
 // returns how many were checked. integrity_check sees pages, not meaning: a
 // body altered inside a valid page passes it and would be found only when
 // read for delivery.
-absl::StatusOr<int64_t> CheckCopyBodies(Connection& copy) {
-  auto bodies = CheckBodies(copy);
+absl::StatusOr<int64_t> CheckCopyBodies(Connection& copy, const DataKeys& keys) {
+  auto bodies = CheckBodies(copy, keys);
   if (!bodies.ok()) return bodies.status();
   if (!bodies->ok()) {
     // The copy is the store's pages as they are: the damage is in the store.
@@ -53,11 +53,12 @@ absl::StatusOr<int64_t> CheckCopyBodies(Connection& copy) {
 }
 
 // Checks the finished copy and counts what it holds.
-absl::StatusOr<BackupReport> CheckCopy(Connection& copy, const std::filesystem::path& path) {
+absl::StatusOr<BackupReport> CheckCopy(Connection& copy, const std::filesystem::path& path,
+                                       const DataKeys& keys) {
   // The check the broker runs at start-up, with the full integrity_check:
   // the copy carries the store's version and its newest audit entries.
   SAFESHARE_RETURN_IF_ERROR(CheckAndPrepareStore(copy, path, PageCheck::kIntegrity));
-  auto bodies = CheckCopyBodies(copy);
+  auto bodies = CheckCopyBodies(copy, keys);
   if (!bodies.ok()) return bodies.status();
   auto notifications = copy.QueryInt("SELECT count(*) FROM notifications");
   auto entries = copy.QueryInt("SELECT count(*) FROM audit");
@@ -82,7 +83,7 @@ absl::Status SyncPath(const std::filesystem::path& path, int flags) {
 
 // Writes the checked copy of `from` at `partial`.
 absl::StatusOr<BackupReport> WriteCopy(const std::filesystem::path& from,
-                                       const std::filesystem::path& partial) {
+                                       const std::filesystem::path& partial, const DataKeys& keys) {
   auto src = Connection::Open(from, /*read_only=*/true);
   if (!src.ok()) return src.status();
   // One read transaction for every step: the copy is one committed state and
@@ -94,13 +95,14 @@ absl::StatusOr<BackupReport> WriteCopy(const std::filesystem::path& from,
   (void)(*src)->Exec("COMMIT");
   // A single self-contained file: no -wal needed beside it.
   SAFESHARE_RETURN_IF_ERROR((*dst)->Exec("PRAGMA journal_mode=DELETE"));
-  return CheckCopy(**dst, partial);
+  return CheckCopy(**dst, partial, keys);
 }
 
 }  // namespace
 
 absl::StatusOr<BackupReport> BackupStore(const std::filesystem::path& from,
-                                         const std::filesystem::path& to, bool force) {
+                                         const std::filesystem::path& to, bool force,
+                                         const DataKeys& keys) {
   if (!std::filesystem::exists(from)) return absl::NotFoundError("no store at " + from.string());
   if (std::filesystem::exists(to) && !force) {
     return absl::AlreadyExistsError(to.string() +
@@ -111,7 +113,7 @@ absl::StatusOr<BackupReport> BackupStore(const std::filesystem::path& from,
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
     std::filesystem::remove(partial.string() + suffix, ec);  // a failed earlier attempt
   }
-  auto report = WriteCopy(from, partial);
+  auto report = WriteCopy(from, partial, keys);
   if (auto synced = report.ok() ? SyncPath(partial, O_RDONLY) : absl::OkStatus(); !synced.ok()) {
     report = synced;
   }

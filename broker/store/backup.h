@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "broker/core/data_keys.h"
 
 namespace safeshare::store {
 
@@ -26,7 +27,9 @@ struct BackupReport {
 // `to`. ALREADY_EXISTS when `to` exists and not `force`; NOT_FOUND when there
 // is no store at `from`; DATA_LOSS when the copy fails
 // its check (naming how many bodies failed and their first sequences).
+// `keys` open the bodies for the check; the copy keeps them sealed as they are.
 absl::StatusOr<BackupReport> BackupStore(const std::filesystem::path& from,
-                                         const std::filesystem::path& to, bool force);
+                                         const std::filesystem::path& to, bool force,
+                                         const DataKeys& keys);
 
 }  // namespace safeshare::store

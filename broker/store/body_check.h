@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "broker/core/data_keys.h"
 
 namespace safeshare::store {
 
@@ -27,14 +28,17 @@ struct BodyCheckReport {
 };
 
 // Reads every notification (seq, body, content_hash) of `db` in one pass, in
-// sequence order, then every view likewise, and recomputes each body's hash;
+// sequence order, then every view likewise, opens each body with `keys`
+// (body_seal.h; a key not loaded is FAILED_PRECONDITION, a body that does
+// not authenticate a mismatch) and recomputes each body's hash;
 // `checked` counts both. An error only when the
 // rows cannot be read; a mismatch is reported, not an error.
-absl::StatusOr<BodyCheckReport> CheckBodies(Connection& db);
+absl::StatusOr<BodyCheckReport> CheckBodies(Connection& db, const DataKeys& keys);
 
 // The same for the store file at `path`, opened read-only (safe while a
 // broker is writing to it; the check then sees one committed state).
 // NOT_FOUND if there is no store there.
-absl::StatusOr<BodyCheckReport> CheckStoreBodies(const std::filesystem::path& path);
+absl::StatusOr<BodyCheckReport> CheckStoreBodies(const std::filesystem::path& path,
+                                                 const DataKeys& keys);
 
 }  // namespace safeshare::store

@@ -2,6 +2,9 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "broker/core/status_macros.h"
+#include "broker/store/body_seal.h"
+#include "broker/store/store.h"
 
 namespace safeshare::store {
 
@@ -10,7 +13,11 @@ std::string DeliveryQuery(bool with_body, std::string_view tail) {
       "SELECT d.seq, n.id, n.case_ref, d.rule, d.lawful_basis, d.purpose,"
       " CASE d.view WHEN 0 THEN n.content_hash ELSE v.content_hash END,"
       " d.agreement, d.linked_cases, d.urgent";
-  if (with_body) sql.append(", CASE d.view WHEN 0 THEN n.body ELSE v.body END");
+  if (with_body) {
+    sql.append(
+        ", CASE d.view WHEN 0 THEN n.body ELSE v.body END,"
+        " CASE d.view WHEN 0 THEN n.body_key ELSE v.body_key END, d.view");
+  }
   sql.append(
       " FROM deliveries d JOIN notifications n ON n.seq=d.seq"
       " LEFT JOIN views v ON v.seq=d.seq AND v.view=d.view"
@@ -30,6 +37,26 @@ DeliveryFacts DeliveryFactsAt(const Statement& r) {
                        r.Text(7),
                        SplitCases(r.View(8)),
                        r.Int(9) != 0};
+}
+
+SealedDelivery SealedAt(const Statement& r) {
+  return SealedDelivery{StoredDelivery{DeliveryFactsAt(r), r.Text(kDeliveryFactsColumns)},
+                        r.Text(kDeliveryFactsColumns + 1), r.Int(kDeliveryFactsColumns + 2)};
+}
+
+absl::StatusOr<std::vector<StoredDelivery>> OpenDeliveries(std::vector<SealedDelivery> rows,
+                                                           const DataKeys& keys) {
+  std::vector<StoredDelivery> out;
+  out.reserve(rows.size());
+  for (auto& row : rows) {
+    auto& d = row.delivery;
+    auto body = OpenBody(keys, row.key, d.body, d.id.value(), row.view, d.sequence.value());
+    if (!body.ok()) return body.status();
+    d.body = *std::move(body);
+    SAFESHARE_RETURN_IF_ERROR(CheckContentHash(d));
+    out.push_back(std::move(d));
+  }
+  return out;
 }
 
 const std::string& PurposeOf(const NewNotification& n, const Recipient& r) {

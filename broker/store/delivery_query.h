@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "broker/core/data_keys.h"
 #include "broker/store/records.h"
 #include "broker/store/sqlite_db.h"
 
@@ -12,16 +14,29 @@ namespace safeshare::store {
 // The one query shape for a recipient's deliveries joined with their
 // notifications and the view each receives: "SELECT <facts>[, body] FROM
 // ... WHERE d.recipient=?1 AND d.seq>?2 <tail>". Columns 0 to
-// kDeliveryFactsColumns-1 are the DeliveryFacts (DeliveryFactsAt); the body,
-// when asked for, follows. The content hash and body are the view's (view
-// 0: the notification's own); a view that is missing reads as no body and
-// no hash, which the content-hash check refuses.
+// kDeliveryFactsColumns-1 are the DeliveryFacts (DeliveryFactsAt); the
+// sealed body, its key and its view, when asked for, follow (SealedAt). The
+// content hash and body are the view's (view 0: the notification's own); a
+// view that is missing reads as no body and no hash, which the content-hash
+// check refuses.
 std::string DeliveryQuery(bool with_body, std::string_view tail);
 inline constexpr int kDeliveryFactsColumns = 10;
 
 // The DeliveryFacts in the first columns of the current row of a
 // DeliveryQuery.
 DeliveryFacts DeliveryFactsAt(const Statement& row);
+
+// A delivery read with its body still sealed (body_seal.h).
+struct SealedDelivery {
+  StoredDelivery delivery;  // body: as stored
+  std::string key;
+  int64_t view = 0;
+};
+SealedDelivery SealedAt(const Statement& row);
+// Each body opened and checked against its content hash: DATA_LOSS (or
+// FAILED_PRECONDITION for a key not loaded) naming the first that fails.
+absl::StatusOr<std::vector<StoredDelivery>> OpenDeliveries(std::vector<SealedDelivery> rows,
+                                                           const DataKeys& keys);
 
 // The purpose a delivery is stored with: the recipient's, or the
 // notification's when the recipient names none.

@@ -30,15 +30,17 @@ class ReaderPool::Lease {
   std::unique_ptr<Reader> reader_;
 };
 
-absl::StatusOr<std::unique_ptr<ReaderPool>> ReaderPool::Open(std::filesystem::path path) {
-  std::unique_ptr<ReaderPool> pool(new ReaderPool(std::move(path)));
+absl::StatusOr<std::unique_ptr<ReaderPool>> ReaderPool::Open(std::filesystem::path path,
+                                                             std::shared_ptr<const DataKeys> keys) {
+  std::unique_ptr<ReaderPool> pool(new ReaderPool(std::move(path), std::move(keys)));
   auto first = pool->Acquire();  // fail early if the database cannot be read
   if (!first.ok()) return first.status();
   pool->Release(std::move(*first));
   return pool;
 }
 
-ReaderPool::ReaderPool(std::filesystem::path path) : path_(std::move(path)) {}
+ReaderPool::ReaderPool(std::filesystem::path path, std::shared_ptr<const DataKeys> keys)
+    : path_(std::move(path)), keys_(std::move(keys)) {}
 ReaderPool::~ReaderPool() = default;
 
 absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
@@ -97,12 +99,9 @@ absl::StatusOr<std::vector<StoredDelivery>> ReaderPool::Deliveries(const AgencyI
     s.Bind(1, agency.value())
         .Bind(2, static_cast<int64_t>(after.value()))
         .Bind(3, static_cast<int64_t>(limit));
-    auto rows = CollectRows<StoredDelivery>(s, [](const Statement& r) {
-      return StoredDelivery{DeliveryFactsAt(r), r.Text(kDeliveryFactsColumns)};
-    });
-    if (!rows.ok()) return rows;
-    for (const auto& d : *rows) SAFESHARE_RETURN_IF_ERROR(CheckContentHash(d));
-    return rows;
+    auto rows = CollectRows<SealedDelivery>(s, SealedAt);
+    if (!rows.ok()) return rows.status();
+    return OpenDeliveries(*std::move(rows), *keys_);
   });
 }
 
@@ -110,7 +109,8 @@ absl::StatusOr<DeliveryPage> ReaderPool::SubscriptionPage(const AgencyId& agency
                                                           size_t limit,
                                                           const DeliveryFilter& filter) {
   return WithReader([&](Reader& reader) {
-    return QueryDeliveryPage(reader.latest, reader.delivery_page, agency, after, limit, filter);
+    return QueryDeliveryPage(*keys_, reader.latest, reader.delivery_page, agency, after, limit,
+                             filter);
   });
 }
 
@@ -166,8 +166,9 @@ absl::StatusOr<RoutingState> ReaderPool::Routing() {
 absl::StatusOr<std::vector<RoutedNotification>> ReaderPool::Routed(Sequence after,
                                                                    int64_t since_micros,
                                                                    size_t limit, bool urgent_only) {
-  return InReadTransaction(
-      [&](Connection& db) { return QueryRouted(db, after, since_micros, limit, urgent_only); });
+  return InReadTransaction([&](Connection& db) {
+    return QueryRouted(db, *keys_, after, since_micros, limit, urgent_only);
+  });
 }
 
 }  // namespace safeshare::store

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "broker/audit/audit_entry.h"
+#include "broker/core/data_keys.h"
 #include "broker/store/records.h"
 #include "broker/store/sqlite_db.h"
 
@@ -17,7 +18,9 @@ namespace safeshare::store {
 // a time. WAL lets them read committed data while the writer writes.
 class ReaderPool {
  public:
-  static absl::StatusOr<std::unique_ptr<ReaderPool>> Open(std::filesystem::path path);
+  // `keys` open the bodies read (body_seal.h).
+  static absl::StatusOr<std::unique_ptr<ReaderPool>> Open(std::filesystem::path path,
+                                                          std::shared_ptr<const DataKeys> keys);
   ~ReaderPool();
 
   // Each body is checked against its content hash (DATA_LOSS on mismatch).
@@ -50,7 +53,7 @@ class ReaderPool {
  private:
   struct Reader;
   class Lease;
-  explicit ReaderPool(std::filesystem::path path);
+  ReaderPool(std::filesystem::path path, std::shared_ptr<const DataKeys> keys);
   absl::StatusOr<std::unique_ptr<Reader>> Acquire();
   void Release(std::unique_ptr<Reader> reader);
   // Runs `read` with a reader lent for its duration.
@@ -61,6 +64,7 @@ class ReaderPool {
   auto InReadTransaction(F read) -> decltype(read(std::declval<Connection&>()));
 
   std::filesystem::path path_;
+  const std::shared_ptr<const DataKeys> keys_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Reader>> idle_ ABSL_GUARDED_BY(mu_);
 };

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "broker/core/status_macros.h"
+#include "broker/store/body_seal.h"
 #include "broker/store/delivery_query.h"
 #include "broker/store/store.h"
 
@@ -110,11 +111,12 @@ absl::StatusOr<RoutingState> QueryRoutingState(Connection& db) {
   return state;
 }
 
-absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, Sequence after,
-                                                            int64_t since_micros, size_t limit,
-                                                            bool urgent_only) {
+absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, const DataKeys& keys,
+                                                            Sequence after, int64_t since_micros,
+                                                            size_t limit, bool urgent_only) {
   std::string sql =
-      "SELECT seq, id, publisher, case_ref, type, stored_at, body, content_hash, routed_to"
+      "SELECT seq, id, publisher, case_ref, type, stored_at, body, content_hash, routed_to,"
+      " body_key"
       " FROM notifications n WHERE seq>?1 AND stored_at>=?2";
   if (urgent_only) {  // the partial index deliveries_urgent answers this
     sql += " AND EXISTS(SELECT 1 FROM deliveries d WHERE d.seq=n.seq AND d.urgent=1)";
@@ -129,7 +131,7 @@ absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, Sequ
       .Bind(3, static_cast<int64_t>(limit));
   struct Row {
     RoutedNotification n;
-    std::string content_hash, routed_to;
+    std::string content_hash, routed_to, body_key;
   };
   auto rows = CollectRows<Row>(*s, [](const Statement& r) {
     return Row{{Sequence(static_cast<uint64_t>(r.Int(0))),
@@ -141,12 +143,17 @@ absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, Sequ
                 r.Text(6),
                 {}},
                r.Text(7),
-               r.Text(8)};
+               r.Text(8),
+               r.Text(9)};
   });
   if (!rows.ok()) return rows.status();
   std::vector<RoutedNotification> out;
   out.reserve(rows->size());
   for (auto& row : *rows) {
+    auto body =
+        OpenBody(keys, row.body_key, row.n.body, row.n.id.value(), 0, row.n.sequence.value());
+    if (!body.ok()) return body.status();
+    row.n.body = *std::move(body);
     SAFESHARE_RETURN_IF_ERROR(
         CheckContentHash(row.n.id, row.n.sequence, row.n.body, row.content_hash));
     auto recipients = RecipientsOf(*d, static_cast<int64_t>(row.n.sequence.value()), row.routed_to);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "broker/core/data_keys.h"
 #include "broker/store/records.h"
 #include "broker/store/sqlite_db.h"
 
@@ -22,8 +23,8 @@ absl::StatusOr<RoutingState> QueryRoutingState(Connection& db);
 
 // See Store::ReadRouted. Each full body is checked against its content hash
 // (DATA_LOSS naming the sequence).
-absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, Sequence after,
-                                                            int64_t since_micros, size_t limit,
-                                                            bool urgent_only);
+absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, const DataKeys& keys,
+                                                            Sequence after, int64_t since_micros,
+                                                            size_t limit, bool urgent_only);
 
 }  // namespace safeshare::store

@@ -42,8 +42,13 @@ namespace safeshare::store {
 //      exclusive: what a second stream on it gets). A version 7 file is
 //      upgraded in place (kUpgradeToV8Sql: every subscription standby);
 //      older ones go through version 7.
+//   9, 10: per-delivery acknowledgement times; redelivery settings and
+//      delivery_attempts (kUpgradeToV9Sql, kUpgradeToV10Sql).
+//   11: bodies encrypted at rest: notifications and views gain body_key,
+//      the data key that sealed the body ("" before: plaintext until
+//      `safeshare-broker rekey`; kUpgradeToV11Sql).
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 10;
+inline constexpr int kSchemaVersion = 11;
 
 // The tables of schema version 2. A new file gets these and then each
 // upgrade in turn, so a new store and an upgraded one have one layout.
@@ -234,6 +239,17 @@ CREATE TABLE delivery_attempts(
   attempts INTEGER NOT NULL,
   at INTEGER NOT NULL,
   PRIMARY KEY(agency, subscription, seq)) WITHOUT ROWID;
+)sql";
+
+// Version 10 to 11: bodies encrypted at rest (store/body_seal.h): the id of
+// the data key that sealed each body, beside it. Bodies written before keep
+// "" (plaintext) until `safeshare-broker rekey` seals them; an index lets
+// rekey find what is not under the current key without a scan.
+inline constexpr const char* kUpgradeToV11Sql = R"sql(
+ALTER TABLE notifications ADD COLUMN body_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE views ADD COLUMN body_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX notifications_body_key ON notifications(body_key, seq);
+CREATE INDEX views_body_key ON views(body_key, seq, view);
 )sql";
 
 }  // namespace safeshare::store

@@ -35,6 +35,7 @@ absl::Status AtStartUp(const std::filesystem::path& path, const absl::Status& st
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path,
+                                                               std::shared_ptr<const DataKeys> keys,
                                                                Options options) {
   if (path.has_parent_path()) {
     std::error_code ec;
@@ -47,10 +48,10 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesy
   // Checks the file and creates the schema before readers open.
   auto writer = Writer::Open(path);
   if (!writer.ok()) return AtStartUp(path, writer.status());
-  auto readers = ReaderPool::Open(path);
+  auto readers = ReaderPool::Open(path, keys);
   if (!readers.ok()) return AtStartUp(path, readers.status());
   std::unique_ptr<SqliteStore> store(
-      new SqliteStore(std::move(*readers), std::move(*writer), options));
+      new SqliteStore(std::move(keys), std::move(*readers), std::move(*writer), options));
   if (auto loaded = store->LoadAuditTree(); !loaded.ok()) return AtStartUp(path, loaded);
   return store;
 }
@@ -75,9 +76,10 @@ absl::Status SqliteStore::LoadAuditTree() {
   }
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer,
-                         const Options& options)
-    : readers_(std::move(readers)),
+SqliteStore::SqliteStore(std::shared_ptr<const DataKeys> keys, std::unique_ptr<ReaderPool> readers,
+                         std::unique_ptr<Writer> writer, const Options& options)
+    : keys_(std::move(keys)),
+      readers_(std::move(readers)),
       commits_(
           std::move(writer), *options.clock, options.commit,
           [this](const std::set<AgencyId>& woken) { NotifyCommit(woken); },
@@ -87,8 +89,11 @@ SqliteStore::SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Wr
 SqliteStore::~SqliteStore() { Close(); }
 
 void SqliteStore::Publish(NewNotification n, Done<PublishResult> done) {
-  commits_.Submit(TypedOp<PublishResult>([n = std::move(n)](Writer& w) { return w.Publish(n); },
-                                         std::move(done)));
+  // Sealed on the caller's thread: the commit thread does no encryption.
+  SealedBodies sealed = SealBodies(*keys_, n);
+  commits_.Submit(TypedOp<PublishResult>(
+      [n = std::move(n), sealed = std::move(sealed)](Writer& w) { return w.Publish(n, sealed); },
+      std::move(done)));
 }
 
 void SqliteStore::RecordRefusal(Refusal refusal, StatusDone done) {

@@ -32,10 +32,13 @@ class SqliteStore final : public Store {
     GroupCommit::Options commit;
   };
 
+  // `keys` seal every body written and open every body read (body_seal.h).
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path,
+                                                           std::shared_ptr<const DataKeys> keys,
                                                            Options options);
-  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path) {
-    return Open(path, Options{});
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path,
+                                                           std::shared_ptr<const DataKeys> keys) {
+    return Open(path, std::move(keys), Options{});
   }
   // Close(): completes queued writes, then checkpoints the WAL into the file.
   ~SqliteStore() override;
@@ -89,8 +92,8 @@ class SqliteStore final : public Store {
   void Close() override { commits_.Close(); }
 
  private:
-  SqliteStore(std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer,
-              const Options& options);
+  SqliteStore(std::shared_ptr<const DataKeys> keys, std::unique_ptr<ReaderPool> readers,
+              std::unique_ptr<Writer> writer, const Options& options);
   // At open, before any write: the Merkle leaves of every stored entry, read
   // a page at a time.
   absl::Status LoadAuditTree();
@@ -98,6 +101,7 @@ class SqliteStore final : public Store {
   template <typename T>
   absl::StatusOr<T> Checked(absl::StatusOr<T> read) const;
 
+  std::shared_ptr<const DataKeys> keys_;
   std::unique_ptr<ReaderPool> readers_;
   mutable GroupCommit commits_;  // last: its threads stop before the rest is destroyed
 };

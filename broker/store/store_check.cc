@@ -48,7 +48,8 @@ absl::Status CreateOrUpgrade(Connection& db, int64_t version) {
   if (version < 7) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV7Sql));
   if (version < 8) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV8Sql));
   if (version < 9) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV9Sql));
-  SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV10Sql));
+  if (version < 10) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV10Sql));
+  SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV11Sql));
   SAFESHARE_RETURN_IF_ERROR(db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
   SAFESHARE_RETURN_IF_ERROR(db.Exec("COMMIT"));
   if (version != 0) {

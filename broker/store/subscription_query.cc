@@ -129,8 +129,9 @@ std::string DeliveryPageTail() {
   return "AND d.seq<=?3 AND " + FilterCondition(4, 5) + " ORDER BY d.seq LIMIT ?6";
 }
 
-absl::StatusOr<DeliveryPage> QueryDeliveryPage(Statement& latest, Statement& page,
-                                               const AgencyId& agency, Sequence after, size_t limit,
+absl::StatusOr<DeliveryPage> QueryDeliveryPage(const DataKeys& keys, Statement& latest,
+                                               Statement& page, const AgencyId& agency,
+                                               Sequence after, size_t limit,
                                                const DeliveryFilter& filter) {
   auto latest_row = CollectRows<int64_t>(latest, [](const Statement& r) { return r.Int(0); });
   if (!latest_row.ok()) return latest_row.status();
@@ -144,11 +145,10 @@ absl::StatusOr<DeliveryPage> QueryDeliveryPage(Statement& latest, Statement& pag
       .Bind(4, types)
       .Bind(5, cases)
       .Bind(6, static_cast<int64_t>(limit));
-  auto rows = CollectRows<StoredDelivery>(page, [](const Statement& r) {
-    return StoredDelivery{DeliveryFactsAt(r), r.Text(kDeliveryFactsColumns)};
-  });
+  auto sealed = CollectRows<SealedDelivery>(page, SealedAt);
+  if (!sealed.ok()) return sealed.status();
+  auto rows = OpenDeliveries(*std::move(sealed), keys);
   if (!rows.ok()) return rows.status();
-  for (const auto& d : *rows) SAFESHARE_RETURN_IF_ERROR(CheckContentHash(d));
   DeliveryPage out{std::move(*rows), Sequence(bound)};
   // A full page stops at its last delivery: later ones up to `bound` were not read.
   if (out.deliveries.size() == limit && limit > 0) {

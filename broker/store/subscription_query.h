@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "broker/core/data_keys.h"
 #include "broker/store/records.h"
 #include "broker/store/sqlite_db.h"
 
@@ -52,8 +53,9 @@ absl::StatusOr<std::vector<SubscriptionStats>> QuerySubscriptionStats(Connection
 // the page is complete up to scanned_through without a read transaction.
 inline constexpr std::string_view kLatestSql = "SELECT coalesce(max(seq),0) FROM notifications";
 std::string DeliveryPageTail();
-absl::StatusOr<DeliveryPage> QueryDeliveryPage(Statement& latest, Statement& page,
-                                               const AgencyId& agency, Sequence after, size_t limit,
+absl::StatusOr<DeliveryPage> QueryDeliveryPage(const DataKeys& keys, Statement& latest,
+                                               Statement& page, const AgencyId& agency,
+                                               Sequence after, size_t limit,
                                                const DeliveryFilter& filter);
 
 }  // namespace safeshare::store

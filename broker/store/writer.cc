@@ -140,11 +140,15 @@ absl::StatusOr<PublishResult> Writer::Duplicate(const NewNotification& n) {
   return result;
 }
 
-absl::StatusOr<PublishResult> Writer::Publish(const NewNotification& n) {
+absl::StatusOr<PublishResult> Writer::Publish(const NewNotification& n,
+                                              const SealedBodies& sealed) {
   SAFESHARE_RETURN_IF_ERROR(CheckNewNotification(n));
+  if (sealed.views.size() != n.views.size()) {
+    return absl::InvalidArgumentError("the sealed views do not match the notification's");
+  }
   if (auto dup = Duplicate(n); dup.ok() || !absl::IsNotFound(dup.status())) return dup;
   const Sequence seq(static_cast<uint64_t>(next_seq_));
-  SAFESHARE_RETURN_IF_ERROR(InsertNotification(n, seq));
+  SAFESHARE_RETURN_IF_ERROR(InsertNotification(n, sealed, seq));
   ++next_seq_;
   PublishResult result{n.id, seq, {}, false};
   for (const auto& r : n.recipients) {
@@ -154,7 +158,8 @@ absl::StatusOr<PublishResult> Writer::Publish(const NewNotification& n) {
   return result;
 }
 
-absl::Status Writer::InsertNotification(const NewNotification& n, Sequence seq) {
+absl::Status Writer::InsertNotification(const NewNotification& n, const SealedBodies& sealed,
+                                        Sequence seq) {
   const auto seq_value = static_cast<int64_t>(seq.value());
   const auto routed_to = absl::StrJoin(n.recipients, ",", [](std::string* out, const Recipient& r) {
     out->append(r.agency.value());
@@ -164,14 +169,16 @@ absl::Status Writer::InsertNotification(const NewNotification& n, Sequence seq) 
       .Bind(2, n.id.value())
       .Bind(3, n.publisher.value())
       .Bind(4, n.idempotency_key);
-  s.Bind(5, n.case_ref.value()).Bind(6, n.type).Bind(7, n.purpose).BindBlob(8, *n.body);
+  s.Bind(5, n.case_ref.value()).Bind(6, n.type).Bind(7, n.purpose).BindBlob(8, sealed.body);
   s.Bind(9, n.content_hash).Bind(10, routed_to).Bind(11, now_).Bind(12, n.request_hash);
+  s.Bind(13, sealed.key);
   SAFESHARE_RETURN_IF_ERROR(s.Run());
   for (size_t k = 0; k < n.views.size(); ++k) {
     SAFESHARE_RETURN_IF_ERROR(stmts_->insert_view.Bind(1, seq_value)
                                   .Bind(2, static_cast<int64_t>(k + 1))
-                                  .BindBlob(3, *n.views[k].body)
+                                  .BindBlob(3, sealed.views[k])
                                   .Bind(4, n.views[k].content_hash)
+                                  .Bind(5, sealed.key)
                                   .Run());
   }
   SAFESHARE_RETURN_IF_ERROR(InsertDeliveries(n, seq_value));
@@ -216,8 +223,8 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "SELECT id, seq, routed_to, case_ref, content_hash, request_hash FROM notifications"
       " WHERE publisher=?1 AND idempotency_key=?2",
       "INSERT INTO notifications(seq,id,publisher,idempotency_key,case_ref,type,purpose,body,"
-      "content_hash,routed_to,stored_at,request_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-      "?12)",
+      "content_hash,routed_to,stored_at,request_hash,body_key) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+      "?10,?11,?12,?13)",
       "INSERT INTO deliveries(recipient,seq,rule,lawful_basis,agreement,purpose,view,withheld,"
       "linked_cases,urgent,urgent_reason) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
       "INSERT INTO audit(id,at,clock_stepped_back_from,actor,action,notification_id,case_ref,"
@@ -233,7 +240,7 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       "SAVEPOINT op",
       "RELEASE op",
       "ROLLBACK TO op",
-      "INSERT INTO views(seq,view,body,content_hash) VALUES(?1,?2,?3,?4)",
+      "INSERT INTO views(seq,view,body,content_hash,body_key) VALUES(?1,?2,?3,?4,?5)",
       "INSERT INTO person_links(person_hash,case_ref,first_seq) VALUES(?1,?2,?3)"
       " ON CONFLICT(person_hash,case_ref) DO NOTHING",
       "INSERT INTO cases(case_ref,closed,changed_at) VALUES(?1,?2,?3)"

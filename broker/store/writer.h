@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/audit/merkle.h"
+#include "broker/store/body_seal.h"
 #include "broker/store/case_delta.h"
 #include "broker/store/records.h"
 #include "broker/store/sqlite_db.h"
@@ -36,7 +37,9 @@ class Writer {
   absl::Status ReleaseSavepoint();
   absl::Status RollbackToSavepoint();
 
-  absl::StatusOr<PublishResult> Publish(const NewNotification& n);
+  // `sealed`: n's bodies as stored (SealBodies, done before the writer's
+  // turn so the commit thread does no encryption).
+  absl::StatusOr<PublishResult> Publish(const NewNotification& n, const SealedBodies& sealed);
   absl::Status Refuse(const Refusal& refusal);
   // See Store::CreateSubscription, OpenSubscription, ResetSubscription and
   // DeleteSubscription (writer_subscriptions.cc).
@@ -91,7 +94,8 @@ class Writer {
   absl::Status LoadHeads();
   absl::Status Append(audit::Entry entry);
   absl::StatusOr<PublishResult> Duplicate(const NewNotification& n);
-  absl::Status InsertNotification(const NewNotification& n, Sequence seq);
+  absl::Status InsertNotification(const NewNotification& n, const SealedBodies& sealed,
+                                  Sequence seq);
   absl::Status InsertDeliveries(const NewNotification& n, int64_t seq);
   // What a publish records beside the notification: its person links and
   // the engagements of n.engage.

@@ -75,12 +75,13 @@ std::string BrokerYaml(const std::string& agreements_dir) {
   yaml << "# safeshare-bench: written by tests/bench/bench_config.cc\n"
        << "listen: 127.0.0.1:0\n"
        << "tls:\n  certificate: {PKI}/broker.crt\n  private_key: {PKI}/broker.key\n"
-       << "  client_ca: {PKI}/ca.crt\n"
+       << "  client_ca: {PKI}/ca.crt\n  crl_directory: {PKI}/crl\n"
        << "store:\n  path: {STORE}\n"
        << "logging:\n  format: json\n  level: info\n"
        << "limits:\n  max_message_bytes: 1048576\n"
        << "agreements: " << agreements_dir << "\n"
        << "person_hash_key: {PKI}/person-hash.key\n"
+       << "data_keys: {directory: {PKI}/data-keys, current: dev-1}\n"
        << "audit:\n  signing_key: {PKI}/audit-log.key\n  origin: safeshare.test/audit\n"
        << "agencies:\n";
   for (const auto& a : BenchAgencies()) {

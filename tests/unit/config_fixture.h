@@ -32,6 +32,7 @@ agencies:
     certificate_uri: spiffe://t/cfs
 agreements: agreements
 person_hash_key: ../keys/person-hash.key
+data_keys: {directory: ../keys/data, current: k1}
 audit:
   signing_key: ../keys/audit-log.key
   origin: safeshare.example/audit

@@ -175,7 +175,7 @@ TEST(ParseBrokerConfigTest, PathsOfARelativeConfigAreAbsoluteAndExplainedAsWritt
   const auto key = (dir / "../keys/person-hash.key").lexically_normal();
   EXPECT_EQ(config->person_hash_key, key);
   EXPECT_EQ(config->tls.client_ca, std::filesystem::path("/etc/safeshare/ca.crt"));
-  EXPECT_EQ(config->relative_paths.size(), 6u);  // all but client_ca
+  EXPECT_EQ(config->relative_paths.size(), 7u);  // all but client_ca
   EXPECT_EQ(
       ExplainConfigPaths(*config, "person_hash_key " + key.string() + ": no such file"),
       "person_hash_key " + key.string() +
@@ -204,7 +204,7 @@ TEST(ParseBrokerConfigTest, AgreementsAndPersonKeyAreRequired) {
 TEST(ParseBrokerConfigTest, TheOldSharingTableIsRefusedPointingToAgreements) {
   const auto status = ParseError(std::string(kValid) + "sharing: []\n");
   EXPECT_THAT(std::string(status.message()),
-              StartsWith(std::string(kFile) + ":20: sharing: the sharing table is replaced by "
+              StartsWith(std::string(kFile) + ":21: sharing: the sharing table is replaced by "
                                               "information-sharing agreements"));
 }
 
@@ -219,11 +219,11 @@ TEST(ParseBrokerConfigTest, UrgentDisclosureBarredRoles) {
   EXPECT_EQ(
       ParseError(std::string(kValid) + "urgent_disclosure:\n  barred_roles: [ig]\n").message(),
       std::string(kFile) +
-          ":21: urgent_disclosure.barred_roles[0]: unknown value 'ig'; expected one of "
+          ":22: urgent_disclosure.barred_roles[0]: unknown value 'ig'; expected one of "
           "police, childrens_social_care, probation, health, education, "
           "information_governance");
   EXPECT_EQ(ParseError(std::string(kValid) + "urgent_disclosure:\n  barred: []\n").message(),
-            std::string(kFile) + ":21: urgent_disclosure.barred: unknown key (check the spelling)");
+            std::string(kFile) + ":22: urgent_disclosure.barred: unknown key (check the spelling)");
 }
 
 TEST(ParseBrokerConfigTest, AuditSectionDefaultsAndPaths) {
@@ -250,9 +250,9 @@ TEST(ParseBrokerConfigTest, AuditSectionKeyAndOriginAreRequired) {
                 .message(),
             std::string(kFile) + ":1: audit: required key is missing");
   EXPECT_EQ(ParseError(With("  signing_key: ../keys/audit-log.key\n", "")).message(),
-            std::string(kFile) + ":18: audit.signing_key: required key is missing");
+            std::string(kFile) + ":19: audit.signing_key: required key is missing");
   EXPECT_EQ(ParseError(With("  origin: safeshare.example/audit\n", "")).message(),
-            std::string(kFile) + ":18: audit.origin: required key is missing");
+            std::string(kFile) + ":19: audit.origin: required key is missing");
 }
 
 // The origin is also the signing key's name in every signed note, where a
@@ -263,20 +263,20 @@ TEST(ParseBrokerConfigTest, AuditOriginWithSpaceOrPlusIsRefused) {
         std::string(
             ParseError(With("origin: safeshare.example/audit", "origin: \"" + origin + "\""))
                 .message()),
-        StartsWith(std::string(kFile) + ":19: audit.origin: must not contain white space or '+'"))
+        StartsWith(std::string(kFile) + ":20: audit.origin: must not contain white space or '+'"))
         << origin;
   }
 }
 
 TEST(ParseBrokerConfigTest, AuditCheckpointIntervalsMustBePositive) {
   EXPECT_EQ(ParseError(std::string(kValid) + "  checkpoint_every_entries: 0\n").message(),
-            std::string(kFile) + ":20: audit.checkpoint_every_entries: must be greater than 0");
+            std::string(kFile) + ":21: audit.checkpoint_every_entries: must be greater than 0");
   EXPECT_EQ(ParseError(std::string(kValid) + "  checkpoint_every_seconds: soon\n").message(),
             std::string(kFile) +
-                ":20: audit.checkpoint_every_seconds: expected a positive whole number, got "
+                ":21: audit.checkpoint_every_seconds: expected a positive whole number, got "
                 "'soon'");
   EXPECT_EQ(ParseError(std::string(kValid) + "  checkpoint_every: 5\n").message(),
-            std::string(kFile) + ":20: audit.checkpoint_every: unknown key (check the spelling)");
+            std::string(kFile) + ":21: audit.checkpoint_every: unknown key (check the spelling)");
 }
 
 TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
@@ -322,5 +322,19 @@ TEST(LoadBrokerConfigTest, MissingFileIsNotFound) {
               HasSubstr("/nonexistent/safeshare/broker.yaml"));
 }
 
+// Bodies are sealed at rest: the key directory and the current key are
+// read (paths relative to the config), and neither may be missing.
+TEST(ParseBrokerConfigTest, DataKeysAreRequired) {
+  auto config = ParseBrokerConfig(kValid, kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->data_keys_directory, std::filesystem::path("/srv/safeshare/keys/data"));
+  EXPECT_EQ(config->data_key_current, "k1");
+  EXPECT_EQ(ParseError(With(", current: k1}", "}")).message(),
+            std::string(kFile) + ":17: data_keys.current: required key is missing");
+  EXPECT_EQ(ParseError(With("data_keys: {directory: ../keys/data, current: k1}\n", "")).message(),
+            std::string(kFile) + ":1: data_keys: required key is missing");
+}
+
 }  // namespace
+
 }  // namespace safeshare::config

@@ -20,6 +20,7 @@
 #include "broker/store/backup.h"
 #include "broker/store/body_check.h"
 #include "broker/store/schema_sql.h"
+#include "tests/support/test_data_keys.h"
 #include "tests/unit/store_fixture.h"
 
 namespace safeshare::store {
@@ -575,17 +576,17 @@ TEST_F(SqliteStoreTest, BodyChecksAndBackupsVerifyEveryViewToo) {
   ASSERT_TRUE(Publish(Shared("k1")).ok());
   ASSERT_TRUE(Publish(Shared("k2", "second")).ok());
   const auto path = dir_ / "safeshare.db";
-  auto intact = CheckStoreBodies(path);
+  auto intact = CheckStoreBodies(path, *TestDataKeys());
   ASSERT_TRUE(intact.ok()) << intact.status();
   EXPECT_EQ(intact->checked, 6);  // two full bodies and four views
   EXPECT_TRUE(intact->ok());
 
   CorruptView(Sequence(2), 2);
-  auto bodies = CheckStoreBodies(path);
+  auto bodies = CheckStoreBodies(path, *TestDataKeys());
   ASSERT_TRUE(bodies.ok());
   EXPECT_EQ(bodies->failed, 1);
   EXPECT_THAT(bodies->first_failed, ElementsAre(2));
-  auto backup = BackupStore(path, dir_ / "backup.db", /*force=*/false);
+  auto backup = BackupStore(path, dir_ / "backup.db", /*force=*/false, *TestDataKeys());
   EXPECT_EQ(backup.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(backup.status().message(), HasSubstr("(first: sequence 2)"));
 }

@@ -25,6 +25,7 @@
 #include "broker/store/schema_sql.h"
 #include "broker/store/sqlite_store.h"
 #include "broker/store/writer.h"
+#include "tests/support/test_data_keys.h"
 
 namespace safeshare::store {
 namespace {
@@ -69,7 +70,7 @@ class DurabilityTest : public ::testing::Test {
                            .body = std::make_shared<const std::string>("body " + n),
                            .content_hash = audit::ContentHash("body " + n),
                            .recipients = {{AgencyId("police"), "ISA-03", "legal_obligation"}}};
-      ASSERT_TRUE(w.Publish(note).ok());
+      ASSERT_TRUE(w.Publish(note, SealBodies(*TestDataKeys(), note)).ok());
     } else {
       ASSERT_TRUE(w.Refuse({AgencyId("police"), "", "strategy_minutes", "not allowed"}).ok());
     }
@@ -123,7 +124,7 @@ TEST_F(DurabilityTest, ANewStoreGetsTheCurrentSchemaVersion) {
 TEST_F(DurabilityTest, AStoreOfANewerSchemaVersionIsRefusedNamingBothVersions) {
   ASSERT_NO_FATAL_FAILURE(MakeStore(1));
   Sql(path_, "PRAGMA user_version=" + std::to_string(kSchemaVersion + 1));
-  auto opened = SqliteStore::Open(path_);
+  auto opened = SqliteStore::Open(path_, TestDataKeys());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition);
   const std::string message(opened.status().message());
   EXPECT_THAT(message, HasSubstr("store " + path_.string() + " has schema version " +
@@ -136,7 +137,7 @@ TEST_F(DurabilityTest, AStoreOfANewerSchemaVersionIsRefusedNamingBothVersions) {
 // audit entries in the old encoding: this build cannot verify them.
 TEST_F(DurabilityTest, AnUnversionedOlderStoreIsRefusedAsVersionOne) {
   Sql(path_, "CREATE TABLE notifications(seq INTEGER PRIMARY KEY); CREATE TABLE audit(id INTEGER)");
-  auto opened = SqliteStore::Open(path_);
+  auto opened = SqliteStore::Open(path_, TestDataKeys());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(opened.status().message()),
               HasSubstr("has schema version 1; this build reads version " +
@@ -146,7 +147,7 @@ TEST_F(DurabilityTest, AnUnversionedOlderStoreIsRefusedAsVersionOne) {
 TEST_F(DurabilityTest, ADamagedPageIsRefusedAtStartUpWithHowToRestore) {
   ASSERT_NO_FATAL_FAILURE(MakeStore(20));
   ASSERT_NO_FATAL_FAILURE(CorruptNotificationsPage());
-  auto opened = SqliteStore::Open(path_);
+  auto opened = SqliteStore::Open(path_, TestDataKeys());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kDataLoss);
   const std::string message(opened.status().message());
   EXPECT_THAT(message, HasSubstr("store " + path_.string() + " is damaged: "));
@@ -157,7 +158,7 @@ TEST_F(DurabilityTest, ADamagedPageIsRefusedAtStartUpWithHowToRestore) {
 TEST_F(DurabilityTest, AnAlteredNewestAuditEntryIsRefusedAtStartUp) {
   ASSERT_NO_FATAL_FAILURE(MakeStore(3));
   Sql(path_, "UPDATE audit SET detail='edited' WHERE id=(SELECT max(id) FROM audit)");
-  auto opened = SqliteStore::Open(path_);
+  auto opened = SqliteStore::Open(path_, TestDataKeys());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(opened.status().message()),
               HasSubstr("is damaged: the newest audit entries do not verify: audit entry 3 was "
@@ -167,7 +168,7 @@ TEST_F(DurabilityTest, AnAlteredNewestAuditEntryIsRefusedAtStartUp) {
 TEST_F(DurabilityTest, ARemovedNewestAuditEntryIsRefusedAtStartUp) {
   ASSERT_NO_FATAL_FAILURE(MakeStore(3));
   Sql(path_, "DELETE FROM audit WHERE id=2");
-  auto opened = SqliteStore::Open(path_);
+  auto opened = SqliteStore::Open(path_, TestDataKeys());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(opened.status().message()), HasSubstr("audit entry 2 is missing"));
 }
@@ -178,7 +179,7 @@ TEST_F(DurabilityTest, CorruptionAtRunTimeIsDataLossAndLoggedAsCritical) {
   auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
   sink->set_pattern("%l %v");
   ModuleLogger("store")->sinks().push_back(sink);
-  auto readers = ReaderPool::Open(path_);  // no start-up check on this path
+  auto readers = ReaderPool::Open(path_, TestDataKeys());  // no start-up check on this path
   ASSERT_TRUE(readers.ok()) << readers.status();
   auto read = (*readers)->Deliveries(AgencyId("police"), Sequence(0), 100);
   ModuleLogger("store")->sinks().pop_back();
@@ -190,7 +191,8 @@ TEST_F(DurabilityTest, CorruptionAtRunTimeIsDataLossAndLoggedAsCritical) {
 
 TEST_F(DurabilityTest, ClosingTheStoreCheckpointsSoTheDatabaseFileAloneHoldsEverything) {
   {
-    auto store = SqliteStore::Open(path_);  // writer and readers, as the broker has
+    auto store =
+        SqliteStore::Open(path_, TestDataKeys());  // writer and readers, as the broker has
     ASSERT_TRUE(store.ok()) << store.status();
     std::promise<absl::Status> refused;
     (*store)->RecordRefusal({AgencyId("police"), "", "strategy_minutes", "not allowed"},
@@ -215,7 +217,7 @@ TEST_F(DurabilityTest, BackupOfAnOpenStoreIsConsistentCheckedAndNeverOverwrites)
   ASSERT_NE(writer, nullptr);
   for (int i = 0; i < 5; ++i) ASSERT_NO_FATAL_FAILURE(Write(*writer, kNoon + i));
   const auto to = dir_ / "backup.db";
-  auto report = BackupStore(path_, to, /*force=*/false);
+  auto report = BackupStore(path_, to, /*force=*/false, *TestDataKeys());
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->notifications, 5);
   EXPECT_EQ(report->audit_entries, 5);  // one "published" each
@@ -228,13 +230,15 @@ TEST_F(DurabilityTest, BackupOfAnOpenStoreIsConsistentCheckedAndNeverOverwrites)
   EXPECT_FALSE(std::filesystem::exists(to.string() + "-wal"));  // self-contained
 
   ASSERT_NO_FATAL_FAILURE(Write(*writer, kNoon + 5));
-  EXPECT_EQ(BackupStore(path_, to, /*force=*/false).status().code(),
+  EXPECT_EQ(BackupStore(path_, to, /*force=*/false, *TestDataKeys()).status().code(),
             absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(SqlInt(to, "SELECT count(*) FROM notifications"), 5);  // untouched
-  auto forced = BackupStore(path_, to, /*force=*/true);
+  auto forced = BackupStore(path_, to, /*force=*/true, *TestDataKeys());
   ASSERT_TRUE(forced.ok()) << forced.status();
   EXPECT_EQ(forced->notifications, 6);
-  EXPECT_EQ(BackupStore(dir_ / "none.db", dir_ / "b2.db", false).status().code(),
+  EXPECT_EQ(BackupStore(dir_ / "none.db", dir_ / "b2.db", false, *TestDataKeys())
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -245,7 +249,7 @@ TEST_F(DurabilityTest, BackupRefusesACopyWithADamagedBodyNamingItsSequence) {
   ASSERT_NO_FATAL_FAILURE(
       Sql(path_, "UPDATE notifications SET body = body || x'00' WHERE seq = 2"));
   const auto to = dir_ / "backup.db";
-  auto report = BackupStore(path_, to, /*force=*/false);
+  auto report = BackupStore(path_, to, /*force=*/false, *TestDataKeys());
   ASSERT_EQ(report.status().code(), absl::StatusCode::kDataLoss) << report.status();
   EXPECT_THAT(report.status().message(),
               HasSubstr("1 of 3 notification bodies do not match their content hash (first: "
@@ -255,7 +259,8 @@ TEST_F(DurabilityTest, BackupRefusesACopyWithADamagedBodyNamingItsSequence) {
   EXPECT_FALSE(std::filesystem::exists(to));
   EXPECT_FALSE(std::filesystem::exists(to.string() + ".partial"));
 
-  auto bodies = CheckStoreBodies(path_);  // what `safeshare-broker audit` reports
+  auto bodies =
+      CheckStoreBodies(path_, *TestDataKeys());  // what `safeshare-broker audit` reports
   ASSERT_TRUE(bodies.ok()) << bodies.status();
   EXPECT_EQ(bodies->checked, 3);
   EXPECT_EQ(bodies->failed, 1);
