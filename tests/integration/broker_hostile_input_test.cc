@@ -221,11 +221,13 @@ TEST_F(HostileInputTest, SixteenHundredThousandPersonPublishesAtOnceStayWithinTh
   ExpectStillServing("start-up");
   const int64_t peak_before = ProcStatus(broker_.pid(), "VmHWM") / 1024;
   std::vector<v1::PublishRequest> requests;
+  requests.reserve(16);
   for (int i = 0; i < 16; ++i) {
     requests.push_back(WithManyPersons(ValidRequest("huge-" + std::to_string(i)), false));
   }
   auto stub = RawStub(broker_, "police");
   std::vector<std::thread> threads;
+  threads.reserve(requests.size());
   std::atomic<int> stored{0};
   for (const auto& request : requests) {
     threads.emplace_back([&] { stored += PublishWithStub(*stub, request).ok() ? 1 : 0; });
