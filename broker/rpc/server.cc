@@ -39,6 +39,13 @@ void ApplyPingPolicy(const PingPolicy& policy, grpc::ServerBuilder& builder) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ms(policy.keepalive_timeout));
 }
 
+// A connection that has not finished its TLS handshake this long after it
+// was accepted is closed. gRPC's default is 120 s, so a peer that opens TCP
+// connections and sends nothing (or half a ClientHello) holds each one's
+// socket and handshake state for two minutes; a client on loopback or a LAN
+// finishes in milliseconds, one across the internet in well under a second.
+constexpr int kHandshakeTimeoutMs = 10'000;
+
 }  // namespace
 
 void SetServing(grpc::Server& server, bool serving) {
@@ -56,6 +63,7 @@ absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRp
   builder.AddListeningPort(options.listen, MutualTls(options.tls), &running.port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
   ApplyPingPolicy(options.ping_policy, builder);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, kHandshakeTimeoutMs);
   grpc::ResourceQuota quota("safeshare-broker");
   quota.Resize(options.memory_quota_bytes);
   builder.SetResourceQuota(quota);

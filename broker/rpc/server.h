@@ -62,7 +62,8 @@ inline constexpr char kHealthServiceName[] = "safeshare.v1.Broker";
 // Starts the gRPC server: mutual TLS only (TLS 1.2+, client certificate
 // required, its chain verified against the partnership CA and then checked
 // by HandshakeVerifier; the served files reread every tls.refresh, so a new
-// server certificate or CA bundle needs no restart), the ping policy, the
+// server certificate or CA bundle needs no restart; a connection not through
+// its handshake 10 s after it was accepted is closed), the ping policy, the
 // Broker, Governance and Audit services, grpc.health.v1.Health (SERVING for "" and
 // kHealthServiceName) and server reflection.
 absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRpc& broker,
