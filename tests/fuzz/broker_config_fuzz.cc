@@ -1,0 +1,18 @@
+// Fuzzes config::ParseBrokerConfig, the broker's YAML configuration, and the
+// error explanation the broker prints for a config that names a bad path.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "broker/config/broker_config.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string yaml(reinterpret_cast<const char*>(data), size);
+  // A fixed, absolute name: relative paths resolve against /fuzz, and no
+  // file is read.
+  auto config = safeshare::config::ParseBrokerConfig(yaml, "/fuzz/conf/broker.yaml");
+  if (config.ok()) {
+    (void)safeshare::config::ExplainConfigPaths(*config, "cannot read /fuzz/certs/broker.crt");
+  }
+  return 0;
+}
