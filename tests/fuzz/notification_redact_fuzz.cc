@@ -4,10 +4,16 @@
 // withheld fields from a copy, as service/notification_routing.cc makes each
 // view; and policy::NamedIdentifiers, which walks the same message.
 // Notifications come from arbitrary bytes and are not validated first: the
-// reflection walks must not depend on what validation guarantees.
+// reflection walks must not depend on what validation guarantees. Aborts
+// when a view still holds a withheld field (checked by a walk of its own)
+// or lost an envelope field or its payload type.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+
+#include <vector>
+
+#include <google/protobuf/reflection.h>
 
 #include "broker/config/broker_config.h"
 #include "broker/policy/agreements.h"
@@ -16,6 +22,8 @@
 
 namespace {
 
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
 using safeshare::policy::CaseFacts;
 using safeshare::policy::Policy;
 
@@ -51,6 +59,28 @@ bool KeepsEnvelope(const safeshare::v1::Notification& view,
          safeshare::schema::TypeOf(view) == safeshare::schema::TypeOf(full);
 }
 
+// True when nothing is left at fields[depth..] below `message`, in any
+// element of a repeated field on the way.
+bool Cleared(const std::vector<const FieldDescriptor*>& fields, size_t depth,
+             const Message& message) {
+  const FieldDescriptor* field = fields[depth];
+  const auto* reflection = message.GetReflection();
+  if (depth + 1 == fields.size()) {
+    return field->is_repeated() ? reflection->FieldSize(message, field) == 0
+                                : !reflection->HasField(message, field);
+  }
+  if (!field->is_repeated()) {
+    return !reflection->HasField(message, field) ||
+           Cleared(fields, depth + 1, reflection->GetMessage(message, field));
+  }
+  for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+    if (!Cleared(fields, depth + 1, reflection->GetRepeatedMessage(message, field, i))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void RedactFor(const Policy& policy, const safeshare::v1::Notification& n, const CaseFacts& facts) {
   const auto type = safeshare::schema::TypeOf(n);
   for (const auto& publisher : policy.agencies()) {
@@ -60,8 +90,12 @@ void RedactFor(const Policy& policy, const safeshare::v1::Notification& n, const
     for (const auto& decision : evaluation.agencies) {
       if (!decision.allowed || decision.deciding_rule == nullptr) continue;
       safeshare::v1::Notification view = n;
-      safeshare::policy::Withhold(decision.deciding_rule->withheld, view);
+      const auto& withheld = decision.deciding_rule->withheld;
+      safeshare::policy::Withhold(withheld, view);
       if (!KeepsEnvelope(view, n)) std::abort();
+      for (const auto& path : withheld) {
+        if (!Cleared(path.fields, 0, view)) std::abort();
+      }
     }
   }
 }
