@@ -10,6 +10,7 @@ PACKAGES=(
   libssl-dev libsqlite3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev libgoogle-perftools-dev
   clang-tidy-14 python3
+  clang-14 libfuzzer-14-dev  # the libFuzzer targets (tests/fuzz)
   chromium  # the review page browser test (tests/browser), headless
   python3-grpcio python3-protobuf  # the Python example client (client/examples/python)
 )

@@ -23,3 +23,4 @@ else
   echo "tests/run.sh: failed; brokers' files kept in $TMPDIR" >&2
   exit "$status"
 fi
+bash tests/fuzz/run.sh
