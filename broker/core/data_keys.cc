@@ -9,6 +9,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "absl/strings/str_cat.h"
 #include "broker/core/key_file.h"
 
 namespace safeshare {
@@ -17,6 +18,13 @@ namespace {
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
 CipherCtx NewContext() { return {EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free}; }
+
+// Fetched once: OpenSSL 3 would otherwise look the algorithm up in its
+// providers on every body sealed or opened.
+const EVP_CIPHER* AesGcm() {
+  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  return cipher;
+}
 
 const unsigned char* Bytes(std::string_view text) {
   return reinterpret_cast<const unsigned char*>(text.data());
@@ -55,9 +63,10 @@ absl::StatusOr<DataKeys> DataKeys::Load(const std::filesystem::path& dir,
     if (key.size() != kKeyBytes) {
       const size_t size = key.size();
       OPENSSL_cleanse(key.data(), key.size());
-      return absl::FailedPreconditionError("data key " + name + ": " + std::to_string(size) +
-                                           " bytes; a data key is exactly 32 random bytes (" +
-                                           make + ")");
+      return absl::FailedPreconditionError(absl::StrCat("data key ", name, ": ", size,
+                                                        " bytes; a data key is exactly 32 random "
+                                                        "bytes (",
+                                                        make, ")"));
     }
     keys.emplace(id, std::move(key));
   }
@@ -104,7 +113,7 @@ std::string DataKeys::Seal(std::string_view plaintext, std::string_view context)
   // Each step fails only without memory or randomness: the broker cannot
   // store a body it cannot seal, so that is fatal.
   if (ctx == nullptr || RAND_bytes(nonce, kNonceBytes) != 1 ||
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key), nonce) != 1 ||
+      EVP_EncryptInit_ex(ctx.get(), AesGcm(), nullptr, Bytes(key), nonce) != 1 ||
       EVP_EncryptUpdate(ctx.get(), nullptr, &length, Bytes(context),
                         static_cast<int>(context.size())) != 1 ||
       EVP_EncryptUpdate(ctx.get(), body, &length, Bytes(plaintext),
@@ -138,7 +147,7 @@ absl::StatusOr<std::string> DataKeys::Open(std::string_view key_id, std::string_
   const CipherCtx ctx = NewContext();
   const bool opened =
       ctx != nullptr &&
-      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key->second), nonce) == 1 &&
+      EVP_DecryptInit_ex(ctx.get(), AesGcm(), nullptr, Bytes(key->second), nonce) == 1 &&
       EVP_DecryptUpdate(ctx.get(), nullptr, &length, Bytes(context),
                         static_cast<int>(context.size())) == 1 &&
       EVP_DecryptUpdate(ctx.get(), Bytes(out), &length, body, static_cast<int>(size)) == 1 &&

@@ -7,33 +7,34 @@ namespace safeshare::identity {
 
 absl::Status CheckAgencyCertificate(const PeerCertificate& cert, const RevocationList& revoked,
                                     std::time_t now) {
-  const std::string named = "client certificate " + cert.Describe();
+  // Named only when refused: this runs on every call.
+  const auto named = [&cert] { return "client certificate " + cert.Describe(); };
   if (now < cert.not_before) {
-    return absl::UnauthenticatedError(named + " is not valid until " + UtcText(cert.not_before) +
+    return absl::UnauthenticatedError(named() + " is not valid until " + UtcText(cert.not_before) +
                                       ": check the clocks, or use a certificate valid now");
   }
   if (now >= cert.not_after) {
     return absl::UnauthenticatedError(
-        named + " expired on " + UtcText(cert.not_after) +
+        named() + " expired on " + UtcText(cert.not_after) +
         ": the agency needs a renewed certificate from the partnership CA");
   }
   if (!cert.client_auth) {
     return absl::UnauthenticatedError(
-        named +
+        named() +
         " is not issued for client authentication (extended key usage clientAuth): ask the "
         "partnership CA for an agency certificate");
   }
   if (cert.uris.size() != 1) {
     return absl::UnauthenticatedError(
-        named + " names " + std::to_string(cert.uris.size()) + " SAN URIs" +
+        named() + " names " + std::to_string(cert.uris.size()) + " SAN URIs" +
         (cert.uris.empty() ? std::string() : " (" + absl::StrJoin(cert.uris, ", ") + ")") +
         "; an agency certificate names exactly one, its agency's "
         "spiffe://<trust domain>/agency/<id>");
   }
   if (const Revocation* revocation = revoked.Find(cert)) {
     return absl::UnauthenticatedError(
-        named + " was revoked on " + UtcText(revocation->revoked_at) + " (CRL " + revocation->file +
-        "): the agency needs a new certificate from the partnership CA");
+        named() + " was revoked on " + UtcText(revocation->revoked_at) + " (CRL " +
+        revocation->file + "): the agency needs a new certificate from the partnership CA");
   }
   return absl::OkStatus();
 }
