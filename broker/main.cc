@@ -174,6 +174,10 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   ss::rpc::GovernanceRpc governance_rpc(governance, directory, certificate_checks);
   ss::rpc::AuditRpc audit_rpc(audit, directory, certificate_checks);
   ListenToTls(**tls_watch, **store, rpc, certificate_checks);
+  // The listeners reference rpc and the store: polling stops before they
+  // go, on every way out of here (the shutdown below stops it earlier).
+  const std::unique_ptr<ss::rpc::TlsWatch, void (*)(ss::rpc::TlsWatch*)> stop_tls(
+      tls_watch->get(), [](ss::rpc::TlsWatch* watch) { watch->Stop(); });
   auto running = ss::rpc::StartServer(ServerOptionsFrom(config, **tls_watch, certificate_checks),
                                       rpc, governance_rpc, audit_rpc);
   if (!running.ok()) return Fail(running.status(), config);
