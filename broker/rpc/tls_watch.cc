@@ -96,7 +96,7 @@ absl::StatusOr<std::unique_ptr<TlsWatch>> TlsWatch::Start(TlsWatchOptions option
         " for the TLS material the broker serves: " + error.message());
   }
   absl::MutexLock lock(&watch->mu_);
-  watch->applied_ = watch->Read();
+  watch->applied_crls_ = watch->CrlStamp();
   auto material = LoadTlsMaterial(watch->options_.files, now);
   if (!material.ok()) return material.status();
   watch->warnings_ = material->warnings;
@@ -140,10 +140,15 @@ void TlsWatch::SetListeners(OnChange on_change, std::function<void()> after_poll
   after_poll_ = std::move(after_poll);
 }
 
-TlsWatch::Fingerprint TlsWatch::Read() const {
+bool TlsWatch::MaterialChanged() const {
   const TlsFiles& files = options_.files;
-  return {Contents(files.certificate), Contents(files.private_key), Contents(files.client_ca),
-          options_.crl_directory ? DirectoryStamp(*options_.crl_directory) : std::string()};
+  return Contents(files.certificate) != material_.certificate_pem ||
+         Contents(files.private_key) != material_.private_key_pem ||
+         Contents(files.client_ca) != material_.client_ca_pem;
+}
+
+std::string TlsWatch::CrlStamp() const {
+  return options_.crl_directory ? DirectoryStamp(*options_.crl_directory) : std::string();
 }
 
 // A new generation directory, then the `current` symlink swapped to it in
@@ -179,15 +184,15 @@ void TlsWatch::Refuse(std::string& last, const std::string& what, const absl::St
   Log()->error("not applied, the broker keeps what it had: {}", text);
 }
 
-bool TlsWatch::ApplyMaterial(std::time_t now, std::vector<std::string>& changes) {
+void TlsWatch::ApplyMaterial(std::time_t now, std::vector<std::string>& changes) {
   auto material = LoadTlsMaterial(options_.files, now);
   if (!material.ok()) {
     Refuse(material_refusal_, "changed TLS files", material.status());
-    return false;
+    return;
   }
   if (auto served = Serve(*material); !served.ok()) {
     Refuse(material_refusal_, "changed TLS files", served);
-    return false;
+    return;
   }
   for (const auto& warning : material->warnings) Log()->warn("{}", warning);
   std::vector<std::string> parts;
@@ -204,7 +209,6 @@ bool TlsWatch::ApplyMaterial(std::time_t now, std::vector<std::string>& changes)
   if (!parts.empty()) {
     changes.push_back(absl::StrJoin(parts, "; ") + " (new connections; open ones keep theirs)");
   }
-  return true;
 }
 
 bool TlsWatch::ApplyRevocations(std::time_t now, std::vector<std::string>& changes) {
@@ -237,19 +241,14 @@ void TlsWatch::Poll(std::time_t now) {
   std::function<void()> after_poll;
   {
     absl::MutexLock lock(&mu_);
-    const Fingerprint current = Read();
+    const std::string crls = CrlStamp();
     const std::string ca_before = material_.client_ca_pem;
-    if ((current.certificate != applied_.certificate ||
-         current.private_key != applied_.private_key || current.client_ca != applied_.client_ca) &&
-        ApplyMaterial(now, changes)) {
-      applied_.certificate = current.certificate;
-      applied_.private_key = current.private_key;
-      applied_.client_ca = current.client_ca;
-    }
+    // A refused change is tried again at the next poll (Refuse logs it once).
+    if (MaterialChanged()) ApplyMaterial(now, changes);
     // CRLs are verified against the CA bundle: a new bundle rereads them.
-    if ((current.crls != applied_.crls || material_.client_ca_pem != ca_before) &&
+    if ((crls != applied_crls_ || material_.client_ca_pem != ca_before) &&
         ApplyRevocations(now, changes)) {
-      applied_.crls = current.crls;
+      applied_crls_ = crls;
     }
     on_change = on_change_;
     after_poll = after_poll_;

@@ -76,17 +76,16 @@ class TlsWatch {
   void Stop();
 
  private:
-  struct Fingerprint {
-    std::string certificate, private_key, client_ca, crls;
-    bool operator==(const Fingerprint&) const = default;
-  };
-
   TlsWatch(TlsWatchOptions options, identity::CertificateChecks& checks);
-  Fingerprint Read() const;
+  // Whether the configured files differ from the material served.
+  bool MaterialChanged() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Names, sizes and modification times of the CRL directory's files.
+  std::string CrlStamp() const;
   absl::Status Serve(const TlsMaterial& material) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Each applies what changed, adding its description to `changes`, and
-  // says whether it did (false: refused and logged; retried next poll).
-  bool ApplyMaterial(std::time_t now, std::vector<std::string>& changes)
+  // Each applies what changed, adding its description to `changes`; a
+  // refused change is logged and left as it was. ApplyRevocations says
+  // whether it applied.
+  void ApplyMaterial(std::time_t now, std::vector<std::string>& changes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool ApplyRevocations(std::time_t now, std::vector<std::string>& changes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -98,8 +97,8 @@ class TlsWatch {
   identity::CertificateChecks& checks_;
   std::vector<std::string> warnings_;
   absl::Mutex mu_;
-  Fingerprint applied_ ABSL_GUARDED_BY(mu_);
-  TlsMaterial material_ ABSL_GUARDED_BY(mu_);
+  TlsMaterial material_ ABSL_GUARDED_BY(mu_);      // what is served
+  std::string applied_crls_ ABSL_GUARDED_BY(mu_);  // CrlStamp() of the list in force
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   std::string material_refusal_ ABSL_GUARDED_BY(mu_);
   std::string crl_refusal_ ABSL_GUARDED_BY(mu_);
