@@ -28,6 +28,7 @@
 #include "broker/service/broker_service.h"
 #include "broker/service/checkpointer.h"
 #include "broker/service/governance_service.h"
+#include "broker/service/retention_sweeper.h"
 #include "broker/store/sqlite_store.h"
 
 namespace {
@@ -170,6 +171,12 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
       {config.audit.checkpoint_every_entries, config.audit.checkpoint_every_seconds});
   // Refuses a log that no longer matches its latest checkpoint.
   if (auto started = checkpointer.Start(); !started.ok()) return Fail(started, config);
+  // Deletes content whose retention period has passed (the agreements' and
+  // `retention:`), from now on and every sweep_every.
+  ss::service::RetentionSweeper retention(
+      **store, policy, config.retention, ss::SystemClock(),
+      [&service](ss::Sequence through) { service.ForgetThrough(through); });
+  retention.Start();
   ss::rpc::BrokerRpc rpc(service, directory, certificate_checks);
   ss::rpc::GovernanceRpc governance_rpc(governance, directory, certificate_checks);
   ss::rpc::AuditRpc audit_rpc(audit, directory, certificate_checks);
@@ -209,6 +216,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   rpc.Drain();
   governance_rpc.Drain();
   audit_rpc.Drain();
+  retention.Stop();
   // The last entry is written: sign the log as it ends, before the store
   // closes.
   if (auto signed_last = checkpointer.Stop(); !signed_last.ok()) {

@@ -25,8 +25,13 @@ bool PrintBodyCheck(const std::filesystem::path& store_path, const DataKeys& key
     std::fprintf(stdout, "%s\n", bodies->Describe().c_str());
     return false;
   }
-  std::fprintf(stdout, "notification bodies: %lld verified\n",
+  std::fprintf(stdout, "notification bodies: %lld verified",
                static_cast<long long>(bodies->checked));
+  if (bodies->deleted > 0) {
+    std::fprintf(stdout, "; content of %lld notifications deleted under retention",
+                 static_cast<long long>(bodies->deleted));
+  }
+  std::fprintf(stdout, "\n");
   return true;
 }
 

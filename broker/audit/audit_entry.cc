@@ -7,7 +7,7 @@
 namespace safeshare::audit {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 20> kNames = {{
+constexpr std::array<std::pair<Action, std::string_view>, 21> kNames = {{
     {Action::kPublished, "published"},
     {Action::kDuplicate, "duplicate"},
     {Action::kPublishRefused, "publish_refused"},
@@ -28,6 +28,7 @@ constexpr std::array<std::pair<Action, std::string_view>, 20> kNames = {{
     {Action::kParked, "parked"},
     {Action::kReleased, "released"},
     {Action::kTlsChanged, "tls_changed"},
+    {Action::kContentDeleted, "content_deleted"},
 }};
 
 }  // namespace

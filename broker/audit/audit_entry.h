@@ -26,9 +26,10 @@ enum class Action {
   kSubscriptionCreated,  // a subscription created: start position and filter
   kSubscriptionReset,    // a subscription moved: old and new position, deliveries skipped
   kSubscriptionDeleted,  // a subscription deleted: its position
-  kParked,    // deliveries no longer redelivered after max_deliver unacknowledged attempts
-  kReleased,  // parked deliveries the recipient released to be delivered again
+  kParked,      // deliveries no longer redelivered after max_deliver unacknowledged attempts
+  kReleased,    // parked deliveries the recipient released to be delivered again
   kTlsChanged,  // the broker's TLS material reloaded: revocations, its certificate, the CA bundle
+  kContentDeleted,  // notifications' content deleted under retention: a line each, with why
 };
 
 std::string_view ActionName(Action action);

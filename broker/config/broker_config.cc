@@ -225,11 +225,26 @@ HeartbeatConfig ReadSubscriptions(const YamlReader& node, SubscriptionPolicy& po
   return heartbeat;
 }
 
+RetentionConfig ReadRetention(const YamlReader& node) {
+  RetentionConfig retention;
+  if (node.Has("acknowledged") || node.Has("unacknowledged")) {
+    retention.default_periods = ReadRetentionPeriods(node, {"sweep_every"});
+  } else {
+    node.RejectUnknownKeys({"acknowledged", "unacknowledged", "sweep_every"});
+  }
+  if (node.Has("sweep_every")) {
+    const auto every = node.Required("sweep_every");
+    retention.sweep_every = every.Duration();
+    if (retention.sweep_every > std::chrono::hours(24)) every.Fail("must be at most 1d");
+  }
+  return retention;
+}
+
 // `dir`: the config file's directory, absolute.
 BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "connections", "agencies",
                           "agreements", "person_hash_key", "data_keys", "urgent_disclosure",
-                          "audit", "subscriptions", "sharing"});
+                          "audit", "subscriptions", "sharing", "retention"});
   BrokerConfig config;
   const PathResolver path(dir, config.relative_paths);
   if (root.Has("listen")) config.listen = root.Required("listen").String();
@@ -272,6 +287,7 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
     config.urgent_disclosure = ReadUrgentDisclosure(root.Required("urgent_disclosure"));
   }
   config.audit = ReadAudit(root.Required("audit"), path);
+  if (root.Has("retention")) config.retention = ReadRetention(root.Required("retention"));
   if (root.Has("sharing")) {
     root.Required("sharing").Fail(
         "the sharing table is replaced by information-sharing agreements: move its rules into "
@@ -281,6 +297,22 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
 }
 
 }  // namespace
+
+RetentionPeriods ReadRetentionPeriods(const YamlReader& node,
+                                      const std::vector<std::string>& other_keys) {
+  std::vector<std::string> keys = {"acknowledged", "unacknowledged"};
+  keys.insert(keys.end(), other_keys.begin(), other_keys.end());
+  node.RejectUnknownKeys(keys);
+  RetentionPeriods periods{node.Required("acknowledged").Duration(),
+                           node.Required("unacknowledged").Duration()};
+  if (periods.unacknowledged < periods.acknowledged) {
+    node.Required("unacknowledged")
+        .Fail(
+            "must be at least as long as acknowledged: content nobody has read is kept longer "
+            "than content everyone has");
+  }
+  return periods;
+}
 
 absl::StatusOr<BrokerConfig> ParseBrokerConfig(const std::string& yaml,
                                                const std::filesystem::path& file) {

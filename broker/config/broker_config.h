@@ -124,6 +124,33 @@ struct AuditConfig {
   std::chrono::seconds checkpoint_every_seconds{60};
 };
 
+// How long the store keeps a notification's content (its body and every
+// view; its metadata and audit entries stay): `acknowledged` after the last
+// of its recipients acknowledged it (after it was stored when it had none),
+// `unacknowledged` after it was stored while a recipient has not (at least
+// as long as `acknowledged`).
+struct RetentionPeriods {
+  std::chrono::seconds acknowledged{0};
+  std::chrono::seconds unacknowledged{0};
+  bool operator==(const RetentionPeriods&) const = default;
+};
+
+// `retention:` — the periods for notification types no agreement sets
+// (`acknowledged`, `unacknowledged`; none: such content is kept), and how
+// often the broker looks for content due for deletion (`sweep_every`, 1s
+// to 1d).
+struct RetentionConfig {
+  std::optional<RetentionPeriods> default_periods;
+  std::chrono::seconds sweep_every{3600};
+};
+
+class YamlReader;
+// Reads `{acknowledged: 90d, unacknowledged: 400d}` (both required,
+// YamlReader::Duration), failing when unacknowledged is the shorter. Used
+// by the broker config and the agreements alike.
+RetentionPeriods ReadRetentionPeriods(const YamlReader& node,
+                                      const std::vector<std::string>& other_keys = {});
+
 // A path the config file gives relative to its own directory, for errors
 // about the file it names: where ("FILE:LINE: key"), as written, and as
 // resolved (the absolute path BrokerConfig holds).
@@ -165,6 +192,7 @@ struct BrokerConfig {
   std::filesystem::path person_hash_key;
   UrgentDisclosureConfig urgent_disclosure;
   AuditConfig audit;
+  RetentionConfig retention;
   // Every path above is absolute: those the file writes relative to its
   // directory are resolved against it, and listed here as written.
   std::vector<RelativePath> relative_paths;

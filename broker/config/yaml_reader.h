@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <stdexcept>
@@ -54,6 +55,9 @@ class YamlReader {
   size_t Size() const;                           // a positive integer
   size_t InRange(size_t min, size_t max) const;  // Size() within [min, max]
   bool Bool() const;                             // true or false
+  // A positive period written as a whole number and a unit: "30d" (days),
+  // "12h", "45m" or "90s", at most 100 years.
+  std::chrono::seconds Duration() const;
   // Fails on a key not in `known`, and on a key given twice.
   void RejectUnknownKeys(const std::vector<std::string>& known) const;
 

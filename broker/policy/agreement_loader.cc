@@ -57,6 +57,10 @@ bool IsDate(std::string_view text) {
   return civil.year() == year && civil.month() == month && civil.day() == day;
 }
 
+bool Contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
 // A role that is a party to the agreement: an agreement binds only its parties.
 std::string PartyRole(const YamlReader& node, const std::vector<std::string>& parties) {
   auto role = node.OneOf(kAgencyRoles);
@@ -169,10 +173,27 @@ void ReadRights(const YamlReader& root, Agreement& a) {
     a.register_interests = PartyRoles(root.Required("register_interests"), a.parties);
 }
 
+// `retention: {TYPE: {acknowledged: 90d, unacknowledged: 400d}, ...}`, for
+// types the agreement publishes or shares.
+void ReadRetention(const YamlReader& node, Agreement& a) {
+  for (const auto& [key, value] : node.Mapping()) {
+    const auto type = key.OneOf(kNotificationTypes);
+    const bool covered = std::any_of(a.publish.begin(), a.publish.end(),
+                                     [&](const auto& p) { return Contains(p.second, type); }) ||
+                         std::any_of(a.rules.begin(), a.rules.end(),
+                                     [&](const ShareRule& r) { return Contains(r.types, type); });
+    if (!covered) {
+      key.Fail("this agreement neither publishes nor shares " + type +
+               "; set its retention in the agreement that does");
+    }
+    a.retention[type] = config::ReadRetentionPeriods(value);
+  }
+}
+
 Agreement ReadAgreement(const YamlReader& root, const fs::path& file, SeenIds& seen,
                         std::string_view today, std::vector<std::string>& warnings) {
   root.RejectUnknownKeys({"id", "title", "version", "parties", "lawful_basis", "review_date",
-                          "publish", "manage_cases", "register_interests", "rules"});
+                          "publish", "manage_cases", "register_interests", "rules", "retention"});
   Agreement a;
   a.file = file;
   a.id = root.Required("id").String();
@@ -197,6 +218,7 @@ Agreement ReadAgreement(const YamlReader& root, const fs::path& file, SeenIds& s
       RequireUnique(seen.rules, a.rules.back().id, item.Required("id"), file, "rule");
     }
   }
+  if (root.Has("retention")) ReadRetention(root.Required("retention"), a);
   return a;
 }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -70,7 +71,16 @@ struct Agreement {
   std::vector<std::string> manage_cases;        // roles that may record engagement, close/reopen
   std::vector<std::string> register_interests;  // roles that may register person interests
   std::vector<ShareRule> rules;
+  // How long the broker keeps the content of each type (`retention:`); only
+  // for types the agreement publishes or shares.
+  std::map<std::string, config::RetentionPeriods> retention;
   std::filesystem::path file;
+};
+
+// The periods a notification type's content is kept for, and where they come from.
+struct RetentionRule {
+  config::RetentionPeriods periods;
+  std::string source;  // "ISA-PCI-01 v3" (the agreements setting the longest), or `fallback`'s
 };
 
 // A loaded, validated set: immutable, shared by every publish decided under it.
@@ -188,6 +198,13 @@ class Policy {
   // work out facts no rule asks for (linked cases cost a walk over every
   // case a named person was named on).
   bool AnyRuleFor(std::string_view type, Condition condition) const;
+
+  // How long `type`'s content is kept: each period the longest any
+  // agreement sets for it (a share under one agreement still needs what
+  // another would let go), else `fallback` (the broker config's
+  // `retention:`, named "broker config"), else none: kept.
+  std::optional<RetentionRule> RetentionFor(
+      std::string_view type, const std::optional<config::RetentionPeriods>& fallback) const;
 
   const AgreementSet& set() const { return set_; }
   const std::string& version() const { return set_.version; }

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
 #include "broker/policy/agreements.h"
 
 namespace safeshare::policy {
@@ -67,6 +68,27 @@ bool Policy::AnyRuleFor(std::string_view type, Condition condition) const {
     }
   }
   return false;
+}
+
+std::optional<RetentionRule> Policy::RetentionFor(
+    std::string_view type, const std::optional<config::RetentionPeriods>& fallback) const {
+  std::optional<RetentionRule> longest;
+  std::vector<std::string> sources;
+  for (const auto& agreement : set_.agreements) {
+    const auto it = agreement.retention.find(std::string(type));
+    if (it == agreement.retention.end()) continue;
+    if (!longest) longest = RetentionRule{it->second, ""};
+    auto& periods = longest->periods;
+    periods.acknowledged = std::max(periods.acknowledged, it->second.acknowledged);
+    periods.unacknowledged = std::max(periods.unacknowledged, it->second.unacknowledged);
+    sources.push_back(agreement.id + " v" + agreement.version);
+  }
+  if (longest) {
+    longest->source = absl::StrJoin(sources, ", ");
+    return longest;
+  }
+  if (fallback) return RetentionRule{*fallback, "broker config"};
+  return std::nullopt;
 }
 
 absl::Status Policy::MayPublish(std::string_view role, std::string_view type) const {

@@ -238,6 +238,12 @@ class BrokerService {
   // 200 ms.
   void TickStreams() { hub_.TickAll(); }
 
+  // Drops the notifications through `through` from the in-memory tail, so
+  // streams read them from the store: retention calls this before it
+  // deletes their content, and none is fed from memory what the store no
+  // longer holds.
+  void ForgetThrough(Sequence through) { recent_.Forget(through); }
+
   // From now on every call is answered UNAVAILABLE "shutting down" (nothing
   // is stored); calls already accepted complete. For a clean shutdown.
   void StopAccepting() { accepting_ = false; }

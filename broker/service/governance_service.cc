@@ -194,6 +194,7 @@ absl::StatusOr<ImpactReport> GovernanceService::ReplayImpact(
     auto page = store_.ReadRouted(after, since, kReplayPage, /*urgent_only=*/false);
     if (!page.ok()) return page.status();
     for (const auto& n : *page) {
+      if (n.content_deleted_micros != 0) continue;  // retention deleted it: nothing to replay
       v1::Notification parsed;
       if (!parsed.ParseFromString(n.body)) {
         return absl::DataLossError("notification at sequence " +

@@ -25,6 +25,14 @@ void RecentLog::Append(std::shared_ptr<const CommittedNotification> notification
   }
 }
 
+void RecentLog::Forget(Sequence through) {
+  absl::MutexLock lock(&mu_);
+  while (!entries_.empty() && entries_.front()->sequence <= through) {
+    bytes_ -= Cost(*entries_.front());
+    entries_.pop_front();
+  }
+}
+
 std::optional<RecentLog::Slice> RecentLog::Read(const AgencyId& agency,
                                                 const store::DeliveryFilter& filter, Sequence after,
                                                 size_t max) const {

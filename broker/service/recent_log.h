@@ -55,6 +55,9 @@ class RecentLog {
   // REQUIRES: called in commit order, with consecutive sequences.
   void Append(std::shared_ptr<const CommittedNotification> notification);
 
+  // Drops every entry through `through` (readers of them go to the store).
+  void Forget(Sequence through);
+
   // Up to `max` notifications for `agency` after `after` that `filter`
   // matches, or nullopt when the log does not hold everything after `after`
   // (read the store).

@@ -222,6 +222,30 @@ std::vector<audit::Entry> PerSubscription(audit::Action action,
 
 }  // namespace
 
+audit::Entry ContentDeleted(const std::vector<DeletedContent>& deleted) {
+  std::vector<audit::Line> lines;
+  lines.reserve(deleted.size());
+  for (const auto& d : deleted) {
+    lines.push_back(audit::Line{.outcome = audit::Action::kContentDeleted,
+                                .notification_id = d.id.value(),
+                                .case_ref = d.case_ref.value(),
+                                .sequence = static_cast<int64_t>(d.deletion.sequence.value()),
+                                .content_hash = d.content_hash,
+                                .detail = d.deletion.detail});
+  }
+  audit::Entry e{.actor = "broker", .action = audit::Action::kContentDeleted};
+  if (lines.size() == 1) {
+    e.notification_id = lines[0].notification_id;
+    e.case_ref = lines[0].case_ref;
+    e.content_hash = lines[0].content_hash;
+  }
+  e.detail = "content of " + std::to_string(lines.size()) +
+             (lines.size() == 1 ? " notification" : " notifications") +
+             " deleted under retention; metadata and audit entries kept";
+  e.lines = std::move(lines);
+  return e;
+}
+
 std::vector<audit::Entry> Parked(const std::vector<DeliveredEvent>& events) {
   return PerSubscription(audit::Action::kParked, events, [](const DeliveredEvent& d) {
     return "after " + std::to_string(d.attempt) + " attempts";

@@ -52,6 +52,17 @@ audit::Entry SubscriptionReset(const SubscriptionRecord& before, Sequence to, ui
 audit::Entry SubscriptionDeleted(const SubscriptionRecord& deleted, uint64_t parked = 0);
 // One `parked` entry per (recipient, subscription) of `events`, a line per
 // delivery saying after how many attempts.
+// Retention deleted these notifications' content (Store::DeleteContent):
+// one entry, actor "broker", a line each (outcome kContentDeleted) with its
+// notification, case, sequence, the hash of the full body it deleted and
+// the deletion's detail.
+struct DeletedContent {
+  ContentDeletion deletion;
+  NotificationId id;
+  CaseRef case_ref;
+  std::string content_hash;
+};
+audit::Entry ContentDeleted(const std::vector<DeletedContent>& deleted);
 std::vector<audit::Entry> Parked(const std::vector<DeliveredEvent>& events);
 // One `released` entry for the subscription, a line per delivery.
 audit::Entry Released(const AgencyId& agency, const SubscriptionName& name,

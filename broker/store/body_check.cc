@@ -22,7 +22,8 @@ std::string BodyCheckReport::Describe() const {
 
 namespace {
 
-// Adds the rows of `sql` (seq, body, content_hash, id, body_key, view) to
+// Adds the rows of `sql` (seq, body, content_hash, id, body_key, view,
+// content_deleted_at) to
 // `report`, keeping the lowest kMaxNamed failing sequences of this pass. A
 // body that does not authenticate counts as failed; one whose key is not
 // loaded stops the check (it cannot say either way).
@@ -36,8 +37,12 @@ absl::Status CheckRows(Connection& db, const DataKeys& keys, std::string_view sq
     auto row = rows->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    ++report.checked;
     const int64_t seq = rows->Int(0);
+    if (rows->Int(6) != 0 && rows->View(1).empty()) {  // deleted under retention
+      ++report.deleted;
+      continue;
+    }
+    ++report.checked;
     auto body = OpenBody(keys, rows->View(4), rows->View(1), rows->View(3), rows->Int(5),
                          static_cast<uint64_t>(seq));
     if (!body.ok() && !absl::IsDataLoss(body.status())) return body.status();
@@ -58,19 +63,24 @@ absl::StatusOr<BodyCheckReport> CheckBodies(Connection& db, const DataKeys& keys
       db.QueryInt("SELECT count(*) FROM pragma_table_info('notifications') WHERE name='body_key'");
   if (!sealed.ok()) return sealed.status();
   const std::string key = *sealed > 0 ? "body_key" : "''";
+  // And older than version 12 has deleted nothing under retention.
+  auto retained = db.QueryInt(
+      "SELECT count(*) FROM pragma_table_info('notifications') WHERE name='content_deleted_at'");
+  if (!retained.ok()) return retained.status();
+  const std::string deleted = *retained > 0 ? "content_deleted_at" : "0";
   // Full bodies, then redacted views, each pass in sequence order. The lowest
   // failing sequences overall are among the lowest of each pass.
-  SAFESHARE_RETURN_IF_ERROR(CheckRows(
-      db, keys,
-      "SELECT seq, body, content_hash, id, " + key + ", 0 FROM notifications ORDER BY seq",
-      report));
+  SAFESHARE_RETURN_IF_ERROR(CheckRows(db, keys,
+                                      "SELECT seq, body, content_hash, id, " + key + ", 0, " +
+                                          deleted + " FROM notifications ORDER BY seq",
+                                      report));
   // A version 2 file (an older backup under audit) has no views.
   auto has_views = db.QueryInt("SELECT count(*) FROM sqlite_master WHERE name='views'");
   if (!has_views.ok()) return has_views.status();
   if (*has_views > 0) {
     SAFESHARE_RETURN_IF_ERROR(CheckRows(db, keys,
                                         "SELECT v.seq, v.body, v.content_hash, n.id, v." + key +
-                                            ", v.view FROM views v JOIN notifications n ON "
+                                            ", v.view, 0 FROM views v JOIN notifications n ON "
                                             "n.seq=v.seq ORDER BY v.seq, v.view",
                                         report));
   }

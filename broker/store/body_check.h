@@ -18,6 +18,9 @@ class Connection;
 struct BodyCheckReport {
   int64_t checked = 0;
   int64_t failed = 0;
+  // Notifications whose content retention deleted (nothing left to check;
+  // their views are gone with it).
+  int64_t deleted = 0;
   std::vector<int64_t> first_failed;  // the lowest failing sequences, at most kMaxNamed
 
   static constexpr size_t kMaxNamed = 5;
@@ -31,7 +34,7 @@ struct BodyCheckReport {
 // sequence order, then every view likewise, opens each body with `keys`
 // (body_seal.h; a key not loaded is FAILED_PRECONDITION, a body that does
 // not authenticate a mismatch) and recomputes each body's hash;
-// `checked` counts both. An error only when the
+// `checked` counts both, `deleted` the notifications retention emptied. An error only when the
 // rows cannot be read; a mismatch is reported, not an error.
 absl::StatusOr<BodyCheckReport> CheckBodies(Connection& db, const DataKeys& keys);
 

@@ -21,7 +21,7 @@ std::string DeliveryQuery(bool with_body, std::string_view tail) {
   sql.append(
       " FROM deliveries d JOIN notifications n ON n.seq=d.seq"
       " LEFT JOIN views v ON v.seq=d.seq AND v.view=d.view"
-      " WHERE d.recipient=?1 AND d.seq>?2 ");
+      " WHERE d.recipient=?1 AND d.seq>?2 AND n.content_deleted_at=0 ");
   sql.append(tail);
   return sql;
 }

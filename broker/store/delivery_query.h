@@ -18,7 +18,9 @@ namespace safeshare::store {
 // sealed body, its key and its view, when asked for, follow (SealedAt). The
 // content hash and body are the view's (view 0: the notification's own); a
 // view that is missing reads as no body and no hash, which the content-hash
-// check refuses.
+// check refuses. Only notifications whose content is held: what retention
+// deleted is neither delivered nor settled by a cumulative acknowledgement
+// (no stream was handed it; it stays unacknowledged on the record).
 std::string DeliveryQuery(bool with_body, std::string_view tail);
 inline constexpr int kDeliveryFactsColumns = 10;
 

@@ -142,7 +142,7 @@ absl::StatusOr<PublishResult> FakeStore::DoPublish(const NewNotification& n,
     return result;
   }
   const Sequence seq(notifications_.size() + 1);
-  Stored stored{n, *n.body, {}, clock_.WallMicros()};
+  Stored stored{n, *n.body, {}, clock_.WallMicros(), 0};
   for (const auto& view : n.views) stored.views.push_back(*view.body);
   for (auto& r : stored.n.recipients) r.purpose = PurposeOf(n, r);  // as stored
   notifications_.push_back(std::move(stored));
@@ -226,6 +226,7 @@ absl::StatusOr<std::vector<StoredDelivery>> FakeStore::ReadDeliveries(const Agen
   absl::MutexLock lock(&mu_);
   for (auto& facts : FactsOf(agency, after, Sequence(UINT64_MAX), limit)) {
     const auto& stored = notifications_[facts.sequence.value() - 1];
+    if (stored.content_deleted_at != 0) continue;
     uint32_t view = 0;
     for (const auto& r : stored.n.recipients) {
       if (r.agency == agency) view = r.view;

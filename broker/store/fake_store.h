@@ -60,6 +60,11 @@ class FakeStore final : public Store {
                                                              bool urgent_only) const override;
   absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency, Sequence after,
                                                              size_t limit) const override;
+  // fake_store_retention.cc
+  absl::StatusOr<std::vector<HeldNotification>> ReadHeld(Sequence after,
+                                                         const std::vector<std::string>& types,
+                                                         size_t limit) const override;
+  void DeleteContent(std::vector<ContentDeletion> deletions, Done<uint32_t> done) override;
   absl::StatusOr<DeliveryPage> ReadDeliveryPage(const AgencyId& agency, Sequence after,
                                                 size_t limit,
                                                 const DeliveryFilter& filter) const override;
@@ -89,6 +94,7 @@ class FakeStore final : public Store {
     std::string body;                // a copy, so CorruptBody can alter it
     std::vector<std::string> views;  // copies, so CorruptView can alter them
     int64_t stored_at = 0;
+    int64_t content_deleted_at = 0;  // retention deleted body and views (0: held)
   };
   // An operation: checks, then writes the state (under mu_) only when it
   // returns OK; may add agencies to wake.
@@ -163,8 +169,9 @@ class FakeStore final : public Store {
   // Each subscription's delivery_attempts rows, by sequence.
   std::map<std::pair<AgencyId, SubscriptionName>, std::map<uint64_t, DeliveryAttempt>> attempts_
       ABSL_GUARDED_BY(mu_);
-  // (recipient, sequence) of every delivery a subscription acknowledged.
-  std::set<std::pair<AgencyId, Sequence>> acknowledged_ ABSL_GUARDED_BY(mu_);
+  // (recipient, sequence) of every delivery a subscription acknowledged,
+  // with when one first did.
+  std::map<std::pair<AgencyId, Sequence>, int64_t> acknowledged_ ABSL_GUARDED_BY(mu_);
   std::vector<audit::Entry> audit_ ABSL_GUARDED_BY(mu_);
   std::map<CaseRef, CaseState> cases_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::set<AgencyId>> interests_ ABSL_GUARDED_BY(mu_);

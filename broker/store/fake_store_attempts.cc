@@ -32,7 +32,8 @@ absl::StatusOr<AckResult> FakeStore::DoAcknowledge(const AckRequest& request) {
   for (const Sequence seq : plan->acked_ahead) {
     rows[seq.value()] = DeliveryAttempt{seq, AttemptState::kAcked, 0, clock_.WallMicros()};
   }
-  for (const auto& f : plan->settled) acknowledged_.emplace(request.agency, f.sequence);
+  for (const auto& f : plan->settled)
+    acknowledged_.try_emplace({request.agency, f.sequence}, clock_.WallMicros());
   if (auto entry = entries::Acknowledged(request.agency, request.name, plan->settled)) {
     Append(std::move(*entry));
   }

@@ -47,7 +47,7 @@ absl::StatusOr<std::vector<UnacknowledgedDelivery>> FakeStore::ReadUnacknowledge
   for (size_t i = query.after.value(); i < notifications_.size() && out.size() <= query.limit;
        ++i) {
     const Sequence seq(i + 1);
-    const auto& [n, body, views, stored_at] = notifications_[i];
+    const auto& [n, body, views, stored_at, deleted_at] = notifications_[i];
     if (!query.case_ref.empty() && n.case_ref.value() != query.case_ref) continue;
     if (!query.publisher.empty() && n.publisher.value() != query.publisher) continue;
     std::set<AgencyId> recipients;  // in agency order, as SQLite's

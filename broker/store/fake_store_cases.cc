@@ -77,13 +77,16 @@ absl::StatusOr<std::vector<RoutedNotification>> FakeStore::ReadRouted(Sequence a
   absl::MutexLock lock(&mu_);
   std::vector<RoutedNotification> out;
   for (size_t i = after.value(); i < notifications_.size() && out.size() < limit; ++i) {
-    const auto& [n, body, views, stored_at] = notifications_[i];
+    const auto& [n, body, views, stored_at, deleted_at] = notifications_[i];
     const bool urgent = std::any_of(n.recipients.begin(), n.recipients.end(),
                                     [](const Recipient& r) { return r.urgent; });
     if (stored_at < since_micros || (urgent_only && !urgent)) continue;
     const Sequence seq(i + 1);
-    if (auto st = CheckContentHash(n.id, seq, body, n.content_hash); !st.ok()) return Damaged(st);
-    out.push_back({seq, n.id, n.publisher, n.case_ref, n.type, stored_at, body, n.recipients});
+    if (deleted_at == 0) {
+      if (auto st = CheckContentHash(n.id, seq, body, n.content_hash); !st.ok()) return Damaged(st);
+    }
+    out.push_back(
+        {seq, n.id, n.publisher, n.case_ref, n.type, stored_at, body, deleted_at, n.recipients});
   }
   return out;
 }

@@ -13,7 +13,8 @@ std::vector<DeliveryFacts> FakeStore::Matching(const AgencyId& agency, Sequence 
                                                const DeliveryFilter& filter) const {
   auto facts = FactsOf(agency, after, through, SIZE_MAX);
   std::erase_if(facts, [&](const DeliveryFacts& f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !filter.Matches(notifications_[f.sequence.value() - 1].n.type, f.case_ref);
+    const auto& stored = notifications_[f.sequence.value() - 1];
+    return stored.content_deleted_at != 0 || !filter.Matches(stored.n.type, f.case_ref);
   });
   return facts;
 }
@@ -137,6 +138,7 @@ absl::StatusOr<DeliveryPage> FakeStore::ReadDeliveryPage(const AgencyId& agency,
       break;
     }
     const auto& stored = notifications_[facts.sequence.value() - 1];
+    if (stored.content_deleted_at != 0) continue;
     uint32_t view = 0;
     for (const auto& r : stored.n.recipients) {
       if (r.agency == agency) view = r.view;

@@ -125,7 +125,7 @@ std::vector<WriteOp> GroupCommit::TakeBatch(bool may_idle) {
 
 void GroupCommit::Run() {
   while (true) {
-    auto batch = TakeBatch(/*may_idle=*/writer_->Unindexed() > 0);
+    auto batch = TakeBatch(/*may_idle=*/writer_->Unindexed() > 0 || writer_->CheckpointWanted());
     if (!batch.empty()) {
       PushOutcome(Execute(std::move(batch)));
       if (writer_->Unindexed() >= static_cast<int64_t>(kIndexBatch)) IndexAudit();
@@ -135,6 +135,7 @@ void GroupCommit::Run() {
     // leaves the index complete.
     while (writer_->Unindexed() > 0 && IndexAudit()) {
     }
+    if (writer_->CheckpointWanted()) CheckpointDeletedContent();
     absl::MutexLock lock(&mu_);
     if (closed_ && queue_.empty()) return;
   }
@@ -158,6 +159,17 @@ bool GroupCommit::IndexAudit() {
   }
   index_failing_ = true;
   return false;
+}
+
+void GroupCommit::CheckpointDeletedContent() {
+  if (!Fatal().ok()) return;
+  auto done = writer_->CheckpointLog();
+  if (!done.ok()) {
+    Log()->warn("could not checkpoint after deleting content ({}); retried when idle",
+                done.status().ToString());
+  } else if (*done) {
+    Log()->debug("write-ahead log checkpointed after deleting content");
+  }
 }
 
 void GroupCommit::PushOutcome(Outcome outcome) {

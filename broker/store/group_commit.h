@@ -112,6 +112,10 @@ class GroupCommit {
   // logged once and retried later (queries read unfiled entries from the
   // log); a fatal one fails the store.
   bool IndexAudit();
+  // After retention deleted content: the write-ahead log into the file and
+  // truncated (Writer::CheckpointLog), when no reader holds it; else
+  // tried again when next idle.
+  void CheckpointDeletedContent();
   Outcome Execute(std::vector<WriteOp> batch);
   absl::Status ApplyAll(std::vector<WriteOp>& ops, std::vector<absl::Status>& results);
   void Reject(WriteOp op, absl::Status why);

@@ -5,6 +5,7 @@
 #include "broker/store/audit_query.h"
 #include "broker/store/audit_rows.h"
 #include "broker/store/delivery_query.h"
+#include "broker/store/retention_query.h"
 #include "broker/store/routing_state_query.h"
 #include "broker/store/store.h"
 #include "broker/store/subscription_query.h"
@@ -153,6 +154,11 @@ absl::StatusOr<std::vector<UnacknowledgedDelivery>> ReaderPool::Unacknowledged(
 
 absl::StatusOr<StoredCheckpoint> ReaderPool::Checkpoint(uint64_t tree_size) {
   return WithReader([&](Reader& reader) { return QueryCheckpoint(*reader.db, tree_size); });
+}
+
+absl::StatusOr<std::vector<HeldNotification>> ReaderPool::Held(
+    Sequence after, const std::vector<std::string>& types, size_t limit) {
+  return InReadTransaction([&](Connection& db) { return QueryHeld(db, after, types, limit); });
 }
 
 absl::StatusOr<CaseState> ReaderPool::Case(const CaseRef& case_ref) {

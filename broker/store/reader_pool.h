@@ -47,6 +47,10 @@ class ReaderPool {
   // See routing_state_query.h.
   absl::StatusOr<CaseState> Case(const CaseRef& case_ref);
   absl::StatusOr<RoutingState> Routing();
+  // See retention_query.h.
+  absl::StatusOr<std::vector<HeldNotification>> Held(Sequence after,
+                                                     const std::vector<std::string>& types,
+                                                     size_t limit);
   absl::StatusOr<std::vector<RoutedNotification>> Routed(Sequence after, int64_t since_micros,
                                                          size_t limit, bool urgent_only);
 

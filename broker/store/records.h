@@ -187,10 +187,33 @@ struct RoutedNotification {
   CaseRef case_ref;
   std::string type;
   int64_t stored_at_micros = 0;
-  std::string body;  // full body
+  std::string body;                    // full body; empty once retention deleted it
+  int64_t content_deleted_micros = 0;  // when retention deleted the content (0: held)
   // In publish order: agency, rule, lawful_basis, agreement, purpose, view,
   // withheld_fields, linked_cases, urgent, urgent_reason as stored.
   std::vector<Recipient> recipients;
+};
+
+// A notification whose content the store still holds (Store::ReadHeld),
+// with what retention decides on.
+struct HeldNotification {
+  Sequence sequence;
+  NotificationId id;
+  CaseRef case_ref;
+  std::string type;
+  int64_t stored_at_micros = 0;
+  // Its recipients no subscription of theirs has acknowledged it for.
+  std::vector<AgencyId> unacknowledged;
+  // When the last of its recipients acknowledged it (0: none has).
+  int64_t last_acknowledged_micros = 0;
+};
+
+// A notification whose content retention deletes (Store::DeleteContent).
+struct ContentDeletion {
+  Sequence sequence;
+  // Acknowledged by every recipient; false: deleted although some have not.
+  bool acknowledged = true;
+  std::string detail;  // why, for its audit line: the period, its source and the times
 };
 
 // What Store::QueryAudit selects. Every non-empty condition must hold.

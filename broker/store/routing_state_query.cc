@@ -116,7 +116,7 @@ absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, cons
                                                             size_t limit, bool urgent_only) {
   std::string sql =
       "SELECT seq, id, publisher, case_ref, type, stored_at, body, content_hash, routed_to,"
-      " body_key"
+      " body_key, content_deleted_at"
       " FROM notifications n WHERE seq>?1 AND stored_at>=?2";
   if (urgent_only) {  // the partial index deliveries_urgent answers this
     sql += " AND EXISTS(SELECT 1 FROM deliveries d WHERE d.seq=n.seq AND d.urgent=1)";
@@ -141,6 +141,7 @@ absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, cons
                 r.Text(4),
                 r.Int(5),
                 r.Text(6),
+                r.Int(10),
                 {}},
                r.Text(7),
                r.Text(8),
@@ -150,12 +151,14 @@ absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, cons
   std::vector<RoutedNotification> out;
   out.reserve(rows->size());
   for (auto& row : *rows) {
-    auto body =
-        OpenBody(keys, row.body_key, row.n.body, row.n.id.value(), 0, row.n.sequence.value());
-    if (!body.ok()) return body.status();
-    row.n.body = *std::move(body);
-    SAFESHARE_RETURN_IF_ERROR(
-        CheckContentHash(row.n.id, row.n.sequence, row.n.body, row.content_hash));
+    if (row.n.content_deleted_micros == 0) {
+      auto body =
+          OpenBody(keys, row.body_key, row.n.body, row.n.id.value(), 0, row.n.sequence.value());
+      if (!body.ok()) return body.status();
+      row.n.body = *std::move(body);
+      SAFESHARE_RETURN_IF_ERROR(
+          CheckContentHash(row.n.id, row.n.sequence, row.n.body, row.content_hash));
+    }
     auto recipients = RecipientsOf(*d, static_cast<int64_t>(row.n.sequence.value()), row.routed_to);
     if (!recipients.ok()) return recipients.status();
     row.n.recipients = std::move(*recipients);

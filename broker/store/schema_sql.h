@@ -47,8 +47,10 @@ namespace safeshare::store {
 //   11: bodies encrypted at rest: notifications and views gain body_key,
 //      the data key that sealed the body ("" before: plaintext until
 //      `safeshare-broker rekey`; kUpgradeToV11Sql).
+//   12: retention: notifications gain content_deleted_at, when retention
+//      deleted the body and views (0: held); kUpgradeToV12Sql.
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 11;
+inline constexpr int kSchemaVersion = 12;
 
 // The tables of schema version 2. A new file gets these and then each
 // upgrade in turn, so a new store and an upgraded one have one layout.
@@ -250,6 +252,15 @@ ALTER TABLE notifications ADD COLUMN body_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE views ADD COLUMN body_key TEXT NOT NULL DEFAULT '';
 CREATE INDEX notifications_body_key ON notifications(body_key, seq);
 CREATE INDEX views_body_key ON views(body_key, seq, view);
+)sql";
+
+// Version 11 to 12: retention (store/retention.h). A notification whose
+// content was deleted keeps its row with an empty body (and no views) and
+// the time of the deletion; the partial index lists the ones still held, so
+// a retention sweep never walks what it already deleted.
+inline constexpr const char* kUpgradeToV12Sql = R"sql(
+ALTER TABLE notifications ADD COLUMN content_deleted_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX notifications_held ON notifications(seq) WHERE content_deleted_at=0;
 )sql";
 
 }  // namespace safeshare::store

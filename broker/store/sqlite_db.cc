@@ -89,7 +89,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::filesyst
   if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot open store " + path.string());
   sqlite3_busy_timeout(db, 5000);
   if (!read_only) {
-    if (auto st = conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !st.ok())
+    if (auto st = conn->Exec(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;");
+        !st.ok())
       return st;
   }
   return conn;

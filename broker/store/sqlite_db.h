@@ -73,7 +73,9 @@ absl::StatusOr<std::vector<T>> CollectRows(Statement& s, F convert) {
 class Connection {
  public:
   // Opens (creating if absent) with WAL and synchronous=FULL, so a committed
-  // transaction has been fdatasync'ed before Exec("COMMIT") returns.
+  // transaction has been fdatasync'ed before Exec("COMMIT") returns; a
+  // writable one with secure_delete, so bytes a write frees (a body deleted
+  // under retention, one resealed by rekey) are overwritten with zeros.
   static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::filesystem::path& path,
                                                           bool read_only);
   ~Connection();

@@ -200,6 +200,17 @@ absl::StatusOr<std::vector<RoutedNotification>> SqliteStore::ReadRouted(Sequence
   return Checked(readers_->Routed(after, since_micros, limit, urgent_only));
 }
 
+absl::StatusOr<std::vector<HeldNotification>> SqliteStore::ReadHeld(
+    Sequence after, const std::vector<std::string>& types, size_t limit) const {
+  return Checked(readers_->Held(after, types, limit));
+}
+
+void SqliteStore::DeleteContent(std::vector<ContentDeletion> deletions, Done<uint32_t> done) {
+  commits_.Submit(TypedOp<uint32_t>(
+      [deletions = std::move(deletions)](Writer& w) { return w.DeleteContent(deletions); },
+      std::move(done)));
+}
+
 absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ReadDeliveries(const AgencyId& agency,
                                                                         Sequence after,
                                                                         size_t limit) const {

@@ -68,6 +68,10 @@ class SqliteStore final : public Store {
                                                              bool urgent_only) const override;
   absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency, Sequence after,
                                                              size_t limit) const override;
+  absl::StatusOr<std::vector<HeldNotification>> ReadHeld(Sequence after,
+                                                         const std::vector<std::string>& types,
+                                                         size_t limit) const override;
+  void DeleteContent(std::vector<ContentDeletion> deletions, Done<uint32_t> done) override;
   absl::StatusOr<DeliveryPage> ReadDeliveryPage(const AgencyId& agency, Sequence after,
                                                 size_t limit,
                                                 const DeliveryFilter& filter) const override;

@@ -157,16 +157,17 @@ class Store {
   // Notifications with sequence > `after` and stored at or after
   // `since_micros`, in sequence order, at most `limit`; `urgent_only`: only
   // those with an urgent-disclosure recipient. Each full body is checked
-  // against its content hash as ReadDeliveries does.
+  // against its content hash as ReadDeliveries does; one whose content
+  // retention deleted comes with an empty body and content_deleted_micros.
   virtual absl::StatusOr<std::vector<RoutedNotification>> ReadRouted(Sequence after,
                                                                      int64_t since_micros,
                                                                      size_t limit,
                                                                      bool urgent_only) const = 0;
 
-  // Up to `limit` deliveries for `agency` after `after`, in commit order,
-  // each with the body and content hash of the view that agency receives.
-  // Each body is checked against its content hash; a mismatch is DATA_LOSS
-  // and marks the store failed.
+  // Up to `limit` deliveries for `agency` after `after`, in commit order
+  // (none whose content retention deleted), each with the body and content hash of the view that
+  // agency receives. Each body is checked against its content hash; a mismatch is DATA_LOSS and
+  // marks the store failed.
   virtual absl::StatusOr<std::vector<StoredDelivery>> ReadDeliveries(const AgencyId& agency,
                                                                      Sequence after,
                                                                      size_t limit) const = 0;
@@ -194,6 +195,24 @@ class Store {
                                                                  const SubscriptionName& name,
                                                                  Sequence after,
                                                                  size_t limit) const = 0;
+  // --- Retention (service/retention_sweeper.h) ---
+
+  // Notifications of one of `types` whose content is still held, with
+  // sequence > `after`, in sequence order, at most `limit`. Served from an
+  // index of the held ones, so what was deleted is never walked again.
+  virtual absl::StatusOr<std::vector<HeldNotification>> ReadHeld(
+      Sequence after, const std::vector<std::string>& types, size_t limit) const = 0;
+  // Deletes the body and every view of each notification, keeping its row
+  // (metadata and content hash), its deliveries and their audit entries,
+  // and audits one `content_deleted` entry (actor "broker") with a line per
+  // deletion. Passes over one no longer held, and one deleted as
+  // unacknowledged that every recipient has acknowledged since (its
+  // acknowledged period now applies). Later reads return no delivery of
+  // it. Answers how many it deleted. SqliteStore overwrites the bytes it
+  // frees (secure_delete) and checkpoints its write-ahead log soon after, so
+  // the content is gone from the files, not just unlinked.
+  virtual void DeleteContent(std::vector<ContentDeletion> deletions, Done<uint32_t> done) = 0;
+
   // Audit entries with id > after_id, in order, at most `limit`.
   virtual absl::StatusOr<std::vector<audit::Entry>> ReadAudit(int64_t after_id,
                                                               size_t limit) const = 0;

@@ -74,7 +74,8 @@ absl::StatusOr<Backlog> QueryBacklog(Connection& db, const AgencyId& agency, int
   // time order only as far as the clock allows.
   auto s = db.Prepare(
       "SELECT count(*), coalesce(min(n.stored_at),0) FROM deliveries d JOIN notifications n"
-      " ON n.seq=d.seq WHERE d.recipient=?1 AND d.seq>?2 AND d.seq<=?3 AND " +
+      " ON n.seq=d.seq WHERE d.recipient=?1 AND d.seq>?2 AND d.seq<=?3 AND"
+      " n.content_deleted_at=0 AND " +
       FilterCondition(4, 5) +
       (settled_of == nullptr
            ? ""

@@ -81,6 +81,18 @@ class Writer {
   // Committed entries not yet filed in the index.
   int64_t Unindexed() const { return committed_audit_id_ - indexed_through_; }
 
+  // See Store::DeleteContent (writer_retention.cc). Asks for a checkpoint
+  // (CheckpointWanted) once it deleted something.
+  absl::StatusOr<uint32_t> DeleteContent(const std::vector<ContentDeletion>& deletions);
+  // Whether deleted content may still be in the write-ahead log (its old
+  // frames), until CheckpointLog succeeds.
+  bool CheckpointWanted() const { return checkpoint_wanted_; }
+  // Outside a transaction: copies the log into the file and truncates it
+  // (PRAGMA wal_checkpoint(TRUNCATE)), without waiting for readers (busy:
+  // false, try later). With secure_delete the freed bytes were zeroed, so
+  // afterwards neither file holds deleted content.
+  absl::StatusOr<bool> CheckpointLog();
+
   // Agencies with new deliveries in the current transaction.
   const std::set<AgencyId>& woken() const { return woken_; }
   // After Commit(): the Merkle leaves of the entries it committed, in id
@@ -135,6 +147,7 @@ class Writer {
   std::string committed_hash_, head_hash_;
   // The last entry filed in the audit index (committed).
   int64_t indexed_through_ = 0;
+  bool checkpoint_wanted_ = false;
   // The time of the last audit entry, to notice the wall clock stepping back.
   int64_t committed_audit_at_ = 0, head_audit_at_ = 0;
   struct Mark {

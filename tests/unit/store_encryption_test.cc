@@ -31,13 +31,6 @@ NewNotification Naming(const std::string& key) {
   return n;
 }
 
-std::string FileBytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 class StoreEncryptionTest : public SqliteStoreTest {
  protected:
   std::filesystem::path path() const { return dir_ / "safeshare.db"; }

@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,14 @@ inline std::vector<std::string> Values(const std::vector<AgencyId>& ids) {
   out.reserve(ids.size());
   for (const auto& id : ids) out.push_back(id.value());
   return out;
+}
+
+// The bytes of a file as they are on disk (a store file, its -wal).
+inline std::string FileBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
 }
 
 // A notification as the service would hand it over. The body is opaque bytes
@@ -116,8 +126,7 @@ class StoreTestBase : public ::testing::Test {
   // Destroys the SQLite store (completing queued writes) and opens the file.
   void Reopen() {
     store_.reset();
-    auto opened =
-        SqliteStore::Open(dir_ / "safeshare.db", TestDataKeys(), {.clock = &clock_});
+    auto opened = SqliteStore::Open(dir_ / "safeshare.db", TestDataKeys(), {.clock = &clock_});
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);
   }
@@ -296,10 +305,13 @@ class StoreTestBase : public ::testing::Test {
 };
 
 // SQLite-only behaviour.
-// SQL that takes a store file back to what schema version 9 (and 8) wrote,
+// SQL that takes a store file back to what schema version 11, 9 (and 8) wrote,
 // for the upgrade tests of older versions (bodies stay sealed: those tests
 // read no bodies).
+inline constexpr char kBackToVersion11Sql[] =
+    " DROP INDEX notifications_held; ALTER TABLE notifications DROP COLUMN content_deleted_at;";
 inline constexpr char kBackToVersion9Sql[] =
+    " DROP INDEX notifications_held; ALTER TABLE notifications DROP COLUMN content_deleted_at;"
     " DROP INDEX notifications_body_key; DROP INDEX views_body_key;"
     " ALTER TABLE notifications DROP COLUMN body_key; ALTER TABLE views DROP COLUMN body_key;"
     " DROP TABLE delivery_attempts; ALTER TABLE subscriptions DROP COLUMN ack_wait_ms;"

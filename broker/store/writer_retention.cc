@@ -1,0 +1,61 @@
+// Writer::DeleteContent and the checkpoint after it: retention deletes a
+// notification's body and views, and the bytes leave the files.
+#include "broker/core/status_macros.h"
+#include "broker/store/audit_entries.h"
+#include "broker/store/writer.h"
+
+namespace safeshare::store {
+
+absl::StatusOr<uint32_t> Writer::DeleteContent(const std::vector<ContentDeletion>& deletions) {
+  auto held = db_->Prepare(
+      "SELECT id, case_ref, content_hash FROM notifications WHERE seq=?1 AND content_deleted_at=0");
+  auto unacked = db_->Prepare("SELECT count(*) FROM deliveries WHERE seq=?1 AND acked_at=0");
+  auto clear = db_->Prepare(
+      "UPDATE notifications SET body=x'', body_key='', content_deleted_at=?2 WHERE seq=?1");
+  auto views = db_->Prepare("DELETE FROM views WHERE seq=?1");
+  for (const auto* s : {&held, &unacked, &clear, &views}) {
+    if (!s->ok()) return s->status();
+  }
+  std::vector<entries::DeletedContent> deleted;
+  for (const auto& d : deletions) {
+    const auto seq = static_cast<int64_t>(d.sequence.value());
+    auto found = held->Bind(1, seq).Step();
+    if (!found.ok() || !*found) {  // deleted already, or never stored
+      held->Reset();
+      if (!found.ok()) return found.status();
+      continue;
+    }
+    entries::DeletedContent row{d, NotificationId(held->Text(0)), CaseRef(held->Text(1)),
+                                held->Text(2)};
+    held->Reset();
+    if (!d.acknowledged) {
+      auto count = unacked->Bind(1, seq).Step();
+      const bool settled = count.ok() && unacked->Int(0) == 0;
+      unacked->Reset();
+      if (!count.ok()) return count.status();
+      if (settled) continue;  // acknowledged by all since it was chosen
+    }
+    SAFESHARE_RETURN_IF_ERROR(clear->Bind(1, seq).Bind(2, now_).Run());
+    SAFESHARE_RETURN_IF_ERROR(views->Bind(1, seq).Run());
+    deleted.push_back(std::move(row));
+  }
+  if (deleted.empty()) return 0u;
+  SAFESHARE_RETURN_IF_ERROR(Append(entries::ContentDeleted(deleted)));
+  checkpoint_wanted_ = true;
+  return static_cast<uint32_t>(deleted.size());
+}
+
+absl::StatusOr<bool> Writer::CheckpointLog() {
+  // Readers hold old snapshots only briefly; wait for none of them here,
+  // where every write is waiting behind the checkpoint.
+  SAFESHARE_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=0"));
+  auto checkpoint = db_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  auto row = checkpoint.ok() ? checkpoint->Step() : checkpoint.status();
+  const bool busy = !row.ok() || (*row && checkpoint->Int(0) != 0);
+  SAFESHARE_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=5000"));
+  if (!row.ok() && !absl::IsUnavailable(row.status())) return row.status();
+  if (!busy) checkpoint_wanted_ = false;
+  return !busy;
+}
+
+}  // namespace safeshare::store
