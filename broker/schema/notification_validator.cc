@@ -56,6 +56,13 @@ absl::Status CheckDefined(const Message& m, const PathNode& at);
 absl::Status CheckDefinedField(const Message& m, const FieldDescriptor& field,
                                const PathNode& parent) {
   const auto& r = *m.GetReflection();
+  if (field.is_repeated() && r.FieldSize(m, &field) > kMaxRepeated) {
+    return FieldError(PathNode{&parent, field.name(), -1}.Text(),
+                      std::to_string(r.FieldSize(m, &field)) + " entries, at most " +
+                          std::to_string(kMaxRepeated) +
+                          "; a notification is about one household: split it, or list the rest "
+                          "in the summary text");
+  }
   const bool is_message = field.type() == FieldDescriptor::TYPE_MESSAGE;
   if (!is_message && field.type() != FieldDescriptor::TYPE_ENUM) return absl::OkStatus();
   if (!field.is_repeated()) {

@@ -65,6 +65,24 @@ TEST(ContractTest, UnknownFieldInPayloadIsRefused) {
   ExpectRefused(n, "notification.strategy_minutes.decisions[0]", "field number 12");
 }
 
+TEST(ContractTest, RepeatedFieldsAreBoundedAnywhereNamingTheField) {
+  auto at_bound = StrategyMinutes();
+  auto* actions = at_bound.mutable_strategy_minutes()->mutable_actions();
+  while (actions->size() < kMaxRepeated) *actions->Add() = actions->Get(0);
+  const auto status = ValidateForPublish(at_bound);
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("entries, at most")));
+
+  auto over = at_bound;
+  *over.mutable_strategy_minutes()->add_actions() = at_bound.strategy_minutes().actions(0);
+  ExpectRefused(over, "notification.strategy_minutes.actions", "201 entries, at most 200");
+
+  auto deep = StrategyMinutes();
+  auto* ids = deep.mutable_children_considered(0)->mutable_identifiers();
+  while (ids->size() <= kMaxRepeated) *ids->Add() = ids->Get(0);
+  ExpectRefused(deep, "notification.children_considered[0].identifiers",
+                "201 entries, at most 200");
+}
+
 TEST(ContractTest, UndefinedEnumNumberIsRefusedNamingTheEnumAndItsValues) {
   auto n = StrategyMinutes();
   auto* person = n.mutable_persons_of_concern(0);
