@@ -7,8 +7,12 @@
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/server_builder.h>
 
+#include <memory>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "broker/rpc/handshake_verifier.h"
+#include "broker/rpc/parse_refusal.h"
 
 namespace safeshare::rpc {
 namespace {
@@ -67,6 +71,9 @@ absl::StatusOr<RunningServer> StartServer(const ServerOptions& options, BrokerRp
   grpc::ResourceQuota quota("safeshare-broker");
   quota.Resize(options.memory_quota_bytes);
   builder.SetResourceQuota(quota);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<ParseRefusalFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(&broker);
   builder.RegisterService(&governance);
   builder.RegisterService(&audit);
