@@ -5,6 +5,9 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include "safeshare/v1/audit.pb.h"
+#include "safeshare/v1/broker.pb.h"
+
 namespace safeshare::rpc {
 namespace {
 
@@ -34,23 +37,30 @@ class ParseRefusal final : public grpc::experimental::Interceptor {
 
 }  // namespace
 
+ParseRefusalFactory::ParseRefusalFactory() {
+  // broker.proto holds Broker and Governance, audit.proto Audit.
+  for (const auto* service_file :
+       {v1::Notification::descriptor()->file(), v1::QueryAuditRequest::descriptor()->file()}) {
+    for (int s = 0; s < service_file->service_count(); ++s) {
+      const auto* service = service_file->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        const auto* method = service->method(m);
+        if (method->client_streaming() || method->server_streaming() ||
+            method->input_type() == v1::PublishRequest::descriptor()) {
+          continue;  // streams, and Publish, which parses its own bytes
+        }
+        request_types_.emplace("/" + service->full_name() + "/" + method->name(),
+                               method->input_type()->full_name());
+      }
+    }
+  }
+}
+
 grpc::experimental::Interceptor* ParseRefusalFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  if (info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY || info->method() == nullptr) {
-    return nullptr;
-  }
-  // "/safeshare.v1.Broker/Acknowledge" -> "safeshare.v1.Broker.Acknowledge"
-  std::string name = info->method();
-  if (name.empty() || name.front() != '/') return nullptr;
-  name.erase(0, 1);
-  const auto slash = name.find('/');
-  if (slash == std::string::npos) return nullptr;
-  name[slash] = '.';
-  const auto* method = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name);
-  if (method == nullptr || method->input_type()->full_name() == "safeshare.v1.PublishRequest") {
-    return nullptr;  // not ours, or Publish, which parses its own bytes
-  }
-  return new ParseRefusal(method->input_type()->full_name());
+  if (info->method() == nullptr) return nullptr;
+  const auto found = request_types_.find(std::string_view(info->method()));
+  return found == request_types_.end() ? nullptr : new ParseRefusal(found->second);
 }
 
 }  // namespace safeshare::rpc

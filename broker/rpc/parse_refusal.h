@@ -1,5 +1,8 @@
 #pragma once
 
+#include <map>
+#include <string>
+
 #include <grpcpp/support/server_interceptor.h>
 
 namespace safeshare::rpc {
@@ -13,8 +16,16 @@ namespace safeshare::rpc {
 // interceptor, nor do streaming calls, so no delivery pays for it.
 class ParseRefusalFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  // The typed unary methods of the safeshare.v1 services, from the
+  // generated descriptors.
+  ParseRefusalFactory();
+
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
+
+ private:
+  // "/safeshare.v1.Broker/Acknowledge" -> "safeshare.v1.AcknowledgeRequest"
+  std::map<std::string, std::string, std::less<>> request_types_;
 };
 
 }  // namespace safeshare::rpc
