@@ -298,6 +298,16 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
 
 }  // namespace
 
+std::string PeriodText(std::chrono::seconds period) {
+  const int64_t s = period.count();
+  for (const auto& [unit, seconds] :
+       {std::pair{'d', int64_t{86'400}}, std::pair{'h', int64_t{3'600}},
+        std::pair{'m', int64_t{60}}}) {
+    if (s % seconds == 0) return std::to_string(s / seconds) + unit;
+  }
+  return std::to_string(s) + "s";
+}
+
 RetentionPeriods ReadRetentionPeriods(const YamlReader& node,
                                       const std::vector<std::string>& other_keys) {
   std::vector<std::string> keys = {"acknowledged", "unacknowledged"};

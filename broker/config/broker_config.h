@@ -144,6 +144,10 @@ struct RetentionConfig {
   std::chrono::seconds sweep_every{3600};
 };
 
+// A period as config files write it: "90d", "36h", "45m" or "30s", in the
+// largest unit that divides it.
+std::string PeriodText(std::chrono::seconds period);
+
 class YamlReader;
 // Reads `{acknowledged: 90d, unacknowledged: 400d}` (both required,
 // YamlReader::Duration), failing when unacknowledged is the shorter. Used

@@ -77,10 +77,13 @@ struct Agreement {
   std::filesystem::path file;
 };
 
-// The periods a notification type's content is kept for, and where they come from.
+// The periods a notification type's content is kept for, and where each
+// comes from: the agreements that set that (longest) period, e.g.
+// "ISA-PCI-01 v3", or "broker config".
 struct RetentionRule {
   config::RetentionPeriods periods;
-  std::string source;  // "ISA-PCI-01 v3" (the agreements setting the longest), or `fallback`'s
+  std::string acknowledged_source;
+  std::string unacknowledged_source;
 };
 
 // A loaded, validated set: immutable, shared by every publish decided under it.
@@ -201,8 +204,9 @@ class Policy {
 
   // How long `type`'s content is kept: each period the longest any
   // agreement sets for it (a share under one agreement still needs what
-  // another would let go), else `fallback` (the broker config's
-  // `retention:`, named "broker config"), else none: kept.
+  // another would let go), named by the agreements that set it that long;
+  // else `fallback` (the broker config's `retention:`, named "broker
+  // config"); else none: kept.
   std::optional<RetentionRule> RetentionFor(
       std::string_view type, const std::optional<config::RetentionPeriods>& fallback) const;
 

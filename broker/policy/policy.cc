@@ -72,22 +72,30 @@ bool Policy::AnyRuleFor(std::string_view type, Condition condition) const {
 
 std::optional<RetentionRule> Policy::RetentionFor(
     std::string_view type, const std::optional<config::RetentionPeriods>& fallback) const {
-  std::optional<RetentionRule> longest;
-  std::vector<std::string> sources;
+  // Per period: the longest, with every agreement that sets it that long.
+  struct Longest {
+    std::chrono::seconds period{0};
+    std::vector<std::string> agreements;
+    void Offer(std::chrono::seconds p, const Agreement& a) {
+      if (p < period) return;
+      if (p > period) agreements.clear();
+      period = p;
+      agreements.push_back(a.id + " v" + a.version);
+    }
+  };
+  Longest acknowledged, unacknowledged;
   for (const auto& agreement : set_.agreements) {
     const auto it = agreement.retention.find(std::string(type));
     if (it == agreement.retention.end()) continue;
-    if (!longest) longest = RetentionRule{it->second, ""};
-    auto& periods = longest->periods;
-    periods.acknowledged = std::max(periods.acknowledged, it->second.acknowledged);
-    periods.unacknowledged = std::max(periods.unacknowledged, it->second.unacknowledged);
-    sources.push_back(agreement.id + " v" + agreement.version);
+    acknowledged.Offer(it->second.acknowledged, agreement);
+    unacknowledged.Offer(it->second.unacknowledged, agreement);
   }
-  if (longest) {
-    longest->source = absl::StrJoin(sources, ", ");
-    return longest;
+  if (!acknowledged.agreements.empty()) {
+    return RetentionRule{{acknowledged.period, unacknowledged.period},
+                         absl::StrJoin(acknowledged.agreements, ", "),
+                         absl::StrJoin(unacknowledged.agreements, ", ")};
   }
-  if (fallback) return RetentionRule{*fallback, "broker config"};
+  if (fallback) return RetentionRule{*fallback, "broker config", "broker config"};
   return std::nullopt;
 }
 

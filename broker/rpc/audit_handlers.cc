@@ -47,6 +47,9 @@ void ToProto(const store::UnacknowledgedDelivery& d, v1::UnacknowledgedDelivery&
   out.set_publisher(d.publisher.value());
   out.set_recipient(d.recipient.value());
   *out.mutable_routed_at() = TimeUtil::MicrosecondsToTimestamp(d.routed_at_micros);
+  if (d.content_deleted_micros != 0) {
+    *out.mutable_content_deleted_at() = TimeUtil::MicrosecondsToTimestamp(d.content_deleted_micros);
+  }
 }
 
 }  // namespace

@@ -23,17 +23,6 @@ constexpr int64_t kMicrosPerSecond = 1'000'000;
 
 int64_t Micros(std::chrono::seconds period) { return period.count() * kMicrosPerSecond; }
 
-// "90d", "36h", "45m" or "30s": the largest unit that divides the period.
-std::string PeriodText(std::chrono::seconds period) {
-  const int64_t s = period.count();
-  for (const auto& [unit, seconds] :
-       {std::pair{'d', int64_t{86'400}}, std::pair{'h', int64_t{3'600}},
-        std::pair{'m', int64_t{60}}}) {
-    if (s % seconds == 0) return absl::StrCat(s / seconds, std::string(1, unit));
-  }
-  return absl::StrCat(s, "s");
-}
-
 }  // namespace
 
 std::optional<store::ContentDeletion> DueForDeletion(const store::HeldNotification& held,
@@ -49,17 +38,18 @@ std::optional<store::ContentDeletion> DueForDeletion(const store::HeldNotificati
               : "routed to no agency, stored on " + audit::FormatTime(since);
     return store::ContentDeletion{
         held.sequence, true,
-        absl::StrCat(why, "; kept ", PeriodText(periods.acknowledged), " under ", rule.source)};
+        absl::StrCat(why, "; kept ", config::PeriodText(periods.acknowledged), " under ",
+                     rule.acknowledged_source)};
   }
   if (held.stored_at_micros + Micros(periods.unacknowledged) > now_micros) return std::nullopt;
   const std::string waiting =
       absl::StrJoin(held.unacknowledged, ", ",
                     [](std::string* out, const AgencyId& a) { out->append(a.value()); });
-  return store::ContentDeletion{
-      held.sequence, false,
-      absl::StrCat("not acknowledged by ", waiting, "; stored on ",
-                   audit::FormatTime(held.stored_at_micros), "; kept ",
-                   PeriodText(periods.unacknowledged), " unacknowledged under ", rule.source)};
+  return store::ContentDeletion{held.sequence, false,
+                                absl::StrCat("not acknowledged by ", waiting, "; stored on ",
+                                             audit::FormatTime(held.stored_at_micros), "; kept ",
+                                             config::PeriodText(periods.unacknowledged),
+                                             " unacknowledged under ", rule.unacknowledged_source)};
 }
 
 RetentionSweeper::RetentionSweeper(store::Store& store, const routing::PolicyHolder& policy,
@@ -80,9 +70,23 @@ void RetentionSweeper::Start() {
     started_ = true;
   }
   const auto rules = Rules();
+  std::vector<std::string> deleted, kept;
+  for (const auto type : kNotificationTypes) {
+    const auto rule = rules.find(std::string(type));
+    if (rule == rules.end()) {
+      kept.emplace_back(type);
+    } else {
+      deleted.push_back(absl::StrCat(std::string(type), " ",
+                                     config::PeriodText(rule->second.periods.acknowledged), "/",
+                                     config::PeriodText(rule->second.periods.unacknowledged)));
+    }
+  }
   Log()->info(
-      "retention: content of {} of {} notification types is deleted when due, checked every {}",
-      rules.size(), kNotificationTypes.size(), PeriodText(config_.sweep_every));
+      "retention, checked every {}: content deleted when due (acknowledged/unacknowledged): {}; "
+      "kept (no period set): {}",
+      config::PeriodText(config_.sweep_every),
+      deleted.empty() ? "none" : absl::StrJoin(deleted, ", "),
+      kept.empty() ? "none" : absl::StrJoin(kept, ", "));
   boost::asio::post(thread_, [this] { Run(); });
 }
 
@@ -169,8 +173,8 @@ absl::StatusOr<uint32_t> RetentionSweeper::SweepOnce() {
     after = page->back().sequence;
   }
   if (deleted > 0) {
-    Log()->info("retention: content of {} notifications deleted (audited content_deleted)",
-                deleted);
+    Log()->info("retention: content of {} notification{} deleted (audited content_deleted)",
+                deleted, deleted == 1 ? "" : "s");
   }
   return deleted;
 }

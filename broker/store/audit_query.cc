@@ -124,7 +124,8 @@ absl::StatusOr<std::vector<audit::Entry>> QueryLog(Connection& db, const AuditQu
 // key, or only ?3), its deliveries in (max(?1, highest acknowledged), ?2],
 // with their notifications; ?4 a case or ''. In sequence order.
 constexpr const char* kUnacknowledgedSql = R"sql(
-SELECT d.seq, n.id, n.case_ref, n.type, n.publisher, d.recipient, n.stored_at
+SELECT d.seq, n.id, n.case_ref, n.type, n.publisher, d.recipient, n.stored_at,
+  n.content_deleted_at
 FROM deliveries d INDEXED BY deliveries_unacked
 JOIN notifications n ON n.seq=d.seq
 WHERE d.acked_at=0 AND d.seq>?1 AND d.seq<=?2 AND (?3='' OR d.recipient=?3)
@@ -139,7 +140,8 @@ UnacknowledgedDelivery UnacknowledgedAt(const Statement& r) {
                                 r.Text(3),
                                 AgencyId(r.Text(4)),
                                 AgencyId(r.Text(5)),
-                                r.Int(6)};
+                                r.Int(6),
+                                r.Int(7)};
 }
 
 }  // namespace

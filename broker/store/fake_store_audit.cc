@@ -55,7 +55,7 @@ absl::StatusOr<std::vector<UnacknowledgedDelivery>> FakeStore::ReadUnacknowledge
     for (const auto& agency : recipients) {
       if (!query.agency.empty() && agency.value() != query.agency) continue;
       if (acknowledged_.contains({agency, seq})) continue;
-      out.push_back({seq, n.id, n.case_ref, n.type, n.publisher, agency, stored_at});
+      out.push_back({seq, n.id, n.case_ref, n.type, n.publisher, agency, stored_at, deleted_at});
     }
   }
   if (!KeepWholeSequences(out, query.limit)) {

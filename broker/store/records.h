@@ -247,6 +247,9 @@ struct UnacknowledgedDelivery {
   AgencyId publisher;
   AgencyId recipient;
   int64_t routed_at_micros = 0;  // when the notification was stored
+  // When retention deleted its content (0: held): it can no longer be
+  // delivered, and stays unacknowledged on the record.
+  int64_t content_deleted_micros = 0;
 };
 
 // Which of an agency's deliveries a subscription receives. An empty list

@@ -40,6 +40,11 @@ void PrintAgreement(const policy::Agreement& a) {
   std::cout << "  manage_cases: " << OrDash(a.manage_cases)
             << "; register_interests: " << OrDash(a.register_interests) << '\n';
   for (const auto& rule : a.rules) PrintRule(rule);
+  for (const auto& [type, periods] : a.retention) {
+    std::cout << "  retention of " << type << ": " << config::PeriodText(periods.acknowledged)
+              << " after every recipient acknowledged it, "
+              << config::PeriodText(periods.unacknowledged) << " while one has not\n";
+  }
 }
 
 }  // namespace

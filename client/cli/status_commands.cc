@@ -58,9 +58,11 @@ std::string PendingTable(const v1::ListPendingDeliveriesResponse& page, int64_t 
   std::string out =
       absl::StrFormat(kRow, "SEQUENCE", "AGE", "RECIPIENT", "TYPE", "CASE", "NOTIFICATION");
   for (const auto& d : page.deliveries()) {
-    absl::StrAppendFormat(&out, kRow, absl::StrCat(d.sequence()),
-                          AgeText(now_seconds - d.routed_at().seconds()), d.recipient(), d.type(),
-                          d.case_ref(), d.notification_id());
+    absl::StrAppendFormat(
+        &out, kRow, absl::StrCat(d.sequence()), AgeText(now_seconds - d.routed_at().seconds()),
+        d.recipient(), d.type(), d.case_ref(),
+        absl::StrCat(d.notification_id(),
+                     d.has_content_deleted_at() ? " (content deleted: retention)" : ""));
   }
   if (page.deliveries().empty()) out += "(none unacknowledged)\n";
   if (page.next_after_sequence() != 0) {

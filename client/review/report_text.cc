@@ -92,7 +92,9 @@ std::string EntrySummary(const v1::AuditEntry& entry) {
     auto it = std::find_if(by_outcome.begin(), by_outcome.end(),
                            [&](const auto& group) { return group.first == line.outcome(); });
     if (it == by_outcome.end()) it = by_outcome.insert(by_outcome.end(), {line.outcome(), {}});
-    const std::string& name = line.agency().empty() ? line.notification_id() : line.agency();
+    std::string name = line.agency().empty() ? line.notification_id() : line.agency();
+    // A retention deletion's line says why; the reason is the point of it.
+    if (line.outcome() == "content_deleted") name += " (" + line.detail() + ")";
     if (std::find(it->second.begin(), it->second.end(), name) == it->second.end())
       it->second.push_back(name);
   }

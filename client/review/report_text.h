@@ -18,7 +18,8 @@ namespace safeshare::review {
 std::string FormatTime(const google::protobuf::Timestamp& at);
 
 // An entry's detail and its lines in a few words, e.g.
-// "strategy_minutes sequence 7; policy ...; routed: police, health; withheld: probation".
+// "strategy_minutes sequence 7; policy ...; routed: police, health; withheld: probation";
+// a retention deletion's lines with their reasons ("content_deleted: <id> (why)").
 std::string EntrySummary(const v1::AuditEntry& entry);
 
 void PrintCaseReport(const CaseReport& report, std::ostream& out);

@@ -94,8 +94,13 @@ TEST(RetentionTest, ContentGoesWhenItsPeriodEndsAndTheRecordStays) {
   const auto fresh = Receive(cfs, "from-the-start", 1);
   ASSERT_EQ(fresh.size(), 1u);
   EXPECT_EQ(fresh[0].sequence(), 3u);
-  // Its acknowledgement through 3 settles 3 only: nobody read 2.
+  // Its acknowledgement through 3 settles 3 only: nobody read 2, and the
+  // publisher's list of what is pending says its content is gone.
   EXPECT_EQ(QueryStore(broker, "SELECT count(*) FROM deliveries WHERE seq=2 AND acked_at=0"), 1);
+  const auto pending = RunCli(broker, "police", "pending");
+  EXPECT_EQ(pending.exit_code, 0) << pending.output;
+  EXPECT_THAT(pending.output,
+              HasSubstr(unread->notification_id() + " (content deleted: retention)"));
 
   // The IG lead finds each deletion, with why, in the audit log.
   const auto query = RunCli(broker, "ig", "audit query --action content_deleted --json");

@@ -76,16 +76,19 @@ TEST(RetentionPeriodsTest, TheLongestOfEveryAgreementNamingTheTypeApplies) {
   const auto outcome = policy.RetentionFor("investigation_outcome", fallback);
   ASSERT_TRUE(outcome.has_value());
   EXPECT_EQ(outcome->periods, (config::RetentionPeriods{hours(24 * 60), hours(24 * 90)}));
-  EXPECT_EQ(outcome->source, "A v2, B v2");
+  // Each period names the agreement that set it.
+  EXPECT_EQ(outcome->acknowledged_source, "B v2");
+  EXPECT_EQ(outcome->unacknowledged_source, "A v2");
   const auto minutes = policy.RetentionFor("strategy_minutes", std::nullopt);
   ASSERT_TRUE(minutes.has_value());
   EXPECT_EQ(minutes->periods, (config::RetentionPeriods{hours(12), hours(36)}));
-  EXPECT_EQ(minutes->source, "B v2");
+  EXPECT_EQ(minutes->acknowledged_source, "B v2");
   // No agreement sets one: the broker config's, else kept.
   const auto abe = policy.RetentionFor("abe_interview_record", fallback);
   ASSERT_TRUE(abe.has_value());
   EXPECT_EQ(abe->periods, fallback);
-  EXPECT_EQ(abe->source, "broker config");
+  EXPECT_EQ(abe->acknowledged_source, "broker config");
+  EXPECT_EQ(abe->unacknowledged_source, "broker config");
   EXPECT_FALSE(policy.RetentionFor("abe_interview_record", std::nullopt).has_value());
 }
 
@@ -158,7 +161,7 @@ store::HeldNotification Held(int64_t stored_at, std::vector<std::string> unacked
 }
 
 TEST(DueForDeletionTest, AcknowledgedContentGoesThePeriodAfterTheLastAcknowledgement) {
-  const policy::RetentionRule rule{{hours(24 * 30), hours(24 * 90)}, "ISA-SM-01 v2"};
+  const policy::RetentionRule rule{{hours(24 * 30), hours(24 * 90)}, "ISA-SM-01 v2", "X v1"};
   const int64_t stored = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
   const auto settled = Held(stored, {}, stored + kDay);
   // Acknowledged on day 1: due on day 31, not a microsecond earlier.
@@ -178,7 +181,7 @@ TEST(DueForDeletionTest, AcknowledgedContentGoesThePeriodAfterTheLastAcknowledge
 }
 
 TEST(DueForDeletionTest, UnacknowledgedContentWaitsForTheLongerPeriod) {
-  const policy::RetentionRule rule{{hours(24 * 30), hours(36)}, "broker config"};
+  const policy::RetentionRule rule{{hours(24 * 30), hours(36)}, "X v1", "broker config"};
   const int64_t stored = 1'767'225'600'000'000;
   const auto waiting = Held(stored, {"health", "police"}, 0);
   EXPECT_FALSE(DueForDeletion(waiting, rule, stored + 36 * 3'600'000'000LL - 1).has_value());

@@ -114,7 +114,10 @@ TEST_P(RetentionContract, DeletedContentIsNoLongerServedButItsMetadataAndAuditSt
   // 3 stays unacknowledged: nobody read it.
   auto unacked = store_->ReadUnacknowledged({});
   ASSERT_TRUE(unacked.ok());
-  EXPECT_EQ(unacked->size(), 3u);  // 2 for health, 3 for both
+  ASSERT_EQ(unacked->size(), 3u);  // 2 for health, 3 for both, marked deleted
+  EXPECT_EQ((*unacked)[0].content_deleted_micros, 0);
+  EXPECT_EQ((*unacked)[1].content_deleted_micros, clock_.WallMicros());
+  EXPECT_EQ((*unacked)[2].content_deleted_micros, clock_.WallMicros());
 
   const auto deleted = AuditOf(audit::Action::kContentDeleted);
   ASSERT_EQ(deleted.size(), 1u);
