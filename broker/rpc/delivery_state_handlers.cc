@@ -39,6 +39,7 @@ void ToProto(const service::DeliveryState& state, v1::DeliveryState& out) {
   out.set_sequence(state.sequence.value());
   out.set_case_ref(state.case_ref.value());
   SetTime(state.published_at_micros, out, &v1::DeliveryState::mutable_published_at);
+  SetTime(state.content_deleted_at_micros, out, &v1::DeliveryState::mutable_content_deleted_at);
   for (const auto& r : state.recipients) {
     auto& p = *out.add_recipients();
     p.set_agency(r.agency.value());

@@ -113,6 +113,9 @@ absl::StatusOr<DeliveryState> FoldDeliveryState(const NotificationId& id, const 
         case audit::Action::kReleased:
           fold.Parked(e, line.agency, e.action == audit::Action::kParked);
           break;
+        case audit::Action::kContentDeleted:
+          state.content_deleted_at_micros = e.at_micros;
+          break;
         default:
           break;
       }

@@ -36,6 +36,8 @@ struct DeliveryState {
   Sequence sequence;
   CaseRef case_ref;
   int64_t published_at_micros = 0;
+  // When retention deleted its content (0: held; `content_deleted`).
+  int64_t content_deleted_at_micros = 0;
   std::vector<RecipientDelivery> recipients;  // in routing order
 };
 

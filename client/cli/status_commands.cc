@@ -39,6 +39,11 @@ std::string DeliveryStateTable(const v1::DeliveryState& state, int64_t now_secon
       absl::StrFormat("notification %s, sequence %d, case %s, published %s\n",
                       state.notification_id(), state.sequence(), state.case_ref(),
                       Ago(state.has_published_at(), state.published_at(), now_seconds));
+  if (state.has_content_deleted_at()) {
+    out +=
+        "content deleted under retention " + Ago(true, state.content_deleted_at(), now_seconds) +
+        " (metadata and audit kept; recipients that had not acknowledged it cannot receive it)\n";
+  }
   constexpr char kRow[] = "%-14s %-12s %10s %14s %14s %-24s %s\n";
   absl::StrAppendFormat(&out, kRow, "AGENCY", "STAGE", "DELIVERIES", "LAST-DELIVERED",
                         "ACKNOWLEDGED", "BY", "RULE");

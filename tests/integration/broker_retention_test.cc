@@ -101,6 +101,9 @@ TEST(RetentionTest, ContentGoesWhenItsPeriodEndsAndTheRecordStays) {
   EXPECT_EQ(pending.exit_code, 0) << pending.output;
   EXPECT_THAT(pending.output,
               HasSubstr(unread->notification_id() + " (content deleted: retention)"));
+  const auto status = RunCli(broker, "police", "status " + unread->notification_id());
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("content deleted under retention "));
 
   // The IG lead finds each deletion, with why, in the audit log.
   const auto query = RunCli(broker, "ig", "audit query --action content_deleted --json");

@@ -91,6 +91,21 @@ TEST(DeliveryStateTest, ADeliveredRecipientStaysDeliveredUntilAcknowledged) {
   EXPECT_EQ(state->recipients[1].deliveries, 1u);
 }
 
+TEST(DeliveryStateTest, ContentDeletedUnderRetentionIsOnTheState) {
+  audit::Entry deleted{.at_micros = 900, .actor = "broker", .action = Action::kContentDeleted};
+  deleted.lines = {{.outcome = Action::kContentDeleted, .notification_id = "n-0"},
+                   {.outcome = Action::kContentDeleted, .notification_id = kId}};
+  auto state = FoldDeliveryState(
+      NotificationId(kId), AgencyId("police"),
+      {Published(100), Batch(Action::kDelivered, 200, "cfs", "inbox", {kId}), deleted});
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->content_deleted_at_micros, 900);
+  EXPECT_EQ(state->recipients[0].stage, DeliveryStage::kDelivered);  // unchanged
+  auto held = FoldDeliveryState(NotificationId(kId), AgencyId("police"), {Published(100)});
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->content_deleted_at_micros, 0);
+}
+
 TEST(DeliveryStateTest, AnotherAgencysOrAnUnknownNotificationIsNotFoundAlike) {
   auto other = FoldDeliveryState(NotificationId(kId), AgencyId("cfs"), {Published(100)});
   auto unknown = FoldDeliveryState(NotificationId(kId), AgencyId("police"), {});
