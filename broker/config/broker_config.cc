@@ -227,10 +227,9 @@ HeartbeatConfig ReadSubscriptions(const YamlReader& node, SubscriptionPolicy& po
 
 RetentionConfig ReadRetention(const YamlReader& node) {
   RetentionConfig retention;
+  node.RejectUnknownKeys({"acknowledged", "unacknowledged", "sweep_every"});
   if (node.Has("acknowledged") || node.Has("unacknowledged")) {
-    retention.default_periods = ReadRetentionPeriods(node, {"sweep_every"});
-  } else {
-    node.RejectUnknownKeys({"acknowledged", "unacknowledged", "sweep_every"});
+    retention.default_periods = ReadRetentionPeriods(node);
   }
   if (node.Has("sweep_every")) {
     const auto every = node.Required("sweep_every");
@@ -300,19 +299,13 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
 
 std::string PeriodText(std::chrono::seconds period) {
   const int64_t s = period.count();
-  for (const auto& [unit, seconds] :
-       {std::pair{'d', int64_t{86'400}}, std::pair{'h', int64_t{3'600}},
-        std::pair{'m', int64_t{60}}}) {
+  for (const auto& [unit, seconds] : kPeriodUnits) {  // ends with 's', which divides everything
     if (s % seconds == 0) return std::to_string(s / seconds) + unit;
   }
-  return std::to_string(s) + "s";
+  return std::to_string(s) + "s";  // not reached
 }
 
-RetentionPeriods ReadRetentionPeriods(const YamlReader& node,
-                                      const std::vector<std::string>& other_keys) {
-  std::vector<std::string> keys = {"acknowledged", "unacknowledged"};
-  keys.insert(keys.end(), other_keys.begin(), other_keys.end());
-  node.RejectUnknownKeys(keys);
+RetentionPeriods ReadRetentionPeriods(const YamlReader& node) {
   RetentionPeriods periods{node.Required("acknowledged").Duration(),
                            node.Required("unacknowledged").Duration()};
   if (periods.unacknowledged < periods.acknowledged) {

@@ -149,11 +149,11 @@ struct RetentionConfig {
 std::string PeriodText(std::chrono::seconds period);
 
 class YamlReader;
-// Reads `{acknowledged: 90d, unacknowledged: 400d}` (both required,
-// YamlReader::Duration), failing when unacknowledged is the shorter. Used
-// by the broker config and the agreements alike.
-RetentionPeriods ReadRetentionPeriods(const YamlReader& node,
-                                      const std::vector<std::string>& other_keys = {});
+// Reads `acknowledged` and `unacknowledged` of `node` (both required,
+// YamlReader::Duration), failing when unacknowledged is the shorter; the
+// caller rejects keys it does not know. Used by the broker config and the
+// agreements alike.
+RetentionPeriods ReadRetentionPeriods(const YamlReader& node);
 
 // A path the config file gives relative to its own directory, for errors
 // about the file it names: where ("FILE:LINE: key"), as written, and as

@@ -119,14 +119,12 @@ size_t YamlReader::Size() const {
 
 std::chrono::seconds YamlReader::Duration() const {
   const auto text = String();
-  static constexpr std::array<std::pair<char, int64_t>, 4> kUnits = {
-      {{'d', 86'400}, {'h', 3'600}, {'m', 60}, {'s', 1}}};
-  const auto* unit =
-      text.empty() ? kUnits.end() : std::find_if(kUnits.begin(), kUnits.end(), [&](const auto& u) {
-        return u.first == text.back();
-      });
+  const auto* unit = text.empty()
+                         ? kPeriodUnits.end()
+                         : std::find_if(kPeriodUnits.begin(), kPeriodUnits.end(),
+                                        [&](const auto& u) { return u.first == text.back(); });
   const auto digits = std::string_view(text).substr(0, text.empty() ? 0 : text.size() - 1);
-  if (unit == kUnits.end() || digits.empty() || digits.size() > 9 ||
+  if (unit == kPeriodUnits.end() || digits.empty() || digits.size() > 9 ||
       !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     Fail("expected a period such as 30d, 12h, 45m or 90s, got '" + text + "'");
   }

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <stdexcept>
@@ -14,6 +15,11 @@
 #include "absl/status/status.h"
 
 namespace safeshare::config {
+
+// The units a period is written in (YamlReader::Duration, PeriodText),
+// largest first, with their length in seconds.
+inline constexpr std::array<std::pair<char, int64_t>, 4> kPeriodUnits = {
+    {{'d', 86'400}, {'h', 3'600}, {'m', 60}, {'s', 1}}};
 
 // Raised while reading; converted to absl::Status at the module boundary and
 // never thrown out of this module.

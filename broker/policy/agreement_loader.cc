@@ -186,6 +186,7 @@ void ReadRetention(const YamlReader& node, Agreement& a) {
       key.Fail("this agreement neither publishes nor shares " + type +
                "; set its retention in the agreement that does");
     }
+    value.RejectUnknownKeys({"acknowledged", "unacknowledged"});
     a.retention[type] = config::ReadRetentionPeriods(value);
   }
 }

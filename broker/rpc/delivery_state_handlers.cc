@@ -64,9 +64,7 @@ void ToProto(const store::UnacknowledgedDelivery& d, v1::PendingDelivery& out) {
   out.set_type(d.type);
   out.set_recipient(d.recipient.value());
   *out.mutable_routed_at() = TimeUtil::MicrosecondsToTimestamp(d.routed_at_micros);
-  if (d.content_deleted_micros != 0) {
-    *out.mutable_content_deleted_at() = TimeUtil::MicrosecondsToTimestamp(d.content_deleted_micros);
-  }
+  SetTime(d.content_deleted_micros, out, &v1::PendingDelivery::mutable_content_deleted_at);
 }
 
 }  // namespace

@@ -18,15 +18,17 @@ absl::StatusOr<std::vector<HeldNotification>> FakeStore::ReadHeld(
       continue;
     }
     HeldNotification held{Sequence(i + 1), n.id, n.case_ref, n.type, stored.stored_at, {}, 0};
+    int64_t last_acknowledged = 0;
     for (const auto& r : n.recipients) {
       const auto acked = acknowledged_.find({r.agency, held.sequence});
       if (acked == acknowledged_.end()) {
         held.unacknowledged.push_back(r.agency);
       } else {
-        held.last_acknowledged_micros = std::max(held.last_acknowledged_micros, acked->second);
+        last_acknowledged = std::max(last_acknowledged, acked->second);
       }
     }
-    if (!held.unacknowledged.empty()) held.last_acknowledged_micros = 0;
+    // As SqliteStore: the last acknowledgement only of one every recipient acknowledged.
+    if (held.unacknowledged.empty()) held.last_acknowledged_micros = last_acknowledged;
     out.push_back(std::move(held));
   }
   return out;

@@ -87,7 +87,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::filesyst
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   std::unique_ptr<Connection> conn(new Connection(db));
   if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot open store " + path.string());
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   if (!read_only) {
     if (auto st = conn->Exec(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;");

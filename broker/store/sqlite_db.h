@@ -69,6 +69,9 @@ absl::StatusOr<std::vector<T>> CollectRows(Statement& s, F convert) {
   }
 }
 
+// How long a connection waits for a lock another holds before SQLITE_BUSY.
+inline constexpr int kBusyTimeoutMs = 5000;
+
 // One SQLite connection. Not thread-safe: each thread uses its own.
 class Connection {
  public:

@@ -44,14 +44,21 @@ Writer::Writer(std::unique_ptr<Connection> db, std::unique_ptr<Statements> stmts
 Writer::~Writer() {
   // The read-only pool closes last and cannot checkpoint, so without this
   // the committed data would stay in the -wal file after a clean stop.
-  auto checkpoint = db_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
-  auto row = checkpoint.ok() ? checkpoint->Step() : checkpoint.status();
-  if (!row.ok() || (*row && checkpoint->Int(0) != 0)) {
+  auto truncated = TruncateLog();
+  if (!truncated.ok() || !*truncated) {
     ModuleLogger("store")->warn(
         "could not checkpoint the write-ahead log on close ({}); the data stays in the -wal file, "
         "which must be kept with the store",
-        row.ok() ? "a reader was busy" : row.status().ToString());
+        truncated.ok() ? "a reader was busy" : truncated.status().ToString());
   }
+}
+
+absl::StatusOr<bool> Writer::TruncateLog() {
+  auto checkpoint = db_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (!checkpoint.ok()) return checkpoint.status();
+  auto row = checkpoint->Step();
+  if (!row.ok()) return row.status();
+  return !*row || checkpoint->Int(0) == 0;  // column 0: 1 when a reader kept it from finishing
 }
 
 absl::Status Writer::LoadHeads() {

@@ -104,6 +104,10 @@ class Writer {
   static absl::StatusOr<std::unique_ptr<Statements>> PrepareStatements(Connection& db);
   Writer(std::unique_ptr<Connection> db, std::unique_ptr<Statements> stmts);
   absl::Status LoadHeads();
+  // PRAGMA wal_checkpoint(TRUNCATE), outside a transaction: true when the
+  // log was copied into the file and truncated, false when a reader kept it
+  // from finishing.
+  absl::StatusOr<bool> TruncateLog();
   absl::Status Append(audit::Entry entry);
   absl::StatusOr<PublishResult> Duplicate(const NewNotification& n);
   absl::Status InsertNotification(const NewNotification& n, const SealedBodies& sealed,

@@ -1,5 +1,7 @@
 // Writer::DeleteContent and the checkpoint after it: retention deletes a
 // notification's body and views, and the bytes leave the files.
+#include <string>
+
 #include "broker/core/status_macros.h"
 #include "broker/store/audit_entries.h"
 #include "broker/store/writer.h"
@@ -49,13 +51,14 @@ absl::StatusOr<bool> Writer::CheckpointLog() {
   // Readers hold old snapshots only briefly; wait for none of them here,
   // where every write is waiting behind the checkpoint.
   SAFESHARE_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=0"));
-  auto checkpoint = db_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
-  auto row = checkpoint.ok() ? checkpoint->Step() : checkpoint.status();
-  const bool busy = !row.ok() || (*row && checkpoint->Int(0) != 0);
-  SAFESHARE_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=5000"));
-  if (!row.ok() && !absl::IsUnavailable(row.status())) return row.status();
-  if (!busy) checkpoint_wanted_ = false;
-  return !busy;
+  auto truncated = TruncateLog();
+  SAFESHARE_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=" + std::to_string(kBusyTimeoutMs)));
+  if (!truncated.ok()) {
+    if (!absl::IsUnavailable(truncated.status())) return truncated.status();
+    return false;  // busy: tried again when next idle
+  }
+  if (*truncated) checkpoint_wanted_ = false;
+  return *truncated;
 }
 
 }  // namespace safeshare::store

@@ -114,6 +114,11 @@ TEST(RetentionTest, ContentGoesWhenItsPeriodEndsAndTheRecordStays) {
   EXPECT_THAT(query.output, HasSubstr("kept 2s under ISA-PCI-01 v3"));
   EXPECT_THAT(query.output, HasSubstr("not acknowledged by cfs; stored on "));
   EXPECT_THAT(query.output, HasSubstr("kept 6s unacknowledged under ISA-PCI-01 v3"));
+  // The table, too, says why each was deleted.
+  const auto table = RunCli(broker, "ig", "audit query --action content_deleted");
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_THAT(table.output, HasSubstr("content_deleted: " + unread->notification_id() +
+                                      " (not acknowledged by cfs; stored on "));
   ASSERT_EQ(broker.Terminate(), 0);
   const auto audit = RunBrokerCommand(broker, "audit");
   EXPECT_EQ(audit.exit_code, 0) << audit.output;

@@ -54,6 +54,8 @@ TEST(PolicyCheckCommandTest, PrintsAgreementsRulesAndVersion) {
   const auto r = Safeshare("policy check " + kAgreements + " --today 2026-11-30");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("ISA-SM-01 v2 (20-strategy-minutes.yaml): Strategy meetings"));
+  EXPECT_THAT(r.out, HasSubstr("  retention of strategy_minutes: 30d after every recipient "
+                               "acknowledged it, 366d while one has not\n"));
   EXPECT_THAT(r.out, HasSubstr("  SM-R2 (line 35): allow strategy_minutes to health when engaged; "
                                "purpose PURPOSE_STRATEGY_DISCUSSION; withheld: "
                                "persons_of_concern.identifiers, "
