@@ -48,17 +48,9 @@ absl::StatusOr<uint32_t> Writer::DeleteContent(const std::vector<ContentDeletion
 }
 
 absl::StatusOr<bool> Writer::CheckpointLog() {
-  // Readers hold old snapshots only briefly; wait for none of them here,
-  // where every write is waiting behind the checkpoint.
-  SAFESHARE_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=0"));
-  auto truncated = TruncateLog();
-  SAFESHARE_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=" + std::to_string(kBusyTimeoutMs)));
-  if (!truncated.ok()) {
-    if (!absl::IsUnavailable(truncated.status())) return truncated.status();
-    return false;  // busy: tried again when next idle
-  }
-  if (*truncated) checkpoint_wanted_ = false;
-  return *truncated;
+  auto scrubbed = database_->ScrubLog(*db_);
+  if (scrubbed.ok() && *scrubbed) checkpoint_wanted_ = false;
+  return scrubbed;
 }
 
 }  // namespace safeshare::store
