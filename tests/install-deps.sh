@@ -8,6 +8,8 @@ PACKAGES=(
   faketime  # certs/gen-dev-pki.sh signs a not-yet-valid test certificate under a skewed clock
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libssl-dev libsqlite3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
+  libpq-dev  # the PostgreSQL store (libpq)
+  postgresql  # the tests labelled postgres start a real PostgreSQL 15 (tests/postgres/server.sh)
   libboost-dev libboost-system-dev libgtest-dev libgmock-dev libgoogle-perftools-dev
   clang-tidy-14 python3
   clang-14 libfuzzer-14-dev  # the libFuzzer targets (tests/fuzz)

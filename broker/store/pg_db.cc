@@ -134,6 +134,20 @@ class PgStatement final : public Statement::Impl {
 }  // namespace
 
 std::string PgPlaceholders(std::string_view sql, int* count) {
+  // SQLite's planner hint "INDEXED BY name": PostgreSQL has none (its
+  // planner finds the same partial indexes by itself).
+  std::string unhinted;
+  for (size_t at = 0;;) {
+    const size_t hint = sql.find(" INDEXED BY ", at);
+    if (hint == std::string_view::npos) {
+      unhinted.append(sql.substr(at));
+      break;
+    }
+    unhinted.append(sql.substr(at, hint - at));
+    at = sql.find_first_of(" \n", hint + 12);
+    if (at == std::string_view::npos) at = sql.size();
+  }
+  sql = unhinted;
   std::string out;
   out.reserve(sql.size() + 8);
   int highest = 0;
@@ -235,11 +249,12 @@ absl::StatusOr<PGresult*> PgConnection::Checked(PGresult* result, std::string_vi
     return result;
   }
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state != nullptr ? state : "";
   const std::string message =
       result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
   if (result != nullptr) PQclear(result);
   if (PQstatus(conn_) != CONNECTION_OK) return PgError("", message, what);
-  return PgError(state != nullptr ? state : "", message, what);
+  return PgError(sqlstate, message, what);
 }
 
 absl::Status PgConnection::Exec(const std::string& sql) {

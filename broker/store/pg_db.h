@@ -74,7 +74,8 @@ class PgConnection final : public Connection {
 };
 
 // `sql` with SQLite's `?N` and `?` parameters written as PostgreSQL's `$N`
-// (outside quoted strings); `count`, if given: the highest N.
+// (outside quoted strings) and without SQLite's planner hints (`INDEXED BY
+// name`); `count`, if given: the highest N.
 std::string PgPlaceholders(std::string_view sql, int* count = nullptr);
 
 // A failed PostgreSQL command as GroupCommit's Classify understands it (see

@@ -12,6 +12,8 @@ namespace safeshare::store {
 // added as migrations to kPgMigrations, applied in order at start-up, each
 // in the transaction that records it.
 //
+// engagements.rowid: SQLite's implicit row id, which orders engagements
+// that began at the same time by when they were recorded.
 // instr(): SQLite's, which the store's shared SQL uses (subscription
 // filters).
 inline constexpr const char* kPgSchemaV1Sql = R"sql(
@@ -117,6 +119,7 @@ CREATE TABLE cases(
   closed BIGINT NOT NULL DEFAULT 0,
   changed_at BIGINT NOT NULL);
 CREATE TABLE engagements(
+  rowid BIGINT GENERATED ALWAYS AS IDENTITY,
   case_ref TEXT COLLATE "C" NOT NULL,
   agency TEXT COLLATE "C" NOT NULL,
   since BIGINT NOT NULL,
