@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# Checks what can be checked of deploy/ on this machine (ctest label deploy):
+#   1. systemd: `systemd-analyze verify` passes on deploy/systemd's unit (a
+#      copy whose ExecStart is the built broker) with no warning, the unit
+#      has every hardening setting its README promises, and the check
+#      refuses four broken copies; systemd-sysusers creates the user from
+#      safeshare.sysusers.conf in a scratch root.
+#   2. every YAML file under deploy/ parses; the Kubernetes manifests, the
+#      compose file, the example configs and the Dockerfile hold what the
+#      READMEs promise (tests/deploy/check_manifests.py, which first proves
+#      each check fails on broken copies); the runtime stage installs every
+#      Debian package the built binaries load (ldd + dpkg -S); `kubectl
+#      kustomize deploy/k8s` builds when kubectl is installed.
+#   3. the image: built when docker or podman is installed and running,
+#      otherwise "no container engine: image build not checked"; either way
+#      the sources the Dockerfile copies configure with BUILD_TESTING=OFF.
+#   4. the example broker configs (systemd, compose, the k8s ConfigMap) are
+#      started with the broker itself, their files replaced by a development
+#      PKI in a scratch directory, and stopped with SIGTERM: as written when
+#      this build knows every key and can reach the store, otherwise with the
+#      store a SQLite file and the keys it does not know yet left out (said).
+#
+# Usage: tests/deploy/check_deploy.sh BROKER_BINARY CLI_BINARY
+# The scratch directory goes under $TMPDIR; kept after a failure.
+set -euo pipefail
+
+die() { echo "check_deploy: $*" >&2; exit 1; }
+broker="${1:-}"
+cli="${2:-}"
+[ -x "$broker" ] && [ -x "$cli" ] || die "usage: check_deploy.sh BROKER_BINARY CLI_BINARY"
+broker="$(cd "$(dirname "$broker")" && pwd)/$(basename "$broker")"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+python="${PYTHON:-/usr/bin/python3}"
+"$python" -c 'import yaml' 2>/dev/null || die "$python has no yaml module: install python3-yaml (tests/install-deps.sh)"
+command -v systemd-analyze >/dev/null || die "systemd-analyze not found: install systemd (tests/install-deps.sh)"
+
+mkdir -p "${TMPDIR:-/tmp}"
+dir="$(mktemp -d "${TMPDIR:-/tmp}/safeshare-deploy-XXXXXX")"
+broker_pid=""
+failures=0
+on_exit() {
+  local status=$?
+  if [ -n "$broker_pid" ]; then kill -KILL "$broker_pid" 2>/dev/null || true; fi
+  if [ "$status" -eq 0 ]; then rm -rf "$dir"; else echo "check_deploy: files kept in $dir" >&2; fi
+}
+trap on_exit EXIT
+step() { printf '== %s\n' "$*"; }
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# ---------------------------------------------------------------- 1. systemd
+unit="$repo/deploy/systemd/safeshare-broker.service"
+readonly HARDENING=(
+  "User=safeshare" "StateDirectory=safeshare" "ConfigurationDirectory=safeshare"
+  "ProtectSystem=strict" "ProtectHome=yes" "PrivateTmp=yes" "PrivateDevices=yes"
+  "NoNewPrivileges=yes" "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX"
+  "CapabilityBoundingSet=" "SystemCallFilter=@system-service" "UMask=0077"
+  "Restart=on-failure" "TimeoutStopSec=30s"
+  "ExecStart=/usr/local/bin/safeshare-broker --config /etc/safeshare/broker.yaml"
+)
+# check_unit FILE: 0 when systemd-analyze verifies a copy of FILE (ExecStart
+# on the built broker) without a word, and FILE has every HARDENING line.
+check_unit() {
+  local copy="$dir/systemd/safeshare-broker.service" line out
+  mkdir -p "$dir/systemd"
+  sed "s#^ExecStart=/usr/local/bin/safeshare-broker #ExecStart=$broker #" "$1" >"$copy"
+  # verify exits 0 on settings it ignores (an unknown key, a bad value) and
+  # only warns: any output is a failure. --man=no: no man pages here.
+  if ! out="$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no "$copy" 2>&1)" ||
+    [ -n "$out" ]; then
+    printf '%s\n' "${out:-systemd-analyze verify failed}"
+    return 1
+  fi
+  for line in "${HARDENING[@]}"; do
+    grep -qxF -- "$line" "$1" || { echo "missing: $line"; return 1; }
+  done
+  grep -q '^LimitNOFILE=[0-9]' "$1" || { echo "missing: LimitNOFILE"; return 1; }
+}
+step "systemd: systemd-analyze verify deploy/systemd/safeshare-broker.service"
+if out="$(check_unit "$unit")"; then
+  echo "verified, with every hardening setting"
+else
+  fail "deploy/systemd/safeshare-broker.service: $out"
+fi
+# The check must refuse a broken unit, or it proves nothing.
+declare -A breakages=(
+  ["an unknown key"]='s/^UMask=0077$/UMsk=0077/'
+  ["a bad value"]='s/^ProtectSystem=strict$/ProtectSystem=bogus/'
+  ["a missing binary"]='s#^ExecStart=/usr/local/bin/safeshare-broker #ExecStart=/nonexistent/safeshare-broker #'
+  ["no NoNewPrivileges"]='/^NoNewPrivileges=/d'
+)
+for name in "${!breakages[@]}"; do
+  sed "${breakages[$name]}" "$unit" >"$dir/broken.service"
+  if out="$(check_unit "$dir/broken.service")"; then
+    fail "the unit check accepts a unit with $name"
+  else
+    echo "refused, as it must be, a unit with $name: $(head -n1 <<<"$out")"
+  fi
+done
+step "systemd: systemd-sysusers deploy/systemd/safeshare.sysusers.conf (scratch root)"
+mkdir -p "$dir/sysroot/etc"
+if systemd-sysusers --root="$dir/sysroot" "$repo/deploy/systemd/safeshare.sysusers.conf" >/dev/null 2>&1 &&
+  grep -q '^safeshare:x:[0-9]*:[0-9]*:.*:/var/lib/safeshare:' "$dir/sysroot/etc/passwd"; then
+  echo "creates the system user safeshare"
+else
+  fail "systemd-sysusers does not create safeshare from deploy/systemd/safeshare.sysusers.conf"
+fi
+
+# ----------------------------------------------------- 2. YAML and manifests
+step "manifests: YAML, Kubernetes, compose, Dockerfile, example configs"
+# The Debian packages of the libraries the binaries load.
+mapfile -t libs < <(ldd "$broker" "$cli" | awk '/=> \//{print $3}' | sort -u)
+runtime_packages=()
+for lib in "${libs[@]}"; do
+  package="$(dpkg -S "$lib" 2>/dev/null || dpkg -S "$(readlink -f "$lib")" 2>/dev/null ||
+    dpkg -S "/usr$lib" 2>/dev/null || true)"
+  [ -n "$package" ] || { fail "no Debian package holds $lib"; continue; }
+  runtime_packages+=("${package%%:*}")
+done
+mapfile -t runtime_packages < <(printf '%s\n' "${runtime_packages[@]}" | sort -u)
+"$python" "$repo/tests/deploy/check_manifests.py" check "$repo" "${runtime_packages[@]}" ||
+  fail "deploy/ manifests (above)"
+if command -v kubectl >/dev/null; then
+  if kubectl kustomize "$repo/deploy/k8s" >"$dir/kustomized.yaml" 2>"$dir/kustomize.err"; then
+    echo "kubectl kustomize deploy/k8s: $(grep -c '^kind:' "$dir/kustomized.yaml") objects"
+  else
+    fail "kubectl kustomize deploy/k8s: $(cat "$dir/kustomize.err")"
+  fi
+else
+  echo "no kubectl: kustomization not built"
+fi
+
+# ------------------------------------------------------------------ 3. image
+step "image: deploy/docker/Dockerfile"
+engine=""
+for candidate in docker podman; do
+  if command -v "$candidate" >/dev/null && "$candidate" info >/dev/null 2>&1; then
+    engine="$candidate"
+    break
+  fi
+done
+if [ -n "$engine" ]; then
+  ignore=()
+  [ "$engine" = podman ] && ignore=(--ignorefile "$repo/deploy/docker/Dockerfile.dockerignore")
+  if "$engine" build "${ignore[@]}" -f "$repo/deploy/docker/Dockerfile" -t safeshare:deploy-check \
+    "$repo" >"$dir/image-build.log" 2>&1; then
+    echo "$engine built safeshare:deploy-check"
+  else
+    fail "$engine build -f deploy/docker/Dockerfile (log: $dir/image-build.log)"
+  fi
+else
+  echo "no container engine: image build not checked"
+fi
+# What the build stage copies must be enough to configure without tests,
+# and the context's allowlist must let each of those through.
+mkdir -p "$dir/context"
+while read -r source; do
+  cp -r "$repo/$source" "$dir/context/"
+  grep -qxF "!${source%/}" "$repo/deploy/docker/Dockerfile.dockerignore" ||
+    grep -qxF "!${source%/}/" "$repo/deploy/docker/Dockerfile.dockerignore" ||
+    fail "Dockerfile copies $source, which Dockerfile.dockerignore keeps out of the context"
+done < <(awk '/^COPY / && !/--from/ {for (i = 2; i < NF; i++) print $i}' "$repo/deploy/docker/Dockerfile")
+if cmake -S "$dir/context" -B "$dir/context/build" -G Ninja -DBUILD_TESTING=OFF \
+  >"$dir/configure.log" 2>&1; then
+  echo "the sources the Dockerfile copies configure with -DBUILD_TESTING=OFF"
+else
+  fail "the Dockerfile's sources do not configure with BUILD_TESTING=OFF (log: $dir/configure.log)"
+fi
+
+# --------------------------------------------------- 4. the example configs
+free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# run_broker DIR: starts the broker on DIR/broker.yaml; when it serves,
+# asks the admin port (if DIR/admin-port) for /healthz and stops it with
+# SIGTERM. Prints what happened; returns the broker's exit code, or 124
+# when it neither served nor exited within 60 s.
+run_broker() {
+  local d="$1" status=124
+  rm -f "$d/port"
+  "$broker" --config "$d/broker.yaml" --listen 127.0.0.1:0 --port-file "$d/port" >"$d/log" 2>&1 &
+  broker_pid=$!
+  for _ in $(seq 600); do
+    [ -s "$d/port" ] && break
+    kill -0 "$broker_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -s "$d/port" ]; then
+    if [ -f "$d/admin-port" ]; then
+      "$python" -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$(cat "$d/admin-port")/healthz', timeout=5).status == 200 else 1)" \
+        2>/dev/null && echo "admin /healthz: 200" >>"$d/log.checks" || echo "admin /healthz: no 200" >>"$d/log.checks"
+    fi
+    kill -TERM "$broker_pid"
+    for _ in $(seq 300); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  if ! kill -0 "$broker_pid" 2>/dev/null; then
+    status=0
+    wait "$broker_pid" || status=$?
+  else
+    kill -KILL "$broker_pid" 2>/dev/null || true
+    wait "$broker_pid" 2>/dev/null || true
+  fi
+  broker_pid=""
+  return "$status"
+}
+step "example configs with the broker (dev PKI in a scratch directory)"
+bash "$repo/certs/gen-dev-pki.sh" "$dir/pki" >/dev/null
+for example in systemd/broker.yaml compose/broker.yaml k8s/configmap.yaml; do
+  name="${example%%/*}"
+  as_written="$dir/configs/$name"
+  admin_port="$(free_port)"
+  "$python" "$repo/tests/deploy/check_manifests.py" runnable-config "$repo/deploy/$example" \
+    "$as_written" "$dir/pki" "$repo/config/agreements" "$admin_port"
+  grep -q '^admin:' "$as_written/broker.yaml" && echo "$admin_port" >"$as_written/admin-port"
+  status=0
+  run_broker "$as_written" || status=$?
+  unknown="$(grep -oE '(store\.(kind|dsn|password_file|state_directory)|admin): unknown key' \
+    "$as_written/log" | head -n1 || true)"
+  fallback=""
+  if [ "$status" -eq 0 ] && grep -q 'stopped cleanly' "$as_written/log"; then
+    if grep -q 'no 200' "$as_written/log.checks" 2>/dev/null; then
+      fail "deploy/$example: served, but admin /healthz did not answer 200"
+    else
+      echo "deploy/$example: loads, serves and stops cleanly as written$(
+        [ -f "$as_written/log.checks" ] && echo "; $(cat "$as_written/log.checks")")"
+    fi
+  elif [ "$status" -eq 2 ] && [ -n "$unknown" ]; then
+    echo "deploy/$example: this broker build does not know ${unknown%%:*} yet (exit 2)"
+    fallback=yes
+  elif [ "$status" -eq 1 ] && grep -q 'kind: postgres' "$as_written/broker.yaml"; then
+    echo "deploy/$example: loads; no PostgreSQL here to serve from (exit 1: $(tail -n1 "$as_written/log" | cut -c1-160))"
+    fallback=yes
+  else
+    fail "deploy/$example: the broker refused it (exit $status): $(tail -n3 "$as_written/log")"
+  fi
+  if [ -n "$fallback" ]; then
+    "$python" "$repo/tests/deploy/check_manifests.py" runnable-config "$repo/deploy/$example" \
+      "$dir/configs/$name-sqlite" "$dir/pki" "$repo/config/agreements" "$admin_port" --sqlite
+    status=0
+    run_broker "$dir/configs/$name-sqlite" || status=$?
+    if [ "$status" -eq 0 ] && grep -q 'stopped cleanly' "$dir/configs/$name-sqlite/log"; then
+      echo "deploy/$example: with a SQLite store and without the keys above, loads, serves and stops cleanly"
+    else
+      fail "deploy/$example (SQLite store, without the new keys): exit $status: $(tail -n3 "$dir/configs/$name-sqlite/log")"
+    fi
+  fi
+done
+
+if [ "$failures" -gt 0 ]; then
+  echo "check_deploy: $failures check(s) failed" >&2
+  exit 1
+fi
+echo "check_deploy: all checks passed"
