@@ -14,11 +14,14 @@
 #   3. the image: built when docker or podman is installed and running,
 #      otherwise "no container engine: image build not checked"; either way
 #      the sources the Dockerfile copies configure with BUILD_TESTING=OFF.
+#      The ConfigMap's sync-keys.sh makes owner-only copies from Secret
+#      volumes laid out as the kubelet does, and refuses a broken variant.
 #   4. the example broker configs (systemd, compose, the k8s ConfigMap) are
 #      started with the broker itself, their files replaced by a development
 #      PKI in a scratch directory, and stopped with SIGTERM: as written when
 #      this build knows every key and can reach the store, otherwise with the
-#      store a SQLite file and the keys it does not know yet left out (said).
+#      store a SQLite file and the keys it does not know yet left out (said);
+#      a copy with a bad value must be refused.
 #
 # Usage: tests/deploy/check_deploy.sh BROKER_BINARY CLI_BINARY
 # The scratch directory goes under $TMPDIR; kept after a failure.
@@ -129,6 +132,62 @@ else
   echo "no kubectl: kustomization not built"
 fi
 
+# The k8s ConfigMap's sync-keys.sh, with dash (the image's sh), on Secret
+# volumes laid out as the kubelet does (files are symlinks into ..data/,
+# group-readable): owner-only copies, then a renewed key copied again.
+# secret_volume DIR NAME=CONTENT...: (re)writes a Secret volume's files.
+secret_volume() {
+  local volume="$1" generation item path top
+  shift
+  generation="$volume/..$(date +%s%N)"
+  mkdir -p "$generation"
+  for item in "$@"; do
+    path="${item%%=*}"
+    top="${path%%/*}"
+    mkdir -p "$(dirname "$generation/$path")"
+    printf '%s' "${item#*=}" >"$generation/$path"
+    chmod 440 "$generation/$path"
+    [ -L "$volume/$top" ] || ln -s "..data/$top" "$volume/$top"
+  done
+  ln -sfn "$(basename "$generation")" "$volume/..data.tmp" && mv -T "$volume/..data.tmp" "$volume/..data"
+}
+# check_sync_keys SCRIPT: 0 when SCRIPT makes owner-only copies of every key
+# and copies a renewed TLS key again.
+check_sync_keys() {
+  local s="$dir/sync-keys" file
+  rm -rf "$s"
+  mkdir -p "$s/secrets" "$s/data-keys" "$s/keys"
+  secret_volume "$s/secrets" tls/tls.crt=cert-1 tls/tls.key=key-1 person-hash/person-hash.key=phk \
+    audit/audit-log.key=audit db/password=pw
+  secret_volume "$s/data-keys" key-1.key=dk1 key-2.key=dk2
+  run() { SECRETS_DIR="$s/secrets" DATA_KEYS_DIR="$s/data-keys" KEYS_DIR="$s/keys" dash "$1" once; }
+  run "$1" >/dev/null || { echo "it failed"; return 1; }
+  for file in tls.crt=cert-1 tls.key=key-1 person-hash.key=phk audit-log.key=audit db-password=pw \
+    data-keys/key-1.key=dk1 data-keys/key-2.key=dk2; do
+    [ "$(cat "$s/keys/${file%%=*}" 2>/dev/null)" = "${file#*=}" ] || { echo "no copy of ${file%%=*}"; return 1; }
+    [ "$(stat -c %a "$s/keys/${file%%=*}")" = 600 ] || { echo "${file%%=*} is not mode 600"; return 1; }
+  done
+  [ "$(stat -c %a "$s/keys/data-keys")" = 700 ] || { echo "data-keys is not mode 700"; return 1; }
+  secret_volume "$s/secrets" tls/tls.crt=cert-2 tls/tls.key=key-2 person-hash/person-hash.key=phk \
+    audit/audit-log.key=audit db/password=pw
+  run "$1" >/dev/null || { echo "it failed on the renewed Secret"; return 1; }
+  [ "$(cat "$s/keys/tls.key")" = key-2 ] || { echo "the renewed tls.key was not copied"; return 1; }
+}
+step "k8s: sync-keys.sh on Secret volumes laid out as the kubelet does"
+"$python" "$repo/tests/deploy/check_manifests.py" extract "$repo/deploy/k8s/configmap.yaml" sync-keys.sh \
+  >"$dir/sync-keys.sh"
+if out="$(check_sync_keys "$dir/sync-keys.sh")"; then
+  echo "owner-only copies of every key, and a renewed TLS key copied again"
+else
+  fail "deploy/k8s/configmap.yaml sync-keys.sh: $out"
+fi
+sed 's/install -m 600/install -m 640/' "$dir/sync-keys.sh" >"$dir/sync-keys-broken.sh"
+if out="$(check_sync_keys "$dir/sync-keys-broken.sh")"; then
+  fail "the sync-keys check accepts a script making group-readable copies"
+else
+  echo "refused, as it must be, a script making group-readable copies: $out"
+fi
+
 # ------------------------------------------------------------------ 3. image
 step "image: deploy/docker/Dockerfile"
 engine=""
@@ -168,16 +227,16 @@ fi
 
 # --------------------------------------------------- 4. the example configs
 free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# run_broker DIR: starts the broker on DIR/broker.yaml; when it serves,
-# asks the admin port (if DIR/admin-port) for /healthz and stops it with
-# SIGTERM. Prints what happened; returns the broker's exit code, or 124
-# when it neither served nor exited within 60 s.
+# run_broker DIR [SECONDS]: starts the broker on DIR/broker.yaml; when it
+# serves, asks the admin port (if DIR/admin-port) for /healthz and stops it
+# with SIGTERM. Returns the broker's exit code, or 124 when it neither
+# served nor exited within SECONDS (default 60).
 run_broker() {
   local d="$1" status=124
   rm -f "$d/port"
   "$broker" --config "$d/broker.yaml" --listen 127.0.0.1:0 --port-file "$d/port" >"$d/log" 2>&1 &
   broker_pid=$!
-  for _ in $(seq 600); do
+  for _ in $(seq "$((${2:-60} * 10))"); do
     [ -s "$d/port" ] && break
     kill -0 "$broker_pid" 2>/dev/null || break
     sleep 0.1
@@ -210,7 +269,9 @@ for example in systemd/broker.yaml compose/broker.yaml k8s/configmap.yaml; do
     "$as_written" "$dir/pki" "$repo/config/agreements" "$admin_port"
   grep -q '^admin:' "$as_written/broker.yaml" && echo "$admin_port" >"$as_written/admin-port"
   status=0
-  run_broker "$as_written" || status=$?
+  postgres=""
+  grep -q 'kind: postgres' "$as_written/broker.yaml" && postgres=yes
+  run_broker "$as_written" "${postgres:+20}" || status=$?
   unknown="$(grep -oE '(store\.(kind|dsn|password_file|state_directory)|admin): unknown key' \
     "$as_written/log" | head -n1 || true)"
   fallback=""
@@ -222,10 +283,13 @@ for example in systemd/broker.yaml compose/broker.yaml k8s/configmap.yaml; do
         [ -f "$as_written/log.checks" ] && echo "; $(cat "$as_written/log.checks")")"
     fi
   elif [ "$status" -eq 2 ] && [ -n "$unknown" ]; then
-    echo "deploy/$example: this broker build does not know ${unknown%%:*} yet (exit 2)"
+    echo "deploy/$example: this broker build does not know ${unknown%%:*} yet (exit 2); trying it on a SQLite store without the keys being added (store.kind, dsn, password_file, state_directory, admin)"
     fallback=yes
-  elif [ "$status" -eq 1 ] && grep -q 'kind: postgres' "$as_written/broker.yaml"; then
+  elif [ "$status" -eq 1 ] && [ -n "$postgres" ]; then
     echo "deploy/$example: loads; no PostgreSQL here to serve from (exit 1: $(tail -n1 "$as_written/log" | cut -c1-160))"
+    fallback=yes
+  elif [ "$status" -eq 124 ] && [ -n "$postgres" ]; then
+    echo "deploy/$example: loads; not serving after 20 s without a PostgreSQL (waiting for it?)"
     fallback=yes
   else
     fail "deploy/$example: the broker refused it (exit $status): $(tail -n3 "$as_written/log")"
@@ -236,12 +300,25 @@ for example in systemd/broker.yaml compose/broker.yaml k8s/configmap.yaml; do
     status=0
     run_broker "$dir/configs/$name-sqlite" || status=$?
     if [ "$status" -eq 0 ] && grep -q 'stopped cleanly' "$dir/configs/$name-sqlite/log"; then
-      echo "deploy/$example: with a SQLite store and without the keys above, loads, serves and stops cleanly"
+      echo "deploy/$example: on a SQLite store without those keys, loads, serves and stops cleanly"
     else
       fail "deploy/$example (SQLite store, without the new keys): exit $status: $(tail -n3 "$dir/configs/$name-sqlite/log")"
     fi
   fi
 done
+
+# The broker must refuse a broken copy, or starting it proves nothing.
+broken="$dir/configs/broken"
+"$python" "$repo/tests/deploy/check_manifests.py" runnable-config "$repo/deploy/systemd/broker.yaml" \
+  "$broken" "$dir/pki" "$repo/config/agreements" "$(free_port)" --sqlite
+sed -i 's/^  max_queued_writes: .*/  max_queued_writes: lots/' "$broken/broker.yaml"
+status=0
+run_broker "$broken" || status=$?
+if [ "$status" -eq 2 ]; then
+  echo "refused, as it must be, a copy with max_queued_writes: lots: $(grep -o 'max_queued_writes.*' "$broken/log" | head -n1)"
+else
+  fail "the broker did not refuse a config with max_queued_writes: lots (exit $status)"
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "check_deploy: $failures check(s) failed" >&2

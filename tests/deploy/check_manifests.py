@@ -8,6 +8,8 @@
       built binaries load, which the image's runtime stage must install).
       Each check first proves it can fail: it must find a problem in a copy
       of the file with one thing broken, or the run fails.
+  check_manifests.py extract CONFIGMAP_FILE KEY
+      prints the ConfigMap's data KEY (e.g. sync-keys.sh).
   check_manifests.py runnable-config CONFIG OUT_DIR PKI_DIR AGREEMENTS ADMIN_PORT [--sqlite]
       writes OUT_DIR/broker.yaml: CONFIG (a broker.yaml, or the ConfigMap
       holding one) with every file it names replaced by the development PKI's
@@ -502,6 +504,12 @@ def runnable_config(source, out, pki, agreements, admin_port, sqlite):
 def main(argv):
     if len(argv) >= 2 and argv[0] == "check":
         return check(argv[1], argv[2:])
+    if len(argv) == 3 and argv[0] == "extract":
+        for doc in yaml.safe_load_all(open(argv[1])):
+            if argv[2] in (get(doc, "data") or {}):
+                sys.stdout.write(doc["data"][argv[2]])
+                return 0
+        return 1
     if len(argv) in (6, 7) and argv[0] == "runnable-config":
         return runnable_config(*argv[1:6], sqlite="--sqlite" in argv[6:])
     print(__doc__, file=sys.stderr)
