@@ -4,7 +4,10 @@
 #      copy whose ExecStart is the built broker) with no warning, the unit
 #      has every hardening setting its README promises, and the check
 #      refuses four broken copies; systemd-sysusers creates the user from
-#      safeshare.sysusers.conf in a scratch root.
+#      safeshare.sysusers.conf in a scratch root; every system call of the
+#      broker (traced as an unprivileged user while it starts, answers a
+#      health check and a publish, and stops) passes the unit's
+#      SystemCallFilter, RestrictAddressFamilies and MemoryDenyWriteExecute.
 #   2. every YAML file under deploy/ parses; the Kubernetes manifests, the
 #      compose file, the example configs and the Dockerfile hold what the
 #      READMEs promise (tests/deploy/check_manifests.py, which first proves
@@ -24,7 +27,8 @@
 #      a copy with a bad value must be refused.
 #
 # Usage: tests/deploy/check_deploy.sh BROKER_BINARY CLI_BINARY
-# The scratch directory goes under $TMPDIR; kept after a failure.
+# The scratch directory goes under $TMPDIR; kept after a failure, or always
+# with KEEP_DEPLOY_CHECK=1.
 set -euo pipefail
 
 die() { echo "check_deploy: $*" >&2; exit 1; }
@@ -40,11 +44,13 @@ command -v systemd-analyze >/dev/null || die "systemd-analyze not found: install
 mkdir -p "${TMPDIR:-/tmp}"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/safeshare-deploy-XXXXXX")"
 broker_pid=""
+traced=""  # the broker strace runs, when broker_pid is strace
 failures=0
 on_exit() {
   local status=$?
   if [ -n "$broker_pid" ]; then kill -KILL "$broker_pid" 2>/dev/null || true; fi
-  if [ "$status" -eq 0 ]; then rm -rf "$dir"; else echo "check_deploy: files kept in $dir" >&2; fi
+  if [ -n "$traced" ]; then kill -KILL "$traced" 2>/dev/null || true; fi
+  if [ "$status" -eq 0 ] && [ -z "${KEEP_DEPLOY_CHECK:-}" ]; then rm -rf "$dir"; else echo "check_deploy: files kept in $dir" >&2; fi
 }
 trap on_exit EXIT
 step() { printf '== %s\n' "$*"; }
@@ -259,8 +265,68 @@ run_broker() {
   broker_pid=""
   return "$status"
 }
-step "example configs with the broker (dev PKI in a scratch directory)"
 bash "$repo/certs/gen-dev-pki.sh" "$dir/pki" >/dev/null
+
+# The broker's system calls while it starts on deploy/systemd/broker.yaml
+# (SQLite), answers a health check and a publish and stops, traced with
+# strace, against the unit's SystemCallFilter, RestrictAddressFamilies and
+# MemoryDenyWriteExecute; as an unprivileged user (like the unit's), since
+# SQLite calls fchown only as root.
+step "systemd: the broker's system calls under the unit's sandbox settings"
+if command -v strace >/dev/null; then
+  sandbox="$dir/sandbox"
+  mkdir -p "$sandbox"
+  cp -r "$repo/config/agreements" "$sandbox/agreements"
+  "$python" "$repo/tests/deploy/check_manifests.py" runnable-config "$repo/deploy/systemd/broker.yaml" \
+    "$sandbox/config" "$dir/pki" "$sandbox/agreements" "$(free_port)" --sqlite
+  as_user=()
+  if [ "$(id -u)" -eq 0 ]; then
+    chmod 711 "$dir"
+    chown -R 65534:65534 "$sandbox"
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  fi
+  "${as_user[@]}" strace -f -qq -o "$sandbox/trace" "$broker" --config "$sandbox/config/broker.yaml" \
+    --listen 127.0.0.1:0 --port-file "$sandbox/port" >"$sandbox/log" 2>&1 &
+  broker_pid=$!
+  for _ in $(seq 600); do
+    [ -s "$sandbox/port" ] && break
+    kill -0 "$broker_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  traced="$(pgrep -P "$broker_pid" || true)"  # strace's child: the broker
+  if [ -s "$sandbox/port" ] && [ -n "$traced" ]; then
+    client=("$cli" --cert "$dir/pki/police.crt" --key "$dir/pki/police.key" --ca "$dir/pki/ca.crt"
+      --broker "localhost:$(cat "$sandbox/port")" --agency police)
+    "${client[@]}" health >/dev/null || fail "sandbox run: health check failed"
+    "${client[@]}" publish --file "$repo/config/examples/investigation_outcome.json" >/dev/null ||
+      fail "sandbox run: publish failed"
+    kill -TERM "$traced"
+    for _ in $(seq 300); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
+    wait "$broker_pid" || true
+    broker_pid=""
+    traced=""
+    if ! grep -q 'stopped cleanly' "$sandbox/log"; then
+      fail "sandbox run: the broker did not stop cleanly: $(tail -n2 "$sandbox/log")"
+    elif "$python" "$repo/tests/deploy/check_manifests.py" syscalls "$unit" "$sandbox/trace"; then
+      # ... and the check finds a call a narrower filter forbids.
+      sed 's/^SystemCallFilter=@system-service$/SystemCallFilter=@basic-io/' "$unit" >"$dir/narrow.service"
+      if "$python" "$repo/tests/deploy/check_manifests.py" syscalls "$dir/narrow.service" \
+        "$sandbox/trace" >/dev/null 2>&1; then
+        fail "the system call check accepts SystemCallFilter=@basic-io"
+      else
+        echo "refused, as it must be, the same run under SystemCallFilter=@basic-io"
+      fi
+    else
+      fail "deploy/systemd/safeshare-broker.service would refuse what the broker does (above)"
+    fi
+  else
+    fail "sandbox run: the broker did not start under strace: $(tail -n3 "$sandbox/log")"
+  fi
+else
+  echo "no strace: system calls not checked"
+fi
+
+step "example configs with the broker (dev PKI in a scratch directory)"
 for example in systemd/broker.yaml compose/broker.yaml k8s/configmap.yaml; do
   name="${example%%/*}"
   as_written="$dir/configs/$name"

@@ -8,12 +8,18 @@
       built binaries load, which the image's runtime stage must install).
       Each check first proves it can fail: it must find a problem in a copy
       of the file with one thing broken, or the run fails.
+  check_manifests.py syscalls UNIT TRACE
+      the system calls in TRACE (strace -f output) that UNIT's
+      SystemCallFilter= lines forbid, socket families outside its
+      RestrictAddressFamilies=, and writable+executable mappings (its
+      MemoryDenyWriteExecute=yes); needs systemd-analyze.
   check_manifests.py extract CONFIGMAP_FILE KEY
       prints the ConfigMap's data KEY (e.g. sync-keys.sh).
   check_manifests.py runnable-config CONFIG OUT_DIR PKI_DIR AGREEMENTS ADMIN_PORT [--sqlite]
       writes OUT_DIR/broker.yaml: CONFIG (a broker.yaml, or the ConfigMap
       holding one) with every file it names replaced by the development PKI's
-      (certs/gen-dev-pki.sh PKI_DIR) under OUT_DIR, admin.listen on
+      (certs/gen-dev-pki.sh PKI_DIR) under OUT_DIR, the agencies' certificate
+      URIs the dev PKI's, admin.listen on
       127.0.0.1:ADMIN_PORT and a PostgreSQL host that refuses at once.
       --sqlite: the store is a SQLite file in OUT_DIR and the keys this
       broker build may not know yet (store.kind, dsn, password_file,
@@ -449,6 +455,67 @@ def check(repo, runtime_needed):
     return 0 if ok and not problems else 1
 
 
+# ------------------------------------------------------------ system calls
+
+def syscall_groups():
+    import subprocess
+    text = subprocess.run(["systemd-analyze", "syscall-filter"], capture_output=True,
+                          text=True, check=True).stdout
+    groups, current = {}, None
+    for line in text.splitlines():
+        if re.match(r"^@\S+", line):
+            current = groups.setdefault(line.split()[0], [])
+        elif current is not None and line.strip() and not line.strip().startswith("#"):
+            current.append(line.strip())
+
+    def expand(item):
+        if not item.startswith("@"):
+            return {item}
+        return set().union(*[expand(i) for i in groups.get(item, [])]) if groups.get(item) else set()
+    return expand
+
+
+def syscalls(unit, trace):
+    """Problems of the traced run under the unit's sandbox settings."""
+    expand = syscall_groups()
+    allowed, denied, families, wx = None, set(), None, False
+    for line in open(unit):
+        key, _, value = line.strip().partition("=")
+        if key == "SystemCallFilter" and value:
+            deny = value.startswith("~")
+            names = set().union(*[expand(n) for n in value.lstrip("~").split()])
+            if deny:
+                denied |= names
+            else:
+                allowed = names if allowed is None else allowed | names
+        elif key == "RestrictAddressFamilies":
+            families = set(value.split())
+        elif key == "MemoryDenyWriteExecute":
+            wx = value == "yes"
+    used, used_families, wx_maps = set(), set(), 0
+    for line in open(trace):
+        m = re.match(r"^\d+\s+([a-z_0-9]+)\(", line)
+        if not m:
+            continue
+        used.add(m.group(1))
+        fam = re.match(r"^\d+\s+socket\((AF_[A-Z0-9]+)", line)
+        if fam:
+            used_families.add(fam.group(1))
+        if m.group(1) in ("mmap", "mprotect") and "PROT_WRITE" in line and "PROT_EXEC" in line:
+            wx_maps += 1
+    problems = [f"system call {c} is not allowed by SystemCallFilter"
+                for c in sorted(used - (allowed if allowed is not None else used) | (used & denied))]
+    if families is not None:
+        problems += [f"socket family {f} is not in RestrictAddressFamilies" for f in sorted(used_families - families)]
+    if wx and wx_maps:
+        problems.append(f"{wx_maps} writable and executable mappings, which MemoryDenyWriteExecute refuses")
+    print(f"{len(used)} distinct system calls, socket families {sorted(used_families)}: "
+          f"{'all allowed' if not problems else 'not all allowed'}")
+    for p in problems:
+        print(p, file=sys.stderr)
+    return 1 if problems else 0
+
+
 # ------------------------------------------------------------ runnable config
 
 def runnable_config(source, out, pki, agreements, admin_port, sqlite):
@@ -475,6 +542,8 @@ def runnable_config(source, out, pki, agreements, admin_port, sqlite):
     if "crl_directory" in config["tls"]:
         config["tls"]["crl_directory"] = place("crl", f"{pki}/crl", directory=True)
     config["agreements"] = agreements
+    for agency in config.get("agencies") or []:  # the dev PKI's SAN URIs
+        agency["certificate_uri"] = f"spiffe://safeshare.test/agency/{agency['id']}"
     config["person_hash_key"] = place("person-hash.key", f"{pki}/person-hash.key")
     keys = place("data-keys", directory=True)
     shutil.copyfile(f"{pki}/data-keys/dev-1.key", os.path.join(keys, f"{current}.key"))
@@ -504,6 +573,8 @@ def runnable_config(source, out, pki, agreements, admin_port, sqlite):
 def main(argv):
     if len(argv) >= 2 and argv[0] == "check":
         return check(argv[1], argv[2:])
+    if len(argv) == 3 and argv[0] == "syscalls":
+        return syscalls(argv[1], argv[2])
     if len(argv) == 3 and argv[0] == "extract":
         for doc in yaml.safe_load_all(open(argv[1])):
             if argv[2] in (get(doc, "data") or {}):
