@@ -21,6 +21,8 @@
       (certs/gen-dev-pki.sh PKI_DIR) under OUT_DIR, the agencies' certificate
       URIs the dev PKI's, admin.listen on
       127.0.0.1:ADMIN_PORT and a PostgreSQL host that refuses at once.
+      From a ConfigMap, the CA bundle, CRLs and agreements are laid out as
+      the kubelet mounts volumes (symlinks through ..data).
       --sqlite: the store is a SQLite file in OUT_DIR and the keys this
       broker build may not know yet (store.kind, dsn, password_file,
       state_directory, admin) are left out.
@@ -521,7 +523,8 @@ def syscalls(unit, trace):
 def runnable_config(source, out, pki, agreements, admin_port, sqlite):
     docs = list(yaml.safe_load_all(open(source)))
     config = docs[0]
-    if config.get("kind") == "ConfigMap":
+    kubernetes = config.get("kind") == "ConfigMap"
+    if kubernetes:
         config = yaml.safe_load(config["data"]["broker.yaml"])
     current = get(config, "data_keys", "current")
     os.makedirs(out, mode=0o700, exist_ok=True)
@@ -536,12 +539,31 @@ def runnable_config(source, out, pki, agreements, admin_port, sqlite):
             os.chmod(dst, 0o600)
         return dst
 
+    def kubelet_volume(name, files):
+        """A directory laid out as the kubelet mounts a ConfigMap or Secret:
+        each file a symlink through ..data into a hidden timestamped one."""
+        volume = os.path.join(out, name)
+        os.makedirs(os.path.join(volume, "..2026_01_01_00_00_00.000000001"))
+        os.symlink("..2026_01_01_00_00_00.000000001", os.path.join(volume, "..data"))
+        for f in files:
+            shutil.copyfile(f, os.path.join(volume, "..data", os.path.basename(f)))
+            os.symlink(os.path.join("..data", os.path.basename(f)),
+                       os.path.join(volume, os.path.basename(f)))
+        return volume
+
     config["tls"].update(certificate=place("broker.crt", f"{pki}/broker.crt"),
                          private_key=place("broker.key", f"{pki}/broker.key"),
                          client_ca=place("ca.crt", f"{pki}/ca.crt"))
     if "crl_directory" in config["tls"]:
         config["tls"]["crl_directory"] = place("crl", f"{pki}/crl", directory=True)
     config["agreements"] = agreements
+    if kubernetes:  # what the Deployment mounts from ConfigMaps and Secrets
+        crl = [os.path.join(pki, "crl", f) for f in os.listdir(os.path.join(pki, "crl"))
+               if f.endswith(".crl")]
+        config["tls"]["client_ca"] = os.path.join(kubelet_volume("tls", [f"{pki}/ca.crt"]), "ca.crt")
+        config["tls"]["crl_directory"] = kubelet_volume("crl-volume", crl)
+        config["agreements"] = kubelet_volume("agreements", [
+            os.path.join(agreements, f) for f in sorted(os.listdir(agreements))])
     for agency in config.get("agencies") or []:  # the dev PKI's SAN URIs
         agency["certificate_uri"] = f"spiffe://safeshare.test/agency/{agency['id']}"
     config["person_hash_key"] = place("person-hash.key", f"{pki}/person-hash.key")
