@@ -20,7 +20,8 @@
 #      The ConfigMap's sync-keys.sh makes owner-only copies from Secret
 #      volumes laid out as the kubelet does, and refuses a broken variant.
 #   4. the example broker configs (systemd, compose, the k8s ConfigMap) are
-#      started with the broker itself, their files replaced by a development
+#      started with the broker itself (tests/deploy/broker_run.py makes the
+#      runnable copies), their files replaced by a development
 #      PKI in a scratch directory, and stopped with SIGTERM: as written when
 #      this build knows every key and can reach the store, otherwise with the
 #      store a SQLite file and the keys it does not know yet left out (said);
@@ -277,7 +278,7 @@ if command -v strace >/dev/null; then
   sandbox="$dir/sandbox"
   mkdir -p "$sandbox"
   cp -r "$repo/config/agreements" "$sandbox/agreements"
-  "$python" "$repo/tests/deploy/check_manifests.py" runnable-config "$repo/deploy/systemd/broker.yaml" \
+  "$python" "$repo/tests/deploy/broker_run.py" runnable-config "$repo/deploy/systemd/broker.yaml" \
     "$sandbox/config" "$dir/pki" "$sandbox/agreements" "$(free_port)" --sqlite
   as_user=()
   if [ "$(id -u)" -eq 0 ]; then
@@ -307,10 +308,10 @@ if command -v strace >/dev/null; then
     traced=""
     if ! grep -q 'stopped cleanly' "$sandbox/log"; then
       fail "sandbox run: the broker did not stop cleanly: $(tail -n2 "$sandbox/log")"
-    elif "$python" "$repo/tests/deploy/check_manifests.py" syscalls "$unit" "$sandbox/trace"; then
+    elif "$python" "$repo/tests/deploy/broker_run.py" syscalls "$unit" "$sandbox/trace"; then
       # ... and the check finds a call a narrower filter forbids.
       sed 's/^SystemCallFilter=@system-service$/SystemCallFilter=@basic-io/' "$unit" >"$dir/narrow.service"
-      if "$python" "$repo/tests/deploy/check_manifests.py" syscalls "$dir/narrow.service" \
+      if "$python" "$repo/tests/deploy/broker_run.py" syscalls "$dir/narrow.service" \
         "$sandbox/trace" >/dev/null 2>&1; then
         fail "the system call check accepts SystemCallFilter=@basic-io"
       else
@@ -331,7 +332,7 @@ for example in systemd/broker.yaml compose/broker.yaml k8s/configmap.yaml; do
   name="${example%%/*}"
   as_written="$dir/configs/$name"
   admin_port="$(free_port)"
-  "$python" "$repo/tests/deploy/check_manifests.py" runnable-config "$repo/deploy/$example" \
+  "$python" "$repo/tests/deploy/broker_run.py" runnable-config "$repo/deploy/$example" \
     "$as_written" "$dir/pki" "$repo/config/agreements" "$admin_port"
   grep -q '^admin:' "$as_written/broker.yaml" && echo "$admin_port" >"$as_written/admin-port"
   status=0
@@ -361,7 +362,7 @@ for example in systemd/broker.yaml compose/broker.yaml k8s/configmap.yaml; do
     fail "deploy/$example: the broker refused it (exit $status): $(tail -n3 "$as_written/log")"
   fi
   if [ -n "$fallback" ]; then
-    "$python" "$repo/tests/deploy/check_manifests.py" runnable-config "$repo/deploy/$example" \
+    "$python" "$repo/tests/deploy/broker_run.py" runnable-config "$repo/deploy/$example" \
       "$dir/configs/$name-sqlite" "$dir/pki" "$repo/config/agreements" "$admin_port" --sqlite
     status=0
     run_broker "$dir/configs/$name-sqlite" || status=$?
@@ -375,7 +376,7 @@ done
 
 # The broker must refuse a broken copy, or starting it proves nothing.
 broken="$dir/configs/broken"
-"$python" "$repo/tests/deploy/check_manifests.py" runnable-config "$repo/deploy/systemd/broker.yaml" \
+"$python" "$repo/tests/deploy/broker_run.py" runnable-config "$repo/deploy/systemd/broker.yaml" \
   "$broken" "$dir/pki" "$repo/config/agreements" "$(free_port)" --sqlite
 sed -i 's/^  max_queued_writes: .*/  max_queued_writes: lots/' "$broken/broker.yaml"
 status=0
