@@ -273,20 +273,14 @@ bash "$repo/certs/gen-dev-pki.sh" "$dir/pki" >/dev/null
 # strace, against the unit's SystemCallFilter, RestrictAddressFamilies and
 # MemoryDenyWriteExecute; as an unprivileged user (like the unit's), since
 # SQLite calls fchown only as root.
-step "systemd: the broker's system calls under the unit's sandbox settings"
-if command -v strace >/dev/null; then
-  sandbox="$dir/sandbox"
-  mkdir -p "$sandbox"
-  cp -r "$repo/config/agreements" "$sandbox/agreements"
-  "$python" "$repo/tests/deploy/broker_run.py" runnable-config "$repo/deploy/systemd/broker.yaml" \
-    "$sandbox/config" "$dir/pki" "$sandbox/agreements" "$(free_port)" --sqlite
-  as_user=()
-  if [ "$(id -u)" -eq 0 ]; then
-    chmod 711 "$dir"
-    chown -R 65534:65534 "$sandbox"
-    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-  fi
-  "${as_user[@]}" strace -f -qq -o "$sandbox/trace" "$broker" --config "$sandbox/config/broker.yaml" \
+
+# trace_broker SANDBOX AS_USER...: runs the broker under strace (as AS_USER
+# when given) on SANDBOX/config, asks it for health and a publish, stops
+# it, and checks the trace against the unit.
+trace_broker() {
+  local sandbox="$1" client
+  shift
+  "$@" strace -f -qq -o "$sandbox/trace" "$broker" --config "$sandbox/config/broker.yaml" \
     --listen 127.0.0.1:0 --port-file "$sandbox/port" >"$sandbox/log" 2>&1 &
   broker_pid=$!
   for _ in $(seq 600); do
@@ -295,36 +289,53 @@ if command -v strace >/dev/null; then
     sleep 0.1
   done
   traced="$(pgrep -P "$broker_pid" || true)"  # strace's child: the broker
-  if [ -s "$sandbox/port" ] && [ -n "$traced" ]; then
-    client=("$cli" --cert "$dir/pki/police.crt" --key "$dir/pki/police.key" --ca "$dir/pki/ca.crt"
-      --broker "localhost:$(cat "$sandbox/port")" --agency police)
-    "${client[@]}" health >/dev/null || fail "sandbox run: health check failed"
-    "${client[@]}" publish --file "$repo/config/examples/investigation_outcome.json" >/dev/null ||
-      fail "sandbox run: publish failed"
-    kill -TERM "$traced"
-    for _ in $(seq 300); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
-    wait "$broker_pid" || true
-    broker_pid=""
-    traced=""
-    if ! grep -q 'stopped cleanly' "$sandbox/log"; then
-      fail "sandbox run: the broker did not stop cleanly: $(tail -n2 "$sandbox/log")"
-    elif "$python" "$repo/tests/deploy/broker_run.py" syscalls "$unit" "$sandbox/trace"; then
-      # ... and the check finds a call a narrower filter forbids.
-      sed 's/^SystemCallFilter=@system-service$/SystemCallFilter=@basic-io/' "$unit" >"$dir/narrow.service"
-      if "$python" "$repo/tests/deploy/broker_run.py" syscalls "$dir/narrow.service" \
-        "$sandbox/trace" >/dev/null 2>&1; then
-        fail "the system call check accepts SystemCallFilter=@basic-io"
-      else
-        echo "refused, as it must be, the same run under SystemCallFilter=@basic-io"
-      fi
-    else
-      fail "deploy/systemd/safeshare-broker.service would refuse what the broker does (above)"
-    fi
-  else
+  if [ ! -s "$sandbox/port" ] || [ -z "$traced" ]; then
     fail "sandbox run: the broker did not start under strace: $(tail -n3 "$sandbox/log")"
+    return
   fi
-else
+  client=("$cli" --cert "$dir/pki/police.crt" --key "$dir/pki/police.key" --ca "$dir/pki/ca.crt"
+    --broker "localhost:$(cat "$sandbox/port")" --agency police)
+  "${client[@]}" health >/dev/null || fail "sandbox run: health check failed"
+  "${client[@]}" publish --file "$repo/config/examples/investigation_outcome.json" >/dev/null ||
+    fail "sandbox run: publish failed"
+  kill -TERM "$traced"
+  for _ in $(seq 300); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
+  wait "$broker_pid" || true
+  broker_pid=""
+  traced=""
+  if ! grep -q 'stopped cleanly' "$sandbox/log"; then
+    fail "sandbox run: the broker did not stop cleanly: $(tail -n2 "$sandbox/log")"
+  elif ! "$python" "$repo/tests/deploy/broker_run.py" syscalls "$unit" "$sandbox/trace"; then
+    fail "deploy/systemd/safeshare-broker.service would refuse what the broker does (above)"
+  else
+    # ... and the check finds a call a narrower filter forbids.
+    sed 's/^SystemCallFilter=@system-service$/SystemCallFilter=@basic-io/' "$unit" >"$dir/narrow.service"
+    if "$python" "$repo/tests/deploy/broker_run.py" syscalls "$dir/narrow.service" \
+      "$sandbox/trace" >/dev/null 2>&1; then
+      fail "the system call check accepts SystemCallFilter=@basic-io"
+    else
+      echo "refused, as it must be, the same run under SystemCallFilter=@basic-io"
+    fi
+  fi
+}
+step "systemd: the broker's system calls under the unit's sandbox settings"
+sandbox="$dir/sandbox"
+mkdir -p "$sandbox"
+cp -r "$repo/config/agreements" "$sandbox/agreements"
+"$python" "$repo/tests/deploy/broker_run.py" runnable-config "$repo/deploy/systemd/broker.yaml" \
+  "$sandbox/config" "$dir/pki" "$sandbox/agreements" "$(free_port)" --sqlite
+as_user=()
+if [ "$(id -u)" -eq 0 ]; then  # as nobody: SQLite calls fchown only as root
+  chmod 711 "$dir"
+  chown -R 65534:65534 "$sandbox"
+  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+if ! command -v strace >/dev/null; then
   echo "no strace: system calls not checked"
+elif ! "${as_user[@]}" test -x "$broker" -a -r "$sandbox/config/broker.yaml"; then
+  echo "user nobody cannot reach $broker or $sandbox: system calls not checked"
+else
+  trace_broker "$sandbox" "${as_user[@]}"
 fi
 
 step "example configs with the broker (dev PKI in a scratch directory)"
