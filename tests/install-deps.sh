@@ -15,6 +15,7 @@ PACKAGES=(
   clang-14 libfuzzer-14-dev  # the libFuzzer targets (tests/fuzz)
   chromium  # the review page browser test (tests/browser), headless
   python3-grpcio python3-protobuf  # the Python example client (client/examples/python)
+  systemd python3-yaml  # tests/deploy: systemd-analyze verify, systemd-sysusers; deploy/'s YAML
 )
 # The Node example client (client/examples/node): Debian's nodejs and npm,
 # unless a node and npm are installed already (e.g. NodeSource's nodejs,
