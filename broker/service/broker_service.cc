@@ -39,6 +39,15 @@ BrokerService::BrokerService(Partnership partnership, store::Store& store, size_
       clock_(clock),
       recent_(recent_log_bytes) {
   store_.SetCommitListener([this](const std::set<AgencyId>& agencies) { hub_.Wake(agencies); });
+  // Another broker on the same database committed: the in-memory tail does
+  // not hold its notifications, so readers past them go to the store.
+  store_.SetForeignCommitListener([this](Sequence through, const std::set<AgencyId>& agencies) {
+    recent_.Forget(through);
+    if (!agencies.empty()) return hub_.Wake(agencies);
+    std::set<AgencyId> every;
+    for (const auto& [agency, settings] : subscriptions_.agencies) every.insert(agency);
+    hub_.Wake(every);
+  });
 }
 
 void BrokerService::Publish(const identity::Caller& caller, const v1::Notification& n,

@@ -1,12 +1,34 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "broker/store/records.h"
 #include "broker/store/sql.h"
 
 namespace safeshare::store {
+
+// Notifications another broker sharing the database committed.
+struct ForeignCommit {
+  Sequence through;             // the latest sequence it committed
+  std::set<AgencyId> agencies;  // with new deliveries; empty: possibly any
+};
+
+// Tells a broker what other brokers on its database committed (PostgreSQL:
+// LISTEN/NOTIFY). Used by one thread.
+class CommitWatch {
+ public:
+  virtual ~CommitWatch() = default;
+  // Foreign commits that arrived, waiting up to `timeout` for the first.
+  // After (re)connecting it answers one ForeignCommit for every agency at
+  // the latest sequence, since commits may have gone unheard meanwhile.
+  virtual absl::StatusOr<std::vector<ForeignCommit>> Wait(std::chrono::milliseconds timeout) = 0;
+};
 
 // Where a SqlStore keeps its data, and what differs between the databases it
 // runs on: SqliteDatabase (one file, one broker: the default) and
@@ -32,6 +54,10 @@ class Database {
     // then reads the heads (latest sequence, audit id and hash) under the
     // append lock at the start of each transaction instead of keeping them.
     bool shared = false;
+    // With `shared`: run before a commit that stored notifications, with
+    // ?1 its announcement (CommitAnnouncement), which reaches the other
+    // brokers' CommitWatch when the transaction commits.
+    std::string announce_commit;
   };
 
   virtual ~Database() = default;
@@ -49,9 +75,20 @@ class Database {
   // Before the writer's connection closes at a clean stop (SQLite: the
   // write-ahead log copied into the file). Logs what it could not do.
   virtual void AtClose(Connection& writer) const { (void)writer; }
+  // What other brokers commit, for a shared database (else nullptr). Never
+  // reports the commits this Database's own writer announced.
+  virtual std::unique_ptr<CommitWatch> WatchCommits() const { return nullptr; }
+  // Identifies this Database's writer in its announcements.
+  virtual std::string Origin() const { return ""; }
   // Wraps an error found while opening, to say how to recover (a damaged
   // SQLite file: restore it from a backup).
   virtual absl::Status AtStartUp(const absl::Status& status) const { return status; }
 };
+
+// The announcement of a commit: "ORIGIN SEQUENCE AGENCY,AGENCY,...", and
+// its reading (nullopt when it is not one, or is `own`'s).
+std::string CommitAnnouncement(const std::string& origin, Sequence through,
+                               const std::set<AgencyId>& agencies);
+std::optional<ForeignCommit> ReadAnnouncement(std::string_view text, const std::string& own);
 
 }  // namespace safeshare::store

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -61,17 +62,68 @@ absl::Status Migrate(Connection& db, const std::string& name) {
   return absl::OkStatus();
 }
 
+// A listening connection, reopened when lost.
+class PgCommitWatch final : public CommitWatch {
+ public:
+  PgCommitWatch(PgParams params, std::string own)
+      : params_(std::move(params)), own_(std::move(own)) {}
+
+  absl::StatusOr<std::vector<ForeignCommit>> Wait(std::chrono::milliseconds timeout) override {
+    if (conn_ == nullptr) return Connect();
+    auto got = conn_->Wait(timeout);
+    if (!got.ok()) {
+      conn_.reset();  // reconnected at the next Wait
+      return got.status();
+    }
+    std::vector<ForeignCommit> out;
+    for (const auto& n : *got) {
+      if (auto commit = ReadAnnouncement(n.payload, own_)) out.push_back(std::move(*commit));
+    }
+    return out;
+  }
+
+ private:
+  // Listens, then reports the latest sequence for every agency: whatever
+  // was committed while nobody listened is read from the store.
+  absl::StatusOr<std::vector<ForeignCommit>> Connect() {
+    auto conn = PgConnection::Open(params_, /*read_only=*/true);
+    if (!conn.ok()) return conn.status();
+    SAFESHARE_RETURN_IF_ERROR((*conn)->Listen(kPgCommitChannel));
+    auto latest = (*conn)->QueryInt("SELECT coalesce(max(seq),0) FROM notifications");
+    if (!latest.ok()) return latest.status();
+    conn_ = std::move(*conn);
+    return std::vector<ForeignCommit>{{Sequence(static_cast<uint64_t>(*latest)), {}}};
+  }
+
+  const PgParams params_;
+  const std::string own_;
+  std::unique_ptr<PgConnection> conn_;
+};
+
+std::string RandomOrigin() {
+  std::random_device random;
+  std::string origin;
+  for (int i = 0; i < 4; ++i) absl::StrAppend(&origin, absl::Hex(random(), absl::kZeroPad8));
+  return origin;
+}
+
 }  // namespace
+
+std::unique_ptr<CommitWatch> PostgresDatabase::WatchCommits() const {
+  return std::make_unique<PgCommitWatch>(params_, origin_);
+}
 
 PostgresDatabase::PostgresDatabase(PgParams params)
     : params_(std::move(params)),
       name_(NameOf(params_.dsn)),
+      origin_(RandomOrigin()),
       dialect_{"BEGIN",
                absl::StrCat("SELECT pg_advisory_xact_lock(", kPgAppendLock, ")"),
                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                "SET synchronous_commit=off",
                "SET synchronous_commit=on",
-               /*shared=*/true} {}
+               /*shared=*/true,
+               absl::StrCat("SELECT pg_notify('", kPgCommitChannel, "', ?1)")} {}
 
 absl::StatusOr<std::unique_ptr<Connection>> PostgresDatabase::OpenWriter() const {
   auto db = PgConnection::Open(params_, /*read_only=*/false);

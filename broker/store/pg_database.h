@@ -27,10 +27,14 @@ class PostgresDatabase final : public Database {
   // VACUUM of the notification and view tables, so deleted content leaves
   // their pages (and TOAST) now rather than at the next autovacuum.
   absl::StatusOr<bool> ScrubLog(Connection& writer) const override;
+  // LISTEN on kPgCommitChannel, on a connection of its own.
+  std::unique_ptr<CommitWatch> WatchCommits() const override;
+  std::string Origin() const override { return origin_; }
 
  private:
   PgParams params_;
   std::string name_;
+  std::string origin_;  // random, per process
   Dialect dialect_;
 };
 
@@ -38,5 +42,7 @@ class PostgresDatabase final : public Database {
 // and the migration lock.
 inline constexpr int64_t kPgAppendLock = 0x5AFE5A4E0001;
 inline constexpr int64_t kPgMigrationLock = 0x5AFE5A4E0002;
+// The NOTIFY channel of commit announcements (CommitAnnouncement).
+inline constexpr const char* kPgCommitChannel = "safeshare_commits";
 
 }  // namespace safeshare::store

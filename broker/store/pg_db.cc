@@ -1,6 +1,7 @@
 #include "broker/store/pg_db.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -263,6 +264,31 @@ absl::Status PgConnection::Exec(const std::string& sql) {
   if (!result.ok()) return result.status();
   PQclear(*result);
   return absl::OkStatus();
+}
+
+absl::Status PgConnection::Listen(const std::string& channel) { return Exec("LISTEN " + channel); }
+
+absl::StatusOr<std::vector<PgConnection::Notification>> PgConnection::Wait(
+    std::chrono::milliseconds timeout) {
+  std::vector<Notification> out;
+  const auto drain = [&] {
+    while (PGnotify* n = PQnotifies(conn_)) {
+      out.push_back({n->relname, n->extra});
+      PQfreemem(n);
+    }
+  };
+  drain();
+  if (!out.empty()) return out;
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (fd.fd < 0) return PgError("", "the connection was lost", "PostgreSQL");
+  if (::poll(&fd, 1, static_cast<int>(timeout.count())) > 0 && PQconsumeInput(conn_) == 0) {
+    return PgError("", PQerrorMessage(conn_), "PostgreSQL");
+  }
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    return PgError("", "the connection was lost", "PostgreSQL");
+  }
+  drain();
+  return out;
 }
 
 absl::StatusOr<Statement> PgConnection::Prepare(std::string_view sql) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -42,6 +43,15 @@ class PgConnection final : public Connection {
   absl::Status Exec(const std::string& sql) override;
   absl::StatusOr<Statement> Prepare(std::string_view sql) override;
   int64_t Changes() const override { return changes_; }
+
+  // LISTEN on `channel`; Wait then answers its notifications.
+  absl::Status Listen(const std::string& channel);
+  struct Notification {
+    std::string channel, payload;
+  };
+  // The notifications that arrived, waiting up to `timeout` for the first.
+  // UNAVAILABLE once the connection is lost (reopen it and Listen again).
+  absl::StatusOr<std::vector<Notification>> Wait(std::chrono::milliseconds timeout);
 
   // For statements: runs `sql` (already in `$N` form) with the bound
   // parameters (nullptr: NULL); formats 0 text, 1 binary. The result, owned

@@ -7,6 +7,10 @@
 namespace safeshare::store {
 namespace {
 
+// How long the watch waits for an announcement before checking whether the
+// store is closing.
+constexpr std::chrono::milliseconds kWatchInterval{250};
+
 // Adapts a typed operation to the writer: the result is kept until the
 // transaction is durable, then handed to `done`.
 template <typename T>
@@ -40,6 +44,7 @@ absl::StatusOr<std::unique_ptr<SqlStore>> SqlStore::Open(std::shared_ptr<const D
   std::unique_ptr<SqlStore> store(
       new SqlStore(database, std::move(keys), std::move(*readers), std::move(*writer), options));
   if (auto loaded = store->LoadAuditTree(); !loaded.ok()) return database->AtStartUp(loaded);
+  if (auto watch = database->WatchCommits()) store->WatchForeignCommits(std::move(watch));
   return store;
 }
 
@@ -82,6 +87,40 @@ SqlStore::SqlStore(std::shared_ptr<const Database> database, std::shared_ptr<con
           [this](const std::vector<audit::Hash>& leaves) { AppendAuditLeaves(leaves); }) {}
 
 SqlStore::~SqlStore() { Close(); }
+
+void SqlStore::Close() {
+  {
+    absl::MutexLock lock(&watch_mu_);
+    watch_stopped_ = true;
+  }
+  if (watcher_.joinable()) watcher_.join();
+  commits_.Close();
+}
+
+void SqlStore::WatchForeignCommits(std::unique_ptr<CommitWatch> watch) {
+  watcher_ = std::thread([this, watch = std::move(watch)] {
+    bool failing = false;
+    while (true) {
+      {
+        absl::MutexLock lock(&watch_mu_);
+        if (watch_stopped_) return;
+      }
+      auto commits = watch->Wait(kWatchInterval);
+      if (!commits.ok()) {
+        if (!failing) {  // once per outage, not at every retry
+          ModuleLogger("store")->warn("not hearing other brokers' commits ({}); retrying",
+                                      commits.status().ToString());
+        }
+        failing = true;
+        absl::MutexLock lock(&watch_mu_);
+        watch_mu_.AwaitWithTimeout(absl::Condition(&watch_stopped_), absl::Milliseconds(500));
+        continue;
+      }
+      failing = false;
+      for (const auto& c : *commits) NotifyForeignCommit(c.through, c.agencies);
+    }
+  });
+}
 
 void SqlStore::Publish(NewNotification n, Done<PublishResult> done) {
   // Sealed on the caller's thread: the commit thread does no encryption.

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -104,7 +105,7 @@ class SqlStore final : public Store {
   absl::Status Failure() const override { return commits_.Fatal(); }
   // The database, for logs and messages (never a password).
   std::string Name() const { return database_->Name(); }
-  void Close() override { commits_.Close(); }
+  void Close() override;
 
  private:
   SqlStore(std::shared_ptr<const Database> database, std::shared_ptr<const DataKeys> keys,
@@ -113,6 +114,9 @@ class SqlStore final : public Store {
   // At open, before any write: the Merkle leaves of every stored entry, read
   // a page at a time.
   absl::Status LoadAuditTree();
+  // On a shared database: tells the foreign-commit listener what other
+  // brokers committed (CommitWatch), until Close().
+  void WatchForeignCommits(std::unique_ptr<CommitWatch> watch);
   // Marks the store failed when a read found damaged data; passes the read on.
   template <typename T>
   absl::StatusOr<T> Checked(absl::StatusOr<T> read) const;
@@ -120,7 +124,10 @@ class SqlStore final : public Store {
   std::shared_ptr<const Database> database_;
   std::shared_ptr<const DataKeys> keys_;
   std::unique_ptr<ReaderPool> readers_;
-  mutable GroupCommit commits_;  // last: its threads stop before the rest is destroyed
+  mutable GroupCommit commits_;  // its threads stop before the rest is destroyed
+  absl::Mutex watch_mu_;
+  bool watch_stopped_ ABSL_GUARDED_BY(watch_mu_) = false;
+  std::thread watcher_;  // last: joined by Close()
 };
 
 }  // namespace safeshare::store

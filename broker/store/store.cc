@@ -16,6 +16,16 @@ void Store::SetFailureListener(FailureListener listener) {
   failure_listener_ = std::move(listener);
 }
 
+void Store::SetForeignCommitListener(ForeignCommitListener listener) {
+  absl::MutexLock lock(&listeners_mu_);
+  foreign_commit_listener_ = std::move(listener);
+}
+
+void Store::NotifyForeignCommit(Sequence through, const std::set<AgencyId>& agencies) const {
+  absl::MutexLock lock(&listeners_mu_);
+  if (foreign_commit_listener_) foreign_commit_listener_(through, agencies);
+}
+
 void Store::NotifyCommit(const std::set<AgencyId>& woken) const {
   absl::MutexLock lock(&listeners_mu_);
   if (commit_listener_) commit_listener_(woken);

@@ -48,12 +48,18 @@ class Store {
   using CommitListener = std::function<void(const std::set<AgencyId>&)>;
   // Once, when the store stops trusting itself (fatal error). Must not block.
   using FailureListener = std::function<void(const absl::Status&)>;
+  // When another broker sharing the database committed notifications
+  // through `through` for `agencies` (empty: possibly any agency). Runs on
+  // the store's watch thread; must not block.
+  using ForeignCommitListener =
+      std::function<void(Sequence through, const std::set<AgencyId>& agencies)>;
 
   virtual ~Store() = default;
 
   // Register before the first write; each replaces the previous listener.
   void SetCommitListener(CommitListener listener);
   void SetFailureListener(FailureListener listener);
+  void SetForeignCommitListener(ForeignCommitListener listener);
 
   // Stores the notification, its views, its deliveries, its person links,
   // the engagements it records (n.engage, on n.case_ref) and its audit
@@ -262,6 +268,7 @@ class Store {
   // For implementations: tell the registered listener, if any.
   void NotifyCommit(const std::set<AgencyId>& woken) const;
   void NotifyFailure(const absl::Status& cause) const;
+  void NotifyForeignCommit(Sequence through, const std::set<AgencyId>& agencies) const;
   // The leaves of committed entries, in id order (their ids continue the tree).
   void AppendAuditLeaves(const std::vector<audit::Hash>& leaves);
 
@@ -269,6 +276,7 @@ class Store {
   mutable absl::Mutex listeners_mu_;
   CommitListener commit_listener_ ABSL_GUARDED_BY(listeners_mu_);
   FailureListener failure_listener_ ABSL_GUARDED_BY(listeners_mu_);
+  ForeignCommitListener foreign_commit_listener_ ABSL_GUARDED_BY(listeners_mu_);
   mutable absl::Mutex tree_mu_;
   audit::MerkleTree audit_tree_ ABSL_GUARDED_BY(tree_mu_);
 };

@@ -129,6 +129,10 @@ absl::StatusOr<std::vector<audit::Hash>> Writer::LeavesAfter(int64_t after, int6
 }
 
 absl::Status Writer::Commit() {
+  if (stmts_->announce_commit && !woken_.empty()) {
+    const std::string announcement = CommitAnnouncement(database_->Origin(), Latest(), woken_);
+    SAFESHARE_RETURN_IF_ERROR(stmts_->announce_commit->Bind(1, announcement).Run());
+  }
   SAFESHARE_RETURN_IF_ERROR(stmts_->commit.Run());
   committed_seq_ = next_seq_ - 1;
   committed_audit_id_ = next_audit_id_ - 1;
@@ -337,6 +341,11 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(
     auto lock = db.Prepare(dialect.append_lock);
     if (!lock.ok()) return lock.status();
     stmts->append_lock.emplace(std::move(*lock));
+  }
+  if (!dialect.announce_commit.empty()) {
+    auto announce = db.Prepare(dialect.announce_commit);
+    if (!announce.ok()) return announce.status();
+    stmts->announce_commit.emplace(std::move(*announce));
   }
   return stmts;
 }

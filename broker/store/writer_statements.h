@@ -23,6 +23,8 @@ struct Writer::Statements {
   Statement read_heads, entries_after;
   // Dialect::append_lock, when the database has one.
   std::optional<Statement> append_lock;
+  // Dialect::announce_commit, when the database has one.
+  std::optional<Statement> announce_commit;
 };
 
 }  // namespace safeshare::store
