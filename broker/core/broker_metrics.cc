@@ -31,7 +31,11 @@ BrokerMetrics::BrokerMetrics()
           "safeshare_certificate_refusals_total",
           "Client certificates the broker's own checks refused: at the TLS handshake, at a call, "
           "or ending an open stream.",
-          {"stage"})) {}
+          {"stage"})) {
+  // Unlabelled: exposed (at zero) before the first commit.
+  commit_batch_size.With({});
+  commit_seconds.With({});
+}
 
 BrokerMetrics& Metrics() {
   static auto* metrics = new BrokerMetrics();  // never destroyed: see the header

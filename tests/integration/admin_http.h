@@ -71,9 +71,11 @@ inline HttpReply SendRaw(int port, const std::string& request,
   return ParseReply(data);
 }
 
-inline HttpReply Http(int port, const std::string& method, const std::string& path) {
+inline HttpReply Http(int port, const std::string& method, const std::string& path,
+                      std::chrono::milliseconds limit = std::chrono::seconds(10)) {
   return SendRaw(port,
-                 method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+                 method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                 limit);
 }
 
 }  // namespace safeshare::testing

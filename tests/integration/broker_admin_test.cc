@@ -178,5 +178,22 @@ TEST_F(AdminTest, ASilentClientDoesNotHoldOthersAndIsDisconnected) {
   ::close(silent);
 }
 
+TEST_F(AdminTest, ReadyzIs503WithTheReasonOnceShutdownBegins) {
+  const int port = broker_.admin_port();
+  ASSERT_EQ(Http(port, "GET", "/readyz").status, 200);
+  std::thread stop([this] { broker_.Terminate(); });
+  // Ready until SIGTERM arrives; 503 through the shutdown grace period
+  // (300 ms) and the drain; then the listener is gone (no reply).
+  HttpReply reply;
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  do {
+    reply = Http(port, "GET", "/readyz", std::chrono::seconds(2));
+    if (reply.status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  } while (reply.status == 200 && std::chrono::steady_clock::now() < limit);
+  stop.join();
+  EXPECT_EQ(reply.status, 503);
+  EXPECT_EQ(reply.body, "not ready: shutting down\n");
+}
+
 }  // namespace
 }  // namespace safeshare::testing
