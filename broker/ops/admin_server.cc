@@ -1,5 +1,6 @@
 #include "broker/ops/admin_server.h"
 
+#include <array>
 #include <charconv>
 #include <optional>
 
@@ -85,9 +86,28 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(AdminServer::kWriteTimeout);
     http::async_write(stream_, response_,
                       [self = shared_from_this()](beast::error_code error, size_t) {
-                        if (error || !self->response_.keep_alive()) return self->Close();
+                        if (error) return self->Close();
+                        if (!self->response_.keep_alive()) return self->LingeringClose();
                         self->Read();
                       });
+  }
+
+  // Closing a socket with unread bytes (the rest of an oversized request)
+  // resets the connection, which can destroy the answer before the client
+  // reads it: end sending, discard what still arrives for at most
+  // kLinger, then close.
+  void LingeringClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLinger);
+    Discard();
+  }
+  void Discard() {
+    stream_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code error, size_t) {
+                              if (error) return self->Close();
+                              self->Discard();
+                            });
   }
 
   void Close() {
@@ -96,7 +116,10 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();
   }
 
+  static constexpr std::chrono::seconds kLinger{1};
+
   beast::tcp_stream stream_;
+  std::array<char, 4096> discard_{};
   // Holds at most a header: the parser refuses more first.
   beast::flat_buffer buffer_{AdminServer::kMaxHeaderBytes + 1024};
   std::optional<http::request_parser<http::empty_body>> parser_;
