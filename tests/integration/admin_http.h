@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <sstream>
 #include <string>
 
 namespace safeshare::testing {
@@ -76,6 +78,18 @@ inline HttpReply Http(int port, const std::string& method, const std::string& pa
   return SendRaw(port,
                  method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
                  limit);
+}
+
+// The value of the series `series` (name and labels exactly as exposed) in
+// the Prometheus text `text`; -1 when it is absent.
+inline double MetricValue(const std::string& text, const std::string& series) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) {
+      return std::strtod(line.c_str() + series.size() + 1, nullptr);
+    }
+  }
+  return -1;
 }
 
 }  // namespace safeshare::testing

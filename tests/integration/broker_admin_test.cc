@@ -5,8 +5,6 @@
 // hostile client (oversized header, silent connection) neither gets an
 // answer it should not nor stops the broker serving.
 #include <chrono>
-#include <cstdlib>
-#include <sstream>
 #include <thread>
 
 #include "tests/integration/admin_http.h"
@@ -17,17 +15,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-// The value of the series `series` (name and labels exactly as exposed) in
-// `text`; -1 when it is absent.
-double Value(const std::string& text, const std::string& series) {
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(series + " ", 0) == 0)
-      return std::strtod(line.c_str() + series.size() + 1, nullptr);
-  }
-  return -1;
-}
 
 class AdminTest : public ::testing::Test {
  protected:
@@ -42,7 +29,7 @@ class AdminTest : public ::testing::Test {
     double value = -1;
     for (int i = 0; i < 50 && value != expected; ++i) {
       if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      value = Value(Metrics(), series);
+      value = MetricValue(Metrics(), series);
     }
     EXPECT_EQ(value, expected) << series;
   }
@@ -85,7 +72,7 @@ TEST_F(AdminTest, ServesHealthReadinessAndPrometheusMetricsOverTcp) {
                            "# TYPE safeshare_process_start_time_seconds gauge"}) {
     EXPECT_THAT(metrics.body, HasSubstr(type));
   }
-  const double started = Value(metrics.body, "safeshare_process_start_time_seconds");
+  const double started = MetricValue(metrics.body, "safeshare_process_start_time_seconds");
   const double now = static_cast<double>(std::time(nullptr));
   EXPECT_GT(started, now - 120);
   EXPECT_LE(started, now + 1);
@@ -101,17 +88,18 @@ TEST_F(AdminTest, PublishDeliveryAndAcknowledgementMoveTheirCountersWithTheirLab
   ASSERT_EQ(police.Publish(bad).status().code(), absl::StatusCode::kInvalidArgument);
 
   auto text = Metrics();
+  EXPECT_EQ(MetricValue(
+                text, R"(safeshare_publishes_total{agency="police",type="investigation_outcome"})"),
+            2);
   EXPECT_EQ(
-      Value(text, R"(safeshare_publishes_total{agency="police",type="investigation_outcome"})"), 2);
-  EXPECT_EQ(
-      Value(
+      MetricValue(
           text,
           R"(safeshare_publish_refusals_total{agency="police",type="investigation_outcome",code="INVALID_ARGUMENT"})"),
       1);
-  EXPECT_GT(Value(text, "safeshare_store_commit_batch_size_count"), 0);
-  EXPECT_GT(Value(text, R"(safeshare_store_commit_seconds_bucket{le="+Inf"})"), 0);
-  EXPECT_EQ(Value(text, R"(safeshare_store_commit_seconds_bucket{le="+Inf"})"),
-            Value(text, "safeshare_store_commit_seconds_count"));
+  EXPECT_GT(MetricValue(text, "safeshare_store_commit_batch_size_count"), 0);
+  EXPECT_GT(MetricValue(text, R"(safeshare_store_commit_seconds_bucket{le="+Inf"})"), 0);
+  EXPECT_EQ(MetricValue(text, R"(safeshare_store_commit_seconds_bucket{le="+Inf"})"),
+            MetricValue(text, "safeshare_store_commit_seconds_count"));
 
   // cfs (the agreements route outcomes to it) takes and acknowledges one
   // of the two; the other stays in its backlog.
@@ -121,14 +109,15 @@ TEST_F(AdminTest, PublishDeliveryAndAcknowledgementMoveTheirCountersWithTheirLab
   ExpectEventually(R"(safeshare_subscription_backlog{agency="cfs",subscription="cfs-inbox"})", 1);
   ExpectEventually(R"(safeshare_subscribe_streams_open{agency="cfs"})", 0);
   text = Metrics();
-  EXPECT_GE(Value(text, R"(safeshare_deliveries_total{agency="cfs"})"), 1);
+  EXPECT_GE(MetricValue(text, R"(safeshare_deliveries_total{agency="cfs"})"), 1);
   EXPECT_GE(
-      Value(
+      MetricValue(
           text,
           R"(safeshare_subscription_oldest_unacknowledged_seconds{agency="cfs",subscription="cfs-inbox"})"),
       0);
-  EXPECT_EQ(Value(text, R"(safeshare_publishes_total{agency="cfs",type="investigation_outcome"})"),
-            -1);
+  EXPECT_EQ(
+      MetricValue(text, R"(safeshare_publishes_total{agency="cfs",type="investigation_outcome"})"),
+      -1);
 }
 
 TEST_F(AdminTest, CertificatesRefusedByTheBrokersChecksAreCountedByStage) {
@@ -138,8 +127,8 @@ TEST_F(AdminTest, CertificatesRefusedByTheBrokersChecksAreCountedByStage) {
       Connect(broker_, "no-uri-police").Publish(Example("investigation_outcome", "adm-x")).ok());
   EXPECT_FALSE(Connect(broker_, "unknown").Publish(Example("investigation_outcome", "adm-y")).ok());
   const auto text = Metrics();
-  EXPECT_GE(Value(text, R"(safeshare_certificate_refusals_total{stage="handshake"})"), 1);
-  EXPECT_EQ(Value(text, R"(safeshare_certificate_refusals_total{stage="call"})"), 1);
+  EXPECT_GE(MetricValue(text, R"(safeshare_certificate_refusals_total{stage="handshake"})"), 1);
+  EXPECT_EQ(MetricValue(text, R"(safeshare_certificate_refusals_total{stage="call"})"), 1);
 }
 
 TEST_F(AdminTest, UnknownPathsAre404AndOtherMethods405) {
