@@ -15,8 +15,11 @@
 #include "broker/audit/merkle.h"
 #include "broker/config/broker_config.h"
 #include "broker/core/broker_metrics.h"
+#include "broker/core/key_file.h"
 #include "broker/core/logging.h"
 #include "broker/core/person_key.h"
+#include "broker/core/status_macros.h"
+#include "broker/core/text_file.h"
 #include "broker/identity/agency_directory.h"
 #include "broker/offline_commands.h"
 #include "broker/ops/admin_server.h"
@@ -33,13 +36,47 @@
 #include "broker/service/checkpointer.h"
 #include "broker/service/governance_service.h"
 #include "broker/service/retention_sweeper.h"
-#include "broker/store/sqlite_store.h"
+#include "broker/store/pg_database.h"
+#include "broker/store/sql_store.h"
 
 namespace {
 
 using safeshare::ModuleLogger;
 
 constexpr std::chrono::milliseconds kShutdownGrace{300};
+
+std::string TlsStatePath(const safeshare::config::StoreConfig& store) {
+  if (store.kind == safeshare::config::StoreConfig::Kind::kSqlite) {
+    return store.path.string() + ".tls";
+  }
+  return (store.state_directory / "safeshare.tls").string();
+}
+
+// The store `config.store` names: the SQLite file, or the PostgreSQL
+// database with the password from its file (never logged).
+absl::StatusOr<std::unique_ptr<safeshare::store::SqlStore>> OpenStore(
+    const safeshare::config::BrokerConfig& config,
+    std::shared_ptr<const safeshare::DataKeys> keys) {
+  namespace store = safeshare::store;
+  const store::SqlStore::Options options{
+      .commit = {.max_queued = config.max_queued_writes, .on_batch = safeshare::RecordCommitBatch}};
+  const auto& c = config.store;
+  if (c.kind == safeshare::config::StoreConfig::Kind::kSqlite) {
+    return store::SqlStore::OpenSqlite(c.path, std::move(keys), options);
+  }
+  store::PgParams params{c.dsn, ""};
+  if (!c.password_file.empty()) {
+    SAFESHARE_RETURN_IF_ERROR(safeshare::CheckOwnerOnlyKeyFile(
+        c.password_file, "store.password_file", "write the database password to it (mode 600)"));
+    auto text = safeshare::ReadTextFile(c.password_file, "store.password_file");
+    if (!text.ok()) return text.status();
+    params.password = text->substr(0, text->find_first_of("\r\n"));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(c.state_directory, ec);
+  return store::SqlStore::Open(std::make_shared<store::PostgresDatabase>(std::move(params)),
+                               std::move(keys), options);
+}
 
 // Loads the TLS material and revocations (refusing to start on any
 // problem) and keeps them current while the broker serves.
@@ -50,7 +87,7 @@ absl::StatusOr<std::unique_ptr<safeshare::rpc::TlsWatch>> WatchTls(
       {{tls.certificate, tls.private_key, tls.client_ca},
        tls.crl_directory,
        // Beside the store, which holds children's data and is as private.
-       config.store_path.string() + ".tls",
+       TlsStatePath(config.store),
        tls.refresh},
       checks, std::time(nullptr));
   if (!watch.ok()) return watch.status();
@@ -179,9 +216,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   ss::routing::PolicyHolder policy(std::move(*initial));
   auto keys = ss::LoadDataKeys(config);
   if (!keys.ok()) return Fail(keys.status(), config);
-  auto store = ss::store::SqliteStore::Open(
-      config.store_path, *std::move(keys),
-      {.commit = {.max_queued = config.max_queued_writes, .on_batch = ss::RecordCommitBatch}});
+  auto store = OpenStore(config, *std::move(keys));
   if (!store.ok()) return Fail(store.status(), config);
   ss::routing::CaseDirectory cases;
   if (auto restored = ss::service::RestoreCaseDirectory(**store, cases); !restored.ok()) {
@@ -235,7 +270,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
     ss::rpc::SetServing(*server, false);
   });
   log->info("listening on port {} with mutual TLS; store {}; agreements {}", running->port,
-            config.store_path.string(), policy.Current()->version());
+            (*store)->Name(), policy.Current()->version());
   if (!port_file.empty()) std::ofstream(port_file) << running->port << "\n";
   // SIGHUP reloads the agreements; the outcome is logged and audited.
   const int signal = ss::ops::WaitForTerminationSignal(
@@ -306,7 +341,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!listen.empty()) config->listen = listen;
-  if (!store_path.empty()) config->store_path = store_path;
+  if (!store_path.empty()) config->store.path = store_path;
   if (audit->parsed()) return safeshare::PrintAudit(*config);
   if (backup->parsed()) return safeshare::Backup(*config, backup_to, force);
   if (rekey->parsed()) return safeshare::Rekey(*config);

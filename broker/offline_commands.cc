@@ -43,10 +43,24 @@ absl::StatusOr<std::shared_ptr<const DataKeys>> LoadDataKeys(const config::Broke
   return std::make_shared<const DataKeys>(*std::move(keys));
 }
 
+// These commands read and write the SQLite file themselves. With PostgreSQL,
+// its own tools back it up, and the audit log is verified through the
+// running brokers (`safeshare audit verify`). Prints why and returns false.
+bool OnSqlite(const config::BrokerConfig& config, const char* command) {
+  if (config.store.kind == config::StoreConfig::Kind::kSqlite) return true;
+  std::fprintf(stderr,
+               "safeshare-broker %s: store.kind is postgres; this command works on the SQLite "
+               "store file. With PostgreSQL use its own tools (pg_dump, base backups) and verify "
+               "the audit log through a running broker: safeshare audit verify\n",
+               command);
+  return false;
+}
+
 // Prints the audit trail, verifies its hash chain and every notification
 // body. Exit 0 when both are intact.
 int PrintAudit(const config::BrokerConfig& config) {
-  const std::filesystem::path& store_path = config.store_path;
+  if (!OnSqlite(config, "audit")) return 2;
+  const std::filesystem::path& store_path = config.store.path;
   auto entries = store::ReadAuditLog(store_path);
   if (!entries.ok()) {
     std::fprintf(stderr, "safeshare-broker audit: %s\n",
@@ -79,7 +93,8 @@ int PrintAudit(const config::BrokerConfig& config) {
 
 // Writes a checked, consistent copy of the store (the broker may be running).
 int Backup(const config::BrokerConfig& config, const std::string& to, bool force) {
-  const std::filesystem::path& store_path = config.store_path;
+  if (!OnSqlite(config, "backup")) return 2;
+  const std::filesystem::path& store_path = config.store.path;
   auto keys = LoadDataKeys(config);
   auto report = keys.ok() ? store::BackupStore(store_path, to, force, **keys)
                           : absl::StatusOr<store::BackupReport>(keys.status());
@@ -98,6 +113,7 @@ int Backup(const config::BrokerConfig& config, const std::string& to, bool force
 }
 
 int Rekey(const config::BrokerConfig& config) {
+  if (!OnSqlite(config, "rekey")) return 2;
   auto keys = LoadDataKeys(config);
   if (!keys.ok()) {
     std::fprintf(stderr, "safeshare-broker rekey: %s\n",
@@ -109,7 +125,7 @@ int Rekey(const config::BrokerConfig& config) {
     std::fprintf(stderr, "\rresealed %lld bodies and %lld views",
                  static_cast<long long>(r.notifications), static_cast<long long>(r.views));
   };
-  auto report = store::RekeyStore(config.store_path, **keys, options);
+  auto report = store::RekeyStore(config.store.path, **keys, options);
   std::fputc('\n', stderr);
   if (!report.ok()) {
     std::fprintf(stderr, "safeshare-broker rekey: %s\n",
@@ -117,7 +133,7 @@ int Rekey(const config::BrokerConfig& config) {
     return 1;
   }
   std::fprintf(stdout, "rekey of %s: %lld notification bodies and %lld views resealed under '%s'",
-               config.store_path.c_str(), static_cast<long long>(report->notifications),
+               config.store.path.c_str(), static_cast<long long>(report->notifications),
                static_cast<long long>(report->views), (*keys)->current().c_str());
   for (const auto& [key, count] : report->from) {
     std::fprintf(stdout, "; %lld were under %s", static_cast<long long>(count),

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: dependencies, build, clang-tidy with zero warnings
 # (tests/clang_tidy.py), every ctest label (unit, integration, security,
-# fault, examples: the Python and Node example clients), then a short smoke
+# fault, examples: the Python and Node example clients, postgres: against a
+# real PostgreSQL 15 the tests start themselves, deploy: the files
+# of deploy/, tests/deploy/check_deploy.sh), then a short smoke
 # run of the benchmark.
 # Usage: tests/run.sh [ctest args...]   e.g. tests/run.sh -L unit
 #

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "broker/config/yaml_reader.h"
 #include "broker/core/text_file.h"
 #include "broker/core/vocabulary.h"
@@ -225,6 +226,23 @@ HeartbeatConfig ReadSubscriptions(const YamlReader& node, SubscriptionPolicy& po
   return heartbeat;
 }
 
+constexpr std::array<std::string_view, 2> kStoreKinds = {"sqlite", "postgres"};
+
+// Whether a libpq connection string carries a password: a `password=`
+// keyword, or a URI's "user:password@".
+bool DsnHasPassword(const std::string& dsn) {
+  const std::string lower = absl::AsciiStrToLower(dsn);
+  if (lower.find("password") != std::string::npos) return true;
+  for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (lower.rfind(scheme, 0) != 0) continue;
+    const std::string_view rest = std::string_view(lower).substr(scheme.size());
+    const auto authority = rest.substr(0, rest.find_first_of("/?"));
+    const auto at = authority.rfind('@');
+    return at != std::string_view::npos && authority.substr(0, at).find(':') != std::string::npos;
+  }
+  return false;
+}
+
 RetentionConfig ReadRetention(const YamlReader& node) {
   RetentionConfig retention;
   node.RejectUnknownKeys({"acknowledged", "unacknowledged", "sweep_every"});
@@ -237,6 +255,29 @@ RetentionConfig ReadRetention(const YamlReader& node) {
     if (retention.sweep_every > std::chrono::hours(24)) every.Fail("must be at most 1d");
   }
   return retention;
+}
+
+StoreConfig ReadStore(const YamlReader& node, const PathResolver& path) {
+  StoreConfig store;
+  const std::string kind = node.Has("kind") ? node.Required("kind").OneOf(kStoreKinds) : "sqlite";
+  if (kind == "sqlite") {
+    node.RejectUnknownKeys({"kind", "path"});
+    store.path = path(node.Required("path"));
+    store.state_directory = store.path.parent_path();
+    return store;
+  }
+  node.RejectUnknownKeys({"kind", "dsn", "password_file", "state_directory"});
+  store.kind = StoreConfig::Kind::kPostgres;
+  const auto dsn = node.Required("dsn");
+  store.dsn = dsn.String();
+  if (DsnHasPassword(store.dsn)) {
+    dsn.Fail(
+        "must not hold a password: put it in the file `password_file:` names (mode 600), or in "
+        "the environment (PGPASSWORD) or ~/.pgpass, where libpq finds it");
+  }
+  if (node.Has("password_file")) store.password_file = path(node.Required("password_file"));
+  store.state_directory = path(node.Required("state_directory"));
+  return store;
 }
 
 // `admin:`; see AdminConfig. The address must read IP:PORT, checked
@@ -266,9 +307,7 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   const PathResolver path(dir, config.relative_paths);
   if (root.Has("listen")) config.listen = root.Required("listen").String();
   config.tls = ReadTls(root.Required("tls"), path);
-  const auto store = root.Required("store");
-  store.RejectUnknownKeys({"path"});
-  config.store_path = path(store.Required("path"));
+  config.store = ReadStore(root.Required("store"), path);
   if (root.Has("logging")) ReadLogging(root.Required("logging"), config);
   SubscriptionPolicy subscriptions;
   AgencyCallLimits calls;

@@ -176,10 +176,26 @@ struct RelativePath {
   std::filesystem::path resolved;
 };
 
+// Where the broker keeps its durable store (`store:`).
+struct StoreConfig {
+  enum class Kind { kSqlite, kPostgres };
+  Kind kind = Kind::kSqlite;
+  // kSqlite: the database file (`path:`).
+  std::filesystem::path path;
+  // kPostgres: a libpq connection string (`dsn:`) without a password; the
+  // password is read from `password_file:` (mode 600, its first line) or, without
+  // one, by libpq itself (PGPASSWORD, ~/.pgpass).
+  std::string dsn;
+  std::filesystem::path password_file;
+  // The broker's own small files (the TLS revocation state): beside the
+  // SQLite file, or `state_directory:` with PostgreSQL.
+  std::filesystem::path state_directory;
+};
+
 struct BrokerConfig {
   std::string listen = "127.0.0.1:50051";
   TlsConfig tls;
-  std::filesystem::path store_path;
+  StoreConfig store;
   LogFormat log_format = LogFormat::kText;
   std::string log_level = "info";
   size_t max_message_bytes = 1 << 20;

@@ -49,7 +49,7 @@ absl::StatusOr<std::vector<ParkedDelivery>> QueryParked(Connection& db, const Ag
 
 absl::StatusOr<AttemptCounts> QueryAttemptCounts(Connection& db, const SubscriptionRecord& record) {
   auto s = db.Prepare(
-      "SELECT coalesce(sum(state=4 AND seq<=?3),0), coalesce(sum(state=2),0)"
+      "SELECT count(CASE WHEN state=4 AND seq<=?3 THEN 1 END), count(CASE WHEN state=2 THEN 1 END)"
       " FROM delivery_attempts WHERE agency=?1 AND subscription=?2");
   if (!s.ok()) return s.status();
   s->Bind(1, record.agency.value())

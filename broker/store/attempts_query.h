@@ -5,7 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/store/records.h"
-#include "broker/store/sqlite_db.h"
+#include "broker/store/sql.h"
 
 // The SQL of delivery_attempts (records.h, AttemptState), shared by the
 // writer and the readers: the rows of one subscription, its parked

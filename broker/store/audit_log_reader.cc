@@ -11,7 +11,7 @@ namespace safeshare::store {
 // entries as version 1, which they all are.
 absl::StatusOr<std::vector<audit::Entry>> ReadAuditLog(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) return absl::NotFoundError("no store at " + path.string());
-  auto db = Connection::Open(path, /*read_only=*/true);
+  auto db = SqliteConnection::Open(path, /*read_only=*/true);
   if (!db.ok()) return db.status();
   auto version = (*db)->QueryInt("PRAGMA user_version");
   if (!version.ok()) return version.status();

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/store/sqlite_db.h"
+#include "broker/store/sql.h"
 
 // The rows of the SQLite store's audit index (schema 6): `audit_postings`
 // holds, per key (audit_keys.h) and per filing batch, one row with the ids

@@ -6,7 +6,7 @@
 #include "absl/status/statusor.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/store/records.h"
-#include "broker/store/sqlite_db.h"
+#include "broker/store/sql.h"
 
 // The reads of the audit log for information governance, on a read-only
 // connection (ReaderPool): QueryAudit over the posting lists

@@ -4,7 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/audit/audit_entry.h"
-#include "broker/store/sqlite_db.h"
+#include "broker/store/sql.h"
 
 namespace safeshare::store {
 

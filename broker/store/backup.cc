@@ -18,7 +18,7 @@ namespace {
 constexpr int kPagesPerStep = 1024;
 
 // Copies every page of `src` (inside its open read transaction) into `dst`.
-absl::Status CopyPages(Connection& src, Connection& dst) {
+absl::Status CopyPages(SqliteConnection& src, SqliteConnection& dst) {
   sqlite3_backup* backup = sqlite3_backup_init(dst.raw(), "main", src.raw(), "main");
   if (backup == nullptr) {
     return SqliteError(dst.raw(), sqlite3_errcode(dst.raw()), "cannot start the backup");
@@ -84,12 +84,12 @@ absl::Status SyncPath(const std::filesystem::path& path, int flags) {
 // Writes the checked copy of `from` at `partial`.
 absl::StatusOr<BackupReport> WriteCopy(const std::filesystem::path& from,
                                        const std::filesystem::path& partial, const DataKeys& keys) {
-  auto src = Connection::Open(from, /*read_only=*/true);
+  auto src = SqliteConnection::Open(from, /*read_only=*/true);
   if (!src.ok()) return src.status();
   // One read transaction for every step: the copy is one committed state and
   // never restarts because the broker committed meanwhile.
   SAFESHARE_RETURN_IF_ERROR((*src)->Exec("BEGIN; SELECT count(*) FROM sqlite_master;"));
-  auto dst = Connection::Open(partial, /*read_only=*/false);
+  auto dst = SqliteConnection::Open(partial, /*read_only=*/false);
   if (!dst.ok()) return dst.status();
   SAFESHARE_RETURN_IF_ERROR(CopyPages(**src, **dst));
   (void)(*src)->Exec("COMMIT");

@@ -94,7 +94,7 @@ absl::StatusOr<BodyCheckReport> CheckBodies(Connection& db, const DataKeys& keys
 absl::StatusOr<BodyCheckReport> CheckStoreBodies(const std::filesystem::path& path,
                                                  const DataKeys& keys) {
   if (!std::filesystem::exists(path)) return absl::NotFoundError("no store at " + path.string());
-  auto db = Connection::Open(path, /*read_only=*/true);
+  auto db = SqliteConnection::Open(path, /*read_only=*/true);
   if (!db.ok()) return db.status();
   return CheckBodies(**db, keys);
 }

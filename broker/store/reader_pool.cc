@@ -31,17 +31,18 @@ class ReaderPool::Lease {
   std::unique_ptr<Reader> reader_;
 };
 
-absl::StatusOr<std::unique_ptr<ReaderPool>> ReaderPool::Open(std::filesystem::path path,
-                                                             std::shared_ptr<const DataKeys> keys) {
-  std::unique_ptr<ReaderPool> pool(new ReaderPool(std::move(path), std::move(keys)));
+absl::StatusOr<std::unique_ptr<ReaderPool>> ReaderPool::Open(
+    std::shared_ptr<const Database> database, std::shared_ptr<const DataKeys> keys) {
+  std::unique_ptr<ReaderPool> pool(new ReaderPool(std::move(database), std::move(keys)));
   auto first = pool->Acquire();  // fail early if the database cannot be read
   if (!first.ok()) return first.status();
   pool->Release(std::move(*first));
   return pool;
 }
 
-ReaderPool::ReaderPool(std::filesystem::path path, std::shared_ptr<const DataKeys> keys)
-    : path_(std::move(path)), keys_(std::move(keys)) {}
+ReaderPool::ReaderPool(std::shared_ptr<const Database> database,
+                       std::shared_ptr<const DataKeys> keys)
+    : database_(std::move(database)), keys_(std::move(keys)) {}
 ReaderPool::~ReaderPool() = default;
 
 absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
@@ -53,7 +54,7 @@ absl::StatusOr<std::unique_ptr<ReaderPool::Reader>> ReaderPool::Acquire() {
       return reader;
     }
   }
-  auto db = Connection::Open(path_, /*read_only=*/true);
+  auto db = database_->OpenReader();
   if (!db.ok()) return db.status();
   auto deliveries = (*db)->Prepare(DeliveryQuery(/*with_body=*/true, "ORDER BY d.seq LIMIT ?3"));
   if (!deliveries.ok()) return deliveries.status();
@@ -86,7 +87,7 @@ template <typename F>
 auto ReaderPool::InReadTransaction(F read) -> decltype(read(std::declval<Connection&>())) {
   return WithReader([&](Reader& reader) -> decltype(read(std::declval<Connection&>())) {
     // One committed state for every query of the read.
-    SAFESHARE_RETURN_IF_ERROR(reader.db->Exec("BEGIN"));
+    SAFESHARE_RETURN_IF_ERROR(reader.db->Exec(database_->dialect().begin_read));
     auto result = read(*reader.db);
     (void)reader.db->Exec("COMMIT");
     return result;

@@ -9,17 +9,18 @@
 #include "absl/synchronization/mutex.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/core/data_keys.h"
+#include "broker/store/database.h"
 #include "broker/store/records.h"
-#include "broker/store/sqlite_db.h"
 
 namespace safeshare::store {
 
 // Read-only connections with their prepared statements, lent to one thread at
-// a time. WAL lets them read committed data while the writer writes.
+// a time. They read committed data while the writer writes (SQLite's WAL,
+// PostgreSQL's MVCC).
 class ReaderPool {
  public:
   // `keys` open the bodies read (body_seal.h).
-  static absl::StatusOr<std::unique_ptr<ReaderPool>> Open(std::filesystem::path path,
+  static absl::StatusOr<std::unique_ptr<ReaderPool>> Open(std::shared_ptr<const Database> database,
                                                           std::shared_ptr<const DataKeys> keys);
   ~ReaderPool();
 
@@ -57,7 +58,7 @@ class ReaderPool {
  private:
   struct Reader;
   class Lease;
-  ReaderPool(std::filesystem::path path, std::shared_ptr<const DataKeys> keys);
+  ReaderPool(std::shared_ptr<const Database> database, std::shared_ptr<const DataKeys> keys);
   absl::StatusOr<std::unique_ptr<Reader>> Acquire();
   void Release(std::unique_ptr<Reader> reader);
   // Runs `read` with a reader lent for its duration.
@@ -67,7 +68,7 @@ class ReaderPool {
   template <typename F>
   auto InReadTransaction(F read) -> decltype(read(std::declval<Connection&>()));
 
-  std::filesystem::path path_;
+  const std::shared_ptr<const Database> database_;
   const std::shared_ptr<const DataKeys> keys_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Reader>> idle_ ABSL_GUARDED_BY(mu_);

@@ -75,7 +75,7 @@ absl::StatusOr<size_t> RekeyBatch(Connection& db, const DataKeys& keys, const Ta
 absl::StatusOr<RekeyReport> RekeyStore(const std::filesystem::path& path, const DataKeys& keys,
                                        const RekeyOptions& options) {
   if (!std::filesystem::exists(path)) return absl::NotFoundError("no store at " + path.string());
-  auto db = Connection::Open(path, /*read_only=*/false);
+  auto db = SqliteConnection::Open(path, /*read_only=*/false);
   if (!db.ok()) return db.status();
   auto version = (*db)->QueryInt(
       "SELECT count(*) FROM pragma_table_info('notifications') WHERE name='body_key'");

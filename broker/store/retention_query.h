@@ -5,7 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/store/records.h"
-#include "broker/store/sqlite_db.h"
+#include "broker/store/sql.h"
 
 namespace safeshare::store {
 

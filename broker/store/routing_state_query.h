@@ -6,7 +6,7 @@
 #include "absl/status/statusor.h"
 #include "broker/core/data_keys.h"
 #include "broker/store/records.h"
-#include "broker/store/sqlite_db.h"
+#include "broker/store/sql.h"
 
 // The reads behind Store::ReadCase, ReadRoutingState and ReadRouted, on any
 // connection: a reader's, or the writer's inside its open transaction (which

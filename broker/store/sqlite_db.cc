@@ -30,62 +30,54 @@ absl::Status SqliteError(sqlite3* db, int code, std::string_view what) {
   }
 }
 
-Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+namespace {
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+class SqliteStatement final : public Statement::Impl {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
 
-Statement& Statement::Bind(int index, int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
-  return *this;
-}
+  void Bind(int index, int64_t value) override { sqlite3_bind_int64(stmt_, index, value); }
+  void Bind(int index, std::string_view text) override {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  }
+  void BindBlob(int index, std::string_view bytes) override {
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+  }
+  absl::StatusOr<bool> Step() override {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqliteError(db_, rc, "statement failed");
+  }
+  void Reset() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  int64_t Int(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  std::string_view View(int column) const override {
+    const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    const int size = sqlite3_column_bytes(stmt_, column);
+    return data == nullptr ? std::string_view() : std::string_view(data, static_cast<size_t>(size));
+  }
 
-Statement& Statement::Bind(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-  return *this;
-}
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
 
-Statement& Statement::BindBlob(int index, std::string_view bytes) {
-  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
-  return *this;
-}
+}  // namespace
 
-absl::StatusOr<bool> Statement::Step() {
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return SqliteError(db_, rc, "statement failed");
-}
-
-absl::Status Statement::Run() {
-  auto stepped = Step();
-  Reset();
-  return stepped.status();
-}
-
-void Statement::Reset() {
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-}
-
-int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-
-std::string Statement::Text(int column) const { return std::string(View(column)); }
-
-std::string_view Statement::View(int column) const {
-  const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
-  const int size = sqlite3_column_bytes(stmt_, column);
-  return data == nullptr ? std::string_view() : std::string_view(data, static_cast<size_t>(size));
-}
-
-absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path& path,
-                                                             bool read_only) {
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
+    const std::filesystem::path& path, bool read_only) {
   sqlite3* db = nullptr;
   const int flags =
       (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
       SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
-  std::unique_ptr<Connection> conn(new Connection(db));
+  std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
   if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot open store " + path.string());
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   if (!read_only) {
@@ -97,9 +89,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::filesyst
   return conn;
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+SqliteConnection::~SqliteConnection() { sqlite3_close_v2(db_); }
 
-absl::Status Connection::Exec(const std::string& sql) {
+absl::Status SqliteConnection::Exec(const std::string& sql) {
   char* error = nullptr;
   const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
   sqlite3_free(error);
@@ -107,22 +99,14 @@ absl::Status Connection::Exec(const std::string& sql) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> Connection::QueryInt(std::string_view sql) {
-  auto stmt = Prepare(sql);
-  if (!stmt.ok()) return stmt.status();
-  auto row = stmt->Step();
-  if (!row.ok()) return row.status();
-  return *row ? stmt->Int(0) : 0;
-}
+int64_t SqliteConnection::Changes() const { return sqlite3_changes64(db_); }
 
-int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
-
-absl::StatusOr<Statement> Connection::Prepare(std::string_view sql) {
+absl::StatusOr<Statement> SqliteConnection::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                     SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db_, rc, "cannot prepare statement");
-  return Statement(db_, stmt);
+  return Statement(std::make_unique<SqliteStatement>(db_, stmt));
 }
 
 }  // namespace safeshare::store

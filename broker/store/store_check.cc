@@ -95,6 +95,8 @@ absl::Status PrepareSchema(Connection& db, const std::filesystem::path& path) {
   return found == kSchemaVersion ? absl::OkStatus() : RefuseVersion(path, found);
 }
 
+}  // namespace
+
 absl::Status CheckAuditHead(Connection& db) {
   auto tail =
       db.Prepare(std::string("SELECT ") + kAuditColumns + " FROM audit a ORDER BY id DESC LIMIT " +
@@ -118,8 +120,6 @@ absl::Status CheckAuditHead(Connection& db) {
   return absl::DataLossError("the newest audit entries do not verify: " +
                              std::string(verified.message()));
 }
-
-}  // namespace
 
 absl::Status Damaged(const std::filesystem::path& path, std::string_view what) {
   return absl::DataLossError(

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "absl/status/status.h"
-#include "broker/store/sqlite_db.h"
+#include "broker/store/sql.h"
 
 namespace safeshare::store {
 
@@ -22,6 +22,11 @@ absl::Status CheckAndPrepareStore(Connection& db, const std::filesystem::path& p
 
 // How many of the newest audit entries the start-up check verifies.
 inline constexpr int kAuditHeadEntries = 64;
+
+// The newest kAuditHeadEntries audit entries: consecutive ids, linked, each
+// hash recomputing (DATA_LOSS otherwise). Every database checks this at
+// start-up.
+absl::Status CheckAuditHead(Connection& db);
 
 // DATA_LOSS "store <path> is damaged: <what>; restore it from a backup ...".
 absl::Status Damaged(const std::filesystem::path& path, std::string_view what);

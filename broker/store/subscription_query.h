@@ -8,7 +8,7 @@
 #include "absl/status/statusor.h"
 #include "broker/core/data_keys.h"
 #include "broker/store/records.h"
-#include "broker/store/sqlite_db.h"
+#include "broker/store/sql.h"
 
 // The SQL of subscriptions, shared by the writer (which sees its open
 // transaction) and the readers. A filter is applied in the query itself:

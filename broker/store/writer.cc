@@ -19,6 +19,9 @@
 namespace safeshare::store {
 namespace {
 
+// Entries read per step when catching up with other brokers' commits.
+constexpr int kCatchUpPage = 1000;
+
 // The statements struct, its members initialised in order from `prepared`.
 template <typename T, size_t... I>
 std::unique_ptr<T> MakeStatements(std::vector<Statement>& prepared, std::index_sequence<I...>) {
@@ -27,57 +30,55 @@ std::unique_ptr<T> MakeStatements(std::vector<Statement>& prepared, std::index_s
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::filesystem::path& path) {
-  auto db = Connection::Open(path, /*read_only=*/false);
+absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(std::shared_ptr<const Database> database) {
+  auto db = database->OpenWriter();
   if (!db.ok()) return db.status();
-  SAFESHARE_RETURN_IF_ERROR(CheckAndPrepareStore(**db, path));
-  auto stmts = PrepareStatements(**db);
+  auto stmts = PrepareStatements(**db, database->dialect());
   if (!stmts.ok()) return stmts.status();
-  std::unique_ptr<Writer> writer(new Writer(std::move(*db), std::move(*stmts)));
+  std::unique_ptr<Writer> writer(
+      new Writer(std::move(database), std::move(*db), std::move(*stmts)));
   SAFESHARE_RETURN_IF_ERROR(writer->LoadHeads());
   return writer;
 }
 
-Writer::Writer(std::unique_ptr<Connection> db, std::unique_ptr<Statements> stmts)
-    : db_(std::move(db)), stmts_(std::move(stmts)) {}
+Writer::Writer(std::shared_ptr<const Database> database, std::unique_ptr<Connection> db,
+               std::unique_ptr<Statements> stmts)
+    : database_(std::move(database)), db_(std::move(db)), stmts_(std::move(stmts)) {}
 
 Writer::~Writer() {
-  // The read-only pool closes last and cannot checkpoint, so without this
-  // the committed data would stay in the -wal file after a clean stop.
-  auto truncated = TruncateLog();
-  if (!truncated.ok() || !*truncated) {
-    ModuleLogger("store")->warn(
-        "could not checkpoint the write-ahead log on close ({}); the data stays in the -wal file, "
-        "which must be kept with the store",
-        truncated.ok() ? "a reader was busy" : truncated.status().ToString());
-  }
+  // Statements first: they belong to the connection.
+  stmts_.reset();
+  database_->AtClose(*db_);
 }
 
-absl::StatusOr<bool> Writer::TruncateLog() {
-  auto checkpoint = db_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
-  if (!checkpoint.ok()) return checkpoint.status();
-  auto row = checkpoint->Step();
-  if (!row.ok()) return row.status();
-  return !*row || checkpoint->Int(0) == 0;  // column 0: 1 when a reader kept it from finishing
+absl::StatusOr<Writer::Heads> Writer::ReadHeads() {
+  auto& s = stmts_->read_heads;
+  auto row = s.Step();
+  if (!row.ok()) {
+    s.Reset();
+    return row.status();
+  }
+  Heads heads{s.Int(0), s.Int(1), s.Int(3), s.Int(4), s.Text(2)};
+  s.Reset();
+  if (heads.hash.empty()) heads.hash = std::string(audit::kGenesisHash);
+  return heads;
 }
 
 absl::Status Writer::LoadHeads() {
-  auto heads = db_->Prepare(
-      "SELECT (SELECT coalesce(max(seq),0) FROM notifications),"
-      " (SELECT coalesce(max(id),0) FROM audit),"
-      " coalesce((SELECT entry_hash FROM audit ORDER BY id DESC LIMIT 1), ''),"
-      " coalesce((SELECT at FROM audit ORDER BY id DESC LIMIT 1), 0),"
-      " (SELECT indexed_through FROM audit_index)");
+  auto heads = ReadHeads();
   if (!heads.ok()) return heads.status();
-  auto row = heads->Step();
-  if (!row.ok()) return row.status();
-  committed_seq_ = heads->Int(0);
-  committed_audit_id_ = heads->Int(1);
-  committed_hash_ = heads->Text(2);
-  committed_audit_at_ = heads->Int(3);
-  indexed_through_ = heads->Int(4);
-  if (committed_hash_.empty()) committed_hash_ = std::string(audit::kGenesisHash);
+  committed_seq_ = heads->seq;
+  committed_audit_id_ = heads->audit_id;
+  committed_hash_ = heads->hash;
+  committed_audit_at_ = heads->audit_at;
+  indexed_through_ = heads->indexed_through;
   Rollback();
+  return absl::OkStatus();
+}
+
+absl::Status Writer::BeginLocked() {
+  SAFESHARE_RETURN_IF_ERROR(stmts_->begin.Run());
+  if (stmts_->append_lock) SAFESHARE_RETURN_IF_ERROR(stmts_->append_lock->Run());
   return absl::OkStatus();
 }
 
@@ -85,7 +86,46 @@ absl::Status Writer::Begin(int64_t now_micros) {
   now_ = now_micros;
   woken_.clear();
   leaves_.clear();
-  return stmts_->begin.Run();
+  SAFESHARE_RETURN_IF_ERROR(BeginLocked());
+  return database_->dialect().shared ? CatchUp() : absl::OkStatus();
+}
+
+absl::Status Writer::CatchUp() {
+  auto heads = ReadHeads();
+  if (!heads.ok()) return heads.status();
+  if (heads->audit_id > committed_audit_id_) {
+    auto leaves = LeavesAfter(committed_audit_id_, heads->audit_id);
+    if (!leaves.ok()) return leaves.status();
+    leaves_ = std::move(*leaves);
+  }
+  next_seq_ = heads->seq + 1;
+  next_audit_id_ = heads->audit_id + 1;
+  head_hash_ = heads->hash;
+  head_audit_at_ = heads->audit_at;
+  indexed_through_ = heads->indexed_through;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<audit::Hash>> Writer::LeavesAfter(int64_t after, int64_t through) {
+  std::vector<audit::Hash> leaves;
+  auto& read = stmts_->entries_after;
+  while (after < through) {
+    read.Bind(1, after).Bind(2, through);
+    auto page = CollectRows<audit::Entry>(read, AuditEntryFromRow);
+    if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    for (const auto& e : *page) {
+      if (e.id != after + 1) {
+        return absl::DataLossError("audit entry " + std::to_string(after + 1) + " is missing");
+      }
+      leaves.push_back(audit::EntryLeafHash(e));
+      after = e.id;
+    }
+  }
+  if (after != through) {
+    return absl::DataLossError("audit entry " + std::to_string(after + 1) + " is missing");
+  }
+  return leaves;
 }
 
 absl::Status Writer::Commit() {
@@ -218,13 +258,18 @@ absl::StatusOr<std::vector<DeliveryFacts>> Writer::AcknowledgedRange(const Agenc
   return CollectRows<DeliveryFacts>(s, DeliveryFactsAt);
 }
 
-absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Connection& db) {
+absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(
+    Connection& db, const Database::Dialect& dialect) {
   const std::string acked_range = DeliveryQuery(
       /*with_body=*/false, "AND d.seq<=?3 AND " + FilterCondition(4, 5) + " ORDER BY d.seq");
   const std::string unindexed_entries =
       std::string("SELECT ") + kAuditColumns + " FROM audit a WHERE a.id>?1 ORDER BY a.id LIMIT ?2";
+  const std::string entries_after =
+      std::string("SELECT ") + kAuditColumns +
+      " FROM audit a WHERE a.id>?1 AND a.id<=?2 ORDER BY a.id LIMIT " +
+      std::to_string(kCatchUpPage);
   const char* sql[] = {
-      "BEGIN IMMEDIATE",
+      dialect.begin_write.c_str(),
       "COMMIT",
       "ROLLBACK",
       "SELECT id, seq, routed_to, case_ref, content_hash, request_hash FROM notifications"
@@ -262,8 +307,8 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       " ON CONFLICT(tree_size) DO NOTHING",
       unindexed_entries.c_str(),
       "UPDATE audit_index SET indexed_through=?1",
-      "PRAGMA synchronous=NORMAL",
-      "PRAGMA synchronous=FULL",
+      dialect.sync_lazily.c_str(),
+      dialect.sync_fully.c_str(),
       "UPDATE subscriptions SET delivered_through=?3"
       " WHERE agency=?1 AND name=?2 AND delivered_through<?3",
       "UPDATE deliveries SET acked_at=?3 WHERE recipient=?1 AND seq=?2 AND acked_at=0",
@@ -273,6 +318,12 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
       " VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(agency,subscription,seq) DO UPDATE SET"
       " state=excluded.state, attempts=excluded.attempts, at=excluded.at",
       "DELETE FROM delivery_attempts WHERE agency=?1 AND subscription=?2 AND seq=?3",
+      "SELECT (SELECT coalesce(max(seq),0) FROM notifications),"
+      " (SELECT coalesce(max(id),0) FROM audit),"
+      " coalesce((SELECT entry_hash FROM audit ORDER BY id DESC LIMIT 1), ''),"
+      " coalesce((SELECT at FROM audit ORDER BY id DESC LIMIT 1), 0),"
+      " (SELECT indexed_through FROM audit_index)",
+      entries_after.c_str(),
   };
   std::vector<Statement> prepared;
   for (const char* text : sql) {
@@ -280,7 +331,14 @@ absl::StatusOr<std::unique_ptr<Writer::Statements>> Writer::PrepareStatements(Co
     if (!stmt.ok()) return stmt.status();
     prepared.push_back(std::move(*stmt));
   }
-  return MakeStatements<Writer::Statements>(prepared, std::make_index_sequence<std::size(sql)>());
+  auto stmts =
+      MakeStatements<Writer::Statements>(prepared, std::make_index_sequence<std::size(sql)>());
+  if (!dialect.append_lock.empty()) {
+    auto lock = db.Prepare(dialect.append_lock);
+    if (!lock.ok()) return lock.status();
+    stmts->append_lock.emplace(std::move(*lock));
+  }
+  return stmts;
 }
 
 }  // namespace safeshare::store

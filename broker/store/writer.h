@@ -9,8 +9,8 @@
 #include "broker/audit/merkle.h"
 #include "broker/store/body_seal.h"
 #include "broker/store/case_delta.h"
+#include "broker/store/database.h"
 #include "broker/store/records.h"
-#include "broker/store/sqlite_db.h"
 
 namespace safeshare::store {
 
@@ -20,13 +20,16 @@ namespace safeshare::store {
 // anything or succeeds; Rollback() forgets everything since Begin().
 class Writer {
  public:
-  static absl::StatusOr<std::unique_ptr<Writer>> Open(const std::filesystem::path& path);
+  // Opens the database's writer connection (creating or upgrading the
+  // schema) and reads the heads of the log.
+  static absl::StatusOr<std::unique_ptr<Writer>> Open(std::shared_ptr<const Database> database);
   ~Writer();
 
-  // Opens a transaction whose entries are stamped `now_micros` (wall-clock
-  // UTC microseconds, as the caller's clock reads; GroupCommit passes the
-  // system clock). A time earlier than the last entry's is recorded as given
-  // and flagged (audit::Entry::clock_stepped_back_from).
+  // Opens a transaction holding the append lock, whose entries are stamped
+  // `now_micros` (wall-clock UTC microseconds, as the caller's clock reads;
+  // GroupCommit passes the system clock). On a shared database it first
+  // reads what other brokers appended since (CatchUp). A time earlier than the last entry's is
+  // recorded as given and flagged (audit::Entry::clock_stepped_back_from).
   absl::Status Begin(int64_t now_micros);
   absl::Status Commit();
   void Rollback();
@@ -78,19 +81,17 @@ class Writer {
   // (audit_postings.h), in a transaction of its own (never between Begin()
   // and Commit()). Answers how many entries it filed.
   absl::StatusOr<size_t> IndexAudit(size_t max_entries);
-  // Committed entries not yet filed in the index.
+  // Committed entries not yet filed in the index (as far as this broker
+  // knows: on a shared database others may have filed them).
   int64_t Unindexed() const { return committed_audit_id_ - indexed_through_; }
 
   // See Store::DeleteContent (writer_retention.cc). Asks for a checkpoint
   // (CheckpointWanted) once it deleted something.
   absl::StatusOr<uint32_t> DeleteContent(const std::vector<ContentDeletion>& deletions);
-  // Whether deleted content may still be in the write-ahead log (its old
-  // frames), until CheckpointLog succeeds.
+  // Whether deleted content may still be in the database's log (SQLite's
+  // write-ahead log: its old frames), until CheckpointLog succeeds.
   bool CheckpointWanted() const { return checkpoint_wanted_; }
-  // Outside a transaction: copies the log into the file and truncates it
-  // (PRAGMA wal_checkpoint(TRUNCATE)), without waiting for readers (busy:
-  // false, try later). With secure_delete the freed bytes were zeroed, so
-  // afterwards neither file holds deleted content.
+  // Outside a transaction: Database::ScrubLog (false: busy, try later).
   absl::StatusOr<bool> CheckpointLog();
 
   // Agencies with new deliveries in the current transaction.
@@ -101,13 +102,29 @@ class Writer {
 
  private:
   struct Statements;
-  static absl::StatusOr<std::unique_ptr<Statements>> PrepareStatements(Connection& db);
-  Writer(std::unique_ptr<Connection> db, std::unique_ptr<Statements> stmts);
+  static absl::StatusOr<std::unique_ptr<Statements>> PrepareStatements(
+      Connection& db, const Database::Dialect& dialect);
+  Writer(std::shared_ptr<const Database> database, std::unique_ptr<Connection> db,
+         std::unique_ptr<Statements> stmts);
+  // The committed heads as stored (at open; on a shared database, under the
+  // append lock at each Begin).
+  struct Heads {
+    int64_t seq = 0, audit_id = 0, audit_at = 0, indexed_through = 0;
+    std::string hash;
+  };
+  absl::StatusOr<Heads> ReadHeads();
   absl::Status LoadHeads();
-  // PRAGMA wal_checkpoint(TRUNCATE), outside a transaction: true when the
-  // log was copied into the file and truncated, false when a reader kept it
-  // from finishing.
-  absl::StatusOr<bool> TruncateLog();
+  // The write transaction: begin_write, then the append lock.
+  absl::Status BeginLocked();
+  // On a shared database, inside BeginLocked's transaction: the heads other
+  // brokers committed, and the Merkle leaves of their entries (leaves_, in
+  // id order, ahead of this transaction's own).
+  absl::Status CatchUp();
+  // The leaf hashes of the committed entries with ids in (after, through].
+  absl::StatusOr<std::vector<audit::Hash>> LeavesAfter(int64_t after, int64_t through);
+  // IndexAudit's transaction: answers how many entries it filed and the
+  // last one filed. The caller rolls back on error.
+  absl::StatusOr<std::pair<size_t, int64_t>> FileUnindexed(size_t max_entries);
   absl::Status Append(audit::Entry entry);
   absl::StatusOr<PublishResult> Duplicate(const NewNotification& n);
   absl::Status InsertNotification(const NewNotification& n, const SealedBodies& sealed,
@@ -142,6 +159,7 @@ class Writer {
   // Inserts spec's subscription at `at` unless the agency has spec.max_per_agency.
   absl::StatusOr<SubscriptionRecord> InsertSubscription(const SubscriptionSpec& spec, Sequence at);
 
+  std::shared_ptr<const Database> database_;
   std::unique_ptr<Connection> db_;
   std::unique_ptr<Statements> stmts_;
   int64_t now_ = 0;

@@ -44,11 +44,39 @@ absl::Status Writer::RecordEvent(audit::Entry entry) { return Append(std::move(e
 
 absl::StatusOr<size_t> Writer::IndexAudit(size_t max_entries) {
   if (Unindexed() == 0) return 0;
+  // The index can be filed again from the log (indexed_through is in the
+  // same transaction), so its commit need not wait for the disk (SQLite in
+  // WAL mode: synchronous=NORMAL keeps the file consistent, and the next
+  // commit of the log, at FULL, syncs these pages with its own).
+  SAFESHARE_RETURN_IF_ERROR(stmts_->sync_lazily.Run());
+  auto filed = FileUnindexed(max_entries);
+  if (filed.ok()) {
+    indexed_through_ = filed->second;
+  } else {
+    (void)stmts_->rollback.Run();
+  }
+  // Back to a full sync before anything else commits: the log's commits
+  // must be durable when answered.
+  SAFESHARE_RETURN_IF_ERROR(stmts_->sync_fully.Run());
+  if (!filed.ok()) return filed.status();
+  return filed->first;
+}
+
+absl::StatusOr<std::pair<size_t, int64_t>> Writer::FileUnindexed(size_t max_entries) {
+  // Under the append lock, so brokers sharing the database file each entry
+  // once.
+  SAFESHARE_RETURN_IF_ERROR(BeginLocked());
+  int64_t after = indexed_through_;
+  if (database_->dialect().shared) {
+    auto heads = ReadHeads();
+    if (!heads.ok()) return heads.status();
+    after = heads->indexed_through;
+  }
   // Each key's ids, in id order as the entries are read (a batch entry may
   // have hundreds of lines: its keys are kept, not the entry).
   absl::flat_hash_map<std::string, std::vector<int64_t>> postings;
   auto& read = stmts_->unindexed_entries;
-  read.Bind(1, indexed_through_).Bind(2, static_cast<int64_t>(max_entries));
+  read.Bind(1, after).Bind(2, static_cast<int64_t>(max_entries));
   auto ids = CollectRows<int64_t>(read, [&](const Statement& row) -> absl::StatusOr<int64_t> {
     auto e = AuditEntryFromRow(row);
     if (!e.ok()) return e.status();
@@ -56,7 +84,10 @@ absl::StatusOr<size_t> Writer::IndexAudit(size_t max_entries) {
     return e->id;
   });
   if (!ids.ok()) return ids.status();
-  if (ids->empty()) return 0;
+  if (ids->empty()) {
+    SAFESHARE_RETURN_IF_ERROR(stmts_->commit.Run());
+    return std::pair<size_t, int64_t>{0, after};
+  }
   const int64_t through = ids->back();
   // One posting row per key, in key order so each index page is visited
   // once per call.
@@ -64,33 +95,18 @@ absl::StatusOr<size_t> Writer::IndexAudit(size_t max_entries) {
   rows.reserve(postings.size());
   for (const auto& posting : postings) rows.push_back(&posting);
   std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first < b->first; });
-  // The index can be filed again from the log (indexed_through is in the
-  // same transaction), so its commit need not wait for the disk: in WAL
-  // mode synchronous=NORMAL keeps the file consistent, and the next commit
-  // of the log, at FULL, syncs these pages with its own.
-  SAFESHARE_RETURN_IF_ERROR(stmts_->sync_lazily.Run());
-  absl::Status status = stmts_->begin.Run();
-  for (size_t i = 0; i < rows.size() && status.ok(); ++i) {
-    const auto& [key, filed] = *rows[i];
+  for (const auto* row : rows) {
+    const auto& [key, filed] = *row;
     const std::string gaps = EncodeIdGaps(filed);
-    status = stmts_->insert_posting.Bind(1, key)
-                 .Bind(2, filed.back())
-                 .Bind(3, filed.front())
-                 .BindBlob(4, gaps)
-                 .Run();
+    SAFESHARE_RETURN_IF_ERROR(stmts_->insert_posting.Bind(1, key)
+                                  .Bind(2, filed.back())
+                                  .Bind(3, filed.front())
+                                  .BindBlob(4, gaps)
+                                  .Run());
   }
-  if (status.ok()) status = stmts_->set_indexed_through.Bind(1, through).Run();
-  if (status.ok()) status = stmts_->commit.Run();
-  if (status.ok()) {
-    indexed_through_ = through;
-  } else {
-    (void)stmts_->rollback.Run();
-  }
-  // Back to FULL before anything else commits: the log's commits must be
-  // durable when answered.
-  SAFESHARE_RETURN_IF_ERROR(stmts_->sync_fully.Run());
-  if (!status.ok()) return status;
-  return ids->size();
+  SAFESHARE_RETURN_IF_ERROR(stmts_->set_indexed_through.Bind(1, through).Run());
+  SAFESHARE_RETURN_IF_ERROR(stmts_->commit.Run());
+  return std::pair<size_t, int64_t>{ids->size(), through};
 }
 
 absl::Status Writer::SaveCheckpoint(const StoredCheckpoint& c) {

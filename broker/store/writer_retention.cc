@@ -13,7 +13,7 @@ absl::StatusOr<uint32_t> Writer::DeleteContent(const std::vector<ContentDeletion
       "SELECT id, case_ref, content_hash FROM notifications WHERE seq=?1 AND content_deleted_at=0");
   auto unacked = db_->Prepare("SELECT count(*) FROM deliveries WHERE seq=?1 AND acked_at=0");
   auto clear = db_->Prepare(
-      "UPDATE notifications SET body=x'', body_key='', content_deleted_at=?2 WHERE seq=?1");
+      "UPDATE notifications SET body=?3, body_key='', content_deleted_at=?2 WHERE seq=?1");
   auto views = db_->Prepare("DELETE FROM views WHERE seq=?1");
   for (const auto* s : {&held, &unacked, &clear, &views}) {
     if (!s->ok()) return s->status();
@@ -37,7 +37,7 @@ absl::StatusOr<uint32_t> Writer::DeleteContent(const std::vector<ContentDeletion
       if (!count.ok()) return count.status();
       if (settled) continue;  // acknowledged by all since it was chosen
     }
-    SAFESHARE_RETURN_IF_ERROR(clear->Bind(1, seq).Bind(2, now_).Run());
+    SAFESHARE_RETURN_IF_ERROR(clear->Bind(1, seq).Bind(2, now_).BindBlob(3, "").Run());
     SAFESHARE_RETURN_IF_ERROR(views->Bind(1, seq).Run());
     deleted.push_back(std::move(row));
   }
@@ -48,17 +48,9 @@ absl::StatusOr<uint32_t> Writer::DeleteContent(const std::vector<ContentDeletion
 }
 
 absl::StatusOr<bool> Writer::CheckpointLog() {
-  // Readers hold old snapshots only briefly; wait for none of them here,
-  // where every write is waiting behind the checkpoint.
-  SAFESHARE_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=0"));
-  auto truncated = TruncateLog();
-  SAFESHARE_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=" + std::to_string(kBusyTimeoutMs)));
-  if (!truncated.ok()) {
-    if (!absl::IsUnavailable(truncated.status())) return truncated.status();
-    return false;  // busy: tried again when next idle
-  }
-  if (*truncated) checkpoint_wanted_ = false;
-  return *truncated;
+  auto scrubbed = database_->ScrubLog(*db_);
+  if (scrubbed.ok() && *scrubbed) checkpoint_wanted_ = false;
+  return scrubbed;
 }
 
 }  // namespace safeshare::store

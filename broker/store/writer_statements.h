@@ -1,6 +1,8 @@
 #pragma once
 
-#include "broker/store/sqlite_db.h"
+#include <optional>
+
+#include "broker/store/sql.h"
 #include "broker/store/writer.h"
 
 namespace safeshare::store {
@@ -18,6 +20,9 @@ struct Writer::Statements {
   Statement sync_lazily, sync_fully;
   Statement raise_delivered, mark_acked;
   Statement select_attempts, upsert_attempt, delete_attempt;
+  Statement read_heads, entries_after;
+  // Dialect::append_lock, when the database has one.
+  std::optional<Statement> append_lock;
 };
 
 }  // namespace safeshare::store

@@ -117,7 +117,7 @@ class DatabaseTest : public AuditVerifyCliTest {
  protected:
   void SetUp() override {
     AuditVerifyCliTest::SetUp();
-    auto store = store::SqliteStore::Open(dir_ / "safeshare.db", TestDataKeys());
+    auto store = store::SqlStore::OpenSqlite(dir_ / "safeshare.db", TestDataKeys());
     ASSERT_TRUE(store.ok()) << store.status();
     for (int64_t id = 1; id <= 30; ++id) {
       std::promise<absl::Status> written;

@@ -21,7 +21,7 @@
 #include "broker/audit/checkpoint.h"
 #include "broker/audit/entry_proto.h"
 #include "broker/store/audit_log_reader.h"
-#include "broker/store/sqlite_store.h"
+#include "broker/store/sql_store.h"
 #include "tests/unit/sample_audit_entries.h"
 
 namespace safeshare::testing {

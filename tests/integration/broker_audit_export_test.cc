@@ -18,7 +18,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "broker/core/sha256.h"
-#include "broker/store/sqlite_store.h"
+#include "broker/store/sql_store.h"
 #include "tests/integration/audit_checks.h"
 #include "tests/support/test_data_keys.h"
 
@@ -72,7 +72,7 @@ audit::Entry Decision(int i) {
 // Writes kEntries entries into a new store at `path` with the store API,
 // a few thousand in flight at a time (the store's queue is bounded).
 void BuildStore(const std::string& path) {
-  auto store = store::SqliteStore::Open(path, TestDataKeys());
+  auto store = store::SqlStore::OpenSqlite(path, TestDataKeys());
   ASSERT_TRUE(store.ok()) << store.status();
   absl::Mutex mu;
   int in_flight = 0;

@@ -163,7 +163,7 @@ TEST(ParseBrokerConfigTest, RelativePathsResolveAgainstConfigDirectory) {
   EXPECT_EQ(config->tls.certificate, std::filesystem::path("/srv/safeshare/conf/certs/broker.crt"));
   EXPECT_EQ(config->tls.private_key, std::filesystem::path("/srv/safeshare/keys/broker.key"));
   EXPECT_EQ(config->tls.client_ca, std::filesystem::path("/etc/safeshare/ca.crt"));  // absolute
-  EXPECT_EQ(config->store_path, std::filesystem::path("/srv/safeshare/conf/var/safeshare.db"));
+  EXPECT_EQ(config->store.path, std::filesystem::path("/srv/safeshare/conf/var/safeshare.db"));
 }
 
 // A config named by a relative path: its paths are absolute all the same,
@@ -287,7 +287,7 @@ TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
   EXPECT_EQ(config->tls.certificate, (root / "certs/out/broker.crt").lexically_normal());
   EXPECT_EQ(config->tls.private_key, (root / "certs/out/broker.key").lexically_normal());
   EXPECT_EQ(config->tls.client_ca, (root / "certs/out/ca.crt").lexically_normal());
-  EXPECT_EQ(config->store_path, (root / "var/safeshare.db").lexically_normal());
+  EXPECT_EQ(config->store.path, (root / "var/safeshare.db").lexically_normal());
   EXPECT_EQ(config->agreements, (root / "config/agreements").lexically_normal());
   EXPECT_EQ(config->person_hash_key, (root / "certs/out/person-hash.key").lexically_normal());
   EXPECT_EQ(config->audit.signing_key, (root / "certs/out/audit-log.key").lexically_normal());

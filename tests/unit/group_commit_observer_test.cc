@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <future>
+#include <memory>
 #include <tuple>
 #include <vector>
 
@@ -12,6 +13,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "broker/store/group_commit.h"
+#include "broker/store/sqlite_database.h"
 
 namespace safeshare::store {
 namespace {
@@ -19,7 +21,8 @@ namespace {
 TEST(GroupCommitObserverTest, EachBatchIsReportedWithItsSizeLatencyAndErrorCode) {
   std::string dir = (std::filesystem::path(::testing::TempDir()) / "observer-XXXXXX").string();
   ASSERT_NE(mkdtemp(dir.data()), nullptr);
-  auto writer = Writer::Open(std::filesystem::path(dir) / "store.db");
+  auto writer =
+      Writer::Open(std::make_shared<SqliteDatabase>(std::filesystem::path(dir) / "store.db"));
   ASSERT_TRUE(writer.ok()) << writer.status();
 
   absl::Mutex mu;

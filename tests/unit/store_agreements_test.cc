@@ -32,7 +32,7 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 
 class AgreementsContract : public StoreContract {};
-INSTANTIATE_TEST_SUITE_P(Stores, AgreementsContract, ::testing::Values("sqlite", "fake"),
+INSTANTIATE_TEST_SUITE_P(Stores, AgreementsContract, SAFESHARE_STORES,
                          [](const auto& info) { return info.param; });
 
 View ViewWith(const std::string& text) {
@@ -499,7 +499,7 @@ TEST_F(SqliteStoreTest, RoutingStateSurvivesARestart) {
 // Writes a version 2 store as that build did: one notification from cfs to
 // police and its audit entry, chained from genesis.
 void WriteVersion2Store(const std::filesystem::path& path, const std::string& body) {
-  auto db = Connection::Open(path, /*read_only=*/false);
+  auto db = SqliteConnection::Open(path, /*read_only=*/false);
   ASSERT_TRUE(db.ok()) << db.status();
   ASSERT_TRUE((*db)->Exec(kSchemaV2Sql).ok());
   ASSERT_TRUE((*db)->Exec("PRAGMA user_version=2").ok());
@@ -533,7 +533,7 @@ TEST_F(SqliteStoreTest, AVersion2StoreIsUpgradedInPlaceWithItsDataIntact) {
 
   Reopen();
   {
-    auto db = Connection::Open(path, /*read_only=*/true);
+    auto db = SqliteConnection::Open(path, /*read_only=*/true);
     ASSERT_TRUE(db.ok());
     EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), kSchemaVersion);
   }

@@ -157,7 +157,7 @@ TEST_P(AttemptsContract, AHandedAgainDeliveryKeepsItsCountAndDeleteDiscardsParke
   EXPECT_THAT(Parked(), IsEmpty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, AttemptsContract, ::testing::Values("sqlite", "fake"),
+INSTANTIATE_TEST_SUITE_P(Stores, AttemptsContract, SAFESHARE_STORES,
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -73,7 +73,7 @@ class AuditIndexTest : public StoreTestBase {
 
   // The ids QueryAuditEntries finds on the file, read `page` at a time.
   std::vector<int64_t> FromFile(AuditQuery query, size_t page) {
-    auto db = Connection::Open(path(), /*read_only=*/true);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/true);
     EXPECT_TRUE(db.ok()) << db.status();
     std::vector<int64_t> out;
     if (!db.ok()) return out;
@@ -91,7 +91,7 @@ class AuditIndexTest : public StoreTestBase {
   }
 
   int64_t FileInt(const std::string& sql) {
-    auto db = Connection::Open(path(), /*read_only=*/true);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/true);
     EXPECT_TRUE(db.ok()) << db.status();
     auto value = db.ok() ? (*db)->QueryInt(sql) : db.status();
     EXPECT_TRUE(value.ok()) << value.status();
@@ -104,7 +104,7 @@ class AuditIndexTest : public StoreTestBase {
   using Index = std::map<std::string, std::vector<int64_t>>;
   Index ReadIndex() {
     Index out;
-    auto db = Connection::Open(path(), /*read_only=*/true);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/true);
     EXPECT_TRUE(db.ok()) << db.status();
     if (!db.ok()) return out;
     auto rows =
@@ -119,7 +119,7 @@ class AuditIndexTest : public StoreTestBase {
   // Replaces the file's index by `index` filed through `through`, one
   // posting row per id (as an upgraded version 5 file has them).
   void WriteIndex(const Index& index, int64_t through) {
-    auto db = Connection::Open(path(), /*read_only=*/false);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
     ASSERT_TRUE((*db)->Exec("BEGIN; DELETE FROM audit_postings").ok());
     auto insert = (*db)->Prepare("INSERT INTO audit_postings VALUES(?1,?2,?2,x'')");
@@ -237,7 +237,7 @@ TEST_F(AuditIndexTest, AVersion5FileKeepsItsIndexThroughTheUpgrade) {
   // The file as schema version 5 left it: a row per key and entry (and
   // subscriptions without the columns of version 7).
   {
-    auto db = Connection::Open(path(), /*read_only=*/false);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
     ASSERT_TRUE((*db)
                     ->Exec("BEGIN; DROP TABLE audit_postings; CREATE TABLE audit_keys(key TEXT NOT "

@@ -104,7 +104,7 @@ class AuditContract : public StoreContract {
   std::string first_id_, second_id_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Stores, AuditContract, ::testing::Values("sqlite", "fake"),
+INSTANTIATE_TEST_SUITE_P(Stores, AuditContract, SAFESHARE_STORES,
                          [](const auto& info) { return info.param; });
 
 TEST_P(AuditContract, RecordEventAppendsTheEntryToTheChainAsVersion2) {
@@ -331,7 +331,7 @@ TEST_F(SqliteStoreTest, AVersion8FileCountsDeliveriesBelowTheFurthestPositionAck
   ASSERT_TRUE(Ack("police", "feed", 1).ok());
   store_.reset();
   {  // the file as schema version 8 left it
-    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+    auto db = SqliteConnection::Open(dir_ / "safeshare.db", /*read_only=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
     ASSERT_TRUE((*db)
                     ->Exec(std::string("BEGIN;") + kBackToVersion9Sql + kBackToVersion8Sql +

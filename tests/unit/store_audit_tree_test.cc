@@ -95,9 +95,9 @@ class TreeTest : public StoreTestBase {
 
 class TreeContract : public TreeTest, public ::testing::WithParamInterface<std::string> {
  protected:
-  bool Fake() const override { return GetParam() == "fake"; }
+  std::string Kind() const override { return GetParam(); }
 };
-INSTANTIATE_TEST_SUITE_P(Stores, TreeContract, ::testing::Values("sqlite", "fake"),
+INSTANTIATE_TEST_SUITE_P(Stores, TreeContract, SAFESHARE_STORES,
                          [](const auto& info) { return info.param; });
 
 TEST_P(TreeContract, AnEmptyLogHasTheEmptyTree) {
@@ -158,7 +158,7 @@ TEST_F(TreeTest, ATreeAndItsCheckpointsAreTheSameAfterARestart) {
 // and health (education withheld), police subscribed ("feed"), delivered and
 // acknowledged: seven version 1 entries, one per recipient and per event.
 void WriteVersion3Store(const std::filesystem::path& path) {
-  auto db = Connection::Open(path, /*read_only=*/false);
+  auto db = SqliteConnection::Open(path, /*read_only=*/false);
   ASSERT_TRUE(db.ok()) << db.status();
   ASSERT_TRUE((*db)->Exec(kSchemaV2Sql).ok());
   ASSERT_TRUE((*db)->Exec(kUpgradeToV3Sql).ok());
@@ -230,7 +230,7 @@ TEST_F(TreeTest, AVersion3StoreIsUpgradedWithItsEntriesVerifyingQueryableAndInTh
 
   Reopen();
   {
-    auto db = Connection::Open(path, /*read_only=*/true);
+    auto db = SqliteConnection::Open(path, /*read_only=*/true);
     ASSERT_TRUE(db.ok());
     EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), kSchemaVersion);
     // Every upgraded entry is filed in the index, through the last.

@@ -23,7 +23,9 @@
 #include "broker/store/body_check.h"
 #include "broker/store/reader_pool.h"
 #include "broker/store/schema_sql.h"
-#include "broker/store/sqlite_store.h"
+#include "broker/store/sql_store.h"
+#include "broker/store/sqlite_database.h"
+#include "broker/store/sqlite_db.h"
 #include "broker/store/writer.h"
 #include "tests/support/test_data_keys.h"
 
@@ -48,7 +50,7 @@ class DurabilityTest : public ::testing::Test {
 
   // Opens the writer on path_, failing the test if it cannot.
   std::unique_ptr<Writer> OpenWriter() {
-    auto writer = Writer::Open(path_);
+    auto writer = Writer::Open(std::make_shared<SqliteDatabase>(path_));
     EXPECT_TRUE(writer.ok()) << writer.status();
     return writer.ok() ? std::move(*writer) : nullptr;
   }
@@ -87,12 +89,12 @@ class DurabilityTest : public ::testing::Test {
   // Runs SQL on a file through a bare connection (not through the store's
   // checks), for preparing damaged files.
   static void Sql(const std::filesystem::path& path, const std::string& sql) {
-    auto db = Connection::Open(path, /*read_only=*/false);
+    auto db = SqliteConnection::Open(path, /*read_only=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
     EXPECT_TRUE((*db)->Exec(sql).ok()) << sql;
   }
   static int64_t SqlInt(const std::filesystem::path& path, const std::string& sql) {
-    auto db = Connection::Open(path, /*read_only=*/true);
+    auto db = SqliteConnection::Open(path, /*read_only=*/true);
     auto stmt = db.ok() ? (*db)->Prepare(sql) : db.status();
     auto row = stmt.ok() ? stmt->Step() : stmt.status();
     return row.ok() && *row ? stmt->Int(0) : -1;
@@ -124,7 +126,7 @@ TEST_F(DurabilityTest, ANewStoreGetsTheCurrentSchemaVersion) {
 TEST_F(DurabilityTest, AStoreOfANewerSchemaVersionIsRefusedNamingBothVersions) {
   ASSERT_NO_FATAL_FAILURE(MakeStore(1));
   Sql(path_, "PRAGMA user_version=" + std::to_string(kSchemaVersion + 1));
-  auto opened = SqliteStore::Open(path_, TestDataKeys());
+  auto opened = SqlStore::OpenSqlite(path_, TestDataKeys());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition);
   const std::string message(opened.status().message());
   EXPECT_THAT(message, HasSubstr("store " + path_.string() + " has schema version " +
@@ -137,7 +139,7 @@ TEST_F(DurabilityTest, AStoreOfANewerSchemaVersionIsRefusedNamingBothVersions) {
 // audit entries in the old encoding: this build cannot verify them.
 TEST_F(DurabilityTest, AnUnversionedOlderStoreIsRefusedAsVersionOne) {
   Sql(path_, "CREATE TABLE notifications(seq INTEGER PRIMARY KEY); CREATE TABLE audit(id INTEGER)");
-  auto opened = SqliteStore::Open(path_, TestDataKeys());
+  auto opened = SqlStore::OpenSqlite(path_, TestDataKeys());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(opened.status().message()),
               HasSubstr("has schema version 1; this build reads version " +
@@ -147,7 +149,7 @@ TEST_F(DurabilityTest, AnUnversionedOlderStoreIsRefusedAsVersionOne) {
 TEST_F(DurabilityTest, ADamagedPageIsRefusedAtStartUpWithHowToRestore) {
   ASSERT_NO_FATAL_FAILURE(MakeStore(20));
   ASSERT_NO_FATAL_FAILURE(CorruptNotificationsPage());
-  auto opened = SqliteStore::Open(path_, TestDataKeys());
+  auto opened = SqlStore::OpenSqlite(path_, TestDataKeys());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kDataLoss);
   const std::string message(opened.status().message());
   EXPECT_THAT(message, HasSubstr("store " + path_.string() + " is damaged: "));
@@ -158,7 +160,7 @@ TEST_F(DurabilityTest, ADamagedPageIsRefusedAtStartUpWithHowToRestore) {
 TEST_F(DurabilityTest, AnAlteredNewestAuditEntryIsRefusedAtStartUp) {
   ASSERT_NO_FATAL_FAILURE(MakeStore(3));
   Sql(path_, "UPDATE audit SET detail='edited' WHERE id=(SELECT max(id) FROM audit)");
-  auto opened = SqliteStore::Open(path_, TestDataKeys());
+  auto opened = SqlStore::OpenSqlite(path_, TestDataKeys());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(opened.status().message()),
               HasSubstr("is damaged: the newest audit entries do not verify: audit entry 3 was "
@@ -168,7 +170,7 @@ TEST_F(DurabilityTest, AnAlteredNewestAuditEntryIsRefusedAtStartUp) {
 TEST_F(DurabilityTest, ARemovedNewestAuditEntryIsRefusedAtStartUp) {
   ASSERT_NO_FATAL_FAILURE(MakeStore(3));
   Sql(path_, "DELETE FROM audit WHERE id=2");
-  auto opened = SqliteStore::Open(path_, TestDataKeys());
+  auto opened = SqlStore::OpenSqlite(path_, TestDataKeys());
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(opened.status().message()), HasSubstr("audit entry 2 is missing"));
 }
@@ -179,7 +181,8 @@ TEST_F(DurabilityTest, CorruptionAtRunTimeIsDataLossAndLoggedAsCritical) {
   auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
   sink->set_pattern("%l %v");
   ModuleLogger("store")->sinks().push_back(sink);
-  auto readers = ReaderPool::Open(path_, TestDataKeys());  // no start-up check on this path
+  auto readers = ReaderPool::Open(std::make_shared<SqliteDatabase>(path_),
+                                  TestDataKeys());  // no start-up check on this path
   ASSERT_TRUE(readers.ok()) << readers.status();
   auto read = (*readers)->Deliveries(AgencyId("police"), Sequence(0), 100);
   ModuleLogger("store")->sinks().pop_back();
@@ -192,7 +195,7 @@ TEST_F(DurabilityTest, CorruptionAtRunTimeIsDataLossAndLoggedAsCritical) {
 TEST_F(DurabilityTest, ClosingTheStoreCheckpointsSoTheDatabaseFileAloneHoldsEverything) {
   {
     auto store =
-        SqliteStore::Open(path_, TestDataKeys());  // writer and readers, as the broker has
+        SqlStore::OpenSqlite(path_, TestDataKeys());  // writer and readers, as the broker has
     ASSERT_TRUE(store.ok()) << store.status();
     std::promise<absl::Status> refused;
     (*store)->RecordRefusal({AgencyId("police"), "", "strategy_minutes", "not allowed"},
@@ -236,9 +239,7 @@ TEST_F(DurabilityTest, BackupOfAnOpenStoreIsConsistentCheckedAndNeverOverwrites)
   auto forced = BackupStore(path_, to, /*force=*/true, *TestDataKeys());
   ASSERT_TRUE(forced.ok()) << forced.status();
   EXPECT_EQ(forced->notifications, 6);
-  EXPECT_EQ(BackupStore(dir_ / "none.db", dir_ / "b2.db", false, *TestDataKeys())
-                .status()
-                .code(),
+  EXPECT_EQ(BackupStore(dir_ / "none.db", dir_ / "b2.db", false, *TestDataKeys()).status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -259,8 +260,7 @@ TEST_F(DurabilityTest, BackupRefusesACopyWithADamagedBodyNamingItsSequence) {
   EXPECT_FALSE(std::filesystem::exists(to));
   EXPECT_FALSE(std::filesystem::exists(to.string() + ".partial"));
 
-  auto bodies =
-      CheckStoreBodies(path_, *TestDataKeys());  // what `safeshare-broker audit` reports
+  auto bodies = CheckStoreBodies(path_, *TestDataKeys());  // what `safeshare-broker audit` reports
   ASSERT_TRUE(bodies.ok()) << bodies.status();
   EXPECT_EQ(bodies->checked, 3);
   EXPECT_EQ(bodies->failed, 1);

@@ -35,7 +35,7 @@ class StoreEncryptionTest : public SqliteStoreTest {
  protected:
   std::filesystem::path path() const { return dir_ / "safeshare.db"; }
   int64_t Count(const std::string& sql) const {
-    auto db = Connection::Open(path(), /*read_only=*/true);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/true);
     EXPECT_TRUE(db.ok());
     auto n = (*db)->QueryInt(sql);
     EXPECT_TRUE(n.ok()) << n.status();
@@ -63,7 +63,7 @@ TEST_F(StoreEncryptionTest, ABodyMovedToAnotherRowIsRefusedAsDamage) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   ASSERT_TRUE(Publish(Note("cfs", "k2", {"police"})).ok());
   {
-    auto db = Connection::Open(path(), /*read_only=*/false);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/false);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE((*db)
                     ->Exec("UPDATE notifications SET body=(SELECT body FROM notifications WHERE "
@@ -81,14 +81,14 @@ TEST_F(StoreEncryptionTest, RekeyResealsOldAndPlaintextBodiesWhileTheStoreServes
   // Written under test-0, one of them as a file from before schema 11 left it.
   store_.reset();
   {
-    auto old = SqliteStore::Open(path(), TestDataKeys("test-0"));
+    auto old = SqlStore::OpenSqlite(path(), TestDataKeys("test-0"));
     ASSERT_TRUE(old.ok()) << old.status();
     store_ = std::move(*old);
     ASSERT_TRUE(Publish(Naming("k1")).ok());
     ASSERT_TRUE(Publish(Naming("k2")).ok());
     ASSERT_TRUE(Publish(Note("cfs", "k3", {"police"})).ok());
     store_.reset();
-    auto db = Connection::Open(path(), /*read_only=*/false);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/false);
     ASSERT_TRUE(db.ok());
     auto plain = (*db)->Prepare("UPDATE notifications SET body=?1, body_key='' WHERE seq=3");
     ASSERT_TRUE(plain.ok());
@@ -122,7 +122,7 @@ TEST_F(StoreEncryptionTest, RekeyResealsOldAndPlaintextBodiesWhileTheStoreServes
   store_.reset();
   auto only_new = std::make_shared<const DataKeys>(
       std::map<std::string, std::string>{{"test-1", std::string(32, '\xa5')}}, "test-1");
-  auto reopened = SqliteStore::Open(path(), only_new);
+  auto reopened = SqlStore::OpenSqlite(path(), only_new);
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   auto police = (*reopened)->ReadDeliveries(AgencyId("police"), Sequence(0), 10);
   ASSERT_TRUE(police.ok()) << police.status();
@@ -136,14 +136,14 @@ TEST_F(StoreEncryptionTest, RekeyResealsOldAndPlaintextBodiesWhileTheStoreServes
 TEST_F(StoreEncryptionTest, RekeyStopsAtADamagedBodyRatherThanSealItAnew) {
   store_.reset();
   {
-    auto old = SqliteStore::Open(path(), TestDataKeys("test-0"));
+    auto old = SqlStore::OpenSqlite(path(), TestDataKeys("test-0"));
     ASSERT_TRUE(old.ok());
     store_ = std::move(*old);
     ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
     store_.reset();
   }
   {
-    auto db = Connection::Open(path(), /*read_only=*/false);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/false);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE((*db)->Exec("UPDATE notifications SET content_hash='00' WHERE seq=1").ok());
   }

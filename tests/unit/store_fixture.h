@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,9 +24,11 @@
 #include "broker/audit/chain.h"
 #include "broker/core/clock.h"
 #include "broker/store/fake_store.h"
+#include "broker/store/pg_database.h"
+#include "broker/store/sql_store.h"
 #include "broker/store/sqlite_db.h"
-#include "broker/store/sqlite_store.h"
 #include "tests/support/test_data_keys.h"
+#include "tests/support/test_postgres.h"
 #include "tests/unit/completion.h"
 
 namespace safeshare::store {
@@ -92,9 +95,22 @@ inline std::string AppendVersion1Entry(Connection& db, audit::Entry e, const std
   return e.entry_hash;
 }
 
+// The stores the contract suites run against: SQLite and the fake in the
+// unit tests; PostgreSQL where the same sources are built into the tests
+// labelled `postgres` (tests/unit/CMakeLists.txt), against the server
+// tests/postgres/server.sh starts.
+#ifdef SAFESHARE_STORE_TESTS_ON_POSTGRES
+#define SAFESHARE_STORES ::testing::Values("postgres")
+#else
+#define SAFESHARE_STORES ::testing::Values("sqlite", "fake")
+#endif
+
 class StoreTestBase : public ::testing::Test {
  protected:
-  virtual bool Fake() const { return false; }
+  // "sqlite", "fake" or "postgres".
+  virtual std::string Kind() const { return "sqlite"; }
+  bool Fake() const { return Kind() == "fake"; }
+  bool Postgres() const { return Kind() == "postgres"; }
   void SetUp() override {
     std::string dir = (std::filesystem::path(::testing::TempDir()) / "store-XXXXXX").string();
     ASSERT_NE(mkdtemp(dir.data()), nullptr);
@@ -102,13 +118,40 @@ class StoreTestBase : public ::testing::Test {
     if (Fake()) {
       fake_ = new FakeStore(clock_);
       store_.reset(fake_);
-    } else {
-      Reopen();
+      return;
     }
+    if (Postgres()) {
+      auto server = testing::TestPostgres::Find();
+      ASSERT_TRUE(server.ok()) << server.status();
+      postgres_ = *server;
+      auto database = postgres_->CreateDatabase();
+      ASSERT_TRUE(database.ok()) << database.status();
+      database_name_ = *database;
+    }
+    Reopen();
   }
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
+    if (postgres_ && !database_name_.empty()) {
+      EXPECT_TRUE(postgres_->DropDatabase(database_name_).ok());
+    }
+  }
+
+  // Runs `sql` on the store's database behind its back (not the fake's).
+  // `byte`: how the SQL writes one zero byte there (x'00', '\x00'::bytea).
+  void ExecBehindTheStore(const std::function<std::string(const std::string& byte)>& sql) {
+    if (Postgres()) {
+      auto db = store::PgConnection::Open(postgres_->Params(database_name_), false);
+      ASSERT_TRUE(db.ok()) << db.status();
+      const auto run = (*db)->Exec(sql("'\\x00'::bytea"));
+      ASSERT_TRUE(run.ok()) << run;
+      return;
+    }
+    auto db = SqliteConnection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+    ASSERT_TRUE(db.ok()) << db.status();
+    const auto run = (*db)->Exec(sql("x'00'"));
+    ASSERT_TRUE(run.ok()) << run;
   }
 
   // After a first publish by cfs to one recipient and a second attempt with
@@ -123,10 +166,15 @@ class StoreTestBase : public ::testing::Test {
     return audit.size() == 3 ? audit[1] : audit::Entry{};
   }
 
-  // Destroys the SQLite store (completing queued writes) and opens the file.
+  // Destroys the SQL store (completing queued writes) and opens its
+  // database again.
   void Reopen() {
     store_.reset();
-    auto opened = SqliteStore::Open(dir_ / "safeshare.db", TestDataKeys(), {.clock = &clock_});
+    auto opened =
+        Postgres()
+            ? SqlStore::Open(std::make_shared<PostgresDatabase>(postgres_->Params(database_name_)),
+                             TestDataKeys(), {.clock = &clock_})
+            : SqlStore::OpenSqlite(dir_ / "safeshare.db", TestDataKeys(), {.clock = &clock_});
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);
   }
@@ -134,12 +182,10 @@ class StoreTestBase : public ::testing::Test {
   // Damages the stored body of `seq` behind the store's back.
   void CorruptBody(Sequence seq) {
     if (fake_ != nullptr) return fake_->CorruptBody(seq);
-    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
-    ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)
-                    ->Exec("UPDATE notifications SET body = body || x'00' WHERE seq = " +
-                           std::to_string(seq.value()))
-                    .ok());
+    ExecBehindTheStore([&](const std::string& byte) {
+      return "UPDATE notifications SET body = body || " + byte +
+             " WHERE seq = " + std::to_string(seq.value());
+    });
   }
 
   absl::StatusOr<PublishResult> Publish(NewNotification n) {
@@ -252,12 +298,10 @@ class StoreTestBase : public ::testing::Test {
   // Damages the stored body of view `view` (>= 1) of `seq`.
   void CorruptView(Sequence seq, uint32_t view) {
     if (fake_ != nullptr) return fake_->CorruptView(seq, view);
-    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
-    ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)
-                    ->Exec("UPDATE views SET body = body || x'00' WHERE seq = " +
-                           std::to_string(seq.value()) + " AND view = " + std::to_string(view))
-                    .ok());
+    ExecBehindTheStore([&](const std::string& byte) {
+      return "UPDATE views SET body = body || " + byte +
+             " WHERE seq = " + std::to_string(seq.value()) + " AND view = " + std::to_string(view);
+    });
   }
 
   absl::StatusOr<CaseState> ChangeCase(CaseChange change) {
@@ -302,6 +346,9 @@ class StoreTestBase : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
   FakeStore* fake_ = nullptr;  // store_, when it is the fake
+  // With PostgreSQL: the server and this test's database.
+  std::optional<testing::TestPostgres> postgres_;
+  std::string database_name_;
 };
 
 // SQLite-only behaviour.
@@ -325,7 +372,7 @@ class SqliteStoreTest : public StoreTestBase {};
 // The contract every Store keeps, run against each implementation.
 class StoreContract : public StoreTestBase, public ::testing::WithParamInterface<std::string> {
  protected:
-  bool Fake() const override { return GetParam() == "fake"; }
+  std::string Kind() const override { return GetParam(); }
 };
 
 }  // namespace safeshare::store

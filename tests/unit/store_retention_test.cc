@@ -175,7 +175,7 @@ TEST_P(RetentionContract, ViewsGoWithTheBody) {
   EXPECT_THAT(DeliveredSequences("police"), IsEmpty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, RetentionContract, ::testing::Values("sqlite", "fake"),
+INSTANTIATE_TEST_SUITE_P(Stores, RetentionContract, SAFESHARE_STORES,
                          [](const auto& info) { return info.param; });
 
 class RetentionFileTest : public SqliteStoreTest {
@@ -183,7 +183,7 @@ class RetentionFileTest : public SqliteStoreTest {
   std::filesystem::path path() const { return dir_ / "safeshare.db"; }
   // The sealed bytes of sequence 1's body and of its view, as stored.
   std::vector<std::string> Sealed() {
-    auto db = Connection::Open(path(), /*read_only=*/true);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/true);
     EXPECT_TRUE(db.ok());
     std::vector<std::string> out;
     for (const char* sql :
@@ -252,7 +252,7 @@ TEST_F(RetentionFileTest, AVersion11FileHoldsEveryNotificationAfterTheUpgrade) {
   ASSERT_TRUE(Publish(Note("cfs", "k1", {"police"})).ok());
   store_.reset();
   {
-    auto db = Connection::Open(path(), /*read_only=*/false);
+    auto db = SqliteConnection::Open(path(), /*read_only=*/false);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(
         (*db)
@@ -263,7 +263,7 @@ TEST_F(RetentionFileTest, AVersion11FileHoldsEveryNotificationAfterTheUpgrade) {
   auto held = store_->ReadHeld(Sequence(0), {"strategy_minutes"}, 10);
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_EQ(held->size(), 1u);
-  auto db = Connection::Open(path(), /*read_only=*/true);
+  auto db = SqliteConnection::Open(path(), /*read_only=*/true);
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), kSchemaVersion);
 }

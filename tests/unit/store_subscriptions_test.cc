@@ -68,7 +68,7 @@ class SubscriptionsContract : public StoreContract {
 
   int published_ = 0;
 };
-INSTANTIATE_TEST_SUITE_P(Stores, SubscriptionsContract, ::testing::Values("sqlite", "fake"),
+INSTANTIATE_TEST_SUITE_P(Stores, SubscriptionsContract, SAFESHARE_STORES,
                          [](const auto& info) { return info.param; });
 
 const StartPosition kBeginning{StartFrom::kBeginning, Sequence(0)};
@@ -362,7 +362,7 @@ TEST_F(SubscriptionsUpgradeTest, AVersion6FileKeepsPositionsAsDeliveredThrough) 
   ASSERT_TRUE(Ack("cfs", "inbox", 2).ok());
   store_.reset();
   {  // the file as schema version 6 left it
-    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+    auto db = SqliteConnection::Open(dir_ / "safeshare.db", /*read_only=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
     ASSERT_TRUE((*db)
                     ->Exec("BEGIN; ALTER TABLE subscriptions DROP COLUMN filter_types;"
@@ -381,7 +381,7 @@ TEST_F(SubscriptionsUpgradeTest, AVersion6FileKeepsPositionsAsDeliveredThrough) 
   EXPECT_EQ((*listed)[0].record.delivered_through, Sequence(2));
   EXPECT_TRUE((*listed)[0].record.filter.empty());
   EXPECT_EQ((*listed)[0].backlog, 1u);
-  auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/true);
+  auto db = SqliteConnection::Open(dir_ / "safeshare.db", /*read_only=*/true);
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), kSchemaVersion);
 }
@@ -392,7 +392,7 @@ TEST_F(SubscriptionsUpgradeTest, AVersion7FileMakesEverySubscriptionStandby) {
   ASSERT_TRUE(Ack("cfs", "inbox", 1).ok());
   store_.reset();
   {  // the file as schema version 7 left it
-    auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+    auto db = SqliteConnection::Open(dir_ / "safeshare.db", /*read_only=*/false);
     ASSERT_TRUE(db.ok()) << db.status();
     ASSERT_TRUE((*db)
                     ->Exec("BEGIN; ALTER TABLE subscriptions DROP COLUMN consumer_mode;" +
@@ -406,7 +406,7 @@ TEST_F(SubscriptionsUpgradeTest, AVersion7FileMakesEverySubscriptionStandby) {
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].record.consumer_mode, ConsumerMode::kStandby);
   EXPECT_EQ((*listed)[0].record.acked_through, Sequence(1));
-  auto db = Connection::Open(dir_ / "safeshare.db", /*read_only=*/true);
+  auto db = SqliteConnection::Open(dir_ / "safeshare.db", /*read_only=*/true);
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(*(*db)->QueryInt("PRAGMA user_version"), kSchemaVersion);
 }

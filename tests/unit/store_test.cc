@@ -22,8 +22,9 @@
 #include "broker/audit/chain.h"
 #include "broker/store/audit_log_reader.h"
 #include "broker/store/fake_store.h"
+#include "broker/store/sql_store.h"
+#include "broker/store/sqlite_database.h"
 #include "broker/store/sqlite_db.h"
-#include "broker/store/sqlite_store.h"
 #include "tests/unit/completion.h"
 #include "tests/unit/store_fixture.h"
 
@@ -34,7 +35,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("sqlite", "fake"),
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, SAFESHARE_STORES,
                          [](const auto& info) { return info.param; });
 
 TEST_P(StoreContract, PublishAssignsSequencesInCommitOrder) {
@@ -480,7 +481,7 @@ TEST_F(SqliteStoreTest, AConstraintViolationFailsOnlyItsOperation) {
 // Another connection holding the write lock makes the store busy for a
 // while: the publish waits and succeeds, and the store stays trusted.
 TEST_F(SqliteStoreTest, ABusyDatabaseIsRetriedNotFatal) {
-  auto other = Connection::Open(dir_ / "safeshare.db", /*read_only=*/false);
+  auto other = SqliteConnection::Open(dir_ / "safeshare.db", /*read_only=*/false);
   ASSERT_TRUE(other.ok());
   ASSERT_TRUE((*other)->Exec("BEGIN IMMEDIATE").ok());
   Completion<PublishResult> published;
@@ -496,7 +497,7 @@ TEST_F(SqliteStoreTest, ABusyDatabaseIsRetriedNotFatal) {
 // RESOURCE_EXHAUSTED saying what to do, instead of growing memory.
 TEST_F(SqliteStoreTest, WritesBeyondTheQueueBoundAreRefusedResourceExhausted) {
   store_.reset();
-  auto writer = Writer::Open(dir_ / "bounded.db");
+  auto writer = Writer::Open(std::make_shared<SqliteDatabase>(dir_ / "bounded.db"));
   ASSERT_TRUE(writer.ok());
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();

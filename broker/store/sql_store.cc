@@ -1,8 +1,8 @@
-#include "broker/store/sqlite_store.h"
+#include "broker/store/sql_store.h"
 
 #include "broker/core/logging.h"
 #include "broker/store/reader_pool.h"
-#include "broker/store/store_check.h"
+#include "broker/store/sqlite_database.h"
 
 namespace safeshare::store {
 namespace {
@@ -27,36 +27,29 @@ WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, Store::Done<T> 
                  can_wait};
 }
 
-// Corruption found while opening means the file is damaged: say how to restore.
-absl::Status AtStartUp(const std::filesystem::path& path, const absl::Status& status) {
-  return absl::IsDataLoss(status) ? Damaged(path, std::string(status.message())) : status;
-}
-
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path,
-                                                               std::shared_ptr<const DataKeys> keys,
-                                                               Options options) {
-  if (path.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) {
-      return absl::UnavailableError("cannot create store directory " + path.parent_path().string() +
-                                    ": " + ec.message());
-    }
-  }
-  // Checks the file and creates the schema before readers open.
-  auto writer = Writer::Open(path);
-  if (!writer.ok()) return AtStartUp(path, writer.status());
-  auto readers = ReaderPool::Open(path, keys);
-  if (!readers.ok()) return AtStartUp(path, readers.status());
-  std::unique_ptr<SqliteStore> store(
-      new SqliteStore(std::move(keys), std::move(*readers), std::move(*writer), options));
-  if (auto loaded = store->LoadAuditTree(); !loaded.ok()) return AtStartUp(path, loaded);
+absl::StatusOr<std::unique_ptr<SqlStore>> SqlStore::Open(std::shared_ptr<const Database> database,
+                                                         std::shared_ptr<const DataKeys> keys,
+                                                         Options options) {
+  // Checks the database and creates the schema before readers open.
+  auto writer = Writer::Open(database);
+  if (!writer.ok()) return database->AtStartUp(writer.status());
+  auto readers = ReaderPool::Open(database, keys);
+  if (!readers.ok()) return database->AtStartUp(readers.status());
+  std::unique_ptr<SqlStore> store(
+      new SqlStore(database, std::move(keys), std::move(*readers), std::move(*writer), options));
+  if (auto loaded = store->LoadAuditTree(); !loaded.ok()) return database->AtStartUp(loaded);
   return store;
 }
 
-absl::Status SqliteStore::LoadAuditTree() {
+absl::StatusOr<std::unique_ptr<SqlStore>> SqlStore::OpenSqlite(const std::filesystem::path& path,
+                                                               std::shared_ptr<const DataKeys> keys,
+                                                               Options options) {
+  return Open(std::make_shared<SqliteDatabase>(path), std::move(keys), std::move(options));
+}
+
+absl::Status SqlStore::LoadAuditTree() {
   constexpr size_t kPage = 10'000;
   int64_t after = 0;
   while (true) {
@@ -76,9 +69,11 @@ absl::Status SqliteStore::LoadAuditTree() {
   }
 }
 
-SqliteStore::SqliteStore(std::shared_ptr<const DataKeys> keys, std::unique_ptr<ReaderPool> readers,
-                         std::unique_ptr<Writer> writer, const Options& options)
-    : keys_(std::move(keys)),
+SqlStore::SqlStore(std::shared_ptr<const Database> database, std::shared_ptr<const DataKeys> keys,
+                   std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer,
+                   const Options& options)
+    : database_(std::move(database)),
+      keys_(std::move(keys)),
       readers_(std::move(readers)),
       commits_(
           std::move(writer), *options.clock, options.commit,
@@ -86,9 +81,9 @@ SqliteStore::SqliteStore(std::shared_ptr<const DataKeys> keys, std::unique_ptr<R
           [this](const absl::Status& cause) { NotifyFailure(cause); },
           [this](const std::vector<audit::Hash>& leaves) { AppendAuditLeaves(leaves); }) {}
 
-SqliteStore::~SqliteStore() { Close(); }
+SqlStore::~SqlStore() { Close(); }
 
-void SqliteStore::Publish(NewNotification n, Done<PublishResult> done) {
+void SqlStore::Publish(NewNotification n, Done<PublishResult> done) {
   // Sealed on the caller's thread: the commit thread does no encryption.
   SealedBodies sealed = SealBodies(*keys_, n);
   commits_.Submit(TypedOp<PublishResult>(
@@ -96,18 +91,18 @@ void SqliteStore::Publish(NewNotification n, Done<PublishResult> done) {
       std::move(done)));
 }
 
-void SqliteStore::RecordRefusal(Refusal refusal, StatusDone done) {
+void SqlStore::RecordRefusal(Refusal refusal, StatusDone done) {
   commits_.Submit(WriteOp{[refusal = std::move(refusal)](Writer& w) { return w.Refuse(refusal); },
                           std::move(done)});
 }
 
-void SqliteStore::CreateSubscription(SubscriptionSpec spec, Done<SubscriptionRecord> done) {
+void SqlStore::CreateSubscription(SubscriptionSpec spec, Done<SubscriptionRecord> done) {
   commits_.Submit(TypedOp<SubscriptionRecord>(
       [spec = std::move(spec)](Writer& w) { return w.CreateSubscription(spec); }, std::move(done)));
 }
 
-void SqliteStore::OpenSubscription(AgencyId agency, SubscriptionName name, bool create_if_missing,
-                                   size_t max_per_agency, Done<SubscriptionRecord> done) {
+void SqlStore::OpenSubscription(AgencyId agency, SubscriptionName name, bool create_if_missing,
+                                size_t max_per_agency, Done<SubscriptionRecord> done) {
   commits_.Submit(TypedOp<SubscriptionRecord>(
       [agency = std::move(agency), name = std::move(name), create_if_missing,
        max_per_agency](Writer& w) {
@@ -116,16 +111,16 @@ void SqliteStore::OpenSubscription(AgencyId agency, SubscriptionName name, bool 
       std::move(done)));
 }
 
-void SqliteStore::ResetSubscription(AgencyId agency, SubscriptionName name, StartPosition to,
-                                    Done<SubscriptionRecord> done) {
+void SqlStore::ResetSubscription(AgencyId agency, SubscriptionName name, StartPosition to,
+                                 Done<SubscriptionRecord> done) {
   commits_.Submit(
       TypedOp<SubscriptionRecord>([agency = std::move(agency), name = std::move(name),
                                    to](Writer& w) { return w.ResetSubscription(agency, name, to); },
                                   std::move(done)));
 }
 
-void SqliteStore::DeleteSubscription(AgencyId agency, SubscriptionName name,
-                                     Done<SubscriptionRecord> done) {
+void SqlStore::DeleteSubscription(AgencyId agency, SubscriptionName name,
+                                  Done<SubscriptionRecord> done) {
   commits_.Submit(TypedOp<SubscriptionRecord>(
       [agency = std::move(agency), name = std::move(name)](Writer& w) {
         return w.DeleteSubscription(agency, name);
@@ -133,50 +128,49 @@ void SqliteStore::DeleteSubscription(AgencyId agency, SubscriptionName name,
       std::move(done)));
 }
 
-void SqliteStore::Acknowledge(AckRequest request, Done<AckResult> done) {
+void SqlStore::Acknowledge(AckRequest request, Done<AckResult> done) {
   commits_.Submit(TypedOp<AckResult>(
       [request = std::move(request)](Writer& w) { return w.Acknowledge(request); }, std::move(done),
       /*can_wait=*/true));
 }
 
-void SqliteStore::Park(std::vector<DeliveredEvent> events, Done<uint32_t> done) {
+void SqlStore::Park(std::vector<DeliveredEvent> events, Done<uint32_t> done) {
   commits_.Submit(TypedOp<uint32_t>(
       [events = std::move(events)](Writer& w) { return w.Park(events); }, std::move(done)));
 }
 
-void SqliteStore::ReleaseParked(AgencyId agency, SubscriptionName name,
-                                std::vector<Sequence> sequences, Done<uint32_t> done) {
+void SqlStore::ReleaseParked(AgencyId agency, SubscriptionName name,
+                             std::vector<Sequence> sequences, Done<uint32_t> done) {
   commits_.Submit(TypedOp<uint32_t>(
       [agency = std::move(agency), name = std::move(name), sequences = std::move(sequences)](
           Writer& w) { return w.ReleaseParked(agency, name, sequences); },
       std::move(done)));
 }
 
-void SqliteStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done,
-                                  bool can_wait) {
+void SqlStore::RecordDelivered(std::vector<DeliveredEvent> events, StatusDone done, bool can_wait) {
   commits_.Submit(WriteOp{[events = std::move(events)](Writer& w) { return w.Delivered(events); },
                           std::move(done), can_wait});
 }
 
-void SqliteStore::ChangeCase(CaseChange change, Done<CaseState> done) {
+void SqlStore::ChangeCase(CaseChange change, Done<CaseState> done) {
   commits_.Submit(TypedOp<CaseState>(
       [change = std::move(change)](Writer& w) { return w.ChangeCase(change); }, std::move(done)));
 }
 
-void SqliteStore::ChangeInterests(InterestChange change, Done<uint32_t> done) {
+void SqlStore::ChangeInterests(InterestChange change, Done<uint32_t> done) {
   commits_.Submit(TypedOp<uint32_t>(
       [change = std::move(change)](Writer& w) { return w.ChangeInterests(change); },
       std::move(done)));
 }
 
-void SqliteStore::RecordPolicyChange(PolicyChange change, StatusDone done) {
+void SqlStore::RecordPolicyChange(PolicyChange change, StatusDone done) {
   commits_.Submit(
       WriteOp{[change = std::move(change)](Writer& w) { return w.RecordPolicyChange(change); },
               std::move(done)});
 }
 
 template <typename T>
-absl::StatusOr<T> SqliteStore::Checked(absl::StatusOr<T> read) const {
+absl::StatusOr<T> SqlStore::Checked(absl::StatusOr<T> read) const {
   if (absl::IsDataLoss(read.status())) {
     ModuleLogger("store")->critical("store damage detected while reading: {}",
                                     std::string(read.status().message()));
@@ -185,87 +179,88 @@ absl::StatusOr<T> SqliteStore::Checked(absl::StatusOr<T> read) const {
   return read;
 }
 
-absl::StatusOr<RoutingState> SqliteStore::ReadRoutingState() const {
+absl::StatusOr<RoutingState> SqlStore::ReadRoutingState() const {
   return Checked(readers_->Routing());
 }
 
-absl::StatusOr<CaseState> SqliteStore::ReadCase(const CaseRef& case_ref) const {
+absl::StatusOr<CaseState> SqlStore::ReadCase(const CaseRef& case_ref) const {
   return Checked(readers_->Case(case_ref));
 }
 
-absl::StatusOr<std::vector<RoutedNotification>> SqliteStore::ReadRouted(Sequence after,
-                                                                        int64_t since_micros,
-                                                                        size_t limit,
-                                                                        bool urgent_only) const {
+absl::StatusOr<std::vector<RoutedNotification>> SqlStore::ReadRouted(Sequence after,
+                                                                     int64_t since_micros,
+                                                                     size_t limit,
+                                                                     bool urgent_only) const {
   return Checked(readers_->Routed(after, since_micros, limit, urgent_only));
 }
 
-absl::StatusOr<std::vector<HeldNotification>> SqliteStore::ReadHeld(
+absl::StatusOr<std::vector<HeldNotification>> SqlStore::ReadHeld(
     Sequence after, const std::vector<std::string>& types, size_t limit) const {
   return Checked(readers_->Held(after, types, limit));
 }
 
-void SqliteStore::DeleteContent(std::vector<ContentDeletion> deletions, Done<uint32_t> done) {
+void SqlStore::DeleteContent(std::vector<ContentDeletion> deletions, Done<uint32_t> done) {
   commits_.Submit(TypedOp<uint32_t>(
       [deletions = std::move(deletions)](Writer& w) { return w.DeleteContent(deletions); },
       std::move(done)));
 }
 
-absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ReadDeliveries(const AgencyId& agency,
-                                                                        Sequence after,
-                                                                        size_t limit) const {
+absl::StatusOr<std::vector<StoredDelivery>> SqlStore::ReadDeliveries(const AgencyId& agency,
+                                                                     Sequence after,
+                                                                     size_t limit) const {
   return Checked(readers_->Deliveries(agency, after, limit));
 }
 
-absl::StatusOr<DeliveryPage> SqliteStore::ReadDeliveryPage(const AgencyId& agency, Sequence after,
-                                                           size_t limit,
-                                                           const DeliveryFilter& filter) const {
+absl::StatusOr<DeliveryPage> SqlStore::ReadDeliveryPage(const AgencyId& agency, Sequence after,
+                                                        size_t limit,
+                                                        const DeliveryFilter& filter) const {
   return Checked(readers_->SubscriptionPage(agency, after, limit, filter));
 }
 
-absl::StatusOr<std::vector<SubscriptionStats>> SqliteStore::ReadSubscriptions(
+absl::StatusOr<std::vector<SubscriptionStats>> SqlStore::ReadSubscriptions(
     const AgencyId& agency, const SubscriptionName& name) const {
   return Checked(readers_->Subscriptions(agency, name));
 }
 
-absl::StatusOr<std::vector<DeliveryAttempt>> SqliteStore::ReadAttempts(
-    const AgencyId& agency, const SubscriptionName& name, Sequence acked_through) const {
+absl::StatusOr<std::vector<DeliveryAttempt>> SqlStore::ReadAttempts(const AgencyId& agency,
+                                                                    const SubscriptionName& name,
+                                                                    Sequence acked_through) const {
   return Checked(readers_->Attempts(agency, name, acked_through));
 }
 
-absl::StatusOr<std::vector<ParkedDelivery>> SqliteStore::ReadParked(const AgencyId& agency,
-                                                                    const SubscriptionName& name,
-                                                                    Sequence after,
-                                                                    size_t limit) const {
+absl::StatusOr<std::vector<ParkedDelivery>> SqlStore::ReadParked(const AgencyId& agency,
+                                                                 const SubscriptionName& name,
+                                                                 Sequence after,
+                                                                 size_t limit) const {
   return Checked(readers_->Parked(agency, name, after, limit));
 }
 
-absl::StatusOr<std::vector<audit::Entry>> SqliteStore::ReadAudit(int64_t after_id,
-                                                                 size_t limit) const {
+absl::StatusOr<std::vector<audit::Entry>> SqlStore::ReadAudit(int64_t after_id,
+                                                              size_t limit) const {
   return Checked(readers_->Audit(after_id, limit));
 }
 
-void SqliteStore::RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) {
+void SqlStore::RecordEvent(audit::Entry entry, StatusDone done, bool can_wait) {
   commits_.Submit(WriteOp{[entry = std::move(entry)](Writer& w) { return w.RecordEvent(entry); },
                           std::move(done), can_wait});
 }
 
-absl::StatusOr<std::vector<audit::Entry>> SqliteStore::QueryAudit(const AuditQuery& query) const {
+absl::StatusOr<std::vector<audit::Entry>> SqlStore::QueryAudit(const AuditQuery& query) const {
   return Checked(readers_->QueryAudit(query));
 }
 
-absl::StatusOr<std::vector<UnacknowledgedDelivery>> SqliteStore::ReadUnacknowledged(
+absl::StatusOr<std::vector<UnacknowledgedDelivery>> SqlStore::ReadUnacknowledged(
     const UnacknowledgedQuery& query) const {
   return Checked(readers_->Unacknowledged(query));
 }
 
-void SqliteStore::SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) {
+void SqlStore::SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) {
   commits_.Submit(WriteOp{
       [checkpoint = std::move(checkpoint)](Writer& w) { return w.SaveCheckpoint(checkpoint); },
       std::move(done)});
 }
 
-absl::StatusOr<StoredCheckpoint> SqliteStore::ReadCheckpoint(uint64_t tree_size) const {
+absl::StatusOr<StoredCheckpoint> SqlStore::ReadCheckpoint(uint64_t tree_size) const {
   return Checked(readers_->Checkpoint(tree_size));
 }
 

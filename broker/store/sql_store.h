@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 
 #include "broker/core/clock.h"
+#include "broker/store/database.h"
 #include "broker/store/group_commit.h"
 #include "broker/store/store.h"
 
@@ -17,15 +18,18 @@ namespace safeshare::store {
 
 class ReaderPool;
 
-// The embedded durable store: notifications, deliveries, subscription
-// positions, the hash-chained audit log (with its key index and signed
-// checkpoints) in one SQLite database (WAL, synchronous=FULL). The Merkle
-// tree over the log is rebuilt in memory at open (O(entries): every entry is
-// read, encoded and hashed once) and grown after each commit. Writes are group-committed by one
-// writer thread, which is the store-wide append lock: sequences and audit ids are assigned in the
-// order transactions commit. Reads use a pool of read-only connections and
-// may run on any thread. See Store for the contract.
-class SqliteStore final : public Store {
+// The durable store on an SQL database (database.h): SQLite, one file for
+// one broker (the default), or PostgreSQL, one database shared by several.
+// Notifications, deliveries, subscription positions, the hash-chained audit
+// log (with its key index and signed checkpoints). The Merkle tree over the
+// log is rebuilt in memory at open (O(entries): every entry is read,
+// encoded and hashed once) and grown after each commit, with the entries
+// other brokers committed in between. Writes are group-committed by one
+// writer thread, each transaction under the database's append lock:
+// sequences and audit ids are assigned in the order transactions commit.
+// Reads use a pool of read-only connections and may run on any thread. See
+// Store for the contract.
+class SqlStore final : public Store {
  public:
   struct Options {
     const Clock* clock = &SystemClock();
@@ -33,15 +37,20 @@ class SqliteStore final : public Store {
   };
 
   // `keys` seal every body written and open every body read (body_seal.h).
-  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path,
-                                                           std::shared_ptr<const DataKeys> keys,
-                                                           Options options);
-  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path,
-                                                           std::shared_ptr<const DataKeys> keys) {
-    return Open(path, std::move(keys), Options{});
+  static absl::StatusOr<std::unique_ptr<SqlStore>> Open(std::shared_ptr<const Database> database,
+                                                        std::shared_ptr<const DataKeys> keys,
+                                                        Options options);
+  // On the SQLite file at `path` (created if absent).
+  static absl::StatusOr<std::unique_ptr<SqlStore>> OpenSqlite(const std::filesystem::path& path,
+                                                              std::shared_ptr<const DataKeys> keys,
+                                                              Options options);
+  static absl::StatusOr<std::unique_ptr<SqlStore>> OpenSqlite(
+      const std::filesystem::path& path, std::shared_ptr<const DataKeys> keys) {
+    return OpenSqlite(path, std::move(keys), Options{});
   }
-  // Close(): completes queued writes, then checkpoints the WAL into the file.
-  ~SqliteStore() override;
+  // Close(): completes queued writes, then closes the database (SQLite:
+  // checkpoints the WAL into the file).
+  ~SqlStore() override;
 
   void Publish(NewNotification n, Done<PublishResult> done) override;
   void RecordRefusal(Refusal refusal, StatusDone done) override;
@@ -93,11 +102,14 @@ class SqliteStore final : public Store {
   void SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) override;
   absl::StatusOr<StoredCheckpoint> ReadCheckpoint(uint64_t tree_size) const override;
   absl::Status Failure() const override { return commits_.Fatal(); }
+  // The database, for logs and messages (never a password).
+  std::string Name() const { return database_->Name(); }
   void Close() override { commits_.Close(); }
 
  private:
-  SqliteStore(std::shared_ptr<const DataKeys> keys, std::unique_ptr<ReaderPool> readers,
-              std::unique_ptr<Writer> writer, const Options& options);
+  SqlStore(std::shared_ptr<const Database> database, std::shared_ptr<const DataKeys> keys,
+           std::unique_ptr<ReaderPool> readers, std::unique_ptr<Writer> writer,
+           const Options& options);
   // At open, before any write: the Merkle leaves of every stored entry, read
   // a page at a time.
   absl::Status LoadAuditTree();
@@ -105,6 +117,7 @@ class SqliteStore final : public Store {
   template <typename T>
   absl::StatusOr<T> Checked(absl::StatusOr<T> read) const;
 
+  std::shared_ptr<const Database> database_;
   std::shared_ptr<const DataKeys> keys_;
   std::unique_ptr<ReaderPool> readers_;
   mutable GroupCommit commits_;  // last: its threads stop before the rest is destroyed

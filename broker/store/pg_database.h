@@ -1,0 +1,42 @@
+#pragma once
+
+#include "broker/store/database.h"
+#include "broker/store/pg_db.h"
+
+namespace safeshare::store {
+
+// One PostgreSQL database, which several brokers may share. Each write
+// transaction takes one transaction-scoped advisory lock (the append lock)
+// before anything else, so sequences and audit ids are assigned and
+// committed in one order across every broker: a reader never sees sequence
+// N+1 before N, and the audit log is one chain with no fork or gap. The
+// writer reads the heads under that lock (Dialect::shared). Reads run in
+// REPEATABLE READ READ ONLY transactions, one snapshot each.
+//
+// Opening the writer applies the schema migrations (pg_schema_sql.h) under
+// another advisory lock, so brokers starting together migrate once, and
+// refuses a database a newer build migrated.
+class PostgresDatabase final : public Database {
+ public:
+  explicit PostgresDatabase(PgParams params);
+
+  std::string Name() const override { return name_; }
+  const Dialect& dialect() const override { return dialect_; }
+  absl::StatusOr<std::unique_ptr<Connection>> OpenWriter() const override;
+  absl::StatusOr<std::unique_ptr<Connection>> OpenReader() const override;
+  // VACUUM of the notification and view tables, so deleted content leaves
+  // their pages (and TOAST) now rather than at the next autovacuum.
+  absl::StatusOr<bool> ScrubLog(Connection& writer) const override;
+
+ private:
+  PgParams params_;
+  std::string name_;
+  Dialect dialect_;
+};
+
+// The advisory lock keys (one 64-bit space per database): the append lock
+// and the migration lock.
+inline constexpr int64_t kPgAppendLock = 0x5AFE5A4E0001;
+inline constexpr int64_t kPgMigrationLock = 0x5AFE5A4E0002;
+
+}  // namespace safeshare::store

@@ -1,0 +1,301 @@
+#include "broker/store/pg_db.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+#include "broker/core/logging.h"
+#include "broker/core/status_macros.h"
+
+namespace safeshare::store {
+namespace {
+
+// PostgreSQL type oids (pg_type.h) of the columns read specially.
+constexpr Oid kBoolOid = 16;
+constexpr Oid kByteaOid = 17;
+
+// Prepared statements kept per connection before the cache starts over.
+constexpr size_t kMaxPrepared = 512;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// bytea in the hex output format ("\x0a1b...") as bytes.
+std::string DecodeBytea(std::string_view text) {
+  std::string out;
+  if (text.substr(0, 2) != "\\x") return std::string(text);
+  out.reserve((text.size() - 2) / 2);
+  for (size_t i = 2; i + 1 < text.size(); i += 2) {
+    out.push_back(static_cast<char>(HexValue(text[i]) * 16 + HexValue(text[i + 1])));
+  }
+  return out;
+}
+
+void IgnoreNotice(void* /*arg*/, const char* /*message*/) {}
+
+class PgStatement final : public Statement::Impl {
+ public:
+  PgStatement(PgConnection& conn, std::string_view sql) : conn_(conn) {
+    int count = 0;
+    sql_ = PgPlaceholders(sql, &count);
+    params_ = static_cast<size_t>(count);
+  }
+  PgStatement(const PgStatement&) = delete;
+  PgStatement& operator=(const PgStatement&) = delete;
+  ~PgStatement() override { Clear(); }
+
+  void Bind(int index, int64_t value) override { Set(index, std::to_string(value), 0); }
+  void Bind(int index, std::string_view text) override { Set(index, std::string(text), 1); }
+  void BindBlob(int index, std::string_view bytes) override { Set(index, std::string(bytes), 1); }
+
+  absl::StatusOr<bool> Step() override {
+    if (result_ == nullptr) {
+      // Every parameter the SQL names; one not bound is NULL.
+      values_.resize(std::max(values_.size(), params_));
+      formats_.resize(values_.size(), 0);
+      bound_.resize(values_.size(), false);
+      std::vector<const char*> values(values_.size(), nullptr);
+      std::vector<int> lengths(values_.size(), 0);
+      for (size_t i = 0; i < values_.size(); ++i) {
+        if (!bound_[i]) continue;
+        values[i] = values_[i].data();
+        lengths[i] = static_cast<int>(values_[i].size());
+      }
+      auto result = conn_.Execute(sql_, values, lengths, formats_);
+      if (!result.ok()) return result.status();
+      result_ = *result;
+      row_ = 0;
+      decoded_.assign(static_cast<size_t>(PQnfields(result_)), std::string());
+    } else {
+      ++row_;
+    }
+    return row_ < PQntuples(result_);
+  }
+
+  void Reset() override {
+    Clear();
+    values_.clear();
+    formats_.clear();
+    bound_.clear();
+  }
+
+  int64_t Int(int column) const override {
+    if (PQgetisnull(result_, row_, column)) return 0;
+    const char* value = PQgetvalue(result_, row_, column);
+    if (PQftype(result_, column) == kBoolOid) return value[0] == 't' ? 1 : 0;
+    return std::strtoll(value, nullptr, 10);
+  }
+
+  std::string_view View(int column) const override {
+    if (PQgetisnull(result_, row_, column)) return {};
+    const std::string_view text(PQgetvalue(result_, row_, column),
+                                static_cast<size_t>(PQgetlength(result_, row_, column)));
+    if (PQftype(result_, column) != kByteaOid) return text;
+    auto& decoded = decoded_[static_cast<size_t>(column)];
+    decoded = DecodeBytea(text);
+    return decoded;
+  }
+
+ private:
+  void Set(int index, std::string value, int format) {
+    const auto i = static_cast<size_t>(index - 1);
+    if (values_.size() <= i) {
+      values_.resize(i + 1);
+      formats_.resize(i + 1, 0);
+      bound_.resize(i + 1, false);
+    }
+    values_[i] = std::move(value);
+    formats_[i] = format;
+    bound_[i] = true;
+  }
+  void Clear() {
+    if (result_ != nullptr) PQclear(result_);
+    result_ = nullptr;
+    row_ = -1;
+  }
+
+  PgConnection& conn_;
+  std::string sql_;
+  size_t params_ = 0;
+  std::vector<std::string> values_;
+  std::vector<int> formats_;
+  std::vector<bool> bound_;
+  PGresult* result_ = nullptr;
+  int row_ = -1;
+  mutable std::vector<std::string> decoded_;  // per column, for View() of bytea
+};
+
+}  // namespace
+
+std::string PgPlaceholders(std::string_view sql, int* count) {
+  // SQLite's planner hint "INDEXED BY name": PostgreSQL has none (its
+  // planner finds the same partial indexes by itself).
+  std::string unhinted;
+  for (size_t at = 0;;) {
+    const size_t hint = sql.find(" INDEXED BY ", at);
+    if (hint == std::string_view::npos) {
+      unhinted.append(sql.substr(at));
+      break;
+    }
+    unhinted.append(sql.substr(at, hint - at));
+    at = sql.find_first_of(" \n", hint + 12);
+    if (at == std::string_view::npos) at = sql.size();
+  }
+  sql = unhinted;
+  std::string out;
+  out.reserve(sql.size() + 8);
+  int highest = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (c == '\'') quoted = !quoted;
+    if (quoted || c != '?') {
+      out.push_back(c);
+      continue;
+    }
+    size_t digits = i + 1;
+    while (digits < sql.size() && sql[digits] >= '0' && sql[digits] <= '9') ++digits;
+    int index = highest + 1;
+    if (digits > i + 1) index = std::atoi(std::string(sql.substr(i + 1, digits - i - 1)).c_str());
+    highest = std::max(highest, index);
+    out += "$" + std::to_string(index);
+    i = digits - 1;
+  }
+  if (count != nullptr) *count = highest;
+  return out;
+}
+
+absl::Status PgError(std::string_view sqlstate, std::string_view message, std::string_view what) {
+  std::string text = std::string(what) + ": " + std::string(message);
+  const auto starts = [sqlstate](std::string_view prefix) {
+    return sqlstate.substr(0, prefix.size()) == prefix;
+  };
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  if (sqlstate.empty() || starts("08")) {
+    return absl::UnavailableError(text + " (the database is unreachable)");
+  }
+  if (starts("23")) return absl::AbortedError(text);
+  if (sqlstate == "53100") {
+    return absl::ResourceExhaustedError(text + " (the database's disk is full)");
+  }
+  if (starts("53") || starts("57") || sqlstate == "40001" || sqlstate == "40P01" ||
+      sqlstate == "55P03" || sqlstate == "25P02") {
+    return absl::UnavailableError(text + " (the database is busy or restarting)");
+  }
+  if (sqlstate == "XX001" || sqlstate == "XX002") {
+    ModuleLogger("store")->critical("store corruption detected: {}", text);
+    return absl::DataLossError("store corruption detected: " + text);
+  }
+  return absl::InternalError(text + " (SQLSTATE " + std::string(sqlstate) + ")");
+}
+
+absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const PgParams& params,
+                                                                 bool read_only) {
+  std::unique_ptr<PgConnection> conn(new PgConnection(params, read_only));
+  SAFESHARE_RETURN_IF_ERROR(conn->Connect());
+  return conn;
+}
+
+PgConnection::~PgConnection() {
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+absl::Status PgConnection::Connect() {
+  if (conn_ != nullptr) PQfinish(conn_);
+  prepared_.clear();
+  in_transaction_ = false;
+  // Earlier keywords are defaults the connection string may override; the
+  // password, given apart, overrides it.
+  std::vector<const char*> keys = {"application_name", "connect_timeout", "dbname"};
+  std::vector<const char*> values = {"safeshare-broker", "5", params_.dsn.c_str()};
+  if (!params_.password.empty()) {
+    keys.push_back("password");
+    values.push_back(params_.password.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    return PgError("", PQerrorMessage(conn_), "cannot connect to PostgreSQL");
+  }
+  PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
+  std::string setup = "SET client_min_messages=warning; SET TIME ZONE 'UTC';";
+  if (read_only_) setup += " SET default_transaction_read_only=on;";
+  return Exec(setup);
+}
+
+absl::Status PgConnection::Usable() {
+  if (PQstatus(conn_) == CONNECTION_OK) return absl::OkStatus();
+  if (in_transaction_) {
+    in_transaction_ = false;  // the server rolled it back; the next one reconnects
+    return PgError("", "the connection was lost during a transaction", "PostgreSQL");
+  }
+  ModuleLogger("store")->warn("reconnecting to PostgreSQL");
+  return Connect();
+}
+
+absl::StatusOr<PGresult*> PgConnection::Checked(PGresult* result, std::string_view what) {
+  const auto status = PQresultStatus(result);
+  in_transaction_ = PQtransactionStatus(conn_) != PQTRANS_IDLE;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    const char* tuples = PQcmdTuples(result);
+    changes_ = tuples != nullptr && tuples[0] != '\0' ? std::strtoll(tuples, nullptr, 10) : 0;
+    return result;
+  }
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state != nullptr ? state : "";
+  const std::string message =
+      result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
+  if (result != nullptr) PQclear(result);
+  if (PQstatus(conn_) != CONNECTION_OK) return PgError("", message, what);
+  return PgError(sqlstate, message, what);
+}
+
+absl::Status PgConnection::Exec(const std::string& sql) {
+  SAFESHARE_RETURN_IF_ERROR(Usable());
+  auto result = Checked(PQexec(conn_, sql.c_str()), "cannot run '" + sql.substr(0, 40) + "'");
+  if (!result.ok()) return result.status();
+  PQclear(*result);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Statement> PgConnection::Prepare(std::string_view sql) {
+  // Prepared on the server when first run (PreparedName).
+  return Statement(std::make_unique<PgStatement>(*this, sql));
+}
+
+absl::StatusOr<std::string> PgConnection::PreparedName(const std::string& sql) {
+  if (auto found = prepared_.find(sql); found != prepared_.end()) return found->second;
+  if (prepared_.size() >= kMaxPrepared) {
+    SAFESHARE_RETURN_IF_ERROR(Exec("DEALLOCATE ALL"));
+    prepared_.clear();
+  }
+  std::string name = "s" + std::to_string(++next_name_);
+  auto result =
+      Checked(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr), "cannot prepare statement");
+  if (!result.ok()) return result.status();
+  PQclear(*result);
+  prepared_.emplace(sql, name);
+  return name;
+}
+
+absl::StatusOr<PGresult*> PgConnection::Execute(const std::string& sql,
+                                                const std::vector<const char*>& values,
+                                                const std::vector<int>& lengths,
+                                                const std::vector<int>& formats) {
+  SAFESHARE_RETURN_IF_ERROR(Usable());
+  auto name = PreparedName(sql);
+  if (!name.ok()) return name.status();
+  return Checked(PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()),
+                                values.data(), lengths.data(), formats.data(),
+                                /*resultFormat=*/0),
+                 "statement failed");
+}
+
+}  // namespace safeshare::store
