@@ -1,6 +1,7 @@
 // safeshare-broker: wires the modules together. Nothing else sees them all.
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "broker/audit/chain.h"
 #include "broker/audit/merkle.h"
 #include "broker/config/broker_config.h"
+#include "broker/core/broker_metrics.h"
 #include "broker/core/key_file.h"
 #include "broker/core/logging.h"
 #include "broker/core/person_key.h"
@@ -20,6 +22,8 @@
 #include "broker/core/text_file.h"
 #include "broker/identity/agency_directory.h"
 #include "broker/offline_commands.h"
+#include "broker/ops/admin_server.h"
+#include "broker/ops/scrape_collectors.h"
 #include "broker/ops/termination_signal.h"
 #include "broker/policy/agreements.h"
 #include "broker/routing/case_directory.h"
@@ -54,7 +58,8 @@ absl::StatusOr<std::unique_ptr<safeshare::store::SqlStore>> OpenStore(
     const safeshare::config::BrokerConfig& config,
     std::shared_ptr<const safeshare::DataKeys> keys) {
   namespace store = safeshare::store;
-  const store::SqlStore::Options options{.commit = {.max_queued = config.max_queued_writes}};
+  const store::SqlStore::Options options{
+      .commit = {.max_queued = config.max_queued_writes, .on_batch = safeshare::RecordCommitBatch}};
   const auto& c = config.store;
   if (c.kind == safeshare::config::StoreConfig::Kind::kSqlite) {
     return store::SqlStore::OpenSqlite(c.path, std::move(keys), options);
@@ -159,7 +164,41 @@ safeshare::service::GovernanceService::PolicyLoader AgreementLoader(
   };
 }
 
-int Serve(const safeshare::config::BrokerConfig& config, const std::string& port_file) {
+// The admin listener (`admin:`), or none when it is off. Ready while the
+// store can commit, agreements are loaded and no shutdown has begun.
+absl::StatusOr<std::unique_ptr<safeshare::ops::AdminServer>> StartAdmin(
+    const safeshare::config::BrokerConfig& config, const safeshare::store::Store& store,
+    const safeshare::routing::PolicyHolder& policy, const std::atomic<bool>& stopping,
+    const std::string& port_file) {
+  namespace ss = safeshare;
+  if (!config.admin.enabled) return nullptr;
+  std::vector<ss::AgencyId> agencies;
+  for (const auto& agency : config.agencies) agencies.push_back(agency.id);
+  auto& registry = ss::Metrics().registry;
+  ss::ops::AddScrapeCollectors(
+      registry, {store, std::move(agencies), [&policy] { return policy.Current()->version(); },
+                 ss::SystemClock(), ss::SystemClock().WallMicros()});
+  auto admin = ss::ops::AdminServer::Start(
+      config.admin.listen,
+      ss::ops::AdminRoutes(
+          ss::ops::AllOf({
+              [&store]() -> std::string {
+                const auto failed = store.Failure();
+                return failed.ok() ? "" : "store failed: " + failed.ToString();
+              },
+              [&policy]() -> std::string { return policy.Current() ? "" : "no agreements loaded"; },
+              [&stopping]() -> std::string { return stopping ? "shutting down" : ""; },
+          }),
+          registry));
+  if (!admin.ok()) return admin.status();
+  ModuleLogger("main")->info("admin listener (/healthz, /readyz, /metrics) on {} port {}",
+                             config.admin.listen, (*admin)->port());
+  if (!port_file.empty()) std::ofstream(port_file) << (*admin)->port() << "\n";
+  return admin;
+}
+
+int Serve(const safeshare::config::BrokerConfig& config, const std::string& port_file,
+          const std::string& admin_port_file) {
   namespace ss = safeshare;
   const auto log = ModuleLogger("main");
   ss::identity::CertificateChecks certificate_checks;
@@ -220,6 +259,9 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   // go, on every way out of here (the shutdown below stops it earlier).
   const std::unique_ptr<ss::rpc::TlsWatch, void (*)(ss::rpc::TlsWatch*)> stop_tls(
       tls_watch->get(), [](ss::rpc::TlsWatch* watch) { watch->Stop(); });
+  std::atomic<bool> stopping{false};
+  auto admin = StartAdmin(config, **store, policy, stopping, admin_port_file);
+  if (!admin.ok()) return Fail(admin.status(), config);
   auto running = ss::rpc::StartServer(ServerOptionsFrom(config, **tls_watch, certificate_checks),
                                       rpc, governance_rpc, audit_rpc);
   if (!running.ok()) return Fail(running.status(), config);
@@ -239,6 +281,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   // (their writes complete within milliseconds), then drain and close the
   // store while everything its callbacks reference is alive.
   ss::rpc::SetServing(*running->server, false);
+  stopping = true;  // /readyz: 503
   (*tls_watch)->Stop();
   service.StopAccepting();
   rpc.StopStreams();
@@ -257,6 +300,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   if (auto signed_last = checkpointer.Stop(); !signed_last.ok()) {
     log->error("no checkpoint at shutdown: {}", signed_last.ToString());
   }
+  if (*admin) (*admin)->Stop();  // its scrapes read the store
   (*store)->Close();
   log->info("stopped cleanly");
   return 0;
@@ -270,11 +314,13 @@ int main(int argc, char** argv) {
   // children's data: owner-only, whatever the shell's umask.
   ::umask(0077);
   CLI::App app{"safeshare-broker: secure notification broker for a safeguarding partnership"};
-  std::string config_path, listen, store_path, port_file;
+  std::string config_path, listen, store_path, port_file, admin_port_file;
   app.add_option("--config", config_path, "broker configuration (YAML)")->required();
   app.add_option("--listen", listen, "override config 'listen' (host:port; port 0 picks one)");
   app.add_option("--store", store_path, "override config 'store.path'");
   app.add_option("--port-file", port_file, "write the port actually listened on to this file");
+  app.add_option("--admin-port-file", admin_port_file,
+                 "write the admin listener's port (config 'admin') to this file");
   auto* audit =
       app.add_subcommand("audit", "print the audit trail of the store and verify its hash chain");
   auto* backup = app.add_subcommand(
@@ -305,5 +351,5 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   safeshare::ConfigureLogging(config->log_format, spdlog::level::from_str(config->log_level));
   safeshare::rpc::RouteGrpcLogs();
-  return Serve(*config, port_file);
+  return Serve(*config, port_file, admin_port_file);
 }

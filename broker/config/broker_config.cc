@@ -280,11 +280,29 @@ StoreConfig ReadStore(const YamlReader& node, const PathResolver& path) {
   return store;
 }
 
+// `admin:`; see AdminConfig. The address must read IP:PORT, checked
+// further when the listener binds it.
+AdminConfig ReadAdmin(const YamlReader& node) {
+  node.RejectUnknownKeys({"enabled", "listen"});
+  AdminConfig admin{true, std::string(kDefaultAdminListen)};
+  if (node.Has("enabled")) admin.enabled = node.Required("enabled").Bool();
+  if (!node.Has("listen")) return admin;
+  const auto listen = node.Required("listen");
+  admin.listen = listen.String();
+  const size_t colon = admin.listen.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : admin.listen.substr(colon + 1);
+  if (colon == 0 || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
+    listen.Fail("expected IP:PORT, e.g. 127.0.0.1:9464 (port 0 picks a free one)");
+  }
+  return admin;
+}
+
 // `dir`: the config file's directory, absolute.
 BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "connections", "agencies",
                           "agreements", "person_hash_key", "data_keys", "urgent_disclosure",
-                          "audit", "subscriptions", "sharing", "retention"});
+                          "audit", "subscriptions", "sharing", "retention", "admin"});
   BrokerConfig config;
   const PathResolver path(dir, config.relative_paths);
   if (root.Has("listen")) config.listen = root.Required("listen").String();
@@ -326,6 +344,7 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   }
   config.audit = ReadAudit(root.Required("audit"), path);
   if (root.Has("retention")) config.retention = ReadRetention(root.Required("retention"));
+  if (root.Has("admin")) config.admin = ReadAdmin(root.Required("admin"));
   if (root.Has("sharing")) {
     root.Required("sharing").Fail(
         "the sharing table is replaced by information-sharing agreements: move its rules into "

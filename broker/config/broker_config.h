@@ -144,6 +144,17 @@ struct RetentionConfig {
   std::chrono::seconds sweep_every{3600};
 };
 
+// The admin HTTP listener (`admin:`; broker/ops/README.md): /healthz,
+// /readyz and Prometheus /metrics over plain HTTP, for loopback or a
+// cluster-internal network only. Off when the section is absent or
+// `enabled: false`; `admin: {}` listens on kDefaultAdminListen. `listen`
+// is "IP:PORT" (port 0 picks a free one).
+struct AdminConfig {
+  bool enabled = false;
+  std::string listen;
+};
+inline constexpr std::string_view kDefaultAdminListen = "127.0.0.1:9464";
+
 // A period as config files write it: "90d", "36h", "45m" or "30s", in the
 // largest unit that divides it.
 std::string PeriodText(std::chrono::seconds period);
@@ -213,6 +224,7 @@ struct BrokerConfig {
   UrgentDisclosureConfig urgent_disclosure;
   AuditConfig audit;
   RetentionConfig retention;
+  AdminConfig admin;
   // Every path above is absolute: those the file writes relative to its
   // directory are resolved against it, and listed here as written.
   std::vector<RelativePath> relative_paths;

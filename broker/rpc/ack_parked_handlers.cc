@@ -6,6 +6,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "broker/core/broker_metrics.h"
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/unary_call.h"
 
@@ -19,8 +20,9 @@ grpc::ServerUnaryReactor* BrokerRpc::Acknowledge(grpc::CallbackServerContext* co
         service_.Acknowledge(
             caller, request->subscription(), request->sequence(),
             {request->sequences().begin(), request->sequences().end()},
-            [reactor, response](absl::StatusOr<store::AckResult> result) {
+            [reactor, response, agency = caller.agency](absl::StatusOr<store::AckResult> result) {
               if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
+              Metrics().acknowledgements.With({agency.value()}).Add(result->newly_acknowledged);
               response->set_acknowledged_through(result->acknowledged_through.value());
               response->set_newly_acknowledged(result->newly_acknowledged);
               reactor->Finish(grpc::Status::OK);

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "broker/core/broker_metrics.h"
 #include "broker/core/logging.h"
 
 namespace safeshare::rpc {
@@ -16,6 +17,7 @@ bool HandshakeVerifier::Verify(grpc::experimental::TlsCustomVerificationCheckReq
     *sync_status = grpc::Status::OK;
   } else {
     ModuleLogger("tls")->warn("TLS handshake refused: {}", std::string(status.message()));
+    Metrics().certificate_refusals.With({"handshake"}).Add();
     *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(status.message()));
   }
   return true;  // decided now, on gRPC's thread

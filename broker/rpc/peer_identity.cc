@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "broker/core/broker_metrics.h"
 
 namespace safeshare::rpc {
 
@@ -25,6 +26,7 @@ std::optional<identity::Caller> PeerIdentity::Identify(
                   ? absl::UnauthenticatedError("no client certificate on the connection")
                   : checks_.Parse(std::string_view(pems.front().data(), pems.front().size()));
   if (!cert.ok()) {
+    Metrics().certificate_refusals.With({"call"}).Add();
     refuse(absl::UnauthenticatedError(cert.status().message()));
     return std::nullopt;
   }
@@ -36,6 +38,7 @@ std::optional<identity::Caller> PeerIdentity::Identify(
   }
   // Signed by the partnership's CA, yet no agency's, or no longer usable:
   // on the record under what the certificate says it is.
+  Metrics().certificate_refusals.With({"call"}).Add();
   const auto& uris = (*cert)->uris;
   std::string actor = caller.ok()    ? caller->agency.value()
                       : uris.empty() ? std::string("(certificate without a URI)")

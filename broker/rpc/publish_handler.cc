@@ -1,6 +1,8 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <grpcpp/support/proto_buffer_writer.h>
 
+#include "absl/status/status.h"
+#include "broker/core/broker_metrics.h"
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/peer_identity.h"
 #include "broker/rpc/status_mapping.h"
@@ -46,6 +48,23 @@ void Answer(grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* response,
       grpc::SerializationTraits<v1::PublishResponse>::Serialize(message, response, &own_buffer));
 }
 
+// The notification's type as metrics label it: the `payload` field's name
+// (so one of kNotificationTypes), "(none)" without one, "(undecodable)".
+std::string_view TypeLabel(const v1::Notification* notification) {
+  if (notification == nullptr) return "(undecodable)";
+  const auto* field = notification->GetReflection()->GetOneofFieldDescriptor(
+      *notification, notification->GetDescriptor()->FindOneofByName("payload"));
+  return field == nullptr ? std::string_view("(none)") : std::string_view(field->name());
+}
+
+// Counts a publish answered `status` (before it is mapped for the wire).
+void Count(const std::string& agency, std::string_view type, const absl::Status& status) {
+  auto& metrics = Metrics();
+  if (status.ok()) return metrics.publishes.With({agency, type}).Add();
+  const auto code = static_cast<absl::StatusCode>(ToGrpcStatus(status).error_code());
+  metrics.publish_refusals.With({agency, type, absl::StatusCodeToString(code)}).Add();
+}
+
 }  // namespace
 
 BrokerRpc::BrokerRpc(service::BrokerService& service, const identity::AgencyDirectory& directory,
@@ -72,12 +91,16 @@ grpc::ServerUnaryReactor* BrokerRpc::Publish(grpc::CallbackServerContext* contex
     reactor->Finish(ToGrpcStatus(refused));
   });
   if (!caller) return reactor;
-  auto done = [reactor, response](const absl::StatusOr<service::PublishAnswer>& result) {
-    Answer(reactor, response, result);
-  };
   // The service reads the notification before it returns; nothing keeps it.
   v1::PublishRequest parsed;
-  if (!Parse(*request, parsed)) {
+  const bool parses = Parse(*request, parsed);
+  auto done = [reactor, response, agency = caller->agency.value(),
+               type = TypeLabel(parses ? &parsed.notification() : nullptr)](
+                  const absl::StatusOr<service::PublishAnswer>& result) {
+    Count(agency, type, result.status());
+    Answer(reactor, response, result);
+  };
+  if (!parses) {
     service_.RefuseUndecodable(*caller, std::move(done));
   } else {
     std::optional<policy::UrgentDisclosure> urgent;

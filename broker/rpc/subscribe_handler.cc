@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 
 #include "absl/synchronization/mutex.h"
+#include "broker/core/broker_metrics.h"
 #include "broker/core/logging.h"
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/delivery_frame.h"
@@ -39,6 +40,9 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     subscription_ = subscription;
     heartbeat_ = heartbeat;
     permit_ = std::move(permit);
+    delivered_ = &Metrics().deliveries.With({agency_});
+    open_streams_ = &Metrics().open_streams.With({agency_});
+    open_streams_->Add(1);
     OwnSelf();
     std::weak_ptr<SubscribeReactor> weak = weak_from_this();
     stream_token_ = streams_.Add({agency_, caller.certificate, [weak](absl::Status why) {
@@ -67,6 +71,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
       for (auto& frame : DeliveryFrames(items)) pending_.push_back(std::move(frame));
       batch_open_ = true;
     }
+    delivered_->Add(items.size());
     Continue();
   }
   void Heartbeat(const service::HeartbeatInfo& info) override {
@@ -109,7 +114,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
     }
     if (session) session->Stop();
     permit_ = service::AgencyLimits::Permit();  // the stream has ended
-    if (!agency_.empty()) {                     // a stream that was opened (not rejected)
+    if (open_streams_ != nullptr) open_streams_->Add(-1);
+    if (!agency_.empty()) {  // a stream that was opened (not rejected)
       ModuleLogger("rpc")->info("{} subscription {}: stream ended (gRPC code {})", agency_,
                                 subscription_, static_cast<int>(code));
     }
@@ -183,6 +189,9 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   std::string agency_, subscription_;     // set by Start, for the log
   std::chrono::seconds heartbeat_{0};     // set by Start
   service::AgencyLimits::Permit permit_;  // set by Start, given back in OnDone
+  // The agency's series, set by Start (never for a rejected stream).
+  Counter* delivered_ = nullptr;
+  Gauge* open_streams_ = nullptr;
   absl::Mutex mu_;
   std::shared_ptr<SubscribeReactor> self_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<service::DeliverySession> session_ ABSL_GUARDED_BY(mu_);
@@ -234,6 +243,7 @@ void BrokerRpc::EndStreamsOfRefusedCertificates(const identity::CertificateCheck
   auto refused = streams_.TakeRefused(
       [&](const identity::PeerCertificate& cert) { return checks.Check(cert, now); });
   for (auto& [stream, why] : refused) {
+    Metrics().certificate_refusals.With({"open_stream"}).Add();
     service_.refusals().Refuse(stream.agency, "Broker.Subscribe (open stream)", std::move(why),
                                std::move(stream.end));
   }

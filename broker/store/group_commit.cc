@@ -35,7 +35,7 @@ GroupCommit::GroupCommit(std::unique_ptr<Writer> writer, const Clock& clock, Opt
                          CommitListener listener, FatalListener on_fatal, LeavesListener on_leaves)
     : writer_(std::move(writer)),
       clock_(clock),
-      options_(options),
+      options_(std::move(options)),
       listener_(std::move(listener)),
       on_fatal_(std::move(on_fatal)),
       on_leaves_(std::move(on_leaves)),
@@ -226,12 +226,21 @@ GroupCommit::Outcome GroupCommit::Execute(std::vector<WriteOp> batch) {
     return outcome;
   }
   absl::Status status;
+  const auto started = std::chrono::steady_clock::now();
+  const auto observe = [&] {
+    if (!options_.on_batch) return;
+    options_.on_batch(ops.size(),
+                      std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started),
+                      status.code());
+  };
   for (int attempt = 1; attempt <= kBusyAttempts; ++attempt) {
     outcome.results.assign(ops.size(), absl::OkStatus());
     status = writer_->Begin(clock_.WallMicros());
     if (status.ok()) status = ApplyAll(ops, outcome.results);
     if (status.ok()) status = writer_->Commit();
     if (status.ok()) {
+      observe();
       outcome.woken = writer_->woken();
       auto leaves = writer_->TakeCommittedLeaves();
       if (on_leaves_ && !leaves.empty()) on_leaves_(std::move(leaves));
@@ -241,6 +250,7 @@ GroupCommit::Outcome GroupCommit::Execute(std::vector<WriteOp> batch) {
     if (!absl::IsUnavailable(status)) break;  // only a busy database is worth retrying
     std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
   }
+  observe();
   Log()->error("write batch of {} failed, nothing in it was stored: {}", ops.size(),
                status.ToString());
   if (Classify(status) == Failure::kFatal) {

@@ -65,6 +65,11 @@ class GroupCommit {
     // Ops queued beyond this are refused RESOURCE_EXHAUSTED at once, so a
     // stalled disk cannot grow the queue (and memory) without bound.
     size_t max_queued = 20'000;
+    // After each batch's commit attempt, on the writer thread: how many ops
+    // it held, how long applying and committing took (busy retries
+    // included), and the code of the error that failed it (OK when it
+    // committed). For metrics; must be quick and must not block.
+    std::function<void(size_t ops, std::chrono::microseconds took, absl::StatusCode code)> on_batch;
   };
 
   // `listener`: after each durable commit, once that batch's operations are

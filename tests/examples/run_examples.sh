@@ -70,6 +70,7 @@ step "dev PKI and broker config in $dir"
 bash "$repo/certs/gen-dev-pki.sh" "$dir/pki" >/dev/null
 sed -e "s|\.\./certs/out/|$dir/pki/|" -e "s|\.\./var/safeshare\.db|$dir/store.db|" \
   -e "s|^agreements: agreements|agreements: $repo/config/agreements|" \
+  -e "s|listen: 127.0.0.1:9464|listen: 127.0.0.1:0|" \
   "$repo/config/broker.yaml" >"$dir/broker.yaml"
 ! grep -n '\.\./' "$dir/broker.yaml" >&2 || die "config/broker.yaml has paths this script does not relocate"
 

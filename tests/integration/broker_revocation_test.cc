@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "tests/integration/admin_http.h"
 #include "tests/integration/raw_stream.h"
 #include "tests/integration/scenario.h"
 
@@ -101,6 +102,12 @@ TEST_F(RevocationTest, ARevokedCertificateLosesItsStreamsCallsAndConnections) {
   EXPECT_EQ(Audited("tls_changed", "newly revoked: serial"), 1);
   EXPECT_EQ(Audited("access_refused", "Broker.Subscribe (open stream)%was revoked"), 1);
   EXPECT_EQ(Audited("access_refused", "Broker.Publish%was revoked"), 1);
+  // And counted, by where the broker's checks refused the certificate.
+  const std::string metrics = Http(broker_.admin_port(), "GET", "/metrics").body;
+  const std::string refusals = "safeshare_certificate_refusals_total";
+  EXPECT_EQ(MetricValue(metrics, refusals + R"({stage="open_stream"})"), 1);
+  EXPECT_EQ(MetricValue(metrics, refusals + R"({stage="call"})"), 1);
+  EXPECT_GE(MetricValue(metrics, refusals + R"({stage="handshake"})"), 1);
 }
 
 TEST_F(RevocationTest, ANewServerCertificateIsServedWithoutDroppingOpenStreams) {

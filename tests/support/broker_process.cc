@@ -37,6 +37,8 @@ std::string RepositoryConfig() {
   ReplaceAll(config_yaml, "../var/safeshare.db", "{STORE}");
   ReplaceAll(config_yaml, "agreements: agreements", "agreements: {AGREEMENTS}");
   ReplaceAll(config_yaml, "level: info", "level: debug");
+  // The admin listener on a free port (admin_port()), so brokers run side by side.
+  ReplaceAll(config_yaml, "listen: 127.0.0.1:9464", "listen: 127.0.0.1:0");
   return config_yaml;
 }
 
@@ -75,7 +77,8 @@ void BrokerProcess::Spawn(const std::vector<std::string>& launcher, const std::s
   std::vector<std::string> args = launcher;
   for (const std::string& arg :
        {std::string(SAFESHARE_BROKER_BINARY), std::string("--config"), config,
-        std::string("--listen"), listen, std::string("--port-file"), port_file}) {
+        std::string("--listen"), listen, std::string("--port-file"), port_file,
+        std::string("--admin-port-file"), dir_ + "/admin-port"}) {
     args.push_back(arg);
   }
   // PR_SET_PDEATHSIG fires when the forking thread exits: construct on a
@@ -90,6 +93,13 @@ void BrokerProcess::Spawn(const std::vector<std::string>& launcher, const std::s
     }
   }
   if (port_ == 0) throw std::runtime_error("broker did not report its port; see " + log);
+}
+
+int BrokerProcess::admin_port() const {
+  // Written before the port file, which the constructor waited for.
+  std::ifstream in(dir_ + "/admin-port");
+  int port = 0;
+  return (in >> port) ? port : 0;
 }
 
 bool BrokerProcess::running() const {

@@ -49,6 +49,9 @@ class BrokerProcess {
   BrokerProcess& operator=(const BrokerProcess&) = delete;
 
   int port() const { return port_; }
+  // The admin listener's port (config `admin:`, on a free port in the
+  // repository's config); 0 when the config has none.
+  int admin_port() const;
   const std::string& dir() const { return dir_; }
   std::string store_path() const { return dir_ + "/" + store_file_; }
   bool running() const;
