@@ -186,6 +186,11 @@ absl::StatusOr<std::unique_ptr<safeshare::ops::AdminServer>> StartAdmin(
                 const auto failed = store.Failure();
                 return failed.ok() ? "" : "store failed: " + failed.ToString();
               },
+              [&store]() -> std::string {
+                const auto reachable = store.Reachable();
+                return reachable.ok() ? ""
+                                      : "database unreachable: " + std::string(reachable.message());
+              },
               [&policy]() -> std::string { return policy.Current() ? "" : "no agreements loaded"; },
               [&stopping]() -> std::string { return stopping ? "shutting down" : ""; },
           }),
@@ -269,6 +274,11 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   (*store)->SetFailureListener([server = running->server.get()](const absl::Status&) {
     ss::rpc::SetServing(*server, false);
   });
+  // So does a shared database that stops answering, until it answers again.
+  (*store)->SetReachabilityListener(
+      [server = running->server.get(), &store = **store, &stopping](const absl::Status& up) {
+        if (!stopping) ss::rpc::SetServing(*server, up.ok() && store.Failure().ok());
+      });
   log->info("listening on port {} with mutual TLS; store {}; agreements {}", running->port,
             (*store)->Name(), policy.Current()->version());
   if (!port_file.empty()) std::ofstream(port_file) << running->port << "\n";
@@ -280,8 +290,8 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   // calls; refuse new work, end the streams, let accepted calls finish
   // (their writes complete within milliseconds), then drain and close the
   // store while everything its callbacks reference is alive.
+  stopping = true;  // /readyz: 503, and health stays NOT_SERVING
   ss::rpc::SetServing(*running->server, false);
-  stopping = true;  // /readyz: 503
   (*tls_watch)->Stop();
   service.StopAccepting();
   rpc.StopStreams();

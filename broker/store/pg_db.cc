@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <utility>
 
 #include "broker/core/logging.h"
@@ -243,7 +244,10 @@ absl::Status PgConnection::Usable() {
 
 absl::StatusOr<PGresult*> PgConnection::Checked(PGresult* result, std::string_view what) {
   const auto status = PQresultStatus(result);
-  in_transaction_ = PQtransactionStatus(conn_) != PQTRANS_IDLE;
+  // Unknown (the connection is gone): as it was before this command.
+  if (const auto t = PQtransactionStatus(conn_); t != PQTRANS_UNKNOWN) {
+    in_transaction_ = t != PQTRANS_IDLE;
+  }
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     const char* tuples = PQcmdTuples(result);
     changes_ = tuples != nullptr && tuples[0] != '\0' ? std::strtoll(tuples, nullptr, 10) : 0;
@@ -259,11 +263,24 @@ absl::StatusOr<PGresult*> PgConnection::Checked(PGresult* result, std::string_vi
 }
 
 absl::Status PgConnection::Exec(const std::string& sql) {
-  SAFESHARE_RETURN_IF_ERROR(Usable());
-  auto result = Checked(PQexec(conn_, sql.c_str()), "cannot run '" + sql.substr(0, 40) + "'");
+  auto result = Retrying([&] {
+    return Checked(PQexec(conn_, sql.c_str()), "cannot run '" + sql.substr(0, 40) + "'");
+  });
   if (!result.ok()) return result.status();
   PQclear(*result);
   return absl::OkStatus();
+}
+
+absl::StatusOr<PGresult*> PgConnection::Retrying(
+    const std::function<absl::StatusOr<PGresult*>()>& run) {
+  for (int attempt = 1;; ++attempt) {
+    const bool was_in_transaction = in_transaction_;
+    SAFESHARE_RETURN_IF_ERROR(Usable());
+    auto result = run();
+    if (result.ok() || attempt > 1 || was_in_transaction || PQstatus(conn_) == CONNECTION_OK) {
+      return result;
+    }
+  }
 }
 
 absl::Status PgConnection::Listen(const std::string& channel) { return Exec("LISTEN " + channel); }
@@ -299,7 +316,9 @@ absl::StatusOr<Statement> PgConnection::Prepare(std::string_view sql) {
 absl::StatusOr<std::string> PgConnection::PreparedName(const std::string& sql) {
   if (auto found = prepared_.find(sql); found != prepared_.end()) return found->second;
   if (prepared_.size() >= kMaxPrepared) {
-    SAFESHARE_RETURN_IF_ERROR(Exec("DEALLOCATE ALL"));
+    auto cleared = Checked(PQexec(conn_, "DEALLOCATE ALL"), "cannot deallocate statements");
+    if (!cleared.ok()) return cleared.status();
+    PQclear(*cleared);
     prepared_.clear();
   }
   std::string name = "s" + std::to_string(++next_name_);
@@ -315,13 +334,14 @@ absl::StatusOr<PGresult*> PgConnection::Execute(const std::string& sql,
                                                 const std::vector<const char*>& values,
                                                 const std::vector<int>& lengths,
                                                 const std::vector<int>& formats) {
-  SAFESHARE_RETURN_IF_ERROR(Usable());
-  auto name = PreparedName(sql);
-  if (!name.ok()) return name.status();
-  return Checked(PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()),
-                                values.data(), lengths.data(), formats.data(),
-                                /*resultFormat=*/0),
-                 "statement failed");
+  return Retrying([&]() -> absl::StatusOr<PGresult*> {
+    auto name = PreparedName(sql);
+    if (!name.ok()) return name.status();
+    return Checked(PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()),
+                                  values.data(), lengths.data(), formats.data(),
+                                  /*resultFormat=*/0),
+                   "statement failed");
+  });
 }
 
 }  // namespace safeshare::store

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -68,6 +69,11 @@ class PgConnection final : public Connection {
   // transaction was open on it (then UNAVAILABLE: the caller rolls back,
   // and the next transaction reconnects).
   absl::Status Usable();
+  // Runs `run` on a usable connection. A connection found lost by a command
+  // run outside a transaction is reopened and the command run once more:
+  // outside a transaction the store runs only reads and idempotent
+  // settings, so a command that did reach the server may safely run again.
+  absl::StatusOr<pg_result*> Retrying(const std::function<absl::StatusOr<pg_result*>()>& run);
   // The server-side name of `sql`'s prepared statement, preparing it first.
   absl::StatusOr<std::string> PreparedName(const std::string& sql);
   // Converts a finished result: OK (then the caller owns it) or its error

@@ -97,9 +97,28 @@ void SqlStore::Close() {
   commits_.Close();
 }
 
+absl::Status SqlStore::Reachable() const {
+  absl::MutexLock lock(&reachable_mu_);
+  return reachable_;
+}
+
+void SqlStore::SetReachable(const absl::Status& now) {
+  {
+    absl::MutexLock lock(&reachable_mu_);
+    if (reachable_.ok() == now.ok()) return;  // transitions only
+    reachable_ = now;
+  }
+  if (now.ok()) {
+    ModuleLogger("store")->info("{} answers again", database_->Name());
+  } else {  // once per outage, not at every retry
+    ModuleLogger("store")->error("{} does not answer ({}); writes fail UNAVAILABLE until it does",
+                                 database_->Name(), now.ToString());
+  }
+  NotifyReachability(now);
+}
+
 void SqlStore::WatchForeignCommits(std::unique_ptr<CommitWatch> watch) {
   watcher_ = std::thread([this, watch = std::move(watch)] {
-    bool failing = false;
     while (true) {
       {
         absl::MutexLock lock(&watch_mu_);
@@ -107,16 +126,12 @@ void SqlStore::WatchForeignCommits(std::unique_ptr<CommitWatch> watch) {
       }
       auto commits = watch->Wait(kWatchInterval);
       if (!commits.ok()) {
-        if (!failing) {  // once per outage, not at every retry
-          ModuleLogger("store")->warn("not hearing other brokers' commits ({}); retrying",
-                                      commits.status().ToString());
-        }
-        failing = true;
+        SetReachable(absl::UnavailableError(commits.status().message()));
         absl::MutexLock lock(&watch_mu_);
         watch_mu_.AwaitWithTimeout(absl::Condition(&watch_stopped_), absl::Milliseconds(500));
         continue;
       }
-      failing = false;
+      SetReachable(absl::OkStatus());
       for (const auto& c : *commits) NotifyForeignCommit(c.through, c.agencies);
     }
   });

@@ -103,6 +103,7 @@ class SqlStore final : public Store {
   void SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) override;
   absl::StatusOr<StoredCheckpoint> ReadCheckpoint(uint64_t tree_size) const override;
   absl::Status Failure() const override { return commits_.Fatal(); }
+  absl::Status Reachable() const override;
   // The database, for logs and messages (never a password).
   std::string Name() const { return database_->Name(); }
   void Close() override;
@@ -115,8 +116,12 @@ class SqlStore final : public Store {
   // a page at a time.
   absl::Status LoadAuditTree();
   // On a shared database: tells the foreign-commit listener what other
-  // brokers committed (CommitWatch), until Close().
+  // brokers committed (CommitWatch), and whether the database answers
+  // (Reachable), until Close().
   void WatchForeignCommits(std::unique_ptr<CommitWatch> watch);
+  // Records what the watch found, logging and telling the listener when it
+  // changed.
+  void SetReachable(const absl::Status& now);
   // Marks the store failed when a read found damaged data; passes the read on.
   template <typename T>
   absl::StatusOr<T> Checked(absl::StatusOr<T> read) const;
@@ -127,6 +132,9 @@ class SqlStore final : public Store {
   mutable GroupCommit commits_;  // its threads stop before the rest is destroyed
   absl::Mutex watch_mu_;
   bool watch_stopped_ ABSL_GUARDED_BY(watch_mu_) = false;
+  // What the watch last found: OK, or why the database did not answer.
+  mutable absl::Mutex reachable_mu_;
+  absl::Status reachable_ ABSL_GUARDED_BY(reachable_mu_);
   std::thread watcher_;  // last: joined by Close()
 };
 

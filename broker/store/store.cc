@@ -26,6 +26,16 @@ void Store::NotifyForeignCommit(Sequence through, const std::set<AgencyId>& agen
   if (foreign_commit_listener_) foreign_commit_listener_(through, agencies);
 }
 
+void Store::SetReachabilityListener(ReachabilityListener listener) {
+  absl::MutexLock lock(&listeners_mu_);
+  reachability_listener_ = std::move(listener);
+}
+
+void Store::NotifyReachability(const absl::Status& reachable) const {
+  absl::MutexLock lock(&listeners_mu_);
+  if (reachability_listener_) reachability_listener_(reachable);
+}
+
 void Store::NotifyCommit(const std::set<AgencyId>& woken) const {
   absl::MutexLock lock(&listeners_mu_);
   if (commit_listener_) commit_listener_(woken);

@@ -60,6 +60,10 @@ class Store {
   void SetCommitListener(CommitListener listener);
   void SetFailureListener(FailureListener listener);
   void SetForeignCommitListener(ForeignCommitListener listener);
+  // When the database stops or starts answering (Reachable()). Runs on the
+  // store's watch thread; must not block.
+  using ReachabilityListener = std::function<void(const absl::Status&)>;
+  void SetReachabilityListener(ReachabilityListener listener);
 
   // Stores the notification, its views, its deliveries, its person links,
   // the engagements it records (n.engage, on n.case_ref) and its audit
@@ -258,6 +262,11 @@ class Store {
 
   // OK while the store accepts writes; the fatal error once it does not.
   virtual absl::Status Failure() const = 0;
+  // OK while the database answers; UNAVAILABLE saying why while it does not
+  // (a shared database that is down or cut off). Unlike Failure() this
+  // passes: writes fail UNAVAILABLE meanwhile and work again once it is
+  // back, without a restart. An embedded store is always reachable.
+  virtual absl::Status Reachable() const { return absl::OkStatus(); }
 
   // Completes every queued write (running its `done`) and stops accepting
   // new ones (they fail with UNAVAILABLE). Call while everything the `done`s
@@ -269,6 +278,7 @@ class Store {
   void NotifyCommit(const std::set<AgencyId>& woken) const;
   void NotifyFailure(const absl::Status& cause) const;
   void NotifyForeignCommit(Sequence through, const std::set<AgencyId>& agencies) const;
+  void NotifyReachability(const absl::Status& reachable) const;
   // The leaves of committed entries, in id order (their ids continue the tree).
   void AppendAuditLeaves(const std::vector<audit::Hash>& leaves);
 
@@ -277,6 +287,7 @@ class Store {
   CommitListener commit_listener_ ABSL_GUARDED_BY(listeners_mu_);
   FailureListener failure_listener_ ABSL_GUARDED_BY(listeners_mu_);
   ForeignCommitListener foreign_commit_listener_ ABSL_GUARDED_BY(listeners_mu_);
+  ReachabilityListener reachability_listener_ ABSL_GUARDED_BY(listeners_mu_);
   mutable absl::Mutex tree_mu_;
   audit::MerkleTree audit_tree_ ABSL_GUARDED_BY(tree_mu_);
 };

@@ -117,8 +117,12 @@ fi
 
 # ----------------------------------------------------- 2. YAML and manifests
 step "manifests: YAML, Kubernetes, compose, Dockerfile, example configs"
-# The Debian packages of the libraries the binaries load.
-mapfile -t libs < <(ldd "$broker" "$cli" | awk '/=> \//{print $3}' | sort -u)
+# The Debian packages of the libraries the binaries link (their NEEDED
+# entries, as ldd resolves them); apt brings what those depend on.
+mapfile -t needed < <(readelf -d "$broker" "$cli" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u)
+mapfile -t libs < <(ldd "$broker" "$cli" | awk -v names="${needed[*]}" '
+  BEGIN { n = split(names, list, " "); for (i = 1; i <= n; i++) want[list[i]] = 1 }
+  /=> \// && ($1 in want) { print $3 }' | sort -u)
 runtime_packages=()
 for lib in "${libs[@]}"; do
   package="$(dpkg -S "$lib" 2>/dev/null || dpkg -S "$(readlink -f "$lib")" 2>/dev/null ||

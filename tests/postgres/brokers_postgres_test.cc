@@ -9,6 +9,8 @@
 #include "broker/store/audit_rows.h"
 #include "broker/store/pg_db.h"
 #include "tests/integration/scenario.h"
+#include "tests/support/health_check.h"
+#include "tests/support/tcp_proxy.h"
 #include "tests/support/test_postgres.h"
 
 namespace safeshare::testing {
@@ -30,11 +32,13 @@ class BrokersOnPostgresTest : public ::testing::Test {
     }
   }
 
-  // A broker on this test's database (its own directory, TLS state and port).
-  std::unique_ptr<BrokerProcess> Start() {
+  // A broker on this test's database (its own directory, TLS state and
+  // port), through `dsn` when given.
+  std::unique_ptr<BrokerProcess> Start(const std::string& dsn = "") {
     BrokerOptions options;
     options.config_edits = {{"store:\n  path: {STORE}\n",
-                             "store:\n  kind: postgres\n  dsn: \"" + server_->Dsn(name_) +
+                             "store:\n  kind: postgres\n  dsn: \"" +
+                                 (dsn.empty() ? server_->Dsn(name_) : dsn) +
                                  "\"\n  password_file: " + server_->password_file().string() +
                                  "\n  state_directory: state\n"}};
     return std::make_unique<BrokerProcess>(std::move(options));
@@ -123,6 +127,51 @@ TEST_F(BrokersOnPostgresTest, ASubscriberOnOneBrokerReceivesWhatWasPublishedThro
   // One audit chain, written by both brokers.
   const auto log = AuditLog();
   EXPECT_TRUE(audit::VerifyChain(log).ok()) << audit::VerifyChain(log);
+}
+
+// Polls the broker's gRPC health until it reports `want` (at most 20 s).
+bool HealthBecomes(const BrokerProcess& broker, int want) {
+  for (int i = 0; i < 200; ++i) {
+    if (CheckHealth(RawChannel(broker, "police"), "").serving_status == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST_F(BrokersOnPostgresTest, ACutOffDatabaseTakesTheBrokerOutOfServiceUntilItAnswersAgain) {
+  TcpProxy proxy(server_->port());
+  auto broker = Start(server_->DsnVia(name_, proxy.port()));
+  auto police = RawStub(*broker, "police");
+  const auto publish = [&](const std::string& key, v1::PublishResponse* answer) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(15));
+    v1::PublishRequest request;
+    *request.mutable_notification() = Example("investigation_outcome", key);
+    return police->Publish(&context, request, answer);
+  };
+  v1::PublishResponse first;
+  ASSERT_TRUE(publish("cut-1", &first).ok());
+  EXPECT_TRUE(HealthBecomes(*broker, kServing));
+
+  proxy.Cut();
+  v1::PublishResponse refused;
+  const auto during = publish("cut-2", &refused);
+  EXPECT_EQ(during.error_code(), grpc::StatusCode::UNAVAILABLE) << during.error_message();
+  EXPECT_TRUE(HealthBecomes(*broker, kNotServing));
+
+  proxy.Restore();
+  EXPECT_TRUE(HealthBecomes(*broker, kServing));
+  // The refused publish stored nothing: retried, it gets the next sequence.
+  v1::PublishResponse retried;
+  const auto after = publish("cut-2", &retried);
+  ASSERT_TRUE(after.ok()) << after.error_message();
+  EXPECT_EQ(retried.sequence(), first.sequence() + 1);
+  auto cfs = Connect(*broker, "cfs");
+  const auto got = Receive(cfs, "inbox", 2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].notification().notification_id(), retried.notification_id());
+  EXPECT_THAT(ReadFile(broker->dir() + "/broker.log"), ::testing::HasSubstr("answers again"));
+  EXPECT_EQ(broker->Terminate(), 0);
 }
 
 }  // namespace

@@ -53,6 +53,16 @@ class TestPostgres {
     return (*admin)->Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
   }
 
+  // The server's port (from its connection string).
+  int port() const {
+    const auto at = dsn_.find("port=");
+    return at == std::string::npos ? 5432 : std::atoi(dsn_.c_str() + at + 5);
+  }
+  // Database `name` through 127.0.0.1:`port` (e.g. a TcpProxy) instead.
+  std::string DsnVia(const std::string& name, int port) const {
+    return "host=127.0.0.1 port=" + std::to_string(port) + " user=postgres dbname=" + name;
+  }
+
   // How to reach database `name`.
   store::PgParams Params(const std::string& name) const { return {Dsn(name), password_}; }
   // Its connection string, without the password.
