@@ -33,9 +33,9 @@ WriteOp TypedOp(std::function<absl::StatusOr<T>(Writer&)> apply, Store::Done<T> 
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqlStore>> SqlStore::Open(std::shared_ptr<const Database> database,
-                                                         std::shared_ptr<const DataKeys> keys,
-                                                         Options options) {
+absl::StatusOr<std::unique_ptr<SqlStore>> SqlStore::Open(
+    const std::shared_ptr<const Database>& database, std::shared_ptr<const DataKeys> keys,
+    const Options& options) {
   // Checks the database and creates the schema before readers open.
   auto writer = Writer::Open(database);
   if (!writer.ok()) return database->AtStartUp(writer.status());
@@ -50,8 +50,8 @@ absl::StatusOr<std::unique_ptr<SqlStore>> SqlStore::Open(std::shared_ptr<const D
 
 absl::StatusOr<std::unique_ptr<SqlStore>> SqlStore::OpenSqlite(const std::filesystem::path& path,
                                                                std::shared_ptr<const DataKeys> keys,
-                                                               Options options) {
-  return Open(std::make_shared<SqliteDatabase>(path), std::move(keys), std::move(options));
+                                                               const Options& options) {
+  return Open(std::make_shared<SqliteDatabase>(path), std::move(keys), options);
 }
 
 absl::Status SqlStore::LoadAuditTree() {

@@ -38,13 +38,13 @@ class SqlStore final : public Store {
   };
 
   // `keys` seal every body written and open every body read (body_seal.h).
-  static absl::StatusOr<std::unique_ptr<SqlStore>> Open(std::shared_ptr<const Database> database,
-                                                        std::shared_ptr<const DataKeys> keys,
-                                                        Options options);
+  static absl::StatusOr<std::unique_ptr<SqlStore>> Open(
+      const std::shared_ptr<const Database>& database, std::shared_ptr<const DataKeys> keys,
+      const Options& options);
   // On the SQLite file at `path` (created if absent).
   static absl::StatusOr<std::unique_ptr<SqlStore>> OpenSqlite(const std::filesystem::path& path,
                                                               std::shared_ptr<const DataKeys> keys,
-                                                              Options options);
+                                                              const Options& options);
   static absl::StatusOr<std::unique_ptr<SqlStore>> OpenSqlite(
       const std::filesystem::path& path, std::shared_ptr<const DataKeys> keys) {
     return OpenSqlite(path, std::move(keys), Options{});

@@ -83,7 +83,7 @@ TEST_F(SharedStoreTest, ConcurrentWritersKeepOneOrderOneChainAndOneTree) {
     all.insert(all.end(), s.begin(), s.end());
   }
   std::sort(all.begin(), all.end());
-  ASSERT_EQ(all.size(), 2u * kEach);
+  ASSERT_EQ(all.size(), size_t{2} * kEach);
   for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i], i + 1) << "sequence " << i + 1;
   // They really interleaved (each store committed after the other at least once).
   EXPECT_LT(sequences[0].front(), sequences[1].back());
@@ -92,7 +92,7 @@ TEST_F(SharedStoreTest, ConcurrentWritersKeepOneOrderOneChainAndOneTree) {
   // One audit log: ids 1..N, one chain across both writers.
   auto entries = b_->ReadAudit(0, 100'000);
   ASSERT_TRUE(entries.ok()) << entries.status();
-  ASSERT_EQ(entries->size(), 2u * kEach);
+  ASSERT_EQ(entries->size(), size_t{2} * kEach);
   EXPECT_TRUE(audit::VerifyChain(*entries).ok()) << audit::VerifyChain(*entries);
 
   // Each store's tree holds every entry, its own and the other's, once it
@@ -111,9 +111,9 @@ TEST_F(SharedStoreTest, ConcurrentWritersKeepOneOrderOneChainAndOneTree) {
   }
   auto after = a_->ReadAudit(0, 100'000);
   ASSERT_TRUE(after.ok());
-  ASSERT_EQ(after->size(), 2u * kEach + 2);
+  ASSERT_EQ(after->size(), size_t{2} * kEach + 2);
   EXPECT_TRUE(audit::VerifyChain(*after).ok());
-  for (size_t k = 2u * kEach; k < after->size(); ++k) {
+  for (size_t k = size_t{2} * kEach; k < after->size(); ++k) {
     independent.Append(audit::EntryLeafHash((*after)[k]));
   }
   for (auto* store : {a_.get(), b_.get()}) {
