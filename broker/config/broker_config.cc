@@ -6,33 +6,14 @@
 #include <set>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
+#include "broker/config/path_resolver.h"
+#include "broker/config/store_config.h"
 #include "broker/config/yaml_reader.h"
 #include "broker/core/text_file.h"
 #include "broker/core/vocabulary.h"
 
 namespace safeshare::config {
 namespace {
-
-// Resolves the paths the file names against its directory, to absolute
-// paths, and keeps those written relative to it (for errors about them).
-class PathResolver {
- public:
-  PathResolver(std::filesystem::path dir, std::vector<RelativePath>& relative)
-      : dir_(std::move(dir)), relative_(relative) {}
-
-  std::filesystem::path operator()(const YamlReader& node) const {
-    std::filesystem::path written = node.String();
-    if (written.is_absolute()) return written;
-    std::filesystem::path resolved = (dir_ / written).lexically_normal();
-    relative_.push_back({node.Where(), written.string(), dir_, resolved});
-    return resolved;
-  }
-
- private:
-  std::filesystem::path dir_;  // absolute
-  std::vector<RelativePath>& relative_;
-};
 
 TlsConfig ReadTls(const YamlReader& tls, const PathResolver& path) {
   tls.RejectUnknownKeys(
@@ -226,23 +207,6 @@ HeartbeatConfig ReadSubscriptions(const YamlReader& node, SubscriptionPolicy& po
   return heartbeat;
 }
 
-constexpr std::array<std::string_view, 2> kStoreKinds = {"sqlite", "postgres"};
-
-// Whether a libpq connection string carries a password: a `password=`
-// keyword, or a URI's "user:password@".
-bool DsnHasPassword(const std::string& dsn) {
-  const std::string lower = absl::AsciiStrToLower(dsn);
-  if (lower.find("password") != std::string::npos) return true;
-  for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
-    if (lower.rfind(scheme, 0) != 0) continue;
-    const std::string_view rest = std::string_view(lower).substr(scheme.size());
-    const auto authority = rest.substr(0, rest.find_first_of("/?"));
-    const auto at = authority.rfind('@');
-    return at != std::string_view::npos && authority.substr(0, at).find(':') != std::string::npos;
-  }
-  return false;
-}
-
 RetentionConfig ReadRetention(const YamlReader& node) {
   RetentionConfig retention;
   node.RejectUnknownKeys({"acknowledged", "unacknowledged", "sweep_every"});
@@ -255,29 +219,6 @@ RetentionConfig ReadRetention(const YamlReader& node) {
     if (retention.sweep_every > std::chrono::hours(24)) every.Fail("must be at most 1d");
   }
   return retention;
-}
-
-StoreConfig ReadStore(const YamlReader& node, const PathResolver& path) {
-  StoreConfig store;
-  const std::string kind = node.Has("kind") ? node.Required("kind").OneOf(kStoreKinds) : "sqlite";
-  if (kind == "sqlite") {
-    node.RejectUnknownKeys({"kind", "path"});
-    store.path = path(node.Required("path"));
-    store.state_directory = store.path.parent_path();
-    return store;
-  }
-  node.RejectUnknownKeys({"kind", "dsn", "password_file", "state_directory"});
-  store.kind = StoreConfig::Kind::kPostgres;
-  const auto dsn = node.Required("dsn");
-  store.dsn = dsn.String();
-  if (DsnHasPassword(store.dsn)) {
-    dsn.Fail(
-        "must not hold a password: put it in the file `password_file:` names (mode 600), or in "
-        "the environment (PGPASSWORD) or ~/.pgpass, where libpq finds it");
-  }
-  if (node.Has("password_file")) store.password_file = path(node.Required("password_file"));
-  store.state_directory = path(node.Required("state_directory"));
-  return store;
 }
 
 // `admin:`; see AdminConfig. The address must read IP:PORT, checked

@@ -8,6 +8,7 @@
 #include <functional>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "broker/core/logging.h"
 #include "broker/core/status_macros.h"
 
@@ -21,22 +22,10 @@ constexpr Oid kByteaOid = 17;
 // Prepared statements kept per connection before the cache starts over.
 constexpr size_t kMaxPrepared = 512;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// bytea in the hex output format ("\x0a1b...") as bytes.
+// bytea in the hex output format ("\\x0a1b...") as bytes.
 std::string DecodeBytea(std::string_view text) {
-  std::string out;
   if (text.substr(0, 2) != "\\x") return std::string(text);
-  out.reserve((text.size() - 2) / 2);
-  for (size_t i = 2; i + 1 < text.size(); i += 2) {
-    out.push_back(static_cast<char>(HexValue(text[i]) * 16 + HexValue(text[i + 1])));
-  }
-  return out;
+  return absl::HexStringToBytes(std::string(text.substr(2)));
 }
 
 void IgnoreNotice(void* /*arg*/, const char* /*message*/) {}
@@ -52,24 +41,27 @@ class PgStatement final : public Statement::Impl {
   PgStatement& operator=(const PgStatement&) = delete;
   ~PgStatement() override { Clear(); }
 
-  void Bind(int index, int64_t value) override { Set(index, std::to_string(value), 0); }
-  void Bind(int index, std::string_view text) override { Set(index, std::string(text), 1); }
-  void BindBlob(int index, std::string_view bytes) override { Set(index, std::string(bytes), 1); }
+  void Bind(int index, int64_t value) override { At(index) = {std::to_string(value), {}, 0, true}; }
+  // Not copied: the caller keeps the bytes alive until the statement ran
+  // (Statement::Impl), so a body is sent from where it is.
+  void Bind(int index, std::string_view text) override { At(index) = {{}, text, 1, true}; }
+  void BindBlob(int index, std::string_view bytes) override { At(index) = {{}, bytes, 1, true}; }
 
   absl::StatusOr<bool> Step() override {
     if (result_ == nullptr) {
       // Every parameter the SQL names; one not bound is NULL.
-      values_.resize(std::max(values_.size(), params_));
-      formats_.resize(values_.size(), 0);
-      bound_.resize(values_.size(), false);
-      std::vector<const char*> values(values_.size(), nullptr);
-      std::vector<int> lengths(values_.size(), 0);
-      for (size_t i = 0; i < values_.size(); ++i) {
-        if (!bound_[i]) continue;
-        values[i] = values_[i].data();
-        lengths[i] = static_cast<int>(values_[i].size());
+      bound_.resize(std::max(bound_.size(), params_));
+      std::vector<const char*> values(bound_.size(), nullptr);
+      std::vector<int> lengths(bound_.size(), 0), formats(bound_.size(), 0);
+      for (size_t i = 0; i < bound_.size(); ++i) {
+        const Param& p = bound_[i];
+        if (!p.bound) continue;
+        const std::string_view bytes = p.format == 0 ? std::string_view(p.text) : p.bytes;
+        values[i] = bytes.data();
+        lengths[i] = static_cast<int>(bytes.size());
+        formats[i] = p.format;
       }
-      auto result = conn_.Execute(sql_, values, lengths, formats_);
+      auto result = conn_.Execute(sql_, values, lengths, formats);
       if (!result.ok()) return result.status();
       result_ = *result;
       row_ = 0;
@@ -82,8 +74,6 @@ class PgStatement final : public Statement::Impl {
 
   void Reset() override {
     Clear();
-    values_.clear();
-    formats_.clear();
     bound_.clear();
   }
 
@@ -105,16 +95,17 @@ class PgStatement final : public Statement::Impl {
   }
 
  private:
-  void Set(int index, std::string value, int format) {
+  // A bound parameter: an integer as text (format 0), or bytes (format 1).
+  struct Param {
+    std::string text;
+    std::string_view bytes;
+    int format = 0;
+    bool bound = false;
+  };
+  Param& At(int index) {
     const auto i = static_cast<size_t>(index - 1);
-    if (values_.size() <= i) {
-      values_.resize(i + 1);
-      formats_.resize(i + 1, 0);
-      bound_.resize(i + 1, false);
-    }
-    values_[i] = std::move(value);
-    formats_[i] = format;
-    bound_[i] = true;
+    if (bound_.size() <= i) bound_.resize(i + 1);
+    return bound_[i];
   }
   void Clear() {
     if (result_ != nullptr) PQclear(result_);
@@ -125,9 +116,7 @@ class PgStatement final : public Statement::Impl {
   PgConnection& conn_;
   std::string sql_;
   size_t params_ = 0;
-  std::vector<std::string> values_;
-  std::vector<int> formats_;
-  std::vector<bool> bound_;
+  std::vector<Param> bound_;
   PGresult* result_ = nullptr;
   int row_ = -1;
   mutable std::vector<std::string> decoded_;  // per column, for View() of bytea
