@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 
 #include "backoff.h"
@@ -170,7 +171,26 @@ absl::Status Client::Subscribe(const std::string& subscription, const DeliveryHa
     }
     const auto delay = BackoffDelay(options.backoff, attempt++, uniform01(random));
     Report(options, {SubscribeEvent::Kind::kReconnecting, delay, end.status});
-    std::this_thread::sleep_for(delay);
+    WaitConnecting(delay);
+  }
+}
+
+// gRPC's synchronous API moves a connection attempt on only while some
+// thread polls the channel. A thread asleep in the backoff polls nothing:
+// the attempt to reach a restarted broker then stalls until gRPC's backup
+// poller (every 5 s) or the broker's handshake timeout, and each stream
+// opened meanwhile fails at once on the channel's last error. Waiting on the
+// channel's state keeps the attempt moving, and a channel that comes back
+// ends the wait early: the broker is reachable again, and gRPC's own jittered
+// backoff already spaced the attempts of many subscribers. A stream refused
+// on a connected channel (a reset, a busy subscription) waits the whole delay.
+void Client::WaitConnecting(std::chrono::milliseconds delay) {
+  const auto until = std::chrono::system_clock::now() + delay;
+  grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+  const bool connected = state == GRPC_CHANNEL_READY;
+  while (channel_->WaitForStateChange(state, until)) {
+    state = channel_->GetState(/*try_to_connect=*/true);
+    if (!connected && state == GRPC_CHANNEL_READY) return;
   }
 }
 

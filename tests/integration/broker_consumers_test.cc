@@ -206,13 +206,18 @@ TEST_F(ConsumersTest, TheCliReconnectsAfterAResetAndAfterABrokerRestart) {
   ASSERT_TRUE(Eventually([&] { return cli.printed().size() == 2; })) << cli.output();
   EXPECT_EQ(cli.printed(), (std::vector<uint64_t>{1, 1}));
 
+  // Down long enough for the CLI's backoff to grow to many seconds: it must
+  // still be back within moments of the broker, not at its next attempt
+  // (up to 30 s away) or later. Until 2026-12 a CLI asleep in its backoff
+  // left its connection attempt stalled and missed the broker for minutes.
   broker->Terminate();
   broker.reset();
+  std::this_thread::sleep_for(seconds(12));
   broker.emplace(BrokerOptions{.dir = dir, .listen = "127.0.0.1:" + std::to_string(port)});
   ASSERT_EQ(broker->port(), port);
   auto police = Connect(*broker, "police");
   PublishMany(police, 1);
-  ASSERT_TRUE(Eventually([&] { return cli.printed().size() == 3; }, seconds(60))) << cli.output();
+  ASSERT_TRUE(Eventually([&] { return cli.printed().size() == 3; }, seconds(20))) << cli.output();
   EXPECT_EQ(cli.printed().back(), 2u);
   EXPECT_THAT(cli.output(), HasSubstr("subscribe: stream ended (UNAVAILABLE"));
 }

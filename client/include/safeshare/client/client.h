@@ -222,6 +222,8 @@ class Client {
   struct StreamEnd;
   StreamEnd SubscribeOnce(const std::string& subscription, const DeliveryHandler& on_delivery,
                           const SubscribeOptions& options, Stream& stream);
+  // Waits `delay` while the channel reconnects (subscribe.cc).
+  void WaitConnecting(std::chrono::milliseconds delay);
 
   ClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
