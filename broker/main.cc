@@ -223,10 +223,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   if (!keys.ok()) return Fail(keys.status(), config);
   auto store = OpenStore(config, *std::move(keys));
   if (!store.ok()) return Fail(store.status(), config);
-  ss::routing::CaseDirectory cases;
-  if (auto restored = ss::service::RestoreCaseDirectory(**store, cases); !restored.ok()) {
-    return Fail(restored, config);
-  }
+  ss::routing::CaseDirectory cases;  // filled once the service listens (below)
   const ss::identity::AgencyDirectory directory(config.agencies);
   const ss::service::Partnership partnership{policy, cases, *person_key};
   ss::service::SubscriptionSettings subscriptions;
@@ -242,6 +239,11 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
                             config.delivery.max_in_flight};
   ss::service::BrokerService service(partnership, **store, /*recent_log_bytes=*/64 << 20,
                                      std::move(subscriptions), std::move(limits));
+  // Read after the service listens for other brokers' routing changes, so
+  // none committed in between is missed.
+  if (auto restored = ss::service::RestoreCaseDirectory(**store, cases); !restored.ok()) {
+    return Fail(restored, config);
+  }
   ss::service::GovernanceService governance(policy, partnership, **store, config.agreements,
                                             load_policy);
   ss::service::AuditService audit(**store, *person_key, verifier_key);

@@ -3,17 +3,20 @@
 namespace safeshare::routing {
 
 void CaseDirectory::SetCase(const CaseRef& case_ref, bool closed, std::set<AgencyId> engaged) {
+  absl::MutexLock order(&change_mu_);
   absl::MutexLock lock(&mu_);
   cases_[case_ref] = Case{closed, std::move(engaged)};
 }
 
 void CaseDirectory::Engage(const CaseRef& case_ref, const std::vector<AgencyId>& agencies) {
+  absl::MutexLock order(&change_mu_);
   absl::MutexLock lock(&mu_);
   auto& c = cases_[case_ref];
   c.engaged.insert(agencies.begin(), agencies.end());
 }
 
 void CaseDirectory::Link(const std::vector<std::string>& person_hashes, const CaseRef& case_ref) {
+  absl::MutexLock order(&change_mu_);
   absl::MutexLock lock(&mu_);
   cases_.try_emplace(case_ref);
   for (const auto& hash : person_hashes) person_cases_[hash].insert(case_ref);
@@ -21,6 +24,7 @@ void CaseDirectory::Link(const std::vector<std::string>& person_hashes, const Ca
 
 void CaseDirectory::SetInterest(const AgencyId& agency,
                                 const std::vector<std::string>& person_hashes, bool withdraw) {
+  absl::MutexLock order(&change_mu_);
   absl::MutexLock lock(&mu_);
   for (const auto& hash : person_hashes) {
     if (!withdraw) {
@@ -36,8 +40,42 @@ void CaseDirectory::SetInterest(const AgencyId& agency,
 
 void CaseDirectory::AddInterests(const std::string& person_hash,
                                  const std::set<AgencyId>& agencies) {
+  absl::MutexLock order(&change_mu_);
   absl::MutexLock lock(&mu_);
   interests_[person_hash].insert(agencies.begin(), agencies.end());
+}
+
+absl::Status CaseDirectory::Refresh(const std::function<absl::StatusOr<Reread>()>& read) {
+  absl::MutexLock order(&change_mu_);
+  auto facts = read();
+  if (!facts.ok()) return facts.status();
+  absl::MutexLock lock(&mu_);
+  Apply(*std::move(facts));
+  return absl::OkStatus();
+}
+
+void CaseDirectory::Apply(Reread facts) {
+  if (facts.everything) {
+    cases_.clear();
+    interests_.clear();
+    person_cases_.clear();
+  }
+  for (auto& c : facts.cases) cases_[c.case_ref] = Case{c.closed, std::move(c.engaged)};
+  for (auto& [hash, agencies] : facts.interests) {
+    if (agencies.empty()) {
+      interests_.erase(hash);
+    } else {
+      interests_[hash] = std::move(agencies);
+    }
+  }
+  for (auto& [hash, linked] : facts.person_cases) {
+    for (const auto& case_ref : linked) cases_.try_emplace(case_ref);
+    if (linked.empty()) {
+      person_cases_.erase(hash);
+    } else {
+      person_cases_[hash] = std::move(linked);
+    }
+  }
 }
 
 policy::CaseFacts CaseDirectory::Facts(const CaseRef& case_ref,

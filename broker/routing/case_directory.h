@@ -1,11 +1,13 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "broker/core/strong_id.h"
 #include "broker/policy/agreements.h"
@@ -20,9 +22,28 @@ namespace safeshare::routing {
 // The store is the record; this is its mirror for deciding a publish without
 // reading the database. Loaded from the store at start-up and updated by the
 // service after each change commits, so it never holds what the store does not.
+// Brokers sharing a database reread what another broker changed (Refresh).
 // Thread-safe.
 class CaseDirectory {
  public:
+  // Facts reread from the record; each replaces what the directory holds of
+  // it (a person's entry, even empty, replaces its interests and links).
+  struct Reread {
+    struct CaseEntry {
+      CaseRef case_ref;
+      bool closed = false;
+      std::set<AgencyId> engaged;
+    };
+    bool everything = false;  // the whole record: nothing else is kept
+    std::vector<CaseEntry> cases;
+    std::map<std::string, std::set<AgencyId>> interests;    // person hash -> agencies
+    std::map<std::string, std::set<CaseRef>> person_cases;  // person hash -> cases
+  };
+  // Runs `read` and applies what it returned. Ordered against every other
+  // change: one applied while `read` ran waits, and lands on top of the
+  // reread facts instead of being overwritten by them.
+  absl::Status Refresh(const std::function<absl::StatusOr<Reread>()>& read);
+
   // Replaces one case's state: its current engagements and status.
   void SetCase(const CaseRef& case_ref, bool closed, std::set<AgencyId> engaged);
   // Adds engagements (a published strategy minutes' attendees).
@@ -47,6 +68,10 @@ class CaseDirectory {
     std::set<AgencyId> engaged;
   };
 
+  void Apply(Reread facts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Held by each change, and by Refresh across its read: taken before mu_.
+  absl::Mutex change_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
   std::map<CaseRef, Case> cases_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::set<AgencyId>> interests_ ABSL_GUARDED_BY(mu_);

@@ -41,9 +41,23 @@ BrokerService::BrokerService(Partnership partnership, store::Store& store, size_
   store_.SetCommitListener([this](const std::set<AgencyId>& agencies) { hub_.Wake(agencies); });
   // Another broker on the same database committed: the in-memory tail does
   // not hold its notifications, so readers past them go to the store.
-  store_.SetForeignCommitListener([this](Sequence through, const std::set<AgencyId>& agencies) {
-    recent_.Forget(through);
-    if (!agencies.empty()) return hub_.Wake(agencies);
+  // Its routing changes are reread before the next decision needs them.
+  // A reread that failed is made good by rereading everything next time.
+  store_.SetForeignCommitListener([this](const store::ForeignCommit& commit) {
+    if (!commit.routing.empty() || reread_all_) {
+      store::RoutingChanges which = commit.routing;
+      which.everything = which.everything || reread_all_;
+      const auto reread = RefreshCaseDirectory(store_, which, partnership_.cases);
+      if (!reread.ok()) {
+        Log()->error(
+            "rereading the cases another broker changed failed (all are reread at the "
+            "next commit): {}",
+            reread.ToString());
+      }
+      reread_all_ = !reread.ok();
+    }
+    recent_.Forget(commit.through);
+    if (!commit.agencies.empty()) return hub_.Wake(commit.agencies);
     std::set<AgencyId> every;
     for (const auto& [agency, settings] : subscriptions_.agencies) every.insert(agency);
     hub_.Wake(every);

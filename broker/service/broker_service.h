@@ -280,6 +280,8 @@ class BrokerService {
   std::atomic<bool> accepting_{true};
   DeliveryHub hub_;
   RecentLog recent_;
+  // Only touched on the store's watch thread (the foreign-commit listener).
+  bool reread_all_ = false;
 };
 
 }  // namespace safeshare::service

@@ -74,14 +74,23 @@ std::set<AgencyId> CurrentlyEngaged(const store::CaseState& state) {
 }
 
 absl::Status RestoreCaseDirectory(const store::Store& store, routing::CaseDirectory& cases) {
-  auto state = store.ReadRoutingState();
-  if (!state.ok()) return state.status();
-  for (const auto& c : state->cases) cases.SetCase(c.case_ref, c.closed, CurrentlyEngaged(c));
-  for (const auto& [hash, agencies] : state->interests) cases.AddInterests(hash, agencies);
-  for (const auto& [hash, linked] : state->person_cases) {
-    for (const auto& case_ref : linked) cases.Link({hash}, case_ref);
-  }
-  return absl::OkStatus();
+  return RefreshCaseDirectory(store, store::RoutingChanges{.everything = true}, cases);
+}
+
+absl::Status RefreshCaseDirectory(const store::Store& store, const store::RoutingChanges& changed,
+                                  routing::CaseDirectory& cases) {
+  return cases.Refresh([&]() -> absl::StatusOr<routing::CaseDirectory::Reread> {
+    auto state = store.ReadRoutingChanges(changed);
+    if (!state.ok()) return state.status();
+    routing::CaseDirectory::Reread facts;
+    facts.everything = changed.everything;
+    for (const auto& c : state->cases) {
+      facts.cases.push_back({c.case_ref, c.closed, CurrentlyEngaged(c)});
+    }
+    facts.interests = std::move(state->interests);
+    facts.person_cases = std::move(state->person_cases);
+    return facts;
+  });
 }
 
 void AddRecipients(const Routing& routing, const v1::Notification& n,

@@ -48,6 +48,10 @@ std::set<AgencyId> CurrentlyEngaged(const store::CaseState& state);
 
 // Fills `cases` from what the store recorded (at start-up).
 absl::Status RestoreCaseDirectory(const store::Store& store, routing::CaseDirectory& cases);
+// Rereads into `cases` the facts `changed` names (as they stand in the
+// store now), replacing what it held of them.
+absl::Status RefreshCaseDirectory(const store::Store& store, const store::RoutingChanges& changed,
+                                  routing::CaseDirectory& cases);
 
 // The serialized notification as the broker stores and sends it: the
 // publisher's message in deterministic bytes, then the broker's stamps

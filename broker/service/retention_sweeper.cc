@@ -105,7 +105,14 @@ void RetentionSweeper::Run() {
     absl::MutexLock lock(&mu_);
     if (stopped_) return;
   }
-  if (store_.Failure().ok()) {
+  // Brokers sharing a database sweep one at a time (Store::HoldsDuty).
+  const bool duty = store_.Failure().ok() && store_.HoldsDuty(store::Duty::kRetention);
+  if (duty != holds_duty_) {
+    holds_duty_ = duty;
+    Log()->info(duty ? "this broker sweeps retention now"
+                     : "retention sweeps are another broker's (or wait for the database)");
+  }
+  if (duty) {
     auto deleted = SweepOnce();
     if (!deleted.ok()) {
       Log()->warn("retention sweep failed (tried again at the next): {}",

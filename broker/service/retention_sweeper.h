@@ -39,7 +39,8 @@ std::optional<store::ContentDeletion> DueForDeletion(const store::HeldNotificati
 // recently for any period to have passed, so it reads what is due, what
 // waits on an unacknowledged period, and one page more. At most
 // kMaxPerSweep deletions per sweep; when more are due the next sweep comes
-// after a second. A failed sweep is logged and tried at the next. Its timer
+// after a second. A failed sweep is logged and tried at the next. Of brokers
+// sharing a database, only the one holding the retention duty sweeps. Its timer
 // runs on a thread of its own (Boost.Asio). Thread-safe; the store, policy
 // and clock must outlive it.
 class RetentionSweeper {
@@ -78,7 +79,8 @@ class RetentionSweeper {
   const config::RetentionConfig config_;
   const Clock& clock_;
   const BeforeDelete before_delete_;
-  bool more_due_ = false;  // only touched by the sweeping thread
+  bool more_due_ = false;    // only touched by the sweeping thread
+  bool holds_duty_ = false;  // likewise: whether the last run held the duty
   boost::asio::thread_pool thread_{1};
   boost::asio::steady_timer timer_{thread_};
   absl::Mutex mu_;

@@ -13,12 +13,6 @@
 
 namespace safeshare::store {
 
-// Notifications another broker sharing the database committed.
-struct ForeignCommit {
-  Sequence through;             // the latest sequence it committed
-  std::set<AgencyId> agencies;  // with new deliveries; empty: possibly any
-};
-
 // Tells a broker what other brokers on its database committed (PostgreSQL:
 // LISTEN/NOTIFY). Used by one thread.
 class CommitWatch {
@@ -26,8 +20,21 @@ class CommitWatch {
   virtual ~CommitWatch() = default;
   // Foreign commits that arrived, waiting up to `timeout` for the first.
   // After (re)connecting it answers one ForeignCommit for every agency at
-  // the latest sequence, since commits may have gone unheard meanwhile.
+  // the latest sequence, with every routing fact changed, since commits may
+  // have gone unheard meanwhile.
   virtual absl::StatusOr<std::vector<ForeignCommit>> Wait(std::chrono::milliseconds timeout) = 0;
+};
+
+// This broker's claim on a Duty. Used by one thread at a time.
+class DutyClaim {
+ public:
+  virtual ~DutyClaim() = default;
+  // Whether this broker holds the duty now, taking it when it is free:
+  // another broker's claim ends with its database session (it stopped, was
+  // killed or lost the database). A claim only spreads the work: the work
+  // itself must be safe to do twice, since a broker cut off from the
+  // database holds its claim until it notices.
+  virtual bool Held() = 0;
 };
 
 // Where a SqlStore keeps its data, and what differs between the databases it
@@ -78,6 +85,9 @@ class Database {
   // What other brokers commit, for a shared database (else nullptr). Never
   // reports the commits this Database's own writer announced.
   virtual std::unique_ptr<CommitWatch> WatchCommits() const { return nullptr; }
+  // The claim on `duty`; always held where no other broker can share the
+  // database.
+  virtual std::unique_ptr<DutyClaim> ClaimDuty(Duty duty) const;
   // Identifies this Database's writer in its announcements.
   virtual std::string Origin() const { return ""; }
   // Wraps an error found while opening, to say how to recover (a damaged
@@ -85,10 +95,13 @@ class Database {
   virtual absl::Status AtStartUp(const absl::Status& status) const { return status; }
 };
 
-// The announcement of a commit: "ORIGIN SEQUENCE AGENCY,AGENCY,...", and
-// its reading (nullopt when it is not one, or is `own`'s).
+// The announcement of a commit, "ORIGIN SEQUENCE AGENCIES CASES PERSONS"
+// (each list comma-separated, possibly empty; "*" for every routing fact),
+// at most kMaxAnnouncement bytes: a longer list of changes is announced as
+// "*". And its reading: nullopt when it is not one, or is `own`'s.
+inline constexpr size_t kMaxAnnouncement = 7000;  // PostgreSQL's NOTIFY takes < 8000
 std::string CommitAnnouncement(const std::string& origin, Sequence through,
-                               const std::set<AgencyId>& agencies);
+                               const std::set<AgencyId>& agencies, const RoutingChanges& routing);
 std::optional<ForeignCommit> ReadAnnouncement(std::string_view text, const std::string& own);
 
 }  // namespace safeshare::store

@@ -83,8 +83,9 @@ class PgCommitWatch final : public CommitWatch {
   }
 
  private:
-  // Listens, then reports the latest sequence for every agency: whatever
-  // was committed while nobody listened is read from the store.
+  // Listens, then reports the latest sequence for every agency and every
+  // routing fact: whatever was committed while nobody listened is read from
+  // the store.
   absl::StatusOr<std::vector<ForeignCommit>> Connect() {
     auto conn = PgConnection::Open(params_, /*read_only=*/true);
     if (!conn.ok()) return conn.status();
@@ -92,11 +93,45 @@ class PgCommitWatch final : public CommitWatch {
     auto latest = (*conn)->QueryInt("SELECT coalesce(max(seq),0) FROM notifications");
     if (!latest.ok()) return latest.status();
     conn_ = std::move(*conn);
-    return std::vector<ForeignCommit>{{Sequence(static_cast<uint64_t>(*latest)), {}}};
+    ForeignCommit everything{Sequence(static_cast<uint64_t>(*latest)), {}, {}};
+    everything.routing.everything = true;
+    return std::vector<ForeignCommit>{std::move(everything)};
   }
 
   const PgParams params_;
   const std::string own_;
+  std::unique_ptr<PgConnection> conn_;
+};
+
+// A session-scoped advisory lock on a connection of its own. Each Held()
+// asks the server whether this session holds the lock, and tries to take it
+// when not, so a connection reopened underneath (PgConnection reconnects by
+// itself) is noticed rather than trusted.
+class PgDutyClaim final : public DutyClaim {
+ public:
+  PgDutyClaim(PgParams params, Duty duty)
+      : params_(std::move(params)),
+        sql_(
+            absl::StrCat("SELECT CASE WHEN EXISTS(SELECT 1 FROM pg_locks WHERE locktype='advisory'",
+                         " AND pid=pg_backend_pid() AND classid=", kPgDutyLocks,
+                         " AND objid=", static_cast<int32_t>(duty),
+                         " AND objsubid=2 AND granted) THEN 1 WHEN pg_try_advisory_lock(",
+                         kPgDutyLocks, ",", static_cast<int32_t>(duty), ") THEN 1 ELSE 0 END")) {}
+
+  bool Held() override {
+    if (conn_ == nullptr) {
+      auto conn = PgConnection::Open(params_, /*read_only=*/false);
+      if (!conn.ok()) return false;
+      conn_ = std::move(*conn);
+    }
+    auto held = conn_->QueryInt(sql_);
+    if (!held.ok()) conn_.reset();
+    return held.ok() && *held == 1;
+  }
+
+ private:
+  const PgParams params_;
+  const std::string sql_;
   std::unique_ptr<PgConnection> conn_;
 };
 
@@ -111,6 +146,10 @@ std::string RandomOrigin() {
 
 std::unique_ptr<CommitWatch> PostgresDatabase::WatchCommits() const {
   return std::make_unique<PgCommitWatch>(params_, origin_);
+}
+
+std::unique_ptr<DutyClaim> PostgresDatabase::ClaimDuty(Duty duty) const {
+  return std::make_unique<PgDutyClaim>(params_, duty);
 }
 
 PostgresDatabase::PostgresDatabase(PgParams params)

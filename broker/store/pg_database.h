@@ -29,6 +29,9 @@ class PostgresDatabase final : public Database {
   absl::StatusOr<bool> ScrubLog(Connection& writer) const override;
   // LISTEN on kPgCommitChannel, on a connection of its own.
   std::unique_ptr<CommitWatch> WatchCommits() const override;
+  // pg_try_advisory_lock(kPgDutyLocks, duty), session-scoped, on a
+  // connection of the claim's own.
+  std::unique_ptr<DutyClaim> ClaimDuty(Duty duty) const override;
   std::string Origin() const override { return origin_; }
 
  private:
@@ -42,6 +45,8 @@ class PostgresDatabase final : public Database {
 // and the migration lock.
 inline constexpr int64_t kPgAppendLock = 0x5AFE5A4E0001;
 inline constexpr int64_t kPgMigrationLock = 0x5AFE5A4E0002;
+// The first key of the duty locks (two 32-bit keys: their own space).
+inline constexpr int32_t kPgDutyLocks = 0x5AFE;
 // The NOTIFY channel of commit announcements (CommitAnnouncement).
 inline constexpr const char* kPgCommitChannel = "safeshare_commits";
 

@@ -170,6 +170,10 @@ absl::StatusOr<RoutingState> ReaderPool::Routing() {
   return InReadTransaction([](Connection& db) { return QueryRoutingState(db); });
 }
 
+absl::StatusOr<RoutingState> ReaderPool::Routing(const RoutingChanges& which) {
+  return InReadTransaction([&](Connection& db) { return QueryRoutingChanges(db, which); });
+}
+
 absl::StatusOr<std::vector<RoutedNotification>> ReaderPool::Routed(Sequence after,
                                                                    int64_t since_micros,
                                                                    size_t limit, bool urgent_only) {

@@ -48,6 +48,7 @@ class ReaderPool {
   // See routing_state_query.h.
   absl::StatusOr<CaseState> Case(const CaseRef& case_ref);
   absl::StatusOr<RoutingState> Routing();
+  absl::StatusOr<RoutingState> Routing(const RoutingChanges& which);
   // See retention_query.h.
   absl::StatusOr<std::vector<HeldNotification>> Held(Sequence after,
                                                      const std::vector<std::string>& types,

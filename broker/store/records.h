@@ -179,6 +179,27 @@ struct RoutingState {
   std::map<std::string, std::set<CaseRef>> person_cases;  // person hash -> cases it was named on
 };
 
+// What a commit changed of the routing facts: the cases whose status or
+// engagements changed, and the persons (keyed hashes) with a new link to a
+// case or a changed interest. `everything`: unknown, reread it all.
+struct RoutingChanges {
+  std::set<CaseRef> cases;
+  std::set<std::string> persons;
+  bool everything = false;
+
+  bool empty() const { return !everything && cases.empty() && persons.empty(); }
+};
+
+// Timed work that one broker does for all that share a database.
+enum class Duty : int32_t { kRetention = 1 };
+
+// A commit of another broker sharing the database.
+struct ForeignCommit {
+  Sequence through;             // the latest sequence it committed
+  std::set<AgencyId> agencies;  // with new deliveries; empty: possibly any
+  RoutingChanges routing;
+};
+
 // A stored notification with its routing, for impact replay and review.
 struct RoutedNotification {
   Sequence sequence;

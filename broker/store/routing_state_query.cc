@@ -111,6 +111,34 @@ absl::StatusOr<RoutingState> QueryRoutingState(Connection& db) {
   return state;
 }
 
+absl::StatusOr<RoutingState> QueryRoutingChanges(Connection& db, const RoutingChanges& which) {
+  if (which.everything) return QueryRoutingState(db);
+  RoutingState state;
+  for (const auto& case_ref : which.cases) {
+    auto c = QueryCase(db, case_ref);
+    if (c.ok()) {
+      state.cases.push_back(std::move(*c));
+    } else if (!absl::IsNotFound(c.status())) {
+      return c.status();
+    }
+  }
+  auto interests = db.Prepare("SELECT agency FROM person_interests WHERE person_hash=?1");
+  if (!interests.ok()) return interests.status();
+  auto links = db.Prepare("SELECT case_ref FROM person_links WHERE person_hash=?1");
+  if (!links.ok()) return links.status();
+  for (const auto& hash : which.persons) {
+    auto agencies = CollectRows<AgencyId>(interests->Bind(1, hash),
+                                          [](const Statement& r) { return AgencyId(r.Text(0)); });
+    if (!agencies.ok()) return agencies.status();
+    state.interests[hash].insert(agencies->begin(), agencies->end());
+    auto cases = CollectRows<CaseRef>(links->Bind(1, hash),
+                                      [](const Statement& r) { return CaseRef(r.Text(0)); });
+    if (!cases.ok()) return cases.status();
+    state.person_cases[hash].insert(cases->begin(), cases->end());
+  }
+  return state;
+}
+
 absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, const DataKeys& keys,
                                                             Sequence after, int64_t since_micros,
                                                             size_t limit, bool urgent_only) {

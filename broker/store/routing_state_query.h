@@ -21,6 +21,9 @@ absl::StatusOr<CaseState> QueryCase(Connection& db, const CaseRef& case_ref);
 // and every person-to-case link.
 absl::StatusOr<RoutingState> QueryRoutingState(Connection& db);
 
+// See Store::ReadRoutingChanges.
+absl::StatusOr<RoutingState> QueryRoutingChanges(Connection& db, const RoutingChanges& which);
+
 // See Store::ReadRouted. Each full body is checked against its content hash
 // (DATA_LOSS naming the sequence).
 absl::StatusOr<std::vector<RoutedNotification>> QueryRouted(Connection& db, const DataKeys& keys,

@@ -132,7 +132,7 @@ void SqlStore::WatchForeignCommits(std::unique_ptr<CommitWatch> watch) {
         continue;
       }
       SetReachable(absl::OkStatus());
-      for (const auto& c : *commits) NotifyForeignCommit(c.through, c.agencies);
+      for (const auto& c : *commits) NotifyForeignCommit(c);
     }
   });
 }
@@ -235,6 +235,17 @@ absl::StatusOr<T> SqlStore::Checked(absl::StatusOr<T> read) const {
 
 absl::StatusOr<RoutingState> SqlStore::ReadRoutingState() const {
   return Checked(readers_->Routing());
+}
+
+absl::StatusOr<RoutingState> SqlStore::ReadRoutingChanges(const RoutingChanges& which) const {
+  return Checked(readers_->Routing(which));
+}
+
+bool SqlStore::HoldsDuty(Duty duty) {
+  absl::MutexLock lock(&duties_mu_);
+  auto& claim = duties_[duty];
+  if (claim == nullptr) claim = database_->ClaimDuty(duty);
+  return claim->Held();
 }
 
 absl::StatusOr<CaseState> SqlStore::ReadCase(const CaseRef& case_ref) const {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <thread>
@@ -72,6 +73,8 @@ class SqlStore final : public Store {
   void ChangeInterests(InterestChange change, Done<uint32_t> done) override;
   void RecordPolicyChange(PolicyChange change, StatusDone done) override;
   absl::StatusOr<RoutingState> ReadRoutingState() const override;
+  absl::StatusOr<RoutingState> ReadRoutingChanges(const RoutingChanges& which) const override;
+  bool HoldsDuty(Duty duty) override;
   absl::StatusOr<CaseState> ReadCase(const CaseRef& case_ref) const override;
   absl::StatusOr<std::vector<RoutedNotification>> ReadRouted(Sequence after, int64_t since_micros,
                                                              size_t limit,
@@ -133,6 +136,8 @@ class SqlStore final : public Store {
   absl::Mutex watch_mu_;
   bool watch_stopped_ ABSL_GUARDED_BY(watch_mu_) = false;
   // What the watch last found: OK, or why the database did not answer.
+  absl::Mutex duties_mu_;
+  std::map<Duty, std::unique_ptr<DutyClaim>> duties_ ABSL_GUARDED_BY(duties_mu_);
   mutable absl::Mutex reachable_mu_;
   absl::Status reachable_ ABSL_GUARDED_BY(reachable_mu_);
   std::thread watcher_;  // last: joined by Close()

@@ -17,13 +17,27 @@ void Store::SetFailureListener(FailureListener listener) {
 }
 
 void Store::SetForeignCommitListener(ForeignCommitListener listener) {
-  absl::MutexLock lock(&listeners_mu_);
+  absl::MutexLock lock(&foreign_mu_);
   foreign_commit_listener_ = std::move(listener);
 }
 
-void Store::NotifyForeignCommit(Sequence through, const std::set<AgencyId>& agencies) const {
-  absl::MutexLock lock(&listeners_mu_);
-  if (foreign_commit_listener_) foreign_commit_listener_(through, agencies);
+void Store::NotifyForeignCommit(const ForeignCommit& commit) const {
+  absl::MutexLock lock(&foreign_mu_);
+  if (foreign_commit_listener_) foreign_commit_listener_(commit);
+}
+
+absl::StatusOr<RoutingState> Store::ReadRoutingChanges(const RoutingChanges& which) const {
+  auto all = ReadRoutingState();
+  if (!all.ok() || which.everything) return all;
+  RoutingState state;
+  for (auto& c : all->cases) {
+    if (which.cases.count(c.case_ref) != 0) state.cases.push_back(std::move(c));
+  }
+  for (const auto& hash : which.persons) {
+    state.interests[hash] = std::move(all->interests[hash]);
+    state.person_cases[hash] = std::move(all->person_cases[hash]);
+  }
+  return state;
 }
 
 void Store::SetReachabilityListener(ReachabilityListener listener) {

@@ -48,11 +48,10 @@ class Store {
   using CommitListener = std::function<void(const std::set<AgencyId>&)>;
   // Once, when the store stops trusting itself (fatal error). Must not block.
   using FailureListener = std::function<void(const absl::Status&)>;
-  // When another broker sharing the database committed notifications
-  // through `through` for `agencies` (empty: possibly any agency). Runs on
-  // the store's watch thread; must not block.
-  using ForeignCommitListener =
-      std::function<void(Sequence through, const std::set<AgencyId>& agencies)>;
+  // When another broker sharing the database committed notifications or
+  // changed routing facts. Runs on the store's watch thread, which it may
+  // hold to read the store (ReadRoutingChanges), never to wait for a write.
+  using ForeignCommitListener = std::function<void(const ForeignCommit&)>;
 
   virtual ~Store() = default;
 
@@ -162,6 +161,21 @@ class Store {
   // Everything routing needs: every case with its engagements, the
   // registered interests and the person-to-case links. Read at start-up.
   virtual absl::StatusOr<RoutingState> ReadRoutingState() const = 0;
+  // The facts `which` names as they stand now: each named case that exists
+  // with its engagements, and for each named person its interests and
+  // linked cases (present, possibly empty). Everything when
+  // `which.everything`. This default filters ReadRoutingState.
+  virtual absl::StatusOr<RoutingState> ReadRoutingChanges(const RoutingChanges& which) const;
+  // Whether this broker is the one to do `duty` now; ask before each run.
+  // Always where no other broker shares the store. Several brokers sharing
+  // one each take a duty that is free, one at a time; a broker that stops
+  // or loses the database frees its duties. A broker cut off from the
+  // database may still believe it holds one, so the work must be safe to
+  // do twice (each step rechecked in its transaction).
+  virtual bool HoldsDuty(Duty duty) {
+    (void)duty;
+    return true;
+  }
   // NOT_FOUND if the case is unknown.
   virtual absl::StatusOr<CaseState> ReadCase(const CaseRef& case_ref) const = 0;
   // Notifications with sequence > `after` and stored at or after
@@ -277,7 +291,7 @@ class Store {
   // For implementations: tell the registered listener, if any.
   void NotifyCommit(const std::set<AgencyId>& woken) const;
   void NotifyFailure(const absl::Status& cause) const;
-  void NotifyForeignCommit(Sequence through, const std::set<AgencyId>& agencies) const;
+  void NotifyForeignCommit(const ForeignCommit& commit) const;
   void NotifyReachability(const absl::Status& reachable) const;
   // The leaves of committed entries, in id order (their ids continue the tree).
   void AppendAuditLeaves(const std::vector<audit::Hash>& leaves);
@@ -286,7 +300,9 @@ class Store {
   mutable absl::Mutex listeners_mu_;
   CommitListener commit_listener_ ABSL_GUARDED_BY(listeners_mu_);
   FailureListener failure_listener_ ABSL_GUARDED_BY(listeners_mu_);
-  ForeignCommitListener foreign_commit_listener_ ABSL_GUARDED_BY(listeners_mu_);
+  // Its own lock: the listener reads the store while commits are notified.
+  mutable absl::Mutex foreign_mu_;
+  ForeignCommitListener foreign_commit_listener_ ABSL_GUARDED_BY(foreign_mu_);
   ReachabilityListener reachability_listener_ ABSL_GUARDED_BY(listeners_mu_);
   mutable absl::Mutex tree_mu_;
   audit::MerkleTree audit_tree_ ABSL_GUARDED_BY(tree_mu_);

@@ -85,6 +85,7 @@ absl::Status Writer::BeginLocked() {
 absl::Status Writer::Begin(int64_t now_micros) {
   now_ = now_micros;
   woken_.clear();
+  routing_ = {};
   leaves_.clear();
   SAFESHARE_RETURN_IF_ERROR(BeginLocked());
   return database_->dialect().shared ? CatchUp() : absl::OkStatus();
@@ -129,8 +130,9 @@ absl::StatusOr<std::vector<audit::Hash>> Writer::LeavesAfter(int64_t after, int6
 }
 
 absl::Status Writer::Commit() {
-  if (stmts_->announce_commit && !woken_.empty()) {
-    const std::string announcement = CommitAnnouncement(database_->Origin(), Latest(), woken_);
+  if (stmts_->announce_commit && (!woken_.empty() || !routing_.empty())) {
+    const std::string announcement =
+        CommitAnnouncement(database_->Origin(), Latest(), woken_, routing_);
     SAFESHARE_RETURN_IF_ERROR(stmts_->announce_commit->Bind(1, announcement).Run());
   }
   SAFESHARE_RETURN_IF_ERROR(stmts_->commit.Run());
@@ -148,6 +150,7 @@ void Writer::Rollback() {
   head_hash_ = committed_hash_;
   head_audit_at_ = committed_audit_at_;
   woken_.clear();
+  routing_ = {};
   leaves_.clear();
 }
 

@@ -178,6 +178,9 @@ class Writer {
     size_t leaves = 0;
   } mark_;  // the heads at the last Savepoint()
   std::set<AgencyId> woken_;
+  // What the open transaction changed of the routing facts (a superset:
+  // a savepoint rolled back leaves its changes here), for the announcement.
+  RoutingChanges routing_;
   // The leaf hash of each entry appended in the open transaction.
   std::vector<audit::Hash> leaves_;
 };

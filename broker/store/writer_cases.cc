@@ -23,6 +23,7 @@ absl::StatusOr<uint32_t> Writer::ChangeInterests(const InterestChange& change) {
     SAFESHARE_RETURN_IF_ERROR(s.Run());
     if (db_->Changes() > 0) changed.push_back(hash);
   }
+  routing_.persons.insert(changed.begin(), changed.end());
   SAFESHARE_RETURN_IF_ERROR(Append(entries::InterestChanged(change, changed)));
   return static_cast<uint32_t>(changed.size());
 }
@@ -35,6 +36,7 @@ absl::Status Writer::LinkPeople(const NewNotification& n, int64_t seq) {
   for (const auto& hash : n.person_hashes) {
     SAFESHARE_RETURN_IF_ERROR(
         stmts_->insert_link.Bind(1, hash).Bind(2, n.case_ref.value()).Bind(3, seq).Run());
+    if (db_->Changes() > 0) routing_.persons.insert(hash);
   }
   return absl::OkStatus();
 }
@@ -63,6 +65,7 @@ absl::StatusOr<CaseState> Writer::ApplyCaseChange(const CaseChange& change,
 absl::Status Writer::WriteCaseDelta(const CaseRef& case_ref, const CaseDelta& delta,
                                     const std::string& source, CaseState& state) {
   ApplyCaseDelta(delta, now_, source, state);
+  routing_.cases.insert(case_ref);
   SAFESHARE_RETURN_IF_ERROR(stmts_->upsert_case.Bind(1, case_ref.value())
                                 .Bind(2, int64_t{state.closed})
                                 .Bind(3, now_)

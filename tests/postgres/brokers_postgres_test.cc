@@ -2,6 +2,7 @@
 // serves and resumes across a restart as one on SQLite does, and with two
 // brokers a subscriber on one receives what was published through the
 // other, in order, and can move between them without loss or redelivery.
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -125,6 +126,61 @@ TEST_F(BrokersOnPostgresTest, ASubscriberOnOneBrokerReceivesWhatWasPublishedThro
   EXPECT_EQ(moved[0].notification().notification_id(), fourth->notification_id());
 
   // One audit chain, written by both brokers.
+  const auto log = AuditLog();
+  EXPECT_TRUE(audit::VerifyChain(log).ok()) << audit::VerifyChain(log);
+}
+
+// Routing facts changed through one broker (an interest, a case's status and
+// engagements, a person named on a case) decide publishes through the other
+// once its announcement arrives: a publish is retried under a new key until
+// the reread took effect, within 20 s.
+TEST_F(BrokersOnPostgresTest, RoutingFactsChangedThroughOneBrokerDecideOnTheOther) {
+  auto a = Start();
+  auto b = Start();
+  auto probation_b = Connect(*b, "probation");
+  v1::InterestRequest interest;
+  auto* pnc = interest.add_identifiers();
+  pnc->set_scheme(v1::IDENTIFIER_SCHEME_PNC_NUMBER);
+  pnc->set_value("2019/0123456X");  // the person of concern of the examples
+  ASSERT_TRUE(probation_b.RegisterInterest(interest).ok());
+  auto cfs_b = Connect(*b, "cfs");
+  v1::UpdateCaseRequest update;
+  update.set_case_ref("CASE-PG-CLOSED");
+  update.add_engage("police");
+  update.add_engage("cfs");
+  update.set_status(v1::CASE_STATUS_CLOSED);
+  ASSERT_TRUE(cfs_b.UpdateCase(update).ok());
+
+  // Through a: the outcome on the closed case reaches probation (its
+  // interest, registered on b), and names the person on that case.
+  auto police_a = Connect(*a, "police");
+  int attempt = 0;
+  const auto publish_until = [&](client::Client& publisher, const std::string& type,
+                                 const std::string& case_ref, const auto& routed_enough) {
+    for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+         std::chrono::steady_clock::now() < until;
+         std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+      auto n = Example(type, "pg-routing-" + std::to_string(++attempt));
+      n.set_case_ref(case_ref);
+      auto published = publisher.Publish(n);
+      EXPECT_TRUE(published.ok()) << published.status();
+      if (published.ok() && routed_enough(*published)) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(publish_until(
+      police_a, "investigation_outcome", "CASE-PG-CLOSED", [](const v1::PublishResponse& r) {
+        return std::count(r.routed_to().begin(), r.routed_to().end(), "probation") == 1;
+      }));
+  // Through b: a risk update about that person on another case reaches the
+  // agencies engaged with the closed case, which a linked the person to.
+  v1::PublishResponse risk;
+  EXPECT_TRUE(publish_until(probation_b, "probation_risk_update", "CASE-PG-OTHER",
+                            [&](const v1::PublishResponse& r) {
+                              risk = r;
+                              return r.routed_to_size() == 2;
+                            }));
+  EXPECT_THAT(risk.routed_to(), ::testing::UnorderedElementsAre("police", "cfs"));
   const auto log = AuditLog();
   EXPECT_TRUE(audit::VerifyChain(log).ok()) << audit::VerifyChain(log);
 }

@@ -3,6 +3,8 @@
 // the audit chain links across both writers, each store's Merkle tree holds
 // the other's entries too, and what one store published is read, in order,
 // through the other.
+#include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "broker/audit/chain.h"
 #include "broker/audit/merkle.h"
 #include "broker/store/pg_database.h"
+#include "broker/store/pg_db.h"
 #include "broker/store/sql_store.h"
 #include "tests/support/test_data_keys.h"
 #include "tests/support/test_postgres.h"
@@ -145,6 +148,86 @@ TEST_F(SharedStoreTest, WhatOneStorePublishedIsReadThroughTheOtherInOrder) {
   ASSERT_TRUE(first.ok() && retry.ok());
   EXPECT_TRUE(retry->duplicate);
   EXPECT_EQ(retry->sequence, first->sequence);
+}
+
+// What another broker changed of cases, interests and person links reaches
+// this one in the announcement of its commit, naming what to reread.
+TEST_F(SharedStoreTest, AStoreHearsWhichRoutingFactsTheOtherChanged) {
+  absl::Mutex mu;
+  bool listening = false;
+  RoutingChanges heard;
+  b_->SetForeignCommitListener([&](const ForeignCommit& commit) {
+    absl::MutexLock lock(&mu);
+    // The first, once b listens: reread everything (it may have missed some).
+    if (!listening) {
+      listening = commit.routing.everything;
+      return;
+    }
+    heard.cases.insert(commit.routing.cases.begin(), commit.routing.cases.end());
+    heard.persons.insert(commit.routing.persons.begin(), commit.routing.persons.end());
+  });
+  const auto within_20s = [&](const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      {
+        absl::MutexLock lock(&mu);
+        if (done()) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  ASSERT_TRUE(within_20s([&] { return listening; }));
+
+  auto note = Note("police", "k1", {"cfs"});
+  note.person_hashes = {"hash-named"};
+  ASSERT_TRUE(Publish(*a_, note).ok());
+  Completion<CaseState> changed;
+  a_->ChangeCase({AgencyId("cfs"), CaseRef("CASE-CHANGED"), {AgencyId("health")}, {}, {}},
+                 changed.Callback());
+  ASSERT_TRUE(changed.Get().ok());
+  Completion<uint32_t> registered;
+  a_->ChangeInterests({AgencyId("probation"), {"hash-watched"}, false}, registered.Callback());
+  ASSERT_TRUE(registered.Get().ok());
+
+  const bool all_heard = within_20s([&] {
+    return heard.cases.count(CaseRef("CASE-CHANGED")) == 1 &&
+           heard.persons.count("hash-named") == 1 && heard.persons.count("hash-watched") == 1;
+  });
+  b_->SetForeignCommitListener(nullptr);  // before what it writes to goes
+  absl::MutexLock lock(&mu);
+  EXPECT_TRUE(all_heard) << heard.cases.size() << " cases, " << heard.persons.size()
+                         << " persons heard";
+  // Only what changed: the notification's case was not changed by naming a person.
+  EXPECT_EQ(heard.cases.count(CaseRef("CASE-1")), 0u);
+}
+
+// Timed work is claimed by one store at a time; a claim ends with the
+// session that holds it, and another store then takes the duty.
+TEST_F(SharedStoreTest, OneStoreHoldsADutyUntilItsSessionEnds) {
+  ASSERT_TRUE(a_->HoldsDuty(Duty::kRetention));
+  EXPECT_FALSE(b_->HoldsDuty(Duty::kRetention));
+  EXPECT_TRUE(a_->HoldsDuty(Duty::kRetention));  // asked again: still a's, not taken twice
+  EXPECT_FALSE(b_->HoldsDuty(Duty::kRetention));
+
+  // a's session ends as a killed broker's would.
+  auto admin = PgConnection::Open(server_->Params(name_), /*read_only=*/false);
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  ASSERT_TRUE((*admin)
+                  ->Exec("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype='advisory'"
+                         " AND classid=" +
+                         std::to_string(kPgDutyLocks) + " AND objsubid=2 AND granted")
+                  .ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!b_->HoldsDuty(Duty::kRetention) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(b_->HoldsDuty(Duty::kRetention));
+  EXPECT_FALSE(a_->HoldsDuty(Duty::kRetention));  // noticed, and b's now
+  EXPECT_FALSE(a_->HoldsDuty(Duty::kRetention));
+
+  b_.reset();  // a clean stop frees it too
+  EXPECT_TRUE(a_->HoldsDuty(Duty::kRetention));
 }
 
 }  // namespace

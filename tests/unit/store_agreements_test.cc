@@ -238,6 +238,40 @@ TEST_P(AgreementsContract, PublishLinksEachPersonHashToTheCase) {
   EXPECT_THAT(AuditOf(audit::Action::kCaseChanged), IsEmpty());
 }
 
+// What a broker sharing the database rereads after another's commit: only
+// the cases and persons named, each as it stands.
+TEST_P(AgreementsContract, ReadRoutingChangesReadsOnlyTheNamedCasesAndPersons) {
+  auto first = Shared("k1");
+  first.person_hashes = {"hash-a", "hash-b"};
+  first.engage = {AgencyId("police")};
+  ASSERT_TRUE(Publish(first).ok());
+  auto second = Shared("k2", "other");
+  second.case_ref = CaseRef("CASE-2");
+  second.engage = {AgencyId("health")};
+  ASSERT_TRUE(Publish(second).ok());
+  ASSERT_TRUE(ChangeInterests("probation", {"hash-a"}).ok());
+
+  RoutingChanges which;
+  which.cases = {CaseRef("CASE-1"), CaseRef("CASE-UNKNOWN")};
+  which.persons = {"hash-a", "hash-never-named"};
+  auto read = store_->ReadRoutingChanges(which);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->cases.size(), 1u);  // CASE-2 not asked for, the unknown one absent
+  EXPECT_EQ(read->cases[0].case_ref, CaseRef("CASE-1"));
+  ASSERT_EQ(read->cases[0].engagements.size(), 1u);
+  EXPECT_EQ(read->cases[0].engagements[0].agency, AgencyId("police"));
+  EXPECT_EQ(read->interests, (std::map<std::string, std::set<AgencyId>>{
+                                 {"hash-a", {AgencyId("probation")}}, {"hash-never-named", {}}}));
+  ASSERT_EQ(read->person_cases.size(), 2u);  // hash-b not asked for
+  EXPECT_THAT(Cases(read->person_cases["hash-a"]), ElementsAre("CASE-1"));
+  EXPECT_THAT(read->person_cases["hash-never-named"], IsEmpty());
+
+  auto everything = store_->ReadRoutingChanges(RoutingChanges{.everything = true});
+  ASSERT_TRUE(everything.ok());
+  EXPECT_EQ(everything->cases.size(), 2u);
+  EXPECT_EQ(everything->person_cases.size(), 2u);
+}
+
 TEST_P(AgreementsContract, PublishRecordsTheEngagementOfStrategyMinutesOnce) {
   auto minutes = Shared("k1");
   minutes.engage = {AgencyId("police"), AgencyId("health")};
