@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "tests/fault/fault_support.h"
+#include "tests/support/fault_support.h"
 
 namespace safeshare::testing {
 namespace {

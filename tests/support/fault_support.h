@@ -18,12 +18,15 @@ namespace safeshare::testing {
 using Acked = std::map<std::string, std::string>;  // idempotency key -> notification id
 
 // Publishes ABE records from `threads` police connections until `stop`, at
-// most `limit` in all; records every acknowledged publish.
+// most `limit` in all; records every acknowledged publish. A thread ends at
+// its first refused publish unless `keep_going` (then it counts the refusal,
+// waits 50 ms and goes on with the next key).
 class PublishLoad {
  public:
-  PublishLoad(const BrokerProcess& broker, int threads, int limit) {
+  PublishLoad(const BrokerProcess& broker, int threads, int limit, bool keep_going = false) {
     for (int t = 0; t < threads; ++t) {
-      workers_.emplace_back([this, &broker, t, limit] { Run(broker, t, limit); });
+      workers_.emplace_back(
+          [this, &broker, t, limit, keep_going] { Run(broker, t, limit, keep_going); });
     }
   }
   ~PublishLoad() { Stop(); }
@@ -42,14 +45,27 @@ class PublishLoad {
     absl::MutexLock lock(&mu_);
     return acked_;
   }
+  // How many publishes were refused, by status code.
+  std::map<absl::StatusCode, int> refused() {
+    absl::MutexLock lock(&mu_);
+    return refused_;
+  }
 
  private:
-  void Run(const BrokerProcess& broker, int thread, int limit) {
+  void Run(const BrokerProcess& broker, int thread, int limit, bool keep_going) {
     auto police = Connect(broker, "police");
     for (int i = 0; !stop_ && issued_++ < limit; ++i) {
       const auto key = "load-" + std::to_string(thread) + "-" + std::to_string(i);
       auto published = police.Publish(Example("abe_interview_record", key));
-      if (!published.ok()) return;  // the broker is gone
+      if (!published.ok()) {
+        if (!keep_going) return;  // the broker is gone
+        {
+          absl::MutexLock lock(&mu_);
+          ++refused_[published.status().code()];
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
       absl::MutexLock lock(&mu_);
       acked_[key] = published->notification_id();
     }
@@ -59,6 +75,7 @@ class PublishLoad {
   std::atomic<int> issued_{0};
   absl::Mutex mu_;
   Acked acked_ ABSL_GUARDED_BY(mu_);
+  std::map<absl::StatusCode, int> refused_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
 };
 
