@@ -104,6 +104,8 @@ TEST(PostgresServerFaultTest, KillDashNineOfThePostmasterUnderLoadLosesNothingAc
   EXPECT_GT(refused.count(absl::StatusCode::kUnavailable), 0u) << Describe(refused);
   EXPECT_EQ(refused.size(), refused.count(absl::StatusCode::kUnavailable))
       << "refused otherwise than UNAVAILABLE: " << Describe(refused);
+  std::cout << load.acked() << " acknowledged, " << acked_while_down
+            << " before PostgreSQL was killed; refused: " << Describe(refused) << "\n";
   ExpectNothingAcknowledgedLost(*broker, server, *name, load.Snapshot());
   EXPECT_THAT(ReadFile(broker->dir() + "/broker.log"), ::testing::HasSubstr("answers again"));
   EXPECT_EQ(broker->Terminate(), 0);
