@@ -53,26 +53,14 @@ class PostgresFaultTest : public PostgresDatabaseTest {};
 
 TEST_F(PostgresFaultTest, KillDashNineOfTheBrokerUnderLoadLosesNothingAcknowledged) {
   auto broker = Start();
-  const auto dir = broker->dir();
-  PublishLoad load(*broker, /*threads=*/4, /*limit=*/3000);
-  WaitFor([&] { return load.acked() >= 300; }, std::chrono::seconds(60));
-  broker->Kill();  // SIGKILL while publishes are in flight
-  load.Stop();
-  const auto acked = load.Snapshot();
+  const auto acked = KillUnderLoad(*broker, /*limit=*/3000);
   ASSERT_GE(acked.size(), 300u);
 
   BrokerOptions same;
-  same.dir = dir;
+  same.dir = broker->dir();
   auto restarted = Start("", std::move(same));  // the same database and state
   ExpectNothingAcknowledgedLost(*restarted, *server_, name_, acked);
-
-  // A publisher retrying an acknowledged key after the crash gets the original.
-  auto police = Connect(*restarted, "police");
-  const auto& [key, id] = *acked.rbegin();
-  auto retry = police.Publish(Example("abe_interview_record", key));
-  ASSERT_TRUE(retry.ok()) << retry.status();
-  EXPECT_TRUE(retry->duplicate());
-  EXPECT_EQ(retry->notification_id(), id);
+  ExpectRetryGetsTheOriginal(*restarted, acked);
 }
 
 TEST(PostgresServerFaultTest, KillDashNineOfThePostmasterUnderLoadLosesNothingAcknowledged) {
@@ -125,21 +113,8 @@ TEST(PostgresServerFaultTest, AFullDiskRefusesPublishesKeepsTheBrokerUpAndLosesN
   Acked acked{{"before-full", first->notification_id()}};
 
   const std::string filler = postgres.data_dir() + "/filler";
-  {  // leave the data directory no room
-    std::ofstream out(filler, std::ios::binary);
-    const std::string chunk(size_t{1024} * 1024, 'f');
-    for (int i = 0; i < 80 && out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-         ++i) {
-      out.flush();
-    }
-  }
-  absl::Status refused;
-  for (int i = 0; i < 3000 && refused.ok(); ++i) {
-    const auto key = "fill-" + std::to_string(i);
-    auto published = police.Publish(Example("abe_interview_record", key));
-    if (published.ok()) acked[key] = published->notification_id();
-    refused = published.status();
-  }
+  Fill(filler, size_t{1024} * 1024, 80);  // leave the data directory no room
+  const auto refused = PublishUntilRefused(police, 3000, acked);
   ASSERT_FALSE(refused.ok()) << "the disk never filled (" << acked.size() << " stored)";
   EXPECT_TRUE(refused.code() == absl::StatusCode::kResourceExhausted ||
               refused.code() == absl::StatusCode::kUnavailable)

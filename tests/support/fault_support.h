@@ -3,6 +3,7 @@
 // Shared by the fault tests: a bounded publish load, receiving everything
 // back, and checks on the store a crashed or damaged broker leaves behind.
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -95,15 +96,61 @@ inline std::set<std::string> ReceiveAllIds(const BrokerProcess& broker, const st
   return ids;
 }
 
-inline bool AuditChainIntact(const BrokerProcess& broker) {
-  return RunBrokerCommand(broker, "--store " + broker.store_path() + " audit").exit_code == 0;
-}
-
 inline void WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
   const auto until = std::chrono::steady_clock::now() + limit;
   while (!done() && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+// Publishes from 4 threads (at most `limit`) and kill -9s `broker` once 300
+// were acknowledged, with publishes in flight; returns what was acknowledged.
+inline Acked KillUnderLoad(BrokerProcess& broker, int limit) {
+  PublishLoad load(broker, /*threads=*/4, limit);
+  WaitFor([&] { return load.acked() >= 300; }, std::chrono::seconds(60));
+  broker.Kill();
+  load.Stop();
+  auto acked = load.Snapshot();
+  EXPECT_GE(acked.size(), 300u);
+  return acked;
+}
+
+// A publisher retrying an acknowledged key (the first of `acked`) after a
+// crash gets the original notification.
+inline void ExpectRetryGetsTheOriginal(const BrokerProcess& broker, const Acked& acked) {
+  ASSERT_FALSE(acked.empty());
+  auto police = Connect(broker, "police");
+  const auto& [key, id] = *acked.begin();
+  auto retry = police.Publish(Example("abe_interview_record", key));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate());
+  EXPECT_EQ(retry->notification_id(), id);
+}
+
+// Writes `chunks` chunks of `chunk` bytes to `path`, or until the disk is full.
+inline void Fill(const std::string& path, size_t chunk, int chunks) {
+  std::ofstream out(path, std::ios::binary);
+  const std::string bytes(chunk, 'f');
+  for (int i = 0; i < chunks && out.write(bytes.data(), static_cast<std::streamsize>(chunk)); ++i) {
+    out.flush();
+  }
+}
+
+// Publishes ABE records "fill-N" as `police` until one is refused (at most
+// `limit`), adding each acknowledged one to `acked`; returns the refusal.
+inline absl::Status PublishUntilRefused(client::Client& police, int limit, Acked& acked) {
+  absl::Status refused;
+  for (int i = 0; i < limit && refused.ok(); ++i) {
+    const auto key = "fill-" + std::to_string(i);
+    auto published = police.Publish(Example("abe_interview_record", key));
+    if (published.ok()) acked[key] = published->notification_id();
+    refused = published.status();
+  }
+  return refused;
+}
+
+inline bool AuditChainIntact(const BrokerProcess& broker) {
+  return RunBrokerCommand(broker, "--store " + broker.store_path() + " audit").exit_code == 0;
 }
 
 }  // namespace safeshare::testing
