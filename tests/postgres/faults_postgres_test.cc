@@ -17,10 +17,9 @@ namespace {
 
 // Everything in `acked` is stored in database `name` and delivered to cfs
 // (whose subscription "fault-check" reads every delivery it has), in order;
-// the audit chain verifies. Returns the ids cfs received.
-std::set<std::string> ExpectNothingAcknowledgedLost(const BrokerProcess& broker,
-                                                    const TestPostgres& server,
-                                                    const std::string& name, const Acked& acked) {
+// the audit chain verifies.
+void ExpectNothingAcknowledgedLost(const BrokerProcess& broker, const TestPostgres& server,
+                                   const std::string& name, const Acked& acked) {
   const auto stored = StoredIds(server, name);
   const auto received = ReceiveAllIds(broker, "cfs", DeliveriesFor(server, name, "cfs"));
   for (const auto& [key, id] : acked) {
@@ -29,7 +28,6 @@ std::set<std::string> ExpectNothingAcknowledgedLost(const BrokerProcess& broker,
   }
   EXPECT_EQ(received.size(), stored.size());
   EXPECT_TRUE(PostgresAuditVerifies(server, name));
-  return received;
 }
 
 // One publish through a bare stub, bounded by 15 s (no client retries).
