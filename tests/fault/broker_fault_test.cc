@@ -10,22 +10,17 @@
 #include <set>
 #include <thread>
 
-#include "tests/fault/fault_support.h"
+#include "tests/support/fault_support.h"
 
 namespace safeshare::testing {
 namespace {
 
 TEST(FaultTest, KillDashNineUnderLoadLosesNothingAcknowledged) {
-  auto broker = std::make_unique<BrokerProcess>();
-  const auto dir = broker->dir();
-  PublishLoad load(*broker, /*threads=*/4, /*limit=*/5000);
-  WaitFor([&] { return load.acked() >= 300; }, std::chrono::seconds(60));
-  broker->Kill();  // SIGKILL while publishes are in flight
-  load.Stop();
-  const auto acked = load.Snapshot();
+  BrokerProcess broker;
+  const auto acked = KillUnderLoad(broker, /*limit=*/5000);
   ASSERT_GE(acked.size(), 300u);
 
-  BrokerProcess restarted(dir);
+  BrokerProcess restarted(broker.dir());
   const auto received =
       ReceiveAllIds(restarted, "cfs",
                     QueryStore(restarted, "SELECT count(*) FROM deliveries WHERE recipient='cfs'"));
@@ -35,14 +30,7 @@ TEST(FaultTest, KillDashNineUnderLoadLosesNothingAcknowledged) {
   EXPECT_EQ(QueryStore(restarted, "SELECT count(*) FROM notifications"),
             static_cast<int64_t>(received.size()));
   EXPECT_TRUE(AuditChainIntact(restarted));
-
-  // A publisher retrying an acknowledged key after the crash gets the original.
-  auto police = Connect(restarted, "police");
-  const auto& [key, id] = *acked.begin();
-  auto retry = police.Publish(Example("abe_interview_record", key));
-  ASSERT_TRUE(retry.ok()) << retry.status();
-  EXPECT_TRUE(retry->duplicate());
-  EXPECT_EQ(retry->notification_id(), id);
+  ExpectRetryGetsTheOriginal(restarted, acked);
 }
 
 // Overwrites the start of the notifications table's root page of a stopped
@@ -104,21 +92,9 @@ class DiskFullTest : public ::testing::Test {
 TEST_F(DiskFullTest, RefusesCleanlyKeepsServingAndRecoversWhenSpaceReturns) {
   auto police = Connect(*broker_, "police");
   ASSERT_TRUE(police.Publish(Example("abe_interview_record", "before-full")).ok());
-  {  // leave the store almost no room
-    std::ofstream filler(Filler(), std::ios::binary);
-    const std::string chunk(size_t{64} * 1024, 'f');
-    for (int i = 0;
-         i < 64 && filler.write(chunk.data(), static_cast<std::streamsize>(chunk.size())); ++i) {
-    }
-  }
+  Fill(Filler(), size_t{64} * 1024, 64);  // leave the store almost no room
   Acked acked{{"before-full", ""}};
-  absl::Status refused;
-  for (int i = 0; i < 2000 && refused.ok(); ++i) {
-    const auto key = "fill-" + std::to_string(i);
-    auto published = police.Publish(Example("abe_interview_record", key));
-    if (published.ok()) acked[key] = published->notification_id();
-    refused = published.status();
-  }
+  const auto refused = PublishUntilRefused(police, 2000, acked);
   ASSERT_FALSE(refused.ok()) << "the disk never filled";
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
   EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("retry"));

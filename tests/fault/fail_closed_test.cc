@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "tests/fault/fault_support.h"
+#include "tests/support/fault_support.h"
 #include "tests/integration/audit_checks.h"
 #include "tests/support/health_check.h"
 

@@ -6,60 +6,15 @@
 #include <future>
 #include <thread>
 
-#include "broker/audit/chain.h"
-#include "broker/store/audit_rows.h"
-#include "broker/store/pg_db.h"
-#include "tests/integration/scenario.h"
-#include "tests/support/health_check.h"
+#include "tests/support/postgres_brokers.h"
 #include "tests/support/tcp_proxy.h"
-#include "tests/support/test_postgres.h"
 
 namespace safeshare::testing {
 namespace {
 
-class BrokersOnPostgresTest : public ::testing::Test {
+class BrokersOnPostgresTest : public PostgresDatabaseTest {
  protected:
-  void SetUp() override {
-    auto server = TestPostgres::Find();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *server;
-    auto name = server_->CreateDatabase();
-    ASSERT_TRUE(name.ok()) << name.status();
-    name_ = *name;
-  }
-  void TearDown() override {
-    if (server_) {
-      EXPECT_TRUE(server_->DropDatabase(name_).ok());
-    }
-  }
-
-  // A broker on this test's database (its own directory, TLS state and
-  // port), through `dsn` when given.
-  std::unique_ptr<BrokerProcess> Start(const std::string& dsn = "") {
-    BrokerOptions options;
-    options.config_edits = {{"store:\n  path: {STORE}\n",
-                             "store:\n  kind: postgres\n  dsn: \"" +
-                                 (dsn.empty() ? server_->Dsn(name_) : dsn) +
-                                 "\"\n  password_file: " + server_->password_file().string() +
-                                 "\n  state_directory: state\n"}};
-    return std::make_unique<BrokerProcess>(std::move(options));
-  }
-
-  // Every audit entry in the database, in id order.
-  std::vector<audit::Entry> AuditLog() {
-    auto db = store::PgConnection::Open(server_->Params(name_), /*read_only=*/true);
-    EXPECT_TRUE(db.ok()) << db.status();
-    if (!db.ok()) return {};
-    auto rows = (*db)->Prepare(std::string("SELECT ") + store::kAuditColumns +
-                               " FROM audit a ORDER BY a.id");
-    EXPECT_TRUE(rows.ok());
-    auto entries = store::CollectRows<audit::Entry>(*rows, store::AuditEntryFromRow);
-    EXPECT_TRUE(entries.ok()) << entries.status();
-    return entries.ok() ? *entries : std::vector<audit::Entry>{};
-  }
-
-  std::optional<TestPostgres> server_;
-  std::string name_;
+  std::vector<audit::Entry> AuditLog() { return PostgresAuditLog(*server_, name_); }
 };
 
 TEST_F(BrokersOnPostgresTest, ABrokerOnPostgresServesAndResumesAcrossARestart) {
@@ -183,15 +138,6 @@ TEST_F(BrokersOnPostgresTest, RoutingFactsChangedThroughOneBrokerDecideOnTheOthe
   EXPECT_THAT(risk.routed_to(), ::testing::UnorderedElementsAre("police", "cfs"));
   const auto log = AuditLog();
   EXPECT_TRUE(audit::VerifyChain(log).ok()) << audit::VerifyChain(log);
-}
-
-// Polls the broker's gRPC health until it reports `want` (at most 20 s).
-bool HealthBecomes(const BrokerProcess& broker, int want) {
-  for (int i = 0; i < 200; ++i) {
-    if (CheckHealth(RawChannel(broker, "police"), "").serving_status == want) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
 }
 
 TEST_F(BrokersOnPostgresTest, ACutOffDatabaseTakesTheBrokerOutOfServiceUntilItAnswersAgain) {

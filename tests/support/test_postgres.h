@@ -18,11 +18,14 @@ namespace safeshare::testing {
 
 class TestPostgres {
  public:
-  // The running server, or FAILED_PRECONDITION saying how to start one.
+  // The fixture's server, or FAILED_PRECONDITION saying how to start one.
   static absl::StatusOr<TestPostgres> Find() {
     const char* tmp = std::getenv("TMPDIR");
-    const std::filesystem::path state =
-        std::filesystem::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "safeshare-postgres";
+    return At(std::filesystem::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") /
+              "safeshare-postgres");
+  }
+  // The server whose state directory (server.sh's STATE) is `state`.
+  static absl::StatusOr<TestPostgres> At(const std::filesystem::path& state) {
     TestPostgres server;
     server.dsn_ = FirstLine(state / "dsn");
     server.password_ = FirstLine(state / "password");
