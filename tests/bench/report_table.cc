@@ -41,7 +41,8 @@ std::string Header(const BenchReport& r) {
   if (!r.postgres_database.empty()) out += ", database " + r.postgres_database;
   std::string settings;
   for (const auto& [name, value] : r.postgres_settings) {
-    settings += (settings.empty() ? "\n  PostgreSQL: " : ", ") + name + " " + value;
+    settings += settings.empty() ? "\n  PostgreSQL: " : ", ";
+    settings.append(name).append(" ").append(value);
   }
   return out + settings + "\n";
 }
