@@ -70,14 +70,19 @@ std::vector<std::string> RecipientsOf(const std::vector<Flow>& flows) {
   return out;
 }
 
-std::string BrokerYaml(const std::string& agreements_dir) {
+std::string StoreYaml(const std::string& postgres_dsn, const std::string& password_file) {
+  if (postgres_dsn.empty()) return "store:\n  path: {STORE}\n";
+  return "store:\n  kind: postgres\n  dsn: \"" + postgres_dsn +
+         "\"\n  password_file: " + password_file + "\n  state_directory: state\n";
+}
+
+std::string BrokerYaml(const std::string& agreements_dir, const std::string& store_yaml) {
   std::ostringstream yaml;
   yaml << "# safeshare-bench: written by tests/bench/bench_config.cc\n"
        << "listen: 127.0.0.1:0\n"
        << "tls:\n  certificate: {PKI}/broker.crt\n  private_key: {PKI}/broker.key\n"
        << "  client_ca: {PKI}/ca.crt\n  crl_directory: {PKI}/crl\n"
-       << "store:\n  path: {STORE}\n"
-       << "logging:\n  format: json\n  level: info\n"
+       << store_yaml << "logging:\n  format: json\n  level: info\n"
        << "limits:\n  max_message_bytes: 1048576\n"
        << "agreements: " << agreements_dir << "\n"
        << "person_hash_key: {PKI}/person-hash.key\n"

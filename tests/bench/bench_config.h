@@ -35,9 +35,15 @@ std::vector<std::string> RecipientsOf(const std::vector<Flow>& flows);
 // for recipients that see the same view).
 std::string AgreementYaml(const std::vector<Flow>& flows);
 
-// Broker YAML for BrokerProcess: the six agencies and the agreements in
-// `agreements_dir` (absolute). Uses the "{PKI}" and "{STORE}" placeholders;
-// logging as in production (JSON, info).
-std::string BrokerYaml(const std::string& agreements_dir);
+// The broker's store section: the SQLite file "{STORE}" (BrokerProcess
+// fills it in), or, when `postgres_dsn` is given, that database with its
+// password file and the broker's own files in its directory's `state`.
+std::string StoreYaml(const std::string& postgres_dsn = "", const std::string& password_file = "");
+
+// Broker YAML for BrokerProcess: the six agencies, the agreements in
+// `agreements_dir` (absolute) and `store_yaml`. Uses the "{PKI}" (and, for
+// SQLite, "{STORE}") placeholders; logging as in production (JSON, info).
+std::string BrokerYaml(const std::string& agreements_dir,
+                       const std::string& store_yaml = StoreYaml());
 
 }  // namespace safeshare::bench

@@ -52,6 +52,29 @@ void AddRunFlags(CLI::App& app, BenchOptions& o, bool& smoke) {
                  "own broker: keep its config, log and store here; a store already there is "
                  "used as it is")
       ->excludes(broker);
+  app.add_option("--store", o.store,
+                 "own broker's store: sqlite (a file) or postgres (a fresh database)")
+      ->check(CLI::IsMember({"sqlite", "postgres"}))
+      ->excludes(broker);
+  auto* dsn = app.add_option("--postgres-dsn", o.postgres_dsn,
+                             "with --store postgres: a running server (libpq key=value string "
+                             "without the password) instead of a throwaway one");
+  auto* password = app.add_option("--postgres-password-file", o.postgres_password_file,
+                                  "the password of --postgres-dsn (a file of mode 600)")
+                       ->check(CLI::ExistingFile);
+  dsn->needs(password);
+  password->needs(dsn);
+}
+
+// Checks the combinations CLI11 cannot express; empty when they are fine.
+std::string StoreProblem(const BenchOptions& o) {
+  if (o.store == "postgres" && !o.store_dir.empty()) {
+    return "--store-dir keeps an SQLite store; --store postgres makes a fresh database";
+  }
+  if (o.store != "postgres" && !o.postgres_dsn.empty()) {
+    return "--postgres-dsn needs --store postgres";
+  }
+  return "";
 }
 
 void ApplySmoke(BenchOptions& o) {
@@ -91,6 +114,10 @@ int main(int argc, char** argv) {
   if (noop_server) {
     noop.pki = options.pki;
     return safeshare::bench::RunNoopServer(noop);
+  }
+  if (const auto problem = StoreProblem(options); !problem.empty()) {
+    std::fprintf(stderr, "safeshare-bench: %s\n", problem.c_str());
+    return 2;
   }
   if (smoke) ApplySmoke(options);
   return RunBench(options);

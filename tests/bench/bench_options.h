@@ -26,6 +26,12 @@ struct BenchOptions {
   // afterwards; a store already there is used as it is (e.g. a prefilled
   // one, see prefill-store.sh). Empty: a fresh temporary directory.
   std::string store_dir;
+  // Own broker only: its store, "sqlite" (a file in its directory) or
+  // "postgres" (a fresh database on the server of postgres_dsn, or on a
+  // throwaway server the bench starts when that is empty).
+  std::string store = "sqlite";
+  std::string postgres_dsn;            // libpq key=value string, no password
+  std::string postgres_password_file;  // its password (mode 600)
 };
 
 // The hidden mode in which safeshare-bench is the no-op server of the

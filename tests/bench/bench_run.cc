@@ -96,8 +96,24 @@ absl::Status BenchRun::Setup() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> BenchRun::PrepareStore() {
+  report_.store = options_.store;
+  if (options_.store != "postgres") return StoreYaml();
+  Progress(options_.postgres_dsn.empty()
+               ? "starting a throwaway PostgreSQL (tests/postgres/server.sh)"
+               : "creating a database on " + options_.postgres_dsn);
+  auto postgres = BenchPostgres::Open(options_.postgres_dsn, options_.postgres_password_file);
+  if (!postgres.ok()) return postgres.status();
+  postgres_ = *std::move(postgres);
+  report_.postgres_database = postgres_->database();
+  report_.postgres_settings = postgres_->settings();
+  return StoreYaml(postgres_->broker_dsn(), postgres_->password_file());
+}
+
 absl::Status BenchRun::StartOwnBroker() {
   report_.mode = "own_broker";
+  auto store = PrepareStore();
+  if (!store.ok()) return store.status();
   Progress("making the test PKI and starting safeshare-broker");
   try {
     pki_dir_ = testing::TestPki::Get().dir();
@@ -108,7 +124,7 @@ absl::Status BenchRun::StartOwnBroker() {
     std::filesystem::create_directories(agreements);
     std::ofstream(agreements / "bench.yaml") << AgreementYaml(flows_);
     broker_ = std::make_unique<testing::BrokerProcess>(options_.store_dir,
-                                                       BrokerYaml(agreements.string()));
+                                                       BrokerYaml(agreements.string(), *store));
   } catch (const std::exception& e) {
     return absl::UnavailableError(e.what());
   }
@@ -187,6 +203,14 @@ void BenchRun::StopBroker() {
     report_.broker_peak_rss_mib = KibToMib(sample->peak_rss_kib);
   }
   channels_.clear();
+  // After the broker, which has its sessions on it; before the ceiling.
+  if (postgres_ != nullptr) {
+    const bool keep = errors_.count() > 0;
+    if (keep && !postgres_->own_server()) {
+      Progress("PostgreSQL database " + postgres_->database() + " kept");
+    }
+    postgres_->Finish(keep);
+  }
 }
 
 void BenchRun::Finish() {

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "tests/bench/bench_config.h"
 #include "tests/bench/bench_options.h"
+#include "tests/bench/bench_postgres.h"
 #include "tests/bench/load_phases.h"
 #include "tests/bench/load_subscriber.h"
 #include "tests/bench/recorder.h"
@@ -37,6 +38,8 @@ class BenchRun {
  private:
   absl::Status Setup();
   absl::Status StartOwnBroker();
+  // The own broker's store section; on postgres, opens the database first.
+  absl::StatusOr<std::string> PrepareStore();
   absl::Status ConnectAgencies();
   void MakeBrokerPublishers();
   void StartSubscribers();
@@ -59,6 +62,7 @@ class BenchRun {
   std::string pki_dir_;
   std::string target_;
   pid_t broker_pid_ = 0;
+  std::unique_ptr<BenchPostgres> postgres_;  // store postgres: the database, before the broker
   std::unique_ptr<testing::BrokerProcess> broker_;
   std::vector<std::string> watched_;  // agencies with a subscription
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;

@@ -24,8 +24,10 @@ std::string Seconds(double s) {
 void BenchRun::RunThroughput() {
   Progress("closed loop: " + std::to_string(options_.inflight) + " in flight, warm-up " +
            Seconds(options_.warmup_s) + ", measuring " + Seconds(options_.seconds));
+  CpuReader database_cpu;
+  if (postgres_ != nullptr) database_cpu = [this] { return postgres_->ServerCpuSeconds(); };
   const auto w = RunClosedLoop(publishers_, recorder_, options_.inflight, options_.warmup_s,
-                               options_.seconds, broker_pid_);
+                               options_.seconds, broker_pid_, database_cpu);
   if (!w.drained) errors_.Record("publish calls did not complete by their deadline");
   ThroughputFigures t;
   t.window_s = w.window_s;
@@ -35,6 +37,10 @@ void BenchRun::RunThroughput() {
   t.delivery = recorder_.delivery_latency().Summary();
   t.broker_cpu_us_per_notification = CpuMicrosPer(w.server_before, w.server_after, t.publishes);
   t.bench_cpu_us_per_notification = CpuMicrosPer(w.self_before, w.self_after, t.publishes);
+  if (w.database_cpu_before && w.database_cpu_after && t.publishes > 0) {
+    t.database_cpu_us_per_notification =
+        (*w.database_cpu_after - *w.database_cpu_before) * 1e6 / static_cast<double>(t.publishes);
+  }
   report_.throughput = t;
   report_.throughput->catch_up_s = WaitDeliveries("closed loop", options_.delivery_wait_s);
 }

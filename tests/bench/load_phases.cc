@@ -40,7 +40,8 @@ bool WaitAllIdle(const Publishers& publishers) {
 }
 
 WindowResult RunClosedLoop(Publishers& publishers, PhaseRecorder& recorder, int inflight,
-                           double warmup_s, double seconds, pid_t server_pid) {
+                           double warmup_s, double seconds, pid_t server_pid,
+                           const CpuReader& database_cpu) {
   std::atomic<int64_t> budget{kMaxCallsPerPhase};
   recorder.Stop();
   recorder.Reset();
@@ -49,6 +50,7 @@ WindowResult RunClosedLoop(Publishers& publishers, PhaseRecorder& recorder, int 
   WindowResult result;
   result.server_before = SampleProcess(server_pid);
   result.self_before = SampleProcess(::getpid());
+  if (database_cpu) result.database_cpu_before = database_cpu();
   const int64_t start = SteadyNs();
   recorder.Start();
   SleepSeconds(seconds);
@@ -56,6 +58,7 @@ WindowResult RunClosedLoop(Publishers& publishers, PhaseRecorder& recorder, int 
   result.window_s = SecondsSince(start);
   result.server_after = SampleProcess(server_pid);
   result.self_after = SampleProcess(::getpid());
+  if (database_cpu) result.database_cpu_after = database_cpu();
   StopLoops(publishers);
   result.drained = WaitAllIdle(publishers);
   return result;

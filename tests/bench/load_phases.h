@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -18,8 +19,9 @@ using Publishers = std::vector<std::unique_ptr<LoadPublisher>>;
 // The measured window of a closed loop, with process samples at its edges.
 struct WindowResult {
   double window_s = 0;
-  std::optional<ProcessSample> server_before, server_after;  // server_pid
-  std::optional<ProcessSample> self_before, self_after;      // this process
+  std::optional<ProcessSample> server_before, server_after;       // server_pid
+  std::optional<ProcessSample> self_before, self_after;           // this process
+  std::optional<double> database_cpu_before, database_cpu_after;  // seconds, database_cpu
   bool drained = true;  // every call completed after the loop stopped
 };
 
@@ -29,8 +31,12 @@ constexpr int64_t kMaxCallsPerPhase = 50'000'000;
 // Closed loop: `inflight` calls in flight in total, split over `publishers`,
 // for warmup_s (not recorded) then seconds (recorded in `recorder`, which
 // is reset first); then stops the loop and waits for the calls in flight.
+// `database_cpu`, when given, reads the CPU seconds of the broker's database
+// server at the window's edges.
+using CpuReader = std::function<std::optional<double>()>;
 WindowResult RunClosedLoop(Publishers& publishers, PhaseRecorder& recorder, int inflight,
-                           double warmup_s, double seconds, pid_t server_pid);
+                           double warmup_s, double seconds, pid_t server_pid,
+                           const CpuReader& database_cpu = {});
 
 // Paced: `rate` publishes per second for `seconds`, round robin over
 // `publishers`, whatever the responses (an open loop); stops early if it

@@ -70,6 +70,7 @@ void AddThroughput(JsonLine& j, const std::optional<ThroughputFigures>& t) {
   j.Add("delivery_catch_up_s", get([](auto& x) { return x.catch_up_s; }));
   j.Add("broker_cpu_us_per_notification", t ? t->broker_cpu_us_per_notification : std::nullopt);
   j.Add("bench_cpu_us_per_notification", t ? t->bench_cpu_us_per_notification : std::nullopt);
+  j.Add("database_cpu_us_per_notification", t ? t->database_cpu_us_per_notification : std::nullopt);
 }
 
 void AddPaced(JsonLine& j, const std::optional<PacedFigures>& p) {
@@ -111,6 +112,12 @@ void AddBacklog(JsonLine& j, const std::optional<BacklogFigures>& b) {
 void AddRun(JsonLine& j, const BenchReport& r) {
   j.Add("mode", r.mode);
   j.Add("target", r.target);
+  j.Raw("store", r.store.empty() ? "null" : Quoted(r.store));
+  std::string settings;
+  for (const auto& [name, value] : r.postgres_settings) {
+    settings += (settings.empty() ? "{" : ",") + Quoted(name) + ":" + Quoted(value);
+  }
+  j.Raw("postgres", settings.empty() ? "null" : settings + "}");
   j.Add("fanout", r.fanout > 0 ? std::optional<double>(r.fanout) : std::nullopt);
   j.Add("inflight", static_cast<uint64_t>(r.inflight));
   j.Add("warmup_s", std::optional<double>(r.warmup_s));

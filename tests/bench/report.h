@@ -20,6 +20,8 @@ struct ThroughputFigures {
   double catch_up_s = 0;    // from the loop's end until the last delivery arrived
   std::optional<double> broker_cpu_us_per_notification;
   std::optional<double> bench_cpu_us_per_notification;  // this process: clients + subscribers
+  // PostgreSQL's processes (store postgres, server on this machine)
+  std::optional<double> database_cpu_us_per_notification;
 };
 
 struct PacedFigures {
@@ -51,7 +53,10 @@ struct BacklogFigures {
 struct BenchReport {
   std::string mode;    // "own_broker" or "external_broker"
   std::string target;  // broker address
-  int fanout = 0;      // 0: a running broker's own sharing table decides
+  std::string store;   // own broker: "sqlite" or "postgres"; empty for a running broker
+  std::string postgres_database;
+  std::vector<std::pair<std::string, std::string>> postgres_settings;  // SHOW name, value
+  int fanout = 0;  // 0: a running broker's own sharing table decides
   int inflight = 0;
   double warmup_s = 0;
   std::vector<std::pair<std::string, size_t>> message_bytes;  // type, serialized size

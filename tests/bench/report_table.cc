@@ -37,7 +37,14 @@ std::string Header(const BenchReport& r) {
   for (const auto& [type, bytes] : r.message_bytes) {
     out += " " + type + " " + std::to_string(bytes);
   }
-  return out + "\n";
+  if (!r.store.empty()) out += "\n  store: " + r.store;
+  if (!r.postgres_database.empty()) out += ", database " + r.postgres_database;
+  std::string settings;
+  for (const auto& [name, value] : r.postgres_settings) {
+    settings += settings.empty() ? "\n  PostgreSQL: " : ", ";
+    settings.append(name).append(" ").append(value);
+  }
+  return out + settings + "\n";
 }
 
 std::string Throughput(const BenchReport& r) {
@@ -51,7 +58,11 @@ std::string Throughput(const BenchReport& r) {
          Line("deliveries caught up after the loop", Fmt("%.2f s", t.catch_up_s)) +
          Line("broker CPU per notification",
               Optional("%.0f us", t.broker_cpu_us_per_notification)) +
-         Line("bench CPU per notification", Optional("%.0f us", t.bench_cpu_us_per_notification));
+         Line("bench CPU per notification", Optional("%.0f us", t.bench_cpu_us_per_notification)) +
+         (t.database_cpu_us_per_notification
+              ? Line("PostgreSQL CPU per notification",
+                     Optional("%.0f us", t.database_cpu_us_per_notification))
+              : "");
 }
 
 std::string Paced(const PacedFigures& p) {
