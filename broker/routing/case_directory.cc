@@ -38,13 +38,6 @@ void CaseDirectory::SetInterest(const AgencyId& agency,
   }
 }
 
-void CaseDirectory::AddInterests(const std::string& person_hash,
-                                 const std::set<AgencyId>& agencies) {
-  absl::MutexLock order(&change_mu_);
-  absl::MutexLock lock(&mu_);
-  interests_[person_hash].insert(agencies.begin(), agencies.end());
-}
-
 absl::Status CaseDirectory::Refresh(const std::function<absl::StatusOr<Reread>()>& read) {
   absl::MutexLock order(&change_mu_);
   auto facts = read();

@@ -52,7 +52,6 @@ class CaseDirectory {
   void Link(const std::vector<std::string>& person_hashes, const CaseRef& case_ref);
   void SetInterest(const AgencyId& agency, const std::vector<std::string>& person_hashes,
                    bool withdraw);
-  void AddInterests(const std::string& person_hash, const std::set<AgencyId>& agencies);
 
   // The facts a decision about a notification on `case_ref` naming
   // `person_hashes` rests on. With `linked_cases`, also, per agency, the

@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
 namespace safeshare::store {

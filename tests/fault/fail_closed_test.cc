@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "tests/support/fault_support.h"
 #include "tests/integration/audit_checks.h"
+#include "tests/support/fault_support.h"
 #include "tests/support/health_check.h"
 
 namespace safeshare::testing {
