@@ -34,6 +34,7 @@
 #include "broker/service/audit_service.h"
 #include "broker/service/broker_service.h"
 #include "broker/service/checkpointer.h"
+#include "broker/service/deadline_watch.h"
 #include "broker/service/governance_service.h"
 #include "broker/service/retention_sweeper.h"
 #include "broker/store/pg_database.h"
@@ -225,7 +226,8 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   if (!store.ok()) return Fail(store.status(), config);
   ss::routing::CaseDirectory cases;  // filled once the service listens (below)
   const ss::identity::AgencyDirectory directory(config.agencies);
-  const ss::service::Partnership partnership{policy, cases, *person_key};
+  const ss::policy::WorkingCalendar calendar(config.deadlines.calendar);
+  const ss::service::Partnership partnership{policy, cases, *person_key, &calendar};
   ss::service::SubscriptionSettings subscriptions;
   ss::service::LimitsByAgency limits;
   for (const auto& agency : config.agencies) {
@@ -246,7 +248,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   }
   ss::service::GovernanceService governance(policy, partnership, **store, config.agreements,
                                             load_policy);
-  ss::service::AuditService audit(**store, *person_key, verifier_key);
+  ss::service::AuditService audit(**store, *person_key, verifier_key, policy, calendar);
   ss::service::Checkpointer checkpointer(
       **store, *std::move(signer),
       {config.audit.checkpoint_every_entries, config.audit.checkpoint_every_seconds});
@@ -258,6 +260,12 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
       **store, policy, config.retention, ss::SystemClock(),
       [&service](ss::Sequence through) { service.ForgetThrough(through); });
   retention.Start();
+  // Escalates deliveries not acknowledged by their agreements' deadlines.
+  ss::service::DeadlineWatch deadlines(**store, policy, config.deadlines,
+                                       [&service](const auto& n, auto recipients, auto done) {
+                                         service.Raise(n, std::move(recipients), std::move(done));
+                                       });
+  deadlines.Start();
   ss::rpc::BrokerRpc rpc(service, directory, certificate_checks);
   ss::rpc::GovernanceRpc governance_rpc(governance, directory, certificate_checks);
   ss::rpc::AuditRpc audit_rpc(audit, directory, certificate_checks);
@@ -307,6 +315,7 @@ int Serve(const safeshare::config::BrokerConfig& config, const std::string& port
   governance_rpc.Drain();
   audit_rpc.Drain();
   retention.Stop();
+  deadlines.Stop();
   // The last entry is written: sign the log as it ends, before the store
   // closes.
   if (auto signed_last = checkpointer.Stop(); !signed_last.ok()) {

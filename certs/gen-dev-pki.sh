@@ -18,7 +18,7 @@
 # OUT_DIR (it is git-ignored) and never use these keys outside a dev machine.
 set -euo pipefail
 
-readonly AGENCIES=(police cfs probation health education ig)
+readonly AGENCIES=(police cfs probation health education ig lead)
 readonly TRUST_DOMAIN="safeshare.test"
 readonly ORG="SafeShare Dev Partnership"
 readonly CA_DAYS=3650

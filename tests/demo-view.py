@@ -37,6 +37,19 @@ def deliveries(line):
     how = "URGENT DISCLOSURE" if d.get("urgent_disclosure") else f"{d['rule']} of {d['agreement']}"
     linked = f"; linked cases {', '.join(d['linked_cases'])}" if d.get("linked_cases") else ""
     payload = next(k for k in n if k in PAYLOADS)
+    if payload == "escalation":
+        e = n[payload]
+        level = "level 2, the safeguarding lead" if e["level"].endswith("SAFEGUARDING_LEAD") \
+            else "level 1"
+        if e.get("kind", "").endswith("EXPECTATION_UNMET"):
+            what = (f"{e['expected_type']} from {e['expected_from']} expected after "
+                    f"{e['notification_type']} {e['notification_id'][:13]}")
+        else:
+            what = (f"{e['notification_type']} {e['notification_id'][:13]} not acknowledged by "
+                    f"{e['recipient']}")
+        print(f"  sequence {d['sequence']:>2} {n['case_ref']} escalation ({level}): {what}; "
+              f"{e['agreement']} {e['deadline_rule']}: {e['deadline']}")
+        return
     seen = f"person identifiers {'present' if has(n, 'identifiers') else 'ABSENT'}"
     if payload == "strategy_minutes":
         seen += f", decisions' rationale {'present' if has(n[payload], 'rationale') else 'ABSENT'}"
@@ -44,7 +57,7 @@ def deliveries(line):
 
 
 PAYLOADS = ("strategy_minutes", "abe_interview_record", "investigation_outcome",
-            "probation_risk_update")
+            "probation_risk_update", "escalation")
 
 if __name__ == "__main__":
     show = {"outcomes": outcomes, "deliveries": deliveries}[sys.argv[1]]

@@ -7,7 +7,7 @@
 namespace safeshare::audit {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 21> kNames = {{
+constexpr std::array<std::pair<Action, std::string_view>, 23> kNames = {{
     {Action::kPublished, "published"},
     {Action::kDuplicate, "duplicate"},
     {Action::kPublishRefused, "publish_refused"},
@@ -29,6 +29,8 @@ constexpr std::array<std::pair<Action, std::string_view>, 21> kNames = {{
     {Action::kReleased, "released"},
     {Action::kTlsChanged, "tls_changed"},
     {Action::kContentDeleted, "content_deleted"},
+    {Action::kExpectationOpened, "expectation_opened"},
+    {Action::kExpectationMet, "expectation_met"},
 }};
 
 }  // namespace

@@ -29,7 +29,9 @@ enum class Action {
   kParked,      // deliveries no longer redelivered after max_deliver unacknowledged attempts
   kReleased,    // parked deliveries the recipient released to be delivered again
   kTlsChanged,  // the broker's TLS material reloaded: revocations, its certificate, the CA bundle
-  kContentDeleted,  // notifications' content deleted under retention: a line each, with why
+  kContentDeleted,     // notifications' content deleted under retention: a line each, with why
+  kExpectationOpened,  // a notification opened an expectation of another on its case
+  kExpectationMet,     // the expected notification arrived: the expectation is closed
 };
 
 std::string_view ActionName(Action action);

@@ -243,7 +243,7 @@ AdminConfig ReadAdmin(const YamlReader& node) {
 BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   root.RejectUnknownKeys({"listen", "tls", "store", "logging", "limits", "connections", "agencies",
                           "agreements", "person_hash_key", "data_keys", "urgent_disclosure",
-                          "audit", "subscriptions", "sharing", "retention", "admin"});
+                          "audit", "subscriptions", "sharing", "retention", "admin", "deadlines"});
   BrokerConfig config;
   const PathResolver path(dir, config.relative_paths);
   if (root.Has("listen")) config.listen = root.Required("listen").String();
@@ -286,6 +286,7 @@ BrokerConfig Read(const YamlReader& root, const std::filesystem::path& dir) {
   config.audit = ReadAudit(root.Required("audit"), path);
   if (root.Has("retention")) config.retention = ReadRetention(root.Required("retention"));
   if (root.Has("admin")) config.admin = ReadAdmin(root.Required("admin"));
+  if (root.Has("deadlines")) config.deadlines = ReadDeadlinesConfig(root.Required("deadlines"));
   if (root.Has("sharing")) {
     root.Required("sharing").Fail(
         "the sharing table is replaced by information-sharing agreements: move its rules into "

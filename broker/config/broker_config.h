@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "broker/config/deadlines_config.h"
 #include "broker/core/logging.h"
 #include "broker/core/strong_id.h"
 
@@ -225,6 +226,9 @@ struct BrokerConfig {
   AuditConfig audit;
   RetentionConfig retention;
   AdminConfig admin;
+  // Deadlines and escalation (`deadlines:`); the deadlines themselves are
+  // set per type and recipient in the agreements.
+  DeadlinesConfig deadlines;
   // Every path above is absolute: those the file writes relative to its
   // directory are resolved against it, and listed here as written.
   std::vector<RelativePath> relative_paths;

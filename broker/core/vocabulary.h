@@ -10,10 +10,15 @@ namespace safeshare {
 inline constexpr std::array<std::string_view, 4> kNotificationTypes = {
     "strategy_minutes", "abe_interview_record", "investigation_outcome", "probation_risk_update"};
 
+// Notification types only the broker raises (never published by an agency,
+// never named in an agreement's `publish:`; kept for retention's config
+// periods like any type no agreement sets).
+inline constexpr std::array<std::string_view, 1> kBrokerNotificationTypes = {"escalation"};
+
 // Agency roles a sharing rule can name.
-inline constexpr std::array<std::string_view, 6> kAgencyRoles = {
-    "police",    "childrens_social_care", "probation", "health",
-    "education", "information_governance"};
+inline constexpr std::array<std::string_view, 7> kAgencyRoles = {
+    "police",    "childrens_social_care",  "probation",        "health",
+    "education", "information_governance", "safeguarding_lead"};
 
 // Lawful bases a sharing rule can cite (LawfulBasis in proto/safeshare/v1/common.proto).
 inline constexpr std::array<std::string_view, 3> kLawfulBases = {

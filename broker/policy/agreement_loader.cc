@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "broker/config/yaml_reader.h"
@@ -30,7 +31,9 @@ constexpr std::array<std::string_view, 4> kConditionNames = {"always", "engaged"
 // both places when one is defined twice.
 struct SeenIds {
   std::map<std::string, std::string, std::less<>> agreements;
-  std::map<std::string, std::string, std::less<>> rules;
+  std::map<std::string, std::string, std::less<>> rules;  // share and deadline rules
+  // "TYPE to ROLE" -> where its deadline was set: one deadline each.
+  std::map<std::string, std::string, std::less<>> deadlines;
 };
 
 std::string Where(const YamlReader& node, const fs::path& file) {
@@ -97,10 +100,13 @@ std::string ReadPurpose(const YamlReader& node) {
     full += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   v1::Purpose purpose = v1::PURPOSE_UNSPECIFIED;
-  if (!lower || !v1::Purpose_Parse(full, &purpose) || purpose == v1::PURPOSE_UNSPECIFIED) {
+  // Escalation is the broker's own purpose: no rule shares for it.
+  if (!lower || !v1::Purpose_Parse(full, &purpose) || purpose == v1::PURPOSE_UNSPECIFIED ||
+      purpose == v1::PURPOSE_ESCALATION) {
     std::vector<std::string> choices;
     const auto* values = v1::Purpose_descriptor();
     for (int i = 1; i < values->value_count(); ++i) {
+      if (values->value(i)->number() == v1::PURPOSE_ESCALATION) continue;
       std::string choice = values->value(i)->name().substr(std::string_view("PURPOSE_").size());
       std::transform(choice.begin(), choice.end(), choice.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -191,10 +197,96 @@ void ReadRetention(const YamlReader& node, Agreement& a) {
   }
 }
 
+// "N working day(s)" (1-365) or a Duration ("4h", "30s").
+DeadlinePeriod ReadDeadlinePeriod(const YamlReader& node) {
+  const std::string text = node.String();
+  const size_t space = text.find(' ');
+  if (space == std::string::npos) return DeadlinePeriod{0, node.Duration()};
+  const std::string count = text.substr(0, space), unit = text.substr(space + 1);
+  const bool digits =
+      !count.empty() && count.size() <= 3 &&
+      std::all_of(count.begin(), count.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  const int days = digits ? std::stoi(count) : 0;
+  if (days < 1 || days > 365 || (unit != "working day" && unit != "working days")) {
+    node.Fail(
+        "expected a number of working days (\"1 working day\", \"2 working days\", at "
+        "most 365) or a period (\"4h\", \"30m\", \"90s\")");
+  }
+  return DeadlinePeriod{static_cast<uint32_t>(days), {}};
+}
+
+// `deadlines:` — for types the agreement publishes or shares, at most one
+// per (type, recipient role) in the whole set.
+void ReadDeadlines(const YamlReader& list, const fs::path& file, SeenIds& seen, Agreement& a) {
+  for (const auto& item : list.Sequence()) {
+    item.RejectUnknownKeys({"id", "types", "recipients", "acknowledge_within", "escalate_after"});
+    DeadlineRule rule;
+    rule.line = item.Line();
+    rule.id = item.Required("id").String();
+    RequireUnique(seen.rules, rule.id, item.Required("id"), file, "rule");
+    rule.types = item.Required("types").ListOf(kNotificationTypes);
+    rule.recipients = PartyRoles(item.Required("recipients"), a.parties);
+    rule.acknowledge_within = ReadDeadlinePeriod(item.Required("acknowledge_within"));
+    rule.escalate_after = ReadDeadlinePeriod(item.Required("escalate_after"));
+    for (const auto& type : rule.types) {
+      const bool shared = std::any_of(a.rules.begin(), a.rules.end(), [&](const ShareRule& r) {
+        return r.effect == Effect::kAllow && Contains(r.types, type);
+      });
+      if (!shared) {
+        item.Required("types").Fail("this agreement shares no " + type +
+                                    "; set its deadline in the agreement that does");
+      }
+      for (const auto& role : rule.recipients) {
+        const std::string pair = absl::StrCat(type, " to ", role);
+        const auto [it, inserted] = seen.deadlines.emplace(pair, Where(item, file));
+        if (!inserted) {
+          item.Required("recipients")
+              .Fail(absl::StrCat("a deadline for ", pair, " is already set at ", it->second,
+                                 "; keep one"));
+        }
+      }
+    }
+    a.deadlines.push_back(std::move(rule));
+  }
+}
+
+constexpr std::array<std::string_view, 3> kTriggerNames = {
+    "section_47_decided", "investigation_closed", "risk_update_on_open_case"};
+
+// `expectations:` — ids unique like rules; `from` a party; `within` a
+// period, or `follow_up_discussion_due` for investigation_closed.
+void ReadExpectations(const YamlReader& list, const fs::path& file, SeenIds& seen, Agreement& a) {
+  for (const auto& item : list.Sequence()) {
+    item.RejectUnknownKeys({"id", "when", "expect", "from", "within", "escalate_after"});
+    ExpectationRule rule;
+    rule.line = item.Line();
+    rule.id = item.Required("id").String();
+    RequireUnique(seen.rules, rule.id, item.Required("id"), file, "rule");
+    const auto when = item.Required("when").OneOf(kTriggerNames);
+    rule.when = static_cast<Trigger>(std::find(kTriggerNames.begin(), kTriggerNames.end(), when) -
+                                     kTriggerNames.begin());
+    rule.expect = item.Required("expect").OneOf(kNotificationTypes);
+    rule.from = PartyRole(item.Required("from"), a.parties);
+    const auto within = item.Required("within");
+    if (within.String() == "follow_up_discussion_due") {
+      if (rule.when != Trigger::kInvestigationClosed) {
+        within.Fail(
+            "follow_up_discussion_due is the date of a closing investigation outcome; "
+            "use it with when: investigation_closed, or give a period");
+      }
+    } else {
+      rule.within = ReadDeadlinePeriod(within);
+    }
+    rule.escalate_after = ReadDeadlinePeriod(item.Required("escalate_after"));
+    a.expectations.push_back(std::move(rule));
+  }
+}
+
 Agreement ReadAgreement(const YamlReader& root, const fs::path& file, SeenIds& seen,
                         std::string_view today, std::vector<std::string>& warnings) {
   root.RejectUnknownKeys({"id", "title", "version", "parties", "lawful_basis", "review_date",
-                          "publish", "manage_cases", "register_interests", "rules", "retention"});
+                          "publish", "manage_cases", "register_interests", "rules", "retention",
+                          "deadlines", "expectations"});
   Agreement a;
   a.file = file;
   a.id = root.Required("id").String();
@@ -220,6 +312,10 @@ Agreement ReadAgreement(const YamlReader& root, const fs::path& file, SeenIds& s
     }
   }
   if (root.Has("retention")) ReadRetention(root.Required("retention"), a);
+  if (root.Has("deadlines")) ReadDeadlines(root.Required("deadlines"), file, seen, a);
+  if (root.Has("expectations")) {
+    ReadExpectations(root.Required("expectations"), file, seen, a);
+  }
   return a;
 }
 

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "broker/config/broker_config.h"
 #include "broker/core/strong_id.h"
+#include "broker/policy/working_calendar.h"
 #include "safeshare/v1/broker.pb.h"
 
 // The partnership's information-sharing agreements, one YAML file each under
@@ -60,6 +61,56 @@ struct ShareRule {
   int line = 0;  // where the rule starts in its file
 };
 
+// How soon recipients of `roles` must acknowledge notifications of `types`
+// (`deadlines:` of an agreement). One not acknowledged within
+// `acknowledge_within` of being routed is escalated to the recipient and the
+// publisher; still not acknowledged `escalate_after` later, to the
+// partnership's safeguarding lead.
+struct DeadlineRule {
+  std::string id;                       // unique across the whole agreement set, like rule ids
+  std::vector<std::string> types;       // kNotificationTypes
+  std::vector<std::string> recipients;  // agency roles
+  DeadlinePeriod acknowledge_within;
+  DeadlinePeriod escalate_after;
+  int line = 0;
+
+  // "acknowledge within 1 working day, then 2 working days to the
+  // safeguarding lead"
+  std::string Text() const;
+};
+
+// What opens an expectation (`when:` of an agreement's `expectations:`).
+enum class Trigger {
+  kSection47Decided,      // `section_47_decided`: strategy minutes deciding a section 47 enquiry
+  kInvestigationClosed,   // `investigation_closed`: an investigation outcome with a closing status
+  kRiskUpdateOnOpenCase,  // `risk_update_on_open_case`: a probation risk update on an open case
+};
+std::string_view TriggerName(Trigger t);
+// The notification type each trigger is about.
+std::string_view TriggerType(Trigger t);
+
+// A notification that opens an expectation of another (`expectations:`):
+// once `when` happens on a case, a notification of type `expect` from an
+// agency of role `from` is due on that case `within` (working days or a
+// period after the opening one was routed) or, for `within:
+// follow_up_discussion_due`, by the end of the outcome's
+// follow_up_discussion_due date. Not met by then, it is escalated like an
+// unacknowledged delivery (to the agencies of `from` and the opening
+// publisher, then `escalate_after` later to the safeguarding lead).
+struct ExpectationRule {
+  std::string id;  // unique across the whole agreement set, like rule ids
+  Trigger when = Trigger::kSection47Decided;
+  std::string expect;                    // a notification type
+  std::string from;                      // an agency role, a party
+  std::optional<DeadlinePeriod> within;  // none: the outcome's follow_up_discussion_due
+  DeadlinePeriod escalate_after;
+  int line = 0;
+
+  // "a section 47 enquiry decided: investigation_outcome from police within
+  // 20 working days"
+  std::string Text() const;
+};
+
 struct Agreement {
   std::string id;
   std::string title;
@@ -74,7 +125,18 @@ struct Agreement {
   // How long the broker keeps the content of each type (`retention:`); only
   // for types the agreement publishes or shares.
   std::map<std::string, config::RetentionPeriods> retention;
+  // At most one deadline per (type, recipient role) across the whole set.
+  std::vector<DeadlineRule> deadlines;
+  std::vector<ExpectationRule> expectations;
   std::filesystem::path file;
+};
+
+// The deadline for one recipient of one notification, with where it is set.
+struct Deadline {
+  const Agreement* agreement = nullptr;  // points into the Policy
+  const DeadlineRule* rule = nullptr;
+
+  std::string AgreementName() const { return agreement->id + " v" + agreement->version; }
 };
 
 // The periods a notification type's content is kept for, and where each
@@ -209,6 +271,21 @@ class Policy {
   // config"); else none: kept.
   std::optional<RetentionRule> RetentionFor(
       std::string_view type, const std::optional<config::RetentionPeriods>& fallback) const;
+
+  // The deadline a recipient of `role` has for notifications of `type`,
+  // if an agreement sets one.
+  std::optional<Deadline> DeadlineFor(std::string_view type, std::string_view role) const;
+  bool HasDeadlines() const;
+  // The expectation rules `n` opens (their trigger holds: see Trigger), in
+  // file order, with the agreement each belongs to. `case_open`: whether
+  // n's case is open (it is opened by n when new).
+  struct ExpectationRef {
+    const Agreement* agreement = nullptr;  // points into the Policy
+    const ExpectationRule* rule = nullptr;
+  };
+  std::vector<ExpectationRef> ExpectationsOpenedBy(const v1::Notification& n, bool case_open) const;
+  // The rule with id `id` (nulls when there is none).
+  ExpectationRef FindExpectation(std::string_view id) const;
 
   const AgreementSet& set() const { return set_; }
   const std::string& version() const { return set_.version; }

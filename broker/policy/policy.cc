@@ -70,6 +70,27 @@ bool Policy::AnyRuleFor(std::string_view type, Condition condition) const {
   return false;
 }
 
+std::string DeadlineRule::Text() const {
+  return "acknowledge within " + acknowledge_within.Text() + ", then " + escalate_after.Text() +
+         " to the safeguarding lead";
+}
+
+std::optional<Deadline> Policy::DeadlineFor(std::string_view type, std::string_view role) const {
+  for (const auto& agreement : set_.agreements) {
+    for (const auto& rule : agreement.deadlines) {
+      if (Contains(rule.types, type) && Contains(rule.recipients, role)) {
+        return Deadline{&agreement, &rule};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool Policy::HasDeadlines() const {
+  return std::any_of(set_.agreements.begin(), set_.agreements.end(),
+                     [](const Agreement& a) { return !a.deadlines.empty(); });
+}
+
 std::optional<RetentionRule> Policy::RetentionFor(
     std::string_view type, const std::optional<config::RetentionPeriods>& fallback) const {
   // Per period: the longest, with every agreement that sets it that long.

@@ -39,7 +39,9 @@ std::optional<int64_t> MicrosOf(bool has, const google::protobuf::Timestamp& t) 
   return TimeUtil::TimestampToMicroseconds(t);
 }
 
-void ToProto(const store::UnacknowledgedDelivery& d, v1::UnacknowledgedDelivery& out) {
+// The fields v1::UnacknowledgedDelivery and v1::OverdueDelivery share.
+template <typename Proto>
+void SetDelivery(const store::UnacknowledgedDelivery& d, Proto& out) {
   out.set_notification_id(d.id.value());
   out.set_sequence(d.sequence.value());
   out.set_case_ref(d.case_ref.value());
@@ -47,9 +49,44 @@ void ToProto(const store::UnacknowledgedDelivery& d, v1::UnacknowledgedDelivery&
   out.set_publisher(d.publisher.value());
   out.set_recipient(d.recipient.value());
   *out.mutable_routed_at() = TimeUtil::MicrosecondsToTimestamp(d.routed_at_micros);
+}
+
+void ToProto(const store::UnacknowledgedDelivery& d, v1::UnacknowledgedDelivery& out) {
+  SetDelivery(d, out);
   if (d.content_deleted_micros != 0) {
     *out.mutable_content_deleted_at() = TimeUtil::MicrosecondsToTimestamp(d.content_deleted_micros);
   }
+}
+
+void ToProto(const service::OverdueDelivery& o, int64_t as_of, v1::OverdueDelivery& out) {
+  SetDelivery(o.delivery, out);
+  *out.mutable_acknowledge_due_at() = TimeUtil::MicrosecondsToTimestamp(o.acknowledge_due_micros);
+  *out.mutable_lead_due_at() = TimeUtil::MicrosecondsToTimestamp(o.lead_due_micros);
+  out.set_escalation_level(as_of >= o.lead_due_micros ? 2 : 1);
+  out.set_agreement(o.deadline.AgreementName());
+  out.set_deadline_rule(o.deadline.rule->id);
+  out.set_deadline(o.deadline.rule->Text());
+  out.set_overdue_seconds(static_cast<uint64_t>((as_of - o.acknowledge_due_micros) / 1'000'000));
+}
+
+void ToProto(const service::ListedExpectation& e, int64_t as_of, v1::OpenExpectation& out) {
+  const auto& open = e.open;
+  out.set_expectation(open.id);
+  out.set_agreement(e.agreement);
+  out.set_case_ref(open.case_ref.value());
+  out.set_opened_by(open.opened_by.value());
+  out.set_opened_by_type(open.opened_type);
+  out.set_opened_by_publisher(open.opened_publisher.value());
+  *out.mutable_opened_at() = TimeUtil::MicrosecondsToTimestamp(open.opened_at_micros);
+  out.set_expected_type(open.expect);
+  out.set_expected_from(open.from);
+  *out.mutable_due_at() = TimeUtil::MicrosecondsToTimestamp(open.due_micros);
+  const bool lead = e.lead_due_micros != 0 && as_of >= e.lead_due_micros;
+  out.set_escalation_level(lead ? 2 : as_of >= open.due_micros ? 1 : 0);
+  if (as_of > open.due_micros) {
+    out.set_overdue_seconds(static_cast<uint64_t>((as_of - open.due_micros) / 1'000'000));
+  }
+  out.set_description(e.text.empty() ? open.detail : e.text);
 }
 
 }  // namespace
@@ -176,6 +213,33 @@ grpc::ServerUnaryReactor* AuditRpc::ListUnacknowledged(grpc::CallbackServerConte
               deadline);
         });
       });
+}
+
+grpc::ServerUnaryReactor* AuditRpc::ListOverdue(grpc::CallbackServerContext* context,
+                                                const v1::ListOverdueRequest* request,
+                                                v1::ListOverdueResponse* response) {
+  return WithCaller(context, peers_, "Audit.ListOverdue", [&](auto* reactor, const auto& caller) {
+    boost::asio::post(
+        work_, [this, reactor, request, response, caller, deadline = DeadlineMicros(*context)] {
+          store::UnacknowledgedQuery query{request->case_ref(), request->agency(),
+                                           Sequence(request->after_sequence()), request->limit()};
+          service_.ListOverdue(caller, std::move(query),
+                               Respond<service::OverduePage>(
+                                   reactor,
+                                   [response](service::OverduePage& page) {
+                                     for (const auto& o : page.deliveries) {
+                                       ToProto(o, page.as_of_micros, *response->add_deliveries());
+                                     }
+                                     response->set_next_after_sequence(page.next_after_sequence);
+                                     *response->mutable_as_of() =
+                                         TimeUtil::MicrosecondsToTimestamp(page.as_of_micros);
+                                     for (const auto& e : page.expectations) {
+                                       ToProto(e, page.as_of_micros, *response->add_expectations());
+                                     }
+                                   }),
+                               deadline);
+        });
+  });
 }
 
 }  // namespace safeshare::rpc

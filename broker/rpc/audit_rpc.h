@@ -41,6 +41,9 @@ class AuditRpc final : public v1::Audit::CallbackService {
   grpc::ServerUnaryReactor* ListUnacknowledged(grpc::CallbackServerContext* context,
                                                const v1::ListUnacknowledgedRequest* request,
                                                v1::ListUnacknowledgedResponse* response) override;
+  grpc::ServerUnaryReactor* ListOverdue(grpc::CallbackServerContext* context,
+                                        const v1::ListOverdueRequest* request,
+                                        v1::ListOverdueResponse* response) override;
 
   // Ends open exports at their next piece (UNAVAILABLE: the broker is
   // shutting down); call before shutting the gRPC server down.

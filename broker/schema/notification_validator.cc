@@ -195,6 +195,11 @@ absl::Status ValidateForPublish(const v1::Notification& n) {
       return CheckInvestigationOutcome(n);
     case v1::Notification::kProbationRiskUpdate:
       return CheckProbationRiskUpdate(n);
+    case v1::Notification::kEscalation:
+      return absl::PermissionDeniedError(
+          "notification.escalation: escalations are raised by the broker when a deadline "
+          "passes; an agency cannot publish one (send one of strategy_minutes, "
+          "abe_interview_record, investigation_outcome, probation_risk_update)");
     case v1::Notification::PAYLOAD_NOT_SET:
       break;
   }

@@ -20,7 +20,8 @@ inline constexpr int kMaxRepeated = 200;
 // Checks a notification as published: only fields and enum values the
 // contract defines (anywhere in it) and no repeated field longer than
 // kMaxRepeated, then envelope, vocabulary and the rules
-// of its typed payload. Returns INVALID_ARGUMENT whose message starts with the
+// of its typed payload. An escalation (raised by the broker only) is
+// PERMISSION_DENIED. Otherwise returns INVALID_ARGUMENT whose message starts with the
 // field path ("notification.investigation_outcome.rationale: ...") and says
 // what to do; it never repeats a value the publisher sent (numbers of enums
 // and fields aside). Pure function; thread-safe.

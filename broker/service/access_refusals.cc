@@ -6,6 +6,7 @@ namespace safeshare::service {
 namespace {
 
 constexpr std::string_view kGovernanceRole = "information_governance";
+constexpr std::string_view kLeadRole = "safeguarding_lead";
 
 const std::shared_ptr<spdlog::logger>& Log() {
   static const auto log = ModuleLogger("access");
@@ -27,6 +28,15 @@ void AccessRefusals::Refuse(std::string actor, std::string_view call, absl::Stat
         done(audited.ok() ? why : audited);
       },
       /*can_wait=*/true);
+}
+
+absl::Status AccessRefusals::OversightRole(const std::string& role, std::string_view what) {
+  if (role == kGovernanceRole || role == kLeadRole) return absl::OkStatus();
+  return absl::PermissionDeniedError(std::string(what) +
+                                     " is for the partnership's information governance and "
+                                     "safeguarding lead roles (information_governance, "
+                                     "safeguarding_lead); role '" +
+                                     role + "' may not use it");
 }
 
 absl::Status AccessRefusals::GovernanceRole(const std::string& role, std::string_view what) {

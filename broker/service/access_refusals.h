@@ -32,6 +32,9 @@ class AccessRefusals {
   // OK when `role` is the information governance role; otherwise
   // PERMISSION_DENIED naming `what` and the role needed.
   static absl::Status GovernanceRole(const std::string& role, std::string_view what);
+  // As GovernanceRole, also allowing the safeguarding lead role (oversight
+  // of drift and delay).
+  static absl::Status OversightRole(const std::string& role, std::string_view what);
 
   // True when `allowed` is OK. Otherwise refuses `call` to `caller` for
   // that reason as Refuse does, answering `done` (moved from) with the

@@ -45,10 +45,13 @@ std::vector<std::string> Bytes(const std::vector<audit::Hash>& hashes) {
 }  // namespace
 
 AuditService::AuditService(store::Store& store, const PersonKey& person_key,
-                           std::string verifier_key, const Clock& clock)
+                           std::string verifier_key, const routing::PolicyHolder& policy,
+                           const policy::WorkingCalendar& calendar, const Clock& clock)
     : store_(store),
       person_key_(person_key),
       verifier_key_(std::move(verifier_key)),
+      policy_(policy),
+      calendar_(calendar),
       clock_(clock) {}
 
 template <typename T>
@@ -244,6 +247,32 @@ void AuditService::ListUnacknowledged(const identity::Caller& caller,
   query.limit = *limit;
   auto page = ReadUnacknowledgedPage(store_, std::move(query), clock_, deadline_micros);
   if (!page.ok()) return done(page.status());
+  Answer(caller, detail, *std::move(page), std::move(done));
+}
+
+void AuditService::ListOverdue(const identity::Caller& caller, store::UnacknowledgedQuery query,
+                               Done<OverduePage> done, int64_t deadline_micros) const {
+  if (!refusals_.Allowed(
+          caller, "Audit.ListOverdue",
+          AccessRefusals::OversightRole(caller.role, "the list of overdue deliveries"), done)) {
+    return;
+  }
+  auto limit = PageLimit(query.limit, "deliveries", "after_sequence");
+  if (!limit.ok()) return done(limit.status());
+  const std::string detail =
+      absl::StrCat("Audit.ListOverdue case_ref=", query.case_ref, " agency=", query.agency,
+                   " after_sequence=", query.after.value(), " limit=", *limit);
+  query.limit = *limit;
+  const auto policy = policy_.Current();
+  const bool first_page = query.after.value() == 0;
+  const std::string case_ref = query.case_ref, agency = query.agency;
+  auto page = ReadOverdue(store_, *policy, calendar_, std::move(query), clock_, deadline_micros);
+  if (!page.ok()) return done(page.status());
+  if (first_page) {
+    auto open = ListOpenExpectations(store_, *policy, calendar_, case_ref, agency);
+    if (!open.ok()) return done(open.status());
+    page->expectations = *std::move(open);
+  }
   Answer(caller, detail, *std::move(page), std::move(done));
 }
 

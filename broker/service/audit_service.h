@@ -12,8 +12,10 @@
 #include "broker/core/clock.h"
 #include "broker/core/person_key.h"
 #include "broker/identity/agency_directory.h"
+#include "broker/routing/policy_snapshot.h"
 #include "broker/service/access_refusals.h"
 #include "broker/service/audit_export.h"
+#include "broker/service/overdue_report.h"
 #include "broker/service/unacknowledged_page.h"
 #include "broker/store/store.h"
 #include "safeshare/v1/audit.pb.h"
@@ -90,8 +92,11 @@ class AuditService {
   static constexpr uint32_t kMaxPage = service::kMaxPage;
 
   // `verifier_key`: the checkpoint signer's public key as a note verifier
-  // key, handed out with every checkpoint.
+  // key, handed out with every checkpoint. The agreements in force
+  // (`policy`) and the partnership's `calendar` decide which deliveries are
+  // overdue.
   AuditService(store::Store& store, const PersonKey& person_key, std::string verifier_key,
+               const routing::PolicyHolder& policy, const policy::WorkingCalendar& calendar,
                const Clock& clock = SystemClock());
 
   // Entries matching `filter` with id > `after_id`, at most `limit` (0:
@@ -120,6 +125,11 @@ class AuditService {
   void ListUnacknowledged(const identity::Caller& caller, store::UnacknowledgedQuery query,
                           Done<UnacknowledgedPage> done, int64_t deadline_micros = 0) const;
 
+  // Deliveries whose deadline has passed unacknowledged (ReadOverdue), for
+  // the information governance and safeguarding lead roles.
+  void ListOverdue(const identity::Caller& caller, store::UnacknowledgedQuery query,
+                   Done<OverduePage> done, int64_t deadline_micros = 0) const;
+
   // For the rpc layer, which audits certificates no agency holds.
   const AccessRefusals& refusals() const { return refusals_; }
 
@@ -138,6 +148,8 @@ class AuditService {
   store::Store& store_;
   const PersonKey& person_key_;
   const std::string verifier_key_;
+  const routing::PolicyHolder& policy_;
+  const policy::WorkingCalendar& calendar_;
   const Clock& clock_;
   AccessRefusals refusals_{store_};
 };

@@ -6,6 +6,7 @@
 #include "broker/core/logging.h"
 #include "broker/core/uuid.h"
 #include "broker/schema/notification_validator.h"
+#include "broker/service/expectations.h"
 #include "broker/service/subscription_filter.h"
 
 namespace safeshare::service {
@@ -89,6 +90,13 @@ void BrokerService::Publish(const identity::Caller& caller, const v1::Notificati
   record.body = StampedBody(n, record.id, record.publisher, &record.request_hash);
   record.content_hash = audit::ContentHash(*record.body);
   AddRecipients(*routing, n, urgent ? urgent->reason : "", record);
+  static const policy::WorkingCalendar kWeekdays{config::CalendarConfig{}};
+  // Only a risk update's expectations depend on whether its case is open.
+  const bool case_open = !n.has_probation_risk_update() ||
+                         !partnership_.cases.Facts(record.case_ref, {}, false).case_closed;
+  record.expectations = OpenedBy(
+      *routing->policy, n, case_open,
+      partnership_.calendar != nullptr ? *partnership_.calendar : kWeekdays, clock_.WallMicros());
   Log()->debug("publish {} {} case {} by {}", record.type, record.id.value(),
                record.case_ref.value(), caller.agency.value());
   auto committing = Committing(record, std::move(routing), std::move(done));

@@ -33,6 +33,9 @@ struct Partnership {
   const routing::PolicyHolder& policy;
   routing::CaseDirectory& cases;
   const PersonKey& person_key;
+  // Counts the working days of expectations a publish opens; none: UTC,
+  // Saturday and Sunday off.
+  const policy::WorkingCalendar* calendar = nullptr;
 };
 
 // The answer to a publish: what the store recorded, and the decision for
@@ -133,6 +136,14 @@ class BrokerService {
                Done<PublishAnswer> done) {
     Publish(caller, notification, std::nullopt, std::move(done));
   }
+
+  // Stores a notification the broker itself raises (an escalation, see
+  // escalation.h) as publisher "broker", to `recipients` as given (no
+  // agreement is evaluated: the deadline's agreement decided them), audited
+  // `published` like any publish; its idempotency key makes a second raise
+  // of the same escalation a duplicate. No publish permit is taken.
+  void Raise(const v1::Notification& n, std::vector<store::Recipient> recipients,
+             Done<store::PublishResult> done);
 
   // Refuses a Publish whose request bytes are not a PublishRequest, with
   // INVALID_ARGUMENT, audited like any refused publish (the caller's agency,

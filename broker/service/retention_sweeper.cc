@@ -23,6 +23,13 @@ constexpr int64_t kMicrosPerSecond = 1'000'000;
 
 int64_t Micros(std::chrono::seconds period) { return period.count() * kMicrosPerSecond; }
 
+// Those agencies publish and those the broker raises (escalations).
+std::vector<std::string_view> AllTypes() {
+  std::vector<std::string_view> types(kNotificationTypes.begin(), kNotificationTypes.end());
+  types.insert(types.end(), kBrokerNotificationTypes.begin(), kBrokerNotificationTypes.end());
+  return types;
+}
+
 }  // namespace
 
 std::optional<store::ContentDeletion> DueForDeletion(const store::HeldNotification& held,
@@ -71,7 +78,7 @@ void RetentionSweeper::Start() {
   }
   const auto rules = Rules();
   std::vector<std::string> deleted, kept;
-  for (const auto type : kNotificationTypes) {
+  for (const auto type : AllTypes()) {
     const auto rule = rules.find(std::string(type));
     if (rule == rules.end()) {
       kept.emplace_back(type);
@@ -133,7 +140,7 @@ void RetentionSweeper::Arm(std::chrono::steady_clock::duration after) {
 std::map<std::string, policy::RetentionRule> RetentionSweeper::Rules() const {
   const auto policy = policy_.Current();
   std::map<std::string, policy::RetentionRule> rules;
-  for (const auto type : kNotificationTypes) {
+  for (const auto type : AllTypes()) {
     if (auto rule = policy->RetentionFor(type, config_.default_periods)) {
       rules.emplace(std::string(type), *std::move(rule));
     }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_join.h"
+#include "broker/audit/audit_report.h"
 #include "broker/store/delivery_query.h"
 
 namespace safeshare::store::entries {
@@ -98,6 +99,19 @@ audit::Entry Published(const NewNotification& n, Sequence seq) {
                                   .detail = denied.reason});
   }
   return e;
+}
+
+audit::Entry ExpectationOpened(const NewNotification& n, Sequence seq,
+                               const ExpectationOpening& opening) {
+  return audit::Entry{.actor = "broker",
+                      .action = audit::Action::kExpectationOpened,
+                      .notification_id = n.id.value(),
+                      .case_ref = n.case_ref.value(),
+                      .rule = opening.id,
+                      .detail = "due " + audit::FormatTime(opening.due_micros) + "; expects " +
+                                opening.expect + " from " + opening.from + "; opened by " + n.type +
+                                " " + SequenceDetail(seq) + " from " + n.publisher.value() + "; " +
+                                opening.description + " (" + opening.agreement + ")"};
 }
 
 audit::Entry Duplicate(const NewNotification& retry, const PublishResult& first,

@@ -23,6 +23,11 @@ namespace safeshare::store::entries {
 // line per agency denied ("withheld", detail the reason). Lines carry the
 // sequence; their notification and case are the entry's.
 audit::Entry Published(const NewNotification& n, Sequence seq);
+// One per n.expectations, actor "broker": rule = the expectation's id,
+// detail "due TIME; expects TYPE from ROLE; opened by TYPE sequence N from
+// PUBLISHER; DESCRIPTION (AGREEMENT)" (service/expectations.h reads it back).
+audit::Entry ExpectationOpened(const NewNotification& n, Sequence seq,
+                               const ExpectationOpening& opening);
 // "case_changed": what `delta` changed, by `actor`; `notification_id`
 // names the strategy minutes that recorded it ("" for a ChangeCase).
 audit::Entry CaseChanged(const AgencyId& actor, const CaseRef& case_ref, const CaseDelta& delta,

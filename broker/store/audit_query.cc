@@ -196,6 +196,18 @@ absl::StatusOr<std::vector<UnacknowledgedDelivery>> QueryUnacknowledged(
   return read(seq - 1, seq, std::numeric_limits<int64_t>::max());
 }
 
+absl::StatusOr<std::optional<NotificationId>> QueryPublished(Connection& db,
+                                                             const AgencyId& publisher,
+                                                             const std::string& idempotency_key) {
+  auto s = db.Prepare("SELECT id FROM notifications WHERE publisher=?1 AND idempotency_key=?2");
+  if (!s.ok()) return s.status();
+  s->Bind(1, publisher.value()).Bind(2, idempotency_key);
+  auto row = s->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return NotificationId(s->Text(0));
+}
+
 absl::StatusOr<StoredCheckpoint> QueryCheckpoint(Connection& db, uint64_t tree_size) {
   // 0: the latest; both walk the primary key.
   auto s = db.Prepare(tree_size == 0 ? "SELECT tree_size, root, note, signed_at FROM checkpoints"

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -33,5 +35,9 @@ absl::StatusOr<std::vector<UnacknowledgedDelivery>> QueryUnacknowledged(
 
 // Store::ReadCheckpoint.
 absl::StatusOr<StoredCheckpoint> QueryCheckpoint(Connection& db, uint64_t tree_size);
+// Store::FindPublished: one lookup in the (publisher, idempotency_key) index.
+absl::StatusOr<std::optional<NotificationId>> QueryPublished(Connection& db,
+                                                             const AgencyId& publisher,
+                                                             const std::string& idempotency_key);
 
 }  // namespace safeshare::store

@@ -149,6 +149,7 @@ absl::StatusOr<PublishResult> FakeStore::DoPublish(const NewNotification& n,
   keys_[{n.publisher, n.idempotency_key}] = notifications_.size() - 1;
   for (const auto& hash : n.person_hashes) person_cases_[hash].insert(n.case_ref);
   Append(entries::Published(n, seq));
+  for (const auto& opening : n.expectations) Append(entries::ExpectationOpened(n, seq, opening));
   if (!n.engage.empty()) {
     const CaseChange change{n.publisher, n.case_ref, n.engage, {}, CaseStatusChange::kNone};
     (void)DoChangeCase(change, FromMinutes(n.id), n.id.value());  // cannot fail: no disengage

@@ -85,6 +85,8 @@ class FakeStore final : public Store {
       const UnacknowledgedQuery& query) const override;
   void SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) override;
   absl::StatusOr<StoredCheckpoint> ReadCheckpoint(uint64_t tree_size) const override;
+  absl::StatusOr<std::optional<NotificationId>> FindPublished(
+      const AgencyId& publisher, const std::string& idempotency_key) const override;
   absl::Status Failure() const override;
   void Close() override;
 

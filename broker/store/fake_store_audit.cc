@@ -77,6 +77,14 @@ void FakeStore::SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) {
       std::move(done));
 }
 
+absl::StatusOr<std::optional<NotificationId>> FakeStore::FindPublished(
+    const AgencyId& publisher, const std::string& idempotency_key) const {
+  absl::MutexLock lock(&mu_);
+  const auto it = keys_.find({publisher, idempotency_key});
+  if (it == keys_.end()) return std::nullopt;
+  return notifications_[it->second].n.id;
+}
+
 absl::StatusOr<StoredCheckpoint> FakeStore::ReadCheckpoint(uint64_t tree_size) const {
   absl::MutexLock lock(&mu_);
   if (tree_size == 0 && !checkpoints_.empty()) return checkpoints_.rbegin()->second;

@@ -157,6 +157,12 @@ absl::StatusOr<StoredCheckpoint> ReaderPool::Checkpoint(uint64_t tree_size) {
   return WithReader([&](Reader& reader) { return QueryCheckpoint(*reader.db, tree_size); });
 }
 
+absl::StatusOr<std::optional<NotificationId>> ReaderPool::Published(
+    const AgencyId& publisher, const std::string& idempotency_key) {
+  return WithReader(
+      [&](Reader& reader) { return QueryPublished(*reader.db, publisher, idempotency_key); });
+}
+
 absl::StatusOr<std::vector<HeldNotification>> ReaderPool::Held(
     Sequence after, const std::vector<std::string>& types, size_t limit) {
   return InReadTransaction([&](Connection& db) { return QueryHeld(db, after, types, limit); });

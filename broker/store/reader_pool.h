@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -45,6 +47,9 @@ class ReaderPool {
   absl::StatusOr<std::vector<UnacknowledgedDelivery>> Unacknowledged(
       const UnacknowledgedQuery& query);
   absl::StatusOr<StoredCheckpoint> Checkpoint(uint64_t tree_size);
+  // See audit_query.h.
+  absl::StatusOr<std::optional<NotificationId>> Published(const AgencyId& publisher,
+                                                          const std::string& idempotency_key);
   // See routing_state_query.h.
   absl::StatusOr<CaseState> Case(const CaseRef& case_ref);
   absl::StatusOr<RoutingState> Routing();

@@ -42,6 +42,17 @@ struct Denied {
   std::string reason;  // names rules and roles, never content
 };
 
+// An expectation a notification opens: a notification of type `expect`
+// from an agency of role `from` is due on its case by `due_micros`.
+struct ExpectationOpening {
+  std::string id;         // the agreement's expectation id, e.g. "SM-EX1"
+  std::string agreement;  // "ID vVERSION"
+  std::string expect;
+  std::string from;
+  int64_t due_micros = 0;
+  std::string description;  // ExpectationRule::Text()
+};
+
 // A validated, routed notification ready to be made durable.
 struct NewNotification {
   NotificationId id;  // fresh; discarded when the idempotency key was seen before
@@ -69,6 +80,9 @@ struct NewNotification {
   // Agencies to record as engaged with case_ref (strategy minutes attendees,
   // action owners); the case is created if new.
   std::vector<AgencyId> engage;
+  // Expectations it opens (the agreements' `expectations:`): one
+  // `expectation_opened` audit entry each, in the same commit.
+  std::vector<ExpectationOpening> expectations;
 };
 
 struct PublishResult {
@@ -191,7 +205,7 @@ struct RoutingChanges {
 };
 
 // Timed work that one broker does for all that share a database.
-enum class Duty : int32_t { kRetention = 1 };
+enum class Duty : int32_t { kRetention = 1, kDeadlines = 2 };
 
 // A commit of another broker sharing the database.
 struct ForeignCommit {

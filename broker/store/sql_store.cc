@@ -329,4 +329,9 @@ absl::StatusOr<StoredCheckpoint> SqlStore::ReadCheckpoint(uint64_t tree_size) co
   return Checked(readers_->Checkpoint(tree_size));
 }
 
+absl::StatusOr<std::optional<NotificationId>> SqlStore::FindPublished(
+    const AgencyId& publisher, const std::string& idempotency_key) const {
+  return Checked(readers_->Published(publisher, idempotency_key));
+}
+
 }  // namespace safeshare::store

@@ -105,6 +105,8 @@ class SqlStore final : public Store {
       const UnacknowledgedQuery& query) const override;
   void SaveCheckpoint(StoredCheckpoint checkpoint, StatusDone done) override;
   absl::StatusOr<StoredCheckpoint> ReadCheckpoint(uint64_t tree_size) const override;
+  absl::StatusOr<std::optional<NotificationId>> FindPublished(
+      const AgencyId& publisher, const std::string& idempotency_key) const override;
   absl::Status Failure() const override { return commits_.Fatal(); }
   absl::Status Reachable() const override;
   // The database, for logs and messages (never a password).

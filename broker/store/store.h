@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -176,6 +177,12 @@ class Store {
     (void)duty;
     return true;
   }
+  // The notification `publisher` published with `idempotency_key`, if any
+  // (the broker's escalations use keys that name what they escalate, so a
+  // broker restarted, or another sharing the database, finds what was
+  // already raised).
+  virtual absl::StatusOr<std::optional<NotificationId>> FindPublished(
+      const AgencyId& publisher, const std::string& idempotency_key) const = 0;
   // NOT_FOUND if the case is unknown.
   virtual absl::StatusOr<CaseState> ReadCase(const CaseRef& case_ref) const = 0;
   // Notifications with sequence > `after` and stored at or after

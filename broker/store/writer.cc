@@ -238,6 +238,9 @@ absl::Status Writer::InsertNotification(const NewNotification& n, const SealedBo
   SAFESHARE_RETURN_IF_ERROR(InsertDeliveries(n, seq_value));
   SAFESHARE_RETURN_IF_ERROR(LinkPeople(n, seq_value));
   SAFESHARE_RETURN_IF_ERROR(Append(entries::Published(n, seq)));
+  for (const auto& opening : n.expectations) {
+    SAFESHARE_RETURN_IF_ERROR(Append(entries::ExpectationOpened(n, seq, opening)));
+  }
   return EngageFromMinutes(n);
 }
 

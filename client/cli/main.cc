@@ -14,6 +14,7 @@
 #include "exit_code.h"
 #include "governance_commands.h"
 #include "health_command.h"
+#include "overdue_command.h"
 #include "policy_command.h"
 #include "publish_command.h"
 #include "status_commands.h"
@@ -68,6 +69,8 @@ int Run(int argc, char** argv) {
   AddGovernanceCommands(*app.get_subcommand("policy"), governance);
   AuditFlags audit;
   CLI::App* audit_command = AddAuditCommands(app, audit);
+  OverdueFlags overdue;
+  CLI::App* overdue_command = AddOverdueCommand(app, overdue);
 
   try {
     app.parse(argc, argv);
@@ -109,6 +112,9 @@ int Run(int argc, char** argv) {
   }
   if (audit_command->parsed()) {
     return RunAudit(connection, *audit_command, audit);
+  }
+  if (overdue_command->parsed()) {
+    return RunOverdue(connection, overdue);
   }
   if (int exit_code = kExitUsage;
       RunGovernance(connection, *app.get_subcommand("policy"), governance, exit_code)) {

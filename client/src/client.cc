@@ -307,6 +307,12 @@ absl::StatusOr<v1::ListUnacknowledgedResponse> Client::ListUnacknowledged(
       });
 }
 
+absl::StatusOr<v1::ListOverdueResponse> Client::ListOverdue(const v1::ListOverdueRequest& request) {
+  return Unary<v1::ListOverdueResponse>(6 * options_.deadline, [&](auto* context, auto* response) {
+    return audit_->ListOverdue(context, request, response);
+  });
+}
+
 absl::StatusOr<ServingStatus> Client::Health(absl::string_view service) {
   const HealthAnswer answer = CheckHealth(channel_, service, options_.deadline);
   if (!answer.status.ok()) {

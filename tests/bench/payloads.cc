@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <random>
 
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "tests/bench/bench_clock.h"
 
 namespace safeshare::bench {
@@ -63,7 +65,12 @@ v1::Notification InvestigationOutcome() {
   measure->set_kind(v1::DISRUPTION_KIND_CHILD_ABDUCTION_WARNING_NOTICE);
   measure->set_description("Child abduction warning notice served on P1 in respect of C1 and C2.");
   o->set_follow_up_discussion_required(true);
-  SetDate(o->mutable_follow_up_discussion_due(), 2026, 3, 27);
+  // A quarter after the run, so the follow-up expectation it opens never
+  // falls due (and escalates) during a benchmark.
+  const absl::CivilDay due =
+      absl::ToCivilDay(absl::Now() + absl::Hours(24 * 90), absl::UTCTimeZone());
+  SetDate(o->mutable_follow_up_discussion_due(), static_cast<int>(due.year()), due.month(),
+          due.day());
   SetTime(o->mutable_decided_at(), kMarch2026);
   return n;
 }

@@ -4,9 +4,7 @@
 // metadata and audit stay, each deletion is audited and found by the IG
 // lead's query, the audit chain verifies, and the sealed bytes are gone
 // from the store file and its write-ahead log.
-#include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "tests/integration/raw_stream.h"
@@ -18,17 +16,8 @@ using ::testing::HasSubstr;
 
 // The repository's agreements with every period cut to seconds.
 std::string ShortRetentionAgreements() {
-  std::string dir = MakeTempDir("safeshare-agreements");
-  for (const auto& file :
-       std::filesystem::directory_iterator(SAFESHARE_SOURCE_DIR "/config/agreements")) {
-    std::ifstream in(file.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    std::ofstream(dir + "/" + file.path().filename().string())
-        << std::regex_replace(text.str(), std::regex("acknowledged: 30d, unacknowledged: 366d"),
-                              "acknowledged: 2s, unacknowledged: 6s");
-  }
-  return dir;
+  return EditedAgreements("acknowledged: 30d, unacknowledged: 366d",
+                          "acknowledged: 2s, unacknowledged: 6s");
 }
 
 // The sealed body of the notification at `seq`, as the store file holds it.

@@ -141,7 +141,7 @@ TEST(PolicyExplainCommandTest, JsonForLinkedCases) {
   EXPECT_EQ(f.at("type").string_value(), "probation_risk_update");
   EXPECT_TRUE(f.at("may_publish").bool_value());
   const auto& agencies = f.at("agencies").list_value().values();
-  ASSERT_EQ(agencies.size(), 5);
+  ASSERT_EQ(agencies.size(), 6);  // every agency but the publisher
   const auto& police = agencies[0].struct_value().fields();
   EXPECT_EQ(police.at("agency").string_value(), "police");
   EXPECT_FALSE(police.at("allowed").bool_value());
@@ -160,7 +160,7 @@ TEST(PolicyExplainCommandTest, BadFlagsExitTwoWithOneLine) {
   EXPECT_EQ(publisher.exit_code, 2);
   EXPECT_EQ(publisher.out,
             "--publisher: no agency 'nobody' in the broker config; expected one of police, cfs, "
-            "probation, health, education, ig\n");
+            "probation, health, education, ig, lead\n");
   const auto scheme =
       Safeshare("policy explain --agreements " + kAgreements + " --notification " + kSource +
                 "/config/examples/strategy_minutes.json --publisher cfs "

@@ -8,8 +8,10 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -17,6 +19,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 
 #include "safeshare/client/client.h"
 #include "safeshare/client/notification_json.h"
@@ -26,10 +31,21 @@
 namespace safeshare::testing {
 
 // An example notification from config/examples/, with a fresh idempotency key.
+// A closing outcome's follow-up discussion is due 90 days from today (the
+// example's date has passed), so the expectation it opens (the agreements'
+// PCI-EX1) does not fall due, and escalate, while a test runs.
 inline v1::Notification Example(const std::string& name, const std::string& key) {
   auto n = client::ReadNotificationFile(SAFESHARE_SOURCE_DIR "/config/examples/" + name + ".json");
   EXPECT_TRUE(n.ok()) << n.status();
   n->set_idempotency_key(key);
+  if (n->has_investigation_outcome()) {
+    const absl::CivilDay due =
+        absl::ToCivilDay(absl::Now() + absl::Hours(24 * 90), absl::UTCTimeZone());
+    auto* date = n->mutable_investigation_outcome()->mutable_follow_up_discussion_due();
+    date->set_year(static_cast<int32_t>(due.year()));
+    date->set_month(due.month());
+    date->set_day(due.day());
+  }
   return *n;
 }
 
@@ -75,6 +91,32 @@ inline std::vector<std::string> CliArgs(const BrokerProcess& broker, const std::
                                    pki.Path("ca.crt")};
   args.insert(args.end(), command.begin(), command.end());
   return args;
+}
+
+// A fresh directory holding the repository's agreements, each file's text
+// with every match of `pattern` replaced by `replacement` (regex_replace).
+inline std::string EditedAgreements(const std::string& pattern, const std::string& replacement) {
+  std::string dir = MakeTempDir("safeshare-agreements");
+  for (const auto& file :
+       std::filesystem::directory_iterator(SAFESHARE_SOURCE_DIR "/config/agreements")) {
+    std::ifstream in(file.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::ofstream(dir + "/" + file.path().filename().string())
+        << std::regex_replace(text.str(), std::regex(pattern), replacement);
+  }
+  return dir;
+}
+
+// The repository's agreements with the deadline of ABE records and outcomes
+// to children's social care (PCI-DL1) cut to periods such as "4s" and "3s".
+inline std::string ShortDeadlineAgreements(const std::string& acknowledge,
+                                           const std::string& escalate) {
+  return EditedAgreements(
+      "recipients: \\[childrens_social_care\\]\n    acknowledge_within: 1 working day\n"
+      "    escalate_after: 1 working day",
+      "recipients: [childrens_social_care]\n    acknowledge_within: " + acknowledge +
+          "\n    escalate_after: " + escalate);
 }
 
 inline client::Client Connect(const BrokerProcess& broker, const std::string& agency) {

@@ -1,11 +1,13 @@
 // Real broker processes on one PostgreSQL database: a broker on PostgreSQL
 // serves and resumes across a restart as one on SQLite does, and with two
 // brokers a subscriber on one receives what was published through the
-// other, in order, and can move between them without loss or redelivery.
+// other, in order, and can move between them without loss or redelivery;
+// two brokers raise each escalation once and close each expectation once.
 #include <algorithm>
 #include <future>
 #include <thread>
 
+#include "tests/integration/raw_stream.h"
 #include "tests/support/postgres_brokers.h"
 #include "tests/support/tcp_proxy.h"
 
@@ -137,6 +139,40 @@ TEST_F(BrokersOnPostgresTest, RoutingFactsChangedThroughOneBrokerDecideOnTheOthe
                             }));
   EXPECT_THAT(risk.routed_to(), ::testing::UnorderedElementsAre("police", "cfs"));
   const auto log = AuditLog();
+  EXPECT_TRUE(audit::VerifyChain(log).ok()) << audit::VerifyChain(log);
+}
+
+TEST_F(BrokersOnPostgresTest, TwoBrokersRaiseEachEscalationAndCloseEachExpectationOnce) {
+  BrokerOptions options{.config_edits = {{"agreements: {AGREEMENTS}",
+                                          "agreements: " + ShortDeadlineAgreements("3s", "2s")},
+                                         {"check_every: 30s", "check_every: 1s"}}};
+  auto a = Start("", options);
+  auto b = Start("", options);
+  // Minutes through b open an expectation of an outcome from police, which
+  // police publish through a; an ABE record through a is left unread.
+  auto cfs = Connect(*b, "cfs");
+  ASSERT_TRUE(cfs.Publish(Example("strategy_minutes", "pg-minutes")).ok());
+  auto police = Connect(*a, "police");
+  ASSERT_TRUE(police.Publish(Example("investigation_outcome", "pg-outcome")).ok());
+  ASSERT_TRUE(police.Publish(Example("abe_interview_record", "pg-unread")).ok());
+  const auto raised = [&] {
+    return PostgresColumn(*server_, name_,
+                          "SELECT count(*) FROM notifications WHERE publisher='broker'");
+  };
+  // The ABE record and the outcome both go unacknowledged by cfs: level 1
+  // and level 2 of each, raised by whichever broker holds the duty.
+  ASSERT_TRUE(Eventually([&] { return raised() == std::vector<std::string>{"4"}; },
+                         std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // three more checks on each broker
+  EXPECT_EQ(raised(), std::vector<std::string>{"4"});
+  const auto log = AuditLog();
+  const auto count = [&](audit::Action action) {
+    return std::count_if(log.begin(), log.end(),
+                         [&](const audit::Entry& e) { return e.action == action; });
+  };
+  EXPECT_EQ(count(audit::Action::kExpectationMet), 1);
+  // Opened: SM-EX1 by the minutes, PCI-EX1 by the closing outcome.
+  EXPECT_EQ(count(audit::Action::kExpectationOpened), 2);
   EXPECT_TRUE(audit::VerifyChain(log).ok()) << audit::VerifyChain(log);
 }
 

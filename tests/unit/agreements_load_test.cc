@@ -183,7 +183,7 @@ TEST_F(LoadTest, BadRolesAreRefused) {
             File() +
                 ":12: rules[0].recipients[0]: unknown value 'eduction'; expected one of "
                 "police, childrens_social_care, probation, health, education, "
-                "information_governance");
+                "information_governance, safeguarding_lead");
   EXPECT_EQ(Error(With("recipients: [education]", "recipients: [police]")),
             File() +
                 ":12: rules[0].recipients[0]: role 'police' is not a party to this "

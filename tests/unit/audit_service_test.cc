@@ -89,7 +89,10 @@ class AuditServiceTest : public ::testing::Test {
 
   store::FakeStore store_;
   const PersonKey key_ = unit::TestPersonKey();
-  AuditService service_{store_, key_, "safeshare.test/audit+01020304+AQ=="};
+  routing::PolicyHolder policy_{std::make_shared<const policy::Policy>(
+      policy::AgreementSet{}, std::vector<config::Agency>{}, std::vector<std::string>{})};
+  const policy::WorkingCalendar calendar_{config::CalendarConfig{}};
+  AuditService service_{store_, key_, "safeshare.test/audit+01020304+AQ==", policy_, calendar_};
   int published_ = 0;
 };
 

@@ -221,7 +221,7 @@ TEST(ParseBrokerConfigTest, UrgentDisclosureBarredRoles) {
       std::string(kFile) +
           ":22: urgent_disclosure.barred_roles[0]: unknown value 'ig'; expected one of "
           "police, childrens_social_care, probation, health, education, "
-          "information_governance");
+          "information_governance, safeguarding_lead");
   EXPECT_EQ(ParseError(std::string(kValid) + "urgent_disclosure:\n  barred: []\n").message(),
             std::string(kFile) + ":22: urgent_disclosure.barred: unknown key (check the spelling)");
 }
@@ -307,9 +307,15 @@ TEST(LoadBrokerConfigTest, DevelopmentConfigParsesFully) {
     ids.push_back(agency.id.value());
     roles.push_back(agency.role);
   }
-  EXPECT_THAT(ids, ElementsAre("police", "cfs", "probation", "health", "education", "ig"));
+  EXPECT_THAT(ids, ElementsAre("police", "cfs", "probation", "health", "education", "ig", "lead"));
   EXPECT_THAT(roles, ElementsAre("police", "childrens_social_care", "probation", "health",
-                                 "education", "information_governance"));
+                                 "education", "information_governance", "safeguarding_lead"));
+  // Working days on the UK's clocks, without the bank holidays of England
+  // and Wales; the second level to the safeguarding lead.
+  EXPECT_EQ(config->deadlines.calendar.time_zone, "GMT0BST,M3.5.0/1,M10.5.0");
+  EXPECT_EQ(config->deadlines.calendar.weekend, (std::vector<int>{0, 6}));
+  EXPECT_THAT(config->deadlines.calendar.non_working_days, ::testing::Contains("2026-12-28"));
+  EXPECT_THAT(config->deadlines.lead_roles, ElementsAre("safeguarding_lead"));
   EXPECT_EQ(config->agencies[1].certificate_uri, "spiffe://safeshare.test/agency/cfs");
   EXPECT_TRUE(config->agencies[1].subscriptions.create_on_subscribe);
   EXPECT_EQ(config->agencies[1].subscriptions.max_subscriptions, 100u);

@@ -97,7 +97,9 @@ class ServiceLimitsTest : public ::testing::Test {
   const PersonKey key_ = unit::TestPersonKey();
   BrokerService service_{
       Partnership{policy_, cases_, key_}, store_, 1 << 20, {}, TwoEach(), clock_};
-  AuditService audit_{store_, key_, "safeshare.test/audit+01020304+AQ==", clock_};
+  const policy::WorkingCalendar calendar_{config::CalendarConfig{}};
+  AuditService audit_{
+      store_, key_, "safeshare.test/audit+01020304+AQ==", policy_, calendar_, clock_};
 };
 
 TEST_F(ServiceLimitsTest, PublishBeyondTheLimitIsRefusedNamingTheKeyUntilOneIsAnswered) {

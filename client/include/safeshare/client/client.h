@@ -205,6 +205,9 @@ class Client {
                                                                    uint64_t to_size = 0);
   absl::StatusOr<v1::ListUnacknowledgedResponse> ListUnacknowledged(
       const v1::ListUnacknowledgedRequest& request);
+  // Deliveries past their deadline and unacknowledged (also for the
+  // safeguarding lead role); searched like ListUnacknowledged.
+  absl::StatusOr<v1::ListOverdueResponse> ListOverdue(const v1::ListOverdueRequest& request);
 
   const ClientOptions& options() const { return options_; }
 
