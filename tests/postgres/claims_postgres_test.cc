@@ -129,6 +129,7 @@ TEST_F(ClaimsOnPostgresTest, AStreamThroughTheOtherBrokerWaitsAndTakesOverWhatWa
   EXPECT_EQ(ActiveOn(*b, "shared"), 0u);
 
   std::vector<uint64_t> published;
+  published.reserve(10);
   for (int i = 0; i < 10; ++i) published.push_back(Publish(i % 2 == 0 ? *a : *b));
   ASSERT_TRUE(Eventually([&] { return on_a.sequences().size() == 10; }, seconds(20)))
       << on_a.sequences().size() << " of 10 reached the stream through A";
