@@ -130,10 +130,20 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
 
   void Opened(absl::StatusOr<std::unique_ptr<service::SubscriptionFeed>> feed) {
     if (!feed.ok()) return RequestFinish(ToGrpcStatus(feed.status()));
+    // Joining the hub may wait on the subscription claim's database round
+    // trip: on the pool, not on the store's completion thread. Shared, as a
+    // posted job is copied.
+    auto opened = std::make_shared<std::unique_ptr<service::SubscriptionFeed>>(std::move(*feed));
+    boost::asio::post(pool_, [weak = weak_from_this(), opened] {
+      if (auto self = weak.lock()) self->Deliver(std::move(*opened));
+    });
+  }
+
+  void Deliver(std::unique_ptr<service::SubscriptionFeed> feed) {
     auto executor = [&pool = pool_](std::function<void()> job) {
       boost::asio::post(pool, std::move(job));
     };
-    auto session = service_.StartDelivery(std::move(*feed), heartbeat_, executor, weak_from_this());
+    auto session = service_.StartDelivery(std::move(feed), heartbeat_, executor, weak_from_this());
     if (!session.ok()) return RequestFinish(ToGrpcStatus(session.status()));
     absl::MutexLock lock(&mu_);
     if (finished_) return (*session)->Stop();

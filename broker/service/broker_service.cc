@@ -38,6 +38,12 @@ BrokerService::BrokerService(Partnership partnership, store::Store& store, size_
       subscriptions_(std::move(subscriptions)),
       limits_(std::move(limits)),
       clock_(clock),
+      hub_(DeliveryHub::Claims{[&store](const AgencyId& agency, const SubscriptionName& name) {
+                                 return store.ClaimSubscription(agency, name);
+                               },
+                               [&store](const AgencyId& agency, const SubscriptionName& name) {
+                                 store.ReleaseSubscription(agency, name);
+                               }}),
       recent_(recent_log_bytes) {
   store_.SetCommitListener([this](const std::set<AgencyId>& agencies) { hub_.Wake(agencies); });
   // Another broker on the same database committed: the in-memory tail does

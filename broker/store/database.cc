@@ -13,6 +13,19 @@ class SoleClaim final : public DutyClaim {
   bool Held() override { return true; }
 };
 
+class SoleSubscriptionClaims final : public SubscriptionClaims {
+ public:
+  bool Take(const AgencyId& agency, const SubscriptionName& name) override {
+    (void)agency;
+    (void)name;
+    return true;
+  }
+  void Release(const AgencyId& agency, const SubscriptionName& name) override {
+    (void)agency;
+    (void)name;
+  }
+};
+
 constexpr char kEverything[] = "*";
 
 // Values are agency ids, case references and person hashes, none of which
@@ -40,6 +53,10 @@ bool AppendList(std::string& out, const Set& values, const Text& text) {
 std::unique_ptr<DutyClaim> Database::ClaimDuty(Duty duty) const {
   (void)duty;
   return std::make_unique<SoleClaim>();
+}
+
+std::unique_ptr<SubscriptionClaims> Database::ClaimSubscriptions() const {
+  return std::make_unique<SoleSubscriptionClaims>();
 }
 
 std::string CommitAnnouncement(const std::string& origin, Sequence through,

@@ -37,6 +37,23 @@ class DutyClaim {
   virtual bool Held() = 0;
 };
 
+// This broker's claims on consuming subscriptions: the broker whose stream
+// of a subscription is active holds its claim, so brokers sharing a
+// database never deliver one subscription on two streams at once. Used by
+// one thread at a time.
+class SubscriptionClaims {
+ public:
+  virtual ~SubscriptionClaims() = default;
+  // Whether this broker holds the claim on (agency, name) now, taking it
+  // when it is free. A claim held before and found lost since (its database
+  // session ended, so another broker may have taken it meanwhile) answers
+  // false, even when it could be taken again at once: the caller stops
+  // delivering on it first, then releases it and may take it anew.
+  virtual bool Take(const AgencyId& agency, const SubscriptionName& name) = 0;
+  // Gives the claim up (nothing when not held). Forgets that it was lost.
+  virtual void Release(const AgencyId& agency, const SubscriptionName& name) = 0;
+};
+
 // Where a SqlStore keeps its data, and what differs between the databases it
 // runs on: SqliteDatabase (one file, one broker: the default) and
 // PostgresDatabase (one database shared by several brokers). Thread-safe.
@@ -88,6 +105,9 @@ class Database {
   // The claim on `duty`; always held where no other broker can share the
   // database.
   virtual std::unique_ptr<DutyClaim> ClaimDuty(Duty duty) const;
+  // This broker's subscription claims; always held where no other broker can
+  // share the database.
+  virtual std::unique_ptr<SubscriptionClaims> ClaimSubscriptions() const;
   // Identifies this Database's writer in its announcements.
   virtual std::string Origin() const { return ""; }
   // Wraps an error found while opening, to say how to recover (a damaged

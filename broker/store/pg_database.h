@@ -32,6 +32,10 @@ class PostgresDatabase final : public Database {
   // pg_try_advisory_lock(kPgDutyLocks, duty), session-scoped, on a
   // connection of the claim's own.
   std::unique_ptr<DutyClaim> ClaimDuty(Duty duty) const override;
+  // pg_try_advisory_lock(kPgClaimLocks, PgClaimKey(agency, name)) per
+  // subscription, session-scoped, all on one connection of the claims' own
+  // (pg_claims.cc).
+  std::unique_ptr<SubscriptionClaims> ClaimSubscriptions() const override;
   std::string Origin() const override { return origin_; }
 
  private:
@@ -47,6 +51,14 @@ inline constexpr int64_t kPgAppendLock = 0x5AFE5A4E0001;
 inline constexpr int64_t kPgMigrationLock = 0x5AFE5A4E0002;
 // The first key of the duty locks (two 32-bit keys: their own space).
 inline constexpr int32_t kPgDutyLocks = 0x5AFE;
+// The first key of the subscription claims (a space of their own, apart
+// from the duty locks).
+inline constexpr int32_t kPgClaimLocks = 0x5AFC;
+// The second key of subscription (agency, name)'s claim: a hash, the same
+// in every broker and build, in 0..2^31-1 (so pg_locks shows it as is).
+// Subscriptions whose keys collide share one claim: on one broker at a time
+// they are consumed together, never one on two brokers.
+int32_t PgClaimKey(const AgencyId& agency, const SubscriptionName& name);
 // The NOTIFY channel of commit announcements (CommitAnnouncement).
 inline constexpr const char* kPgCommitChannel = "safeshare_commits";
 

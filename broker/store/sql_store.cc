@@ -248,6 +248,17 @@ bool SqlStore::HoldsDuty(Duty duty) {
   return claim->Held();
 }
 
+bool SqlStore::ClaimSubscription(const AgencyId& agency, const SubscriptionName& name) {
+  absl::MutexLock lock(&claims_mu_);
+  if (claims_ == nullptr) claims_ = database_->ClaimSubscriptions();
+  return claims_->Take(agency, name);
+}
+
+void SqlStore::ReleaseSubscription(const AgencyId& agency, const SubscriptionName& name) {
+  absl::MutexLock lock(&claims_mu_);
+  if (claims_ != nullptr) claims_->Release(agency, name);
+}
+
 absl::StatusOr<CaseState> SqlStore::ReadCase(const CaseRef& case_ref) const {
   return Checked(readers_->Case(case_ref));
 }

@@ -75,6 +75,8 @@ class SqlStore final : public Store {
   absl::StatusOr<RoutingState> ReadRoutingState() const override;
   absl::StatusOr<RoutingState> ReadRoutingChanges(const RoutingChanges& which) const override;
   bool HoldsDuty(Duty duty) override;
+  bool ClaimSubscription(const AgencyId& agency, const SubscriptionName& name) override;
+  void ReleaseSubscription(const AgencyId& agency, const SubscriptionName& name) override;
   absl::StatusOr<CaseState> ReadCase(const CaseRef& case_ref) const override;
   absl::StatusOr<std::vector<RoutedNotification>> ReadRouted(Sequence after, int64_t since_micros,
                                                              size_t limit,
@@ -140,6 +142,9 @@ class SqlStore final : public Store {
   // What the watch last found: OK, or why the database did not answer.
   absl::Mutex duties_mu_;
   std::map<Duty, std::unique_ptr<DutyClaim>> duties_ ABSL_GUARDED_BY(duties_mu_);
+  // One set of claims (on PostgreSQL: one connection) for every stream.
+  absl::Mutex claims_mu_;
+  std::unique_ptr<SubscriptionClaims> claims_ ABSL_GUARDED_BY(claims_mu_);
   mutable absl::Mutex reachable_mu_;
   absl::Status reachable_ ABSL_GUARDED_BY(reachable_mu_);
   std::thread watcher_;  // last: joined by Close()

@@ -183,6 +183,24 @@ class Store {
   // already raised).
   virtual absl::StatusOr<std::optional<NotificationId>> FindPublished(
       const AgencyId& publisher, const std::string& idempotency_key) const = 0;
+  // Whether this broker may deliver subscription (agency, name) now, taking
+  // its claim when free: the broker whose stream of it is active holds the
+  // claim (service::DeliveryHub), so brokers sharing the store never
+  // deliver one subscription on two streams at once. Always where no other
+  // broker shares the store. A claim this broker held and lost (its
+  // database session ended) answers false until released: stop delivering
+  // on it, then release it. May wait on a database round trip; several
+  // subscriptions may share one claim.
+  virtual bool ClaimSubscription(const AgencyId& agency, const SubscriptionName& name) {
+    (void)agency;
+    (void)name;
+    return true;
+  }
+  // Gives the claim up, when no stream of this broker consumes it any more.
+  virtual void ReleaseSubscription(const AgencyId& agency, const SubscriptionName& name) {
+    (void)agency;
+    (void)name;
+  }
   // NOT_FOUND if the case is unknown.
   virtual absl::StatusOr<CaseState> ReadCase(const CaseRef& case_ref) const = 0;
   // Notifications with sequence > `after` and stored at or after

@@ -2,9 +2,12 @@
 // both commit at once, sequences and audit ids stay one gap-free order,
 // the audit chain links across both writers, each store's Merkle tree holds
 // the other's entries too, and what one store published is read, in order,
-// through the other.
+// through the other; duties and subscription claims are one store's at a
+// time.
 #include <chrono>
 #include <functional>
+#include <map>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -232,6 +235,73 @@ TEST_F(SharedStoreTest, OneStoreHoldsADutyUntilItsSessionEnds) {
 
   b_.reset();  // a clean stop frees it too
   EXPECT_TRUE(takes(*a_));
+}
+
+// How many subscription claim locks the database's sessions hold.
+int64_t ClaimLocks(Connection& admin) {
+  auto count = admin.QueryInt(
+      "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND granted AND classid=" +
+      std::to_string(kPgClaimLocks));
+  return count.ok() ? *count : -1;
+}
+
+// A subscription's claim is one store's at a time until released; a store
+// whose claims session was ended underneath (its connection reopened by
+// itself) says the claims it held are lost, though free, until released.
+TEST_F(SharedStoreTest, OneStoreHoldsASubscriptionsClaimAndNoticesItsSessionWasLost) {
+  const AgencyId cfs("cfs");
+  const SubscriptionName inbox("inbox"), other("other");
+  ASSERT_NE(PgClaimKey(cfs, inbox), PgClaimKey(cfs, other));
+  ASSERT_TRUE(a_->ClaimSubscription(cfs, inbox));
+  EXPECT_TRUE(a_->ClaimSubscription(cfs, inbox));  // confirmed, not taken twice
+  EXPECT_FALSE(b_->ClaimSubscription(cfs, inbox));
+  EXPECT_TRUE(b_->ClaimSubscription(cfs, other));
+  a_->ReleaseSubscription(cfs, inbox);
+  EXPECT_TRUE(b_->ClaimSubscription(cfs, inbox));
+  EXPECT_FALSE(a_->ClaimSubscription(cfs, inbox));
+
+  auto admin = PgConnection::Open(server_->Params(name_), /*read_only=*/false);
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  EXPECT_EQ(ClaimLocks(**admin), 2);
+  ASSERT_TRUE((*admin)
+                  ->Exec("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype='advisory'"
+                         " AND classid=" +
+                         std::to_string(kPgClaimLocks) + " AND granted")
+                  .ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (ClaimLocks(**admin) != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(ClaimLocks(**admin), 0);
+  EXPECT_FALSE(b_->ClaimSubscription(cfs, inbox));  // lost, though free
+  EXPECT_FALSE(b_->ClaimSubscription(cfs, other));
+  EXPECT_EQ(ClaimLocks(**admin), 0) << "a lost claim was kept";
+  b_->ReleaseSubscription(cfs, inbox);
+  b_->ReleaseSubscription(cfs, other);
+  EXPECT_TRUE(b_->ClaimSubscription(cfs, inbox));  // taken anew
+  EXPECT_FALSE(a_->ClaimSubscription(cfs, inbox));
+}
+
+// Two subscriptions whose claim keys collide share one claim: a store may
+// hold both, the other store neither, and the lock goes with the last.
+TEST_F(SharedStoreTest, SubscriptionsWhoseClaimKeysCollideShareOneClaim) {
+  const AgencyId cfs("cfs");
+  std::map<int32_t, SubscriptionName> seen;
+  std::optional<std::pair<SubscriptionName, SubscriptionName>> pair;
+  for (int i = 0; !pair && i < 1'000'000; ++i) {
+    SubscriptionName name("s" + std::to_string(i));
+    auto [it, added] = seen.emplace(PgClaimKey(cfs, name), name);
+    if (!added) pair.emplace(it->second, name);
+  }
+  ASSERT_TRUE(pair) << "no colliding names found";
+  const auto& [first, second] = *pair;
+  ASSERT_TRUE(a_->ClaimSubscription(cfs, first));
+  EXPECT_FALSE(b_->ClaimSubscription(cfs, second));
+  EXPECT_TRUE(a_->ClaimSubscription(cfs, second));
+  a_->ReleaseSubscription(cfs, first);
+  EXPECT_FALSE(b_->ClaimSubscription(cfs, first));  // `second` still holds the lock
+  a_->ReleaseSubscription(cfs, second);
+  EXPECT_TRUE(b_->ClaimSubscription(cfs, first));
 }
 
 }  // namespace

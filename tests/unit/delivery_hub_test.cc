@@ -1,7 +1,11 @@
 // Unit tests for service::DeliveryHub: one active stream per subscription,
 // standbys in arrival order promoted once when the active one leaves, an
 // exclusive subscription refusing a second stream, wakes for active streams
-// only, ending every stream of a subscription, and the counts.
+// only, ending every stream of a subscription, and the counts; with a fake
+// store claim: a stream waiting while another broker holds the claim,
+// promoted once it is granted, the claim given up when the last stream
+// leaves, and an active stream ended when its claim is lost.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,7 +51,22 @@ class DeliveryHubTest : public ::testing::Test {
     return {c.active, c.standby};
   }
 
-  DeliveryHub hub_;
+  // The store's claims as another broker sharing it would make them: a
+  // subscription named in held_elsewhere_ is denied (it holds the claim, or
+  // this broker lost it); every take and release is logged.
+  DeliveryHub::Claims FakeClaims() {
+    return {[this](const AgencyId& agency, const SubscriptionName& name) {
+              claims_log_.push_back("take " + agency.value() + "/" + name.value());
+              return !held_elsewhere_.contains(name.value());
+            },
+            [this](const AgencyId& agency, const SubscriptionName& name) {
+              claims_log_.push_back("release " + agency.value() + "/" + name.value());
+            }};
+  }
+
+  std::set<std::string> held_elsewhere_;
+  std::vector<std::string> claims_log_;
+  DeliveryHub hub_{FakeClaims()};
   std::vector<std::string> log_;
 };
 
@@ -124,6 +143,71 @@ TEST_F(DeliveryHubTest, EndAllEndsEveryStreamOfOneSubscriptionStandbysFirst) {
   EXPECT_THAT(log_, ElementsAre("b: end reset", "a: end reset"));
   hub_.EndAll(AgencyId("cfs"), SubscriptionName("unknown"), why);
   EXPECT_EQ(log_.size(), 2u);
+}
+
+TEST_F(DeliveryHubTest, AStreamWaitsWhileAnotherBrokerHoldsTheClaimAndTakesOverOnceGranted) {
+  held_elsewhere_.insert("inbox");
+  auto a = Join("a");
+  auto b = Join("b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->second, Role::kStandby);  // no active stream here, yet not this broker's turn
+  EXPECT_EQ(b->second, Role::kStandby);
+  EXPECT_EQ(Counts("cfs", "inbox"), std::make_pair(0u, 2u));
+  hub_.Wake({AgencyId("cfs")});
+  hub_.ReviewClaims();  // still the other broker's
+  EXPECT_THAT(log_, IsEmpty());
+  EXPECT_THAT(claims_log_, ElementsAre("take cfs/inbox", "take cfs/inbox", "take cfs/inbox"));
+
+  held_elsewhere_.clear();  // the other broker let it go
+  hub_.ReviewClaims();
+  EXPECT_THAT(log_, ElementsAre("a: promoted"));  // the first to arrive, once
+  EXPECT_EQ(Counts("cfs", "inbox"), std::make_pair(1u, 1u));
+  hub_.Leave(a->first);  // b takes over here: the claim stays
+  hub_.TickAll();
+  EXPECT_THAT(log_, ::testing::Contains("b: promoted"));
+  EXPECT_THAT(claims_log_, ::testing::Not(::testing::Contains("release cfs/inbox")));
+}
+
+TEST_F(DeliveryHubTest, AnExclusiveSubscriptionAnotherBrokerConsumesIsRefused) {
+  held_elsewhere_.insert("solo");
+  const auto refused = Join("a", "cfs", "solo", ConsumerMode::kExclusive);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("is EXCLUSIVE and is being consumed through another broker"));
+  EXPECT_EQ(Counts("cfs", "solo"), std::make_pair(0u, 0u));
+  held_elsewhere_.clear();
+  auto granted = Join("b", "cfs", "solo", ConsumerMode::kExclusive);
+  ASSERT_TRUE(granted.ok());
+  EXPECT_EQ(granted->second, Role::kActive);
+}
+
+TEST_F(DeliveryHubTest, TheLastStreamLeavingGivesTheClaimUpAtTheNextTickUnlessTakenAgain) {
+  const auto a = Token("a");
+  hub_.Leave(a);
+  EXPECT_THAT(claims_log_, ElementsAre("take cfs/inbox"));  // not under the hub's lock
+  const auto b = Token("b");  // back before the tick: still this broker's
+  hub_.TickAll();
+  EXPECT_THAT(claims_log_, ElementsAre("take cfs/inbox", "take cfs/inbox", "take cfs/inbox"));
+  hub_.Leave(b);
+  hub_.TickAll();
+  EXPECT_EQ(claims_log_.back(), "release cfs/inbox");
+  EXPECT_EQ(Counts("cfs", "inbox"), std::make_pair(0u, 0u));
+}
+
+TEST_F(DeliveryHubTest, AnActiveStreamWhoseClaimIsLostEndsAndItsStandbyWaitsForTheClaim) {
+  Token("a");
+  Token("b");
+  held_elsewhere_.insert("inbox");  // the database session was lost
+  hub_.ReviewClaims();
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_THAT(log_[0], ::testing::StartsWith("a: end this broker can no longer show"));
+  EXPECT_EQ(claims_log_.back(), "release cfs/inbox");  // forgets the loss
+  EXPECT_EQ(Counts("cfs", "inbox"), std::make_pair(0u, 1u));
+  EXPECT_EQ(ClaimLost(SubscriptionName("inbox")).code(), absl::StatusCode::kUnavailable);
+  held_elsewhere_.clear();
+  hub_.ReviewClaims();
+  EXPECT_EQ(log_.back(), "b: promoted");
+  EXPECT_EQ(Counts("cfs", "inbox"), std::make_pair(1u, 0u));
 }
 
 }  // namespace
