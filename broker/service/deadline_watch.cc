@@ -150,7 +150,7 @@ absl::Status DeadlineWatch::ReadExpectations() {
         expected_.erase(MetKey(entry));
       } else if (auto open = ParseOpened(entry)) {
         std::string key = open->Key();  // before `open` is moved from
-        expected_.emplace(std::move(key), Expected{*std::move(open), 0});
+        expected_.emplace(std::move(key), Expected{*std::move(open), 0, false});
       }
     }
     if (page->size() < kPage) return absl::OkStatus();
@@ -220,13 +220,40 @@ absl::StatusOr<uint32_t> DeadlineWatch::RaiseDeadlines(const policy::Policy& pol
   return raised;
 }
 
+absl::StatusOr<std::set<std::string>> DeadlineWatch::CasesPublishedOn() {
+  std::set<std::string> cases;
+  if (published_read_through_ < 0) {  // from here on; what came before is looked at whole
+    published_read_through_ = static_cast<int64_t>(store_.AuditTreeSize());
+    return cases;
+  }
+  store::AuditQuery query;
+  query.actions = {"published"};
+  query.after_id = published_read_through_;
+  query.limit = kPage;
+  while (true) {
+    auto page = store_.QueryAudit(query);
+    if (!page.ok()) return page.status();
+    for (const auto& entry : *page) {
+      query.after_id = published_read_through_ = entry.id;
+      cases.insert(entry.case_ref);
+    }
+    if (page->size() < kPage) return cases;
+  }
+}
+
 absl::StatusOr<uint32_t> DeadlineWatch::CheckExpectations(const policy::Policy& policy,
                                                           int64_t now) {
+  auto touched = CasesPublishedOn();
+  if (!touched.ok()) return touched.status();
   uint32_t raised = 0;
   for (auto it = expected_.begin(); it != expected_.end();) {
     Expected& expected = it->second;
     const OpenExpectation& open = expected.open;
-    auto meeting = FindMeeting(store_, policy, open);
+    absl::StatusOr<std::optional<audit::Entry>> meeting = std::nullopt;
+    if (!expected.looked || touched->count(open.case_ref.value()) != 0) {
+      meeting = FindMeeting(store_, policy, open);
+      expected.looked = true;
+    }
     if (!meeting.ok()) return meeting.status();
     if (meeting->has_value()) {
       if (auto met = Record(MetEntry(open, **meeting)); !met.ok()) return met;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -88,6 +89,9 @@ class DeadlineWatch {
   struct Expected {
     OpenExpectation open;
     int raised = 0;
+    // Its case's publishes were all looked at once (FindMeeting); since
+    // then only a publish on its case can meet it.
+    bool looked = false;
   };
   using Key = std::pair<uint64_t, std::string>;  // (sequence, recipient)
 
@@ -98,6 +102,10 @@ class DeadlineWatch {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Adds the expectations opened since the last read, drops those met.
   absl::Status ReadExpectations() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The cases published on since the last call (none the first time: every
+  // expectation is then looked at whole), so a check looks for the meeting
+  // of only the expectations a publish may have met.
+  absl::StatusOr<std::set<std::string>> CasesPublishedOn() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<bool> StillUnacknowledged(const store::UnacknowledgedDelivery& d) const;
   // Raises the due levels of deadlines; of expectations, after closing
   // those met. Both answer how many escalations they raised.
@@ -124,8 +132,9 @@ class DeadlineWatch {
   Sequence read_through_ ABSL_GUARDED_BY(mu_);  // unacknowledged deliveries read up to here
   std::string policy_version_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Expected> expected_ ABSL_GUARDED_BY(mu_);  // by OpenExpectation::Key
-  int64_t audit_read_through_ ABSL_GUARDED_BY(mu_) = 0;  // expectation entries read up to here
-  bool holds_duty_ ABSL_GUARDED_BY(mu_) = false;         // at the last check, for the log
+  int64_t audit_read_through_ ABSL_GUARDED_BY(mu_) = 0;       // expectation entries read up to here
+  int64_t published_read_through_ ABSL_GUARDED_BY(mu_) = -1;  // -1: not yet read
+  bool holds_duty_ ABSL_GUARDED_BY(mu_) = false;              // at the last check, for the log
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   // Checks run one at a time (the timer's thread, or a test's).
