@@ -61,7 +61,19 @@ absl::Status Checkpointer::Start() {
   auto latest = store_.ReadCheckpoint(0);
   if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
   if (latest.ok()) {
-    if (auto intact = CheckAgainst(store_, *latest); !intact.ok()) return intact;
+    auto intact = CheckAgainst(store_, *latest);
+    if (!intact.ok() && store_.AuditTreeSize() < latest->tree_size) {
+      // Brokers sharing a database: another may have signed over entries
+      // it committed after this broker read the log at start-up. Any write
+      // reads them in first (the writer catches up with other brokers'
+      // entries); saving that same checkpoint again changes nothing else.
+      // Entries really removed are still missing afterwards.
+      absl::Notification saved;
+      store_.SaveCheckpoint(*latest, [&saved](const absl::Status&) { saved.Notify(); });
+      saved.WaitForNotification();
+      intact = CheckAgainst(store_, *latest);
+    }
+    if (!intact.ok()) return intact;
   }
   const uint64_t size = store_.AuditTreeSize();
   {
