@@ -218,7 +218,8 @@ TEST_F(SharedStoreTest, OneStoreHoldsADutyUntilItsSessionEnds) {
   ASSERT_TRUE(admin.ok()) << admin.status();
   ASSERT_TRUE((*admin)
                   ->Exec("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype='advisory'"
-                         " AND classid=" +
+                         " AND database=(SELECT oid FROM pg_database WHERE "
+                         "datname=current_database()) AND classid=" +
                          std::to_string(kPgDutyLocks) + " AND objsubid=2 AND granted")
                   .ok());
   // The server ends a session a moment after it was told to: ask for 20 s.
@@ -238,10 +239,19 @@ TEST_F(SharedStoreTest, OneStoreHoldsADutyUntilItsSessionEnds) {
 }
 
 // How many subscription claim locks the database's sessions hold.
+// Claim locks held on this test's database only: the server is shared by
+// the other PostgreSQL tests running beside it, whose brokers hold claims
+// of their own.
+const std::string& OnThisDatabase() {
+  static const std::string where =
+      "locktype='advisory' AND granted AND database=(SELECT oid FROM pg_database WHERE "
+      "datname=current_database()) AND classid=" +
+      std::to_string(kPgClaimLocks);
+  return where;
+}
+
 int64_t ClaimLocks(Connection& admin) {
-  auto count = admin.QueryInt(
-      "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND granted AND classid=" +
-      std::to_string(kPgClaimLocks));
+  auto count = admin.QueryInt("SELECT count(*) FROM pg_locks WHERE " + OnThisDatabase());
   return count.ok() ? *count : -1;
 }
 
@@ -264,9 +274,7 @@ TEST_F(SharedStoreTest, OneStoreHoldsASubscriptionsClaimAndNoticesItsSessionWasL
   ASSERT_TRUE(admin.ok()) << admin.status();
   EXPECT_EQ(ClaimLocks(**admin), 2);
   ASSERT_TRUE((*admin)
-                  ->Exec("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype='advisory'"
-                         " AND classid=" +
-                         std::to_string(kPgClaimLocks) + " AND granted")
+                  ->Exec("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE " + OnThisDatabase())
                   .ok());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (ClaimLocks(**admin) != 0 && std::chrono::steady_clock::now() < deadline) {
