@@ -85,6 +85,8 @@ TEST_F(ReviewServerTest, ServesTheEmbeddedPageWithAStrictContentSecurityPolicy) 
   EXPECT_THAT(page.body, HasSubstr("<label for=\"f-case\">Case</label>"));
   EXPECT_THAT(page.csp, HasSubstr("default-src 'none'; script-src 'self'"));
   EXPECT_THAT(Get("/app.js").body, HasSubstr("textContent"));
+  EXPECT_THAT(page.body, HasSubstr("<script src=\"/listings.js\" defer></script>"));
+  EXPECT_THAT(Get("/listings.js").body, HasSubstr("'/api/overdue'"));
   EXPECT_EQ(Get("/app.css").content_type, "text/css; charset=utf-8");
   EXPECT_EQ(Get("/nothing-here").status, 404u);
 }
