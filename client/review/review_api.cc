@@ -76,6 +76,22 @@ HttpReply Json(const google::protobuf::Message& message) {
   return {200, "application/json", ToJson(message)};
 }
 
+// One page of a listing of deliveries: `Request` is ListUnacknowledgedRequest
+// or ListOverdueRequest (the same fields), `list` the client's call.
+template <typename Request, typename List>
+HttpReply Listing(const QueryParams& params, List list) {
+  absl::StatusOr<ListingParams> listing = ListingFromParams(params);
+  if (!listing.ok()) return Error(400, listing.status().message());
+  Request request;
+  request.set_case_ref(listing->case_ref);
+  request.set_agency(listing->agency);
+  request.set_after_sequence(listing->after);
+  request.set_limit(100);
+  auto page = list(request);
+  if (!page.ok()) return FromBroker(page.status());
+  return Json(*page);
+}
+
 }  // namespace
 
 QueryParams ParseQuery(absl::string_view query) {
@@ -116,6 +132,12 @@ absl::StatusOr<v1::AuditFilter> FilterFromParams(const QueryParams& params) {
   return filter;
 }
 
+absl::StatusOr<ListingParams> ListingFromParams(const QueryParams& params) {
+  absl::StatusOr<uint64_t> after = Number(params, "after", 0);
+  if (!after.ok()) return after.status();
+  return ListingParams{Param(params, "case"), Param(params, "agency"), *after};
+}
+
 ReviewApi::ReviewApi(client::Client& client, std::filesystem::path checkpoints)
     : client_(client), checkpoints_(std::move(checkpoints)) {}
 
@@ -123,7 +145,14 @@ HttpReply ReviewApi::Handle(absl::string_view path, absl::string_view query) {
   const QueryParams params = ParseQuery(query);
   if (path == "/api/entries") return Entries(params);
   if (path == "/api/case") return Case(params);
-  if (path == "/api/unacknowledged") return Unacknowledged(params);
+  if (path == "/api/unacknowledged") {
+    return Listing<v1::ListUnacknowledgedRequest>(
+        params, [this](const auto& request) { return client_.ListUnacknowledged(request); });
+  }
+  if (path == "/api/overdue") {
+    return Listing<v1::ListOverdueRequest>(
+        params, [this](const auto& request) { return client_.ListOverdue(request); });
+  }
   if (path == "/api/verify") return Json(VerifyAgainstSaved(client_, checkpoints_));
   return Error(404, absl::StrCat("no such endpoint: ", path));
 }
@@ -149,19 +178,6 @@ HttpReply ReviewApi::Case(const QueryParams& params) {
   absl::StatusOr<CaseReport> report = BuildCaseReport(client_, case_ref);
   if (!report.ok()) return FromBroker(report.status());
   return Json(*report);
-}
-
-HttpReply ReviewApi::Unacknowledged(const QueryParams& params) {
-  absl::StatusOr<uint64_t> after = Number(params, "after", 0);
-  if (!after.ok()) return Error(400, after.status().message());
-  v1::ListUnacknowledgedRequest request;
-  request.set_case_ref(Param(params, "case"));
-  request.set_agency(Param(params, "agency"));
-  request.set_after_sequence(*after);
-  request.set_limit(100);
-  auto page = client_.ListUnacknowledged(request);
-  if (!page.ok()) return FromBroker(page.status());
-  return Json(*page);
 }
 
 }  // namespace safeshare::review

@@ -1,6 +1,7 @@
 #ifndef SAFESHARE_CLIENT_REVIEW_REVIEW_API_H_
 #define SAFESHARE_CLIENT_REVIEW_REVIEW_API_H_
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -18,6 +19,8 @@
 //        one Query page (v1.QueryAuditResponse): paged on the broker
 //   /api/case?case=REF             the case's notifications (review.CaseReport)
 //   /api/unacknowledged?case=&agency=&after=N   v1.ListUnacknowledgedResponse
+//   /api/overdue?case=&agency=&after=N          v1.ListOverdueResponse: deliveries
+//        past their deadline, and the open expectations (first page only)
 //   /api/verify                    review.VerifyReport against the saved checkpoints
 // Bad parameters: 400; a broker error: 502 (403 when it refused the
 // certificate's role), each with {"error": "..."}.
@@ -32,6 +35,18 @@ QueryParams ParseQuery(absl::string_view query);
 // (repeatable), from, to). INVALID_ARGUMENT naming a bad parameter.
 absl::StatusOr<v1::AuditFilter> FilterFromParams(const QueryParams& params);
 
+// What a listing of deliveries (/api/unacknowledged, /api/overdue) asks for:
+// case, agency (the recipient) and after (the sequence the previous page
+// ended at; 0, the first page, when absent).
+struct ListingParams {
+  std::string case_ref;
+  std::string agency;
+  uint64_t after = 0;
+};
+
+// INVALID_ARGUMENT naming a bad parameter.
+absl::StatusOr<ListingParams> ListingFromParams(const QueryParams& params);
+
 class ReviewApi {
  public:
   // `client` and the directory must outlive the API.
@@ -42,7 +57,6 @@ class ReviewApi {
  private:
   HttpReply Entries(const QueryParams& params);
   HttpReply Case(const QueryParams& params);
-  HttpReply Unacknowledged(const QueryParams& params);
 
   client::Client& client_;
   std::filesystem::path checkpoints_;

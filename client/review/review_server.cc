@@ -17,6 +17,7 @@ namespace safeshare::review {
 extern const char kIndexHtml[];
 extern const char kAppCss[];
 extern const char kAppJs[];
+extern const char kListingsJs[];
 
 namespace {
 
@@ -52,6 +53,7 @@ HttpReply Route(const Request& request, uint16_t port, const ApiHandler& api) {
   if (path == "/") return {200, "text/html; charset=utf-8", kIndexHtml};
   if (path == "/app.css") return {200, "text/css; charset=utf-8", kAppCss};
   if (path == "/app.js") return {200, "text/javascript; charset=utf-8", kAppJs};
+  if (path == "/listings.js") return {200, "text/javascript; charset=utf-8", kListingsJs};
   if (path.substr(0, 5) == "/api/") return api(path, query);
   return Text(404, "not found\n");
 }

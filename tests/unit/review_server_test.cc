@@ -1,6 +1,6 @@
 // The review page's HTTP server (client/review/review_server.h) over real
 // loopback sockets, with a recording API handler in place of the broker;
-// and the parsing of its query strings and time bounds.
+// and the parsing of its query strings (filters, listings) and time bounds.
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -85,6 +85,8 @@ TEST_F(ReviewServerTest, ServesTheEmbeddedPageWithAStrictContentSecurityPolicy) 
   EXPECT_THAT(page.body, HasSubstr("<label for=\"f-case\">Case</label>"));
   EXPECT_THAT(page.csp, HasSubstr("default-src 'none'; script-src 'self'"));
   EXPECT_THAT(Get("/app.js").body, HasSubstr("textContent"));
+  EXPECT_THAT(page.body, HasSubstr("<script src=\"/listings.js\" defer></script>"));
+  EXPECT_THAT(Get("/listings.js").body, HasSubstr("'/api/overdue'"));
   EXPECT_EQ(Get("/app.css").content_type, "text/css; charset=utf-8");
   EXPECT_EQ(Get("/nothing-here").status, 404u);
 }
@@ -141,6 +143,24 @@ TEST(ReviewApiParamsTest, FiltersFromParameters) {
   EXPECT_THAT(std::string(reversed.status().message()),
               StartsWith("to 2026-11-30T09:00:00Z is not later than from 2026-11-30T10:00:00Z: "
                          "give from before to"));
+}
+
+TEST(ReviewApiParamsTest, ListingsOfDeliveriesFromParameters) {
+  auto listing = ListingFromParams(ParseQuery("case=CASE%2F1&agency=cfs&after=42"));
+  ASSERT_TRUE(listing.ok()) << listing.status();
+  EXPECT_EQ(listing->case_ref, "CASE/1");
+  EXPECT_EQ(listing->agency, "cfs");
+  EXPECT_EQ(listing->after, 42u);
+  auto first = ListingFromParams(ParseQuery(""));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->case_ref, "");
+  EXPECT_EQ(first->agency, "");
+  EXPECT_EQ(first->after, 0u);  // the first page
+  for (const char* bad : {"after=x", "after=-1", "after=4 2", "after=18446744073709551616"}) {
+    auto refused = ListingFromParams(ParseQuery(bad));
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(refused.status().message(), "after: give a whole number") << bad;
+  }
 }
 
 TEST(TimeBoundTest, ReadsRfc3339WithOffsetsAndFractions) {

@@ -38,14 +38,16 @@ function words(name) {
 
 function spaced(list) { return (list || '').replace(/,(?=\S)/g, ', '); }
 
-function age(rfc3339) {
-  const ms = Date.now() - Date.parse(rfc3339);
+// A span of milliseconds: "3 d 2 h", "5 h 12 min", "12 min", "45 s".
+function span(ms) {
   if (!(ms >= 0)) return '';
-  const minutes = Math.floor(ms / 60000), hours = Math.floor(minutes / 60), days = Math.floor(hours / 24);
+  const seconds = Math.floor(ms / 1000), minutes = Math.floor(seconds / 60), hours = Math.floor(minutes / 60), days = Math.floor(hours / 24);
   if (days > 0) return days + ' d ' + (hours % 24) + ' h';
   if (hours > 0) return hours + ' h ' + (minutes % 60) + ' min';
-  return minutes + ' min';
+  return minutes > 0 ? minutes + ' min' : seconds + ' s';
 }
+
+function age(rfc3339) { return span(Date.now() - Date.parse(rfc3339)); }
 
 function status(id, text, isError) {
   const node = document.getElementById(id);
@@ -259,38 +261,6 @@ async function loadRefusals(more) {
   document.getElementById('refusals-more').disabled = refusalsState.next === '0';
 }
 
-// --- Unacknowledged deliveries by age ---
-const unackedState = { params: null, next: '0' };
-
-async function loadUnacked(more) {
-  const body = document.querySelector('#unacked tbody');
-  if (!more) {
-    clear(body);
-    unackedState.params = new URLSearchParams();
-    for (const name of ['case', 'agency']) {
-      if (currentFilters().get(name)) unackedState.params.set(name, currentFilters().get(name));
-    }
-    unackedState.next = '0';
-  }
-  const params = new URLSearchParams(unackedState.params);
-  params.set('after', unackedState.next);
-  try {
-    const page = await api('/api/unacknowledged', params);
-    for (const d of page.deliveries || []) {
-      body.append(el('tr', { 'data-notification': d.notificationId },
-        el('td', { class: 'num' }, age(d.routedAt)), el('td', {}, d.recipient), el('td', {}, d.caseRef),
-        el('td', { class: 'mono' }, d.notificationId), el('td', {}, d.type), el('td', {}, d.publisher),
-        el('td', { class: 'time' }, when(d.routedAt))));
-    }
-    unackedState.next = page.nextAfterSequence || '0';
-    status('unacked-status', body.rows.length ? body.rows.length + ' shown.' : 'Every delivery matching these filters is acknowledged.');
-  } catch (error) {
-    status('unacked-status', 'Could not load unacknowledged deliveries: ' + error.message, true);
-    unackedState.next = '0';
-  }
-  document.getElementById('unacked-more').disabled = unackedState.next === '0';
-}
-
 // --- Verification against the saved checkpoints ---
 async function loadVerify() {
   const badge = document.getElementById('verify');
@@ -326,7 +296,7 @@ function apply(push) {
   entriesState.filters = filters;
   entriesState.stack = [];
   entriesState.after = '0';
-  return Promise.all([loadEntries(), loadTimeline(filters), loadRefusals(false), loadUnacked(false)]);
+  return Promise.all([loadEntries(), loadTimeline(filters), loadRefusals(false), loadUnacked(false), loadOverdue(false)]);
 }
 
 document.addEventListener('DOMContentLoaded', () => {
@@ -350,6 +320,7 @@ document.addEventListener('DOMContentLoaded', () => {
   });
   document.getElementById('refusals-more').addEventListener('click', () => loadRefusals(true));
   document.getElementById('unacked-more').addEventListener('click', () => loadUnacked(true));
+  document.getElementById('overdue-more').addEventListener('click', () => loadOverdue(true));
   document.getElementById('reverify').addEventListener('click', loadVerify);
   window.addEventListener('popstate', () => {
     fillForm(new URLSearchParams(location.search));
