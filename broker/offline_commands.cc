@@ -122,8 +122,9 @@ int Rekey(const config::BrokerConfig& config) {
   }
   store::RekeyOptions options;
   options.progress = [](const store::RekeyReport& r) {
-    std::fprintf(stderr, "\rresealed %lld bodies and %lld views",
-                 static_cast<long long>(r.notifications), static_cast<long long>(r.views));
+    std::fprintf(stderr, "\rresealed %lld bodies, %lld views and %lld notes",
+                 static_cast<long long>(r.notifications), static_cast<long long>(r.views),
+                 static_cast<long long>(r.notes));
   };
   auto report = store::RekeyStore(config.store.path, **keys, options);
   std::fputc('\n', stderr);
@@ -132,9 +133,12 @@ int Rekey(const config::BrokerConfig& config) {
                  config::ExplainConfigPaths(config, report.status().ToString()).c_str());
     return 1;
   }
-  std::fprintf(stdout, "rekey of %s: %lld notification bodies and %lld views resealed under '%s'",
+  std::fprintf(stdout,
+               "rekey of %s: %lld notification bodies, %lld views and %lld notes resealed under "
+               "'%s'",
                config.store.path.c_str(), static_cast<long long>(report->notifications),
-               static_cast<long long>(report->views), (*keys)->current().c_str());
+               static_cast<long long>(report->views), static_cast<long long>(report->notes),
+               (*keys)->current().c_str());
   for (const auto& [key, count] : report->from) {
     std::fprintf(stdout, "; %lld were under %s", static_cast<long long>(count),
                  key.empty() ? "no key (plaintext)" : ("'" + key + "'").c_str());

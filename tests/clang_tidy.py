@@ -5,7 +5,8 @@ Checks every translation unit under broker/, client/ and tests/ in
 build/compile_commands.json (not the generated protobuf code under build/)
 with the checked-in .clang-tidy plus clang's -Wthread-safety, which checks
 the ABSL_GUARDED_BY / ABSL_EXCLUSIVE_LOCKS_REQUIRED annotations on
-absl::Mutex. Two files at a time (the machine has two cores).
+absl::Mutex, and -Wreserved-identifier (in place of the check
+bugprone-reserved-identifier, see .clang-tidy). Two files at a time (the machine has two cores).
 
 A full run takes minutes, so a file that passed is not checked again until
 something it is checked against changes: the key of a pass is the hash of
@@ -32,7 +33,8 @@ TIDY = "clang-tidy-14"
 # GCC-only flags in the database (e.g. -Wno-tsan) are not clang's business;
 # the build's -Werror would turn clang's warnings into errors no filter hides.
 EXTRA = ["--extra-arg=-Wno-unknown-warning-option", "--extra-arg=-Wno-error",
-         "--extra-arg=-Wthread-safety", "--warnings-as-errors=*"]
+         "--extra-arg=-Wthread-safety", "--extra-arg=-Wreserved-identifier",
+         "--warnings-as-errors=*"]
 
 
 def ours(entry, pattern):

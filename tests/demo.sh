@@ -98,9 +98,14 @@ step "health receive the minutes without the identifiers and the decisions' rati
 step "education receive only the urgent disclosure (1)"
 "$CLI" --agency education subscribe --name school-dsl --max 1 | delivery
 
-step "police ask what became of their outcome on the closed case: each recipient's stage, and what is still unacknowledged"
-"$CLI" --agency police status "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["notification_id"])' \
-  <var/outcome-closed-case.answer)"
+CLOSED_OUTCOME=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["notification_id"])' \
+  <var/outcome-closed-case.answer)
+step "children's social care record what they did about that outcome: the note is for police; the audit log keeps the action, never the note"
+"$CLI" --agency cfs action "$CLOSED_OUTCOME" --did assessment_updated \
+  --note "Siblings' risk reassessed; the closed case stays flagged on the family's record"
+
+step "police ask what became of their outcome on the closed case: each recipient's stage (actioned, with the note), and what is still unacknowledged"
+"$CLI" --agency police status "$CLOSED_OUTCOME"
 "$CLI" --agency police pending
 
 step "police publish the investigation outcome on the new case: it meets the expectation the minutes opened, and opens one of its own (minutes of the follow-up discussion, PCI-EX1)"

@@ -7,7 +7,7 @@
 namespace safeshare::audit {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 23> kNames = {{
+constexpr std::array<std::pair<Action, std::string_view>, 24> kNames = {{
     {Action::kPublished, "published"},
     {Action::kDuplicate, "duplicate"},
     {Action::kPublishRefused, "publish_refused"},
@@ -31,6 +31,7 @@ constexpr std::array<std::pair<Action, std::string_view>, 23> kNames = {{
     {Action::kContentDeleted, "content_deleted"},
     {Action::kExpectationOpened, "expectation_opened"},
     {Action::kExpectationMet, "expectation_met"},
+    {Action::kActioned, "actioned"},
 }};
 
 }  // namespace

@@ -32,6 +32,7 @@ enum class Action {
   kContentDeleted,     // notifications' content deleted under retention: a line each, with why
   kExpectationOpened,  // a notification opened an expectation of another on its case
   kExpectationMet,     // the expected notification arrived: the expectation is closed
+  kActioned,           // a recipient recorded what it did about a notification (never its note)
 };
 
 std::string_view ActionName(Action action);

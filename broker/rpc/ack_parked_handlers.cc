@@ -1,5 +1,5 @@
-// Acknowledge, ListParked and ReleaseParked: what a recipient does with the
-// deliveries of its own subscriptions. ListParked reads the store, so it
+// Acknowledge, RecordAction, ListParked and ReleaseParked: what a recipient
+// does with the deliveries of its own subscriptions. ListParked reads the store, so it
 // runs on `reads_`, never on gRPC's threads or the store's completion
 // thread.
 #include <google/protobuf/util/time_util.h>
@@ -9,6 +9,7 @@
 #include "broker/core/broker_metrics.h"
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/unary_call.h"
+#include "broker/service/actions.h"
 
 namespace safeshare::rpc {
 
@@ -27,6 +28,25 @@ grpc::ServerUnaryReactor* BrokerRpc::Acknowledge(grpc::CallbackServerContext* co
               response->set_newly_acknowledged(result->newly_acknowledged);
               reactor->Finish(grpc::Status::OK);
             });
+      });
+}
+
+grpc::ServerUnaryReactor* BrokerRpc::RecordAction(grpc::CallbackServerContext* context,
+                                                  const v1::RecordActionRequest* request,
+                                                  v1::RecordActionResponse* response) {
+  return WithCaller(
+      context, peers_, "Broker.RecordAction", [&](auto* reactor, const identity::Caller& caller) {
+        service_.RecordAction(caller, *request,
+                              [reactor, response](absl::StatusOr<store::ActionResult> result) {
+                                if (!result.ok())
+                                  return reactor->Finish(ToGrpcStatus(result.status()));
+                                *response->mutable_recorded_at() =
+                                    google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+                                        result->recorded_at_micros);
+                                response->set_action(service::ActionFromName(result->action));
+                                response->set_duplicate(result->duplicate);
+                                reactor->Finish(grpc::Status::OK);
+                              });
       });
 }
 

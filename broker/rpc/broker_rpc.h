@@ -36,6 +36,9 @@ class BrokerRpc final
   grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* context,
                                         const v1::AcknowledgeRequest* request,
                                         v1::AcknowledgeResponse* response) override;
+  grpc::ServerUnaryReactor* RecordAction(grpc::CallbackServerContext* context,
+                                         const v1::RecordActionRequest* request,
+                                         v1::RecordActionResponse* response) override;
   grpc::ServerUnaryReactor* CreateSubscription(grpc::CallbackServerContext* context,
                                                const v1::CreateSubscriptionRequest* request,
                                                v1::SubscriptionInfo* response) override;

@@ -7,6 +7,7 @@
 
 #include "broker/rpc/broker_rpc.h"
 #include "broker/rpc/unary_call.h"
+#include "broker/service/actions.h"
 
 namespace safeshare::rpc {
 namespace {
@@ -23,6 +24,8 @@ v1::DeliveryStage StageOf(service::DeliveryStage stage) {
       return v1::DELIVERY_STAGE_PARKED;
     case service::DeliveryStage::kAcknowledged:
       return v1::DELIVERY_STAGE_ACKNOWLEDGED;
+    case service::DeliveryStage::kActioned:
+      return v1::DELIVERY_STAGE_ACTIONED;
   }
   return v1::DELIVERY_STAGE_UNSPECIFIED;
 }
@@ -54,6 +57,14 @@ void ToProto(const service::DeliveryState& state, v1::DeliveryState& out) {
     SetTime(r.acknowledged_at_micros, p, &v1::RecipientDelivery::mutable_acknowledged_at);
     p.set_acknowledged_by(r.acknowledged_by);
     SetTime(r.parked_at_micros, p, &v1::RecipientDelivery::mutable_parked_at);
+    SetTime(r.actioned_at_micros, p, &v1::RecipientDelivery::mutable_actioned_at);
+    for (const auto& a : r.actions) {
+      auto& action = *p.add_actions();
+      action.set_action(service::ActionFromName(a.action));
+      SetTime(a.recorded_at_micros, action, &v1::RecordedAction::mutable_recorded_at);
+      action.set_note(a.note);
+      SetTime(a.note_deleted_at_micros, action, &v1::RecordedAction::mutable_note_deleted_at);
+    }
   }
 }
 

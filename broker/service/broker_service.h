@@ -201,6 +201,12 @@ class BrokerService {
                                                            store::UnacknowledgedQuery query,
                                                            int64_t deadline_micros = 0) const;
 
+  // For a recipient: records what it did about a notification delivered to
+  // it and acknowledged (store::Store::RecordAction); INVALID_ARGUMENT
+  // naming the field (CheckActionRequest) before anything is stored.
+  void RecordAction(const identity::Caller& caller, const v1::RecordActionRequest& request,
+                    Done<store::ActionResult> done);
+
   // One of the agency's open streams, for a Subscribe stream to hold until
   // it ends (taken before Subscribe); RESOURCE_EXHAUSTED beyond
   // limits.per_agency.open_streams, logged, not audited.

@@ -47,7 +47,7 @@ class Folder {
   // Parked after max_deliver attempts; released, it is delivered again.
   void Parked(const audit::Entry& e, const std::string& agency, bool parked) {
     RecipientDelivery* r = Find(agency);
-    if (r == nullptr || r->stage == DeliveryStage::kAcknowledged) return;
+    if (r == nullptr || r->stage >= DeliveryStage::kAcknowledged) return;
     r->stage = parked ? DeliveryStage::kParked : DeliveryStage::kDelivered;
     r->parked_at_micros = parked ? e.at_micros : 0;
   }
@@ -57,21 +57,39 @@ class Folder {
     if (r == nullptr || r->acknowledged_at_micros != 0) return;  // the first one counts
     r->acknowledged_at_micros = e.at_micros;
     r->acknowledged_by = e.subscription;
-    r->stage = DeliveryStage::kAcknowledged;
+    r->stage = std::max(r->stage, DeliveryStage::kAcknowledged);
     r->parked_at_micros = 0;
   }
 
- private:
+  // A recipient recorded what it did (it had acknowledged it first).
+  void Actioned(const audit::Entry& e, const std::string& agency) {
+    RecipientDelivery* r = Find(agency);
+    if (r == nullptr) return;
+    if (r->actioned_at_micros == 0) r->actioned_at_micros = e.at_micros;
+    r->stage = DeliveryStage::kActioned;
+    r->parked_at_micros = 0;
+  }
+
   RecipientDelivery* Find(const std::string& agency) {
     auto it = std::find_if(state_.recipients.begin(), state_.recipients.end(),
                            [&](const RecipientDelivery& r) { return r.agency.value() == agency; });
     return it == state_.recipients.end() ? nullptr : &*it;
   }
 
+ private:
   DeliveryState& state_;
 };
 
 }  // namespace
+
+void AttachActions(DeliveryState& state, std::vector<store::StoredAction> actions) {
+  Folder fold(state);
+  for (auto& action : actions) {
+    if (RecipientDelivery* r = fold.Find(action.recipient.value())) {
+      r->actions.push_back(std::move(action));
+    }
+  }
+}
 
 absl::Status NotYourNotification(const NotificationId& id) {
   return absl::NotFoundError("notification_id: you published no notification '" + id.value() +
@@ -108,6 +126,9 @@ absl::StatusOr<DeliveryState> FoldDeliveryState(const NotificationId& id, const 
           break;
         case audit::Action::kAcknowledged:
           fold.Acknowledged(e, line.agency);
+          break;
+        case audit::Action::kActioned:
+          fold.Actioned(e, line.agency);
           break;
         case audit::Action::kParked:
         case audit::Action::kReleased:

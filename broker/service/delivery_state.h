@@ -7,11 +7,12 @@
 #include "absl/status/statusor.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/core/strong_id.h"
+#include "broker/store/action_records.h"
 
 namespace safeshare::service {
 
 // How far one recipient has come with a notification, furthest last.
-enum class DeliveryStage { kRouted, kDelivered, kParked, kAcknowledged };
+enum class DeliveryStage { kRouted, kDelivered, kParked, kAcknowledged, kActioned };
 
 // One recipient of a notification, as the audit log records it. Times are
 // wall-clock microseconds since the Unix epoch; 0: not (yet) so.
@@ -28,6 +29,10 @@ struct RecipientDelivery {
   int64_t acknowledged_at_micros = 0;  // the first acknowledgement
   std::string acknowledged_by;         // its subscription
   int64_t parked_at_micros = 0;        // stage kParked only
+  int64_t actioned_at_micros = 0;      // the first action the recipient recorded
+  // What it recorded, with the notes (read from the store, not the audit
+  // log, which holds no note): AttachActions.
+  std::vector<store::StoredAction> actions;
 };
 
 // What became of one notification, per recipient.
@@ -48,6 +53,10 @@ struct DeliveryState {
 // batch of deliveries names several) are passed over.
 absl::StatusOr<DeliveryState> FoldDeliveryState(const NotificationId& id, const AgencyId& publisher,
                                                 const std::vector<audit::Entry>& entries);
+
+// Gives each recipient of `state` the actions it recorded (`actions`, from
+// Store::ReadActions, in the order recorded).
+void AttachActions(DeliveryState& state, std::vector<store::StoredAction> actions);
 
 // NOT_FOUND for a notification that is not the caller's (or is unknown).
 absl::Status NotYourNotification(const NotificationId& id);

@@ -37,7 +37,12 @@ absl::StatusOr<DeliveryState> BrokerService::GetDeliveryState(const identity::Ca
                    std::make_move_iterator(found->end()));
     if (last) break;
   }
-  return FoldDeliveryState(NotificationId(notification_id), caller.agency, entries);
+  auto state = FoldDeliveryState(NotificationId(notification_id), caller.agency, entries);
+  if (!state.ok()) return state;  // not the caller's: nothing more is read
+  auto actions = store_.ReadActions(state->id);
+  if (!actions.ok()) return actions.status();
+  AttachActions(*state, *std::move(actions));
+  return state;
 }
 
 absl::StatusOr<UnacknowledgedPage> BrokerService::ListPendingDeliveries(

@@ -290,6 +290,21 @@ std::optional<audit::Entry> Acknowledged(const AgencyId& agency, const Subscript
   return BatchEntry(audit::Action::kAcknowledged, agency, name, std::move(lines));
 }
 
+audit::Entry Actioned(const NewAction& a, const DeliveryFacts& f) {
+  audit::Line line = DeliveryLine(audit::Action::kActioned, a.recipient, f);
+  line.detail = a.action + (a.note.empty() ? "" : "; note recorded");
+  return audit::Entry{.actor = a.recipient.value(),
+                      .action = audit::Action::kActioned,
+                      .notification_id = f.id.value(),
+                      .case_ref = f.case_ref.value(),
+                      .recipient = a.recipient.value(),
+                      .rule = f.rule,
+                      .lawful_basis = f.lawful_basis,
+                      .purpose = f.purpose,
+                      .detail = line.detail,
+                      .lines = {std::move(line)}};
+}
+
 audit::Entry CaseChanged(const AgencyId& actor, const CaseRef& case_ref, const CaseDelta& delta,
                          const std::string& notification_id) {
   std::vector<std::string> parts;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "broker/audit/audit_entry.h"
+#include "broker/store/action_records.h"
 #include "broker/store/case_delta.h"
 #include "broker/store/records.h"
 
@@ -81,5 +82,10 @@ std::vector<audit::Entry> Delivered(const std::vector<DeliveredEvent>& events);
 // none when `acked` is empty (the position moved past no delivery).
 std::optional<audit::Entry> Acknowledged(const AgencyId& agency, const SubscriptionName& name,
                                          const std::vector<DeliveryFacts>& acked);
+
+// "actioned": `a`'s recipient recorded action a.action on the delivery `f`
+// (a line with its facts, as an acknowledgement's); detail the action and,
+// when a note was given, "note recorded": never the note, nor its hash.
+audit::Entry Actioned(const NewAction& a, const DeliveryFacts& f);
 
 }  // namespace safeshare::store::entries

@@ -1,5 +1,6 @@
 #include "broker/store/body_seal.h"
 
+#include "broker/store/action_records.h"
 #include "broker/store/records.h"
 
 namespace safeshare::store {
@@ -19,6 +20,16 @@ std::string BodyContext(std::string_view notification_id, int64_t view) {
   std::string context(notification_id);
   if (view != 0) context.append("#").append(std::to_string(view));
   return context;
+}
+
+SealedNote SealNote(const DataKeys& keys, const NewAction& a) {
+  if (a.note.empty()) return SealedNote{};
+  return SealedNote{keys.current(),
+                    keys.Seal(a.note, NoteContext(a.notification.value(), a.recipient.value()))};
+}
+
+std::string NoteContext(std::string_view notification_id, std::string_view recipient) {
+  return std::string(notification_id).append("@").append(recipient);
 }
 
 absl::StatusOr<std::string> OpenBody(const DataKeys& keys, std::string_view key_id,

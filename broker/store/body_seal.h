@@ -30,6 +30,20 @@ SealedBodies SealBodies(const DataKeys& keys, const NewNotification& n);
 // "<notification id>#<view>" for a recipient's view.
 std::string BodyContext(std::string_view notification_id, int64_t view);
 
+// An action's note as the store writes it: sealed under the current key,
+// or both empty when there is no note.
+struct SealedNote {
+  std::string key;
+  std::string sealed;
+};
+struct NewAction;
+SealedNote SealNote(const DataKeys& keys, const NewAction& a);
+
+// The associated data of an action's note (store/action_records.h):
+// "<notification id>@<recipient>", so a note moved to another
+// notification's or recipient's row fails authentication.
+std::string NoteContext(std::string_view notification_id, std::string_view recipient);
+
 // The plaintext of a stored body. DATA_LOSS when it does not authenticate
 // (altered, or another row's), FAILED_PRECONDITION when its key is not
 // loaded; both name the sequence.

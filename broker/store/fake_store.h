@@ -46,6 +46,8 @@ class FakeStore final : public Store {
                           Done<SubscriptionRecord> done) override;
   void Acknowledge(AckRequest request, Done<AckResult> done) override;
   using Store::Acknowledge;
+  void RecordAction(NewAction a, Done<ActionResult> done) override;
+  absl::StatusOr<std::vector<StoredAction>> ReadActions(const NotificationId& id) const override;
   void Park(std::vector<DeliveredEvent> events, Done<uint32_t> done) override;
   void ReleaseParked(AgencyId agency, SubscriptionName name, std::vector<Sequence> sequences,
                      Done<uint32_t> done) override;
@@ -174,6 +176,12 @@ class FakeStore final : public Store {
   // (recipient, sequence) of every delivery a subscription acknowledged,
   // with when one first did.
   std::map<std::pair<AgencyId, Sequence>, int64_t> acknowledged_ ABSL_GUARDED_BY(mu_);
+  // Each notification's recorded actions (fake_store_actions.cc), by sequence.
+  struct RecordedAction {
+    StoredAction action;
+    std::string idempotency_key;
+  };
+  std::map<uint64_t, std::vector<RecordedAction>> actions_ ABSL_GUARDED_BY(mu_);
   std::vector<audit::Entry> audit_ ABSL_GUARDED_BY(mu_);
   std::map<CaseRef, CaseState> cases_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::set<AgencyId>> interests_ ABSL_GUARDED_BY(mu_);

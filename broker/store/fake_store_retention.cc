@@ -54,6 +54,11 @@ void FakeStore::DeleteContent(std::vector<ContentDeletion> deletions, Done<uint3
               stored.body.clear();
               for (auto& view : stored.views) view.clear();  // kept in place: ViewOf indexes them
               stored.content_deleted_at = clock_.WallMicros();
+              for (auto& recorded : actions_[seq]) {  // the notes go with it
+                if (recorded.action.note.empty()) continue;
+                recorded.action.note.clear();
+                recorded.action.note_deleted_at_micros = stored.content_deleted_at;
+              }
               deleted.push_back({d, stored.n.id, stored.n.case_ref, stored.n.content_hash});
             }
             if (!deleted.empty()) Append(entries::ContentDeleted(deleted));

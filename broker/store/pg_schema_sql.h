@@ -138,8 +138,24 @@ CREATE TABLE person_links(
   PRIMARY KEY(person_hash, case_ref));
 )sql";
 
+// Version 2: `actions` (SQLite schema version 13).
+inline constexpr const char* kPgActionsSql = R"sql(
+CREATE TABLE actions(
+  seq BIGINT NOT NULL,
+  recipient TEXT COLLATE "C" NOT NULL,
+  ordinal BIGINT NOT NULL,
+  action TEXT COLLATE "C" NOT NULL,
+  at BIGINT NOT NULL,
+  idempotency_key TEXT COLLATE "C" NOT NULL,
+  note BYTEA NOT NULL,
+  note_key TEXT COLLATE "C" NOT NULL,
+  note_deleted_at BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY(seq, recipient, ordinal));
+CREATE INDEX actions_note_key ON actions(note_key, seq) WHERE note_key<>'';
+)sql";
+
 // Each version's SQL, from version 1: kPgMigrations[k] makes version k + 1.
-inline constexpr const char* kPgMigrations[] = {kPgSchemaV1Sql};
+inline constexpr const char* kPgMigrations[] = {kPgSchemaV1Sql, kPgActionsSql};
 inline constexpr int kPgSchemaVersion = static_cast<int>(std::size(kPgMigrations));
 
 }  // namespace safeshare::store

@@ -1,5 +1,7 @@
 #include "broker/store/reader_pool.h"
 
+#include "broker/store/action_query.h"
+
 #include "broker/core/status_macros.h"
 #include "broker/store/attempts_query.h"
 #include "broker/store/audit_query.h"
@@ -161,6 +163,10 @@ absl::StatusOr<std::optional<NotificationId>> ReaderPool::Published(
     const AgencyId& publisher, const std::string& idempotency_key) {
   return WithReader(
       [&](Reader& reader) { return QueryPublished(*reader.db, publisher, idempotency_key); });
+}
+
+absl::StatusOr<std::vector<StoredAction>> ReaderPool::Actions(const NotificationId& id) {
+  return WithReader([&](Reader& reader) { return QueryActions(*reader.db, *keys_, id); });
 }
 
 absl::StatusOr<std::vector<HeldNotification>> ReaderPool::Held(

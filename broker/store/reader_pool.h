@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/core/data_keys.h"
+#include "broker/store/action_records.h"
 #include "broker/store/database.h"
 #include "broker/store/records.h"
 
@@ -55,6 +56,8 @@ class ReaderPool {
   absl::StatusOr<RoutingState> Routing();
   absl::StatusOr<RoutingState> Routing(const RoutingChanges& which);
   // See retention_query.h.
+  // See action_query.h.
+  absl::StatusOr<std::vector<StoredAction>> Actions(const NotificationId& id);
   absl::StatusOr<std::vector<HeldNotification>> Held(Sequence after,
                                                      const std::vector<std::string>& types,
                                                      size_t limit);

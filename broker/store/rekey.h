@@ -15,6 +15,7 @@ namespace safeshare::store {
 struct RekeyReport {
   int64_t notifications = 0;  // bodies resealed under the current key
   int64_t views = 0;
+  int64_t notes = 0;                    // recipients' notes on their actions
   std::map<std::string, int64_t> from;  // by the key they were under ("" plaintext)
 };
 
@@ -25,7 +26,8 @@ struct RekeyOptions {
   std::function<void(const RekeyReport&)> progress;  // after each batch; optional
 };
 
-// Reseals every body of the store at `path` not under keys.current() (an
+// Reseals every body (and every note of a recipient's action) of the
+// store at `path` not under keys.current() (an
 // older key, or plaintext from before schema 11), a batch per short
 // transaction, while a broker may be serving from the same file: each body
 // is opened, checked against its content hash (a damaged one stops the run

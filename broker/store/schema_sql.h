@@ -49,8 +49,10 @@ namespace safeshare::store {
 //      `safeshare-broker rekey`; kUpgradeToV11Sql).
 //   12: retention: notifications gain content_deleted_at, when retention
 //      deleted the body and views (0: held); kUpgradeToV12Sql.
+//   13: actioned: `actions`, what recipients recorded they did about their
+//      deliveries, notes sealed (kUpgradeToV13Sql).
 // A store of any other version is refused at start-up (store_check.h).
-inline constexpr int kSchemaVersion = 12;
+inline constexpr int kSchemaVersion = 13;
 
 // The tables of schema version 2. A new file gets these and then each
 // upgrade in turn, so a new store and an upgraded one have one layout.
@@ -261,6 +263,27 @@ CREATE INDEX views_body_key ON views(body_key, seq, view);
 inline constexpr const char* kUpgradeToV12Sql = R"sql(
 ALTER TABLE notifications ADD COLUMN content_deleted_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX notifications_held ON notifications(seq) WHERE content_deleted_at=0;
+)sql";
+
+// Version 12 to 13: what recipients did about their deliveries
+// (Store::RecordAction), numbered per (notification, recipient) from 1.
+// `action` is the lower-case action name; `note` the sealed note
+// (body_seal.h, NoteContext) under data key `note_key`, both '' when none
+// was given or retention deleted it (note_deleted_at: when; 0: held);
+// `idempotency_key` '' when none was given.
+inline constexpr const char* kUpgradeToV13Sql = R"sql(
+CREATE TABLE actions(
+  seq INTEGER NOT NULL,
+  recipient TEXT NOT NULL,
+  ordinal INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  note BLOB NOT NULL,
+  note_key TEXT NOT NULL,
+  note_deleted_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(seq, recipient, ordinal)) WITHOUT ROWID;
+CREATE INDEX actions_note_key ON actions(note_key, seq) WHERE note_key<>'';
 )sql";
 
 }  // namespace safeshare::store

@@ -188,6 +188,17 @@ void SqlStore::Acknowledge(AckRequest request, Done<AckResult> done) {
       /*can_wait=*/true));
 }
 
+void SqlStore::RecordAction(NewAction a, Done<ActionResult> done) {
+  SealedNote note = SealNote(*keys_, a);  // on the caller's thread, as bodies are
+  commits_.Submit(TypedOp<ActionResult>(
+      [a = std::move(a), note = std::move(note)](Writer& w) { return w.RecordAction(a, note); },
+      std::move(done)));
+}
+
+absl::StatusOr<std::vector<StoredAction>> SqlStore::ReadActions(const NotificationId& id) const {
+  return Checked(readers_->Actions(id));
+}
+
 void SqlStore::Park(std::vector<DeliveredEvent> events, Done<uint32_t> done) {
   commits_.Submit(TypedOp<uint32_t>(
       [events = std::move(events)](Writer& w) { return w.Park(events); }, std::move(done)));

@@ -65,6 +65,8 @@ class SqlStore final : public Store {
                           Done<SubscriptionRecord> done) override;
   void Acknowledge(AckRequest request, Done<AckResult> done) override;
   using Store::Acknowledge;
+  void RecordAction(NewAction a, Done<ActionResult> done) override;
+  absl::StatusOr<std::vector<StoredAction>> ReadActions(const NotificationId& id) const override;
   void Park(std::vector<DeliveredEvent> events, Done<uint32_t> done) override;
   void ReleaseParked(AgencyId agency, SubscriptionName name, std::vector<Sequence> sequences,
                      Done<uint32_t> done) override;

@@ -239,6 +239,24 @@ absl::Status ReusedKey(const NotificationId& first) {
                                   " with different content; use a new key for new content");
 }
 
+absl::Status NotDeliveredTo(const NotificationId& id, const AgencyId& recipient) {
+  return absl::NotFoundError("notification_id: no notification '" + id.value() +
+                             "' was delivered to " + recipient.value() +
+                             "; give the id a delivery of yours carried");
+}
+
+absl::Status NotAcknowledged(const NotificationId& id, Sequence seq) {
+  return absl::FailedPreconditionError(
+      "notification_id: " + id.value() + " is not acknowledged yet; acknowledge sequence " +
+      std::to_string(seq.value()) + " on one of your subscriptions, then record the action");
+}
+
+absl::Status NoteAfterDeletion(const NotificationId& id) {
+  return absl::FailedPreconditionError(
+      "note: the content of " + id.value() +
+      " was deleted under retention, and its notes with it; record the action without a note");
+}
+
 absl::Status NoCheckpoint(uint64_t tree_size) {
   if (tree_size == 0) return absl::NotFoundError("no checkpoint has been signed yet");
   return absl::NotFoundError("no checkpoint was signed at tree size " + std::to_string(tree_size) +

@@ -11,7 +11,9 @@
 #include "absl/synchronization/mutex.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/audit/merkle.h"
+#include "broker/store/action_records.h"
 #include "broker/store/records.h"
+#include "broker/store/store_errors.h"
 
 namespace safeshare::store {
 
@@ -117,6 +119,20 @@ class Store {
   void Acknowledge(AgencyId agency, SubscriptionName name, Sequence through, Done<AckResult> done) {
     Acknowledge(AckRequest{std::move(agency), std::move(name), through, {}}, std::move(done));
   }
+  // Records what a.recipient did about notification a.notification: a row
+  // of `actions` with the note sealed (store/body_seal.h, NoteContext) and
+  // an `actioned` audit entry (entries::Actioned: the action, never the
+  // note). NOT_FOUND (NotDeliveredTo) unless the notification was delivered
+  // to the recipient; FAILED_PRECONDITION (NotAcknowledged) before a
+  // subscription of the recipient acknowledged it, or (NoteAfterDeletion)
+  // with a note once retention deleted its content. A non-empty
+  // idempotency key seen before for (notification, recipient) answers the
+  // first action, duplicate, and writes nothing.
+  virtual void RecordAction(NewAction a, Done<ActionResult> done) = 0;
+  // The actions recipients recorded on notification `id`, in the order
+  // recorded, notes opened (FAILED_PRECONDITION for a data key not loaded,
+  // DATA_LOSS for a note that does not authenticate).
+  virtual absl::StatusOr<std::vector<StoredAction>> ReadActions(const NotificationId& id) const = 0;
   // Parks deliveries handed `attempt` times without acknowledgement (the
   // subscription's max_deliver): a kParked row each, and one `parked` audit
   // entry per subscription with a line per delivery. One settled meanwhile,
@@ -362,39 +378,5 @@ absl::StatusOr<Sequence> PositionOf(const StartPosition& start, Sequence latest)
 // OK for an equal filter and consumer mode, else ALREADY_EXISTS naming the
 // first that differs (SubscriptionExists).
 absl::Status SameSubscription(const SubscriptionRecord& found, const SubscriptionSpec& spec);
-
-// The refusals every store gives in the same words.
-namespace errors {
-absl::Status UnknownSubscription(const SubscriptionName& name);
-// `field` ("filter", "consumer_mode") differs from the stored one.
-absl::Status SubscriptionExists(const SubscriptionName& name, const std::string& field);
-absl::Status MustCreateFirst(const SubscriptionName& name);
-// RESOURCE_EXHAUSTED, but refused on its own: the rest of a write batch
-// commits (IsRefusedAlone).
-absl::Status TooManySubscriptions(const AgencyId& agency, size_t count, size_t limit);
-absl::Status BeyondLatest(Sequence after, Sequence latest);
-// Whether `status` refuses one operation only, whatever its code: it stored
-// nothing and the rest of its batch is unaffected.
-bool IsRefusedAlone(const absl::Status& status);
-// An acknowledgement beyond what the subscription's streams were handed.
-// `field`: the request field that named it ("sequence" or "sequences").
-absl::Status NotDelivered(Sequence through, Sequence delivered, const SubscriptionName& name,
-                          const char* field = "sequence");
-// INVALID_ARGUMENT: `seq` is not a delivery of the subscription (not the
-// agency's, or its filter does not match it).
-absl::Status NotADelivery(Sequence seq, const SubscriptionName& name);
-// FAILED_PRECONDITION: `seq` is not parked on the subscription.
-absl::Status NotParked(Sequence seq, const SubscriptionName& name);
-absl::Status ReusedKey(const NotificationId& first);
-// NOT_FOUND: no checkpoint at `tree_size` (0: none at all).
-absl::Status NoCheckpoint(uint64_t tree_size);
-// Once the store has failed: not "retry", which cannot work until an
-// operator has restored the store.
-absl::Status StoreFailed();
-absl::Status ShuttingDown();
-absl::Status DiskFull();
-absl::Status Overloaded(size_t queued);
-absl::Status Busy();
-}  // namespace errors
 
 }  // namespace safeshare::store

@@ -38,7 +38,7 @@ absl::Status CheckPages(Connection& db, PageCheck depth) {
 }
 
 // Inside the open transaction: gives a new file the schema, or upgrades a
-// version 2 to 11 file in place, one version after the other.
+// version 2 to 12 file in place, one version after the other.
 absl::Status CreateOrUpgrade(Connection& db, int64_t version) {
   if (version == 0) SAFESHARE_RETURN_IF_ERROR(db.Exec(kSchemaV2Sql));
   if (version < 3) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV3Sql));
@@ -50,7 +50,8 @@ absl::Status CreateOrUpgrade(Connection& db, int64_t version) {
   if (version < 9) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV9Sql));
   if (version < 10) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV10Sql));
   if (version < 11) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV11Sql));
-  SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV12Sql));
+  if (version < 12) SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV12Sql));
+  SAFESHARE_RETURN_IF_ERROR(db.Exec(kUpgradeToV13Sql));
   SAFESHARE_RETURN_IF_ERROR(db.Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
   SAFESHARE_RETURN_IF_ERROR(db.Exec("COMMIT"));
   if (version != 0) {

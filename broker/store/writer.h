@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "broker/audit/audit_entry.h"
 #include "broker/audit/merkle.h"
+#include "broker/store/action_records.h"
 #include "broker/store/body_seal.h"
 #include "broker/store/case_delta.h"
 #include "broker/store/database.h"
@@ -64,6 +65,9 @@ class Writer {
   // One "delivered" entry per (recipient, subscription) of `events`; raises
   // each one's delivered_through (writer_subscriptions.cc).
   absl::Status Delivered(const std::vector<DeliveredEvent>& events);
+  // See Store::RecordAction (writer_actions.cc). `note`: a.note sealed
+  // (SealNote), or empty when there is none.
+  absl::StatusOr<ActionResult> RecordAction(const NewAction& a, const SealedNote& note);
   // Appends `entry` as it is (its id, time and hashes are the writer's).
   absl::Status RecordEvent(audit::Entry entry);
   // Keeps a signed tree head; one already kept for its size stays.

@@ -1,5 +1,6 @@
 // Writer::DeleteContent and the checkpoint after it: retention deletes a
-// notification's body and views, and the bytes leave the files.
+// notification's body and views (and the notes recipients recorded on it),
+// and the bytes leave the files.
 #include <string>
 
 #include "broker/core/status_macros.h"
@@ -15,7 +16,10 @@ absl::StatusOr<uint32_t> Writer::DeleteContent(const std::vector<ContentDeletion
   auto clear = db_->Prepare(
       "UPDATE notifications SET body=?3, body_key='', content_deleted_at=?2 WHERE seq=?1");
   auto views = db_->Prepare("DELETE FROM views WHERE seq=?1");
-  for (const auto* s : {&held, &unacked, &clear, &views}) {
+  // The recipients' notes on it go with it; the actions themselves stay.
+  auto notes = db_->Prepare(
+      "UPDATE actions SET note=?3, note_key='', note_deleted_at=?2 WHERE seq=?1 AND note_key<>''");
+  for (const auto* s : {&held, &unacked, &clear, &views, &notes}) {
     if (!s->ok()) return s->status();
   }
   std::vector<entries::DeletedContent> deleted;
@@ -39,6 +43,7 @@ absl::StatusOr<uint32_t> Writer::DeleteContent(const std::vector<ContentDeletion
     }
     SAFESHARE_RETURN_IF_ERROR(clear->Bind(1, seq).Bind(2, now_).BindBlob(3, "").Run());
     SAFESHARE_RETURN_IF_ERROR(views->Bind(1, seq).Run());
+    SAFESHARE_RETURN_IF_ERROR(notes->Bind(1, seq).Bind(2, now_).BindBlob(3, "").Run());
     deleted.push_back(std::move(row));
   }
   if (deleted.empty()) return 0u;

@@ -1,6 +1,11 @@
 #include "ack_command.h"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
 
 #include "exit_code.h"
 #include "safeshare/client/notification_json.h"
@@ -33,6 +38,75 @@ int RunAck(const ConnectionFlags& connection, const AckFlags& flags) {
   if (!response.ok()) {
     return FailBroker("ack failed", response.status());
   }
+  std::cout << client::ToJsonLine(*response) << std::endl;
+  return kExitOk;
+}
+
+namespace {
+
+// Every ActionTaken a recipient may record, as --did takes them.
+std::vector<std::string> ActionChoices() {
+  std::vector<std::string> names;
+  const auto* values = v1::ActionTaken_descriptor();
+  for (int i = 0; i < values->value_count(); ++i) {
+    const auto action = static_cast<v1::ActionTaken>(values->value(i)->number());
+    if (action != v1::ACTION_TAKEN_UNSPECIFIED) names.push_back(ActionText(action));
+  }
+  return names;
+}
+
+}  // namespace
+
+std::string ActionText(v1::ActionTaken action) {
+  return absl::AsciiStrToLower(absl::StripPrefix(v1::ActionTaken_Name(action), "ACTION_TAKEN_"));
+}
+
+CLI::App* AddActionCommand(CLI::App& app, ActionFlags& flags) {
+  CLI::App* command = app.add_subcommand(
+      "action",
+      "record what your agency did about a notification it received and acknowledged; the "
+      "publisher sees it (safeshare status), the audit log records the action but never the note");
+  command->add_option("notification_id", flags.notification_id, "the id the delivery carried")
+      ->required();
+  command->add_option("--did", flags.did, "what was done")
+      ->required()
+      ->transform(CLI::IsMember(ActionChoices(), CLI::ignore_case));
+  auto* note =
+      command->add_option("--note", flags.note,
+                          "what was done, for the publisher (at most 2000 characters; needed for "
+                          "no_further_action_at_this_time and other)");
+  command->add_option("--note-file", flags.note_file, "read the note from this file (- : stdin)")
+      ->excludes(note);
+  command->add_option("--key", flags.key,
+                      "idempotency key: the same key again records nothing new (default: a new "
+                      "one)");
+  return command;
+}
+
+int RunAction(const ConnectionFlags& connection, const ActionFlags& flags) {
+  v1::RecordActionRequest request;
+  request.set_notification_id(flags.notification_id);
+  v1::ActionTaken action = v1::ACTION_TAKEN_UNSPECIFIED;
+  v1::ActionTaken_Parse("ACTION_TAKEN_" + absl::AsciiStrToUpper(flags.did), &action);
+  request.set_action(action);
+  request.set_idempotency_key(flags.key);
+  if (!flags.note_file.empty()) {
+    std::ostringstream text;
+    if (flags.note_file == "-") {
+      text << std::cin.rdbuf();
+    } else {
+      std::ifstream in(flags.note_file, std::ios::binary);
+      if (!in) return Fail(kExitUsage, "action: cannot read --note-file " + flags.note_file);
+      text << in.rdbuf();
+    }
+    request.set_note(text.str());
+  } else {
+    request.set_note(flags.note);
+  }
+  std::optional<client::Client> client = ConnectOrReport(connection);
+  if (!client.has_value()) return kExitUsage;
+  auto response = client->RecordAction(std::move(request));
+  if (!response.ok()) return FailBroker("action", response.status());
   std::cout << client::ToJsonLine(*response) << std::endl;
   return kExitOk;
 }

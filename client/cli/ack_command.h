@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "connection_flags.h"
+#include "safeshare/v1/delivery.pb.h"
 
 namespace safeshare::cli {
 
@@ -23,6 +24,22 @@ CLI::App* AddAckCommand(CLI::App& app, AckFlags& flags);
 
 // Acknowledges and prints the AcknowledgeResponse as one JSON line.
 int RunAck(const ConnectionFlags& connection, const AckFlags& flags);
+
+// `action NOTIFICATION_ID --did ACTION [--note TEXT | --note-file FILE]
+// [--key KEY]`: records what the agency did about a delivery it
+// acknowledged.
+struct ActionFlags {
+  std::string notification_id;
+  std::string did;        // ActionTaken without its prefix, any case: "referred"
+  std::string note;       // --note
+  std::string note_file;  // --note-file ("-": standard input)
+  std::string key;        // --key: the idempotency key (default: a fresh one)
+};
+CLI::App* AddActionCommand(CLI::App& app, ActionFlags& flags);
+// An action as --did takes it and `status` shows it: "referred".
+std::string ActionText(v1::ActionTaken action);
+// Records it and prints the RecordActionResponse as one JSON line.
+int RunAction(const ConnectionFlags& connection, const ActionFlags& flags);
 
 }  // namespace safeshare::cli
 

@@ -52,6 +52,8 @@ int Run(int argc, char** argv) {
   CLI::App* subscribe_command = AddSubscribeCommand(app, subscribe);
   AckFlags ack;
   CLI::App* ack_command = AddAckCommand(app, ack);
+  ActionFlags action;
+  CLI::App* action_command = AddActionCommand(app, action);
   SubscriptionFlags subscriptions;
   CLI::App* subscriptions_command = AddSubscriptionCommands(app, subscriptions);
   StatusFlags status;
@@ -85,6 +87,9 @@ int Run(int argc, char** argv) {
   }
   if (ack_command->parsed()) {
     return RunAck(connection, ack);
+  }
+  if (action_command->parsed()) {
+    return RunAction(connection, action);
   }
   if (subscriptions_command->parsed()) {
     return RunSubscriptions(connection, *subscriptions_command, subscriptions);

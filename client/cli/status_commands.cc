@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "absl/strings/str_format.h"
+#include "ack_command.h"
 #include "age_text.h"
 #include "exit_code.h"
 #include "safeshare/client/notification_json.h"
@@ -22,6 +23,8 @@ std::string StageText(v1::DeliveryStage stage) {
       return "parked";
     case v1::DELIVERY_STAGE_ACKNOWLEDGED:
       return "acknowledged";
+    case v1::DELIVERY_STAGE_ACTIONED:
+      return "actioned";
     default:
       return "?";
   }
@@ -55,6 +58,17 @@ std::string DeliveryStateTable(const v1::DeliveryState& state, int64_t now_secon
                           r.acknowledged_by().empty() ? "-" : r.acknowledged_by(),
                           r.urgent_disclosure() ? "urgent disclosure" : r.rule());
   }
+  std::string actions;
+  for (const auto& r : state.recipients()) {
+    for (const auto& a : r.actions()) {
+      absl::StrAppendFormat(&actions, "  %-14s %-10s %s%s\n", r.agency(),
+                            Ago(true, a.recorded_at(), now_seconds), ActionText(a.action()),
+                            a.has_note_deleted_at() ? ": (note deleted under retention)"
+                            : a.note().empty()      ? ""
+                                                    : ": " + a.note());
+    }
+  }
+  if (!actions.empty()) out += "actions recorded by recipients:\n" + actions;
   return out;
 }
 
@@ -81,7 +95,8 @@ StatusCommands AddStatusCommands(CLI::App& app, StatusFlags& flags) {
   commands.status = app.add_subcommand(
       "status",
       "what became of one of your notifications, per recipient: routed, delivered "
-      "(how often, when), acknowledged (when, by which subscription)");
+      "(how often, when), acknowledged (when, by which subscription), actioned (what each "
+      "recorded it did)");
   commands.status
       ->add_option("notification_id", flags.notification_id,
                    "the id your publish was answered with")

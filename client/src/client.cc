@@ -137,6 +137,17 @@ absl::StatusOr<v1::AcknowledgeResponse> Client::Acknowledge(
   });
 }
 
+absl::StatusOr<v1::RecordActionResponse> Client::RecordAction(v1::RecordActionRequest request) {
+  if (request.idempotency_key().empty()) {
+    absl::StatusOr<std::string> key = NewIdempotencyKey();
+    if (!key.ok()) return key.status();
+    request.set_idempotency_key(*std::move(key));
+  }
+  return Unary<v1::RecordActionResponse>(options_.deadline, [&](auto* context, auto* response) {
+    return stub_->RecordAction(context, request, response);
+  });
+}
+
 absl::StatusOr<v1::SubscriptionInfo> Client::CreateSubscription(
     const v1::CreateSubscriptionRequest& request) {
   return Unary<v1::SubscriptionInfo>(options_.deadline, [&](auto* context, auto* response) {

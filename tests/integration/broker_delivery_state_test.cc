@@ -2,7 +2,11 @@
 // broker process: GetDeliveryState through routed, delivered and
 // acknowledged; ListPendingDeliveries until the recipient acknowledges;
 // another agency's notification not found; and `safeshare status` and
-// `safeshare pending`.
+// `safeshare pending`. Then actioned: the recipient records what it did
+// (`safeshare action`), the publisher sees it with the note, the audit log
+// has the action and never the note.
+#include <fstream>
+
 #include "tests/integration/scenario.h"
 
 namespace safeshare::testing {
@@ -119,6 +123,88 @@ TEST_F(DeliveryStateTest, AnotherAgencysNotificationIsNotFoundAndABadIdIsNamed) 
   const auto cli = Cli("status no-such-notification");
   EXPECT_EQ(cli.exit_code, 1) << cli.output;
   EXPECT_THAT(cli.output, HasSubstr("NOT_FOUND"));
+}
+
+TEST_F(DeliveryStateTest, ARecipientRecordsWhatItDidAndOnlyThePublisherReadsTheNote) {
+  auto stored = police_.Publish(Example("investigation_outcome", "state-3"));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  const std::string id = stored->notification_id();
+  constexpr char kNote[] = "Strategy meeting reconvened for Thursday; CP medical arranged";
+  v1::RecordActionRequest action;
+  action.set_notification_id(id);
+  action.set_action(v1::ACTION_TAKEN_DISCUSSION_ARRANGED);
+  action.set_note(kNote);
+  action.set_idempotency_key("act-1");
+
+  // Delivered but not acknowledged: refused, naming what to do.
+  ASSERT_EQ(Receive(cfs_, "inbox", 1, /*acknowledge=*/false).size(), 1u);
+  auto early = cfs_.RecordAction(action);
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(early.status().message(), HasSubstr("acknowledge sequence"));
+  ASSERT_EQ(Receive(cfs_, "inbox", 1, /*acknowledge=*/true).size(), 1u);
+
+  auto recorded = cfs_.RecordAction(action);
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_FALSE(recorded->duplicate());
+  EXPECT_EQ(recorded->action(), v1::ACTION_TAKEN_DISCUSSION_ARRANGED);
+  auto again = cfs_.RecordAction(action);  // a retry: recorded once
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate());
+  // Bad input is named; an agency it was not delivered to is NOT_FOUND.
+  action.clear_idempotency_key();
+  action.set_action(v1::ACTION_TAKEN_NO_FURTHER_ACTION_AT_THIS_TIME);
+  action.clear_note();
+  auto no_reason = cfs_.RecordAction(action);
+  EXPECT_EQ(no_reason.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_reason.status().message(), HasSubstr("note: "));
+  action.set_note("x");
+  std::string outsider = "health";
+  for (const auto& agency : stored->routed_to()) {
+    if (agency == outsider) outsider = "education";
+  }
+  auto not_theirs = Connect(broker_, outsider).RecordAction(action);
+  EXPECT_EQ(not_theirs.status().code(), absl::StatusCode::kNotFound) << not_theirs.status();
+
+  // The CLI records a second action, its note from a file.
+  { std::ofstream(broker_.dir() + "/note.txt") << "Added to the child's chronology"; }
+  const auto cli =
+      RunCli(broker_, "cfs",
+             "action " + id + " --did RECORDED --note-file " + broker_.dir() + "/note.txt");
+  EXPECT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_THAT(cli.output, HasSubstr("ACTION_TAKEN_RECORDED"));
+  const auto bad = RunCli(broker_, "cfs", "action " + id + " --did shredded");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.output, HasSubstr("--did"));
+
+  // The publisher sees the stage, both actions and the notes.
+  const auto state = StateOf(id);
+  const auto* cfs = Recipient(state, "cfs");
+  ASSERT_NE(cfs, nullptr);
+  EXPECT_EQ(cfs->stage(), v1::DELIVERY_STAGE_ACTIONED);
+  EXPECT_TRUE(cfs->has_actioned_at());
+  EXPECT_TRUE(cfs->has_acknowledged_at());
+  ASSERT_EQ(cfs->actions_size(), 2);
+  EXPECT_EQ(cfs->actions(0).action(), v1::ACTION_TAKEN_DISCUSSION_ARRANGED);
+  EXPECT_EQ(cfs->actions(0).note(), kNote);
+  EXPECT_EQ(cfs->actions(1).action(), v1::ACTION_TAKEN_RECORDED);
+  EXPECT_EQ(cfs->actions(1).note(), "Added to the child's chronology");
+  const auto table = Cli("status " + id);
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_THAT(table.output, ::testing::ContainsRegex("cfs +actioned"));
+  EXPECT_THAT(table.output, HasSubstr("discussion_arranged: " + std::string(kNote)));
+
+  // The IG lead's audit log: two `actioned` entries, no note.
+  auto ig = Connect(broker_, "ig");
+  v1::QueryAuditRequest query;
+  query.mutable_filter()->set_notification_id(id);
+  query.mutable_filter()->add_actions("actioned");
+  auto audited = ig.QueryAudit(query);
+  ASSERT_TRUE(audited.ok()) << audited.status();
+  ASSERT_EQ(audited->entries_size(), 2);
+  EXPECT_EQ(audited->entries(0).actor(), "cfs");
+  EXPECT_EQ(audited->entries(0).detail(), "discussion_arranged; note recorded");
+  EXPECT_THAT(audited->DebugString(), Not(HasSubstr("CP medical")));
+  EXPECT_THAT(audited->DebugString(), Not(HasSubstr("chronology")));
 }
 
 }  // namespace

@@ -91,6 +91,34 @@ TEST(DeliveryStateTest, ADeliveredRecipientStaysDeliveredUntilAcknowledged) {
   EXPECT_EQ(state->recipients[1].deliveries, 1u);
 }
 
+TEST(DeliveryStateTest, ARecipientThatRecordsWhatItDidIsActioned) {
+  auto state =
+      FoldDeliveryState(NotificationId(kId), AgencyId("police"),
+                        {Published(100), Batch(Action::kDelivered, 200, "cfs", "inbox", {kId}),
+                         Batch(Action::kAcknowledged, 300, "cfs", "inbox", {kId}),
+                         Batch(Action::kActioned, 400, "cfs", "", {kId}),
+                         Batch(Action::kActioned, 450, "cfs", "", {kId}),
+                         // a late acknowledgement by another subscription
+                         Batch(Action::kAcknowledged, 500, "cfs", "other", {kId}),
+                         Batch(Action::kActioned, 600, "education", "", {"n-0"})});
+  ASSERT_TRUE(state.ok()) << state.status();
+  const auto& cfs = state->recipients[0];
+  EXPECT_EQ(cfs.stage, DeliveryStage::kActioned);
+  EXPECT_EQ(cfs.actioned_at_micros, 400);  // the first
+  EXPECT_EQ(cfs.acknowledged_at_micros, 300);
+  EXPECT_EQ(state->recipients[1].stage, DeliveryStage::kRouted);  // another notification's
+
+  // The notes come from the store, attached to their recipient.
+  AttachActions(*state, {{AgencyId("cfs"), "referred", 400, "to CAMHS", 0},
+                         {AgencyId("cfs"), "plan_updated", 450, "", 0},
+                         {AgencyId("probation"), "recorded", 460, "", 0}});  // not a recipient
+  ASSERT_EQ(state->recipients[0].actions.size(), 2u);
+  EXPECT_EQ(state->recipients[0].actions[0].action, "referred");
+  EXPECT_EQ(state->recipients[0].actions[0].note, "to CAMHS");
+  EXPECT_EQ(state->recipients[0].actions[1].action, "plan_updated");
+  EXPECT_TRUE(state->recipients[1].actions.empty());
+}
+
 TEST(DeliveryStateTest, ContentDeletedUnderRetentionIsOnTheState) {
   audit::Entry deleted{.at_micros = 900, .actor = "broker", .action = Action::kContentDeleted};
   deleted.lines = {{.outcome = Action::kContentDeleted, .notification_id = "n-0"},

@@ -352,12 +352,15 @@ class StoreTestBase : public ::testing::Test {
 };
 
 // SQLite-only behaviour.
-// SQL that takes a store file back to what schema version 11, 9 (and 8) wrote,
+// SQL that takes a store file back to what schema version 12, 11, 9 (and 8) wrote,
 // for the upgrade tests of older versions (bodies stay sealed: those tests
 // read no bodies).
+inline constexpr char kBackToVersion12Sql[] = " DROP INDEX actions_note_key; DROP TABLE actions;";
 inline constexpr char kBackToVersion11Sql[] =
+    " DROP INDEX actions_note_key; DROP TABLE actions;"
     " DROP INDEX notifications_held; ALTER TABLE notifications DROP COLUMN content_deleted_at;";
 inline constexpr char kBackToVersion9Sql[] =
+    " DROP INDEX actions_note_key; DROP TABLE actions;"
     " DROP INDEX notifications_held; ALTER TABLE notifications DROP COLUMN content_deleted_at;"
     " DROP INDEX notifications_body_key; DROP INDEX views_body_key;"
     " ALTER TABLE notifications DROP COLUMN body_key; ALTER TABLE views DROP COLUMN body_key;"

@@ -133,6 +133,11 @@ class Client {
                                                       uint64_t sequence,
                                                       const std::vector<uint64_t>& sequences = {});
 
+  // Records what the caller did about a notification delivered to it and
+  // acknowledged. If request.idempotency_key is empty a random UUID v4 is
+  // set, so the retries (as for Publish) record it once.
+  absl::StatusOr<v1::RecordActionResponse> RecordAction(v1::RecordActionRequest request);
+
   // Asks the broker's grpc.health.v1.Health/Check about `service` ("" for
   // the server as a whole) over this connection's mutual-TLS channel, once
   // (not retried: a probe reports what it sees). An error when the call
