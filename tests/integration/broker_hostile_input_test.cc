@@ -66,6 +66,7 @@ const std::map<std::string, grpc::StatusCode> kWrongWireType = {
     {"DeleteSubscription", grpc::StatusCode::INVALID_ARGUMENT},
     {"GetDeliveryState", grpc::StatusCode::INVALID_ARGUMENT},
     {"ListPendingDeliveries", grpc::StatusCode::OK},
+    {"RecordAction", grpc::StatusCode::INVALID_ARGUMENT},
     {"ListParked", grpc::StatusCode::INVALID_ARGUMENT},
     {"ReleaseParked", grpc::StatusCode::INVALID_ARGUMENT},
     {"UpdateCase", grpc::StatusCode::PERMISSION_DENIED},
@@ -82,7 +83,7 @@ TEST_F(HostileInputTest, MalformedBytesToEveryMethodAreRefusedAndTheBrokerStaysU
   const auto* service =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("safeshare.v1.Broker");
   ASSERT_NE(service, nullptr);
-  ASSERT_EQ(service->method_count(), 14);
+  ASSERT_EQ(service->method_count(), 15);
   std::mt19937 random(20261201);  // fixed seed: the same bytes on every run
   const std::string valid = ValidRequest("truncated").SerializeAsString();
   for (int m = 0; m < service->method_count(); ++m) {

@@ -51,7 +51,9 @@ TEST(ActionNameTest, RoundTripsEveryAction) {
   EXPECT_EQ(ActionName(Action::kSubscriptionDeleted), "subscription_deleted");
   EXPECT_EQ(ActionName(Action::kTlsChanged), "tls_changed");
   EXPECT_EQ(ActionName(Action::kContentDeleted), "content_deleted");
-  EXPECT_EQ(ActionNames().size(), 23u);  // every action, the new ones last
+  EXPECT_EQ(ActionName(Action::kActioned), "actioned");
+  EXPECT_EQ(ActionNames().size(), 24u);  // every action, the new ones last
+  EXPECT_EQ(ActionNames().back(), "actioned");
   Action unused = Action::kPublished;
   EXPECT_FALSE(ParseAction("deleted", unused));
 }
