@@ -60,11 +60,18 @@ absl::Status CheckActionRequest(const v1::RecordActionRequest& request) {
     return absl::InvalidArgumentError("note: at most " + std::to_string(kMaxNoteCharacters) +
                                       " characters; keep the full account in your own record");
   }
+  if (std::any_of(request.note().begin(), request.note().end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return (u < 0x20 && c != '\n' && c != '\t') || u == 0x7F;
+      })) {
+    return absl::InvalidArgumentError(
+        "note: plain text only: no control characters (line breaks and tabs are fine)");
+  }
   const bool needs_reason = request.action() == v1::ACTION_TAKEN_NO_FURTHER_ACTION_AT_THIS_TIME ||
                             request.action() == v1::ACTION_TAKEN_OTHER;
   if (needs_reason && absl::StripAsciiWhitespace(request.note()).empty()) {
     return absl::InvalidArgumentError(
-        "note: " + v1::ActionTaken_Name(request.action()) + " needs a note saying " +
+        "note: action " + ActionName(request.action()) + " needs a note (--note) saying " +
         (request.action() == v1::ACTION_TAKEN_OTHER ? "what was done" : "why no action was taken"));
   }
   if (request.idempotency_key().size() > kMaxActionKey) {

@@ -1,5 +1,7 @@
 #include "ack_command.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -96,10 +98,15 @@ int RunAction(const ConnectionFlags& connection, const ActionFlags& flags) {
       text << std::cin.rdbuf();
     } else {
       std::ifstream in(flags.note_file, std::ios::binary);
-      if (!in) return Fail(kExitUsage, "action: cannot read --note-file " + flags.note_file);
+      if (!in) {
+        return Fail(kExitUsage, "action: cannot read --note-file " + flags.note_file + ": " +
+                                    std::strerror(errno));
+      }
       text << in.rdbuf();
     }
-    request.set_note(text.str());
+    std::string note = text.str();
+    while (!note.empty() && (note.back() == '\n' || note.back() == '\r')) note.pop_back();
+    request.set_note(std::move(note));
   } else {
     request.set_note(flags.note);
   }

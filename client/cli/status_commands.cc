@@ -35,6 +35,21 @@ std::string Ago(bool set, const google::protobuf::Timestamp& at, int64_t now_sec
   return set ? AgeText(now_seconds - at.seconds()) + " ago" : "-";
 }
 
+// A recipient's note on one line of the table: line breaks and tabs shown
+// as " / " and a space (the broker refuses other control characters).
+std::string OneLine(std::string note) {
+  while (!note.empty() && (note.back() == '\n' || note.back() == ' ')) note.pop_back();
+  std::string out;
+  for (const char c : note) {
+    if (c == '\n') {
+      out += " / ";
+    } else {
+      out += c == '\t' ? ' ' : c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string DeliveryStateTable(const v1::DeliveryState& state, int64_t now_seconds) {
@@ -65,7 +80,7 @@ std::string DeliveryStateTable(const v1::DeliveryState& state, int64_t now_secon
                             Ago(true, a.recorded_at(), now_seconds), ActionText(a.action()),
                             a.has_note_deleted_at() ? ": (note deleted under retention)"
                             : a.note().empty()      ? ""
-                                                    : ": " + a.note());
+                                                    : ": " + OneLine(a.note()));
     }
   }
   if (!actions.empty()) out += "actions recorded by recipients:\n" + actions;

@@ -166,12 +166,17 @@ TEST_F(DeliveryStateTest, ARecipientRecordsWhatItDidAndOnlyThePublisherReadsTheN
   EXPECT_EQ(not_theirs.status().code(), absl::StatusCode::kNotFound) << not_theirs.status();
 
   // The CLI records a second action, its note from a file.
-  { std::ofstream(broker_.dir() + "/note.txt") << "Added to the child's chronology"; }
+  {
+    std::ofstream(broker_.dir() + "/note.txt") << "Added to the child's chronology\nCP plan next\n";
+  }
   const auto cli =
       RunCli(broker_, "cfs",
              "action " + id + " --did RECORDED --note-file " + broker_.dir() + "/note.txt");
   EXPECT_EQ(cli.exit_code, 0) << cli.output;
   EXPECT_THAT(cli.output, HasSubstr("ACTION_TAKEN_RECORDED"));
+  action.set_note("red \033[31m alert");  // would recolour the publisher's terminal
+  auto escape = cfs_.RecordAction(action);
+  EXPECT_EQ(escape.status().code(), absl::StatusCode::kInvalidArgument);
   const auto bad = RunCli(broker_, "cfs", "action " + id + " --did shredded");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.output, HasSubstr("--did"));
@@ -187,11 +192,13 @@ TEST_F(DeliveryStateTest, ARecipientRecordsWhatItDidAndOnlyThePublisherReadsTheN
   EXPECT_EQ(cfs->actions(0).action(), v1::ACTION_TAKEN_DISCUSSION_ARRANGED);
   EXPECT_EQ(cfs->actions(0).note(), kNote);
   EXPECT_EQ(cfs->actions(1).action(), v1::ACTION_TAKEN_RECORDED);
-  EXPECT_EQ(cfs->actions(1).note(), "Added to the child's chronology");
+  EXPECT_EQ(cfs->actions(1).note(), "Added to the child's chronology\nCP plan next");  // trimmed
   const auto table = Cli("status " + id);
   EXPECT_EQ(table.exit_code, 0) << table.output;
   EXPECT_THAT(table.output, ::testing::ContainsRegex("cfs +actioned"));
   EXPECT_THAT(table.output, HasSubstr("discussion_arranged: " + std::string(kNote)));
+  EXPECT_THAT(table.output,
+              HasSubstr("recorded: Added to the child's chronology / CP plan next\n"));
 
   // The IG lead's audit log: two `actioned` entries, no note.
   auto ig = Connect(broker_, "ig");

@@ -57,7 +57,11 @@ TEST(ActionsTest, ARequestNamesItsNotificationAndWhatWasDone) {
 TEST(ActionsTest, NoFurtherActionAndOtherNeedANoteAndNotesAreBounded) {
   ExpectRefused(Request(v1::ACTION_TAKEN_NO_FURTHER_ACTION_AT_THIS_TIME), "note",
                 "why no action was taken");
-  ExpectRefused(Request(v1::ACTION_TAKEN_OTHER, "   "), "note", "what was done");
+  ExpectRefused(Request(v1::ACTION_TAKEN_OTHER, "   "), "note", "other needs a note");
+  // A note reaches another agency's screen: no escape sequences or carriage returns.
+  ExpectRefused(Request(v1::ACTION_TAKEN_OTHER, "red \033[31malert"), "note", "control characters");
+  ExpectRefused(Request(v1::ACTION_TAKEN_OTHER, "over\rwritten"), "note", "control characters");
+  EXPECT_TRUE(CheckActionRequest(Request(v1::ACTION_TAKEN_OTHER, "line one\n\tline two")).ok());
   EXPECT_TRUE(CheckActionRequest(Request(v1::ACTION_TAKEN_NO_FURTHER_ACTION_AT_THIS_TIME,
                                          "threshold not met; universal services in place"))
                   .ok());
