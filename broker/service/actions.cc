@@ -47,10 +47,16 @@ v1::ActionTaken ActionFromName(std::string_view name) {
   return action;
 }
 
+absl::Status CheckNotificationId(const std::string& id, const std::string& which) {
+  if (!id.empty() && id.size() <= kMaxNotificationId) return absl::OkStatus();
+  return absl::InvalidArgumentError("notification_id: give " + which + " (1 to " +
+                                    std::to_string(kMaxNotificationId) + " characters)");
+}
+
 absl::Status CheckActionRequest(const v1::RecordActionRequest& request) {
-  if (request.notification_id().empty() || request.notification_id().size() > kMaxNotificationId) {
-    return absl::InvalidArgumentError(
-        "notification_id: give the id the delivery carried (1 to 64 characters)");
+  if (auto valid = CheckNotificationId(request.notification_id(), "the id the delivery carried");
+      !valid.ok()) {
+    return valid;
   }
   if (request.action() == v1::ACTION_TAKEN_UNSPECIFIED ||
       !v1::ActionTaken_IsValid(request.action())) {

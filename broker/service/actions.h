@@ -15,6 +15,11 @@ std::string ActionName(v1::ActionTaken action);
 // The inverse; ACTION_TAKEN_UNSPECIFIED for a name no action has.
 v1::ActionTaken ActionFromName(std::string_view name);
 
+// INVALID_ARGUMENT unless `id` could be a notification id (1 to 64
+// characters): "notification_id: give <which id> (1 to 64 characters)".
+// GetDeliveryState and RecordAction check it before reading or writing.
+absl::Status CheckNotificationId(const std::string& id, const std::string& which);
+
 inline constexpr size_t kMaxNoteCharacters = 2000;
 inline constexpr size_t kMaxActionKey = 128;
 

@@ -1,5 +1,6 @@
 // BrokerService's answers to a publisher about its own notifications: each
 // recipient's progress with one, and the deliveries still unacknowledged.
+#include "broker/service/actions.h"
 #include "broker/service/broker_service.h"
 #include "broker/service/deadline.h"
 #include "broker/service/subscription_filter.h"
@@ -11,16 +12,15 @@ namespace {
 // delivery, so this many pages of the audit log is far beyond any real one.
 constexpr size_t kAuditPage = 1000;
 constexpr size_t kMaxAuditPages = 100;
-constexpr size_t kMaxNotificationId = 64;
 
 }  // namespace
 
 absl::StatusOr<DeliveryState> BrokerService::GetDeliveryState(const identity::Caller& caller,
                                                               const std::string& notification_id,
                                                               int64_t deadline_micros) const {
-  if (notification_id.empty() || notification_id.size() > kMaxNotificationId) {
-    return absl::InvalidArgumentError(
-        "notification_id: give the id a publish was answered with (1 to 64 characters)");
+  if (auto valid = CheckNotificationId(notification_id, "the id a publish was answered with");
+      !valid.ok()) {
+    return valid;
   }
   store::AuditQuery query{.notification_id = notification_id, .limit = kAuditPage};
   std::vector<audit::Entry> entries;
